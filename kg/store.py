@@ -1,0 +1,292 @@
+"""The knowledge-graph store: named graphs replaced atomically, queries over the published union.
+
+Only this module opens, writes and queries a store. Callers see :class:`GraphStore`; the embedded
+pyoxigraph implementation is :class:`EmbeddedStore`. A remote SPARQL 1.1 server can stand behind
+the same interface (see docs/decisions/0003-store.md).
+
+Atomic replacement: a source's new triples are written into a private *staging* graph, checked,
+and then moved over the published graph with one SPARQL Update (``MOVE``), which pyoxigraph
+applies in a single transaction together with the provenance record. Readers query an explicit
+list of published graphs, so they never see staging data: they see the old graph or the new one.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import pyoxigraph as ox
+
+from kg.errors import QueryError, StoreError
+from kg.vocab import PREFIXES, RKG, STAGING_PREFIX
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Triple = tuple[Any, ox.NamedNode, Any]
+
+#: Result formats by short name, for SELECT/ASK and for graphs.
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+
+def default_store_path() -> Path:
+    """``$RAREKG_STORE``, else ``$XDG_DATA_HOME/rarekg/store`` (``~/.local/share/rarekg/store``)."""
+    env = os.environ.get("RAREKG_STORE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "rarekg" / "store"
+
+
+class GraphStore(ABC):
+    """What rarekg needs of a quad store. Every graph is a named graph; the default graph of a
+    query is the union of the published named graphs unless the caller names graphs."""
+
+    @abstractmethod
+    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[Triple],
+                      *, check: Callable[[int], None] | None = None,
+                      meta: Callable[[int], Iterable[Triple]] | None = None,
+                      meta_graph: ox.NamedNode | None = None) -> int:
+        """Replace ``graph`` with ``triples`` atomically; returns the number of distinct triples.
+
+        ``check(count)`` may raise to abort before anything is published; ``meta(count)`` returns
+        provenance triples that are added to ``meta_graph`` in the same transaction. If iterating
+        ``triples`` or ``check`` raises, the published graph is left exactly as it was.
+        """
+
+    @abstractmethod
+    def graphs(self) -> list[ox.NamedNode]:
+        """The published named graphs, sorted by IRI."""
+
+    @abstractmethod
+    def count(self, graph: ox.NamedNode | None = None) -> int:
+        """Triples in one graph, or quads in all published graphs."""
+
+    @abstractmethod
+    def query(self, sparql: str, *, bindings: Mapping[str, Term] | None = None,
+              default_graphs: list[ox.NamedNode] | None = None,
+              named_graphs: list[ox.NamedNode] | None = None) -> Any:
+        """Run a SPARQL query; returns rows (SELECT), a bool (ASK) or triples (CONSTRUCT/DESCRIBE).
+
+        ``bindings`` binds variables by name to RDF terms (never string formatting). Raises
+        QueryError with the parser's message on a malformed query."""
+
+    @abstractmethod
+    def dump(self, out: IO[bytes], fmt: str, graph: ox.NamedNode | None = None) -> None:
+        """Serialise one graph (or, for nquads/trig, every published graph) to ``out``."""
+
+    @abstractmethod
+    def drop_graph(self, graph: ox.NamedNode) -> None:
+        """Remove a graph and its triples atomically."""
+
+    def select(self, sparql: str, bindings: Mapping[str, Term] | None = None,
+               **kw: Any) -> list[dict[str, Term]]:
+        """A SELECT query's rows as dicts of variable name to term (unbound variables omitted)."""
+        return list(iter_rows(self.query(sparql, bindings=bindings, **kw)))
+
+    def close(self) -> None:
+        """Release the store."""
+
+
+class EmbeddedStore(GraphStore):
+    """A pyoxigraph store on disk (``path``) or in memory (``path=None``)."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        try:
+            if self.path is None:
+                self._store = ox.Store()
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(self.path))
+        except OSError as exc:
+            raise StoreError(f"cannot open store at {self.path}: {exc}") from exc
+        self._lock = threading.Lock()   # one writer at a time within this process
+        self._published: list[ox.NamedNode] | None = None
+
+    def __repr__(self) -> str:
+        return f"EmbeddedStore({str(self.path) if self.path else 'memory'})"
+
+    # -- reading -----------------------------------------------------------------------------------
+    def graphs(self) -> list[ox.NamedNode]:
+        published = self._published
+        if published is None:
+            published = sorted((g for g in self._store.named_graphs()
+                                if isinstance(g, ox.NamedNode) and not g.value.startswith(STAGING_PREFIX)),
+                               key=lambda g: g.value)
+            self._published = published
+        return published
+
+    def count(self, graph: ox.NamedNode | None = None) -> int:
+        graphs = [graph] if graph is not None else self.graphs()
+        return sum(sum(1 for _ in self._store.quads_for_pattern(None, None, None, g)) for g in graphs)
+
+    def query(self, sparql: str, *, bindings: Mapping[str, Term] | None = None,
+              default_graphs: list[ox.NamedNode] | None = None,
+              named_graphs: list[ox.NamedNode] | None = None) -> Any:
+        published = self.graphs()
+        default = default_graphs if default_graphs is not None else published
+        subs = {ox.Variable(k): v for k, v in bindings.items()} if bindings else None
+        try:
+            return self._store.query(
+                sparql, prefixes=PREFIXES, substitutions=subs,
+                default_graph=default or ox.DefaultGraph(),
+                named_graphs=named_graphs if named_graphs is not None else published)
+        except SyntaxError as exc:
+            raise QueryError(f"malformed SPARQL query: {exc}") from exc
+        except RuntimeError as exc:  # e.g. a bound variable missing from the projection
+            raise QueryError(f"query cannot run: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"store error while querying: {exc}") from exc
+
+    def dump(self, out: IO[bytes], fmt: str, graph: ox.NamedNode | None = None) -> None:
+        rdf_format = RDF_FORMATS.get(fmt)
+        if rdf_format is None:
+            raise QueryError(f"unknown export format {fmt!r}; expected one of {sorted(RDF_FORMATS)}")
+        if graph is not None:
+            self._store.dump(out, rdf_format, from_graph=graph, prefixes=PREFIXES
+                             if fmt in ("turtle", "trig") else None)
+            return
+        if fmt not in ("nquads", "trig"):
+            raise QueryError(f"format {fmt!r} holds one graph: name the graph, or use nquads or trig")
+        quads = (q for g in self.graphs() for q in self._store.quads_for_pattern(None, None, None, g))
+        ox.serialize(quads, out, rdf_format, prefixes=PREFIXES if fmt == "trig" else None)
+
+    # -- writing -----------------------------------------------------------------------------------
+    def batch(self, meta_graph: ox.NamedNode | None = None) -> "Batch":
+        """A set of graph replacements published together in one transaction (see :class:`Batch`)."""
+        return Batch(self, meta_graph)
+
+    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[Triple],
+                      *, check: Callable[[int], None] | None = None,
+                      meta: Callable[[int], Iterable[Triple]] | None = None,
+                      meta_graph: ox.NamedNode | None = None) -> int:
+        with self.batch(meta_graph) as batch:
+            count = batch.stage(graph, triples, check=check, meta=meta)
+        return count
+
+    def _publish(self, staged: list[tuple[ox.NamedNode, ox.NamedNode, int]],
+                 staging_meta: ox.NamedNode | None, meta_graph: ox.NamedNode | None) -> None:
+        ops = []
+        for graph, staging, count in staged:
+            ops.append(f"MOVE SILENT GRAPH {staging} TO GRAPH {graph}" if count
+                       else f"DROP SILENT GRAPH {graph}")
+            if staging_meta is not None:
+                ops.append(f"DELETE WHERE {{ GRAPH {meta_graph} {{ {graph} {RKG.currentLoad} ?load }} }}")
+        if staging_meta is not None:
+            ops.append(f"ADD SILENT GRAPH {staging_meta} TO GRAPH {meta_graph}")
+        with self._lock:
+            try:
+                self._store.update(" ;\n".join(ops))
+            except OSError as exc:
+                raise StoreError(f"store error while publishing graphs: {exc}") from exc
+            finally:
+                self._published = None
+
+    def _stage(self, staging: ox.NamedNode, triples: Iterable[Triple]) -> int:
+        with self._lock:
+            self._store.bulk_extend(ox.Quad(s, p, o, staging) for s, p, o in triples)
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, staging))
+
+    def _discard(self, graphs: Iterable[ox.NamedNode]) -> None:
+        with self._lock:
+            self._store.update(" ;\n".join(f"DROP SILENT GRAPH {g}" for g in graphs) or "DROP SILENT GRAPH <urn:x-none>")
+
+    def drop_graph(self, graph: ox.NamedNode) -> None:
+        with self._lock:
+            self._store.update(f"DROP SILENT GRAPH {graph}")
+            self._published = None
+
+    def optimize(self) -> None:
+        """Compact the on-disk store after a large build (faster queries)."""
+        if self.path is not None:
+            self._store.optimize()
+
+    def flush(self) -> None:
+        if self.path is not None:
+            self._store.flush()
+
+    def close(self) -> None:
+        self.flush()
+        del self._store
+
+
+def open_store(path: str | Path | None) -> GraphStore:
+    """Open the embedded store at ``path`` (``None`` = in memory)."""
+    return EmbeddedStore(path)
+
+
+def iter_rows(result: Any) -> Iterator[dict[str, Term]]:
+    """Rows of a SELECT result as dicts (unbound variables omitted)."""
+    names = [v.value for v in result.variables]
+    for sol in result:
+        yield {n: sol[n] for n in names if sol[n] is not None}
+
+
+class Batch:
+    """Stage several graphs, then publish them all in one transaction.
+
+    >>> store = EmbeddedStore()
+    >>> g = ox.NamedNode("https://w3id.org/rarekg/graph/example")
+    >>> with store.batch() as batch:
+    ...     batch.stage(g, [(g, RKG.term("x"), ox.Literal("1"))])
+    1
+    >>> store.count(g)
+    1
+
+    Leaving the ``with`` block by an exception discards every staged graph: the published graphs
+    stay exactly as they were.
+    """
+
+    def __init__(self, store: EmbeddedStore, meta_graph: ox.NamedNode | None) -> None:
+        self._store = store
+        self._meta_graph = meta_graph
+        self._staged: list[tuple[ox.NamedNode, ox.NamedNode, int]] = []
+        self._staging_meta = ox.NamedNode(f"{STAGING_PREFIX}{uuid.uuid4().hex}") if meta_graph else None
+        self._all_staging: list[ox.NamedNode] = [self._staging_meta] if self._staging_meta else []
+
+    def stage(self, graph: ox.NamedNode, triples: Iterable[Triple], *,
+              check: Callable[[int], None] | None = None,
+              meta: Callable[[int], Iterable[Triple]] | None = None) -> int:
+        """Write ``triples`` for ``graph`` into a private staging graph; returns the distinct count.
+
+        ``check(count)`` may raise to abort the batch; ``meta(count)`` gives provenance triples for
+        the meta graph."""
+        if graph.value.startswith(STAGING_PREFIX):
+            raise StoreError(f"{graph} is a staging graph name")
+        if meta is not None and self._staging_meta is None:
+            raise StoreError("meta triples given to a batch without a meta graph")
+        staging = ox.NamedNode(f"{STAGING_PREFIX}{uuid.uuid4().hex}")
+        self._all_staging.append(staging)
+        count = self._store._stage(staging, triples)
+        if check is not None:
+            check(count)
+        if meta is not None and self._staging_meta is not None:
+            self._store._stage(self._staging_meta, meta(count))
+        self._staged.append((graph, staging, count))
+        return count
+
+    def __enter__(self) -> "Batch":
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            if exc_type is None and self._staged:
+                self._store._publish(self._staged, self._staging_meta, self._meta_graph)
+        finally:
+            self._store._discard(self._all_staging)

@@ -1,0 +1,153 @@
+"""Namespaces, ontology terms and the one IRI-minting helper.
+
+Every IRI rarekg creates goes through :func:`mint` (instances) or :data:`RKG` (ontology
+terms), so the IRI policy lives here and nowhere else.
+
+IRI policy (see docs/decisions/0002-iri-policy.md):
+
+* ontology terms:   ``https://w3id.org/rarekg/ontology/<Term>``
+* instances:        ``https://w3id.org/rarekg/<kind>/<local id>`` where ``kind`` is one of :data:`KINDS`
+* named graphs:     ``https://w3id.org/rarekg/graph/<source>``
+
+>>> mint("entity", "orpha/44890").value
+'https://w3id.org/rarekg/entity/orpha/44890'
+>>> RKG.CancerEntity.value
+'https://w3id.org/rarekg/ontology/CancerEntity'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
+
+from pyoxigraph import NamedNode
+
+BASE = "https://w3id.org/rarekg/"
+ONTOLOGY_IRI = BASE + "ontology"
+ONTOLOGY_NS = BASE + "ontology/"
+
+
+class Namespace:
+    """Attribute access to terms of a namespace: ``SKOS.prefLabel`` is a NamedNode."""
+
+    def __init__(self, iri: str) -> None:
+        self.iri = iri
+        self._cache: dict[str, NamedNode] = {}
+
+    def __getattr__(self, name: str) -> NamedNode:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.term(name)
+
+    def term(self, name: str) -> NamedNode:
+        node = self._cache.get(name)
+        if node is None:
+            node = self._cache[name] = NamedNode(self.iri + name)
+        return node
+
+    def __contains__(self, node: NamedNode) -> bool:
+        return node.value.startswith(self.iri)
+
+
+RKG = Namespace(ONTOLOGY_NS)
+RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
+RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
+OWL = Namespace("http://www.w3.org/2002/07/owl#")
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+SCHEMA = Namespace("https://schema.org/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+OBOINOWL = Namespace("http://www.geneontology.org/formats/oboInOwl#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+#: Prefixes offered to every query and every serialisation.
+PREFIXES: dict[str, str] = {
+    "rkg": RKG.iri,
+    "rdf": RDF.iri,
+    "rdfs": RDFS.iri,
+    "owl": OWL.iri,
+    "xsd": XSD.iri,
+    "skos": SKOS.iri,
+    "dcterms": DCTERMS.iri,
+    "prov": PROV.iri,
+    "schema": SCHEMA.iri,
+    "org": ORG.iri,
+    "geo": GEO.iri,
+    "void": VOID.iri,
+    "oboInOwl": OBOINOWL.iri,
+    "sh": SH.iri,
+    "dcat": DCAT.iri,
+    "sd": SD.iri,
+    "rkgd": BASE,
+}
+
+#: The kinds of instance IRI rarekg mints. One word per concept.
+KINDS = frozenset({
+    "centre",        # a healthcare provider (member centre or institution found through evidence)
+    "network",       # a network such as EURACAN
+    "membership",    # a sourced, dated membership of a centre in a network
+    "domain",        # a EURACAN cancer domain (G1..G10)
+    "entity",        # a cancer entity class: entity/orpha/<code>, entity/oncotree/<code>
+    "subgroup",      # a curated molecular subgroup or basket class
+    "gene",          # a gene class: gene/<HGNC symbol>
+    "genefamily",    # a gene family class used in basket definitions, e.g. genefamily/NTRK
+    "alteration",    # a molecular alteration class, e.g. alteration/KIT-mutation
+    "trial",         # a clinical trial: trial/NCT00685828
+    "site",          # a trial site
+    "publication",   # publication/pmid/<PMID>
+    "authorship",    # an author's position on a publication with affiliations
+    "evidence",      # a piece of expertise evidence
+    "epidemiology",  # an incidence or prevalence record
+    "geneassociation",  # an Orphanet disorder-gene association
+    "domainassignment",  # how an entity class was assigned to a EURACAN domain (rule, ancestor)
+    "mapping",       # a mapping between two cancer entity classes (SSSOM row)
+    "load",          # a provenance record of one load
+    "source",        # a source file or dataset used by a load
+    "graph",         # a named graph
+})
+
+_LOCAL_OK = re.compile(r"^[A-Za-z0-9._~\-/:]+$")
+
+
+def slugify(text: str) -> str:
+    """A lower-case ASCII slug for names: accents folded, runs of other characters become ``-``.
+
+    >>> slugify("Centre Léon Bérard")
+    'centre-leon-berard'
+    """
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+
+
+def mint(kind: str, local: str) -> NamedNode:
+    """The IRI of an instance of ``kind`` with local id ``local``.
+
+    Characters outside the unreserved set (plus ``/`` and ``:``) are percent-encoded, so any
+    local id yields a valid IRI. Raises ValueError for an unknown kind or an empty local id.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown IRI kind {kind!r}; expected one of {sorted(KINDS)}")
+    if not local:
+        raise ValueError(f"empty local id for kind {kind!r}")
+    if not _LOCAL_OK.match(local):
+        local = quote(local, safe="/:-._~")
+    return NamedNode(f"{BASE}{kind}/{local}")
+
+
+def graph_iri(source: str) -> NamedNode:
+    """The named graph that holds one source, e.g. ``graph/orphanet``."""
+    return mint("graph", source)
+
+
+#: Graphs with a fixed role.
+META_GRAPH = graph_iri("meta")          # provenance of every load
+ONTOLOGY_GRAPH = graph_iri("ontology")  # the ontology itself
+INFERRED_GRAPH = graph_iri("inferred")  # reasoner output
+STAGING_PREFIX = BASE + "graph/_staging/"  # never visible to readers

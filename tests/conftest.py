@@ -1,0 +1,34 @@
+"""Shared test fixtures.
+
+Tests that read the real source files in ``../shared/data`` use the ``shared_data`` fixture. On a
+user's fresh clone that folder is absent and such tests skip with a reason; CI sets
+``RAREKG_REQUIRE_SHARED=1``, which turns that skip into a failure so CI always runs them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+SHARED = Path(os.environ.get("RAREKG_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The folder of real public source files, or skip (fail under RAREKG_REQUIRE_SHARED=1)."""
+    if SHARED.is_dir():
+        return SHARED
+    reason = f"real source files not found at {SHARED} (set RAREKG_SHARED_DATA to their folder)"
+    if os.environ.get("RAREKG_REQUIRE_SHARED") == "1":
+        pytest.fail(reason + "; RAREKG_REQUIRE_SHARED=1 requires them")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def repo_data() -> Path:
+    """The repository's own default dataset folder."""
+    return DATA
