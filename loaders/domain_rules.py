@@ -1,0 +1,243 @@
+"""EURACAN domain assignment of Orphanet entities by documented rules on the Orphanet classification.
+
+EURACAN organises rare adult solid cancers in ten domains, G1 to G10 (see
+``../shared/data/euracan/domains``). Orphanet's classification of rare neoplastic diseases
+(ORPHAcode 250908, classification 202) is mostly anatomical, so each domain is tied to the
+branches of that tree that hold its cancers. Each :class:`DomainRule` names the branches
+(ORPHAcodes) it covers, the domains it gives, the sub-branches it leaves out and why.
+
+Semantics (the pure function :func:`assign_domains`):
+
+* a rule covers every entity that is a branch code or a descendant of one, minus every entity
+  that is an excluded code or a descendant of one (set difference, so an entity that is also
+  filed under an excluded branch elsewhere in the polyhierarchy is left out too);
+* an entity gets every domain of every rule that covers it (GIST: G1 by the GIST rule and G5 by
+  the digestive rule), recorded as an :class:`Assignment` with the rule name and the nearest
+  branch code it came through (``via_ancestor``);
+* an entity under an out-of-scope branch (:data:`OUT_OF_SCOPE`: haematological malignancies,
+  which EURACAN does not cover) gets no domain, whatever other branch it is filed under;
+* every entity without a domain is returned in ``unassigned`` with the reason, never dropped.
+
+Known limits: the rules follow Orphanet's branches, so benign tumours and hamartoma syndromes
+filed under a branch inherit its domain (e.g. tuberous sclerosis under the skin branch -> G9), and
+a few organ-level groupings above the branches (98057 "Rare tumor", 98060 "Rare respiratory
+tumor", 289635 "Rare virus associated tumor") are left unassigned because they span domains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+DOMAINS = tuple(f"G{n}" for n in range(1, 11))
+
+
+@dataclass(frozen=True)
+class DomainRule:
+    """Entities under ``branches`` (minus those under ``excluding``) belong to ``domains``."""
+
+    name: str
+    domains: tuple[str, ...]
+    branches: tuple[str, ...]
+    justification: str
+    excluding: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OutOfScope:
+    """Entities under ``branch`` get no domain: EURACAN does not cover them."""
+
+    name: str
+    branch: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One domain of one entity: which rule gave it, through which ancestor (or the entity itself)."""
+
+    domain: str
+    rule: str
+    via_ancestor: str
+
+
+@dataclass(frozen=True)
+class Unassigned:
+    """An entity without a domain and why."""
+
+    code: str
+    reason: str
+
+
+@dataclass
+class DomainAssignments:
+    """The result of :func:`assign_domains`."""
+
+    assigned: dict[str, list[Assignment]] = field(default_factory=dict)
+    unassigned: list[Unassigned] = field(default_factory=list)
+
+
+_SARCOMA = "EURACAN domain 1 (connective tissue) covers sarcomas"
+
+RULES: tuple[DomainRule, ...] = (
+    DomainRule("soft-tissue-tumours", ("G1",), ("71209",),
+               f"{_SARCOMA}: adult soft tissue sarcomas; Orphanet files them under 71209 'Rare soft tissue tumor'."),
+    DomainRule("bone-tumours", ("G1",), ("68411",),
+               f"{_SARCOMA}: bone sarcomas; Orphanet files them under 68411 'Rare bone tumor'."),
+    DomainRule("gist", ("G1",), ("44890",),
+               "EURACAN domain 1 lists gastrointestinal stromal tumours; Orphanet files GIST (44890) "
+               "only under the digestive branch (423798 'Mesenchymal tumor of small intestine')."),
+    DomainRule("vascular-sarcomas", ("G1",), ("673466", "673473"),
+               f"{_SARCOMA}: malignant (673466: angiosarcoma, epithelioid haemangioendothelioma) and "
+               "borderline (673473: Kaposi sarcoma, haemangioendotheliomas) vascular tumours are vascular "
+               "sarcomas; benign vascular tumours (673470) are not covered."),
+    DomainRule("sarcomas-at-organ-sites", ("G1",),
+               ("104076", "178315", "206492", "213620", "213711", "213797", "457246"),
+               f"{_SARCOMA} at any site; these sarcomas are filed only under organ branches "
+               "(small-intestinal leiomyosarcoma, embryonal sarcoma of liver, vulvovaginal "
+               "rhabdomyosarcoma, uterine corpus and cervix sarcomas, endometrial stromal sarcoma, "
+               "clear cell sarcoma of kidney)."),
+    DomainRule("gynaecological", ("G2",), ("98063",),
+               "EURACAN domain 2 covers female genital organs and placenta (ovary, uterus, cervix, vulva, "
+               "vagina, trophoblastic disease); Orphanet's gynaecological branch 98063 also holds rare "
+               "breast tumours (180250), which are not genital and are left out.",
+               excluding=("180250",)),
+    DomainRule("male-genital-and-urinary", ("G3",), ("182114", "626609", "93619"),
+               "EURACAN domain 3 covers male genital organs and the urinary tract (kidney, renal pelvis, "
+               "ureter, bladder, urethra, testis, penis); 626609 'Rare andrological tumor' also lists "
+               "hereditary breast cancer (227535), which is left out.",
+               excluding=("227535",)),
+    DomainRule("extragonadal-germ-cell", ("G3",), ("363579",),
+               "The JARC family of domain 3 includes extragonadal germ cell tumours; gestational "
+               "choriocarcinoma (99926), filed among them, is a gestational trophoblastic neoplasm "
+               "(domain 2) and is left out.",
+               excluding=("99926",)),
+    DomainRule("neuroendocrine", ("G4",), ("877",),
+               "EURACAN domain 4 covers neuroendocrine tumours (Orphanet 877 'Neuroendocrine neoplasm'); "
+               "chordoma (178) is listed under 877's 'Neuroendocrine tumor with other location' but is a "
+               "notochordal bone tumour, so it is left out (domain 1 through 68411).",
+               excluding=("178",)),
+    DomainRule("digestive", ("G5",), ("98059",),
+               "EURACAN domain 5 covers the digestive tract (Orphanet 98059 'Rare digestive tumor'); "
+               "salivary gland tumours (276142), filed under both the digestive and the head-and-neck "
+               "branches, belong to domain 7 and are left out.",
+               excluding=("276142",)),
+    DomainRule("peritoneal", ("G5",), ("168803",),
+               "EURACAN domain 5 lists peritoneal malignancies (pseudomyxoma peritonei, primary peritoneal "
+               "carcinoma, desmoplastic small round cell tumour, peritoneal leiomyomatosis)."),
+    DomainRule("endocrine-organs", ("G6",), ("182130",),
+               "EURACAN domain 6 covers the endocrine organs (thyroid, parathyroid, adrenal, pituitary, "
+               "pheochromocytoma/paraganglioma); neuroendocrine neoplasms (877), filed under the same "
+               "Orphanet branch 182130, belong to domain 4 and are left out.",
+               excluding=("877",)),
+    DomainRule("head-and-neck", ("G7",), ("290849",),
+               "EURACAN domain 7 covers head and neck cancers (salivary glands, nasopharynx, nasal cavity "
+               "and sinuses, larynx, oral cavity, middle ear); Orphanet 290849 'Rare head and neck tumor'."),
+    DomainRule("nut-carcinoma", ("G7", "G8"), ("443167",),
+               "NUT carcinoma arises in the midline of the head and neck and of the thorax; Orphanet files "
+               "it directly under 98057 'Rare tumor'."),
+    DomainRule("thymic", ("G8",), ("100100",),
+               "EURACAN domain 8 (thorax) lists thymic malignancies; Orphanet 100100 'Thymic tumor'."),
+    DomainRule("lung-and-pleura", ("G8",), ("101945", "466962"),
+               "EURACAN domain 8 lists mesothelioma and rare pulmonary tumours: Orphanet 101945 'Rare "
+               "bronchopulmonary and pleural cavity tumors' and 466962 'SMARCA4-deficient sarcoma of thorax'."),
+    DomainRule("mesothelioma", ("G8",), ("50251", "168811", "676036", "685004", "685010"),
+               "EURACAN domain 8 lists mesothelioma without restricting its site: pleural, peritoneal, "
+               "pericardial and tunica vaginalis mesotheliomas."),
+    DomainRule("skin", ("G9",), ("79386",),
+               "EURACAN domain 9 covers rare skin cancers (adnexal carcinomas, Merkel cell carcinoma, skin "
+               "sarcomas, mucosal melanoma); Orphanet 79386 'Rare skin tumor or hamartoma'."),
+    DomainRule("eye", ("G9",), ("101950",),
+               "EURACAN domain 9 covers non-cutaneous melanoma including uveal and conjunctival melanoma; "
+               "Orphanet 101950 'Rare eye tumor'."),
+    DomainRule("kaposi-sarcoma", ("G9",), ("33276",),
+               "EURACAN domain 9 lists Kaposi sarcoma explicitly (it is also a sarcoma, domain 1)."),
+    DomainRule("non-cutaneous-melanoma", ("G9",), ("252050",),
+               "EURACAN domain 9 covers non-cutaneous melanoma; primary melanoma of the central nervous "
+               "system is filed only under the nervous system branch."),
+    DomainRule("central-nervous-system", ("G10",), ("98062",),
+               "EURACAN domain 10 covers rare brain and central nervous system tumours; Orphanet 98062 "
+               "'Rare nervous system tumor'."),
+)
+
+OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
+    OutOfScope("haematological", "68347",
+               "haematological malignancy (under 68347 'Tumor of hematopoietic and lymphoid tissues'): "
+               "EURACAN covers solid cancers; these belong to the ERN EuroBloodNet"),
+)
+
+
+def build_hierarchy(parents: Mapping[str, Iterable[str]]) -> nx.DiGraph:
+    """A directed graph with an edge parent -> child for every parent link of ``parents``."""
+    graph = nx.DiGraph()
+    for code, links in parents.items():
+        graph.add_node(code)
+        for parent in links:
+            graph.add_edge(parent, code)
+    return graph
+
+
+def _reach(hierarchy: nx.DiGraph, codes: Iterable[str], rule: str) -> dict[str, tuple[int, str]]:
+    """Every code at or below ``codes``: code -> (distance, nearest branch code)."""
+    out: dict[str, tuple[int, str]] = {}
+    for branch in codes:
+        if branch not in hierarchy:
+            raise ValueError(f"domain rule {rule!r} names ORPHAcode {branch}, which is not in the hierarchy")
+        for code, dist in nx.single_source_shortest_path_length(hierarchy, branch).items():
+            if code not in out or (dist, int(branch)) < (out[code][0], int(out[code][1])):
+                out[code] = (dist, branch)
+    return out
+
+
+def _why_unassigned(code: str, hierarchy: nx.DiGraph, assigned: Mapping[str, list[Assignment]],
+                    vetoed: Mapping[str, OutOfScope]) -> str:
+    if code in vetoed:
+        return f"out of scope ({vetoed[code].name}): {vetoed[code].reason}"
+    below = sorted({a.domain for d in nx.descendants(hierarchy, code) for a in assigned.get(d, [])},
+                   key=DOMAINS.index)
+    if below:
+        return f"grouping above the domain branches; its descendants are in {', '.join(below)}"
+    return "no domain rule covers this entity or any of its ancestors"
+
+
+def assign_domains(hierarchy: nx.DiGraph, rules: Iterable[DomainRule] = RULES,
+                   out_of_scope: Iterable[OutOfScope] = OUT_OF_SCOPE) -> DomainAssignments:
+    """The EURACAN domains of every node of ``hierarchy`` (edges parent -> child) under ``rules``.
+
+    Pure. Returns assignments per code (sorted by domain, then rule) and the unassigned codes with
+    reasons (sorted by code). Raises ValueError if a rule names a domain outside G1..G10 or a
+    code that is not in the hierarchy.
+    """
+    vetoed: dict[str, OutOfScope] = {}
+    for scope in out_of_scope:
+        for code in _reach(hierarchy, [scope.branch], scope.name):
+            vetoed.setdefault(code, scope)
+    assigned: dict[str, list[Assignment]] = {}
+    for rule in rules:
+        bad = [d for d in rule.domains if d not in DOMAINS]
+        if bad:
+            raise ValueError(f"domain rule {rule.name!r} names unknown domains {bad}")
+        covered = _reach(hierarchy, rule.branches, rule.name)
+        excluded = _reach(hierarchy, rule.excluding, rule.name)
+        for code, (_, via) in covered.items():
+            if code in excluded or code in vetoed:
+                continue
+            assigned.setdefault(code, []).extend(Assignment(d, rule.name, via) for d in rule.domains)
+    result = DomainAssignments()
+    for code in sorted(hierarchy.nodes, key=int):
+        found = sorted(assigned.get(code, []), key=lambda a: (DOMAINS.index(a.domain), a.rule))
+        if found:
+            result.assigned[code] = found
+        else:
+            result.unassigned.append(Unassigned(code, _why_unassigned(code, hierarchy, assigned, vetoed)))
+    return result
+
+
+def rule_by_name(name: str, rules: Iterable[DomainRule] = RULES) -> DomainRule:
+    """The rule called ``name``; KeyError if there is none."""
+    for rule in rules:
+        if rule.name == name:
+            return rule
+    raise KeyError(name)

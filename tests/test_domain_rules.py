@@ -1,0 +1,175 @@
+"""Tests of EURACAN domain assignment: the rule semantics on tiny hierarchies, and the real tree."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from kg.vocab import RKG, mint
+from loaders import orphanet
+from loaders.base import LoadReport
+from loaders.domain_rules import (
+    DOMAINS,
+    OUT_OF_SCOPE,
+    RULES,
+    Assignment,
+    DomainAssignments,
+    DomainRule,
+    OutOfScope,
+    assign_domains,
+    build_hierarchy,
+    rule_by_name,
+)
+from loaders.orphanet_classification import read_classification
+
+# --- rule semantics on a hand-made hierarchy -------------------------------------------------------
+#   1 root
+#   ├── 2 soft tissue ── 5 sarcoma ── 7 subtype
+#   ├── 3 digestive ─┬── 5 (multi-parented)
+#   │                └── 6 salivary (also under 4)
+#   ├── 4 head and neck ── 6
+#   └── 8 blood ── 9 lymphoma (also under 3)
+TINY = build_hierarchy({"1": [], "2": ["1"], "3": ["1"], "4": ["1"], "5": ["2", "3"], "6": ["3", "4"],
+                        "7": ["5"], "8": ["1"], "9": ["8", "3"]})
+TINY_RULES = (
+    DomainRule("soft", ("G1",), ("2",), "sarcomas"),
+    DomainRule("digestive", ("G5",), ("3",), "digestive", excluding=("6",)),
+    DomainRule("hn", ("G7",), ("4",), "head and neck"),
+)
+TINY_SCOPE = (OutOfScope("blood", "8", "haematological"),)
+
+
+@pytest.fixture(scope="module")
+def tiny() -> DomainAssignments:
+    return assign_domains(TINY, TINY_RULES, TINY_SCOPE)
+
+
+def test_multi_parented_entity_gets_every_domain_with_nearest_ancestor(tiny: DomainAssignments) -> None:
+    assert tiny.assigned["7"] == [Assignment("G1", "soft", "2"), Assignment("G5", "digestive", "3")]
+    assert tiny.assigned["5"] == [Assignment("G1", "soft", "2"), Assignment("G5", "digestive", "3")]
+
+
+def test_excluded_branch_leaves_the_rule(tiny: DomainAssignments) -> None:
+    assert tiny.assigned["6"] == [Assignment("G7", "hn", "4")]
+
+
+def test_out_of_scope_wins_over_other_branches_and_is_reported(tiny: DomainAssignments) -> None:
+    assert "9" not in tiny.assigned
+    reasons = {u.code: u.reason for u in tiny.unassigned}
+    assert reasons["9"].startswith("out of scope (blood)")
+    assert reasons["8"].startswith("out of scope (blood)")
+    assert reasons["1"] == "grouping above the domain branches; its descendants are in G1, G5, G7"
+    assert sorted(reasons) == ["1", "8", "9"]
+
+
+def test_rule_naming_an_unknown_code_or_domain_raises() -> None:
+    with pytest.raises(ValueError, match="not in the hierarchy"):
+        assign_domains(TINY, (DomainRule("x", ("G1",), ("999",), "none"),), ())
+    with pytest.raises(ValueError, match="unknown domains"):
+        assign_domains(TINY, (DomainRule("x", ("G11",), ("2",), "none"),), ())
+
+
+def test_rule_table_is_well_formed() -> None:
+    names = [r.name for r in RULES]
+    assert len(names) == len(set(names))
+    assert all(r.justification and r.branches and set(r.domains) <= set(DOMAINS) for r in RULES)
+    assert {d for r in RULES for d in r.domains} == set(DOMAINS)  # every domain has a rule
+    assert rule_by_name("gist").branches == ("44890",)
+
+
+def test_domain_ids_match_the_euracan_domain_list(shared_data: Path) -> None:
+    with (shared_data / "euracan" / "domains" / "euracan_domains.csv").open(encoding="utf-8") as fh:
+        assert tuple(row["domain_id"] for row in csv.DictReader(fh)) == DOMAINS
+
+
+# --- the real classification -----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def real(shared_data: Path) -> tuple[DomainAssignments, dict[str, str]]:
+    nodes = list(read_classification(shared_data / "orphanet" / orphanet.CLASSIFICATION_FILE))
+    hierarchy = build_hierarchy({n.code: n.parents for n in nodes})
+    return assign_domains(hierarchy, RULES, OUT_OF_SCOPE), {n.code: n.label for n in nodes}
+
+
+def _domains(result: DomainAssignments, code: str) -> set[str]:
+    return {a.domain for a in result.assigned.get(code, [])}
+
+
+def test_rule_codes_exist_in_the_classification(real: tuple[DomainAssignments, dict[str, str]]) -> None:
+    _, labels = real
+    codes = {c for r in RULES for c in (*r.branches, *r.excluding)} | {s.branch for s in OUT_OF_SCOPE}
+    assert codes <= set(labels)
+    assert labels["71209"] == "Rare soft tissue tumor" and labels["100100"] == "Thymic tumor"
+
+
+def test_gist_is_in_g1_and_g5(real: tuple[DomainAssignments, dict[str, str]]) -> None:
+    result, _ = real
+    assert result.assigned["44890"] == [Assignment("G1", "gist", "44890"), Assignment("G5", "digestive", "98059")]
+
+
+@pytest.mark.parametrize(("code", "domains"), [
+    ("99867", {"G8"}),         # thymoma
+    ("263310", {"G8"}),        # thymoma type A
+    ("39044", {"G9"}),         # uveal melanoma
+    ("360", {"G10"}),          # glioblastoma
+    ("2495", {"G10"}),         # meningioma
+    ("3273", {"G1"}),          # synovial sarcoma
+    ("178", {"G1"}),           # chordoma: not G4 although filed under a neuroendocrine branch
+    ("33276", {"G1", "G9"}),   # Kaposi sarcoma
+    ("276145", {"G7"}),        # malignant salivary gland tumour: not G5
+    ("100075", {"G4", "G5"}),  # neuroendocrine tumour of stomach: not G6
+    ("1501", {"G6"}),          # adrenocortical carcinoma
+    ("142", {"G6"}),           # anaplastic thyroid carcinoma
+    ("99926", {"G2"}),         # gestational choriocarcinoma: not G3
+    ("842", {"G3"}),           # testicular seminoma
+    ("99912", {"G2"}),         # ovarian dysgerminoma
+    ("50251", {"G8"}),         # pleural mesothelioma
+    ("168811", {"G5", "G8"}),  # peritoneal mesothelioma
+    ("26790", {"G5"}),         # pseudomyxoma peritonei
+    ("150", {"G7"}),           # nasopharyngeal carcinoma
+    ("443167", {"G7", "G8"}),  # NUT carcinoma
+    ("213711", {"G1", "G2"}),  # endometrial stromal sarcoma
+    ("79140", {"G4", "G9"}),   # cutaneous neuroendocrine (Merkel cell) carcinoma
+])
+def test_known_assignments(real: tuple[DomainAssignments, dict[str, str]], code: str, domains: set[str]) -> None:
+    assert _domains(real[0], code) == domains
+
+
+def test_unassigned_entities_have_reasons(real: tuple[DomainAssignments, dict[str, str]]) -> None:
+    result, _ = real
+    reasons = {u.code: u.reason for u in result.unassigned}
+    assert len(result.assigned) == 642
+    assert len(reasons) == 453
+    assert len(result.assigned) + len(reasons) == 1095
+    kinds = Counter(r.split(":")[0].split(";")[0] for r in reasons.values())
+    assert kinds == Counter({"out of scope (haematological)": 253,
+                             "no domain rule covers this entity or any of its ancestors": 180,
+                             "grouping above the domain branches": 20})
+    assert reasons["46135"].startswith("out of scope (haematological)")  # primary CNS lymphoma
+    assert reasons["213531"].startswith("no domain rule")                 # metaplastic breast carcinoma
+    assert reasons["98057"] == ("grouping above the domain branches; its descendants are in "
+                                "G1, G2, G3, G4, G5, G6, G7, G8, G9, G10")
+
+
+def test_entities_per_domain(real: tuple[DomainAssignments, dict[str, str]]) -> None:
+    result, _ = real
+    per_domain = Counter(d for code in result.assigned for d in _domains(result, code))
+    assert per_domain == Counter(G5=118, G10=107, G9=96, G1=88, G2=88, G3=61, G6=59, G4=46, G8=36, G7=30)
+
+
+def test_load_emits_domain_triples_and_warns_for_unassigned(repo_data: Path) -> None:
+    report = LoadReport("orphanet")
+    triples = set(orphanet.load(repo_data, report))
+    warnings = [p for p in report.problems if p.kind == "no-domain"]
+    assert len(warnings) == 453
+    assert {p.record for p in warnings} >= {"ORPHA:46135", "ORPHA:213531"}
+    in_domain = [t for t in triples if t[1] == RKG.inDomain]
+    assert len(in_domain) == 729
+    node = mint("domainassignment", "orpha/44890/G1/gist")
+    assert (mint("entity", "orpha/44890"), RKG.domainAssignment, node) in triples
+    assert (node, RKG.assignedDomain, mint("domain", "G1")) in triples
+    assert (node, RKG.viaAncestor, mint("entity", "orpha/44890")) in triples
+    assert report.counts["domain_assignments"] == 742
