@@ -1,0 +1,435 @@
+"""OncoTree -> Orphanet entity mappings (SKOS predicates, SSSOM-style records and export).
+
+The mapper compares every OncoTree entity (subject) with every Orphanet entity (object), both given
+as :class:`loaders.base.MappableEntity`, with four rules tried in order; the first rule that links
+a pair decides its one mapping:
+
+1. ``xref``: shared cross-references (UMLS, NCIt, MeSH, OMIM CURIEs) -> ``skos:exactMatch``,
+   ``semapv:DatabaseCrossReference``; confidence 0.90 for one shared CURIE, 0.95 for two or more,
+   0.10 less when the two sides also carry *different* codes of a shared prefix. (MappableEntity
+   carries no Orphanet mapping relation, so E vs. BTNT/NTBT cannot weigh in. With the 2025 files
+   this rule finds nothing: the ORPHApackets cross-reference only OMIM, OncoTree only NCIt and UMLS.)
+2. ``label``: equal normalised labels (see :func:`normalise`) -> ``skos:exactMatch``,
+   ``semapv:LexicalMatching``; 0.95 when the labels are equal ignoring case, else 0.90, and 0.85
+   when the OncoTree label says ``NOS``.
+3. ``synonym``: an OncoTree label equal to an Orphanet synonym (normalised) -> ``skos:closeMatch``,
+   ``semapv:LexicalMatching``, 0.80.
+4. ``containment``: for an entity that rules 1-3 left unmapped, the most specific label of the other
+   source that its own label ends with (``Uterine Leiomyosarcoma`` ends with ``Leiomyosarcoma``),
+   unless the extra words negate or contrast (``non``, ``extra``, ``benign``, ...) or the contained
+   label follows ``of``, ``/`` or ``-``; the broader side must not be a ``NOS`` bucket or a
+   site-specific homonym. OncoTree side narrower -> ``skos:broadMatch``, 0.70, or 0.75 when the
+   hierarchy agrees (the Orphanet entity is the exact match of an OncoTree ancestor). Orphanet side
+   narrower -> ``skos:narrowMatch``, 0.75, only when the hierarchy agrees (the OncoTree node's exact
+   match is an Orphanet ancestor), because OncoTree nodes are scoped to a tissue. Both
+   ``semapv:LexicalMatching``.
+
+Labels of one source shared by several of its nodes (see :func:`homonyms`) map with
+``skos:broadMatch`` instead of exact or close matches (0.85 label, 0.75 synonym).
+
+The result is deterministic: the same inputs give the same mappings in the same order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from pyoxigraph import Literal, NamedNode
+from unidecode import unidecode
+
+from kg.vocab import RDF, RDFS, RKG, SKOS, XSD, mint
+from loaders.base import LoadReport, MappableEntity, SourceInfo, Triple
+
+SOURCE = SourceInfo(
+    name="mappings",
+    title="OncoTree to Orphanet mappings (rarekg)",
+    license="CC-BY-4.0",
+    attribution=("rarekg mappings computed from OncoTree (MSK, cBioPortal; CC BY 4.0) and "
+                 "Orphanet/Orphadata (INSERM; CC BY 4.0)"),
+    homepage="https://w3id.org/rarekg/",
+    license_url="https://creativecommons.org/licenses/by/4.0/",
+)
+
+SEMAPV = "https://w3id.org/semapv/vocab/"
+SSSOM_FILE = "oncotree_orphanet.sssom.tsv"
+MAPPING_SET_ID = "https://w3id.org/rarekg/mappings/oncotree_orphanet.sssom.tsv"
+
+RULES = ("xref", "label", "synonym", "containment")
+_STOPWORDS = frozenset({"the", "a", "an", "nos"})
+_LINKS = frozenset({"of", "/", "-"})
+_SYNONYM_TOKENS = {"tumour": "tumor", "tumours": "tumor", "tumors": "tumor", "neoplasm": "tumor",
+                   "neoplasms": "tumor", "cancers": "cancer", "classical": "classic"}
+_NO_PLURAL = ("ss", "us", "is", "os")
+#: extra words that make a containing label something other than a kind of the contained one
+_CONTRAST = frozenset({"non", "not", "extra", "benign", "malignant", "borderline", "atypical", "like",
+                       "without", "other", "mixed", "precursor", "in", "situ", "and", "or", "plus"})
+#: words that, just before the contained label, make it a different head ("adenoma of pancreas"
+#: does not end with a kind of "pancreas"; "pheochromocytoma-paraganglioma" is not a paraganglioma)
+_BAD_LINK = frozenset({"of", "/", "-", "with", "in", "and", "or", "plus"})
+K = TypeVar("K")
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """One mapping of an OncoTree entity to an Orphanet entity (one SSSOM row)."""
+
+    subject: MappableEntity
+    predicate: str         # SKOS local name: exactMatch | closeMatch | broadMatch | narrowMatch
+    object: MappableEntity
+    justification: str     # semapv local name: DatabaseCrossReference | LexicalMatching
+    confidence: float
+    matched_on: str        # human-readable rationale
+    rule: str              # one of RULES
+
+    @property
+    def predicate_iri(self) -> NamedNode:
+        return SKOS.term(self.predicate)
+
+    @property
+    def justification_iri(self) -> NamedNode:
+        return NamedNode(SEMAPV + self.justification)
+
+    def key(self) -> tuple[str, str]:
+        return self.subject.iri, self.object.iri
+
+
+def tokens(label: str, *, keep_links: bool = False) -> list[str]:
+    """The words of a label in order: ASCII-folded, lower case, punctuation dropped, British and
+    plural forms folded (``Tumours`` -> ``tumor``, ``neoplasm`` -> ``tumor`` except in
+    ``neuroendocrine neoplasm``, which WHO uses for tumours *and* carcinomas, ``sarcomas`` ->
+    ``sarcoma``), and the words ``the``, ``a``, ``an``, ``NOS`` left out; ``of`` is left out too
+    unless ``keep_links``, which also keeps ``/`` and ``-`` as words.
+
+    >>> tokens("Carcinomas of the Ampulla of Vater, NOS")
+    ['carcinoma', 'ampulla', 'vater']
+    >>> tokens("Pheochromocytoma-paraganglioma", keep_links=True)
+    ['pheochromocytoma', '-', 'paraganglioma']
+    """
+    words = re.findall(r"[a-z0-9]+|[/-]", unidecode(label).lower())
+    out: list[str] = []
+    for word in words:
+        if word in _STOPWORDS or (word in _LINKS and not keep_links):
+            continue
+        if word == "neoplasm" and out and out[-1] == "neuroendocrine":
+            out.append(word)
+            continue
+        word = _SYNONYM_TOKENS.get(word, word)
+        if len(word) > 4 and word.endswith("s") and not word.endswith(_NO_PLURAL):
+            word = word[:-1]
+        out.append(word)
+    return _drop_redundant_grade(out)
+
+
+def _drop_redundant_grade(words: list[str]) -> list[str]:
+    """Drop "well differentiated" before "neuroendocrine tumor": WHO (2019) defines a neuroendocrine
+    tumour as well differentiated, so OncoTree's "Well-Differentiated Neuroendocrine Tumor of the
+    Rectum" is Orphanet's "Neuroendocrine tumor of the rectum"."""
+    for i in range(len(words) - 3):
+        if words[i:i + 4] in (["well", "differentiated", "neuroendocrine", "tumor"],
+                              ["well", "-", "differentiated", "neuroendocrine"]):
+            drop = 3 if words[i + 1] == "-" else 2
+            if words[i + drop:i + drop + 2] == ["neuroendocrine", "tumor"]:
+                return words[:i] + words[i + drop:]
+    return words
+
+
+def has_nos(label: str) -> bool:
+    """True if the label says "not otherwise specified" (``, NOS``)."""
+    return re.search(r"\bNOS\b", label) is not None
+
+
+def normalise(label: str) -> tuple[str, ...]:
+    """A label's comparison key: its :func:`tokens` sorted, so word order does not matter.
+
+    >>> normalise("Tumour, Gastrointestinal Stromal") == normalise("Gastrointestinal stromal tumor")
+    True
+    """
+    return tuple(sorted(tokens(label)))
+
+
+def _index(entities: Iterable[MappableEntity],
+           keys: Callable[[MappableEntity], Iterable[K]]) -> dict[K, list[MappableEntity]]:
+    """Entities by each of their keys (a label key, a synonym key, an xref), in input order."""
+    index: dict[K, list[MappableEntity]] = defaultdict(list)
+    for ent in entities:
+        for key in keys(ent):
+            if ent not in index[key]:
+                index[key].append(ent)
+    return index
+
+
+def _xref_rule(sub: MappableEntity, objs: dict[str, list[MappableEntity]]) -> Iterator[Mapping]:
+    """Rule 1: shared cross-reference CURIEs."""
+    shared: dict[str, list[str]] = defaultdict(list)
+    by_iri: dict[str, MappableEntity] = {}
+    for xref in sub.xrefs:
+        for obj in objs.get(xref, []):
+            shared[obj.iri].append(xref)
+            by_iri[obj.iri] = obj
+    for iri, agree in shared.items():
+        obj = by_iri[iri]
+        confidence = 0.95 if len(agree) > 1 else 0.90
+        prefixes = {x.split(":", 1)[0] for x in agree}
+        conflict = [x for x in obj.xrefs if x.split(":", 1)[0] in prefixes and x not in sub.xrefs]
+        if conflict:
+            confidence = round(confidence - 0.10, 2)
+        note = f"shared xref {', '.join(sorted(agree))}" + (f"; Orphanet also has {', '.join(conflict)}"
+                                                             if conflict else "")
+        yield Mapping(sub, "exactMatch", obj, "DatabaseCrossReference", confidence, note, "xref")
+
+
+def _label_rule(sub: MappableEntity, objs: dict[tuple[str, ...], list[MappableEntity]],
+                homonym: str | None) -> Iterator[Mapping]:
+    """Rule 2: equal normalised labels; broadMatch for a site-specific or NOS homonym (see :func:`homonyms`)."""
+    for obj in objs.get(normalise(sub.label), []):
+        same = obj.label.casefold() == sub.label.casefold()
+        note = f"label {sub.label!r} = label {obj.label!r}" + ("" if same else " (normalised)")
+        if homonym:
+            yield Mapping(sub, "broadMatch", obj, "LexicalMatching", 0.85, f"{note}; {homonym}", "label")
+        else:
+            confidence = 0.85 if has_nos(sub.label) else 0.95 if same else 0.90
+            yield Mapping(sub, "exactMatch", obj, "LexicalMatching", confidence, note, "label")
+
+
+def _synonym_rule(sub: MappableEntity, objs: dict[tuple[str, ...], list[MappableEntity]],
+                  homonym: str | None) -> Iterator[Mapping]:
+    """Rule 3: an OncoTree label equal to an Orphanet synonym."""
+    key = normalise(sub.label)
+    for obj in objs.get(key, []):
+        synonym = next(s for s in obj.synonyms if normalise(s) == key)
+        note = f"label {sub.label!r} = Orphanet synonym {synonym!r} of {obj.label!r}"
+        if homonym:
+            yield Mapping(sub, "broadMatch", obj, "LexicalMatching", 0.75, f"{note}; {homonym}", "synonym")
+        else:
+            yield Mapping(sub, "closeMatch", obj, "LexicalMatching", 0.80, note, "synonym")
+
+
+def homonyms(entities: Iterable[MappableEntity]) -> dict[str, str]:
+    """Entities of one source whose normalised label another entity of that source shares, with why
+    each is narrower than the plain label: a ``, NOS`` node under a node of the same name, or one of
+    several site-specific nodes (OncoTree's ``Yolk Sac Tumor`` under brain, ovary, testis, vulva/vagina).
+    """
+    groups: dict[tuple[str, ...], list[MappableEntity]] = defaultdict(list)
+    for ent in entities:
+        groups[normalise(ent.label)].append(ent)
+    out: dict[str, str] = {}
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        plain = [e for e in group if not has_nos(e.label)]
+        for ent in group:
+            if has_nos(ent.label):
+                out[ent.iri] = "NOS node narrower than a node of the same name"
+            elif len(plain) > 1:
+                out[ent.iri] = f"one of {len(plain)} site-specific nodes with this label"
+    return out
+
+
+def _contains(longer: list[str], shorter: list[str]) -> bool:
+    """True if ``longer`` ends with ``shorter`` after words that make it a kind of ``shorter``.
+
+    Both are :func:`tokens` lists with ``keep_links``: the added words must not negate or contrast
+    (``non``, ``extra``, ``benign``, ...) and the word just before must not link a different head
+    (``of``, ``/``, ``-``, ``with``, ...).
+    """
+    n = len(shorter)
+    if not n or len(longer) <= n or longer[-n:] != shorter:
+        return False
+    extra = longer[:-n]
+    return extra[-1] not in _BAD_LINK and not _CONTRAST.intersection(extra)
+
+
+def _most_specific_container(narrow: MappableEntity, candidates: list[MappableEntity]) -> MappableEntity | None:
+    """The candidate with the longest label that ``narrow``'s label ends with (ties: smallest IRI)."""
+    own = tokens(narrow.label, keep_links=True)
+    fits = [c for c in candidates if _contains(own, tokens(c.label, keep_links=True))]
+    if not fits:
+        return None
+    return min(fits, key=lambda c: (-len(tokens(c.label)), c.iri))
+
+
+def _ancestors(entity: MappableEntity, by_iri: dict[str, MappableEntity]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(entity.parents)
+    while todo:
+        iri = todo.pop()
+        if iri not in seen:
+            seen.add(iri)
+            todo.extend(by_iri[iri].parents if iri in by_iri else ())
+    return seen
+
+
+def map_entities(subjects: Iterable[MappableEntity], objects: Iterable[MappableEntity]) -> list[Mapping]:
+    """All mappings from OncoTree ``subjects`` to Orphanet ``objects``, one per pair, sorted.
+
+    >>> gist = MappableEntity("o:GIST", "oncotree:GIST", "Gastrointestinal Stromal Tumor")
+    >>> orpha = MappableEntity("x:44890", "ORPHA:44890", "Gastrointestinal stromal tumor")
+    >>> [(m.predicate, m.rule) for m in map_entities([gist], [orpha])]
+    [('exactMatch', 'label')]
+    """
+    subs = sorted(subjects, key=lambda e: e.iri)
+    objs = sorted(objects, key=lambda e: e.iri)
+    by_xref = _index(objs, lambda e: e.xrefs)
+    by_label = _index(objs, lambda e: [normalise(e.label)])
+    by_synonym = _index(objs, lambda e: {normalise(s) for s in e.synonyms})
+    homonym = homonyms(subs)
+    best: dict[tuple[str, str], Mapping] = {}
+    for sub in subs:
+        why = homonym.get(sub.iri)
+        for found in (_xref_rule(sub, by_xref), _label_rule(sub, by_label, why),
+                      _synonym_rule(sub, by_synonym, why)):
+            for m in found:
+                best.setdefault(m.key(), m)
+    broad_subs = [s for s in subs if s.iri not in homonym and not has_nos(s.label)]
+    broad_objs = [o for o in objs if not has_nos(o.label)]
+    extra = _containment_rule(subs, objs, broad_subs, broad_objs, best)
+    best.update({m.key(): m for m in extra if m.key() not in best})
+    return sorted(best.values(), key=lambda m: (m.subject.iri, m.object.iri))
+
+
+def _containment_rule(subs: list[MappableEntity], objs: list[MappableEntity], broad_subs: list[MappableEntity],
+                      broad_objs: list[MappableEntity], found: dict[tuple[str, str], Mapping]) -> Iterator[Mapping]:
+    """Rule 4: broadMatch / narrowMatch for entities left unmapped by rules 1-3; only ``broad_*``
+    (no NOS bucket, no site-specific homonym) may be the broader side."""
+    mapped_subs = {s for s, _ in found}
+    mapped_objs = {o for _, o in found}
+    exact = defaultdict(set)
+    for m in found.values():
+        if m.predicate == "exactMatch":
+            exact[m.subject.iri].add(m.object.iri)
+            exact[m.object.iri].add(m.subject.iri)
+    sub_by_iri = {e.iri: e for e in subs}
+    obj_by_iri = {e.iri: e for e in objs}
+    for sub in subs:
+        obj = None if sub.iri in mapped_subs else _most_specific_container(sub, broad_objs)
+        if obj is not None:
+            agree = bool(exact[obj.iri] & _ancestors(sub, sub_by_iri))
+            yield _containment(sub, "broadMatch", obj, sub.label, obj.label, agree)
+    for obj in objs:
+        sub = None if obj.iri in mapped_objs else _most_specific_container(obj, broad_subs)
+        # OncoTree nodes are scoped to a tissue ("Teratoma" under Testis), so an Orphanet entity is
+        # taken as narrower only where Orphanet's own hierarchy puts it under the node's exact match
+        # ("Extragonadal teratoma" is not a kind of testicular teratoma).
+        if sub is not None and exact[sub.iri] & _ancestors(obj, obj_by_iri):
+            yield _containment(sub, "narrowMatch", obj, obj.label, sub.label, True)
+
+
+def _containment(sub: MappableEntity, predicate: str, obj: MappableEntity, narrow: str, broad: str,
+                 agree: bool) -> Mapping:
+    note = f"label {narrow!r} is a kind of {broad!r} (ends with it)"
+    if agree:
+        note += "; hierarchy agrees"
+    return Mapping(sub, predicate, obj, "LexicalMatching", 0.75 if agree else 0.70, note, "containment")
+
+
+def mapping_iri(m: Mapping) -> NamedNode:
+    """``mapping/<hash>``: a stable IRI from subject, predicate and object."""
+    digest = hashlib.sha256(f"{m.subject.iri} {m.predicate} {m.object.iri}".encode()).hexdigest()[:16]
+    return mint("mapping", digest)
+
+
+def to_triples(m: Mapping) -> Iterator[Triple]:
+    """The EntityMapping node of one mapping and the SKOS triple itself (pure)."""
+    node, sub, obj = mapping_iri(m), NamedNode(m.subject.iri), NamedNode(m.object.iri)
+    yield node, RDF.type, RKG.EntityMapping
+    yield node, RDFS.label, Literal(f"{m.subject.curie} {m.predicate} {m.object.curie}")
+    yield node, RKG.subjectEntity, sub
+    yield node, RKG.objectEntity, obj
+    yield node, RKG.mappingPredicate, m.predicate_iri
+    yield node, RKG.mappingJustification, m.justification_iri
+    yield node, RKG.confidence, Literal(f"{m.confidence:.2f}", datatype=XSD.decimal)
+    yield node, RKG.matchedOn, Literal(m.matched_on)
+    yield sub, m.predicate_iri, obj
+
+
+# --- the "mappings" source: load from the two compiled sources, export SSSOM -----------------------
+
+#: CURIE prefixes of the SSSOM export. OncoTree has no PURLs, so its codes expand to rarekg's own
+#: entity IRIs; ORPHA codes expand to the ORDO PURLs that Orphanet publishes.
+SSSOM_CURIE_MAP: dict[str, str] = {
+    "oncotree": "https://w3id.org/rarekg/entity/oncotree/",
+    "ORPHA": "http://www.orpha.net/ORDO/Orphanet_",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "semapv": SEMAPV,
+}
+SSSOM_COLUMNS = ("subject_id", "subject_label", "predicate_id", "object_id", "object_label",
+                 "mapping_justification", "confidence", "comment")
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split())  # no tabs or newlines inside a cell
+
+
+def export_sssom(mappings: Iterable[Mapping], path: Path) -> int:
+    """Write ``mappings`` as an SSSOM TSV file (YAML metadata header, then one row each); returns the row count.
+
+    Rows come in the order given (use :func:`map_entities`' sorted order for a reproducible file).
+    Writes a temporary file first and renames it.
+    """
+    header = [
+        "curie_map:",
+        *(f"  {prefix}: {iri}" for prefix, iri in SSSOM_CURIE_MAP.items()),
+        f"mapping_set_id: {MAPPING_SET_ID}",
+        "mapping_set_title: OncoTree to Orphanet rare tumour mappings (rarekg)",
+        f"license: {SOURCE.license_url}",
+        "subject_source: https://oncotree.mskcc.org",
+        "object_source: http://www.orpha.net/ORDO/",
+        "mapping_tool: rarekg kg.mapping",
+        f"comment: {SOURCE.attribution}",
+    ]
+    lines = [f"#{line}" for line in header] + ["\t".join(SSSOM_COLUMNS)]
+    count = 0
+    for m in mappings:
+        row = (m.subject.curie, m.subject.label, f"skos:{m.predicate}", m.object.curie, m.object.label,
+               f"semapv:{m.justification}", f"{m.confidence:.2f}", f"[{m.rule}] {m.matched_on}")
+        lines.append("\t".join(_cell(c) for c in row))
+        count += 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    tmp.replace(path)
+    return count
+
+
+def compute(data_dir: Path, report: LoadReport | None = None) -> list[Mapping]:
+    """The mappings between the compiled OncoTree and Orphanet sources under ``data_dir``.
+
+    Records the input files and an OncoTree version on ``report`` when given. Raises DataError
+    (from the two loaders) if either compiled source is missing or malformed.
+    """
+    from loaders import oncotree, orphanet  # the two sources this one is derived from
+
+    mappings = map_entities(oncotree.mappable(data_dir), orphanet.mappable(data_dir))
+    if report is not None:
+        release, _ = oncotree.read_compiled(data_dir)
+        report.version = f"{release.version} x orphanet"
+        report.files.append(data_dir / oncotree.SOURCE.name / oncotree.COMPILED_FILE)
+        report.files.extend(sorted((data_dir / "orphanet").glob("*.jsonl")))
+        report.counts.update(f"{m.rule}:{m.predicate}" for m in mappings)
+    return mappings
+
+
+def compile(raw_dir: Path, data_dir: Path, report: LoadReport) -> Path:
+    """Write ``data_dir/mappings/oncotree_orphanet.sssom.tsv`` from the compiled sources; returns its path.
+
+    ``raw_dir`` is not read: the mappings derive from the two compiled sources only. Raises
+    DataError as :func:`compute`.
+    """
+    out = data_dir / SOURCE.name / SSSOM_FILE
+    report.counts["rows"] = export_sssom(compute(data_dir, report), out)
+    return out
+
+
+def load(data_dir: Path, report: LoadReport) -> Iterator[Triple]:
+    """The triples of every mapping, computed afresh (deterministically) from the compiled sources."""
+    for m in compute(data_dir, report):
+        report.counts["mappings"] += 1
+        for triple in to_triples(m):
+            report.counts["triples"] += 1
+            yield triple
