@@ -7,7 +7,8 @@ RarekgError
 ├── QueryError         a query is malformed or unknown (names the query or parameter)
 ├── NotFoundError      an identifier does not resolve
 ├── ReasonerError      the reasoner cannot run (e.g. Java missing) or finds the ontology inconsistent
-└── ValidationFailed   SHACL validation found violations
+├── ValidationFailed   SHACL validation found violations
+└── FetchError         a remote source cannot be fetched after retries (names the URL)
 """
 
 from __future__ import annotations
@@ -65,3 +66,7 @@ class ValidationFailed(RarekgError):
     def __init__(self, message: str, report: str = "") -> None:
         self.report = report
         super().__init__(message)
+
+
+class FetchError(RarekgError):
+    """A remote source could not be fetched (after retries), or answered with something unusable."""

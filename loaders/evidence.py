@@ -1,0 +1,205 @@
+"""The evidence source: clinical trials and publications, from compiled records or original files.
+
+* ``SOURCE`` / :func:`load` / :func:`compile`: the default dataset's own small set of real rare-cancer
+  trials and publications (:data:`DEFAULT_SELECTION`, chosen from ``../shared/data``; the
+  non-cancer format exemplars there are left out), compiled to ``data/evidence/*.jsonl``.
+* :func:`load_path`: every original-format file under a folder, recognised by its content
+  (:func:`sniff`), for ``rarekg build --data DIR``; files of other sources are skipped.
+
+Trials from all files of one load are merged across registries (:func:`loaders.trials.merge_trials`),
+so a trial registered twice is one node, and the newest registration gives its status.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.errors import DataError
+from loaders import ctgov, ctis, pubmed, trials
+from loaders.base import LoadReport, SourceInfo, Triple, read_records, write_records
+
+SOURCE = SourceInfo(
+    name="evidence",
+    title="Clinical trials (ClinicalTrials.gov, EU CTIS) and publications (PubMed)",
+    license="LicenseRef-NLM-Terms",
+    attribution=("ClinicalTrials.gov and PubMed/MEDLINE records courtesy of the U.S. National Library of "
+                 "Medicine; EU CTIS records courtesy of the European Medicines Agency"),
+    homepage="https://clinicaltrials.gov",
+    license_url="https://www.nlm.nih.gov/web_policies.html",
+)
+
+#: The real files of the default dataset, relative to ``../shared/data`` (rare cancers only).
+DEFAULT_SELECTION: tuple[str, ...] = (
+    "trials/ctgov_legacy_xml",                       # 25 EORTC/FSG/ISG... rare-cancer trials (all)
+    "trials/ctgov_api_v2_json/NCT01987596.json",     # childhood brain tumours
+    "trials/ctgov_api_v2_json/NCT03275402.json",     # neuroblastoma CNS metastases
+    "publications/pubmed_xml/biopython_pubmed4.xml",  # pancreatic cancer
+    "publications/pubmed_xml/ncbi-explorer_efetch_PMID24488818.xml",  # CNS neoplasms
+    "publications/reconstructed_pubmed_xml",         # 4 rare-cancer / reference-centre papers
+)
+TRIALS_FILE = "trials.jsonl"
+PUBLICATIONS_FILE = "publications.jsonl"
+#: triples of the compiled default set must fall in these bounds (checked by the build)
+TRIPLE_BOUNDS = (2000, 20000)
+
+
+@dataclass(frozen=True)
+class EvidenceRelease:
+    """Which original files the compiled records come from (file name and SHA-256)."""
+
+    files: list[str]
+    version: str
+
+
+# -- recognising formats ------------------------------------------------------------------------------
+
+def sniff(path: Path) -> str | None:
+    """The format of a file by its content: "ctgov-legacy", "ctgov-v2", "ctis", "pubmed-xml",
+    "medline", or None for anything else (other sources' files, documentation)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(65536).decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise DataError(f"cannot read file: {exc}", path=path) from exc
+    text = head.lstrip("\ufeff \t\r\n")
+    if text.startswith("<"):
+        if "<clinical_study" in head:
+            return "ctgov-legacy"
+        if "<PubmedArticleSet" in head:
+            return "pubmed-xml"
+        return None
+    if text.startswith("{"):
+        if '"protocolSection"' in head or '"studies"' in head[:200]:
+            return "ctgov-v2"
+        if '"ctNumber"' in head:
+            return "ctis"
+        return None
+    if text.startswith("PMID- "):
+        return "medline"
+    return None
+
+
+def read_file(path: Path, fmt: str, report: LoadReport) -> tuple[list[trials.Trial], list[pubmed.Publication]]:
+    """The records of one file of a known format; raises DataError for a file not in that format."""
+    if fmt == "ctgov-legacy":
+        return list(ctgov.read_legacy(path, report)), []
+    if fmt == "ctgov-v2":
+        return list(ctgov.read_v2(path, report)), []
+    if fmt == "ctis":
+        return list(ctis.read(path, report)), []
+    if fmt == "pubmed-xml":
+        return [], list(pubmed.read_xml(path, report))
+    if fmt == "medline":
+        return [], list(pubmed.read_medline(path, report))
+    raise DataError(f"unknown evidence format {fmt!r}", path=path)
+
+
+def read_path(path: Path, report: LoadReport) -> tuple[list[trials.Trial], list[pubmed.Publication]]:
+    """Every trial (merged) and publication (one per PMID) in the original-format files under ``path``.
+
+    Files are visited in sorted order; unrecognised files are counted (``files-skipped``). Raises
+    DataError for a recognised file that is malformed as a whole.
+    """
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    found_trials: list[trials.Trial] = []
+    pubs: dict[str, pubmed.Publication] = {}
+    for file in files:
+        fmt = sniff(file)
+        if fmt is None:
+            report.counts["files-skipped"] += 1
+            continue
+        report.files.append(file)
+        report.counts[f"files-{fmt}"] += 1
+        t, p = read_file(file, fmt, report)
+        found_trials.extend(t)
+        for pub in p:
+            if pub.pmid in pubs:
+                report.warn("duplicate-pmid", f"PMID {pub.pmid} also in {pubs[pub.pmid].source_file}; "
+                            "the record read first is kept", path=str(file), record=pub.pmid)
+            else:
+                pubs[pub.pmid] = pub
+    return trials.merge_trials(found_trials), [pubs[k] for k in sorted(pubs, key=int)]
+
+
+def records_triples(found: list[trials.Trial], pubs: list[pubmed.Publication],
+                    report: LoadReport) -> Iterator[Triple]:
+    """The triples of trials and publications, counting them on ``report``."""
+    for trial in found:
+        report.counts["trials"] += 1
+        report.counts["sites"] += len(trial.sites)
+        report.counts["trials-merged"] += len(trial.source_files) > 1
+        yield from trials.to_triples(trial)
+    for pub in pubs:
+        report.counts["publications"] += 1
+        report.counts["authorships"] += len(pub.authors)
+        yield from pubmed.to_triples(pub)
+
+
+def load_path(path: Path, report: LoadReport) -> Iterator[Triple]:
+    """The triples of every original-format trial and publication file under ``path``.
+
+    Raises DataError if ``path`` does not exist or a recognised file is malformed as a whole;
+    malformed records inside a file go to ``report``.
+    """
+    if not path.exists():
+        raise DataError("evidence path not found", path=path)
+    found, pubs = read_path(path, report)
+    yield from records_triples(found, pubs, report)
+
+
+# -- compiled default set -----------------------------------------------------------------------------
+
+def compile(raw_dir: Path, data_dir: Path, report: LoadReport) -> Path:
+    """Compile :data:`DEFAULT_SELECTION` under ``raw_dir`` to ``data_dir/evidence/*.jsonl``; returns the folder.
+
+    Raises DataError if a selected file or folder is missing or malformed.
+    """
+    found: list[trials.Trial] = []
+    pubs: list[pubmed.Publication] = []
+    for rel in DEFAULT_SELECTION:
+        src = raw_dir / rel
+        if not src.exists():
+            raise DataError("selected evidence file not found", path=src)
+        t, p = read_path(src, report)
+        found.extend(t)
+        pubs.extend(p)
+    merged = trials.merge_trials(found)
+    digests = sorted(f"{f.name}:{hashlib.sha256(f.read_bytes()).hexdigest()}" for f in report.files)
+    version = hashlib.sha256("\n".join(digests).encode()).hexdigest()[:12]
+    report.version = version
+    out = data_dir / SOURCE.name
+    write_records(out / TRIALS_FILE, [*merged, EvidenceRelease(digests, version)], SOURCE)
+    write_records(out / PUBLICATIONS_FILE, sorted(pubs, key=lambda p: int(p.pmid)), SOURCE)
+    report.counts["trials"] = len(merged)
+    report.counts["publications"] = len(pubs)
+    return out
+
+
+RECORD_TYPES: dict[str, type] = {"Trial": trials.Trial, "Publication": pubmed.Publication,
+                                 "EvidenceRelease": EvidenceRelease}
+
+
+def read_compiled(data_dir: Path) -> tuple[EvidenceRelease, list[trials.Trial], list[pubmed.Publication]]:
+    """The release record, trials and publications of ``data_dir/evidence``; DataError if missing/malformed."""
+    releases: list[EvidenceRelease] = []
+    found: list[trials.Trial] = []
+    pubs: list[pubmed.Publication] = []
+    for name in (TRIALS_FILE, PUBLICATIONS_FILE):
+        for rec in read_records(data_dir / SOURCE.name / name, RECORD_TYPES):
+            {EvidenceRelease: releases, trials.Trial: found, pubmed.Publication: pubs}[type(rec)].append(rec)
+    if len(releases) != 1:
+        raise DataError(f"expected one EvidenceRelease record, found {len(releases)}",
+                        path=data_dir / SOURCE.name / TRIALS_FILE)
+    return releases[0], found, pubs
+
+
+def load(data_dir: Path, report: LoadReport) -> Iterator[Triple]:
+    """The triples of the compiled default trials and publications; DataError if the files are missing."""
+    release, found, pubs = read_compiled(data_dir)
+    report.version = release.version
+    report.files.extend(data_dir / SOURCE.name / n for n in (TRIALS_FILE, PUBLICATIONS_FILE))
+    yield from records_triples(trials.merge_trials(found), pubs, report)
+
