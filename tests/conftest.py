@@ -32,3 +32,37 @@ def shared_data() -> Path:
 def repo_data() -> Path:
     """The repository's own default dataset folder."""
     return DATA
+
+
+@pytest.fixture(scope="session")
+def built_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An on-disk store with the default graph, built once by the real `rarekg build` command."""
+    import subprocess
+    import sys
+
+    path = tmp_path_factory.mktemp("built") / "store"
+    proc = subprocess.run([sys.executable, "-m", "kg.cli", "build", "--store", str(path)],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return path
+
+
+@pytest.fixture()
+def built_store(built_store_path: Path):
+    """The built default store opened in this process (closed after the test)."""
+    from kg.store import EmbeddedStore
+
+    store = EmbeddedStore(built_store_path)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def default_graph():
+    """The default graph built once in memory with the real build (all sources + reasoning)."""
+    from kg.build import build
+    from kg.store import EmbeddedStore
+
+    store = EmbeddedStore()
+    report = build(store)
+    return store, report

@@ -1,0 +1,170 @@
+"""The build: every source's loader into its named graph, the reasoner's output into ``inferred``,
+and provenance into ``meta`` — published together in one transaction.
+
+If any source fails (a structural error, row errors in strict mode, a triple count outside its
+bounds), nothing is published: the store keeps every graph it had before the build.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+from kg import ontology
+from kg.errors import DataError, RarekgError
+from kg.provenance import load_record, now
+from kg.store import GraphStore
+from kg.vocab import INFERRED_GRAPH, META_GRAPH, graph_iri
+from loaders.base import LoadReport, SourceInfo, Triple
+
+#: The sources of the default graph, in load order (module paths).
+DEFAULT_SOURCES: tuple[str, ...] = (
+    "kg.ontology",
+    "loaders.euracan",
+    "loaders.orphanet",
+    "loaders.oncotree",
+    "loaders.subgroups",
+    "loaders.evidence",
+    "kg.mapping",
+)
+
+Progress = Callable[[str], None]
+
+
+class BuildFailed(RarekgError):
+    """A source failed; nothing was published. ``report`` has every source's outcome."""
+
+    def __init__(self, message: str, report: "BuildReport") -> None:
+        self.report = report
+        super().__init__(message)
+
+
+@dataclass
+class SourceOutcome:
+    source: SourceInfo
+    graph: str
+    triples: int = 0
+    seconds: float = 0.0
+    report: LoadReport | None = None
+
+
+@dataclass
+class BuildReport:
+    outcomes: list[SourceOutcome] = field(default_factory=list)
+    reasoning_seconds: float | None = None
+    inferred_triples: int = 0
+    seconds: float = 0.0
+
+    @property
+    def problems(self) -> list[str]:
+        return [str(p) for o in self.outcomes if o.report for p in o.report.problems]
+
+    def table(self) -> str:
+        rows = [f"{'source':<12} {'graph':<44} {'triples':>9} {'seconds':>8}  problems"]
+        for o in self.outcomes:
+            n = len(o.report.problems) if o.report else 0
+            rows.append(f"{o.source.name:<12} {o.graph:<44} {o.triples:>9} {o.seconds:>8.2f}  {n}")
+        if self.reasoning_seconds is not None:
+            rows.append(f"{'reasoner':<12} {INFERRED_GRAPH.value:<44} {self.inferred_triples:>9} "
+                        f"{self.reasoning_seconds:>8.2f}  0")
+        rows.append(f"total {sum(o.triples for o in self.outcomes) + self.inferred_triples} triples "
+                    f"in {self.seconds:.2f} s")
+        return "\n".join(rows)
+
+
+def source_modules(names: Iterable[str] = DEFAULT_SOURCES) -> list[ModuleType]:
+    """Import the source modules; each has SOURCE and load(data_dir, report)."""
+    return [importlib.import_module(n) for n in names]
+
+
+def _check_bounds(module: ModuleType, name: str) -> Callable[[int], None]:
+    bounds = getattr(module, "TRIPLE_BOUNDS", None)
+
+    def check(count: int) -> None:
+        if bounds and not bounds[0] <= count <= bounds[1]:
+            raise DataError(f"source {name} produced {count} triples, outside the expected "
+                            f"bounds {bounds[0]}..{bounds[1]}; nothing was published")
+    return check
+
+
+def build(store: GraphStore, data_dir: Path = ontology.DATA_DIR, *,
+          sources: Iterable[str] = DEFAULT_SOURCES, strict: bool = False, reason: bool = True,
+          progress: Progress = lambda msg: None) -> BuildReport:
+    """Load every source into ``store`` and publish all graphs atomically.
+
+    ``strict`` turns row-level errors into a failed build. Raises BuildFailed (nothing published)
+    when any source fails, DataError/OntologyError from a loader for structural problems.
+    """
+    report = BuildReport()
+    t0 = time.perf_counter()
+    modules = source_modules(sources)
+    with store.batch(META_GRAPH) as batch:  # type: ignore[attr-defined]
+        for module in modules:
+            report.outcomes.append(_stage_source(batch, module, data_dir, strict, progress))
+        if reason and any(m.__name__ == "loaders.subgroups" for m in modules):
+            _stage_inferred(batch, data_dir, report, progress)
+        progress("publishing graphs")
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _stage_source(batch, module: ModuleType, data_dir: Path, strict: bool,  # type: ignore[no-untyped-def]
+                  progress: Progress) -> SourceOutcome:
+    info: SourceInfo = module.SOURCE
+    graph = graph_iri(info.name)
+    load_report = LoadReport(info.name)
+    outcome = SourceOutcome(info, graph.value, report=load_report)
+    progress(f"loading {info.name} …")
+    started, t0 = now(), time.perf_counter()
+    bounds_check = _check_bounds(module, info.name)
+
+    def check(count: int) -> None:
+        bounds_check(count)
+        if strict and load_report.errors:
+            raise DataError(f"source {info.name} has {len(load_report.errors)} row errors (strict); "
+                            f"first: {load_report.errors[0]}")
+
+    outcome.triples = batch.stage(
+        graph, module.load(data_dir, load_report), check=check,
+        meta=lambda count: load_record(info, graph, load_report, started=started, ended=now(),
+                                       triples=count, base_dir=data_dir.parent))
+    outcome.seconds = time.perf_counter() - t0
+    progress(f"  {info.name}: {outcome.triples} triples in {outcome.seconds:.2f} s; {load_report.summary()}")
+    return outcome
+
+
+REASONER_SOURCE = SourceInfo(
+    name="inferred", title="Inferred subclass links (HermiT over the ontology and molecular definitions)",
+    license="CC-BY-4.0", attribution="computed by rarekg with HermiT", homepage="https://w3id.org/rarekg/")
+
+
+def _stage_inferred(batch, data_dir: Path, report: BuildReport,  # type: ignore[no-untyped-def]
+                    progress: Progress) -> None:
+    from kg.reasoning import classify
+
+    progress("reasoning (HermiT) …")
+    started, t0 = now(), time.perf_counter()
+    result = classify(default_definition_axioms(data_dir))
+    load_report = LoadReport("inferred")
+    load_report.files.append(ontology.ONTOLOGY_PATH)
+    report.inferred_triples = batch.stage(
+        INFERRED_GRAPH, _as_triples(result.inferred),
+        meta=lambda count: load_record(REASONER_SOURCE, INFERRED_GRAPH, load_report, started=started,
+                                       ended=now(), triples=count, base_dir=data_dir.parent))
+    report.reasoning_seconds = time.perf_counter() - t0
+    progress(f"  inferred: {report.inferred_triples} triples in {report.reasoning_seconds:.2f} s")
+
+
+def default_definition_axioms(data_dir: Path = ontology.DATA_DIR) -> list[Triple]:
+    """The axioms the reasoner classifies besides the ontology: the molecular definitions."""
+    from loaders import subgroups
+    return list(subgroups.definition_triples(data_dir))
+
+
+def _as_triples(items: Iterable) -> Iterator[Triple]:  # type: ignore[type-arg]
+    for t in items:
+        yield (t[0], t[1], t[2]) if isinstance(t, tuple) else (t.subject, t.predicate, t.object)

@@ -1,0 +1,132 @@
+"""The SPARQL query library: ``queries/<name>.rq`` files with a header, loaded by name.
+
+Header format (comment lines at the top of the file)::
+
+    # title: Centres by domain
+    # description: Reference centres whose network membership covers a cancer domain.
+    # param: domain iri  The domain, e.g. <https://w3id.org/rarekg/domain/G1>
+    # example: domain=https://w3id.org/rarekg/domain/G1
+
+Parameters are bound with pyoxigraph substitutions (never string formatting). A parameter's type
+is ``iri``, ``string``, ``integer``, ``decimal`` or ``boolean``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import QueryError
+from kg.ontology import QUERIES_DIR
+from kg.vocab import PREFIXES, XSD
+
+PARAM_TYPES = {"iri", "string", "integer", "decimal", "boolean"}
+_HEADER = re.compile(r"^#\s*(title|description|param|example):\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    description: str
+
+
+@dataclass
+class LibraryQuery:
+    name: str
+    path: Path
+    text: str
+    title: str = ""
+    description: str = ""
+    params: list[Param] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+
+    def bind(self, values: dict[str, str]) -> dict[str, ox.NamedNode | ox.Literal]:
+        """Turn ``name -> text`` values into RDF terms by the declared types.
+
+        Raises QueryError naming the parameter for an unknown name, a missing value or a value
+        of the wrong type."""
+        declared = {p.name: p for p in self.params}
+        unknown = sorted(set(values) - set(declared))
+        if unknown:
+            raise QueryError(f"query {self.name!r} has no parameter {unknown[0]!r}; "
+                             f"parameters: {', '.join(declared) or 'none'}")
+        missing = [p for p in declared if p not in values]
+        if missing:
+            raise QueryError(f"query {self.name!r} needs parameter {missing[0]!r} "
+                             f"({declared[missing[0]].description})")
+        return {name: to_term(declared[name], value) for name, value in values.items()}
+
+
+def to_term(param: Param, value: str) -> ox.NamedNode | ox.Literal:
+    """One parameter value as an RDF term; CURIEs with a known prefix expand to IRIs."""
+    try:
+        if param.type == "iri":
+            return ox.NamedNode(expand_iri(value))
+        if param.type == "integer":
+            return ox.Literal(str(int(value)), datatype=XSD.integer)
+        if param.type == "decimal":
+            return ox.Literal(str(float(value)), datatype=XSD.decimal)
+        if param.type == "boolean":
+            if value.lower() not in ("true", "false"):
+                raise ValueError("expected true or false")
+            return ox.Literal(value.lower(), datatype=XSD.boolean)
+        return ox.Literal(value)
+    except ValueError as exc:
+        raise QueryError(f"parameter {param.name!r}: {value!r} is not a valid {param.type} ({exc})") from exc
+
+
+def expand_iri(value: str) -> str:
+    """``<iri>``, a full IRI, or a CURIE with a rarekg prefix (``rkgd:domain/G1``) to an IRI."""
+    value = value.strip()
+    if value.startswith("<") and value.endswith(">"):
+        value = value[1:-1]
+    prefix, sep, local = value.partition(":")
+    if sep and prefix in PREFIXES and not local.startswith("//"):
+        return PREFIXES[prefix] + local
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value):
+        raise ValueError("expected an IRI such as <https://w3id.org/rarekg/domain/G1> or a CURIE like rkgd:domain/G1")
+    return value
+
+
+def parse(path: Path) -> LibraryQuery:
+    """Read one ``.rq`` file and its header. Raises QueryError naming file and line for a bad header."""
+    text = path.read_text(encoding="utf-8")
+    query = LibraryQuery(name=path.stem, path=path, text=text)
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("#"):
+            break
+        match = _HEADER.match(line)
+        if not match:
+            continue
+        key, value = match.group(1), match.group(2).strip()
+        if key == "param":
+            parts = value.split(None, 2)
+            if len(parts) < 2 or parts[1] not in PARAM_TYPES:
+                raise QueryError(f"{path}:{lineno}: param line must be 'name type description' "
+                                 f"with type one of {sorted(PARAM_TYPES)}")
+            query.params.append(Param(parts[0], parts[1], parts[2] if len(parts) > 2 else ""))
+        elif key == "example":
+            query.examples.append(value)
+        else:
+            setattr(query, key, value)
+    if not query.title:
+        raise QueryError(f"{path}:1: query file has no '# title:' header")
+    return query
+
+
+def library(directory: Path = QUERIES_DIR) -> dict[str, LibraryQuery]:
+    """Every query of the library by name."""
+    return {q.name: q for q in (parse(p) for p in sorted(directory.glob("*.rq")))}
+
+
+def get(name: str, directory: Path = QUERIES_DIR) -> LibraryQuery:
+    """One query by name. Raises QueryError listing the known names."""
+    path = directory / f"{name}.rq"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in directory.glob("*.rq")))
+        raise QueryError(f"unknown query {name!r}; known queries: {known}")
+    return parse(path)

@@ -1,0 +1,62 @@
+"""Figures of a store: triples per named graph, instances per class, and the domain counts."""
+
+from __future__ import annotations
+
+from kg.output import compact, format_table
+from kg.store import GraphStore
+
+#: Domain figures as (label, SPARQL returning ?n). One place, shared by the CLI and the API.
+FIGURES: list[tuple[str, str]] = [
+    ("Orphanet entities", "SELECT (COUNT(DISTINCT ?e) AS ?n) { ?e rkg:orphaCode ?c }"),
+    ("OncoTree entities", "SELECT (COUNT(DISTINCT ?e) AS ?n) { ?e rkg:oncotreeCode ?c }"),
+    ("molecular subgroups", "SELECT (COUNT(DISTINCT ?e) AS ?n) { ?e rdfs:subClassOf [ owl:onProperty rkg:hasAlteration ] }"),
+    ("basket classes", "SELECT (COUNT(DISTINCT ?e) AS ?n) { ?e rkg:isBasket true }"),
+    ("entity mappings", "SELECT (COUNT(DISTINCT ?m) AS ?n) { ?m a rkg:EntityMapping }"),
+    ("entities with a domain", "SELECT (COUNT(DISTINCT ?e) AS ?n) { ?e rkg:inDomain ?d }"),
+    ("cancer domains", "SELECT (COUNT(DISTINCT ?d) AS ?n) { ?d a rkg:CancerDomain }"),
+    ("healthcare providers", "SELECT (COUNT(DISTINCT ?c) AS ?n) { ?c a rkg:HealthcareProvider }"),
+    ("memberships", "SELECT (COUNT(DISTINCT ?m) AS ?n) { ?m a org:Membership }"),
+    ("countries with a provider", "SELECT (COUNT(DISTINCT ?k) AS ?n) { ?c a rkg:HealthcareProvider ; schema:addressCountry ?k }"),
+    ("genes", "SELECT (COUNT(DISTINCT ?g) AS ?n) { ?g rdfs:subClassOf+ rkg:Gene }"),
+    ("clinical trials", "SELECT (COUNT(DISTINCT ?t) AS ?n) { ?t a rkg:ClinicalTrial }"),
+    ("publications", "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a rkg:Publication }"),
+    ("evidence items", "SELECT (COUNT(DISTINCT ?e) AS ?n) { ?e a rkg:Evidence }"),
+]
+
+
+def graph_counts(store: GraphStore) -> list[tuple[str, int]]:
+    return [(g.value, store.count(g)) for g in store.graphs()]
+
+
+def figures(store: GraphStore) -> list[tuple[str, int]]:
+    out = []
+    for label, sparql in FIGURES:
+        rows = store.select(sparql)
+        out.append((label, int(rows[0]["n"].value) if rows and "n" in rows[0] else 0))
+    return out
+
+
+def class_counts(store: GraphStore) -> list[tuple[str, int]]:
+    rows = store.select("SELECT ?class (COUNT(DISTINCT ?s) AS ?n) { ?s a ?class } "
+                        "GROUP BY ?class ORDER BY DESC(?n) ?class")
+    return [(compact(r["class"]), int(r["n"].value)) for r in rows]
+
+
+def stats_table(store: GraphStore) -> str:
+    """The text printed by ``rarekg stats``."""
+    if not store.graphs():
+        return "the store is empty: run `rarekg build` first"
+    parts = []
+    gc = graph_counts(store)
+    parts.append(format_table(["graph", "triples"], [{"graph": _lit(g), "triples": _lit(n)} for g, n in gc]))
+    parts.append(f"total: {sum(n for _, n in gc)} triples in {len(gc)} named graphs\n")
+    parts.append(format_table(["figure", "count"], [{"figure": _lit(k), "count": _lit(v)} for k, v in figures(store)]))
+    parts.append("")
+    parts.append(format_table(["class", "instances"], [{"class": _lit(c), "instances": _lit(n)}
+                                                      for c, n in class_counts(store)]))
+    return "\n".join(parts)
+
+
+def _lit(value: object):  # type: ignore[no-untyped-def]
+    import pyoxigraph as ox
+    return ox.Literal(str(value))

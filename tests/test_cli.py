@@ -1,0 +1,110 @@
+"""The rarekg command, run as users run it: a real process, real store on disk."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+
+def rarekg(*args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_unknown_option_is_a_one_line_usage_error() -> None:
+    proc = rarekg("stats", "--no-such-option")
+    assert proc.returncode == 2
+    assert "unrecognized arguments: --no-such-option" in proc.stderr
+
+
+def test_unknown_library_query_exit_2_lists_known(tmp_path: Path) -> None:
+    proc = rarekg("query", "--store", str(tmp_path / "s"), "--name", "no-such-query")
+    assert proc.returncode == 2
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1 and "unknown query 'no-such-query'" in err[0] and "centres-by-domain" in err[0]
+
+
+def test_missing_query_file_exit_2(tmp_path: Path) -> None:
+    proc = rarekg("query", "--store", str(tmp_path / "s"), "--file", str(tmp_path / "nope.rq"))
+    assert proc.returncode == 2 and "query file not found" in proc.stderr
+
+
+def test_bad_parameter_names_it(built_store_path: Path) -> None:
+    proc = rarekg("query", "--store", str(built_store_path), "--name", "centres-by-domain",
+                  "--param", "domian=G1")
+    assert proc.returncode == 2 and "no parameter 'domian'" in proc.stderr
+
+
+def test_query_inline_ask_and_formats(built_store_path: Path) -> None:
+    proc = rarekg("query", "--store", str(built_store_path), "-e", "ASK { ?s a rkg:CancerDomain }")
+    assert proc.returncode == 0 and proc.stdout.strip() == "true"
+    proc = rarekg("query", "--store", str(built_store_path), "--format", "json", "-e",
+                  "SELECT ?n { ?d skos:notation ?n } ORDER BY ?n LIMIT 2")
+    assert proc.returncode == 0
+    rows = json.loads(proc.stdout)["results"]["bindings"]
+    assert [r["n"]["value"] for r in rows] == ["G1", "G10"]
+
+
+def test_library_query_with_parameter(built_store_path: Path) -> None:
+    proc = rarekg("query", "--store", str(built_store_path), "--name", "entity-by-code",
+                  "--param", "code=ORPHA:44890", "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0] == "entity,label,code"
+    assert lines[1:] == ["https://w3id.org/rarekg/entity/orpha/44890,Gastrointestinal stromal tumor,ORPHA:44890"]
+
+
+def test_malformed_inline_query_exit_2(built_store_path: Path) -> None:
+    proc = rarekg("query", "--store", str(built_store_path), "-e", "SELECT ?s WHERE { ?s ?p }")
+    assert proc.returncode == 2 and "malformed SPARQL query" in proc.stderr
+
+
+def test_stats_reports_graphs_and_figures(built_store_path: Path) -> None:
+    proc = rarekg("stats", "--store", str(built_store_path))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    for graph in ("graph/ontology", "graph/orphanet", "graph/oncotree", "graph/euracan",
+                  "graph/subgroups", "graph/mappings", "graph/inferred", "graph/meta"):
+        assert graph in out
+    assert "cancer domains" in out and "Orphanet entities" in out
+
+
+def test_export_nquads_round_trips_with_manifest(built_store_path: Path, tmp_path: Path) -> None:
+    proc = rarekg("export", "--store", str(built_store_path), "--out", str(tmp_path / "dumps"))
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((tmp_path / "dumps" / "manifest.json").read_text())
+    dump = tmp_path / "dumps" / manifest[0]["file"]
+    assert manifest[0]["bytes"] == dump.stat().st_size and len(manifest[0]["sha256"]) == 64
+    with gzip.open(dump, "rb") as fh:
+        quads = list(ox.parse(fh, ox.RdfFormat.N_QUADS))
+    graphs = {q.graph_name.value for q in quads}
+    assert "https://w3id.org/rarekg/graph/orphanet" in graphs
+    assert not any("/_staging/" in g for g in graphs)
+
+
+def test_failed_build_changes_nothing(built_store_path: Path, tmp_path: Path, repo_data: Path) -> None:
+    import shutil
+    store = tmp_path / "store"
+    shutil.copytree(built_store_path, store)
+    before = rarekg("export", "--store", str(store), "--out", str(tmp_path / "before"))
+    assert before.returncode == 0
+    broken = tmp_path / "data"
+    shutil.copytree(repo_data, broken)
+    target = sorted((broken / "oncotree").glob("*.jsonl"))[0]
+    lines = target.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3][: len(lines[3]) // 2]  # truncate one record mid-way
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = rarekg("build", "--store", str(store), "--data", str(broken), "--no-reason")
+    assert proc.returncode == 1
+    assert f"{target}:4" in proc.stderr and "malformed JSON" in proc.stderr
+    after = rarekg("export", "--store", str(store), "--out", str(tmp_path / "after"))
+    assert after.returncode == 0
+    b = json.loads((tmp_path / "before" / "manifest.json").read_text())[0]["sha256"]
+    a = json.loads((tmp_path / "after" / "manifest.json").read_text())[0]["sha256"]
+    assert a == b, "a failed build must leave every graph as it was"
