@@ -108,3 +108,19 @@ def test_failed_build_changes_nothing(built_store_path: Path, tmp_path: Path, re
     b = json.loads((tmp_path / "before" / "manifest.json").read_text())[0]["sha256"]
     a = json.loads((tmp_path / "after" / "manifest.json").read_text())[0]["sha256"]
     assert a == b, "a failed build must leave every graph as it was"
+
+
+def test_data_compile_reproduces_committed_dataset(shared_data: Path, repo_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    proc = rarekg("data", "compile", "--from", str(shared_data), "--to", str(out))
+    assert proc.returncode == 0, proc.stderr
+    written = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert written, "compile wrote nothing"
+    for rel in written:
+        assert (out / rel).read_bytes() == (repo_data / rel).read_bytes(), (
+            f"data/{rel} differs from a fresh compile: run `rarekg data compile --from {shared_data}`")
+
+
+def test_data_compile_missing_folder_names_it(tmp_path: Path) -> None:
+    proc = rarekg("data", "compile", "--from", str(tmp_path / "nowhere"), "--to", str(tmp_path / "out"))
+    assert proc.returncode == 1 and "nowhere" in proc.stderr and not (tmp_path / "out").exists()

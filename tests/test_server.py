@@ -1,0 +1,129 @@
+"""`rarekg serve` as a real process on loopback: cold start builds the default graph and answers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(store: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--store", str(store),
+                             "--port", str(port), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def stop(proc: subprocess.Popen[bytes]) -> str:
+    os.killpg(proc.pid, signal.SIGTERM)
+    out, _ = proc.communicate(timeout=30)
+    return out.decode(errors="replace")
+
+
+def wait_ready(proc: subprocess.Popen[bytes], base: str, deadline_s: float) -> float:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < deadline_s:
+        if proc.poll() is not None:
+            raise AssertionError("server exited early:\n" + proc.stdout.read().decode(errors="replace"))
+        try:
+            if httpx.get(base + "/health", timeout=1).status_code == 200:
+                return time.monotonic() - t0
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError(f"server not ready within {deadline_s} s")
+
+
+def test_cold_start_builds_and_answers_ask(tmp_path: Path) -> None:
+    proc, base = start(tmp_path / "fresh-store")
+    try:
+        wait_ready(proc, base, 60)  # the issue: answers within 60 s of a cold start
+        r = httpx.get(base + "/sparql", params={"query": "ASK { ?s ?p ?o }"},
+                      headers={"Accept": "application/sparql-results+json"})
+        assert r.status_code == 200 and r.json()["boolean"] is True
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="module")
+def server(built_store_path: Path):
+    proc, base = start(built_store_path, "--no-build")
+    try:
+        wait_ready(proc, base, 60)
+        yield base
+    finally:
+        stop(proc)
+
+
+def test_get_select_json(server: str) -> None:
+    r = httpx.get(server + "/sparql", params={"query": "SELECT ?n { ?d skos:notation ?n } ORDER BY ?n"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/sparql-results+json")
+    assert [b["n"]["value"] for b in r.json()["results"]["bindings"]][:2] == ["G1", "G10"]
+
+
+def test_post_form_and_direct(server: str) -> None:
+    q = "SELECT (COUNT(*) AS ?n) { ?d a rkg:CancerDomain }"
+    r1 = httpx.post(server + "/sparql", data={"query": q})
+    r2 = httpx.post(server + "/sparql", content=q, headers={"Content-Type": "application/sparql-query"})
+    assert r1.status_code == r2.status_code == 200
+    assert r1.json()["results"]["bindings"][0]["n"]["value"] == "10" == r2.json()["results"]["bindings"][0]["n"]["value"]
+
+
+@pytest.mark.parametrize("accept,media", [("text/csv", "text/csv"), ("application/sparql-results+xml",
+                                          "application/sparql-results+xml"),
+                                          ("text/tab-separated-values", "text/tab-separated-values")])
+def test_result_formats(server: str, accept: str, media: str) -> None:
+    r = httpx.get(server + "/sparql", params={"query": "SELECT ?d { ?d a rkg:CancerDomain } LIMIT 1"},
+                  headers={"Accept": accept})
+    assert r.status_code == 200 and r.headers["content-type"].startswith(media)
+
+
+def test_construct_turtle(server: str) -> None:
+    r = httpx.get(server + "/sparql", params={"query": "CONSTRUCT { ?d skos:notation ?n } WHERE { ?d skos:notation ?n }"},
+                  headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
+    assert '"G7"' in r.text
+
+
+@pytest.mark.parametrize("kwargs,status", [
+    ({"method": "GET", "params": {"query": "SELECT ?s WHERE { ?s ?p }"}}, 400),
+    ({"method": "POST", "data": {"format": "json"}}, 400),
+    ({"method": "POST", "content": "ASK {}", "headers": {"Content-Type": "text/plain"}}, 415),
+    ({"method": "POST", "content": b"\xff\xfe", "headers": {"Content-Type": "application/sparql-query"}}, 400),
+    ({"method": "POST", "data": {"update": "DROP ALL"}}, 403),
+    ({"method": "POST", "content": "DROP ALL", "headers": {"Content-Type": "application/sparql-update"}}, 403),
+    ({"method": "PUT", "content": "x"}, 405),
+])
+def test_protocol_errors(server: str, kwargs: dict, status: int) -> None:
+    method = kwargs.pop("method")
+    r = httpx.request(method, server + "/sparql", **kwargs)
+    assert r.status_code == status, r.text
+    if status != 405:
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["status"] == status
+
+
+def test_malformed_query_message_has_position(server: str) -> None:
+    r = httpx.get(server + "/sparql", params={"query": "SELECT ?s WHERE { ?s ?p }"})
+    assert "line 1" in r.json()["detail"] or "column" in r.json()["detail"]
+
+
+def test_update_text_in_query_is_not_executed(server: str) -> None:
+    r = httpx.get(server + "/sparql", params={"query": "DROP ALL"})
+    assert r.status_code == 400
+    r = httpx.get(server + "/sparql", params={"query": "ASK { ?s ?p ?o }"})
+    assert r.json()["boolean"] is True
