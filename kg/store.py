@@ -13,12 +13,13 @@ list of published graphs, so they never see staging data: they see the old graph
 from __future__ import annotations
 
 import os
+import re
 import threading
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Self
 
 import pyoxigraph as ox
 
@@ -42,6 +43,23 @@ RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "trig": ox.RdfFormat.TRIG,
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
+
+
+# Strings, IRIs and comments of a query, so that a keyword inside them is not taken for syntax.
+_LEXEMES = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+                      r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*', re.DOTALL)
+_FROM = re.compile(r"(?i)(?<![?$\w:])FROM\s")
+
+
+def has_dataset_clause(sparql: str) -> bool:
+    """Whether a query names its own dataset with FROM or FROM NAMED (outside strings, IRIs, comments).
+
+    >>> has_dataset_clause("SELECT * FROM <http://g> { ?s ?p ?o }")
+    True
+    >>> has_dataset_clause('SELECT * { ?s ?p "FROM x" } # FROM here')
+    False
+    """
+    return bool(_FROM.search(_LEXEMES.sub(" ", sparql)))
 
 
 def default_store_path() -> Path:
@@ -94,6 +112,11 @@ class GraphStore(ABC):
     def drop_graph(self, graph: ox.NamedNode) -> None:
         """Remove a graph and its triples atomically."""
 
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL Update. Raises QueryError for a malformed update, StoreError when the
+        store is read-only."""
+        raise StoreError(f"{self!r} does not accept SPARQL updates")
+
     def select(self, sparql: str, bindings: Mapping[str, Term] | None = None,
                **kw: Any) -> list[dict[str, Term]]:
         """A SELECT query's rows as dicts of variable name to term (unbound variables omitted)."""
@@ -104,13 +127,19 @@ class GraphStore(ABC):
 
 
 class EmbeddedStore(GraphStore):
-    """A pyoxigraph store on disk (``path``) or in memory (``path=None``)."""
+    """A pyoxigraph store on disk (``path``) or in memory (``path=None``).
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    ``read_only=True`` opens an existing on-disk store without taking its write lock, so several
+    processes can read it at once (the SPARQL endpoint's query workers do)."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
+        self.read_only = read_only
         try:
             if self.path is None:
                 self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(self.path))
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
@@ -139,20 +168,37 @@ class EmbeddedStore(GraphStore):
     def query(self, sparql: str, *, bindings: Mapping[str, Term] | None = None,
               default_graphs: list[ox.NamedNode] | None = None,
               named_graphs: list[ox.NamedNode] | None = None) -> Any:
-        published = self.graphs()
-        default = default_graphs if default_graphs is not None else published
         subs = {ox.Variable(k): v for k, v in bindings.items()} if bindings else None
+        dataset: dict[str, Any] = {}
+        if default_graphs is not None or named_graphs is not None or not has_dataset_clause(sparql):
+            # The caller's dataset (e.g. the protocol's default-graph-uri) wins over FROM; without
+            # either, the default graph is the union of the published graphs. A query's own FROM /
+            # FROM NAMED is left to define its dataset.
+            published = self.graphs()
+            default = default_graphs if default_graphs is not None else published
+            dataset = {"default_graph": default or ox.DefaultGraph(),
+                       "named_graphs": named_graphs if named_graphs is not None else published}
         try:
-            return self._store.query(
-                sparql, prefixes=PREFIXES, substitutions=subs,
-                default_graph=default or ox.DefaultGraph(),
-                named_graphs=named_graphs if named_graphs is not None else published)
+            return self._store.query(sparql, prefixes=PREFIXES, substitutions=subs, **dataset)
         except SyntaxError as exc:
             raise QueryError(f"malformed SPARQL query: {exc}") from exc
         except RuntimeError as exc:  # e.g. a bound variable missing from the projection
             raise QueryError(f"query cannot run: {exc}") from exc
         except OSError as exc:
             raise StoreError(f"store error while querying: {exc}") from exc
+
+    def update(self, sparql: str) -> None:
+        if self.read_only:
+            raise StoreError(f"{self!r} is open read-only")
+        with self._lock:
+            try:
+                self._store.update(sparql, prefixes=PREFIXES)
+            except SyntaxError as exc:
+                raise QueryError(f"malformed SPARQL update: {exc}") from exc
+            except OSError as exc:
+                raise StoreError(f"store error while updating: {exc}") from exc
+            finally:
+                self._published = None
 
     def dump(self, out: IO[bytes], fmt: str, graph: ox.NamedNode | None = None) -> None:
         rdf_format = RDF_FORMATS.get(fmt)
@@ -168,7 +214,7 @@ class EmbeddedStore(GraphStore):
         ox.serialize(quads, out, rdf_format, prefixes=PREFIXES if fmt == "trig" else None)
 
     # -- writing -----------------------------------------------------------------------------------
-    def batch(self, meta_graph: ox.NamedNode | None = None) -> "Batch":
+    def batch(self, meta_graph: ox.NamedNode | None = None) -> Batch:
         """A set of graph replacements published together in one transaction (see :class:`Batch`)."""
         return Batch(self, meta_graph)
 
@@ -218,7 +264,7 @@ class EmbeddedStore(GraphStore):
             self._store.optimize()
 
     def flush(self) -> None:
-        if self.path is not None:
+        if self.path is not None and not self.read_only:
             self._store.flush()
 
     def close(self) -> None:
@@ -281,7 +327,7 @@ class Batch:
         self._staged.append((graph, staging, count))
         return count
 
-    def __enter__(self) -> "Batch":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:

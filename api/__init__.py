@@ -1,0 +1,1 @@
+"""HTTP layer: the SPARQL endpoint and (later) the REST API, in one FastAPI app."""

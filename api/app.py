@@ -1,0 +1,63 @@
+"""The app factory: one FastAPI app with the SPARQL endpoint, discovery, downloads, the query page
+and dereferenceable IRIs (one router per concern)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from api import discovery, downloads, linked_data, sparql
+from api.backend import Backend
+from api.settings import Settings
+from kg import __version__
+from kg.store import GraphStore
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+
+def create_app(store: GraphStore, settings: Settings | None = None) -> FastAPI:
+    """A FastAPI app serving ``store``.
+
+    An on-disk store gets query worker processes (started with the app, see :mod:`api.limits`);
+    pass a store opened with ``read_only=True`` when several processes serve it."""
+    settings = settings or Settings()
+    backend = Backend(store, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await backend.runner.start()
+        try:
+            yield
+        finally:
+            await backend.runner.close()
+
+    app = FastAPI(title="rarekg", version=__version__, lifespan=lifespan,
+                  description="Knowledge graph of rare adult cancers: SPARQL endpoint, linked data, dumps.",
+                  openapi_url="/openapi.json")
+    app.state.backend = backend
+    app.state.store = store
+    app.state.settings = settings
+    app.state.web_dir = WEB_DIR
+    app.state.cache = {}
+    # Read-only use from any origin; updates need an Authorization header, which is allowed too
+    # but never with credentials (cookies), so a browser cannot replay someone's session.
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],
+                       allow_headers=["Accept", "Content-Type", "Authorization"],
+                       expose_headers=["X-Rarekg-Rows", "X-Rarekg-Truncated"], allow_credentials=False)
+
+    @app.get("/health", tags=["service"], summary="Liveness, the store's named graphs, query workers")
+    async def health() -> dict[str, object]:
+        return {"status": "ok", "version": __version__, "graphs": len(backend.store.graphs()),
+                "query_workers": backend.runner.size, "killed_for_timeout": backend.runner.killed}
+
+    app.include_router(sparql.router)
+    app.include_router(discovery.router)
+    app.include_router(downloads.router)
+    app.mount("/web", StaticFiles(directory=WEB_DIR), name="web")
+    app.include_router(linked_data.router)   # last: its /{kind}/{path} must not shadow the others
+    return app

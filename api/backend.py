@@ -1,0 +1,72 @@
+"""What the HTTP layer holds of the store: a reader for bounded lookups, a query runner for client
+queries (with limits), and the admin update path. Only kg/ opens stores; this module asks it to."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.limits import ProcessRunner, ThreadRunner, marker_path, marker_stamp
+from api.settings import Settings
+from kg.store import EmbeddedStore, GraphStore
+
+
+class Backend:
+    """The store as the API sees it.
+
+    An on-disk :class:`EmbeddedStore` gets worker processes for client queries; any other store
+    (in memory) gets threads. After an admin update the marker file beside the store changes and
+    every reader in every process reopens its read-only view."""
+
+    def __init__(self, store: GraphStore, settings: Settings) -> None:
+        self._store = store
+        self.settings = settings
+        self.path: Path | None = getattr(store, "path", None) if isinstance(store, EmbeddedStore) else None
+        self._stamp = marker_stamp(self.path) if self.path else 0
+        if self.path is not None and settings.query_workers > 0:
+            self.runner: ProcessRunner | ThreadRunner = ProcessRunner(
+                self.path, settings.query_workers, settings.query_timeout_s)
+        else:
+            self.runner = ThreadRunner(store, max(1, settings.query_workers), settings.query_timeout_s)
+
+    @property
+    def store(self) -> GraphStore:
+        """The store for bounded in-process reads (reopened if another process updated it)."""
+        if self.path is not None and isinstance(self._store, EmbeddedStore) and self._store.read_only:
+            stamp = marker_stamp(self.path)
+            if stamp != self._stamp:
+                self._stamp = stamp
+                self._store = EmbeddedStore(self.path, read_only=True)
+        return self._store
+
+    def state_key(self) -> str:
+        """Changes whenever the published graphs change (keys the dump cache)."""
+        store = self.store
+        text = "|".join(f"{g.value}={store.count(g)}" for g in store.graphs())
+        return hashlib.sha256(f"{text}|{self._stamp}".encode()).hexdigest()[:16]
+
+    def update(self, sparql: str) -> None:
+        """Apply a SPARQL Update. Raises QueryError (malformed), StoreError."""
+        if self.path is None or not isinstance(self._store, EmbeddedStore):
+            self._store.update(sparql)
+            return
+        if self._store.read_only:
+            writer = EmbeddedStore(self.path)
+            try:
+                writer.update(sparql)
+            finally:
+                writer.close()
+        else:
+            self._store.update(sparql)
+        marker = marker_path(self.path)
+        marker.write_text(str(marker_stamp(self.path) + 1))
+
+
+def get_backend(request: Request) -> Backend:
+    return request.app.state.backend  # type: ignore[no-any-return]
+
+
+BackendDep = Annotated[Backend, Depends(get_backend)]

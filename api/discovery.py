@@ -1,0 +1,195 @@
+"""Discovery: the SPARQL Service Description, VoID (per-graph counts and partitions), DCAT of the
+dumps, and the query library as SHACL ``sh:SPARQLExecutable`` examples.
+
+Resources of this service (endpoint, VoID document, dump files) are named by the URL the client
+used; the datasets they describe are the named graphs' own IRIs (``https://w3id.org/rarekg/graph/...``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from api.backend import Backend, BackendDep
+from api.results import GRAPH_MEDIA, choose_graph_format, graph_bytes
+from kg import __version__, queries
+from kg.store import GraphStore
+from kg.vocab import BASE, DCAT, DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SD, SH, VOID, XSD
+
+router = APIRouter(tags=["discovery"])
+
+FORMATS = ox.NamedNode("http://www.w3.org/ns/formats/")
+_FORMAT_IRIS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                "Turtle", "N-Triples", "RDF_XML", "JSON-LD", "N-Quads", "TriG"]
+SPDX = "http://spdx.org/rdf/terms#"
+Triples = list[ox.Triple]
+
+
+def _lit(value: Any) -> ox.Literal:
+    if isinstance(value, bool):
+        return ox.Literal(str(value).lower(), datatype=XSD.boolean)
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=XSD.integer)
+    return ox.Literal(str(value))
+
+
+def _t(s: Any, p: ox.NamedNode, o: Any) -> ox.Triple:
+    return ox.Triple(s, p, o if isinstance(o, (ox.NamedNode, ox.BlankNode, ox.Literal)) else _lit(o))
+
+
+def service_description(base: str, store: GraphStore | None = None, update: bool = False) -> Triples:
+    """SPARQL 1.1 Service Description of ``{base}/sparql`` (with its dataset when ``store`` is given)."""
+    svc = ox.NamedNode(f"{base}/sparql")
+    out = [_t(svc, RDF.type, SD.Service), _t(svc, SD.endpoint, svc),
+           _t(svc, SD.supportedLanguage, SD.SPARQL11Query),
+           _t(svc, SD.feature, SD.UnionDefaultGraph), _t(svc, SD.feature, SD.BasicFederatedQuery),
+           _t(svc, RDFS.label, "rarekg SPARQL endpoint"),
+           _t(svc, DCTERMS.description, "Knowledge graph of rare adult cancers. The default graph is the "
+              "union of every published named graph (sources, mappings, inferred triples, provenance)."),
+           _t(svc, VOID.inDataset, ox.NamedNode(f"{base}/.well-known/void"))]
+    if update:
+        out.append(_t(svc, SD.supportedLanguage, SD.SPARQL11Update))
+    out += [_t(svc, SD.resultFormat, ox.NamedNode(FORMATS.value + f)) for f in _FORMAT_IRIS]
+    if store is not None:
+        dataset, default = ox.BlankNode(), ox.BlankNode()
+        out += [_t(svc, SD.defaultDataset, dataset), _t(dataset, RDF.type, SD.Dataset),
+                _t(dataset, SD.defaultGraph, default), _t(default, RDF.type, SD.Graph),
+                _t(default, VOID.triples, store.count())]
+        for graph in store.graphs():
+            named = ox.BlankNode()
+            out += [_t(dataset, SD.namedGraph, named), _t(named, SD.name, graph), _t(named, SD.graph, graph),
+                    _t(graph, RDF.type, SD.Graph), _t(graph, VOID.triples, store.count(graph))]
+    return out
+
+
+_CLASS_PARTITION = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c"
+_PROPERTY_PARTITION = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p"
+_DISTINCT = ("SELECT (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?o) AS ?objects) "
+             "WHERE { ?s ?p ?o }")
+
+
+def void_description(base: str, store: GraphStore) -> Triples:
+    """VoID of the whole graph and of each named graph: triples, distinct subjects and objects,
+    class partitions (entities per class) and property partitions (triples per property)."""
+    whole = ox.NamedNode(f"{base}/.well-known/void")
+    out = [_t(whole, RDF.type, VOID.Dataset), _t(whole, RDF.type, DCAT.Dataset),
+           _t(whole, DCTERMS.title, "rarekg: knowledge graph of rare adult cancers"),
+           _t(whole, DCTERMS.hasVersion, __version__),
+           _t(whole, VOID.sparqlEndpoint, ox.NamedNode(f"{base}/sparql")),
+           _t(whole, VOID.uriSpace, BASE), _t(whole, VOID.triples, store.count())]
+    out += [_t(whole, VOID.vocabulary, ox.NamedNode(iri)) for p, iri in sorted(PREFIXES.items()) if p != "rkgd"]
+    for graph in store.graphs():
+        out += [_t(whole, VOID.subset, graph), _t(graph, RDF.type, VOID.Dataset),
+                _t(graph, VOID.triples, store.count(graph))]
+        counts = store.select(_DISTINCT, default_graphs=[graph])[0]
+        out += [_t(graph, VOID.distinctSubjects, int(counts["subjects"].value)),
+                _t(graph, VOID.distinctObjects, int(counts["objects"].value))]
+        classes = store.select(_CLASS_PARTITION, default_graphs=[graph])
+        properties = store.select(_PROPERTY_PARTITION, default_graphs=[graph])
+        out += [_t(graph, VOID.classes, len(classes)), _t(graph, VOID.properties, len(properties))]
+        for row in classes:
+            part = ox.BlankNode()
+            out += [_t(graph, VOID.classPartition, part), _t(part, VOID.term("class"), row["c"]),
+                    _t(part, VOID.entities, int(row["n"].value))]
+        for row in properties:
+            part = ox.BlankNode()
+            out += [_t(graph, VOID.propertyPartition, part), _t(part, VOID.property, row["p"]),
+                    _t(part, VOID.triples, int(row["n"].value))]
+    return out
+
+
+def dcat_description(base: str, files: list[dict[str, Any]]) -> Triples:
+    """DCAT distributions of the dump files listed by :mod:`api.downloads`."""
+    dataset = ox.NamedNode(f"{base}/.well-known/void")
+    catalog = ox.NamedNode(f"{base}/downloads")
+    out = [_t(catalog, RDF.type, DCAT.Catalog), _t(catalog, DCTERMS.title, "rarekg downloads"),
+           _t(catalog, DCAT.dataset, dataset), _t(dataset, RDF.type, DCAT.Dataset),
+           _t(dataset, DCTERMS.title, "rarekg: knowledge graph of rare adult cancers"),
+           _t(dataset, DCAT.version, __version__)]
+    for entry in files:
+        dist = ox.NamedNode(f"{base}/downloads/{entry['file']}")
+        checksum = ox.BlankNode()
+        out += [_t(dataset, DCAT.distribution, dist), _t(dist, RDF.type, DCAT.Distribution),
+                _t(dist, DCTERMS.title, entry["title"]), _t(dist, DCAT.downloadURL, dist),
+                _t(dist, DCAT.mediaType, ox.NamedNode("https://www.iana.org/assignments/media-types/"
+                                                      + entry["media"])),
+                _t(dist, DCAT.byteSize, ox.Literal(str(entry["bytes"]), datatype=XSD.nonNegativeInteger)),
+                _t(dist, DCTERMS.license, ox.NamedNode(entry["license_iri"])),
+                _t(dist, DCTERMS.rights, entry["license"]), _t(dist, DCAT.version, entry["version"]),
+                _t(dist, ox.NamedNode(SPDX + "checksum"), checksum),
+                _t(checksum, ox.NamedNode(SPDX + "algorithm"), ox.NamedNode(SPDX + "checksumAlgorithm_sha256")),
+                _t(checksum, ox.NamedNode(SPDX + "checksumValue"),
+                   ox.Literal(entry["sha256"], datatype=XSD.hexBinary))]
+        if entry.get("graph"):
+            out.append(_t(dist, DCTERMS.source, ox.NamedNode(entry["graph"])))
+    return out
+
+
+_FORM = re.compile(r"(?i)^\s*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.MULTILINE)
+_USED_PREFIX = re.compile(r"(?<![\w<?$])([A-Za-z][\w-]*):(?=[\w])")
+
+
+def executable_text(text: str) -> str:
+    """The library query with PREFIX lines for the project prefixes it uses (runs anywhere)."""
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    used = sorted({p for p in _USED_PREFIX.findall(body) if p in PREFIXES})
+    return "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in used) + body.strip() + "\n"
+
+
+def examples(base: str) -> tuple[list[dict[str, Any]], Triples]:
+    """The query library as (JSON list for the query page, sh:SPARQLExecutable triples)."""
+    listing: list[dict[str, Any]] = []
+    out: Triples = []
+    endpoint = ox.NamedNode(f"{base}/sparql")
+    for name, q in queries.library().items():
+        text = executable_text(q.text)
+        form = (_FORM.search("\n".join(l for l in text.splitlines() if not l.startswith("PREFIX")))
+                or _FORM.search("SELECT")).group(1).lower()
+        node = ox.NamedNode(f"{base}/sparql/examples#{name}")
+        out += [_t(node, RDF.type, SH.SPARQLExecutable),
+                _t(node, RDF.type, SH.term(f"SPARQL{form.capitalize()}Executable")),
+                _t(node, RDFS.label, q.title), _t(node, RDFS.comment, q.description),
+                _t(node, SH.term(form), text), _t(node, SCHEMA.target, endpoint)]
+        out += [_t(node, SCHEMA.keywords, f"parameter ?{p.name} ({p.type}): {p.description}") for p in q.params]
+        listing.append({"name": name, "title": q.title, "description": q.description, "query": text,
+                        "form": form, "params": [{"name": p.name, "type": p.type, "description": p.description}
+                                                 for p in q.params], "examples": q.examples})
+    return listing, out
+
+
+def _rdf_response(request: Request, triples: Triples) -> Response:
+    fmt = choose_graph_format(request.headers.get("accept", ""), request.query_params.get("format"))
+    if fmt is None:
+        from api.sparql import problem
+        return problem(406, "Not acceptable", "available as " + ", ".join(m for m, _ in GRAPH_MEDIA.values()))
+    return Response(graph_bytes(triples, fmt), media_type=GRAPH_MEDIA[fmt][0], headers={"Vary": "Accept"})
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+@router.get("/.well-known/void", summary="VoID description: counts and partitions per named graph")
+async def void(request: Request, backend: BackendDep) -> Response:
+    key = ("void", _base(request), backend.state_key())
+    cache = request.app.state.cache
+    if key not in cache:
+        cache[key] = void_description(_base(request), backend.store)
+    return _rdf_response(request, cache[key])
+
+
+@router.get("/sparql/examples", summary="The query library as sh:SPARQLExecutable examples")
+async def sparql_examples(request: Request) -> Response:
+    listing, triples = examples(_base(request))
+    accept = request.headers.get("accept", "")
+    if request.query_params.get("format") == "json" or accept.split(",")[0].strip() == "application/json":
+        return JSONResponse(listing)
+    return _rdf_response(request, triples)
+
+
+def sd_with_dataset(request: Request, backend: Backend) -> Triples:
+    return service_description(_base(request), backend.store, update=bool(backend.settings.admin_token))

@@ -1,0 +1,110 @@
+"""``/downloads``: versioned dumps (gzip N-Quads of everything, Turtle per named graph) with size,
+SHA-256, licence and version, as HTML, JSON or DCAT (by content negotiation).
+
+The files are written by :func:`kg.export.export` (the same files as ``rarekg export``) on the
+first request after the store changed, into a folder keyed by the store's state, and reused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+from api.backend import Backend, BackendDep
+from api.results import parse_accept
+from api.sparql import problem
+from kg import __version__
+from kg.export import export
+from kg.vocab import BASE, META_GRAPH, RKG
+
+router = APIRouter(tags=["downloads"])
+
+_LICENSES = f"""SELECT ?graph ?license WHERE {{ GRAPH {META_GRAPH} {{
+  ?graph {RKG.currentLoad} ?load . ?load <http://purl.org/dc/terms/license> ?license }} }}"""
+CC_BY = "https://creativecommons.org/licenses/by/4.0/"
+_lock = asyncio.Lock()
+
+
+def dump_root(backend: Backend) -> Path:
+    """Where dumps are cached: the setting, else beside the store, else a temporary folder."""
+    if backend.settings.dump_dir is not None:
+        return backend.settings.dump_dir
+    if backend.path is not None:
+        return backend.path.with_name(backend.path.name + "-dumps")
+    return Path(tempfile.gettempdir()) / "rarekg-dumps"
+
+
+def build_dumps(backend: Backend, folder: Path) -> list[dict[str, Any]]:
+    """Write every dump into ``folder`` (if not there yet) and return the listing entries."""
+    listing = folder / "downloads.json"
+    if listing.is_file():
+        return json.loads(listing.read_text())  # type: ignore[no-any-return]
+    store = backend.store
+    licenses = {r["graph"].value: r["license"].value for r in store.select(_LICENSES)}
+    entries: list[dict[str, Any]] = []
+    graph_by_name = {g.value.removeprefix(BASE + "graph/").replace("/", "_"): g.value for g in store.graphs()}
+    for fmt in ("nquads", "turtle"):
+        export(store, folder, fmt)
+        for entry in json.loads((folder / "manifest.json").read_text()):
+            graph = next((iri for name, iri in graph_by_name.items()
+                          if entry["file"] == f"rarekg-{__version__}-{name}.ttl"), None)
+            entry.update(graph=graph, media="application/n-quads" if fmt == "nquads" else "text/turtle",
+                         title=f"named graph {graph} as Turtle" if graph else "every named graph as gzip N-Quads",
+                         license_iri=licenses.get(graph or "", CC_BY))
+            entries.append(entry)
+    tmp = listing.with_suffix(".tmp")
+    tmp.write_text(json.dumps(entries, indent=2))
+    tmp.replace(listing)
+    return entries
+
+
+async def current_dumps(backend: Backend) -> tuple[Path, list[dict[str, Any]]]:
+    folder = dump_root(backend) / backend.state_key()
+    async with _lock:
+        entries = await asyncio.to_thread(build_dumps, backend, folder)
+    return folder, entries
+
+
+def _html(entries: list[dict[str, Any]]) -> str:
+    rows = "".join(
+        f"<tr><td><a href=\"/downloads/{html.escape(e['file'])}\">{html.escape(e['file'])}</a></td>"
+        f"<td>{html.escape(e['title'])}</td><td>{e['bytes']}</td><td><code>{e['sha256']}</code></td>"
+        f"<td><a href=\"{html.escape(e['license_iri'])}\">{html.escape(e['license_iri'])}</a></td>"
+        f"<td>{html.escape(e['version'])}</td></tr>" for e in entries)
+    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>rarekg downloads</title>"
+            f"<link rel=stylesheet href=/web/style.css></head><body><h1>rarekg {__version__} downloads</h1>"
+            f"<table class=results><thead><tr><th>file</th><th>content</th><th>bytes</th><th>SHA-256</th>"
+            f"<th>licence</th><th>version</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<p>DCAT: <a href=\"/downloads?format=turtle\">Turtle</a>. Attribution: see the provenance "
+            f"graph <code>{META_GRAPH.value}</code>.</p></body></html>")
+
+
+@router.get("/downloads", summary="Dumps with size, SHA-256, licence and version (HTML, JSON or DCAT)")
+async def downloads(request: Request, backend: BackendDep) -> Response:
+    _, entries = await current_dumps(backend)
+    fmt = request.query_params.get("format")
+    ranked = parse_accept(request.headers.get("accept", ""))
+    best = ranked[0] if ranked else "application/json"
+    if fmt == "json" or (not fmt and best == "application/json"):
+        return JSONResponse(entries)
+    if not fmt and best in ("text/html", "application/xhtml+xml"):
+        return HTMLResponse(_html(entries))
+    from api.discovery import _base, _rdf_response, dcat_description
+    return _rdf_response(request, dcat_description(_base(request), entries))
+
+
+@router.get("/downloads/{name}", summary="One dump file")
+async def download_file(name: str, backend: BackendDep) -> Response:
+    folder, entries = await current_dumps(backend)
+    entry = next((e for e in entries if e["file"] == name), None)
+    if entry is None:
+        return problem(404, "Not found", f"no dump named {name!r}; see /downloads")
+    media = "application/gzip" if name.endswith(".gz") else entry["media"]
+    return FileResponse(folder / name, media_type=media, filename=name)

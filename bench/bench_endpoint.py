@@ -1,0 +1,166 @@
+"""Throughput of the rarekg endpoint against the Oxigraph server, same run, same data, loopback.
+
+    .venv/bin/python bench/bench_endpoint.py --store /path/to/built/store [--seconds 10]
+
+Dumps the store to N-Quads, bulk-loads it into a fresh ``oxigraph`` folder, starts
+``oxigraph serve --union-default-graph`` and ``rarekg serve`` (pre-forked HTTP processes), and drives
+each with 16 keep-alive connections for a bounded time on two queries: a point query and a
+referral-sized query (the centres of one cancer domain). Prints requests/s, p50/p99 and the
+ratio rarekg / Oxigraph. The load client is ``wrk`` when installed (apt ``wrk``), else an
+httpx+asyncio client (which needs a core of its own and so caps both servers lower).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+POINT = ("SELECT ?n WHERE { <https://w3id.org/rarekg/domain/G7> "
+         "<http://www.w3.org/2004/02/skos/core#notation> ?n }")
+REFERRAL = """PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX rkg: <https://w3id.org/rarekg/ontology/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <https://schema.org/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?centre ?name ?city ?country ?role ?source WHERE {
+  ?m a org:Membership ; org:member ?centre ; rkg:coversDomain <https://w3id.org/rarekg/domain/G1> ;
+     org:role ?role ; dcterms:source ?source .
+  ?centre rdfs:label ?name .
+  OPTIONAL { ?centre schema:addressLocality ?city }
+  OPTIONAL { ?centre schema:addressCountry ?country }
+} ORDER BY ?country ?name"""
+CONNECTIONS = 16
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, deadline_s: float = 60) -> None:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < deadline_s:
+        try:
+            httpx.get(url, params={"query": "ASK {}"}, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} not ready within {deadline_s} s")
+
+
+def run_wrk(url: str, seconds: float) -> dict[str, float]:
+    out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{int(seconds)}s", "--latency",
+                          "-H", "Accept: application/sparql-results+json", url],
+                         capture_output=True, text=True, check=True).stdout
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+            "p50": ms("50"), "p99": ms("99"), "errors": float(errors.group(1)) if errors else 0.0}
+
+
+async def _httpx_load(url: str, seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    stop_at = time.monotonic() + seconds
+
+    async def one(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while time.monotonic() < stop_at:
+            t = time.perf_counter()
+            r = await client.get(url, headers={"Accept": "application/sparql-results+json"})
+            latencies.append(time.perf_counter() - t)
+            errors += r.status_code != 200
+
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        t0 = time.monotonic()
+        await asyncio.gather(*(one(client) for _ in range(CONNECTIONS)))
+        elapsed = time.monotonic() - t0
+    latencies.sort()
+    return {"rps": len(latencies) / elapsed, "p50": latencies[len(latencies) // 2] * 1000,
+            "p99": latencies[int(len(latencies) * 0.99)] * 1000, "errors": float(errors)}
+
+
+def measure(url: str, seconds: float) -> dict[str, float]:
+    if shutil.which("wrk"):
+        return run_wrk(url, seconds)
+    return asyncio.run(_httpx_load(url, seconds))
+
+
+def start(cmd: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True, env=env)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--store", type=Path, required=True, help="a built rarekg store")
+    ap.add_argument("--seconds", type=float, default=10, help="load time per server and query")
+    ap.add_argument("--processes", type=int, default=2, help="rarekg HTTP processes")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="rarekg-bench-"))
+    subprocess.run([str(BIN / "rarekg"), "export", "--store", str(args.store), "--out", str(work / "dump")],
+                   check=True, capture_output=True)
+    dump = next((work / "dump").glob("*.nq.gz"))
+    subprocess.run(["gunzip", "-k", str(dump)], check=True)
+    subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(work / "ox"), "--file",
+                    str(dump.with_suffix(""))], check=True, capture_output=True)
+    ox_port, rk_port = free_port(), free_port()
+    servers = {
+        "oxigraph": (start([str(BIN / "oxigraph"), "serve-read-only", "--location", str(work / "ox"),
+                            "--bind", f"127.0.0.1:{ox_port}", "--union-default-graph"]),
+                     f"http://127.0.0.1:{ox_port}/query"),
+        "rarekg": (start([str(BIN / "rarekg"), "serve", "--store", str(args.store), "--port", str(rk_port),
+                          "--no-build"], env={**os.environ, "RAREKG_PROCESSES": str(args.processes)}),
+                   f"http://127.0.0.1:{rk_port}/sparql"),
+    }
+    client = "wrk" if shutil.which("wrk") else "httpx+asyncio"
+    print(f"client {client}, {CONNECTIONS} connections, {args.seconds:g} s per run, "
+          f"rarekg with {args.processes} HTTP processes")
+    try:
+        for _, url in servers.values():
+            wait_ready(url)
+        for qname, query in (("point", POINT), ("referral", REFERRAL)):
+            results = {}
+            for name, (_, url) in servers.items():
+                full = f"{url}?{urlencode({'query': query})}"
+                measure(full, 2)  # warm up
+                results[name] = r = measure(full, args.seconds)
+                print(f"{qname:9} {name:9} {r['rps']:9.0f} req/s  p50 {r['p50']:7.2f} ms  "
+                      f"p99 {r['p99']:7.2f} ms  errors {r['errors']:.0f}")
+            print(f"{qname:9} ratio rarekg/oxigraph = {results['rarekg']['rps'] / results['oxigraph']['rps']:.2f}")
+    finally:
+        for proc, _ in servers.values():
+            stop(proc)
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
