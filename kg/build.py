@@ -29,6 +29,8 @@ DEFAULT_SOURCES: tuple[str, ...] = (
     "loaders.oncotree",
     "loaders.subgroups",
     "loaders.evidence",
+    "loaders.institutions",
+    "kg.links",
     "kg.mapping",
 )
 

@@ -21,6 +21,15 @@ FIGURES: list[tuple[str, str]] = [
     ("clinical trials", "SELECT (COUNT(DISTINCT ?t) AS ?n) { ?t a rkg:ClinicalTrial }"),
     ("publications", "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a rkg:Publication }"),
     ("evidence items", "SELECT (COUNT(DISTINCT ?e) AS ?n) { ?e a rkg:Evidence }"),
+    ("trial sites", "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s a rkg:TrialSite }"),
+    ("trial sites resolved to a provider", "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s rkg:resolutionStatus \"resolved\" }"),
+    ("trial sites generic (never guessed)", "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s rkg:resolutionStatus \"generic\" }"),
+    ("trial sites unresolved", "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s rkg:resolutionStatus \"unresolved\" }"),
+    ("affiliations linked to a provider", "SELECT (COUNT(*) AS ?n) { ?a rkg:affiliatedWith ?p }"),
+    ("providers without membership, with evidence", "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?e rkg:aboutProvider ?p ; rkg:evidenceKind ?k FILTER(?k != rkg:MembershipEvidence) FILTER NOT EXISTS { ?p org:hasMembership ?m } }"),
+    ("trials linked to an entity", "SELECT (COUNT(DISTINCT ?t) AS ?n) { ?t rkg:studiesEntity ?e }"),
+    ("publications linked to an entity", "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p rkg:topicEntity ?e }"),
+    ("trial alteration mentions", "SELECT (COUNT(DISTINCT ?l) AS ?n) { ?l a rkg:AlterationLink }"),
 ]
 
 

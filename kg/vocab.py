@@ -108,6 +108,7 @@ KINDS = frozenset({
     "geneassociation",  # an Orphanet disorder-gene association
     "domainassignment",  # how an entity class was assigned to a EURACAN domain (rule, ancestor)
     "mapping",       # a mapping between two cancer entity classes (SSSOM row)
+    "link",          # an explained link of a trial/publication to an entity or alteration: link/trial/<id>/entity/orpha/<code>
     "networksize",   # a dated, sourced statement of a network's size: networksize/<network>/<id>
     "load",          # a provenance record of one load
     "source",        # a source file or dataset used by a load

@@ -1,0 +1,371 @@
+"""Institutions beyond the member list, and the links of trial sites and affiliations to providers.
+
+Reads the curated institutions (``data/institutions/institutions.tsv``), extra aliases of EURACAN
+centres (``data/institutions/member_aliases.tsv``) and the centres themselves
+(``data/euracan/centres.tsv``) as one candidate set, resolves every site of the compiled trials and
+every affiliation of the compiled publications (``data/evidence``) with :mod:`kg.institutions`, and
+yields, into graph ``graph/institutions``:
+
+* one ``rkg:HealthcareProvider`` per curated institution (``centre/<slug>``; members are loaded by
+  :mod:`loaders.euracan` under the same IRI scheme and never get a membership from here);
+* ``site rkg:atProvider provider``, ``site rkg:resolutionStatus "resolved"|"generic"|"unresolved"``,
+  ``authorship rkg:affiliatedWith provider``;
+* ``rkg:Evidence`` per (trial, provider) and (publication, provider), at
+  ``evidence/trial/<trial id>/<provider>`` and ``evidence/publication/<pmid>/<provider>``, with the
+  rule, matched text and score of the link (the entity side, ``rkg:aboutEntity``, is added elsewhere).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pycountry
+from pyoxigraph import Literal, NamedNode
+
+from kg import institutions as resolver
+from kg import names
+from kg.errors import DataError
+from kg.vocab import DCTERMS, GEO, PROV, RDF, RDFS, RKG, SCHEMA, SKOS, XSD, mint, slugify
+from loaders import euracan_tsv, evidence, pubmed, trials
+from loaders.base import LoadReport, SourceInfo, Triple
+
+SOURCE = SourceInfo(
+    name="institutions",
+    title="Institutions named by trial sites and affiliations, and their links (curated by rarekg)",
+    license="CC-BY-4.0",
+    attribution="rarekg curated institutions; trial and publication records courtesy of NLM and EMA",
+    homepage="https://w3id.org/rarekg/",
+    license_url="https://creativecommons.org/licenses/by/4.0/",
+)
+FOLDER = "institutions"
+INSTITUTIONS_FILE = "institutions.tsv"
+MEMBER_ALIASES_FILE = "member_aliases.tsv"
+HEADER = ("id", "name", "local_name", "aliases", "city", "country", "latitude", "longitude",
+          "coordinate_method", "ror", "source_url", "license")
+ALIAS_HEADER = ("centre_id", "alias", "source_url", "license")
+_COUNTRY_WORDS = {"usa": "US", "uk": "GB", "scotland": "GB", "england": "GB", "wales": "GB"}
+
+
+@dataclass(frozen=True)
+class Institution:
+    """One curated institution (a row of institutions.tsv)."""
+
+    id: str
+    name: str
+    local_name: str
+    aliases: tuple[str, ...]
+    city: str
+    country: str
+    latitude: float | None
+    longitude: float | None
+    coordinate_method: str
+    ror: str
+    source_url: str
+    license: str
+    line: int = 0
+
+
+def read_institutions(path: Path) -> list[Institution]:
+    """The rows of institutions.tsv. Raises DataError naming file and line for a bad id (not the
+    slug of the name), country, coordinates, ROR or source, and for a duplicate id."""
+    out: list[Institution] = []
+    seen: dict[str, int] = {}
+    for line, r in euracan_tsv.read_tsv(path, HEADER):
+        rid = r["id"]
+        problems = [msg for bad, msg in (
+            (rid != slugify(r["name"]), f"id must be slugify(name) = {slugify(r['name'])!r}"),
+            (rid in seen, f"duplicate id (first on line {seen.get(rid)})"),
+            (pycountry.countries.get(alpha_2=r["country"]) is None, f"country {r['country']!r} is not ISO alpha-2"),
+            (bool(r["ror"]) and not euracan_tsv.ROR_RE.match(r["ror"]), f"ror {r['ror']!r} is not https://ror.org/0..."),
+            (not euracan_tsv.URL_RE.match(r["source_url"]), "source_url is not a URL"),
+            (not r["license"], "license is empty"),
+            (bool(r["latitude"]) != bool(r["coordinate_method"]), "coordinates without coordinate_method"),
+        ) if bad]
+        if problems:
+            raise DataError("; ".join(problems), path=path, line=line, record=rid)
+        seen[rid] = line
+        lat = float(r["latitude"]) if r["latitude"] else None
+        lon = float(r["longitude"]) if r["longitude"] else None
+        aliases = tuple(a.strip() for a in r["aliases"].split(" | ") if a.strip())
+        out.append(Institution(rid, r["name"], r["local_name"], aliases, r["city"], r["country"], lat, lon,
+                               r["coordinate_method"], r["ror"], r["source_url"], r["license"], line))
+    return out
+
+
+def read_member_aliases(path: Path) -> list[tuple[str, str, int]]:
+    """(centre id, alias, line) rows of member_aliases.tsv; DataError for a row without source or licence."""
+    rows = []
+    for line, r in euracan_tsv.read_tsv(path, ALIAS_HEADER):
+        if not euracan_tsv.URL_RE.match(r["source_url"]) or not r["license"] or not r["alias"]:
+            raise DataError("alias, source_url and license are required", path=path, line=line, record=r["centre_id"])
+        rows.append((r["centre_id"], r["alias"], line))
+    return rows
+
+
+def candidates(data_dir: Path, report: LoadReport | None = None) -> list[resolver.Candidate]:
+    """Members (centres.tsv, with member_aliases.tsv) and curated institutions as one candidate set.
+
+    A member alias naming an unknown centre is skipped (a row error on ``report``); raises DataError if an
+    institution reuses a centre id or a curated file is malformed.
+    """
+    folder = data_dir / FOLDER
+    # row problems of centres.tsv are the euracan source's to report; bad rows are simply not candidates
+    centres = list(euracan_tsv.read_centres(data_dir / "euracan" / "centres.tsv", LoadReport("euracan")))
+    extra: dict[str, list[str]] = {}
+    ids = {c.id for c in centres}
+    for cid, alias, line in read_member_aliases(folder / MEMBER_ALIASES_FILE):
+        if cid not in ids:  # a typo, or the centre's row failed to load (reported by the euracan source)
+            if report is not None:
+                report.error("unknown-centre", f"alias {alias!r} for unknown centre {cid!r}",
+                             path=str(folder / MEMBER_ALIASES_FILE), line=line)
+            continue
+        extra.setdefault(cid, []).append(alias)
+    out = [resolver.Candidate(c.id, c.name, c.city, c.country, (c.name, c.local_name, *c.aliases, *extra.get(c.id, [])),
+                              c.ror, member=True) for c in centres]
+    for inst in read_institutions(folder / INSTITUTIONS_FILE):
+        if inst.id in ids:
+            raise DataError(f"institution {inst.id!r} is a curated EURACAN centre; add aliases to "
+                            f"{MEMBER_ALIASES_FILE} instead", path=folder / INSTITUTIONS_FILE, line=inst.line)
+        out.append(resolver.Candidate(inst.id, inst.name, inst.city, inst.country,
+                                      (inst.name, inst.local_name, *inst.aliases), inst.ror))
+    return out
+
+
+# -- affiliations ---------------------------------------------------------------------------------
+
+def affiliation_place(text: str, known_cities: set[str]) -> tuple[str, str, str]:
+    """(name part, city, ISO country) of an affiliation string; city and country "" when not found.
+
+    E-mail addresses and "Electronic address:" are dropped; the country is the last segment (or the
+    last word of it, "Milan Italy"); the city is a segment's last words naming a city of a candidate.
+    """
+    text = re.sub(r"(Electronic address:)?\s*\S+@\S+", "", text).strip(" .")
+    segs = [s.strip(" .") for s in text.split(",") if s.strip(" .")]
+    country = ""
+    if segs:
+        words = names.fold(segs[-1]).split()
+        for k in (len(words), 1):
+            tail = " ".join(words[-k:])
+            country = _COUNTRY_WORDS.get(tail) or (trials.country_code(tail) if len(tail) > 2 else None) or ""
+            if country:
+                break
+    city = ""
+    for seg in reversed(segs):
+        words = [w for w in names.fold(seg).split() if not any(ch.isdigit() for ch in w)]
+        for k in (3, 2, 1):
+            for start in range(len(words) - k, -1, -1):
+                cand = " ".join(words[start:start + k])
+                if names.canonical_city(cand) in known_cities:
+                    city = cand
+                    break
+            if city:
+                break
+        if city:
+            break
+    return text, city, country
+
+
+def country_words(code: str) -> set[str]:
+    """Folded names of a country (and "usa", "uk" ...) to ignore inside an affiliation string."""
+    found = pycountry.countries.get(alpha_2=code) if code else None
+    words = {k for k, v in _COUNTRY_WORDS.items() if v == code}
+    return words | ({names.fold(found.name)} if found else set())
+
+
+# -- resolving the compiled evidence ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Link:
+    """One resolved or unresolved string with where it came from."""
+
+    kind: str                        # "site" | "affiliation"
+    record: str                      # trial id or PMID
+    node: NamedNode                  # the site or authorship node
+    text: str
+    city: str
+    country: str
+    date: str | None
+    resolution: resolver.Resolution
+
+
+def resolve_all(index: resolver.Index, found: list[trials.Trial], pubs: list[pubmed.Publication]) -> list[Link]:
+    """Every site of ``found`` and every affiliation of ``pubs``, resolved (pure)."""
+    links = []
+    for trial in found:
+        tid = trial.canonical_id
+        sponsors = [s for s in (trial.sponsor, *trial.collaborators) if s]
+        for n, site in enumerate(trial.sites, 1):
+            res = resolver.resolve(index, site.facility, site.city, site.country_code, sponsors=sponsors,
+                                   country_words=country_words(site.country_code or ""))
+            links.append(Link("site", tid, mint("site", f"{tid}/{n}"), site.facility or "", site.city or "",
+                              site.country_code or "", trial.start_date or trial.status_date, res))
+    for pub in pubs:
+        for author in pub.authors:
+            for aff in author.affiliations:
+                text, city, country = affiliation_place(aff.text, index.cities)
+                res = resolver.resolve(index, text, city, country, identifiers=aff.identifiers,
+                                       country_words=country_words(country))
+                links.append(Link("affiliation", pub.pmid, mint("authorship", f"{pub.pmid}/{author.position}"),
+                                  aff.text, city, country, (pub.date or "")[:4] or None, res))
+    return links
+
+
+# -- triples ------------------------------------------------------------------------------------------
+
+def institution_triples(inst: Institution) -> Iterator[Triple]:
+    """The provider node of one curated institution (pure); never a membership."""
+    s = mint("centre", inst.id)
+    yield s, RDF.type, RKG.HealthcareProvider
+    yield s, RDFS.label, Literal(inst.name)
+    for alias in dict.fromkeys((inst.local_name, *inst.aliases)):
+        if alias and alias != inst.name:
+            yield s, SKOS.altLabel, Literal(alias)
+    yield s, SCHEMA.addressLocality, Literal(inst.city)
+    yield s, SCHEMA.addressCountry, Literal(inst.country, datatype=XSD.string)
+    if inst.latitude is not None and inst.longitude is not None:
+        yield s, GEO.lat, Literal(repr(inst.latitude), datatype=XSD.decimal)
+        yield s, GEO.long, Literal(repr(inst.longitude), datatype=XSD.decimal)
+        yield s, RKG.coordinateMethod, Literal(inst.coordinate_method)
+    if inst.ror:
+        yield s, SCHEMA.sameAs, NamedNode(inst.ror)
+    yield s, DCTERMS.source, NamedNode(inst.source_url)
+
+
+def evidence_iri(link: Link) -> NamedNode:
+    """``evidence/trial/<trial>/<provider>`` or ``evidence/publication/<pmid>/<provider>``."""
+    kind = "trial" if link.kind == "site" else "publication"
+    return mint("evidence", f"{kind}/{link.record}/{link.resolution.institution}")
+
+
+def link_triples(links: list[Link], names_by_id: dict[str, str]) -> Iterator[Triple]:
+    """Site and affiliation links, site resolution statuses, and one evidence node per (record, provider)."""
+    best: dict[NamedNode, Link] = {}
+    for link in links:
+        res = link.resolution
+        if link.kind == "site":
+            yield link.node, RKG.resolutionStatus, Literal(res.status)
+        if res.status != "resolved" or res.institution is None:
+            continue
+        provider = mint("centre", res.institution)
+        yield link.node, RKG.atProvider if link.kind == "site" else RKG.affiliatedWith, provider
+        e = evidence_iri(link)
+        if e not in best or res.score > best[e].resolution.score:
+            best[e] = link
+    for e, link in sorted(best.items(), key=lambda kv: kv[0].value):
+        yield from _evidence_triples(e, link, names_by_id)
+
+
+def record_url(link: Link) -> str:
+    """The public page of the trial or publication a link comes from."""
+    if link.kind != "site":
+        return f"https://pubmed.ncbi.nlm.nih.gov/{link.record}/"
+    if link.record.startswith("NCT"):
+        return f"https://clinicaltrials.gov/study/{link.record}"
+    return f"https://euclinicaltrials.eu/search-for-clinical-trials/?lang=en&EUCT={link.record}"
+
+
+def _evidence_triples(e: NamedNode, link: Link, names_by_id: dict[str, str]) -> Iterator[Triple]:
+    res = link.resolution
+    site = link.kind == "site"
+    record = trials.mint("trial", link.record) if site else pubmed.publication_iri(link.record)
+    what = f"trial {link.record}" if site else f"PMID {link.record}"
+    yield e, RDF.type, RKG.Evidence
+    yield e, RDFS.label, Literal(f"{names_by_id[res.institution or '']}: {'site of' if site else 'author of'} {what}",
+                                 language="en")
+    yield e, RKG.aboutProvider, mint("centre", res.institution or "")
+    yield e, RKG.evidenceKind, RKG.TrialSiteEvidence if site else RKG.PublicationEvidence
+    yield e, PROV.wasDerivedFrom, record
+    yield e, DCTERMS.source, NamedNode(record_url(link))
+    if link.date:
+        yield e, DCTERMS.date, trials.date_literal(link.date)
+    yield e, RKG.linkRule, Literal(res.rule)
+    yield e, RKG.matchedText, Literal(res.matched_text or link.text)
+    yield e, RKG.linkScore, Literal(f"{res.score:.3f}", datatype=XSD.decimal)
+
+
+# -- the source ---------------------------------------------------------------------------------------
+
+def resolve_default(data_dir: Path, report: LoadReport | None = None
+                    ) -> tuple[list[resolver.Candidate], list[Link]]:
+    """The candidate set and every link of the compiled default evidence under ``data_dir``."""
+    cands = candidates(data_dir, report)
+    _, found, pubs = evidence.read_compiled(data_dir)
+    return cands, resolve_all(resolver.build_index(cands), trials.merge_trials(found), pubs)
+
+
+def load(data_dir: Path, report: LoadReport) -> Iterator[Triple]:
+    """The institution nodes and links of the default dataset; DataError for malformed curated files."""
+    folder = data_dir / FOLDER
+    insts = read_institutions(folder / INSTITUTIONS_FILE)
+    cands, links = resolve_default(data_dir, report)
+    report.files.extend([folder / INSTITUTIONS_FILE, folder / MEMBER_ALIASES_FILE])
+    report.version = f"{len(insts)} institutions"
+    for inst in insts:
+        yield from institution_triples(inst)
+    report.counts["institutions"] = len(insts)
+    for link in links:
+        report.counts[f"{link.kind}s"] += 1
+        report.counts[f"{link.kind}s-{link.resolution.status}"] += 1
+    yield from link_triples(links, {c.id: c.name for c in cands})
+
+
+def review_queue(links: list[Link], names_by_id: dict[str, str]) -> list[tuple[int, str, str, str, str, float, str]]:
+    """Unresolved strings, most frequent first: (count, kind, text, city, best candidate, score, rule)."""
+    counts: Counter[tuple[str, str, str, str, str, float, str]] = Counter()
+    for link in links:
+        res = link.resolution
+        if res.status == "unresolved":
+            best = f"{res.best} ({names_by_id[res.best]})" if res.best else ""
+            counts[(link.kind, link.text, f"{link.city} {link.country}".strip(), best, res.best_score, res.rule)] += 1
+    return [(n, *key) for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][1]))]
+
+
+def review_table(data_dir: Path, store: object | None = None) -> str:
+    """The review queue as text: unresolved site and affiliation strings, most frequent first, with the
+    best candidate and its score. With ``store`` (a :class:`kg.store.GraphStore`), the unresolved
+    sites of that store are listed instead of the default dataset's."""
+    cands = candidates(data_dir)
+    names_by_id = {c.id: c.name for c in cands}
+    if store is None:
+        _, links = resolve_default(data_dir)
+    else:
+        index = resolver.build_index(cands)
+        rows = store.select(  # type: ignore[attr-defined]
+            "SELECT ?s ?f ?c ?k { ?s rkg:resolutionStatus \"unresolved\" ; rkg:facilityName ?f "
+            "OPTIONAL { ?s schema:addressLocality ?c } OPTIONAL { ?s schema:addressCountry ?k } }")
+        links = [Link("site", "", r["s"], r["f"].value, r["c"].value if r.get("c") else "",
+                      r["k"].value if r.get("k") else "", None,
+                      resolver.resolve(index, r["f"].value, r["c"].value if r.get("c") else "",
+                                       r["k"].value if r.get("k") else ""))
+                 for r in rows]
+    lines = ["count\tkind\ttext\tplace\tbest candidate\tscore\trule"]
+    for n, kind, text, place, best, score, rule in review_queue(links, names_by_id):
+        lines.append(f"{n}\t{kind}\t{text}\t{place}\t{best}\t{score:.3f}\t{rule}")
+    return "\n".join(lines)
+
+
+def integrity_problems(cands: list[resolver.Candidate]) -> dict[str, list[str]]:
+    """Per candidate id, the curated-data problems it is part of: an alias (folded) shared with another
+    institution, or a ROR id shared with another institution; each message names both and says how to fix."""
+    problems: dict[str, list[str]] = {c.id: [] for c in cands}
+    owners: dict[str, str] = {}
+    rors: dict[str, str] = {}
+    for c in cands:
+        for text in {names.fold(n) for n in c.names if n}:
+            other = owners.setdefault(text, c.id)
+            if other != c.id:
+                msg = (f"alias {text!r} points to two institutions: {other} and {c.id}; keep it on one "
+                       "(qualify it with the city if both use it)")
+                problems[c.id].append(msg)
+                problems[other].append(msg)
+        if c.ror:
+            other = rors.setdefault(c.ror, c.id)
+            if other != c.id:
+                msg = f"ROR {c.ror} is given for two institutions: {other} and {c.id}; one of them is wrong"
+                problems[c.id].append(msg)
+                problems[other].append(msg)
+    return problems
