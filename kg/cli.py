@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 a command failed (bad data, failed build, validation fa
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,16 +25,26 @@ def _progress(msg: str) -> None:
 def _store_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--store", type=Path, default=None, metavar="PATH",
                    help=f"on-disk store folder (default: $RAREKG_STORE or {default_store_path()})")
+    p.add_argument("--backend", default=None, metavar="URL",
+                   help="a SPARQL 1.1 server instead of the embedded store, e.g. http://127.0.0.1:7878/ "
+                        "(default: $RAREKG_BACKEND; see kg/remote.py for the other settings)")
 
 
 def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from kg.store import open_store
+    backend = getattr(args, "backend", None) or (None if args.store else os.environ.get("RAREKG_BACKEND"))
+    if backend:
+        from kg.remote import open_backend
+        return open_backend(backend)
     return open_store(args.store or default_store_path())
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from kg.build import DEFAULT_SOURCES, build
     sources = DEFAULT_SOURCES
+    if args.synthetic:
+        from kg import synth
+        sources = synth.sources()
     if args.source:
         unknown = [s for s in args.source if not any(d.endswith("." + s) for d in DEFAULT_SOURCES)]
         if unknown:
@@ -106,7 +117,49 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from api.server import serve
     serve(store_path=args.store or default_store_path(), host=args.host, port=args.port,
-          build_if_empty=not args.no_build, progress=_progress)
+          build_if_empty=not args.no_build, progress=_progress,
+          backend=args.backend or (None if args.store else os.environ.get("RAREKG_BACKEND")))
+    return 0
+
+
+def cmd_institutions(args: argparse.Namespace) -> int:
+    from loaders.institutions import review_table
+    if not args.unresolved:
+        raise QueryError("rarekg institutions: say what to list (--unresolved)")
+    print(review_table(args.data, _open(args) if args.store else None))
+    return 0
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from kg.synth import write_corpus
+    made = write_corpus(args.scale, args.out, compile=not args.no_compile, progress=_progress)
+    print(f"{made.trials} trials, {made.publications} publications, {made.extra_centres} extra centres in "
+          f"{args.out}; build with: rarekg build --synthetic --data {args.out}")
+    return 0
+
+
+def cmd_refer(args: argparse.Namespace) -> int:
+    import json
+
+    from kg.referral import ReferralOptions, format_referral, refer
+    opts = ReferralOptions(country=args.country, prefer_country=args.prefer_country, lat=args.lat, lon=args.lon,
+                           max_km=args.max_km, members_only=args.members_only, limit=args.limit)
+    ref = refer(_open(args), args.entity, opts)
+    print(json.dumps(ref.to_dict(), indent=1) if args.json else format_referral(ref))
+    return 0
+
+
+def cmd_network(args: argparse.Namespace) -> int:
+    from kg import network
+    g = network.load_collaboration(_open(args))
+    summary = network.analyse(g)
+    print(network.summary_text(g, summary))
+    if args.graphml:
+        network.export_graphml(g, args.graphml)
+        print(f"wrote {args.graphml}")
+    if args.json:
+        network.export_json(g, summary, args.json)
+        print(f"wrote {args.json}")
     return 0
 
 
@@ -129,6 +182,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--source", action="append", metavar="NAME", help="load only this source (repeatable)")
     p.add_argument("--strict", action="store_true", help="fail the build on any row-level error")
     p.add_argument("--no-reason", action="store_true", help="skip the HermiT reasoning step")
+    p.add_argument("--synthetic", action="store_true",
+                   help="--data is a corpus from `rarekg synth` (evidence without the default set's bounds)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", help="serve the store over HTTP (SPARQL endpoint and API)")
@@ -164,6 +219,38 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--format", choices=["nquads", "trig", "turtle"], default="nquads")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("institutions", help="review queue of site and affiliation strings that did not resolve")
+    p.add_argument("--store", type=Path, default=None, metavar="PATH",
+                   help="list the unresolved sites of this store (default: resolve the default dataset)")
+    p.add_argument("--data", type=Path, default=DATA_DIR, help=f"default dataset folder (default: {DATA_DIR})")
+    p.add_argument("--unresolved", action="store_true", help="list unresolved strings, most frequent first")
+    p.set_defaults(func=cmd_institutions)
+
+    p = sub.add_parser("synth", help="write a deterministic synthetic corpus in the original source formats")
+    p.add_argument("--scale", type=int, required=True, help="1 is about the real default graph; 100 about all cancer trials")
+    p.add_argument("--out", type=Path, required=True, help="output folder (a complete dataset folder)")
+    p.add_argument("--no-compile", action="store_true", help="write only the original-format files")
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("refer", help="rank the centres for a cancer entity, with score components and evidence")
+    _store_arg(p)
+    p.add_argument("entity", help="ORPHA:44890, 44890, GIST, NCIT:C3868, a subgroup slug, a label or a synonym")
+    p.add_argument("--country", help="only centres in this country (ISO 3166-1 alpha-2)")
+    p.add_argument("--prefer-country", action="store_true", help="with --country: list that country first, keep others")
+    p.add_argument("--lat", type=float, help="patient latitude (with --lon)")
+    p.add_argument("--lon", type=float, help="patient longitude (with --lat)")
+    p.add_argument("--max-km", type=float, help="only centres within this great-circle distance (needs --lat/--lon)")
+    p.add_argument("--members-only", action="store_true", help="only centres with a network membership on record")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.set_defaults(func=cmd_refer)
+
+    p = sub.add_parser("network", help="collaboration network analytics (centrality, communities); exports")
+    _store_arg(p)
+    p.add_argument("--graphml", type=Path, help="write the network as GraphML")
+    p.add_argument("--json", type=Path, help="write the network as node-link JSON")
+    p.set_defaults(func=cmd_network)
 
     p = sub.add_parser("data", help="manage the repository's default dataset")
     dsub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")

@@ -5,6 +5,7 @@ RarekgError
 ├── OntologyError      the ontology or shapes file is malformed or inconsistent
 ├── StoreError         the store cannot be opened, read or written
 ├── QueryError         a query is malformed or unknown (names the query or parameter)
+│   └── ParameterError a request parameter is malformed or out of range (names it)
 ├── NotFoundError      an identifier does not resolve
 ├── ReasonerError      the reasoner cannot run (e.g. Java missing) or finds the ontology inconsistent
 ├── ValidationFailed   SHACL validation found violations
@@ -46,6 +47,14 @@ class StoreError(RarekgError):
 
 class QueryError(RarekgError):
     """A query is malformed, unknown, or got a bad parameter."""
+
+
+class ParameterError(QueryError):
+    """A request parameter is malformed or out of range; `parameter` names it."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        self.parameter = parameter
+        super().__init__(f"parameter {parameter!r}: {message}")
 
 
 class NotFoundError(RarekgError):

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from services import oxigraph_server, virtuoso_server  # noqa: F401  (SPARQL server fixtures)
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
@@ -66,3 +67,20 @@ def default_graph():
     store = EmbeddedStore()
     report = build(store)
     return store, report
+
+
+@pytest.fixture(scope="session")
+def query_fixture_store():
+    """The hand-written fixture graph of the query library (tests/fixtures/queries/fixture.trig),
+    one named graph per GRAPH block, in an in-memory store."""
+    import pyoxigraph as ox
+
+    from kg.store import EmbeddedStore
+
+    graphs: dict = {}
+    for q in ox.parse(path=str(REPO / "tests" / "fixtures" / "queries" / "fixture.trig"), format=ox.RdfFormat.TRIG):
+        graphs.setdefault(q.graph_name, []).append((q.subject, q.predicate, q.object))
+    store = EmbeddedStore()
+    for graph, triples in graphs.items():
+        store.replace_graph(graph, triples)
+    return store
