@@ -11,12 +11,15 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api import discovery, downloads, linked_data, sparql
+from api import discovery, downloads, fhir, linked_data, pages, rest, sparql
 from api.backend import Backend
 from api.settings import Settings
 from kg import __version__
 from kg.store import GraphStore
 
+DESCRIPTION = ("Knowledge graph of rare adult cancers and the EURACAN network: a REST API for referral tools "
+               "(`/api/v1/`), FHIR R4 (`/fhir/`), a SPARQL 1.1 endpoint (`/sparql`), linked data and dumps. "
+               "Errors are RFC 9457 problem details; ids are accepted in any form and redirect to the canonical id.")
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 
@@ -31,14 +34,16 @@ def create_app(store: GraphStore, settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await backend.runner.start()
+        # the REST snapshot and the referral index, built before the first request
+        rest.referral.engine(backend, rest.common.catalogue_of(backend, app.state))
         try:
             yield
         finally:
             await backend.runner.close()
 
     app = FastAPI(title="rarekg", version=__version__, lifespan=lifespan,
-                  description="Knowledge graph of rare adult cancers: SPARQL endpoint, linked data, dumps.",
-                  openapi_url="/openapi.json")
+                  description=DESCRIPTION,
+                  openapi_url="/openapi.json", docs_url=None, redoc_url=None)
     app.state.backend = backend
     app.state.store = store
     app.state.settings = settings
@@ -56,6 +61,9 @@ def create_app(store: GraphStore, settings: Settings | None = None) -> FastAPI:
                 "query_workers": backend.runner.size, "killed_for_timeout": backend.runner.killed}
 
     app.include_router(sparql.router)
+    rest.install(app)
+    app.include_router(fhir.router)
+    app.include_router(pages.router)
     app.include_router(discovery.router)
     app.include_router(downloads.router)
     app.mount("/web", StaticFiles(directory=WEB_DIR), name="web")

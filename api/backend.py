@@ -26,6 +26,8 @@ class Backend:
         self.settings = settings
         self.path: Path | None = getattr(store, "path", None) if isinstance(store, EmbeddedStore) else None
         self._stamp = marker_stamp(self.path) if self.path else 0
+        #: bumped whenever the graphs this process reads may have changed (keys in-process caches)
+        self.generation = 0
         if self.path is not None and settings.query_workers > 0:
             self.runner: ProcessRunner | ThreadRunner = ProcessRunner(
                 self.path, settings.query_workers, settings.query_timeout_s)
@@ -40,6 +42,7 @@ class Backend:
             if stamp != self._stamp:
                 self._stamp = stamp
                 self._store = EmbeddedStore(self.path, read_only=True)
+                self.generation += 1
         return self._store
 
     def state_key(self) -> str:
@@ -50,6 +53,12 @@ class Backend:
 
     def update(self, sparql: str) -> None:
         """Apply a SPARQL Update. Raises QueryError (malformed), StoreError."""
+        try:
+            self._apply(sparql)
+        finally:
+            self.generation += 1
+
+    def _apply(self, sparql: str) -> None:
         if self.path is None or not isinstance(self._store, EmbeddedStore):
             self._store.update(sparql)
             return

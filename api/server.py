@@ -23,8 +23,20 @@ from kg.store import EmbeddedStore, open_store
 
 
 def serve(store_path: Path, host: str = "127.0.0.1", port: int = 8000, *, build_if_empty: bool = True,
-          progress: Callable[[str], None] = print, processes: int | None = None) -> None:
-    """Serve the store at ``store_path`` on ``host:port`` until interrupted."""
+          progress: Callable[[str], None] = print, processes: int | None = None,
+          backend: str | None = None) -> None:
+    """Serve the store at ``store_path`` (or the SPARQL server at ``backend``, see kg/remote.py)
+    on ``host:port`` until interrupted."""
+    if backend:  # a remote server: one HTTP process, queries in threads (the server enforces limits)
+        from kg.remote import open_backend
+        remote = open_backend(backend)
+        if build_if_empty and not remote.graphs():
+            from kg.build import build
+            progress(build(remote, progress=progress).table())
+        progress(f"serving {remote!r} on http://{host}:{port}/ (SPARQL at /sparql)")
+        uvicorn.run(create_app(remote, Settings(host=host, port=port, query_workers=0)),
+                    host=host, port=port, log_level="warning", access_log=False)
+        return
     store = open_store(store_path)
     if build_if_empty and not store.graphs():
         from kg.build import build

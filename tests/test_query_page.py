@@ -45,7 +45,9 @@ def browser():
 def test_page_runs_example_and_links_iris(server: str, browser) -> None:
     browser.get(server + "/sparql")
     wait = WebDriverWait(browser, 20)
-    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#examples option")) == 4)
+    from kg.queries import library
+    expected = len(library()) + 1  # one option per library query, plus the placeholder
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#examples option")) == expected)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#prefixes code"))
     prefixes = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "#prefixes code")]
     assert "rkg:" in prefixes and "skos:" in prefixes
@@ -58,7 +60,7 @@ def test_page_runs_example_and_links_iris(server: str, browser) -> None:
     assert first.get_attribute("href") == server + "/domain/G1"
     assert rows[0].find_elements(By.TAG_NAME, "td")[1].text == "G1"
     Select(browser.find_element(By.ID, "examples")).select_by_value("centres-by-domain")
-    assert "org:Membership" in browser.find_element(By.ID, "query").get_attribute("value")
+    assert "rkg:coversDomain" in browser.find_element(By.ID, "query").get_attribute("value")
     assert "?domain (iri)" in browser.find_element(By.ID, "example-description").text
     browser.find_element(By.ID, "run").click()
     wait.until(lambda d: "rows" in d.find_element(By.ID, "status").text

@@ -1,0 +1,109 @@
+"""``/api/v1/centres``: healthcare providers (network members and institutions found through
+evidence), filtered by country, domain and network; one centre with its domains, entities,
+trials, publications and collaborators."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from api.rest.catalogue import Catalogue
+from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canonical, page
+from api.rest.ids import local_id
+from api.rest.views import centre_summary, ref, trial_summary
+from kg.vocab import RKG, SKOS
+
+router = APIRouter(prefix="/api/v1", tags=["centres"])
+
+_EXAMPLE = {"items": [{"id": "centre-leon-berard", "label": "Centre Léon Bérard", "city": "Lyon", "country": "FR",
+                       "lat": 45.7378, "lon": 4.8826, "iri": "https://w3id.org/rarekg/centre/centre-leon-berard",
+                       "memberships": [{"network": "euracan", "role": "CoordinatorRole", "status": "confirmed",
+                                        "domains": ["G1", "G2"], "sources": ["https://euracan.eu/"], "date": "2024-01-01"}]}],
+            "page": {"limit": 20, "total": 1, "returned": 1, "next": None}}
+
+
+def member_domains(cat: Catalogue, centre: str, network: str | None = None) -> set[str]:
+    """Domain ids the centre's memberships (in ``network``, or any) cover."""
+    return {d for m in centre_summary(cat, centre)["memberships"]
+            if network is None or m["network"] == network for d in m["domains"]}
+
+
+@router.get("/centres", summary="Centres, filtered by country, domain and network",
+            responses={200: {"content": {"application/json": {"example": _EXAMPLE}}}})
+async def list_centres(request: Request, cat: CatalogueDep,
+                       country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", examples=["FR"],
+                                                            description="ISO 3166-1 alpha-2 country code")] = None,
+                       domain: Annotated[str | None, Query(pattern=r"^[Gg]\d{1,2}$", examples=["G1"],
+                                                           description="A EURACAN domain the centre's membership covers")] = None,
+                       network: Annotated[str | None, Query(examples=["euracan"], pattern=r"^[a-z0-9-]{1,60}$",
+                                                            description="Only members of this network")] = None,
+                       limit: LimitParam = 20, cursor: CursorParam = None) -> Response:
+    def build() -> Any:
+        rows = [centre_summary(cat, c) for c in cat.centres]
+        if country:
+            rows = [r for r in rows if r["country"] == country.upper()]
+        if network:
+            rows = [r for r in rows if any(m["network"] == network for m in r["memberships"])]
+        if domain:
+            rows = [r for r in rows if domain.upper() in {d for m in r["memberships"] for d in m["domains"]}]
+        chunk, info, headers = page(request, rows, [(r["id"],) for r in rows], limit, cursor)
+        return {"items": chunk, "page": info}, headers
+    return cached(request, cat, build)
+
+
+@router.get("/centres/{centre}", summary="One centre: domains, entities, trials, publications, collaborators",
+            responses={301: {"description": "Another form of the slug"}, 307: {"description": "Found by name or alias"},
+                       404: {"description": "Unknown centre; `closeMatches` lists similar ones",
+                             "content": {"application/problem+json": {}}}})
+async def get_centre(centre: str, request: Request, cat: CatalogueDep) -> Response:
+    found = canonical(request, cat, "centre", centre)
+    if isinstance(found, Response):
+        return found
+    return cached(request, cat, lambda: centre_detail(cat, found.iri))
+
+
+def centre_detail(cat: Catalogue, iri: str) -> dict[str, Any]:
+    """Everything the API says about one centre."""
+    evidence = cat.subjects(RKG.aboutProvider, iri)
+    kinds = Counter((cat.first(e, RKG.evidenceKind) or "").rsplit("/", 1)[-1] for e in evidence)
+    entities: Counter[str] = Counter(x for e in evidence for x in cat.strings(e, RKG.aboutEntity))
+    domains = sorted({*member_domains(cat, iri),
+                      *(local_id(d, "domain") for e in evidence for d in cat.strings(e, RKG.aboutDomain))},
+                     key=lambda d: int(d[1:]) if d[1:].isdigit() else 99)
+    trials = centre_trials(cat, iri)
+    publications = centre_publications(cat, iri)
+    return {**centre_summary(cat, iri), "aliases": cat.strings(iri, SKOS.altLabel),
+            "domains": domains, "evidenceCounts": dict(sorted(kinds.items())),
+            "entities": [{**ref(cat, e), "evidence": n} for e, n in sorted(entities.items(), key=lambda x: (-x[1], x[0]))],
+            "trials": [trial_summary(cat, t) for t in trials],
+            "publications": [ref(cat, p) for p in publications],
+            "collaborators": collaborators(cat, iri, trials, publications)}
+
+
+def centre_trials(cat: Catalogue, iri: str) -> list[str]:
+    """Trials with a site at the centre."""
+    return sorted({t for s in cat.subjects(RKG.atProvider, iri) for t in cat.subjects(RKG.hasSite, s)})
+
+
+def centre_publications(cat: Catalogue, iri: str) -> list[str]:
+    """Publications with an author affiliated with the centre."""
+    return sorted({p for a in cat.subjects(RKG.affiliatedWith, iri) for p in cat.subjects(RKG.hasAuthorship, a)})
+
+
+def collaborators(cat: Catalogue, iri: str, trials: list[str], publications: list[str]) -> list[dict[str, Any]]:
+    """Other centres sharing a trial or a publication, most shared first."""
+    shared_trials: Counter[str] = Counter()
+    for t in trials:
+        shared_trials.update({c for s in cat.strings(t, RKG.hasSite) for c in cat.strings(s, RKG.atProvider)} - {iri})
+    shared_pubs: Counter[str] = Counter()
+    for p in publications:
+        shared_pubs.update({c for a in cat.strings(p, RKG.hasAuthorship) for c in cat.strings(a, RKG.affiliatedWith)} - {iri})
+    others = set(shared_trials) | set(shared_pubs)
+    rows = [{**ref(cat, c), "sharedTrials": shared_trials[c], "sharedPublications": shared_pubs[c]} for c in others]
+    return sorted(rows, key=lambda r: (-(r["sharedTrials"] + r["sharedPublications"]), r["id"]))
+
+
+__all__ = ["centre_detail", "member_domains", "router"]

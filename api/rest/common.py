@@ -1,0 +1,145 @@
+"""What every REST handler shares: the catalogue of the current store state, answers serialised
+once and kept per state (with a strong ``ETag`` and ``Cache-Control``), redirects to canonical ids,
+and pagination by ``limit`` and an opaque ``cursor`` over a stable order.
+"""
+
+from __future__ import annotations
+
+import base64
+import gc
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+import orjson
+from fastapi import Depends, Query, Request
+from fastapi.responses import Response
+
+from api.backend import Backend
+from api.rest.catalogue import Catalogue, load_catalogue
+from api.rest.ids import NotFound, Resolved, resolve
+from api.rest.problems import Problem, bad_param
+
+MAX_LIMIT = 100
+CACHE_CONTROL = "public, max-age=300"
+_CACHE_SIZE = 20_000
+JSON = "application/json"
+
+
+def catalogue_of(backend: Backend, state: Any) -> Catalogue:
+    """The snapshot of ``backend``'s store, reloaded when its generation changes."""
+    store = backend.store  # reopens first if another process updated the store
+    held = getattr(state, "rest_catalogue", None)
+    if held is None or held[0] != backend.generation:
+        held = (backend.generation, load_catalogue(store))
+        state.rest_catalogue = held
+        # The snapshot is ~1M long-lived objects: keep them out of the cyclic GC's full scans, which
+        # otherwise stall a request for hundreds of ms now and then (p99).
+        gc.collect()
+        gc.freeze()
+    return held[1]  # type: ignore[no-any-return]
+
+
+def get_catalogue(request: Request) -> Catalogue:
+    return catalogue_of(request.app.state.backend, request.app.state)
+
+
+CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+LimitParam = Annotated[int, Query(ge=1, description=f"Items per page (at most {MAX_LIMIT}; more is clamped, "
+                                  "and the answer says so in `page.limitClamped` and `X-Rarekg-Limit-Clamped`)",
+                                  examples=[20])]
+CursorParam = Annotated[str | None, Query(description="Opaque cursor from a previous page's `page.next`")]
+
+
+def cached(request: Request, cat: Catalogue, build: Callable[[], Any], media_type: str = JSON) -> Response:
+    """The answer to this request, built once per store state and served as stored bytes.
+
+    ``build`` returns a JSON-ready payload, or ``(payload, headers)``; a :class:`Problem` it raises
+    is not cached. Answers ``304`` when ``If-None-Match`` names the current ETag."""
+    memo = cat.memo.setdefault("responses", {})
+    key = (request.url.path, request.url.query)
+    held = memo.get(key)
+    if held is None:
+        payload = build()
+        headers: dict[str, str] = {}
+        if isinstance(payload, tuple):
+            payload, headers = payload
+        body = orjson.dumps(payload)
+        etag = '"' + hashlib.blake2b(body, digest_size=10).hexdigest() + '"'
+        held = (body, {**headers, "ETag": etag, "Cache-Control": CACHE_CONTROL})
+        if len(memo) >= _CACHE_SIZE:
+            memo.clear()
+        memo[key] = held
+    body, headers = held
+    if request.headers.get("if-none-match") in (headers["ETag"], "*"):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def canonical(request: Request, cat: Catalogue, kind: str, given: str) -> Resolved | Response:
+    """The node ``given`` names, or a redirect to the same URL with the canonical id.
+
+    Raises Problem 404 (with ``closeMatches``) when nothing matches."""
+    try:
+        found = resolve(cat, kind, given)
+    except NotFound as exc:
+        raise Problem(404, "Not found", f"no {kind} with id {given!r}", kind="not-found",
+                      closeMatches=exc.close) from None
+    if found.status == 200:
+        return found
+    segments = request.url.path.split("/")
+    index = max((i for i, s in enumerate(segments) if s == given), default=len(segments) - 1)
+    segments[index] = quote(found.canonical, safe=":")
+    location = "/".join(segments) + (f"?{request.url.query}" if request.url.query else "")
+    return Response(status_code=found.status, headers={"Location": location, "Cache-Control": CACHE_CONTROL})
+
+
+def clamp(limit: int) -> tuple[int, dict[str, Any] | None]:
+    """``limit`` capped at :data:`MAX_LIMIT`, and the note saying so when it was."""
+    if limit > MAX_LIMIT:
+        return MAX_LIMIT, {"requested": limit, "used": MAX_LIMIT}
+    return limit, None
+
+
+def page(request: Request, items: Sequence[Any], keys: Sequence[Any], limit: int,
+         cursor: str | None) -> tuple[list[Any], dict[str, Any], dict[str, str]]:
+    """One page of ``items`` (sorted, with unique sort ``keys``) after ``cursor``.
+
+    Returns (items, the ``page`` member, headers). Raises Problem 400 naming ``cursor`` when the
+    cursor is not one this API issued."""
+    used, clamped = clamp(limit)
+    start = 0
+    if cursor:
+        after = _decode(cursor)
+        start = next((i for i, k in enumerate(keys) if _cmp_key(k) > after), len(items))
+    chunk = list(items[start:start + used])
+    info: dict[str, Any] = {"limit": used, "total": len(items), "returned": len(chunk), "next": None}
+    headers: dict[str, str] = {}
+    if start + used < len(items):
+        token = _encode(_cmp_key(keys[start + used - 1]))
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"] + [("cursor", token)]
+        info["next"] = f"{request.url.path}?{urlencode(params)}"
+        headers["Link"] = f'<{info["next"]}>; rel="next"'
+    if clamped:
+        info["limitClamped"] = clamped
+        headers["X-Rarekg-Limit-Clamped"] = f"requested={clamped['requested']}; used={clamped['used']}"
+    return chunk, info, headers
+
+
+def _cmp_key(k: Any) -> list[Any]:
+    return list(k) if isinstance(k, (list, tuple)) else [k]
+
+
+def _encode(k: list[Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(k)).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> list[Any]:
+    try:
+        value = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, orjson.JSONDecodeError):
+        raise bad_param("cursor", "not a cursor issued by this API (take it from page.next)") from None
+    if not isinstance(value, list):
+        raise bad_param("cursor", "not a cursor issued by this API (take it from page.next)")
+    return value

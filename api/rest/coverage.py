@@ -1,0 +1,54 @@
+"""``/api/v1/coverage``: EURACAN domains by countries: member centres per cell, and the gaps
+(a domain with no member centre in a country that has member centres)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from api.rest.catalogue import Catalogue
+from api.rest.common import CatalogueDep, cached
+from api.rest.ids import local_id
+from api.rest.views import centre_summary
+from kg.vocab import RKG
+
+router = APIRouter(prefix="/api/v1", tags=["coverage"])
+
+
+@router.get("/coverage", summary="Domains × countries: member centres per cell, providers with evidence, gaps")
+async def coverage(request: Request, cat: CatalogueDep,
+                   network: Annotated[str, Query(pattern=r"^[a-z0-9-]{1,60}$", examples=["euracan"],
+                                                 description="The network whose members are counted")] = "euracan"
+                   ) -> Response:
+    return cached(request, cat, lambda: coverage_matrix(cat, network))
+
+
+def coverage_matrix(cat: Catalogue, network: str) -> dict[str, Any]:
+    """Cells for every domain and every country with a member centre of ``network``."""
+    members: dict[tuple[str, str], list[str]] = {}
+    countries: set[str] = set()
+    for c in cat.centres:
+        summary = centre_summary(cat, c)
+        for m in summary["memberships"]:
+            if m["network"] == network and summary["country"]:
+                countries.add(summary["country"])
+                for d in m["domains"]:
+                    members.setdefault((d, summary["country"]), []).append(summary["id"])
+    evidence: dict[tuple[str, str], set[str]] = {}
+    for c in cat.centres:
+        country = centre_summary(cat, c)["country"]
+        for e in cat.subjects(RKG.aboutProvider, c):
+            for entity in cat.strings(e, RKG.aboutEntity):
+                for d in cat.strings(entity, RKG.inDomain):
+                    evidence.setdefault((local_id(d, "domain"), country or ""), set()).add(c)
+    domain_ids = [local_id(d, "domain") for d in cat.domains]
+    ordered = sorted(countries)
+    cells = [{"domain": d, "country": k, "memberCentres": len(members.get((d, k), [])),
+              "centres": sorted(set(members.get((d, k), []))),
+              "providersWithEvidence": len(evidence.get((d, k), ()))} for d in domain_ids for k in ordered]
+    gaps = [{"domain": c["domain"], "country": c["country"]} for c in cells if c["memberCentres"] == 0]
+    return {"network": network, "domains": [{"id": d, "label": cat.label(i)} for d, i in zip(domain_ids, cat.domains)],
+            "countries": ordered, "cells": cells, "gaps": gaps,
+            "domainsWithoutMembers": [d for d in domain_ids if not any(members.get((d, k)) for k in ordered)]}

@@ -1,0 +1,71 @@
+"""``/api/v1/trials``: clinical trials, filtered; one trial with its sites, entities and alterations."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from api.rest.catalogue import Catalogue
+from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canonical, page
+from api.rest.views import norm_phase, norm_status, ref, site_view, trial_summary
+from kg.vocab import BASE, DCTERMS, RKG, SCHEMA
+
+router = APIRouter(prefix="/api/v1", tags=["trials"])
+
+
+@router.get("/trials", summary="Clinical trials, filtered by status, phase and site country")
+async def list_trials(request: Request, cat: CatalogueDep,
+                      status: Annotated[str | None, Query(description="Registry status, or `open`",
+                                                          examples=["open"])] = None,
+                      phase: Annotated[str | None, Query(examples=["Phase 3"])] = None,
+                      country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", examples=["FR"])] = None,
+                      limit: LimitParam = 20, cursor: CursorParam = None) -> Response:
+    def build() -> Any:
+        rows = [trial_summary(cat, t) for t in cat.trials]
+        if status:
+            rows = [r for r in rows if (r["open"] if norm_status(status) == "open"
+                                        else norm_status(r["status"]) == norm_status(status))]
+        if phase:
+            rows = [r for r in rows if norm_phase(phase) in norm_phase(r["phase"]).split("/")]
+        if country:
+            rows = [r for r in rows if country.upper() in r["countries"]]
+        chunk, info, headers = page(request, rows, [(r["id"],) for r in rows], limit, cursor)
+        return {"items": chunk, "page": info}, headers
+    return cached(request, cat, build)
+
+
+@router.get("/trials/{trial}", summary="One trial: identifiers, status, phase, entities, alterations, sites",
+            responses={301: {"description": "Another spelling of the registry id"},
+                       307: {"description": "Found by a EudraCT, CTIS or sponsor id"},
+                       404: {"description": "Unknown trial", "content": {"application/problem+json": {}}}})
+async def get_trial(trial: str, request: Request, cat: CatalogueDep) -> Response:
+    found = canonical(request, cat, "trial", trial)
+    if isinstance(found, Response):
+        return found
+    return cached(request, cat, lambda: trial_detail(cat, found.iri))
+
+
+def trial_detail(cat: Catalogue, iri: str) -> dict[str, Any]:
+    """Everything the API says about one trial."""
+    sites = cat.strings(iri, RKG.hasSite)
+    links = {cat.first(link, RKG.linkedEntity): link for link in cat.subjects(RKG.linkSubject, iri)}
+    entities = []
+    for entity in cat.strings(iri, RKG.studiesEntity):
+        link = links.get(entity)
+        entities.append({**ref(cat, entity), "rule": cat.first(link, RKG.linkRule) if link else None,
+                         "field": cat.first(link, RKG.linkField) if link else None,
+                         "matchedText": cat.first(link, RKG.matchedText) if link else None})
+    return {**trial_summary(cat, iri), "officialTitle": cat.first(iri, RKG.officialTitle),
+            "identifiers": cat.strings(iri, DCTERMS.identifier), "secondaryIds": cat.strings(iri, RKG.secondaryId),
+            "studyType": cat.first(iri, RKG.studyType), "statusDate": cat.first(iri, RKG.statusDate),
+            "completionDate": cat.first(iri, RKG.completionDate),
+            "sponsor": cat.first(iri, SCHEMA.sponsor), "collaborators": cat.strings(iri, RKG.collaborator),
+            "conditions": cat.strings(iri, RKG.conditionText), "interventions": cat.strings(iri, RKG.interventionName),
+            "keywords": cat.strings(iri, RKG.keyword), "referencePmids": cat.strings(iri, RKG.referencePmid),
+            "entities": entities,
+            "eligibleAlterations": [{"id": a[len(BASE):], "label": cat.label(a)}
+                                    for a in cat.strings(iri, RKG.eligibleAlteration)],
+            "sites": sorted((site_view(cat, s) for s in sites),
+                            key=lambda s: (s["country"] or "", s["city"] or "", s["facility"] or ""))}

@@ -1,0 +1,162 @@
+"""The JSON shapes of the REST API, built from the catalogue (one function per shape)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pyoxigraph as ox
+
+from api.rest.catalogue import Catalogue, key
+from api.rest.ids import entity_id, local_id
+from kg.vocab import BASE, DCTERMS, GEO, OBOINOWL, ORG, OWL, RDFS, RKG, SCHEMA, SKOS
+
+OPEN_STATUSES = frozenset({"recruiting", "not yet recruiting", "enrolling by invitation", "active, recruiting"})
+
+
+def norm_status(text: str | None) -> str:
+    """A registry status folded for comparison: ``NOT_YET_RECRUITING`` → ``not yet recruiting``."""
+    return re.sub(r"[_\s]+", " ", (text or "").strip()).casefold()
+
+
+def norm_phase(text: str | None) -> str:
+    """``PHASE2/PHASE3`` and ``Phase 2/Phase 3`` → ``phase2/phase3``."""
+    return re.sub(r"[\s_]+", "", (text or "")).casefold()
+
+
+def ref(cat: Catalogue, iri: str) -> dict[str, str]:
+    """``{"id", "label"}`` of any node the API serves."""
+    kind = iri[len(BASE):].split("/", 1)[0]
+    if kind in ("entity", "subgroup"):
+        return {"id": entity_id(iri), "label": cat.label(iri)}
+    ident = local_id(iri, kind) if kind in ("centre", "trial", "publication", "domain", "network") else iri
+    return {"id": ident, "label": cat.label(iri)}
+
+
+def domains_of(cat: Catalogue, entity: str) -> list[dict[str, Any]]:
+    """The entity's EURACAN domains with the rule and ancestor that assigned each."""
+    out = []
+    for node in cat.strings(entity, RKG.domainAssignment):
+        domain = cat.first(node, RKG.assignedDomain)
+        if domain:
+            via = cat.first(node, RKG.viaAncestor)
+            out.append({**ref(cat, domain), "rule": cat.first(node, RKG.assignmentRule),
+                        "viaAncestor": ref(cat, via) if via and via != entity else None})
+    listed = {d["id"] for d in out}
+    for domain in cat.strings(entity, RKG.inDomain):
+        if local_id(domain, "domain") not in listed:
+            out.append({**ref(cat, domain), "rule": None, "viaAncestor": None})
+    return sorted(out, key=lambda d: (int(d["id"][1:]) if d["id"][1:].isdigit() else 99, d["rule"] or ""))
+
+
+def alterations_of(cat: Catalogue, cls: str) -> list[dict[str, str]]:
+    """Alteration classes a subgroup requires (``⊑ ∃ rkg:hasAlteration.X`` restrictions)."""
+    found = set()
+    for sup in cat.values(cls, RDFS.subClassOf) + cat.values(cls, OWL.equivalentClass):
+        found |= _restricted(cat, key(sup), depth=0)
+    return [{"id": a[len(BASE):], "label": cat.label(a)} for a in sorted(found)]
+
+
+def _restricted(cat: Catalogue, node: str, depth: int) -> set[str]:
+    if not node.startswith("_:") or depth > 3:
+        return set()
+    if cat.first(node, OWL.onProperty) == RKG.hasAlteration.value:
+        target = cat.first(node, OWL.someValuesFrom)
+        return {target} if target and target.startswith(BASE) else set()
+    found: set[str] = set()
+    for lst in cat.values(node, OWL.intersectionOf):
+        found |= _list_members(cat, key(lst), depth)
+    return found
+
+
+def _list_members(cat: Catalogue, head: str, depth: int) -> set[str]:
+    found: set[str] = set()
+    rdf_first, rdf_rest = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first", "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
+    while head.startswith("_:") and len(found) < 50:
+        members = cat.out.get(head, {})
+        for item in members.get(rdf_first, []):
+            found |= _restricted(cat, key(item), depth + 1)
+        rest = members.get(rdf_rest, [])
+        head = key(rest[0]) if rest else ""
+    return found
+
+
+def epidemiology_of(cat: Catalogue, entity: str) -> list[dict[str, Any]]:
+    """Orphanet incidence and prevalence records, sorted by measure and geography."""
+    rows = []
+    for node in cat.strings(entity, RKG.hasEpidemiology):
+        rows.append({"measure": cat.first(node, RKG.measure), "valueClass": cat.first(node, RKG.valueClass),
+                     "meanValue": cat.number(node, RKG.meanValue), "geographic": cat.first(node, RKG.geographic),
+                     "qualification": cat.first(node, RKG.qualification), "source": cat.first(node, DCTERMS.source),
+                     "incidenceLowerPer100k": cat.number(node, RKG.incidenceLowerPer100k),
+                     "incidenceUpperPer100k": cat.number(node, RKG.incidenceUpperPer100k)})
+    return sorted(rows, key=lambda r: tuple(str(r[k] or "") for k in ("measure", "geographic", "valueClass", "source")))
+
+
+def rarity_of(cat: Catalogue, entity: str) -> str | None:
+    """``rare`` / ``not rare`` / ``undetermined`` by the RARECARE rule, or None when not computed."""
+    value = cat.first(entity, RKG.rarecareRarity)
+    return {RKG.RareByRarecare.value: "rare", RKG.NotRareByRarecare.value: "not rare",
+            RKG.RarityUndetermined.value: "undetermined"}.get(value or "")
+
+
+def entity_summary(cat: Catalogue, iri: str) -> dict[str, Any]:
+    return {**ref(cat, iri), "iri": iri, "disorderType": cat.first(iri, RKG.disorderType),
+            "domains": [d["id"] for d in domains_of(cat, iri)], "rarity": rarity_of(cat, iri)}
+
+
+def synonyms_of(cat: Catalogue, iri: str) -> list[dict[str, str | None]]:
+    terms = cat.values(iri, SKOS.altLabel)
+    return sorted(({"text": t.value, "language": t.language if isinstance(t, ox.Literal) else None}
+                   for t in terms), key=lambda s: (s["language"] or "", s["text"]))
+
+
+def mappings_of(cat: Catalogue, iri: str) -> list[dict[str, Any]]:
+    out = []
+    for pred in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch"):
+        for target in cat.strings(iri, SKOS.term(pred)):
+            inside = target.startswith(BASE)
+            out.append({"predicate": f"skos:{pred}", "iri": target,
+                        **({"id": entity_id(target), "label": cat.label(target)} if inside else {})})
+    return out
+
+
+def centre_summary(cat: Catalogue, iri: str) -> dict[str, Any]:
+    return {**ref(cat, iri), "iri": iri, "city": cat.first(iri, SCHEMA.addressLocality),
+            "country": cat.first(iri, SCHEMA.addressCountry), "lat": cat.number(iri, GEO.lat),
+            "lon": cat.number(iri, GEO.long), "memberships": memberships_of(cat, iri)}
+
+
+def memberships_of(cat: Catalogue, centre: str) -> list[dict[str, Any]]:
+    out = []
+    for m in cat.strings(centre, ORG.hasMembership):
+        role = cat.first(m, ORG.role) or ""
+        out.append({"network": local_id(cat.first(m, ORG.organization) or BASE + "network/unknown", "network"),
+                    "role": role.rsplit("/", 1)[-1], "status": cat.first(m, RKG.membershipStatus),
+                    "domains": sorted((local_id(d, "domain") for d in cat.strings(m, RKG.coversDomain)),
+                                      key=lambda d: int(d[1:]) if d[1:].isdigit() else 99),
+                    "sources": cat.strings(m, DCTERMS.source), "date": cat.first(m, DCTERMS.date)})
+    return out
+
+
+def trial_summary(cat: Catalogue, iri: str) -> dict[str, Any]:
+    status = cat.first(iri, RKG.overallStatus)
+    sites = cat.strings(iri, RKG.hasSite)
+    return {**ref(cat, iri), "iri": iri, "title": cat.first(iri, DCTERMS.title), "acronym": cat.first(iri, RKG.acronym),
+            "status": status, "open": norm_status(status) in OPEN_STATUSES, "phase": cat.first(iri, RKG.phase),
+            "startDate": cat.first(iri, SCHEMA.startDate),
+            "countries": sorted({c for s in sites if (c := cat.first(s, SCHEMA.addressCountry))}),
+            "sites": len(sites)}
+
+
+def site_view(cat: Catalogue, site: str) -> dict[str, Any]:
+    provider = cat.first(site, RKG.atProvider)
+    return {"facility": cat.first(site, RKG.facilityName), "city": cat.first(site, SCHEMA.addressLocality),
+            "country": cat.first(site, SCHEMA.addressCountry), "status": cat.first(site, RKG.siteStatus),
+            "resolution": cat.first(site, RKG.resolutionStatus),
+            "centre": ref(cat, provider) if provider else None}
+
+
+def codes_of(cat: Catalogue, iri: str) -> dict[str, Any]:
+    return {"orpha": cat.first(iri, RKG.orphaCode), "oncotree": cat.first(iri, RKG.oncotreeCode),
+            "xrefs": cat.strings(iri, OBOINOWL.hasDbXref)}

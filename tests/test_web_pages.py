@@ -1,0 +1,94 @@
+"""The referral finder and the coverage view in headless Chromium (Debian's chromium and
+chromium-driver via selenium): type a subtype, pick it from the autocomplete with the keyboard,
+see the answer; the heatmap and the map of Europe render offline. Screenshots go to
+tests/artifacts/ (git-ignored)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from test_server import start, stop, wait_ready
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def server(built_store_path: Path):
+    proc, base = start(built_store_path, "--no-build")
+    try:
+        wait_ready(proc, base, 90)
+        yield base
+    finally:
+        stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (shutil.which(CHROMIUM) and shutil.which(DRIVER)):
+        pytest.fail("headless browser tests need Debian's chromium and chromium-driver (see .ci/run)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                 "--window-size=1280,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=DRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    ARTIFACTS.mkdir(exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+def test_finder_type_pick_and_see_answer(server: str, browser) -> None:
+    browser.get(server + "/finder")
+    wait = WebDriverWait(browser, 20)
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#country option")) > 1)
+    box = browser.find_element(By.ID, "entity")
+    assert browser.find_element(By.CSS_SELECTOR, "label[for=entity]").text.startswith("Cancer subtype")
+    box.send_keys("gastrointestinal stro")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#suggestions li"))
+    options = browser.find_elements(By.CSS_SELECTOR, "#suggestions li")
+    assert box.get_attribute("aria-expanded") == "true"
+    assert options[0].get_attribute("data-id") in ("ORPHA:44890", "oncotree:GIST")
+    box.send_keys(Keys.ARROW_DOWN)
+    assert options[0].get_attribute("aria-selected") == "true"
+    picked = options[0].get_attribute("data-label")
+    box.send_keys(Keys.ENTER)
+    wait.until(lambda d: d.find_element(By.ID, "status").text not in ("", "Searching…"))
+    assert box.get_attribute("value") == picked
+    status = browser.find_element(By.ID, "status").text
+    assert "centre(s) for" in status
+    items = browser.find_elements(By.CSS_SELECTOR, "#results > li")
+    assert items and items[0].find_element(By.CSS_SELECTOR, "h2 a").get_attribute("href").startswith(server + "/centre/")
+    assert "Score" in items[0].text and "Why:" in items[0].text
+    browser.save_screenshot(str(ARTIFACTS / "finder-desktop.png"))
+    browser.set_window_size(390, 844)  # a phone
+    browser.save_screenshot(str(ARTIFACTS / "finder-phone.png"))
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 390
+    browser.set_window_size(1280, 1000)
+
+
+def test_coverage_heatmap_and_map_render_offline(server: str, browser) -> None:
+    browser.get(server + "/coverage")
+    wait = WebDriverWait(browser, 20)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#map circle"))
+    rows = browser.find_elements(By.CSS_SELECTOR, "#heatmap tbody tr")
+    assert len(rows) == 10 and rows[0].find_element(By.TAG_NAME, "th").text.startswith("G1 ")
+    countries = browser.find_elements(By.CSS_SELECTOR, "#heatmap thead th abbr")
+    assert "FR" in [c.text for c in countries]
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#map path")) == 56
+    dots = browser.find_elements(By.CSS_SELECTOR, "#map a")
+    assert len(dots) >= 250 and len(browser.find_elements(By.CSS_SELECTOR, "#map circle.member")) == 51
+    assert "Natural Earth" in browser.find_element(By.ID, "attribution").text
+    gaps = [td for td in browser.find_elements(By.CSS_SELECTOR, "#heatmap td") if td.text == "gap"]
+    assert gaps and browser.find_element(By.ID, "status").text.endswith("centres on the map.")
+    browser.save_screenshot(str(ARTIFACTS / "coverage-desktop.png"))
