@@ -52,12 +52,12 @@ def cmd_build(args: argparse.Namespace) -> int:
                              + ", ".join(d.rsplit('.', 1)[1] for d in DEFAULT_SOURCES))
         sources = tuple(d for d in DEFAULT_SOURCES if d.rsplit(".", 1)[1] in args.source)
     store = _open(args)
-    report = build(store, args.data, sources=sources, strict=args.strict, reason=not args.no_reason,
-                   progress=_progress)
+    report = build(store, args.dataset, sources=sources, strict=args.strict, reason=not args.no_reason,
+                   extra_dirs=args.data, progress=_progress)
     print(report.table())
-    problems = report.problems
+    problems = sorted(report.problems, key=lambda p: not p.startswith("error"))  # errors first, order kept
     if problems:
-        print(f"\n{len(problems)} load problems (first 20):", file=sys.stderr)
+        print(f"\n{len(problems)} load problems (first 20, errors first):", file=sys.stderr)
         for p in problems[:20]:
             print("  " + p, file=sys.stderr)
     store.optimize()
@@ -134,7 +134,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     from kg.synth import write_corpus
     made = write_corpus(args.scale, args.out, compile=not args.no_compile, progress=_progress)
     print(f"{made.trials} trials, {made.publications} publications, {made.extra_centres} extra centres in "
-          f"{args.out}; build with: rarekg build --synthetic --data {args.out}")
+          f"{args.out}; build with: rarekg build --synthetic --dataset {args.out}")
     return 0
 
 
@@ -163,6 +163,62 @@ def cmd_network(args: argparse.Namespace) -> int:
     return 0
 
 
+def _default_conditions() -> list[str]:
+    """Search terms from the labels of the default dataset's Orphanet and OncoTree entities."""
+    from loaders import fetch, oncotree, orphanet
+    return fetch.conditions_from_labels(e.label for e in (*orphanet.mappable(DATA_DIR), *oncotree.mappable(DATA_DIR)))
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """Download original-format files into --out (resumable); FetchError (exit 1) names the URL."""
+    from contextlib import ExitStack
+
+    from loaders import fetch
+    from loaders.httpclient import PoliteClient
+    with ExitStack() as stack:
+        if args.what == "trials":
+            client = stack.enter_context(PoliteClient(rate=fetch.CTGOV_RATE, cache_dir=args.cache)) if args.cache else None
+            files = fetch.fetch_trials(args.condition or _default_conditions(), args.out,
+                                       base_url=args.base_url or fetch.CTGOV_BASE, page_size=args.page_size,
+                                       max_pages=args.max_pages, client=client, progress=_progress)
+        elif args.what == "pubmed":
+            client = stack.enter_context(fetch.ncbi_client(args.cache)[0]) if args.cache else None
+            files = []
+            for term in args.query or args.condition or _default_conditions():
+                files += fetch.fetch_pubmed(term, args.out, base_url=args.base_url or fetch.EUTILS_BASE,
+                                            batch_size=args.batch_size, client=client, progress=_progress)
+        else:
+            client = stack.enter_context(PoliteClient(rate=1.0, cache_dir=args.cache)) if args.cache else None
+            files = fetch.fetch_orphadata(args.file or fetch.ORPHADATA_FILES, args.out,
+                                          base_url=args.base_url or fetch.ORPHADATA_BASE, client=client,
+                                          progress=_progress)
+    print(f"{len(files)} files in {args.out}" + ("" if args.what == "orphadata" else
+                                                 f"; load them with: rarekg build --data {args.out}"))
+    return 0
+
+
+def _fetch_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("fetch", help="download trials, publications or Orphadata files (resumable, cached)")
+    fsub = p.add_subparsers(dest="what", required=True, metavar="WHAT")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the downloaded files")
+    common.add_argument("--base-url", metavar="URL", help="API base URL (default: the public service)")
+    common.add_argument("--cache", type=Path, metavar="DIR", help="on-disk response cache (default: DIR/.cache)")
+    cond = argparse.ArgumentParser(add_help=False)
+    cond.add_argument("--condition", action="append", metavar="TERM",
+                      help="condition search term (repeatable; default: the default dataset's entity labels)")
+    c = fsub.add_parser("trials", parents=[common, cond], help="ClinicalTrials.gov API v2 studies by condition")
+    c.add_argument("--page-size", type=int, default=100)
+    c.add_argument("--max-pages", type=int, metavar="N", help="at most N new pages per condition in this run")
+    c = fsub.add_parser("pubmed", parents=[common, cond], help="PubMed records (E-utilities esearch + efetch)")
+    c.add_argument("--query", action="append", metavar="TERM", help="PubMed query (repeatable; default: the conditions)")
+    c.add_argument("--batch-size", type=int, default=200)
+    c = fsub.add_parser("orphadata", parents=[common], help="Orphadata product files and ORPHApackets")
+    c.add_argument("--file", action="append", metavar="NAME|URL",
+                   help="product file name or full URL (repeatable; default: the files the loaders read)")
+    p.set_defaults(func=cmd_fetch)
+
+
 def cmd_data_compile(args: argparse.Namespace) -> int:
     from kg.compile import compile_all
     for line in compile_all(args.from_dir, args.to, progress=_progress):
@@ -178,12 +234,17 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="load every source into the store (atomically)")
     _store_arg(p)
-    p.add_argument("--data", type=Path, default=DATA_DIR, help=f"default dataset folder (default: {DATA_DIR})")
+    p.add_argument("--dataset", type=Path, default=DATA_DIR, metavar="DIR",
+                   help=f"the compiled dataset folder (default: {DATA_DIR})")
+    p.add_argument("--data", type=Path, action="append", default=[], metavar="DIR",
+                   help="also load every original-format trial/publication file under DIR (ClinicalTrials.gov "
+                        "v2 JSON or legacy XML, CTIS JSON, PubMed XML, MEDLINE), recognised by content; "
+                        "other files are skipped (repeatable)")
     p.add_argument("--source", action="append", metavar="NAME", help="load only this source (repeatable)")
     p.add_argument("--strict", action="store_true", help="fail the build on any row-level error")
     p.add_argument("--no-reason", action="store_true", help="skip the HermiT reasoning step")
     p.add_argument("--synthetic", action="store_true",
-                   help="--data is a corpus from `rarekg synth` (evidence without the default set's bounds)")
+                   help="--dataset is a corpus from `rarekg synth` (evidence without the default set's bounds)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", help="serve the store over HTTP (SPARQL endpoint and API)")
@@ -259,6 +320,7 @@ def parser() -> argparse.ArgumentParser:
                    help="folder of original files (e.g. ../shared/data)")
     c.add_argument("--to", type=Path, default=DATA_DIR, help=f"output folder (default: {DATA_DIR})")
     c.set_defaults(func=cmd_data_compile)
+    _fetch_parsers(sub)
     return top
 
 

@@ -1,0 +1,80 @@
+"""Build throughput end to end beside pyoxigraph's raw ``bulk_load`` of the same triples, same run.
+
+    .venv/bin/python bench/bench_build.py [--scale 1] [--work /tmp/rarekg-bench]
+
+End to end = the synthetic corpus's original files (ClinicalTrials.gov v2 JSON, PubMed XML, centres
+TSV; written by ``rarekg synth`` beforehand, not timed) read by the real loaders and linkers, plus
+every other source of the default build, reasoned, published atomically and optimised into an
+on-disk store (``compile_evidence`` + ``build`` + ``optimize``). Raw = the resulting quads, dumped
+to N-Quads (not timed), then ``Store.bulk_load`` into a fresh on-disk store plus ``optimize``.
+The figure is the ratio of the two throughputs (triples per second).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import _common  # noqa: F401  (puts the repository on sys.path)
+import pyoxigraph as ox
+from _common import peak_rss_mb, table
+
+from kg import synth
+from kg.build import build
+from kg.store import EmbeddedStore
+
+
+def run(scale: int, work: Path) -> dict[str, object]:
+    """Build the synthetic corpus of ``scale`` end to end, then bulk-load the same quads raw."""
+    corpus = work / f"corpus-{scale}"
+    synth.write_corpus(scale, corpus, compile=False)
+    store_dir, raw_dir, dump = work / f"store-{scale}", work / f"raw-{scale}", work / f"dump-{scale}.nq"
+    for d in (store_dir, raw_dir):
+        shutil.rmtree(d, ignore_errors=True)
+    t0 = time.perf_counter()
+    synth.compile_evidence(corpus)
+    compiled = time.perf_counter() - t0
+    store = EmbeddedStore(store_dir)
+    report = build(store, corpus, sources=synth.sources())
+    store.optimize()
+    end_to_end = time.perf_counter() - t0
+    triples = store.count()
+    with dump.open("wb") as out:
+        store.dump(out, "nquads")
+    store.close()
+    t1 = time.perf_counter()
+    raw = ox.Store(str(raw_dir))
+    raw.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
+    raw.optimize()
+    raw_s = time.perf_counter() - t1
+    assert len(raw) == triples, (len(raw), triples)
+    per_source = {o.source.name: round(o.seconds, 2) for o in report.outcomes}
+    if report.reasoning_seconds is not None:
+        per_source["reasoner"] = round(report.reasoning_seconds, 2)
+    return {"scale": scale, "triples": triples, "end_to_end_s": end_to_end, "compile_s": compiled,
+            "raw_s": raw_s, "e2e_tps": triples / end_to_end, "raw_tps": triples / raw_s,
+            "ratio": raw_s / end_to_end, "peak_mb": peak_rss_mb(), "per_source": per_source}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=int, action="append", help="scale factor (repeatable; default 1)")
+    parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temporary one)")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="rarekg-bench-build-"))
+    results = [run(scale, work) for scale in args.scale or [1]]
+    print(table(["scale", "triples", "end-to-end s", "of which compile s", "e2e triples/s", "raw bulk_load s",
+                 "raw triples/s", "ratio e2e/raw", "peak MB"],
+                [[r["scale"], r["triples"], r["end_to_end_s"], r["compile_s"], int(r["e2e_tps"]),  # type: ignore[call-overload]
+                  r["raw_s"], int(r["raw_tps"]), r["ratio"], int(r["peak_mb"])] for r in results]))  # type: ignore[call-overload]
+    for r in results:
+        print(f"\nscale {r['scale']} seconds per source: {r['per_source']}")
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,217 @@
+"""RemoteStore on a real Oxigraph server, and kg.backends' normalisation of server differences."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from services import free_port
+
+from kg import backends, remote
+from kg.errors import DataError, QueryError, StoreError
+from kg.remote import BackendSettings, RemoteStore, open_backend
+from kg.vocab import RDFS, RKG, STAGING_PREFIX, graph_iri
+
+EX = "https://w3id.org/rarekg/centre/"
+
+
+@pytest.fixture()
+def store(oxigraph_server):  # type: ignore[no-untyped-def]
+    s = open_backend(oxigraph_server.url, kind="oxigraph")
+    yield s
+    for g in s.graphs():
+        s.drop_graph(g)
+    s.close()
+
+
+def _graph() -> ox.NamedNode:
+    return graph_iri(f"test-{uuid.uuid4().hex[:8]}")
+
+
+def _centres(n: int) -> list[tuple[ox.NamedNode, ox.NamedNode, ox.Literal]]:
+    return [(ox.NamedNode(f"{EX}c{i}"), RDFS.label, ox.Literal(f"Centre {i}", language="en")) for i in range(n)]
+
+
+def _all_graph_names(url: str) -> set[str]:
+    body = httpx.post(url + "query", data={"query": "SELECT ?g WHERE { GRAPH ?g {} }"},
+                      headers={"Accept": "application/sparql-results+json"}).json()
+    return {b["g"]["value"] for b in body["results"]["bindings"]}
+
+
+def test_replace_count_query_with_bindings(store: RemoteStore) -> None:
+    g = _graph()
+    assert store.replace_graph(g, _centres(5) + _centres(5)) == 5   # duplicates collapse
+    assert store.graphs() == [g]
+    assert store.count(g) == 5 and store.count() == 5
+    rows = store.select("SELECT ?c ?l WHERE { ?c rdfs:label ?l }", {"c": ox.NamedNode(EX + "c3")})
+    assert rows == [{"c": ox.NamedNode(EX + "c3"), "l": ox.Literal("Centre 3", language="en")}]
+    assert store.query("ASK { ?c rdfs:label 'Centre 9'@en }").__bool__() is False
+    constructed = store.query("CONSTRUCT { ?c rkg:name ?l } WHERE { ?c rdfs:label ?l }")
+    assert len(constructed) == 5 and all(t.predicate == RKG.name for t in constructed)
+
+
+def test_replacement_swaps_whole_graph(store: RemoteStore) -> None:
+    g = _graph()
+    store.replace_graph(g, _centres(4))
+    store.replace_graph(g, _centres(2))
+    assert store.count(g) == 2
+    assert not any(n.startswith(STAGING_PREFIX) for n in _all_graph_names(store.endpoints.query[:-5]))
+
+
+def test_failed_check_leaves_published_graph_and_no_staging(store: RemoteStore, oxigraph_server) -> None:  # type: ignore[no-untyped-def]
+    g = _graph()
+    store.replace_graph(g, _centres(3))
+
+    def refuse(count: int) -> None:
+        raise DataError(f"{count} triples refused")
+
+    with pytest.raises(DataError, match="7 triples refused"):
+        store.replace_graph(g, _centres(7), check=refuse)
+    assert store.count(g) == 3
+    assert _all_graph_names(oxigraph_server.url) == {g.value}
+
+
+def test_failing_triple_stream_publishes_nothing(store: RemoteStore, oxigraph_server) -> None:  # type: ignore[no-untyped-def]
+    g = _graph()
+    store.replace_graph(g, _centres(3))
+
+    def broken():  # type: ignore[no-untyped-def]
+        yield from _centres(10)
+        raise DataError("source broke at record 11")
+
+    with pytest.raises(DataError, match="record 11"):
+        store.replace_graph(g, broken())
+    assert store.count(g) == 3
+    assert _all_graph_names(oxigraph_server.url) == {g.value}
+
+
+def test_blank_nodes_spanning_chunks_stay_one_node(store: RemoteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(remote, "CHUNK", 2)
+    g = _graph()
+    b = ox.BlankNode("r1")
+    triples = [(ox.NamedNode(EX + "a"), RDFS.subClassOf, b), *_centres(5),
+               (b, RKG.term("onProperty"), RKG.term("x")), (b, RKG.term("someValuesFrom"), RKG.term("y"))]
+    assert store.replace_graph(g, triples) == 8
+    rows = store.select("SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { ?a rdfs:subClassOf ?b . ?b ?p ?o }")
+    assert rows[0]["n"].value == "1"
+
+
+def test_dump_turtle_round_trip(store: RemoteStore) -> None:
+    g = _graph()
+    store.replace_graph(g, _centres(3))
+    out = io.BytesIO()
+    store.dump(out, "turtle", g)
+    assert b"@prefix rdfs:" in out.getvalue()
+    assert {(t.subject, t.predicate, t.object) for t in ox.parse(out.getvalue(), ox.RdfFormat.TURTLE)} == set(_centres(3))
+    with pytest.raises(QueryError, match="holds one graph"):
+        store.dump(io.BytesIO(), "turtle")
+
+
+def test_malformed_query_is_query_error_naming_url(store: RemoteStore, oxigraph_server) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(QueryError, match=f"{oxigraph_server.url}query rejected"):
+        store.select("SELEC ?x WHERE {}")
+
+
+def test_unreachable_backend_names_url_after_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(remote, "RETRY_PAUSES", (0.01, 0.01))
+    url = f"http://127.0.0.1:{free_port()}/"
+    with pytest.raises(StoreError, match=f"backend {url} cannot be reached"):
+        open_backend(url)
+    store = RemoteStore(BackendSettings(url=url, kind="oxigraph", timeout_s=2))
+    with pytest.raises(StoreError, match=rf"POST {url}query failed after 3 attempts: ConnectError"):
+        store.graphs()
+
+
+def test_no_backend_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RAREKG_BACKEND", raising=False)
+    monkeypatch.delenv("RAREKG_BACKEND_URL", raising=False)
+    with pytest.raises(StoreError, match="give --backend URL or set RAREKG_BACKEND"):
+        open_backend()
+
+
+def test_backend_from_environment(oxigraph_server, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("RAREKG_BACKEND", oxigraph_server.url)
+    store = open_backend()
+    assert store.flavour is backends.OXIGRAPH      # detected from the Server header
+    assert store.endpoints.store == oxigraph_server.url + "store"
+
+
+# -- kg.backends (no server) -------------------------------------------------------------------------
+
+VIRTUOSO_JSON = (b'{"head": {"link": [], "vars": ["n", "d"]}, "results": {"distinct": false, "ordered": true, '
+                 b'"bindings": [{"n": {"type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#integer",'
+                 b' "value": "42"}, "d": {"type": "literal", "value": "say \\"typed-literal\\""}}]}}')
+
+
+def test_virtuoso_typed_literal_json_is_normalised() -> None:
+    rows = list(backends.parse_results(VIRTUOSO_JSON, backends.VIRTUOSO, "http://v/sparql"))
+    assert rows[0]["n"] == ox.Literal("42", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+    assert rows[0]["d"] == ox.Literal('say "typed-literal"')
+
+
+def test_virtuoso_ask_retval_becomes_boolean() -> None:
+    body = b'{"head":{"vars":["__ask_retval"]},"results":{"bindings":[{"__ask_retval":{"type":"literal","value":"1"}}]}}'
+    assert bool(backends.parse_results(body, backends.VIRTUOSO, "u")) is True
+
+
+def test_answer_at_row_cap_is_an_error() -> None:
+    rows = ",".join(f'{{"x":{{"type":"literal","value":"{i}"}}}}' for i in range(10_000))
+    body = ('{"head":{"vars":["x"]},"results":{"bindings":[' + rows + "]}}").encode()
+    with pytest.raises(StoreError, match="ResultSetMaxRows=10000"):
+        backends.parse_results(body, backends.VIRTUOSO, "http://v/sparql")
+    assert len(list(backends.parse_results(body, backends.OXIGRAPH, "u"))) == 10_000
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("SELECT ?x WHERE { ?x ?p ?o }", "SELECT ?x WHERE { VALUES (?x) { (<urn:a>) }  ?x ?p ?o }"),
+    ('SELECT ?x WHERE { ?x rdfs:label "{not a group}" }',
+     'SELECT ?x WHERE { VALUES (?x) { (<urn:a>) }  ?x rdfs:label "{not a group}" }'),
+    ("# a { comment\nASK { ?x a ?t }", "# a { comment\nASK { VALUES (?x) { (<urn:a>) }  ?x a ?t }"),
+    ("CONSTRUCT { ?x a ?t } WHERE { ?x a ?t }", "CONSTRUCT { ?x a ?t } WHERE { VALUES (?x) { (<urn:a>) }  ?x a ?t }"),
+    ("CONSTRUCT WHERE { ?x a ?t }", "CONSTRUCT WHERE { VALUES (?x) { (<urn:a>) }  ?x a ?t }"),
+])
+def test_inline_bindings(query: str, expected: str) -> None:
+    assert backends.inline_bindings(query, {"x": ox.NamedNode("urn:a")}) == expected
+
+
+def test_inline_bindings_refuses_blank_nodes() -> None:
+    with pytest.raises(QueryError, match="only IRIs and literals"):
+        backends.inline_bindings("SELECT * { ?x ?p ?o }", {"x": ox.BlankNode()})
+
+
+def test_prefixes_added_only_when_not_declared() -> None:
+    text = backends.with_prefixes("PREFIX rdfs: <urn:mine#>\nSELECT * {}")
+    assert "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>" not in text
+    assert "PREFIX rkg: <https://w3id.org/rarekg/ontology/>" in text
+
+
+def test_cli_build_and_query_through_backend(oxigraph_server, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from kg.cli import main
+    assert main(["build", "--backend", oxigraph_server.url, "--source", "euracan", "--no-reason"]) == 0
+    store = open_backend(oxigraph_server.url)
+    try:
+        assert [g.value.rsplit("/", 1)[1] for g in store.graphs()] == ["euracan", "meta"]
+        capsys.readouterr()
+        assert main(["query", "--backend", oxigraph_server.url, "--format", "csv", "-e",
+                     "SELECT ?n WHERE { <https://w3id.org/rarekg/domain/G7> skos:notation ?n }"]) == 0
+        assert capsys.readouterr().out.split() == ["n", "G7"]
+    finally:
+        for g in store.graphs():
+            store.drop_graph(g)
+        store.close()
+
+
+def test_http_api_over_remote_store(store: RemoteStore) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+    store.replace_graph(_graph(), _centres(3))
+    with TestClient(create_app(store, Settings(query_workers=0))) as client:
+        answer = client.get("/sparql", params={"query": "SELECT ?c WHERE { ?c rdfs:label ?l } ORDER BY ?c"},
+                            headers={"Accept": "application/sparql-results+json"})
+        assert answer.status_code == 200
+        assert [b["c"]["value"] for b in answer.json()["results"]["bindings"]] == [f"{EX}c{i}" for i in range(3)]

@@ -1,0 +1,98 @@
+"""The synthetic corpus: deterministic, in the original formats the real loaders read, linear in scale."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import statistics
+from pathlib import Path
+
+import pytest
+
+from kg import synth
+from kg.build import build
+from kg.cli import main
+from kg.errors import DataError
+from kg.store import EmbeddedStore
+from kg.vocab import graph_iri
+from loaders import euracan, evidence
+from loaders.base import LoadReport
+from loaders.trials import fold
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("synth") / "scale1"
+    assert main(["synth", "--scale", "1", "--out", str(out)]) == 0
+    return out
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def test_same_scale_gives_identical_files(corpus: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    synth.write_corpus(1, again)
+    assert _files(corpus) == _files(again)
+    assert [f for f in _files(corpus) if not filecmp.cmp(corpus / f, again / f, shallow=False)] == []
+    assert "raw/ctgov/page-0001.json" in _files(corpus) and "raw/pubmed/efetch-0001.xml" in _files(corpus)
+
+
+def test_real_loaders_read_every_record(corpus: Path) -> None:
+    report = LoadReport("evidence")
+    found, pubs = evidence.read_path(corpus / "raw", report)
+    assert len(found) == 500 and len(pubs) == 1000
+    assert report.errors == []
+    assert report.counts["files-ctgov-v2"] == 1 and report.counts["files-pubmed-xml"] == 1
+    assert found[0].nct_ids[0].startswith("NCT9")
+    assert pubs[0].pmid == "39000000" and pubs[0].authors and pubs[0].authors[0].affiliations
+
+
+def test_distributions_are_realistic(corpus: Path) -> None:
+    studies = json.loads((corpus / "raw/ctgov/page-0001.json").read_text())["studies"]
+    sites = [len(s["protocolSection"]["contactsLocationsModule"]["locations"]) for s in studies]
+    assert 0.25 <= sites.count(1) / len(sites) <= 0.45          # about a third single-site
+    assert 2 <= statistics.median(sites) <= 4 and max(sites) >= 30
+    statuses = {s["protocolSection"]["statusModule"]["overallStatus"] for s in studies}
+    assert {"COMPLETED", "RECRUITING", "TERMINATED"} <= statuses
+    labels = set(synth.entity_labels())
+    conditions = [c for s in studies for c in s["protocolSection"]["conditionsModule"]["conditions"]]
+    assert all(c in labels for c in conditions)
+    centres, _ = synth.places()
+    centre_names = {fold(c.name) for c in centres}
+    facilities = [fold(loc["facility"]) for s in studies for loc in s["protocolSection"]["contactsLocationsModule"]["locations"]]
+    exact = sum(f in centre_names for f in facilities) / len(facilities)
+    assert 0.1 <= exact <= 0.3            # 30 % name a curated centre, about half of those without noise
+
+
+def test_centres_load_with_the_real_loader(corpus: Path, repo_data: Path) -> None:
+    report = LoadReport("euracan")
+    triples = list(euracan.load(corpus, report))
+    assert report.errors == []
+    real = len((repo_data / "euracan" / "centres.tsv").read_text().splitlines())
+    assert len((corpus / "euracan" / "centres.tsv").read_text().splitlines()) == real + 8
+    assert any("synthetic-centre-00008" in str(t[0]) for t in triples)
+
+
+def test_build_of_the_corpus(corpus: Path) -> None:
+    store = EmbeddedStore()
+    report = build(store, corpus, sources=("kg.ontology", "loaders.euracan", "kg.synth"), reason=False)
+    assert [o.source.name for o in report.outcomes] == ["ontology", "euracan", "evidence"]
+    trials = store.select("SELECT (COUNT(?t) AS ?n) WHERE { ?t a rkg:ClinicalTrial }")
+    pubs = store.select("SELECT (COUNT(?p) AS ?n) WHERE { ?p a rkg:Publication }")
+    assert (int(trials[0]["n"].value), int(pubs[0]["n"].value)) == (500, 1000)
+    assert store.count(graph_iri("evidence")) > 20_000   # beyond the default set's bounds
+
+
+def test_counts_grow_linearly(tmp_path: Path) -> None:
+    one, three = synth.counts(1), synth.counts(3)
+    assert (three.trials, three.publications, three.extra_centres) == (3 * one.trials, 3 * one.publications,
+                                                                       3 * one.extra_centres)
+    synth.write_corpus(3, tmp_path, compile=False)
+    pages = sorted((tmp_path / "raw" / "ctgov").iterdir())
+    assert [len(json.loads(p.read_text())["studies"]) for p in pages] == [1000, 500]
+    assert len(list((tmp_path / "raw" / "pubmed").iterdir())) == 3
+    assert not (tmp_path / "evidence").exists()
+    with pytest.raises(DataError, match="scale must be at least 1"):
+        synth.counts(0)
