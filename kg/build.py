@@ -8,8 +8,9 @@ bounds), nothing is published: the store keeps every graph it had before the bui
 from __future__ import annotations
 
 import importlib
+import inspect
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -83,11 +84,17 @@ def source_modules(names: Iterable[str] = DEFAULT_SOURCES) -> list[ModuleType]:
     return [importlib.import_module(n) for n in names]
 
 
-def _check_bounds(module: ModuleType, name: str) -> Callable[[int], None]:
+def accepts_extra(module: ModuleType) -> bool:
+    """Whether a source's ``load`` takes ``extra_dirs`` (folders of original-format evidence files)."""
+    return "extra_dirs" in inspect.signature(module.load).parameters
+
+
+def _check_bounds(module: ModuleType, name: str, extra: bool = False) -> Callable[[int], None]:
     bounds = getattr(module, "TRIPLE_BOUNDS", None)
+    upper = float("inf") if extra else (bounds[1] if bounds else 0)  # extra files may hold any number of records
 
     def check(count: int) -> None:
-        if bounds and not bounds[0] <= count <= bounds[1]:
+        if bounds and not bounds[0] <= count <= upper:
             raise DataError(f"source {name} produced {count} triples, outside the expected "
                             f"bounds {bounds[0]}..{bounds[1]}; nothing was published")
     return check
@@ -95,9 +102,12 @@ def _check_bounds(module: ModuleType, name: str) -> Callable[[int], None]:
 
 def build(store: GraphStore, data_dir: Path = ontology.DATA_DIR, *,
           sources: Iterable[str] = DEFAULT_SOURCES, strict: bool = False, reason: bool = True,
-          progress: Progress = lambda msg: None) -> BuildReport:
+          extra_dirs: Sequence[Path] = (), progress: Progress = lambda msg: None) -> BuildReport:
     """Load every source into ``store`` and publish all graphs atomically.
 
+    ``data_dir`` is the compiled dataset; ``extra_dirs`` are folders of original-format trial and
+    publication files loaded on top of it by the sources whose ``load`` accepts them (evidence,
+    institutions, links; see :func:`accepts_extra`), with no upper triple bound.
     ``strict`` turns row-level errors into a failed build. Raises BuildFailed (nothing published)
     when any source fails, DataError/OntologyError from a loader for structural problems.
     """
@@ -106,7 +116,7 @@ def build(store: GraphStore, data_dir: Path = ontology.DATA_DIR, *,
     modules = source_modules(sources)
     with store.batch(META_GRAPH) as batch:  # type: ignore[attr-defined]
         for module in modules:
-            report.outcomes.append(_stage_source(batch, module, data_dir, strict, progress))
+            report.outcomes.append(_stage_source(batch, module, data_dir, strict, progress, extra_dirs))
         if reason and any(m.__name__ == "loaders.subgroups" for m in modules):
             _stage_inferred(batch, data_dir, report, progress)
         progress("publishing graphs")
@@ -115,14 +125,15 @@ def build(store: GraphStore, data_dir: Path = ontology.DATA_DIR, *,
 
 
 def _stage_source(batch, module: ModuleType, data_dir: Path, strict: bool,  # type: ignore[no-untyped-def]
-                  progress: Progress) -> SourceOutcome:
+                  progress: Progress, extra_dirs: Sequence[Path] = ()) -> SourceOutcome:
     info: SourceInfo = module.SOURCE
     graph = graph_iri(info.name)
     load_report = LoadReport(info.name)
     outcome = SourceOutcome(info, graph.value, report=load_report)
     progress(f"loading {info.name} …")
     started, t0 = now(), time.perf_counter()
-    bounds_check = _check_bounds(module, info.name)
+    extra = {"extra_dirs": tuple(extra_dirs)} if extra_dirs and accepts_extra(module) else {}
+    bounds_check = _check_bounds(module, info.name, bool(extra))
 
     def check(count: int) -> None:
         bounds_check(count)
@@ -131,7 +142,7 @@ def _stage_source(batch, module: ModuleType, data_dir: Path, strict: bool,  # ty
                             f"first: {load_report.errors[0]}")
 
     outcome.triples = batch.stage(
-        graph, module.load(data_dir, load_report), check=check,
+        graph, module.load(data_dir, load_report, **extra), check=check,
         meta=lambda count: load_record(info, graph, load_report, started=started, ended=now(),
                                        triples=count, base_dir=data_dir.parent))
     outcome.seconds = time.perf_counter() - t0

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import importlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
@@ -28,7 +28,7 @@ from pyoxigraph import Literal, NamedNode
 from kg.alterations import Mention, Vocabulary, detect
 from kg.linking import EntityIndex, EntityLink, link_records, unmatched_terms
 from kg.vocab import BASE, RDF, RDFS, RKG, XSD, mint
-from loaders import evidence, subgroups, trials
+from loaders import evidence, subgroups
 from loaders.base import LoadReport, SourceInfo, Triple
 from loaders.pubmed import Publication, publication_iri
 from loaders.trials import Trial, trial_iri
@@ -108,7 +108,7 @@ def alteration_triples(trial: Trial, mentions: list[tuple[str, Mention]]) -> Ite
         yield from _explanation(node, f"{m.pattern}:{m.rule}", field, m.text, m.score)
 
 
-def provider_evidence(data_dir: Path) -> dict[str, set[NamedNode]] | None:
+def provider_evidence(data_dir: Path, extra_dirs: Sequence[Path] = ()) -> dict[str, set[NamedNode]] | None:
     """The provider-evidence IRIs of each record (``trial/<id>`` / ``publication/<pmid>``), from the
     site and affiliation resolver (``loaders.institutions.resolve_default`` and its ``evidence_iri``,
     so the IRIs are the ones that source emits). None while that resolver does not exist.
@@ -121,7 +121,7 @@ def provider_evidence(data_dir: Path) -> dict[str, set[NamedNode]] | None:
     if resolve is None or evidence_iri is None:
         return None
     out: dict[str, set[NamedNode]] = {}
-    for link in resolve(data_dir)[1]:
+    for link in resolve(data_dir, None, extra_dirs)[1]:
         if link.resolution.status == "resolved" and link.resolution.institution:
             kind = "trial" if link.kind == "site" else "publication"
             out.setdefault(f"{kind}/{link.record}", set()).add(evidence_iri(link))
@@ -136,8 +136,9 @@ def evidence_entity_triples(links: Iterable[EntityLink], evidence_by_record: dic
 
 
 def records_triples(found: list[Trial], pubs: list[Publication], data_dir: Path,
-                    report: LoadReport) -> Iterator[Triple]:
-    """Every link triple of the records, counting links and reporting unmatched terms on ``report``."""
+                    report: LoadReport, extra_dirs: Sequence[Path] = ()) -> Iterator[Triple]:
+    """Every link triple of the records, counting links and reporting unmatched terms on ``report``;
+    ``extra_dirs`` are the evidence folders the records came from (for the provider-evidence nodes)."""
     result = link_records(found, pubs, EntityIndex.from_data(data_dir))
     for link in result.links:
         report.counts[f"{link.subject_kind}-entity-links"] += 1
@@ -159,7 +160,7 @@ def records_triples(found: list[Trial], pubs: list[Publication], data_dir: Path,
             yield triple
     for text, n in sorted(unresolved.items(), key=lambda kv: (-kv[1], kv[0])):
         report.warn("unresolved-alteration", f"{text!r} names no curated alteration class ({n}x)", record=text)
-    by_record = provider_evidence(data_dir)
+    by_record = provider_evidence(data_dir, extra_dirs)
     if by_record is None:
         report.warn("no-site-resolver", "loaders.institutions not available: evidence nodes get no rkg:aboutEntity")
         return
@@ -168,13 +169,16 @@ def records_triples(found: list[Trial], pubs: list[Publication], data_dir: Path,
         yield triple
 
 
-def load(data_dir: Path, report: LoadReport) -> Iterator[Triple]:
-    """The link triples of the compiled default trials and publications; DataError if a source is missing."""
-    release, found, pubs = evidence.read_compiled(data_dir)
+def load(data_dir: Path, report: LoadReport, *, extra_dirs: Sequence[Path] = ()) -> Iterator[Triple]:
+    """The link triples of the compiled default trials and publications and of the original-format files
+    under ``extra_dirs``; DataError if a source is missing (see :func:`loaders.evidence.read_evidence`).
+    Record problems of the evidence files are the evidence source's to report, not repeated here."""
+    scratch = LoadReport(evidence.SOURCE.name)
+    release, found, pubs = evidence.read_evidence(data_dir, scratch, extra_dirs)
     report.version = release.version
-    report.files.extend(data_dir / evidence.SOURCE.name / n for n in (evidence.TRIALS_FILE, evidence.PUBLICATIONS_FILE))
+    report.files.extend(scratch.files)
     report.files.extend(data_dir / subgroups.SOURCE.name / n for n in (subgroups.GENES_FILE, subgroups.ALTERATIONS_FILE))
-    yield from records_triples(trials.merge_trials(found), pubs, data_dir, report)
+    yield from records_triples(found, pubs, data_dir, report, extra_dirs)
 
 
 #: The entity links of one trial (bind ?trial), with their explanation.

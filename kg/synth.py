@@ -11,7 +11,7 @@
 * symbolic links to the repository's other compiled sources (orphanet, oncotree, subgroups,
   mappings, institutions), so ``out`` is a complete dataset folder;
 * ``out/evidence/*.jsonl`` — the raw files read by the real loaders (``loaders.evidence``), unless
-  ``compile=False``. Then ``rarekg build --data out`` builds the graph with every real loader and linker.
+  ``compile=False``. Then ``rarekg build --synthetic --dataset out`` builds the graph with every real loader and linker.
 
 Distributions follow the real registries: sites per trial heavy-tailed (a third single-site, a few
 with hundreds), conditions drawn Zipf-like from real entity labels (Orphanet, OncoTree), status and

@@ -4,7 +4,9 @@
   trials and publications (:data:`DEFAULT_SELECTION`, chosen from ``../shared/data``; the
   non-cancer format exemplars there are left out), compiled to ``data/evidence/*.jsonl``.
 * :func:`load_path`: every original-format file under a folder, recognised by its content
-  (:func:`sniff`), for ``rarekg build --data DIR``; files of other sources are skipped.
+  (:func:`sniff`); files of other sources are skipped.
+* ``load(data_dir, report, extra_dirs=...)`` / :func:`read_evidence`: the compiled default set plus the
+  original-format files under each extra folder (``rarekg build --data DIR``), merged into one set.
 
 Trials from all files of one load are merged across registries (:func:`loaders.trials.merge_trials`),
 so a trial registered twice is one node, and the newest registration gives its status.
@@ -13,7 +15,7 @@ so a trial registered twice is one node, and the newest registration gives its s
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -196,10 +198,33 @@ def read_compiled(data_dir: Path) -> tuple[EvidenceRelease, list[trials.Trial], 
     return releases[0], found, pubs
 
 
-def load(data_dir: Path, report: LoadReport) -> Iterator[Triple]:
-    """The triples of the compiled default trials and publications; DataError if the files are missing."""
+def read_evidence(data_dir: Path, report: LoadReport, extra_dirs: Sequence[Path] = ()
+                  ) -> tuple[EvidenceRelease, list[trials.Trial], list[pubmed.Publication]]:
+    """The compiled default trials and publications plus those of the original-format files under each of
+    ``extra_dirs``: trials merged across all of them (one per registry id), one publication per PMID (the
+    compiled record wins), sorted by PMID. Files read are added to ``report.files``, malformed records
+    to its problems.
+
+    Raises DataError if the compiled files are missing or malformed, an extra folder does not exist,
+    or a recognised original file is malformed as a whole.
+    """
     release, found, pubs = read_compiled(data_dir)
-    report.version = release.version
     report.files.extend(data_dir / SOURCE.name / n for n in (TRIALS_FILE, PUBLICATIONS_FILE))
-    yield from records_triples(trials.merge_trials(found), pubs, report)
+    by_pmid = {p.pmid: p for p in pubs}
+    for folder in extra_dirs:
+        if not folder.exists():
+            raise DataError("evidence folder not found", path=folder)
+        more_trials, more_pubs = read_path(folder, report)
+        found = [*found, *more_trials]
+        for pub in more_pubs:
+            by_pmid.setdefault(pub.pmid, pub)
+    return release, trials.merge_trials(found), [by_pmid[k] for k in sorted(by_pmid, key=int)]
+
+
+def load(data_dir: Path, report: LoadReport, *, extra_dirs: Sequence[Path] = ()) -> Iterator[Triple]:
+    """The triples of the compiled default trials and publications, plus those of the original-format
+    files under ``extra_dirs`` (see :func:`read_evidence`, which says which errors are raised)."""
+    release, found, pubs = read_evidence(data_dir, report, extra_dirs)
+    report.version = release.version if not extra_dirs else f"{release.version}+{len(report.files) - 2} files"
+    yield from records_triples(found, pubs, report)
 

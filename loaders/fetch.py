@@ -92,8 +92,10 @@ def conditions_from_labels(labels: Iterable[str]) -> list[str]:
 # -- ClinicalTrials.gov ---------------------------------------------------------------------------------
 
 def fetch_trials(conditions: Iterable[str], out_dir: Path, *, base_url: str = CTGOV_BASE, page_size: int = 100,
-                 client: PoliteClient | None = None, progress: Progress = _silent) -> list[Path]:
-    """Every page of ``/studies?query.cond=<condition>`` for each condition, following page tokens.
+                 max_pages: int | None = None, client: PoliteClient | None = None,
+                 progress: Progress = _silent) -> list[Path]:
+    """Every page of ``/studies?query.cond=<condition>`` for each condition, following page tokens
+    (at most ``max_pages`` new pages per condition in this run; a later run continues from there).
 
     Returns the page files (also those saved by an earlier, interrupted run). Raises FetchError
     when a page cannot be fetched or is not a v2 page.
@@ -105,7 +107,8 @@ def fetch_trials(conditions: Iterable[str], out_dir: Path, *, base_url: str = CT
     files: list[Path] = []
     try:
         for cond in conditions:
-            files.extend(_fetch_condition(cond, out_dir, base_url, page_size, client, state, section, progress))
+            files.extend(_fetch_condition(cond, out_dir, base_url, page_size, client, state, section, progress,
+                                          max_pages))
     finally:
         if own:
             client.close()
@@ -113,10 +116,12 @@ def fetch_trials(conditions: Iterable[str], out_dir: Path, *, base_url: str = CT
 
 
 def _fetch_condition(cond: str, out_dir: Path, base_url: str, page_size: int, client: PoliteClient,
-                     state: FetchState, section: dict[str, Any], progress: Progress) -> list[Path]:
+                     state: FetchState, section: dict[str, Any], progress: Progress,
+                     max_pages: int | None = None) -> list[Path]:
     folder = out_dir / "ctgov" / slugify(cond)
     entry = section.setdefault(cond, {"pages": 0, "next_token": None, "done": False})
-    while not entry["done"]:
+    stop_at = None if max_pages is None else entry["pages"] + max_pages
+    while not entry["done"] and (stop_at is None or entry["pages"] < stop_at):
         params: dict[str, str | int] = {"query.cond": cond, "pageSize": page_size, "format": "json"}
         if entry["next_token"]:
             params["pageToken"] = entry["next_token"]
@@ -125,7 +130,8 @@ def _fetch_condition(cond: str, out_dir: Path, base_url: str, page_size: int, cl
             page = json.loads(body)
             studies = page["studies"]
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise FetchError(f"ClinicalTrials.gov answered something that is not a v2 page for {cond!r}") from exc
+            raise FetchError(f"GET {base_url}/studies answered something that is not a ClinicalTrials.gov v2 "
+                             f"page for {cond!r}") from exc
         _write(folder / f"page-{entry['pages'] + 1:04d}.json", body)
         entry["pages"] += 1
         entry["next_token"] = page.get("nextPageToken")

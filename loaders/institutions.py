@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -289,19 +289,27 @@ def _evidence_triples(e: NamedNode, link: Link, names_by_id: dict[str, str]) -> 
 
 # -- the source ---------------------------------------------------------------------------------------
 
-def resolve_default(data_dir: Path, report: LoadReport | None = None
+def resolve_default(data_dir: Path, report: LoadReport | None = None, extra_dirs: Sequence[Path] = ()
                     ) -> tuple[list[resolver.Candidate], list[Link]]:
-    """The candidate set and every link of the compiled default evidence under ``data_dir``."""
+    """The candidate set and every link of the compiled default evidence under ``data_dir``, plus the
+    evidence of the original-format files under ``extra_dirs`` (:func:`loaders.evidence.read_evidence`).
+    The evidence files read are added to ``report.files``; their record problems are the evidence
+    source's to report, not repeated here. Raises DataError as ``read_evidence`` and :func:`candidates` do.
+    """
     cands = candidates(data_dir, report)
-    _, found, pubs = evidence.read_compiled(data_dir)
-    return cands, resolve_all(resolver.build_index(cands), trials.merge_trials(found), pubs)
+    scratch = LoadReport(evidence.SOURCE.name)
+    _, found, pubs = evidence.read_evidence(data_dir, scratch, extra_dirs)
+    if report is not None:
+        report.files.extend(scratch.files)
+    return cands, resolve_all(resolver.build_index(cands), found, pubs)
 
 
-def load(data_dir: Path, report: LoadReport) -> Iterator[Triple]:
-    """The institution nodes and links of the default dataset; DataError for malformed curated files."""
+def load(data_dir: Path, report: LoadReport, *, extra_dirs: Sequence[Path] = ()) -> Iterator[Triple]:
+    """The institution nodes and links of the default dataset and of the evidence under ``extra_dirs``;
+    DataError for malformed curated files (and as :func:`resolve_default`)."""
     folder = data_dir / FOLDER
     insts = read_institutions(folder / INSTITUTIONS_FILE)
-    cands, links = resolve_default(data_dir, report)
+    cands, links = resolve_default(data_dir, report, extra_dirs)
     report.files.extend([folder / INSTITUTIONS_FILE, folder / MEMBER_ALIASES_FILE])
     report.version = f"{len(insts)} institutions"
     for inst in insts:

@@ -84,3 +84,35 @@ def query_fixture_store():
     for graph, triples in graphs.items():
         store.replace_graph(graph, triples)
     return store
+
+
+@pytest.fixture(scope="session")
+def server(built_store_path: Path):
+    """`rarekg serve` over the built default store, default settings, shared by the HTTP tests.
+    Modules that need other settings define their own `server` fixture."""
+    from services import serving
+
+    yield from serving(built_store_path, "--no-build")
+
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by selenium (installed by .ci/run)."""
+    import shutil
+
+    webdriver = pytest.importorskip("selenium.webdriver")
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        pytest.fail("headless browser tests need Debian's chromium and chromium-driver (see .ci/run)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                 "--window-size=1280,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()

@@ -155,3 +155,45 @@ def virtuoso_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[n
     service = start_virtuoso(tmp_path_factory.mktemp("virtuoso"), binary)
     yield service
     service.stop()
+
+
+# -- rarekg's own server ---------------------------------------------------------------------------
+def start_rarekg(store: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `rarekg serve` on a free loopback port in its own session; returns (process, base URL)."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--store", str(store),
+                             "--port", str(port), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                            env={**os.environ, **(env or {})})
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> str:
+    """Stop a process started by start_rarekg (its whole session) and return what it printed."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    out, _ = proc.communicate(timeout=30)
+    return out.decode(errors="replace")
+
+
+def wait_ready(proc: subprocess.Popen[bytes], base: str, deadline_s: float) -> float:
+    """Seconds until /health answers 200; fails if the server exits or misses the deadline."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < deadline_s:
+        if proc.poll() is not None:
+            raise AssertionError("server exited early:\n" + proc.stdout.read().decode(errors="replace"))
+        try:
+            if httpx.get(base + "/health", timeout=1).status_code == 200:
+                return time.monotonic() - t0
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError(f"server not ready within {deadline_s} s")
+
+
+def serving(store: Path, *extra: str, env: dict[str, str] | None = None, deadline_s: float = 90):  # type: ignore[no-untyped-def]
+    """Generator for fixtures: a ready rarekg server's base URL, stopped afterwards."""
+    proc, base = start_rarekg(store, *extra, env=env)
+    try:
+        wait_ready(proc, base, deadline_s)
+        yield base
+    finally:
+        stop_process(proc)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pyoxigraph as ox
-import pytest
 
 
 def rarekg(*args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
@@ -100,7 +100,7 @@ def test_failed_build_changes_nothing(built_store_path: Path, tmp_path: Path, re
     lines = target.read_text(encoding="utf-8").splitlines()
     lines[3] = lines[3][: len(lines[3]) // 2]  # truncate one record mid-way
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    proc = rarekg("build", "--store", str(store), "--data", str(broken), "--no-reason")
+    proc = rarekg("build", "--store", str(store), "--dataset", str(broken), "--no-reason")
     assert proc.returncode == 1
     assert f"{target}:4" in proc.stderr and "malformed JSON" in proc.stderr
     after = rarekg("export", "--store", str(store), "--out", str(tmp_path / "after"))
@@ -124,3 +124,72 @@ def test_data_compile_reproduces_committed_dataset(shared_data: Path, repo_data:
 def test_data_compile_missing_folder_names_it(tmp_path: Path) -> None:
     proc = rarekg("data", "compile", "--from", str(tmp_path / "nowhere"), "--to", str(tmp_path / "out"))
     assert proc.returncode == 1 and "nowhere" in proc.stderr and not (tmp_path / "out").exists()
+
+
+def _figures(stats_out: str) -> dict[str, int]:
+    """The "figure  count" rows of `rarekg stats`."""
+    rows = (line.rsplit(None, 1) for line in stats_out.splitlines() if line.strip())
+    return {name.strip(): int(n) for name, n in rows if n.isdigit()}
+
+
+EVIDENCE_FIGURES = ("clinical trials", "trial sites", "trial sites resolved to a provider", "publications",
+                    "affiliations linked to a provider")
+
+
+def test_build_data_adds_original_files_to_the_default_dataset(built_store_path: Path, shared_data: Path,
+                                                               tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    proc = rarekg("build", "--store", str(store), "--data", str(shared_data), "--no-reason")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "files-skipped=716" in proc.stderr and "files-ctgov-legacy=25" in proc.stderr
+    default = _figures(rarekg("stats", "--store", str(built_store_path)).stdout)
+    stats = rarekg("stats", "--store", str(store))
+    assert stats.returncode == 0, stats.stderr
+    extra = _figures(stats.stdout)
+    assert [default[k] for k in EVIDENCE_FIGURES] == [27, 429, 410, 6, 38]
+    assert [extra[k] for k in EVIDENCE_FIGURES] == [32, 439, 421, 16, 39]
+    q = rarekg("query", "--store", str(store), "--format", "csv", "-e", """
+        SELECT ?trial (COUNT(?s) AS ?sites) (COUNT(?p) AS ?linked) {
+          ?trial rkg:hasSite ?s . OPTIONAL { ?s rkg:atProvider ?p }
+          VALUES ?trial { <https://w3id.org/rarekg/trial/NCT00367861> <https://w3id.org/rarekg/trial/2023-508143-51-01>
+                          <https://w3id.org/rarekg/trial/NCT06171568> }
+        } GROUP BY ?trial ORDER BY ?trial""")
+    assert q.returncode == 0, q.stderr
+    base = "https://w3id.org/rarekg/trial/"
+    assert q.stdout.replace(base, "").split() == [
+        "trial,sites,linked", "2023-508143-51-01,2,2", "NCT00367861,8,8", "NCT06171568,1,1"]
+    q = rarekg("query", "--store", str(store), "--format", "csv", "-e",
+               "SELECT ?p { <https://w3id.org/rarekg/site/NCT00367861/3> rkg:atProvider ?p }")
+    assert q.stdout.split()[1:] == ["https://w3id.org/rarekg/centre/centre-leon-berard"]
+
+
+def test_build_data_reports_a_malformed_record_and_loads_the_rest(shared_data: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "trials"
+    shutil.copytree(shared_data / "trials", folder)
+    single = folder / "ctgov_api_v2_json" / "NCT06171568.json"
+    study = json.loads(single.read_text(encoding="utf-8"))
+    single.unlink()
+    page = folder / "ctgov_api_v2_json" / "page-0001.json"
+    page.write_text(json.dumps({"studies": [study, {"protocolSection": {"statusModule": {}}}]}), encoding="utf-8")
+    store = tmp_path / "store"
+    proc = rarekg("build", "--store", str(store), "--data", str(folder), "--no-reason")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"error: {page} record study 2: [bad-study]" in proc.stderr
+    figures = _figures(rarekg("stats", "--store", str(store)).stdout)
+    assert [figures[k] for k in EVIDENCE_FIGURES] == [32, 439, 421, 6, 38]
+    broken = folder / "ctgov_legacy_xml" / "NCT00367861.xml"
+    broken.write_text(broken.read_text(encoding="utf-8")[:500], encoding="utf-8")
+    proc = rarekg("build", "--store", str(store), "--data", str(folder), "--no-reason")
+    assert proc.returncode == 1 and str(broken) in proc.stderr
+    assert _figures(rarekg("stats", "--store", str(store)).stdout)["clinical trials"] == 32  # previous graph kept
+
+
+def test_build_dataset_names_the_compiled_folder(repo_data: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    proc = rarekg("build", "--store", str(store), "--dataset", str(repo_data), "--source", "evidence",
+                  "--no-reason")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    figures = _figures(rarekg("stats", "--store", str(store)).stdout)
+    assert (figures["clinical trials"], figures["publications"]) == (27, 6)
+    proc = rarekg("build", "--store", str(store), "--dataset", str(tmp_path / "nowhere"), "--source", "evidence")
+    assert proc.returncode == 1 and "nowhere" in proc.stderr

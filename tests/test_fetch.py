@@ -256,3 +256,28 @@ def test_conditions_from_entity_labels() -> None:
               "Malignant mesothelioma (disorder)"]
     assert fetch.conditions_from_labels(labels) == ["Gastrointestinal stromal tumor", "Malignant mesothelioma",
                                                     "Sarcoma"]
+
+
+def test_cli_fetch_trials_end_to_end(server, shared_data: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    base, replay = server
+    replay.faults[("/api/v2/studies", "NF0g5JGBlPMo")] = ["500"]
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "kg.cli", "fetch", "trials", "--out", str(out), "--base-url", f"{base}/api/v2",
+           "--condition", "neuroblastoma", "--page-size", "2", "--cache", str(tmp_path / "cache")]
+    proc = subprocess.run([*cmd, "--max-pages", "2"], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "trials 'neuroblastoma': page 2 (2 studies)" in proc.stderr
+    assert proc.stdout.strip() == f"2 files in {out}; load them with: rarekg build --data {out}"
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)  # resumes at page 3
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("3 files in ")
+    assert [h.query.get("pageToken", "") for h in replay.hits("/studies")] == [
+        "", "NF0g5JGBlPMo", "NF0g5JGBlPMo", "NF0g5JGBlPMp"]
+    assert set(evidence.load_path(out, LoadReport("e"))) == _direct_trials(shared_data)
+    bad = subprocess.run([*cmd[:6], str(tmp_path / "other"), "--base-url", f"{base}/nowhere", "--condition", "x"],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert bad.returncode == 1
+    assert f"rarekg: error: GET {base}/nowhere/studies?" in bad.stderr and "answered 404" in bad.stderr

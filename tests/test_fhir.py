@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
-from test_server import start, stop, wait_ready
 
 pytest.importorskip("fhir.resources")
 from fhir.resources.R4B.bundle import Bundle
@@ -23,14 +20,9 @@ MODELS = {"Organization": Organization, "Location": Location, "HealthcareService
 
 
 @pytest.fixture(scope="module")
-def fhir(built_store_path: Path):
-    proc, base = start(built_store_path, "--no-build")
-    try:
-        wait_ready(proc, base, 90)
-        with httpx.Client(base_url=base + "/fhir", timeout=30) as client:
-            yield client
-    finally:
-        stop(proc)
+def fhir(server: str):
+    with httpx.Client(base_url=server + "/fhir", timeout=30) as client:
+        yield client
 
 
 def valid(body: dict) -> object:

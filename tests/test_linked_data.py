@@ -10,7 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 import rdflib
-from test_server import start, stop, wait_ready
+from services import start_rarekg as start
+from services import stop_process as stop
+from services import wait_ready
 
 W3ID = "https://w3id.org/rarekg/"
 CLB = W3ID + "centre/centre-leon-berard"

@@ -14,8 +14,17 @@ import pytest
 
 from kg import links
 from kg.alterations import Vocabulary, detect
-from kg.linking import EntityIndex, LinkResult, Term, link_subject, link_term, mesh_key, publication_terms, \
-    trial_terms, unmatched_terms
+from kg.linking import (
+    EntityIndex,
+    LinkResult,
+    Term,
+    link_subject,
+    link_term,
+    mesh_key,
+    publication_terms,
+    trial_terms,
+    unmatched_terms,
+)
 from kg.store import EmbeddedStore
 from kg.vocab import RKG, graph_iri, mint
 from loaders import ctgov, evidence, trials

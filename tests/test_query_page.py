@@ -3,43 +3,12 @@ examples load, a query runs, results show as a table with IRIs as local links, e
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-from test_server import start, stop, wait_ready
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
-
-CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-
-
-@pytest.fixture(scope="module")
-def server(built_store_path: Path):
-    proc, base = start(built_store_path, "--no-build")
-    try:
-        wait_ready(proc, base, 60)
-        yield base
-    finally:
-        stop(proc)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (shutil.which(CHROMIUM) and shutil.which(DRIVER)):
-        pytest.fail("headless browser tests need Debian's chromium and chromium-driver (see .ci/run)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=DRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
 
 
 def test_page_runs_example_and_links_iris(server: str, browser) -> None:

@@ -4,24 +4,16 @@ the offline docs page; and that no request changes the graph."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
-from test_server import start, stop, wait_ready
 
 V1 = "/api/v1"
 
 
 @pytest.fixture(scope="module")
-def api(built_store_path: Path):
-    proc, base = start(built_store_path, "--no-build")
-    try:
-        wait_ready(proc, base, 90)
-        with httpx.Client(base_url=base, timeout=30) as client:
-            yield client
-    finally:
-        stop(proc)
+def api(server: str):
+    with httpx.Client(base_url=server + "", timeout=30) as client:
+        yield client
 
 
 def test_entity_search_ranks_exact_synonym_first_with_matched_text(api: httpx.Client) -> None:

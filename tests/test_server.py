@@ -2,70 +2,24 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start(store: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--store", str(store),
-                             "--port", str(port), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    return proc, f"http://127.0.0.1:{port}"
-
-
-def stop(proc: subprocess.Popen[bytes]) -> str:
-    os.killpg(proc.pid, signal.SIGTERM)
-    out, _ = proc.communicate(timeout=30)
-    return out.decode(errors="replace")
-
-
-def wait_ready(proc: subprocess.Popen[bytes], base: str, deadline_s: float) -> float:
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < deadline_s:
-        if proc.poll() is not None:
-            raise AssertionError("server exited early:\n" + proc.stdout.read().decode(errors="replace"))
-        try:
-            if httpx.get(base + "/health", timeout=1).status_code == 200:
-                return time.monotonic() - t0
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError(f"server not ready within {deadline_s} s")
+from services import start_rarekg, stop_process, wait_ready
 
 
 def test_cold_start_builds_and_answers_ask(tmp_path: Path) -> None:
-    proc, base = start(tmp_path / "fresh-store")
+    proc, base = start_rarekg(tmp_path / "fresh-store")
     try:
         wait_ready(proc, base, 60)  # the issue: answers within 60 s of a cold start
         r = httpx.get(base + "/sparql", params={"query": "ASK { ?s ?p ?o }"},
                       headers={"Accept": "application/sparql-results+json"})
         assert r.status_code == 200 and r.json()["boolean"] is True
     finally:
-        stop(proc)
+        stop_process(proc)
 
 
-@pytest.fixture(scope="module")
-def server(built_store_path: Path):
-    proc, base = start(built_store_path, "--no-build")
-    try:
-        wait_ready(proc, base, 60)
-        yield base
-    finally:
-        stop(proc)
 
 
 def test_get_select_json(server: str) -> None:

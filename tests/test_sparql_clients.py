@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import urllib.error
-from pathlib import Path
 
 import pytest
 import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
-from test_server import start, stop, wait_ready
 
 DOMAINS = ("PREFIX rkg: <https://w3id.org/rarekg/ontology/> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
            "SELECT ?n WHERE { ?d a rkg:CancerDomain ; skos:notation ?n } ORDER BY ?n")
 
 
-@pytest.fixture(scope="module")
-def server(built_store_path: Path):
-    proc, base = start(built_store_path, "--no-build")
-    try:
-        wait_ready(proc, base, 60)
-        yield base
-    finally:
-        stop(proc)
 
 
 @pytest.mark.parametrize("fmt,method", [(JSON, "GET"), (XML, "GET"), (JSON, POST), (CSV, "GET")])

@@ -13,7 +13,9 @@ import httpx
 import pyoxigraph as ox
 import pytest
 import rdflib
-from test_server import start, stop, wait_ready
+from services import start_rarekg as start
+from services import stop_process as stop
+from services import wait_ready
 
 Q_DOMAINS = "SELECT (COUNT(*) AS ?n) { ?d a rkg:CancerDomain }"
 # A cross product of the whole graph with itself, counted: minutes of work, one row.
