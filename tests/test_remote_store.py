@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pyoxigraph as ox
 import pytest
-from services import free_port
+from services import free_port, oxigraph_binary, require, start_oxigraph
 
 from kg import backends, remote
 from kg.errors import DataError, QueryError, StoreError
@@ -16,6 +16,15 @@ from kg.remote import BackendSettings, RemoteStore, open_backend
 from kg.vocab import RDFS, RKG, STAGING_PREFIX, graph_iri
 
 EX = "https://w3id.org/rarekg/centre/"
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """This module's own empty Oxigraph server: the session one holds the parity tests' graphs."""
+    binary = require(oxigraph_binary(), "the oxigraph server (pip install oxigraph)")
+    service = start_oxigraph(tmp_path_factory.mktemp("oxigraph-remote"), binary)
+    yield service
+    service.stop()
 
 
 @pytest.fixture()
