@@ -44,6 +44,11 @@ def test_finder_type_pick_and_see_answer(server: str, browser) -> None:
     items = browser.find_elements(By.CSS_SELECTOR, "#results > li")
     assert items and items[0].find_element(By.CSS_SELECTOR, "h2 a").get_attribute("href").startswith(server + "/centre/")
     assert "Score" in items[0].text and "Why:" in items[0].text
+    # members are marked; the others say so (issue 9: never shown as members without a source)
+    lines = [i.find_elements(By.TAG_NAME, "p")[0].text for i in items]
+    members = [ln for ln in lines if ln.endswith("· network member")]
+    others = [ln for ln in lines if ln.endswith("· no network membership on record")]
+    assert members and others and len(members) + len(others) == len(lines)
     browser.save_screenshot(str(ARTIFACTS / "finder-desktop.png"))
     browser.set_window_size(390, 844)  # a phone
     browser.save_screenshot(str(ARTIFACTS / "finder-phone.png"))

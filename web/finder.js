@@ -90,7 +90,7 @@ function render(r) {
   $("results").innerHTML = r.items.map((c) => `<li class="centre">
     <h2><a href="/centre/${esc(c.centre.id)}">${esc(c.centre.label)}</a></h2>
     <p>${esc(c.centre.city)}, ${esc(c.centre.country)}${c.distanceKm != null ? ` · <span class="distance">${c.distanceKm} km</span>` : ""}
-      ${c.centre.member ? " · network member" : ""}</p>
+      ${c.centre.member ? " · network member" : c.note ? ` · <span class="note">${esc(c.note)}</span>` : ""}</p>
     <p><span class="score">Score ${c.score}</span> <span class="components">(${Object.entries(c.components).map(([k, v]) => `${esc(k)} ${v}`).join(", ")})</span></p>
     <details><summary>Why: ${c.evidence.length} piece(s) of evidence</summary><ul>${c.evidence.map((e) =>
       `<li>${esc(e.kind)}${e.about ? " about " + esc(e.about.label) : ""}${e.date ? " (" + esc(e.date) + ")" : ""}${e.source ? ` · <a href="${esc(e.source)}">source</a>` : ""}</li>`).join("")}</ul></details>
