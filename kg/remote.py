@@ -33,7 +33,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from kg import backends
 from kg.backends import Flavour
 from kg.errors import QueryError, StoreError
-from kg.store import RDF_FORMATS, Batch, GraphStore, Term, Triple
+from kg.store import RDF_FORMATS, Batch, GraphStore, Term, Triple, publish_update
 from kg.vocab import BASE, PREFIXES, STAGING_PREFIX
 
 GRAPH_PREFIX = BASE + "graph/"
@@ -280,16 +280,7 @@ class RemoteStore(GraphStore):
 
     def _publish(self, staged: list[tuple[ox.NamedNode, ox.NamedNode, int]],
                  staging_meta: ox.NamedNode | None, meta_graph: ox.NamedNode | None) -> None:
-        from kg.vocab import RKG
-        ops = []
-        for graph, staging, count in staged:
-            ops.append(f"MOVE SILENT GRAPH {staging} TO GRAPH {graph}" if count
-                       else f"DROP SILENT GRAPH {graph}")
-            if staging_meta is not None:
-                ops.append(f"DELETE WHERE {{ GRAPH {meta_graph} {{ {graph} {RKG.currentLoad} ?load }} }}")
-        if staging_meta is not None:
-            ops.append(f"ADD SILENT GRAPH {staging_meta} TO GRAPH {meta_graph}")
-        self.update(" ;\n".join(ops))
+        self.update(publish_update(staged, staging_meta, meta_graph))
 
     def _discard(self, graphs: Iterable[ox.NamedNode]) -> None:
         ops = " ;\n".join(f"DROP SILENT GRAPH {g}" for g in graphs)

@@ -62,6 +62,22 @@ def has_dataset_clause(sparql: str) -> bool:
     return bool(_FROM.search(_LEXEMES.sub(" ", sparql)))
 
 
+def publish_update(staged: list[tuple[ox.NamedNode, ox.NamedNode, int]],
+                   staging_meta: ox.NamedNode | None, meta_graph: ox.NamedNode | None) -> str:
+    """The one SPARQL Update that publishes a batch: each staged graph moved over its published
+    graph (or the graph dropped when the source is now empty), the graphs' previous
+    ``rkg:currentLoad`` links removed and the new provenance added. Stores run it as one
+    transaction, which is what makes a build atomic."""
+    ops = []
+    for graph, staging, count in staged:
+        ops.append(f"MOVE SILENT GRAPH {staging} TO GRAPH {graph}" if count else f"DROP SILENT GRAPH {graph}")
+        if staging_meta is not None:
+            ops.append(f"DELETE WHERE {{ GRAPH {meta_graph} {{ {graph} {RKG.currentLoad} ?load }} }}")
+    if staging_meta is not None:
+        ops.append(f"ADD SILENT GRAPH {staging_meta} TO GRAPH {meta_graph}")
+    return " ;\n".join(ops)
+
+
 def default_store_path() -> Path:
     """``$RAREKG_STORE``, else ``$XDG_DATA_HOME/rarekg/store`` (``~/.local/share/rarekg/store``)."""
     env = os.environ.get("RAREKG_STORE")
@@ -228,17 +244,9 @@ class EmbeddedStore(GraphStore):
 
     def _publish(self, staged: list[tuple[ox.NamedNode, ox.NamedNode, int]],
                  staging_meta: ox.NamedNode | None, meta_graph: ox.NamedNode | None) -> None:
-        ops = []
-        for graph, staging, count in staged:
-            ops.append(f"MOVE SILENT GRAPH {staging} TO GRAPH {graph}" if count
-                       else f"DROP SILENT GRAPH {graph}")
-            if staging_meta is not None:
-                ops.append(f"DELETE WHERE {{ GRAPH {meta_graph} {{ {graph} {RKG.currentLoad} ?load }} }}")
-        if staging_meta is not None:
-            ops.append(f"ADD SILENT GRAPH {staging_meta} TO GRAPH {meta_graph}")
         with self._lock:
             try:
-                self._store.update(" ;\n".join(ops))
+                self._store.update(publish_update(staged, staging_meta, meta_graph))
             except OSError as exc:
                 raise StoreError(f"store error while publishing graphs: {exc}") from exc
             finally:
