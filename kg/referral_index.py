@@ -253,7 +253,9 @@ def resolve(index: Index, text: str) -> str:
     if hits:
         return min(hits, key=lambda iri: (0 if "/entity/orpha/" in iri else 1 if "/entity/" in iri else 2, iri))
     choices = list(index.lookup)
-    found = process.extract(key, choices, scorer=fuzz.WRatio, limit=8)
+    # token_sort_ratio compares whole names: WRatio's partial matching let short codes such as
+    # "ASTR" outrank the intended label ("gastro stromal tumr" → Astrocytoma first)
+    found = process.extract(key, choices, scorer=fuzz.token_sort_ratio, limit=8)
     suggestions: list[str] = []
     seen: set[str] = set()
     for choice, _score, _ in found:

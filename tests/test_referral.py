@@ -127,3 +127,11 @@ def test_real_referral_for_gist_returns_ranked_members(default_graph) -> None:
         assert c.member or c.note == "no network membership on record"
     scores = [(-c.score, c.name.casefold()) for c in ref.centres]
     assert scores == sorted(scores)
+
+
+def test_misspelt_name_suggests_the_label_not_a_short_code(default_graph) -> None:
+    # regression: WRatio's partial matching ranked the 4-letter code "ASTR" (Astrocytoma) first
+    store, _ = default_graph
+    with pytest.raises(NotFoundError) as err:
+        resolve(index_for(store), "gastro stromal tumr")
+    assert "Gastrointestinal" in err.value.suggestions[0] and "Astrocytoma" not in err.value.suggestions[0]
