@@ -74,7 +74,7 @@ class Vocabulary:
     classes: dict[tuple[str, frozenset[str], str], str]  # (kind, genes/families, variant key) -> alteration id
 
     @classmethod
-    def from_data(cls, data_dir: Path) -> "Vocabulary":
+    def from_data(cls, data_dir: Path) -> Vocabulary:
         """From ``data_dir/subgroups``; DataError (file, line) for a malformed table."""
         folder = data_dir / subgroups.SOURCE.name
         genes = list(subgroups.read_genes(folder / subgroups.GENES_FILE))

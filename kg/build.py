@@ -41,7 +41,7 @@ Progress = Callable[[str], None]
 class BuildFailed(RarekgError):
     """A source failed; nothing was published. ``report`` has every source's outcome."""
 
-    def __init__(self, message: str, report: "BuildReport") -> None:
+    def __init__(self, message: str, report: BuildReport) -> None:
         self.report = report
         super().__init__(message)
 

@@ -148,7 +148,7 @@ class EntityIndex:
             self.tails.append((words, ent, label))
 
     @classmethod
-    def from_data(cls, data_dir) -> "EntityIndex":  # type: ignore[no-untyped-def]
+    def from_data(cls, data_dir) -> EntityIndex:  # type: ignore[no-untyped-def]
         """Every compiled Orphanet entity and OncoTree tumour type; DataError if either is missing."""
         from loaders import oncotree, orphanet
         return cls([*orphanet.mappable(data_dir), *oncotree.mappable(data_dir)])

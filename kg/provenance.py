@@ -8,7 +8,7 @@ its current load with ``rkg:currentLoad``; earlier loads stay as history.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
@@ -35,7 +35,7 @@ def sha256_file(path: Path) -> str:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _datetime(value: datetime) -> Literal:

@@ -213,8 +213,7 @@ def test_reusing_a_member_id_in_institutions_fails(tmp_path: Path) -> None:
     shutil.copytree(DATA / "institutions", tmp_path / "institutions")
     path = tmp_path / "institutions" / L.INSTITUTIONS_FILE
     lines = path.read_text(encoding="utf-8").splitlines()
-    lines.append("\t".join(["centre-leon-berard", "Centre Léon Bérard", "", "", "Lyon", "FR", "", "", "", "",
-                            "https://clinicaltrials.gov/study/NCT00367861", "CC-BY-4.0"]))
+    lines.append("centre-leon-berard\tCentre Léon Bérard\t\t\tLyon\tFR\t\t\t\t\thttps://clinicaltrials.gov/study/NCT00367861\tCC-BY-4.0")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(DataError, match="centre-leon-berard.*curated EURACAN centre"):
         L.candidates(tmp_path)

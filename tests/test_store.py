@@ -76,10 +76,9 @@ def test_failed_check_publishes_nothing(store: EmbeddedStore) -> None:
 def test_batch_is_all_or_nothing(store: EmbeddedStore) -> None:
     other = graph_iri("other")
     store.replace_graph(G, triples("v1", 4))
-    with pytest.raises(ValueError):
-        with store.batch() as batch:
-            batch.stage(other, triples("o", 3))
-            batch.stage(G, failing("v2", 4, fail_at=2))
+    with pytest.raises(ValueError), store.batch() as batch:
+        batch.stage(other, triples("o", 3))
+        batch.stage(G, failing("v2", 4, fail_at=2))
     assert store.graphs() == [G]
     assert store.count(G) == 4
 
