@@ -72,3 +72,18 @@ def test_coverage_heatmap_and_map_render_offline(server: str, browser) -> None:
     gaps = [td for td in browser.find_elements(By.CSS_SELECTOR, "#heatmap td") if td.text == "gap"]
     assert gaps and browser.find_element(By.ID, "status").text.endswith("centres on the map.")
     browser.save_screenshot(str(ARTIFACTS / "coverage-desktop.png"))
+
+
+def test_map_has_no_ring_spanning_the_whole_window() -> None:
+    # regression: Russia's ring crosses the antimeridian; its Chukotka longitudes were clamped to the
+    # west edge and drew a grey band across northern Europe
+    import json
+
+    geo = json.loads((Path(__file__).resolve().parent.parent / "web" / "europe.geo.json").read_text())
+    west, _, east, _ = geo["bbox"]
+    for feature in geo["features"]:
+        geom = feature["geometry"]
+        polygons = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        for polygon in polygons:
+            xs = [x for x, _ in polygon[0]]
+            assert max(xs) - min(xs) < east - west, feature["properties"]["name"]

@@ -17,7 +17,10 @@ const ISO = {"008":"AL","020":"AD","040":"AT","056":"BE","070":"BA","100":"BG","
   "788":"TN","268":"GE","051":"AM","031":"AZ","376":"IL","422":"LB","760":"SY","818":"EG","434":"LY","368":"IQ","364":"IR"};
 const [W, E, S, N] = [-25, 45, 34, 72];  // the map's window (degrees)
 const round = (x) => Math.round(x * 100) / 100;
-const clip = (ring) => ring.map(([x, y]) => [round(Math.max(W, Math.min(E, x))), round(Math.max(S, Math.min(N, y)))]);
+// Longitudes below -100 belong to rings that cross the antimeridian (Russia's Chukotka): unwrap
+// them east before clamping, or they are clamped to the west edge and draw a band across the map.
+const unwrap = (x) => (x < -100 ? x + 360 : x);
+const clip = (ring) => ring.map(([x, y]) => [round(Math.max(W, Math.min(E, unwrap(x)))), round(Math.max(S, Math.min(N, y)))]);
 const keep = (ring) => ring.some(([x, y]) => x >= W && x <= E && y >= S && y <= N);
 const thin = (ring) => ring.filter((p, i) => i === 0 || i === ring.length - 1 || i % 2 === 0);
 const out = [];
