@@ -296,12 +296,35 @@ def resolve_default(data_dir: Path, report: LoadReport | None = None, extra_dirs
     The evidence files read are added to ``report.files``; their record problems are the evidence
     source's to report, not repeated here. Raises DataError as ``read_evidence`` and :func:`candidates` do.
     """
-    cands = candidates(data_dir, report)
-    scratch = LoadReport(evidence.SOURCE.name)
-    _, found, pubs = evidence.read_evidence(data_dir, scratch, extra_dirs)
+    key = _inputs_fingerprint(data_dir, extra_dirs)
+    if key not in _RESOLVED:  # the institutions and links sources of one build share one resolution
+        cands = candidates(data_dir, None)
+        scratch = LoadReport(evidence.SOURCE.name)
+        _, found, pubs = evidence.read_evidence(data_dir, scratch, extra_dirs)
+        _RESOLVED.clear()
+        _RESOLVED[key] = (cands, resolve_all(resolver.build_index(cands), found, pubs), list(scratch.files))
+    cands, links, files = _RESOLVED[key]
     if report is not None:
-        report.files.extend(scratch.files)
-    return cands, resolve_all(resolver.build_index(cands), found, pubs)
+        candidates(data_dir, report)  # row problems of the curated files go to this source's report
+        report.files.extend(files)
+    return cands, links
+
+
+#: The last resolution, keyed by a fingerprint of every file it read (see _inputs_fingerprint).
+_RESOLVED: dict[tuple[object, ...], tuple[list[resolver.Candidate], list[Link], list[Path]]] = {}
+
+
+def _inputs_fingerprint(data_dir: Path, extra_dirs: Sequence[Path]) -> tuple[object, ...]:
+    """Path, size and modification time of every file under the folders resolution reads, so a
+    changed input is never answered from the memo."""
+    roots = [data_dir / "euracan", data_dir / FOLDER, data_dir / evidence.SOURCE.name, *extra_dirs]
+    stats = []
+    for root in roots:
+        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
+            if path.is_file():
+                st = path.stat()
+                stats.append((str(path.resolve()), st.st_size, st.st_mtime_ns))
+    return (str(data_dir.resolve()), tuple(str(d) for d in extra_dirs), tuple(stats))
 
 
 def load(data_dir: Path, report: LoadReport, *, extra_dirs: Sequence[Path] = ()) -> Iterator[Triple]:

@@ -288,3 +288,17 @@ def test_cli_lists_the_review_queue() -> None:
     assert lines[0] == "count\tkind\ttext\tplace\tbest candidate\tscore\trule"
     assert lines[1].startswith("8\taffiliation\tDepartment of Epidemiology, Harvard T.H. Chan School")
     assert any("\tsite\tMcGill University\tMontreal CA\t" in line for line in lines)
+
+
+def test_resolution_memo_never_serves_a_changed_input(tmp_path: Path, repo_data: Path) -> None:
+    import shutil
+
+    from loaders.institutions import resolve_default
+
+    data = tmp_path / "data"
+    shutil.copytree(repo_data, data)
+    _, first = resolve_default(data)
+    assert resolve_default(data)[1] is first  # same inputs: the build's second source reuses it
+    centres = data / "euracan" / "centres.tsv"
+    centres.write_text(centres.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # touched
+    assert resolve_default(data)[1] is not first
