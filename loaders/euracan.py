@@ -21,6 +21,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
@@ -118,24 +119,31 @@ def domain_triples(d: Domain) -> Iterator[Triple]:
 
 
 def centre_triples(c: Centre) -> Iterator[Triple]:
-    """Triples of one centre (pure)."""
-    s = centre_iri(c.id)
+    """Triples of one curated member centre (pure): its provider node."""
+    return provider_triples(c)
+
+
+def provider_triples(p: Centre | Any) -> Iterator[Triple]:
+    """The provider node of a curated centre or institution (pure): the one place a
+    rkg:HealthcareProvider is described, so members and institutions found through evidence are the
+    same kind of node. ``p`` has the fields of :class:`Centre` (``wikidata`` may be absent)."""
+    s = centre_iri(p.id)
     yield s, RDF.type, RKG.HealthcareProvider
-    yield s, RDFS.label, Literal(c.name)
-    for alias in dict.fromkeys((c.local_name, *c.aliases)):
-        if alias and alias != c.name:
+    yield s, RDFS.label, Literal(p.name)
+    for alias in dict.fromkeys((p.local_name, *p.aliases)):
+        if alias and alias != p.name:
             yield s, SKOS.altLabel, Literal(alias)
-    yield s, SCHEMA.addressLocality, Literal(c.city)
-    yield s, SCHEMA.addressCountry, Literal(c.country, datatype=XSD.string)
-    if c.latitude is not None and c.longitude is not None:
-        yield s, GEO.lat, Literal(repr(c.latitude), datatype=XSD.decimal)
-        yield s, GEO.long, Literal(repr(c.longitude), datatype=XSD.decimal)
-        yield s, RKG.coordinateMethod, Literal(c.coordinate_method)
-    if c.ror:
-        yield s, SCHEMA.sameAs, NamedNode(c.ror)
-    if c.wikidata:
-        yield s, SCHEMA.sameAs, NamedNode("http://www.wikidata.org/entity/" + c.wikidata)
-    yield s, DCTERMS.source, NamedNode(c.source_url)
+    yield s, SCHEMA.addressLocality, Literal(p.city)
+    yield s, SCHEMA.addressCountry, Literal(p.country, datatype=XSD.string)
+    if p.latitude is not None and p.longitude is not None:
+        yield s, GEO.lat, Literal(repr(p.latitude), datatype=XSD.decimal)
+        yield s, GEO.long, Literal(repr(p.longitude), datatype=XSD.decimal)
+        yield s, RKG.coordinateMethod, Literal(p.coordinate_method)
+    if p.ror:
+        yield s, SCHEMA.sameAs, NamedNode(p.ror)
+    if getattr(p, "wikidata", ""):
+        yield s, SCHEMA.sameAs, NamedNode("http://www.wikidata.org/entity/" + p.wikidata)
+    yield s, DCTERMS.source, NamedNode(p.source_url)
 
 
 def _evidence_iri(centre_id: str, domain_id: str, source_url: str) -> NamedNode:

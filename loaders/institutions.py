@@ -29,8 +29,8 @@ from pyoxigraph import Literal, NamedNode
 from kg import institutions as resolver
 from kg import names
 from kg.errors import DataError
-from kg.vocab import DCTERMS, GEO, PROV, RDF, RDFS, RKG, SCHEMA, SKOS, XSD, mint, slugify
-from loaders import euracan_tsv, evidence, pubmed, trials
+from kg.vocab import DCTERMS, PROV, RDF, RDFS, RKG, XSD, mint, slugify
+from loaders import euracan, euracan_tsv, evidence, pubmed, trials
 from loaders.base import LoadReport, SourceInfo, Triple
 
 SOURCE = SourceInfo(
@@ -218,21 +218,7 @@ def resolve_all(index: resolver.Index, found: list[trials.Trial], pubs: list[pub
 
 def institution_triples(inst: Institution) -> Iterator[Triple]:
     """The provider node of one curated institution (pure); never a membership."""
-    s = mint("centre", inst.id)
-    yield s, RDF.type, RKG.HealthcareProvider
-    yield s, RDFS.label, Literal(inst.name)
-    for alias in dict.fromkeys((inst.local_name, *inst.aliases)):
-        if alias and alias != inst.name:
-            yield s, SKOS.altLabel, Literal(alias)
-    yield s, SCHEMA.addressLocality, Literal(inst.city)
-    yield s, SCHEMA.addressCountry, Literal(inst.country, datatype=XSD.string)
-    if inst.latitude is not None and inst.longitude is not None:
-        yield s, GEO.lat, Literal(repr(inst.latitude), datatype=XSD.decimal)
-        yield s, GEO.long, Literal(repr(inst.longitude), datatype=XSD.decimal)
-        yield s, RKG.coordinateMethod, Literal(inst.coordinate_method)
-    if inst.ror:
-        yield s, SCHEMA.sameAs, NamedNode(inst.ror)
-    yield s, DCTERMS.source, NamedNode(inst.source_url)
+    return euracan.provider_triples(inst)
 
 
 def evidence_iri(link: Link) -> NamedNode:
