@@ -118,6 +118,18 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def oxigraph_copy(store: Path, work: Path) -> Path:
+    """The same data for the Oxigraph server: `rarekg export` of ``store``, bulk-loaded with
+    `oxigraph load` into ``work/ox``, which is returned."""
+    subprocess.run([str(BIN / "rarekg"), "export", "--store", str(store), "--out", str(work / "dump")],
+                   check=True, capture_output=True)
+    dump = next((work / "dump").glob("*.nq.gz"))
+    subprocess.run(["gunzip", "-k", str(dump)], check=True)
+    subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(work / "ox"), "--file",
+                    str(dump.with_suffix(""))], check=True, capture_output=True)
+    return work / "ox"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--store", type=Path, required=True, help="a built rarekg store")
@@ -125,12 +137,7 @@ def main() -> int:
     ap.add_argument("--processes", type=int, default=2, help="rarekg HTTP processes")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rarekg-bench-"))
-    subprocess.run([str(BIN / "rarekg"), "export", "--store", str(args.store), "--out", str(work / "dump")],
-                   check=True, capture_output=True)
-    dump = next((work / "dump").glob("*.nq.gz"))
-    subprocess.run(["gunzip", "-k", str(dump)], check=True)
-    subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(work / "ox"), "--file",
-                    str(dump.with_suffix(""))], check=True, capture_output=True)
+    oxigraph_copy(args.store, work)
     ox_port, rk_port = free_port(), free_port()
     servers = {
         "oxigraph": (start([str(BIN / "oxigraph"), "serve-read-only", "--location", str(work / "ox"),

@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import httpx
-from bench_endpoint import BIN, CONNECTIONS, free_port, start, stop, wait_ready
+from bench_endpoint import BIN, CONNECTIONS, free_port, oxigraph_copy, start, stop, wait_ready
 
 REPO = Path(__file__).resolve().parent.parent
 _EVIDENCED = """SELECT ?e (COUNT(?x) AS ?n) WHERE { ?x rkg:aboutEntity ?e } GROUP BY ?e ORDER BY DESC(?n) ?e"""
@@ -69,12 +69,7 @@ def main() -> int:
     ap.add_argument("--processes", type=int, default=2)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rarekg-bench-rest-"))
-    subprocess.run([str(BIN / "rarekg"), "export", "--store", str(args.store), "--out", str(work / "dump")],
-                   check=True, capture_output=True)
-    dump = next((work / "dump").glob("*.nq.gz"))
-    subprocess.run(["gunzip", "-k", str(dump)], check=True)
-    subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(work / "ox"), "--file",
-                    str(dump.with_suffix(""))], check=True, capture_output=True)
+    oxigraph_copy(args.store, work)
     entities = entity_ids(args.store, args.entities)
     query = (REPO / "queries" / "centres-for-entity.rq").read_text()
     prefixes = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in __import__("kg.vocab", fromlist=["PREFIXES"]).PREFIXES.items())
