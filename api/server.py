@@ -1,25 +1,30 @@
 """``rarekg serve``: open (and if empty, build) the store, then serve it from several processes.
 
-The parent binds the listening socket once and forks ``Settings.processes`` HTTP processes that
-all accept on it (uvicorn's own ``--workers`` stalls about 44 ms on every keep-alive request,
-uvicorn issue #3149; see docs/decisions/0004-endpoint.md). Each HTTP process opens the store
-read-only and starts its own query worker processes. SIGTERM or SIGINT to the parent stops all.
+The HTTP server is Granian (a Rust HTTP server with an ASGI interface): its parent process binds
+the listening socket and supervises ``Settings.processes`` worker processes that all accept on it,
+respawning one that dies. Uvicorn's own ``--workers`` stalls about 44 ms on every keep-alive
+request (uvicorn issue #3149), and uvicorn's Python HTTP layer capped even ``/health`` at a few
+thousand requests/s here; see docs/decisions/0005-endpoint-speed.md. Each HTTP process opens the
+store read-only, starts its own query worker processes (:mod:`api.limits`) and answers SPARQL
+queries through the lean ASGI path of :mod:`api.fast`. SIGTERM or SIGINT to the parent stops all.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import sys
+import functools
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import uvicorn
+from granian.constants import Interfaces, Loops
+from granian.log import LogLevels
+from granian.server import Server as Granian
 
-from api.app import create_app
 from api.settings import Settings
-from kg.store import EmbeddedStore, open_store
+from kg.store import open_store
+
+#: pending connections the kernel queues for the HTTP processes
+BACKLOG = 2048
 
 
 def serve(store_path: Path, host: str = "127.0.0.1", port: int = 8000, *, build_if_empty: bool = True,
@@ -34,8 +39,8 @@ def serve(store_path: Path, host: str = "127.0.0.1", port: int = 8000, *, build_
             from kg.build import build
             progress(build(remote, progress=progress).table())
         progress(f"serving {remote!r} on http://{host}:{port}/ (SPARQL at /sparql)")
-        uvicorn.run(create_app(remote, Settings(host=host, port=port, query_workers=0)),
-                    host=host, port=port, log_level="warning", access_log=False)
+        settings = Settings(host=host, port=port, query_workers=0)
+        run_granian(functools.partial(remote_app, backend, settings), host, port, 1)
         return
     store = open_store(store_path)
     if build_if_empty and not store.graphs():
@@ -47,64 +52,30 @@ def serve(store_path: Path, host: str = "127.0.0.1", port: int = 8000, *, build_
     del store
     settings = Settings(store=store_path, host=host, port=port)
     count = processes or settings.processes
-    sock = bind(host, port)
     progress(f"serving {store_path} on http://{host}:{port}/ (SPARQL at /sparql) with {count} processes")
-    if count == 1:
-        run_http_process(sock, store_path, settings)
-        return
-    children = [pid for pid in (fork_http_process(sock, store_path, settings) for _ in range(count))]
-    stop_children = lambda signum, frame: [_signal(pid, signal.SIGTERM) for pid in children]
-    signal.signal(signal.SIGTERM, stop_children)
-    signal.signal(signal.SIGINT, stop_children)
-    for pid in children:
-        while True:
-            try:
-                os.waitpid(pid, 0)
-                break
-            except ChildProcessError:
-                break
-            except InterruptedError:
-                continue
-    sock.close()
+    run_granian(functools.partial(store_app, store_path, settings), host, port, count)
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """A listening TCP socket shared by the HTTP processes."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
+def run_granian(app_factory: Callable[[], Any], host: str, port: int, workers: int) -> None:
+    """Serve the ASGI app made by ``app_factory`` (called once in each worker process) with
+    ``workers`` Granian processes on ``host:port``; returns when the server is stopped."""
+    server = Granian("rarekg", address=host, port=port, interface=Interfaces.ASGI, workers=workers,
+                     loop=Loops.auto, backlog=BACKLOG, websockets=False, log_level=LogLevels.warning,
+                     log_access=False, respawn_failed_workers=True, respawn_interval=0.5)
+    server.serve(target_loader=app_factory, wrap_loader=False)
 
 
-def fork_http_process(sock: socket.socket, store_path: Path, settings: Settings) -> int:
-    """Fork one HTTP process; returns its pid in the parent (the child never returns)."""
-    pid = os.fork()
-    if pid:
-        return pid
-    code = 0
-    try:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        run_http_process(sock, store_path, settings)
-    except BaseException as exc:  # noqa: BLE001 -- the child must never return into the parent's code
-        print(f"rarekg: HTTP process {os.getpid()} stopped: {exc!r}", file=sys.stderr)
-        code = 1
-    finally:
-        os._exit(code)
+def store_app(store_path: Path, settings: Settings) -> Any:
+    """The app of one HTTP process: a read-only view of the on-disk store, the SPARQL fast path."""
+    from api.app import create_app
+    from api.fast import with_fast_path
+    from kg.store import EmbeddedStore
+    return with_fast_path(create_app(EmbeddedStore(store_path, read_only=True), settings))
 
 
-def run_http_process(sock: socket.socket, store_path: Path, settings: Settings) -> None:
-    """One uvicorn server over the shared socket and a read-only view of the store."""
-    store = EmbeddedStore(store_path, read_only=True)
-    config = uvicorn.Config(create_app(store, settings), log_level="warning", access_log=False,
-                            lifespan="on", timeout_graceful_shutdown=5)
-    uvicorn.Server(config).run(sockets=[sock])
-
-
-def _signal(pid: int, signum: int) -> None:
-    try:
-        os.kill(pid, signum)
-    except ProcessLookupError:
-        pass
+def remote_app(backend: str, settings: Settings) -> Any:
+    """The app over a remote SPARQL server (opened in the HTTP process)."""
+    from api.app import create_app
+    from api.fast import with_fast_path
+    from kg.remote import open_backend
+    return with_fast_path(create_app(open_backend(backend), settings))

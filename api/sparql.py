@@ -87,12 +87,12 @@ async def run_query(backend: Backend, params: list[tuple[str, str]], accept: str
     return Response(answer.body, media_type=answer.media, headers=headers)
 
 
-async def run_update(backend: Backend, request: Request, params: list[tuple[str, str]]) -> Response:
-    """Apply the one update in ``params`` if the request carries the admin token, else 403."""
+async def run_update(backend: Backend, authorization: str, params: list[tuple[str, str]]) -> Response:
+    """Apply the one update in ``params`` if ``authorization`` carries the admin token, else 403."""
     token = backend.settings.admin_token
     if not token:
         return problem(403, "Forbidden", "this endpoint is read-only: SPARQL updates are refused")
-    given = request.headers.get("authorization", "")
+    given = authorization
     if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
         return problem(403, "Forbidden", "SPARQL updates need 'Authorization: Bearer <admin token>'")
     updates = [v for k, v in params if k == "update"]
@@ -120,6 +120,11 @@ async def sparql_get(request: Request, backend: BackendDep) -> Response:
         if wants_html(accept):
             return FileResponse(request.app.state.web_dir / "index.html", media_type="text/html")
         return service_description_response(request, backend, accept, params)
+    return await answer_get(backend, params, accept)
+
+
+async def answer_get(backend: Backend, params: list[tuple[str, str]], accept: str) -> Response:
+    """The answer to a GET whose ``params`` carry a query or an update (updates need POST)."""
     if any(k == "update" for k, _ in params) and not any(k == "query" for k, _ in params):
         return problem(403 if not backend.settings.admin_token else 400, "Update over GET",
                        "SPARQL updates are accepted only by POST" + ("" if backend.settings.admin_token
@@ -146,29 +151,33 @@ async def sparql_other_methods(request: Request) -> Response:
 
 @router.post("/sparql", summary="SPARQL query or update (POST form, sparql-query or sparql-update)")
 async def sparql_post(request: Request, backend: BackendDep) -> Response:
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = await request.body()
+    return await answer_post(backend, request.headers.get("content-type", ""), await request.body(),
+                             list(request.query_params.multi_items()), request.headers.get("accept", ""),
+                             request.headers.get("authorization", ""))
+
+
+async def answer_post(backend: Backend, content_type: str, body: bytes, params: list[tuple[str, str]],
+                      accept: str, authorization: str) -> Response:
+    """The answer to a POST of ``body`` (``params``: the URL's query parameters)."""
+    media = content_type.split(";")[0].strip().lower()
     limit = backend.settings.max_query_bytes
     if len(body) > limit:
         return problem(413, "Query too large", f"the body exceeds {limit} bytes")
-    params = list(request.query_params.multi_items())
     try:
         text = body.decode("utf-8")
         if media == "application/x-www-form-urlencoded":
-            params += parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+            params = params + parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
         return problem(400, "Bad encoding", "the request body is not UTF-8")
-    accept = request.headers.get("accept", "")
     if media == "application/sparql-query":
         if any(k in ("query", "update") for k, _ in params):
             return problem(400, "More than one query", "the body is the query: no 'query' parameter too")
         return await run_query(backend, [*params, ("query", text)], accept)
     if media == "application/sparql-update":
-        return await run_update(backend, request, [*params, ("update", text)])
+        return await run_update(backend, authorization, [*params, ("update", text)])
     if media == "application/x-www-form-urlencoded":
         if any(k == "update" for k, _ in params) and not any(k == "query" for k, _ in params):
-            return await run_update(backend, request, params)
+            return await run_update(backend, authorization, params)
         return await run_query(backend, params, accept)
     return problem(415, "Unsupported media type", "POST a query as application/sparql-query or "
                    "application/x-www-form-urlencoded, an update as application/sparql-update")
-

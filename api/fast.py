@@ -1,0 +1,89 @@
+"""The lean path for SPARQL protocol requests: raw ASGI in front of the FastAPI app.
+
+FastAPI's routing, dependency injection and middleware stack cost more per request than the query
+itself on a point lookup (docs/decisions/0005-endpoint-speed.md). :func:`with_fast_path` wraps the
+app so that ``GET /sparql`` with a ``query`` or ``update`` parameter and every ``POST /sparql``
+are answered straight from the ASGI scope by the same functions the routes call
+(:func:`api.sparql.answer_get` and :func:`api.sparql.answer_post`), so both paths give the same
+statuses, headers and bodies. Everything else goes to the app unchanged: other paths and methods
+(405, OPTIONS preflight), ``GET /sparql`` without a query (service description, query page), and
+any request with an ``Origin`` header, so CORS stays with the app's CORS middleware.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI
+
+from api.backend import Backend
+from api.sparql import answer_get, answer_post
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+class FastPath:
+    """An ASGI app: SPARQL query and update requests answered directly, the rest by ``app``."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.backend: Backend = app.state.backend
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] not in ("GET", "POST"):
+            await self.app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        if "origin" in headers:
+            await self.app(scope, receive, send)
+            return
+        params = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        accept = headers.get("accept", "")
+        if scope["method"] == "GET":
+            if not any(k in ("query", "update") for k, _ in params):
+                await self.app(scope, receive, send)  # service description or query page
+                return
+            response = await answer_get(self.backend, params, accept)
+        else:
+            body = await _body(receive, self.backend.settings.max_query_bytes)
+            if body is None:
+                return  # the client went away
+            response = await answer_post(self.backend, headers.get("content-type", ""), body, params,
+                                         accept, headers.get("authorization", ""))
+        await response(scope, receive, send)
+
+
+def with_fast_path(app: FastAPI) -> FastPath:
+    """``app`` behind the lean SPARQL path (the ASGI app ``rarekg serve`` runs)."""
+    return FastPath(app)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    """Request headers by lower-case name; the first of repeated headers wins (as in Starlette)."""
+    out: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        key = name.decode("latin-1").lower()
+        if key not in out:
+            out[key] = value.decode("latin-1")
+    return out
+
+
+async def _body(receive: Receive, limit: int) -> bytes | None:
+    """The request body; reading stops one byte past ``limit`` (the caller answers 413).
+    None when the client disconnected."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit or not message.get("more_body", False):
+            return b"".join(chunks)
