@@ -16,6 +16,9 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import pickle
+import struct
+from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -72,38 +75,127 @@ def marker_stamp(store_path: Path) -> int:
         return 0
 
 
+# -- query worker processes ------------------------------------------------------------------------
+# Messages are frames of multiprocessing's Connection format (a 4-byte big-endian length, or -1
+# and an 8-byte length, then the payload), so the worker uses Connection.recv_bytes/send_bytes and
+# the HTTP process reads its socket without blocking its event loop. A job is a pickled tuple; a
+# reply is a small struct header and the answer's bytes as they are (no pickling of the body).
+_OK, _ERROR, _READY = 0, 1, 2
+_OK_HEAD = struct.Struct("!BBIBH")     # _OK, answer kind, rows, truncated, length of the media type
+_KINDS = ("select", "ask", "graph")
+_ERROR_HEAD = struct.Struct("!BHH")    # kind, HTTP status, length of the title
+_FRAME = struct.Struct("!i")
+_FRAME_LONG = struct.Struct("!Q")
+
+
+def _job_bytes(job: QueryJob) -> bytes:
+    return pickle.dumps((job.query, job.default_graphs, job.named_graphs, job.result_fmt, job.graph_fmt,
+                         job.max_rows), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _reply_bytes(store: GraphStore, payload: bytes) -> bytes:
+    """Run one job (pickled by :func:`_job_bytes`) and encode the answer or the error."""
+    try:
+        answer = execute(store, QueryJob(*pickle.loads(payload)))
+    except NotAcceptable as exc:
+        return _error_bytes(406, "Not acceptable", str(exc))
+    except QueryError as exc:
+        return _error_bytes(400, "Malformed query", str(exc))
+    except StoreError as exc:
+        return _error_bytes(500, "Store error", str(exc))
+    media = answer.media.encode()
+    return (_OK_HEAD.pack(_OK, _KINDS.index(answer.kind), answer.rows, answer.truncated, len(media))
+            + media + answer.body)
+
+
+def _error_bytes(status: int, title: str, detail: str) -> bytes:
+    head = title.encode()
+    return _ERROR_HEAD.pack(_ERROR, status, len(head)) + head + detail.encode()
+
+
+def _decode_reply(reply: bytes) -> Answer:
+    """The Answer in a worker's reply. Raises WorkerError for an error reply."""
+    if reply[0] == _OK:
+        _, kind, rows, truncated, size = _OK_HEAD.unpack_from(reply)
+        start = _OK_HEAD.size
+        return Answer(_KINDS[kind], reply[start:start + size].decode(), reply[start + size:], rows,
+                      bool(truncated))
+    _, status, size = _ERROR_HEAD.unpack_from(reply)
+    start = _ERROR_HEAD.size
+    raise WorkerError(status, reply[start:start + size].decode(), reply[start + size:].decode())
+
+
 def _worker_main(conn: Connection, store_path: str) -> None:
     """Entry point of a query worker: answer jobs from ``conn`` until it closes."""
     path = Path(store_path)
     stamp = marker_stamp(path)
     store = EmbeddedStore(path, read_only=True)
-    conn.send(("ready",))
+    conn.send_bytes(bytes([_READY]))
     while True:
         try:
-            job = conn.recv()
+            payload = conn.recv_bytes()
         except EOFError:
             return
         if marker_stamp(path) != stamp:
             stamp = marker_stamp(path)
             store = EmbeddedStore(path, read_only=True)
-        try:
-            answer = execute(store, job)
-            conn.send(("ok", answer))
-        except NotAcceptable as exc:
-            conn.send(("error", 406, "Not acceptable", str(exc)))
-        except QueryError as exc:
-            conn.send(("error", 400, "Malformed query", str(exc)))
-        except StoreError as exc:
-            conn.send(("error", 500, "Store error", str(exc)))
+        conn.send_bytes(_reply_bytes(store, payload))
 
 
 class _Worker:
+    """One query worker process and the HTTP process's end of its socket (non-blocking)."""
+
     def __init__(self, ctx: Any, store_path: Path) -> None:
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker_main, args=(child, str(store_path)), daemon=True)
         self.proc.start()
         child.close()
-        self.future: asyncio.Future[Any] | None = None
+        self.fd = self.conn.fileno()
+        os.set_blocking(self.fd, False)
+        self.buffer = bytearray()
+        self.future: asyncio.Future[bytes] | None = None
+
+    def send(self, payload: bytes) -> None:
+        """Send one frame; waits (briefly, the worker is idle and reading) if the socket is full."""
+        data = memoryview(_FRAME.pack(len(payload)) + payload)
+        try:
+            sent = os.write(self.fd, data)
+        except BlockingIOError:
+            sent = 0
+        if sent < len(data):
+            os.set_blocking(self.fd, True)
+            try:
+                while sent < len(data):
+                    sent += os.write(self.fd, data[sent:])
+            finally:
+                os.set_blocking(self.fd, False)
+
+    def frames(self) -> list[bytes] | None:
+        """The complete frames readable now; None when the worker is gone."""
+        try:
+            while True:
+                chunk = os.read(self.fd, 1 << 20)
+                if not chunk:
+                    return None
+                self.buffer += chunk
+                if len(chunk) < 1 << 20:
+                    break
+        except BlockingIOError:
+            pass
+        except OSError:
+            return None
+        out = []
+        while len(self.buffer) >= _FRAME.size:
+            size, head = _FRAME.unpack_from(self.buffer)[0], _FRAME.size
+            if size == -1:
+                if len(self.buffer) < head + _FRAME_LONG.size:
+                    break
+                size, head = _FRAME_LONG.unpack_from(self.buffer, head)[0], head + _FRAME_LONG.size
+            if len(self.buffer) < head + size:
+                break
+            out.append(bytes(self.buffer[head:head + size]))
+            del self.buffer[:head + size]
+        return out
 
     def kill(self) -> None:
         self.proc.kill()
@@ -112,14 +204,19 @@ class _Worker:
 
 
 class ProcessRunner:
-    """A pool of query worker processes over an on-disk store opened read-only."""
+    """A pool of query worker processes over an on-disk store opened read-only.
+
+    The most recently freed worker takes the next job (its caches stay warm; under light load the
+    others sleep). Requests wait for a free worker up to the deadline (then Busy), and the worker
+    answers within the deadline or is killed and replaced (QueryTimeout)."""
 
     def __init__(self, store_path: Path, size: int, timeout_s: float) -> None:
         self.store_path = store_path
         self.size = size
         self.timeout_s = timeout_s
         self._ctx = multiprocessing.get_context("spawn")
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._idle: list[_Worker] = []
+        self._waiting: deque[asyncio.Future[_Worker]] = deque()
         self._workers: set[_Worker] = set()
         self.killed = 0   # workers killed for a timeout (reported by /health)
 
@@ -131,54 +228,73 @@ class ProcessRunner:
         worker = _Worker(self._ctx, self.store_path)
         self._workers.add(worker)
         loop = asyncio.get_running_loop()
-        worker.future = loop.create_future()
+        worker.future = loop.create_future()   # resolved by the worker's "ready" frame
         worker.future.add_done_callback(lambda f, w=worker: self._ready(w, f))
-        loop.add_reader(worker.conn.fileno(), self._on_readable, worker)
+        loop.add_reader(worker.fd, self._on_readable, worker)
 
-    def _ready(self, worker: _Worker, fut: asyncio.Future[Any]) -> None:
+    def _ready(self, worker: _Worker, fut: asyncio.Future[bytes]) -> None:
         if not fut.cancelled() and fut.exception() is None:
-            self._idle.put_nowait(worker)
+            self._release(worker)
         else:
             self._retire(worker, replace=True)
 
+    def _release(self, worker: _Worker) -> None:
+        """Hand a free worker to the longest-waiting request, else make it idle."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(worker)
+                return
+        self._idle.append(worker)
+
     def _on_readable(self, worker: _Worker) -> None:
-        # uvloop's add_reader leaves the pipe non-blocking: a reply larger than the pipe buffer
-        # would then fail half-read. The reader fires only when the worker has started to reply,
-        # so a blocking read here waits just for the rest of that reply.
-        os.set_blocking(worker.conn.fileno(), True)
-        try:
-            message = worker.conn.recv()
-        except (EOFError, OSError):
-            message = ("died",)
-            asyncio.get_running_loop().remove_reader(worker.conn.fileno())
+        frames = worker.frames()
         fut = worker.future
-        if fut is not None and not fut.done():
-            if message[0] == "died":
-                fut.set_exception(StoreError("the query worker exited unexpectedly"))
+        if frames is None:   # the worker exited
+            if fut is not None and not fut.done():
+                asyncio.get_running_loop().remove_reader(worker.fd)
+                fut.set_exception(StoreError("the query worker exited unexpectedly"))  # run() replaces it
             else:
-                fut.set_result(message)
+                self._retire(worker, replace=True)
+            return
+        if frames and fut is not None and not fut.done():
+            fut.set_result(frames[-1])
 
     def _retire(self, worker: _Worker, replace: bool) -> None:
         if worker in self._workers:
             self._workers.discard(worker)
+            if worker in self._idle:
+                self._idle.remove(worker)
             try:
-                asyncio.get_running_loop().remove_reader(worker.conn.fileno())
+                asyncio.get_running_loop().remove_reader(worker.fd)
             except (ValueError, OSError):
                 pass
             worker.kill()
             if replace:
                 self._spawn()
 
-    async def run(self, job: QueryJob) -> Answer:
-        """The serialised answer. Raises QueryTimeout, Busy, QueryError, NotAcceptable, StoreError."""
+    async def _acquire(self) -> _Worker:
+        if self._idle:
+            return self._idle.pop()
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
         try:
-            worker = await asyncio.wait_for(self._idle.get(), self.timeout_s)
+            return await _within(waiter, self.timeout_s)
         except TimeoutError:
             raise Busy(f"all {self.size} query workers stayed busy for {self.timeout_s:g} s") from None
+        except BaseException:   # cancelled: a worker handed over meanwhile goes back to the pool
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._release(waiter.result())
+            raise
+
+    async def run(self, job: QueryJob) -> Answer:
+        """The serialised answer. Raises QueryTimeout, Busy, WorkerError (the worker's 400/406/500),
+        StoreError."""
+        worker = await self._acquire()
         fut = worker.future = asyncio.get_running_loop().create_future()
         try:
-            worker.conn.send(job)
-            message = await asyncio.wait_for(fut, self.timeout_s)
+            worker.send(_job_bytes(job))
+            reply = await _within(fut, self.timeout_s)
         except TimeoutError:
             self.killed += 1
             self._retire(worker, replace=True)
@@ -186,12 +302,25 @@ class ProcessRunner:
         except BaseException:  # client gone (cancelled) or worker died: never reuse a busy worker
             self._retire(worker, replace=True)
             raise
-        self._idle.put_nowait(worker)
-        return _unwrap(message)
+        self._release(worker)
+        return _decode_reply(reply)
 
     async def close(self) -> None:
         for worker in list(self._workers):
             self._retire(worker, replace=False)
+
+
+async def _within(fut: asyncio.Future[Any], timeout_s: float) -> Any:
+    """``await fut`` for at most ``timeout_s`` (TimeoutError), without asyncio.wait_for's extra
+    task and futures on every call."""
+    def expire() -> None:
+        if not fut.done():
+            fut.set_exception(TimeoutError())
+    handle = asyncio.get_running_loop().call_later(timeout_s, expire)
+    try:
+        return await fut
+    finally:
+        handle.cancel()
 
 
 class ThreadRunner:
@@ -223,8 +352,3 @@ class WorkerError(Exception):
         super().__init__(detail)
         self.status, self.title, self.detail = status, title, detail
 
-
-def _unwrap(message: tuple[Any, ...]) -> Answer:
-    if message[0] == "ok":
-        return message[1]  # type: ignore[no-any-return]
-    raise WorkerError(message[1], message[2], message[3])
