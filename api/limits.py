@@ -130,16 +130,45 @@ def _worker_main(conn: Connection, store_path: str) -> None:
     path = Path(store_path)
     stamp = marker_stamp(path)
     store = EmbeddedStore(path, read_only=True)
-    conn.send_bytes(bytes([_READY]))
+    fd = conn.fileno()
+    _write_frame(fd, bytes([_READY]))
     while True:
-        try:
-            payload = conn.recv_bytes()
-        except EOFError:
+        payload = _read_frame(fd)
+        if payload is None:
             return
         if marker_stamp(path) != stamp:
             stamp = marker_stamp(path)
             store = EmbeddedStore(path, read_only=True)
-        conn.send_bytes(_reply_bytes(store, payload))
+        _write_frame(fd, _reply_bytes(store, payload))
+
+
+def _read_frame(fd: int) -> bytes | None:
+    """One frame from a blocking ``fd`` (jobs are small: usually one read); None at end of file."""
+    data = os.read(fd, 1 << 16)
+    if len(data) < _FRAME.size:
+        while data and len(data) < _FRAME.size:
+            data += os.read(fd, _FRAME.size - len(data))
+        if len(data) < _FRAME.size:
+            return None
+    size = _FRAME.unpack_from(data)[0]
+    if size < 0:
+        raise StoreError("a query job over 2 GB")   # never sent: jobs are capped by max_query_bytes
+    chunks, have = [data[_FRAME.size:]], len(data) - _FRAME.size
+    while have < size:
+        chunk = os.read(fd, size - have)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        have += len(chunk)
+    return b"".join(chunks)
+
+
+def _write_frame(fd: int, payload: bytes) -> None:
+    """One frame to a blocking ``fd``: a 4-byte length (or -1 and 8 bytes beyond 2 GB), then ``payload``."""
+    head = _FRAME.pack(len(payload)) if len(payload) < 0x7FFFFFFF else _FRAME.pack(-1) + _FRAME_LONG.pack(len(payload))
+    data = memoryview(head + payload)
+    while data:
+        data = data[os.write(fd, data):]
 
 
 class _Worker:

@@ -12,6 +12,7 @@ queries through the lean ASGI path of :mod:`api.fast`. SIGTERM or SIGINT to the 
 from __future__ import annotations
 
 import functools
+import multiprocessing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,9 @@ from kg.store import open_store
 
 #: pending connections the kernel queues for the HTTP processes
 BACKLOG = 2048
+#: seconds a stopping HTTP process gets before it is killed: Granian 2.8 misses a SIGTERM that
+#: arrives while the app is still starting, and that worker would otherwise serve on forever
+WORKER_KILL_S = 5
 
 
 def serve(store_path: Path, host: str = "127.0.0.1", port: int = 8000, *, build_if_empty: bool = True,
@@ -59,9 +63,13 @@ def serve(store_path: Path, host: str = "127.0.0.1", port: int = 8000, *, build_
 def run_granian(app_factory: Callable[[], Any], host: str, port: int, workers: int) -> None:
     """Serve the ASGI app made by ``app_factory`` (called once in each worker process) with
     ``workers`` Granian processes on ``host:port``; returns when the server is stopped."""
+    # Spawned, not forked: the parent may have built the store, and a child forked after RocksDB
+    # started its background threads hung at exit joining threads it never had (seen on SIGTERM).
+    multiprocessing.set_start_method("spawn", force=True)
     server = Granian("rarekg", address=host, port=port, interface=Interfaces.ASGI, workers=workers,
                      loop=Loops.auto, backlog=BACKLOG, websockets=False, log_level=LogLevels.warning,
-                     log_access=False, respawn_failed_workers=True, respawn_interval=0.5)
+                     log_access=False, respawn_failed_workers=True, respawn_interval=0.5,
+                     workers_kill_timeout=WORKER_KILL_S)
     server.serve(target_loader=app_factory, wrap_loader=False)
 
 

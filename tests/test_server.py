@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
@@ -81,3 +82,22 @@ def test_update_text_in_query_is_not_executed(server: str) -> None:
     assert r.status_code == 400
     r = httpx.get(server + "/sparql", params={"query": "ASK { ?s ?p ?o }"})
     assert r.json()["boolean"] is True
+
+
+@pytest.mark.parametrize("delay_s", [1.5, 3.0])
+def test_sigterm_while_starting_still_stops(built_store_path: Path, delay_s: float) -> None:
+    """Regression: a SIGTERM that reached an HTTP process while its app was still starting was
+    missed by Granian, and that process served on forever (the test run hung at teardown)."""
+    import os
+    import signal
+    import subprocess
+
+    proc, _ = start_rarekg(built_store_path, "--no-build")
+    time.sleep(delay_s)
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=10)
+        pytest.fail(f"rarekg serve did not stop within 20 s of a SIGTERM {delay_s} s after start")
