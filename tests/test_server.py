@@ -101,3 +101,28 @@ def test_sigterm_while_starting_still_stops(built_store_path: Path, delay_s: flo
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=10)
         pytest.fail(f"rarekg serve did not stop within 20 s of a SIGTERM {delay_s} s after start")
+
+
+def test_serves_a_remote_backend(oxigraph_server) -> None:  # type: ignore[no-untyped-def]
+    """`rarekg serve --backend URL`: one Granian process over a remote SPARQL server, same protocol."""
+    import os
+    import subprocess
+    import sys
+
+    from services import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--backend", oxigraph_server.url,
+                             "--port", str(port), "--no-build"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True, env={**os.environ, **oxigraph_server.env})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(proc, base, 60)
+        r = httpx.get(base + "/sparql", params={"query": "ASK {}"})
+        assert r.status_code == 200 and r.json() == {"head": {}, "boolean": True}
+        r = httpx.post(base + "/sparql", content="SELECT (1 AS ?one) {}",
+                       headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"})
+        assert r.status_code == 200 and r.text.splitlines() == ["one", "1"]
+        assert httpx.get(base + "/sparql", params={"query": "SELECT ?s WHERE { ?s ?p }"}).status_code == 400
+    finally:
+        stop_process(proc)
