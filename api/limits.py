@@ -328,6 +328,9 @@ class ProcessRunner:
             self.killed += 1
             self._retire(worker, replace=True)
             raise QueryTimeout(f"the query ran longer than {self.timeout_s:g} s and was stopped") from None
+        except OSError as exc:  # the worker's socket broke: it is gone
+            self._retire(worker, replace=True)
+            raise StoreError("the query worker exited unexpectedly") from exc
         except BaseException:  # client gone (cancelled) or worker died: never reuse a busy worker
             self._retire(worker, replace=True)
             raise

@@ -82,6 +82,8 @@ async def run_query(backend: Backend, params: list[tuple[str, str]], accept: str
         return problem(504, "Query timeout", str(exc))
     except Busy as exc:
         return problem(503, "Busy", str(exc), {"Retry-After": "5"})
+    except StoreError as exc:   # e.g. the query worker died (it is replaced)
+        return problem(500, "Store error", str(exc))
     headers = {"X-Rarekg-Rows": str(answer.rows), "X-Rarekg-Truncated": "true" if answer.truncated else "false",
                "Vary": "Accept"}
     return Response(answer.body, media_type=answer.media, headers=headers)

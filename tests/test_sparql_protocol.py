@@ -23,7 +23,7 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
 @pytest.fixture(scope="module")
-def server(built_store_path: Path):
+def server_process(built_store_path: Path):
     os.environ.update(RAREKG_QUERY_TIMEOUT_S="3", RAREKG_MAX_ROWS="500", RAREKG_PROCESSES="1",
                       RAREKG_QUERY_WORKERS="2", RAREKG_ADMIN_TOKEN="")
     try:
@@ -34,9 +34,19 @@ def server(built_store_path: Path):
             os.environ.pop(k)
     try:
         wait_ready(proc, base, 60)
-        yield base
+        yield proc, base
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="module")
+def server(server_process) -> str:  # type: ignore[no-untyped-def]
+    return server_process[1]  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def server_pid(server_process) -> int:  # type: ignore[no-untyped-def]
+    return server_process[0].pid  # type: ignore[no-any-return]
 
 
 def n(r: httpx.Response) -> int:
@@ -206,6 +216,49 @@ def test_timeout_kills_worker_and_others_still_answered(server: str) -> None:
     assert httpx.get(server + "/health").json()["killed_for_timeout"] == killed_before + 1
     for _ in range(4):  # the replaced worker and the others keep answering
         assert n(httpx.get(server + "/sparql", params={"query": Q_DOMAINS}, timeout=10)) == 10
+
+
+def _descendants(pid: int) -> dict[int, tuple[int, str]]:
+    """Processes below ``pid``: pid -> (depth, command line), read from /proc."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            parents[int(entry.name)] = (int(stat.rsplit(")", 1)[1].split()[1]), cmd)
+    out: dict[int, tuple[int, str]] = {}
+    frontier = [(pid, 0)]
+    while frontier:
+        parent, depth = frontier.pop()
+        for child, (ppid, cmd) in parents.items():
+            if ppid == parent:
+                out[child] = (depth + 1, cmd)
+                frontier.append((child, depth + 1))
+    return out
+
+
+def test_query_worker_that_dies_gives_500_and_is_replaced(server: str, server_pid: int) -> None:
+    import signal
+    workers = [p for p, (depth, cmd) in _descendants(server_pid).items() if depth == 2 and "spawn_main" in cmd]
+    assert len(workers) == 2, _descendants(server_pid)   # one HTTP process, two query workers
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        runaway = pool.submit(httpx.get, server + "/sparql", params={"query": RUNAWAY}, timeout=60)
+        time.sleep(0.5)
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        answer = runaway.result()
+    assert answer.status_code == 500 and answer.json()["title"] == "Store error", answer.text
+    assert "exited unexpectedly" in answer.json()["detail"]
+    deadline = time.monotonic() + 30   # the replacements start (a few seconds on a busy machine)
+    while True:
+        r = httpx.get(server + "/sparql", params={"query": Q_DOMAINS}, timeout=10)
+        if r.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert r.status_code == 200 and n(r) == 10
 
 
 # -- CORS and discovery ---------------------------------------------------------------------------
