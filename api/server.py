@@ -63,8 +63,8 @@ def serve(store_path: Path, host: str = "127.0.0.1", port: int = 8000, *, build_
 def run_granian(app_factory: Callable[[], Any], host: str, port: int, workers: int) -> None:
     """Serve the ASGI app made by ``app_factory`` (called once in each worker process) with
     ``workers`` Granian processes on ``host:port``; returns when the server is stopped."""
-    # Spawned, not forked: the parent may have built the store, and a child forked after RocksDB
-    # started its background threads hung at exit joining threads it never had (seen on SIGTERM).
+    # Spawned, not forked: the parent may have just built the store, and a child forked while
+    # RocksDB's background threads run inherits their locks but not the threads.
     multiprocessing.set_start_method("spawn", force=True)
     server = Granian("rarekg", address=host, port=port, interface=Interfaces.ASGI, workers=workers,
                      loop=Loops.auto, backlog=BACKLOG, websockets=False, log_level=LogLevels.warning,
