@@ -96,6 +96,9 @@ def parse_results(body: bytes, flavour: Flavour, url: str) -> ox.QuerySolutions 
         raise StoreError(f"{url} answered with malformed SPARQL JSON results: {exc}") from exc
 
 
+_BNODE_LABEL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
 def _normalise_json(body: bytes, flavour: Flavour, url: str) -> bytes:
     # The token "typed-literal" with its quotes cannot occur inside a JSON string value (quotes
     # there are escaped), so this replaces only the binding type.
@@ -114,7 +117,21 @@ def _normalise_json(body: bytes, flavour: Flavour, url: str) -> bytes:
         value = rows[0].get(_ASK_VAR, {}).get("value")
         return json.dumps({"head": {}, "boolean": value in ("1", "true")}).encode()
     check_row_cap(len(rows), flavour, url)
+    if b'"bnode"' in body and _relabel_blank_nodes(rows):
+        return json.dumps(data).encode()
     return body
+
+
+def _relabel_blank_nodes(rows: list[dict[str, dict[str, str]]]) -> bool:
+    """Virtuoso labels blank nodes ``nodeID://b10007``, which is no blank node label: map each to a
+    valid label (the same one for the same node within the answer). True if any was changed."""
+    changed = False
+    for row in rows:
+        for term in row.values():
+            if term.get("type") == "bnode" and not _BNODE_LABEL.match(term.get("value", "")):
+                term["value"] = re.sub(r"[^A-Za-z0-9_]", "_", term.get("value", "")) or "b"
+                changed = True
+    return changed
 
 
 def check_row_cap(rows: int, flavour: Flavour, url: str) -> None:

@@ -218,26 +218,42 @@ def load_trials(index: Index, store: GraphStore) -> None:
             index.trials_at[c].add(t)
 
 
+def _least(rec: dict[str, list], store: GraphStore, prop: str, slot: int) -> None:
+    """Put the least value of ``prop`` of each record's subject into ``rec[subject][slot]``."""
+    for ev, value in pairs(store, prop):
+        r = rec.get(ev)
+        if r is not None and (r[slot] is None or value < r[slot]):
+            r[slot] = value
+
+
 def load_evidence(index: Index, store: GraphStore) -> None:
-    """Evidence by entity, and membership evidence by domain, of known providers."""
-    provider = {ev: index.providers[c].iri for ev, c in pairs(store, "rkg:aboutProvider") if c in index.providers}
-    kinds = {ev: KIND_NAMES.get(k, "other") for ev, k in first_values(store, "rkg:evidenceKind", keep=provider).items()}
-    date_text = first_values(store, "dcterms:date", keep=kinds)
-    dates = {d: parse_date(d) for d in set(date_text.values())}     # one date object per distinct day
-    date_of = {ev: dates[d] for ev, d in date_text.items()}
-    del date_text
-    origin = {ev: sys.intern(o) for ev, o in first_values(store, "prov:wasDerivedFrom", keep=kinds).items()}
+    """Evidence by entity, and membership evidence by domain, of known providers.
+
+    One record per evidence node (provider, kind, date, origin) is filled property by property, so
+    each evidence IRI is held once while the index is read (the peak memory of a serve worker)."""
+    rec: dict[str, list] = {ev: [index.providers[c].iri, None, None, None]
+                            for ev, c in pairs(store, "rkg:aboutProvider") if c in index.providers}
+    for slot, prop in enumerate(("rkg:evidenceKind", "dcterms:date", "prov:wasDerivedFrom"), 1):
+        _least(rec, store, prop, slot)
+    dates: dict[str, date | None] = {}              # one date object per distinct day
+    for ev in [ev for ev, r in rec.items() if r[1] is None]:
+        del rec[ev]                                 # no evidence kind: not evidence (as an inner join)
+    for r in rec.values():
+        r[1] = KIND_NAMES.get(r[1], "other")
+        r[2] = dates.setdefault(r[2], parse_date(r[2])) if r[2] else None
+        r[3] = sys.intern(r[3]) if r[3] else None
     domains_of: dict[str, list[str]] = defaultdict(list)
     for ev, d in pairs(store, "rkg:aboutDomain"):
-        if ev in kinds:
+        if ev in rec:
             domains_of[ev].append(d)
     entity_of: dict[str, list[str]] = defaultdict(list)
 
     def make(ev: str, entity: str | None, domain: str | None) -> Evidence:
-        return Evidence(ev, provider[ev], kinds[ev], entity, domain, date_of.get(ev), origin.get(ev))
+        provider, kind, day, origin = rec[ev]
+        return Evidence(ev, provider, kind, entity, domain, day, origin)
 
     for ev, e in pairs(store, "rkg:aboutEntity"):
-        if ev not in kinds:
+        if ev not in rec:
             continue
         e = sys.intern(e)
         if ev in domains_of:
@@ -245,7 +261,7 @@ def load_evidence(index: Index, store: GraphStore) -> None:
         for d in sorted(set(domains_of.get(ev, ()))) or [None]:
             index.by_entity[e].append(make(ev, e, d))
     for ev, doms in sorted(domains_of.items()):
-        if kinds[ev] == "membership":
+        if rec[ev][1] == "membership":
             for d in sorted(set(doms)):
                 for e in sorted(set(entity_of.get(ev, ()))) or [None]:
                     index.by_domain[d].append(make(ev, e, d))
