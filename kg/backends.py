@@ -171,7 +171,9 @@ def with_prefixes(sparql: str) -> str:
 
 def inline_bindings(sparql: str, bindings: Mapping[str, Any] | None) -> str:
     """``sparql`` with ``bindings`` (variable name -> term) as a ``VALUES`` block opening the outer
-    group pattern, so the variables are bound before anything else is evaluated.
+    group pattern and the pattern of every sub-select, so the variables are bound before anything
+    else is evaluated and, as with pyoxigraph's substitutions (SEP-0007), inside sub-selects too
+    (which do not see the outer group's bindings).
 
     Raises QueryError for a blank node (it cannot be written into a query), a bad variable name or
     a query whose outer group cannot be found."""
@@ -187,7 +189,20 @@ def inline_bindings(sparql: str, bindings: Mapping[str, Any] | None) -> str:
         terms.append(str(term))
     at = outer_group_start(sparql)
     block = f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
-    return sparql[:at + 1] + block + sparql[at + 1:]
+    for start in sorted({at, *sub_select_starts(sparql, at)}, reverse=True):
+        sparql = sparql[:start + 1] + block + sparql[start + 1:]
+    return sparql
+
+
+def sub_select_starts(sparql: str, outer: int) -> list[int]:
+    """Indexes of the ``{`` opening the pattern of each sub-select after ``outer``."""
+    blanked = _blank_strings(sparql)
+    starts = []
+    for m in re.finditer(r"\bSELECT\b", blanked[outer:], re.IGNORECASE):
+        brace = blanked.find("{", outer + m.end())
+        if brace >= 0:
+            starts.append(brace)
+    return starts
 
 
 def outer_group_start(sparql: str) -> int:

@@ -189,6 +189,8 @@ def test_answer_at_row_cap_is_an_error() -> None:
     ("# a { comment\nASK { ?x a ?t }", "# a { comment\nASK { VALUES (?x) { (<urn:a>) }  ?x a ?t }"),
     ("CONSTRUCT { ?x a ?t } WHERE { ?x a ?t }", "CONSTRUCT { ?x a ?t } WHERE { VALUES (?x) { (<urn:a>) }  ?x a ?t }"),
     ("CONSTRUCT WHERE { ?x a ?t }", "CONSTRUCT WHERE { VALUES (?x) { (<urn:a>) }  ?x a ?t }"),
+    ("SELECT ?x ?y WHERE { { SELECT ?y WHERE { ?y ?p ?x } } ?x a ?t }",
+     "SELECT ?x ?y WHERE { VALUES (?x) { (<urn:a>) }  { SELECT ?y WHERE { VALUES (?x) { (<urn:a>) }  ?y ?p ?x } } ?x a ?t }"),
 ])
 def test_inline_bindings(query: str, expected: str) -> None:
     assert backends.inline_bindings(query, {"x": ox.NamedNode("urn:a")}) == expected
