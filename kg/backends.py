@@ -96,6 +96,9 @@ def parse_results(body: bytes, flavour: Flavour, url: str) -> ox.QuerySolutions 
         raise StoreError(f"{url} answered with malformed SPARQL JSON results: {exc}") from exc
 
 
+_BNODE_LABEL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
 def _normalise_json(body: bytes, flavour: Flavour, url: str) -> bytes:
     # The token "typed-literal" with its quotes cannot occur inside a JSON string value (quotes
     # there are escaped), so this replaces only the binding type.
@@ -114,7 +117,21 @@ def _normalise_json(body: bytes, flavour: Flavour, url: str) -> bytes:
         value = rows[0].get(_ASK_VAR, {}).get("value")
         return json.dumps({"head": {}, "boolean": value in ("1", "true")}).encode()
     check_row_cap(len(rows), flavour, url)
+    if b'"bnode"' in body and _relabel_blank_nodes(rows):
+        return json.dumps(data).encode()
     return body
+
+
+def _relabel_blank_nodes(rows: list[dict[str, dict[str, str]]]) -> bool:
+    """Virtuoso labels blank nodes ``nodeID://b10007``, which is no blank node label: map each to a
+    valid label (the same one for the same node within the answer). True if any was changed."""
+    changed = False
+    for row in rows:
+        for term in row.values():
+            if term.get("type") == "bnode" and not _BNODE_LABEL.match(term.get("value", "")):
+                term["value"] = re.sub(r"[^A-Za-z0-9_]", "_", term.get("value", "")) or "b"
+                changed = True
+    return changed
 
 
 def check_row_cap(rows: int, flavour: Flavour, url: str) -> None:
@@ -154,7 +171,9 @@ def with_prefixes(sparql: str) -> str:
 
 def inline_bindings(sparql: str, bindings: Mapping[str, Any] | None) -> str:
     """``sparql`` with ``bindings`` (variable name -> term) as a ``VALUES`` block opening the outer
-    group pattern, so the variables are bound before anything else is evaluated.
+    group pattern and the pattern of every sub-select, so the variables are bound before anything
+    else is evaluated and, as with pyoxigraph's substitutions (SEP-0007), inside sub-selects too
+    (which do not see the outer group's bindings).
 
     Raises QueryError for a blank node (it cannot be written into a query), a bad variable name or
     a query whose outer group cannot be found."""
@@ -170,7 +189,20 @@ def inline_bindings(sparql: str, bindings: Mapping[str, Any] | None) -> str:
         terms.append(str(term))
     at = outer_group_start(sparql)
     block = f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
-    return sparql[:at + 1] + block + sparql[at + 1:]
+    for start in sorted({at, *sub_select_starts(sparql, at)}, reverse=True):
+        sparql = sparql[:start + 1] + block + sparql[start + 1:]
+    return sparql
+
+
+def sub_select_starts(sparql: str, outer: int) -> list[int]:
+    """Indexes of the ``{`` opening the pattern of each sub-select after ``outer``."""
+    blanked = _blank_strings(sparql)
+    starts = []
+    for m in re.finditer(r"\bSELECT\b", blanked[outer:], re.IGNORECASE):
+        brace = blanked.find("{", outer + m.end())
+        if brace >= 0:
+            starts.append(brace)
+    return starts
 
 
 def outer_group_start(sparql: str) -> int:

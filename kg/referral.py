@@ -227,7 +227,8 @@ def _collect(index: Index, classes: dict[str, tuple[str, int]], domains: set[str
             item = _item(index, ev, relation, distance, cfg)
             key = ev.derived_from or ev.iri
             best = per.setdefault(ev.provider, {}).get(key)
-            if best is None or (item.distance, item.evidence) < (best.distance, best.evidence):
+            # the class the item is about breaks ties, so the answer never hangs on set iteration order
+            if best is None or (item.distance, item.evidence, item.about) < (best.distance, best.evidence, best.about):
                 per[ev.provider][key] = item
     for dom in sorted(domains):
         for ev in index.by_domain.get(dom, ()):
@@ -255,12 +256,12 @@ def score(items: list[EvidenceItem], cfg: RankingConfig, today: date) -> dict[st
     return {k: round(v, 4) for k, v in comp.items()}
 
 
-def _open_trials(index: Index, centre: str, classes: set[str]) -> list[dict[str, str]]:
+def _open_trials(index: Index, centre: str, open_in_scope: set[str]) -> list[dict[str, str]]:
+    """The open trials at ``centre`` among ``open_in_scope``, by IRI."""
     out = []
-    for t in sorted(index.trials_at.get(centre, ())):
+    for t in sorted(open_in_scope & index.trials_at.get(centre, set())):
         trial = index.trials[t]
-        if trial.open and trial.studies & classes:
-            out.append({"trial": t, "title": trial.title, "status": trial.status})
+        out.append({"trial": t, "title": trial.title, "status": trial.status})
     return out
 
 
@@ -321,12 +322,16 @@ def _ranked(index: Index, per: dict[str, list[EvidenceItem]], classes: set[str],
             continue
         comp = score(items, cfg, today)
         out.append(RankedCentre(iri, p.name, p.city, p.country, p.member, round(sum(comp.values()), 4), comp,
-                                items, _open_trials(index, iri, classes), km,
-                                None if p.member else "no network membership on record"))
+                                items, [], km, None if p.member else "no network membership on record"))
     out.sort(key=lambda c: (-c.score, c.name.casefold(), c.centre))
     if opts.country and opts.prefer_country:
         out.sort(key=lambda c: (c.country or "").upper() != opts.country.upper())  # stable
-    return out[: opts.limit] if opts.limit else out
+    out = out[: opts.limit] if opts.limit else out
+    # open trials only for the centres answered: a large centre runs thousands of trials at scale
+    open_in_scope = {t for c in classes for t in index.open_studying.get(c, ())}
+    for centre in out:
+        centre.open_trials = _open_trials(index, centre.centre, open_in_scope)
+    return out
 
 
 def refer(store: GraphStore, text: str, opts: ReferralOptions = ReferralOptions(),

@@ -1,8 +1,9 @@
 """The in-memory index the referral ranks from, built once per store state, and entity resolution.
 
-A handful of SPARQL queries read the whole expertise picture (entities, hierarchy, mappings,
-domains, providers, evidence, trials and their sites); :func:`build_index` turns their rows into
-plain dictionaries, so a referral is a few dictionary walks and never a SPARQL round per candidate.
+One single-pattern SPARQL query per property reads the whole expertise picture (entities, hierarchy,
+mappings, domains, providers, evidence, trials and their sites); :func:`load_index` streams their rows
+into plain dictionaries (interned IRIs, slotted records), so a referral is a few dictionary walks and
+never a SPARQL round per candidate.
 :func:`index_for` caches the index per store, keyed by the published graphs and their current loads:
 a rebuild (new loads) invalidates it.
 """
@@ -10,15 +11,17 @@ a rebuild (new loads) invalidates it.
 from __future__ import annotations
 
 import re
+import sys
 import weakref
 from collections import defaultdict
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
 from rapidfuzz import fuzz, process
 
 from kg.errors import NotFoundError
-from kg.store import GraphStore
+from kg.store import GraphStore, iter_rows
 from kg.vocab import BASE, RKG
 
 ENTITY_PREFIXES = (BASE + "entity/", BASE + "subgroup/")
@@ -34,29 +37,20 @@ KIND_NAMES = {RKG.MembershipEvidence.value: "membership", RKG.TrialSiteEvidence.
               RKG.PublicationEvidence.value: "publication",
               RKG.CuratedStatementEvidence.value: "curated_statement"}
 
-Q_ENTITIES = """SELECT ?e ?p ?v WHERE {
-  VALUES ?p { rdfs:label skos:altLabel oboInOwl:hasDbXref rkg:orphaCode rkg:oncotreeCode rkg:inDomain rkg:isBasket }
-  ?e ?p ?v . FILTER(isIRI(?e) && (""" + entity_filter("?e") + """)) }"""
-Q_EDGES = """SELECT ?s ?p ?o WHERE {
-  VALUES ?p { rdfs:subClassOf skos:exactMatch skos:broadMatch skos:narrowMatch }
-  ?s ?p ?o . FILTER(isIRI(?o) && (""" + entity_filter("?s") + """)) }"""
-Q_PROVIDERS = """SELECT ?c ?name ?city ?country ?lat ?long ?member WHERE {
-  ?c a rkg:HealthcareProvider . OPTIONAL { ?c rdfs:label ?name } OPTIONAL { ?c schema:addressLocality ?city }
-  OPTIONAL { ?c schema:addressCountry ?country } OPTIONAL { ?c geo:lat ?lat ; geo:long ?long }
-  BIND(EXISTS { ?c org:hasMembership ?m } AS ?member) }"""
-Q_EVIDENCE = """SELECT ?ev ?c ?kind ?entity ?domain ?date ?from WHERE {
-  ?ev rkg:aboutProvider ?c ; rkg:evidenceKind ?kind .
-  OPTIONAL { ?ev rkg:aboutEntity ?entity } OPTIONAL { ?ev rkg:aboutDomain ?domain }
-  OPTIONAL { ?ev dcterms:date ?date } OPTIONAL { ?ev prov:wasDerivedFrom ?from } }"""
-Q_TRIALS = """SELECT ?t ?title ?status ?studied ?site ?c WHERE {
-  ?t rkg:overallStatus ?status . OPTIONAL { ?t dcterms:title ?title } OPTIONAL { ?t rkg:studiesEntity ?studied }
-  OPTIONAL { ?t rkg:hasSite ?site . ?site rkg:atProvider ?c } }"""
+#: The index is read with one single-pattern query per property, streamed and joined in Python:
+#: pyoxigraph hash-joins OPTIONAL groups against full scans (minutes and gigabytes at scale 10),
+#: whereas one pattern is one index scan, and no query's answer nears a server's row cap.
+ENTITY_PROPERTIES = ("rdfs:label", "skos:altLabel", "oboInOwl:hasDbXref", "rkg:orphaCode", "rkg:oncotreeCode",
+                     "rkg:inDomain", "rkg:isBasket")
+EDGE_PROPERTIES = ("rdfs:subClassOf", "skos:exactMatch", "skos:broadMatch", "skos:narrowMatch")
+PROVIDER_PROPERTIES = {"name": "rdfs:label", "city": "schema:addressLocality", "country": "schema:addressCountry",
+                       "lat": "geo:lat", "long": "geo:long", "member": "org:hasMembership"}
 Q_DOMAINS = """SELECT ?d ?label ?notation WHERE { ?d a rkg:CancerDomain .
   OPTIONAL { ?d rdfs:label ?label } OPTIONAL { ?d skos:notation ?notation } }"""
 Q_LOADS = """SELECT ?g ?load WHERE { GRAPH <https://w3id.org/rarekg/graph/meta> { ?g rkg:currentLoad ?load } }"""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Provider:
     iri: str
     name: str
@@ -67,7 +61,7 @@ class Provider:
     member: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     iri: str
     provider: str
@@ -78,7 +72,7 @@ class Evidence:
     derived_from: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Trial:
     iri: str
     title: str
@@ -106,11 +100,7 @@ class Index:
     by_domain: dict[str, list[Evidence]] = field(default_factory=lambda: defaultdict(list))
     trials: dict[str, Trial] = field(default_factory=dict)
     trials_at: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-
-
-def _v(row: dict, key: str) -> str | None:
-    term = row.get(key)
-    return term.value if term is not None else None
+    open_studying: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
 
 def is_open(status: str) -> bool:
@@ -132,20 +122,41 @@ def _add_key(index: Index, key: str, iri: str) -> None:
     index.lookup[key.strip().casefold()].add(iri)
 
 
-def _entity_rows(index: Index, rows: list[dict]) -> None:
-    for r in rows:
-        e, p, v = r["e"].value, r["p"].value, r["v"].value
+def pairs(store: GraphStore, prop: str, where: str = "") -> Iterator[tuple[str, str]]:
+    """``(subject, object)`` values of every ``?s prop ?o`` (plus the ``where`` patterns/filters), streamed.
+
+    Raises QueryError/StoreError from the store."""
+    for row in iter_rows(store.query(f"SELECT ?s ?o WHERE {{ ?s {prop} ?o . {where} }}")):
+        yield row["s"].value, row["o"].value
+
+
+def first_values(store: GraphStore, prop: str, where: str = "", keep: Container[str] | None = None) -> dict[str, str]:
+    """``subject -> value`` of one property; of several values the least, so the index is deterministic."""
+    out: dict[str, str] = {}
+    for s, o in pairs(store, prop, where):
+        if (keep is None or s in keep) and (s not in out or o < out[s]):
+            out[s] = o
+    return out
+
+
+def load_entities(index: Index, store: GraphStore) -> None:
+    """Labels, lookup keys, domains and baskets of every entity and subgroup class."""
+    where = f"FILTER(isIRI(?s) && ({entity_filter('?s')}))"
+    labels = first_values(store, "rdfs:label", where)
+    index.labels.update(labels)
+    for e, v in labels.items():
         index.entities.add(e)
-        if p == "http://www.w3.org/2000/01/rdf-schema#label":
-            index.labels.setdefault(e, v)
-            _add_key(index, v, e)
-        elif p == RKG.inDomain.value:
-            index.domains[e].add(v)
-        elif p == RKG.isBasket.value:
-            if v == "true":
-                index.baskets.add(e)
-        else:
-            _add_key(index, v, e)   # altLabel, xref CURIE, orpha code, oncotree code
+        _add_key(index, v, e)
+    for prop in ENTITY_PROPERTIES[1:]:
+        for e, v in pairs(store, prop, where):
+            index.entities.add(e)
+            if prop == "rkg:inDomain":
+                index.domains[e].add(v)
+            elif prop == "rkg:isBasket":
+                if v == "true":
+                    index.baskets.add(e)
+            else:
+                _add_key(index, v, e)   # altLabel, xref CURIE, orpha code, oncotree code
     for e in index.entities:
         _add_key(index, e, e)
         _add_key(index, e[len(BASE):], e)
@@ -153,68 +164,125 @@ def _entity_rows(index: Index, rows: list[dict]) -> None:
             _add_key(index, e[len(BASE + "subgroup/"):], e)
 
 
-def _edge_rows(index: Index, rows: list[dict]) -> None:
-    for r in rows:
-        s, p, o = r["s"].value, r["p"].value, r["o"].value
-        if s == o:
-            continue
-        if p.endswith("#exactMatch"):
-            if o.startswith(ENTITY_PREFIXES):
-                index.exact[s].add(o)
-                index.exact[o].add(s)
-            continue
-        child, parent = (o, s) if p.endswith("#narrowMatch") else (s, o)
-        if not (child.startswith(ENTITY_PREFIXES) and parent.startswith(ENTITY_PREFIXES)):
-            continue
-        index.parents[child].add(parent)
-        index.children[parent].add(child)
+def load_edges(index: Index, store: GraphStore) -> None:
+    """Parents, children and exact matches between entity classes."""
+    for prop in EDGE_PROPERTIES:
+        for s, o in pairs(store, prop, f"FILTER(isIRI(?o) && ({entity_filter('?s')}))"):
+            if s == o:
+                continue
+            if prop == "skos:exactMatch":
+                if o.startswith(ENTITY_PREFIXES):
+                    index.exact[s].add(o)
+                    index.exact[o].add(s)
+                continue
+            child, parent = (o, s) if prop == "skos:narrowMatch" else (s, o)
+            if child.startswith(ENTITY_PREFIXES) and parent.startswith(ENTITY_PREFIXES):
+                index.parents[child].add(parent)
+                index.children[parent].add(child)
 
 
-def _float(text: str | None) -> float | None:
-    return float(text) if text is not None else None
+def load_providers(index: Index, store: GraphStore) -> None:
+    """Every healthcare provider with its name, place, coordinates and whether it has a membership."""
+    typed = "?s a rkg:HealthcareProvider ."
+    found = {r["s"].value for r in iter_rows(store.query("SELECT ?s WHERE { ?s a rkg:HealthcareProvider }"))}
+    v = {key: first_values(store, prop, typed, found) for key, prop in PROVIDER_PROPERTIES.items()}
+    for iri in found:
+        lat, lon = v["lat"].get(iri), v["long"].get(iri)
+        both = lat is not None and lon is not None
+        index.providers[iri] = Provider(iri, v["name"].get(iri, iri), v["city"].get(iri), v["country"].get(iri),
+                                        float(lat) if both else None, float(lon) if both else None,  # type: ignore[arg-type]
+                                        iri in v["member"])
 
 
-def build_index(entity_rows: list[dict], edge_rows: list[dict], provider_rows: list[dict],
-                evidence_rows: list[dict], trial_rows: list[dict], domain_rows: list[dict]) -> Index:
-    """The referral index from the rows of the index queries (pure: no store access)."""
-    index = Index()
-    _entity_rows(index, entity_rows)
-    _edge_rows(index, edge_rows)
-    for r in domain_rows:
-        index.domain_labels[r["d"].value] = _v(r, "notation") or _v(r, "label") or r["d"].value
-    for r in provider_rows:
-        iri = r["c"].value
-        index.providers[iri] = Provider(iri, _v(r, "name") or iri, _v(r, "city"), _v(r, "country"),
-                                        _float(_v(r, "lat")), _float(_v(r, "long")), _v(r, "member") == "true")
-    for r in trial_rows:
-        iri = r["t"].value
-        trial = index.trials.get(iri)
-        if trial is None:
-            trial = index.trials[iri] = Trial(iri, _v(r, "title") or iri, r["status"].value, is_open(r["status"].value))
-        if "studied" in r:
-            trial.studies.add(r["studied"].value)
-        if "c" in r:
-            trial.providers.add(r["c"].value)
-            index.trials_at[r["c"].value].add(iri)
-    seen: set[str] = set()
-    for r in evidence_rows:
-        ev = Evidence(r["ev"].value, r["c"].value, KIND_NAMES.get(r["kind"].value, "other"),
-                      _v(r, "entity"), _v(r, "domain"), parse_date(_v(r, "date")), _v(r, "from"))
-        key = f"{ev.iri}|{ev.entity}|{ev.domain}"
-        if key in seen or ev.provider not in index.providers:
+def load_trials(index: Index, store: GraphStore) -> None:
+    """Trials with a status, their title, the classes they study and the providers of their sites."""
+    status = first_values(store, "rkg:overallStatus")
+    titles = first_values(store, "dcterms:title", keep=status)
+    for t, st in status.items():
+        index.trials[t] = Trial(t, titles.get(t, t), st, is_open(st))
+    del titles
+    for t, studied in pairs(store, "rkg:studiesEntity"):
+        if t in index.trials:
+            trial = index.trials[t]
+            trial.studies.add(sys.intern(studied))
+            if trial.open:
+                index.open_studying[sys.intern(studied)].add(trial.iri)
+    trials_of_site: dict[str, list[str]] = defaultdict(list)
+    for t, site in pairs(store, "rkg:hasSite"):
+        if t in index.trials:
+            trials_of_site[site].append(index.trials[t].iri)
+    for site, c in pairs(store, "rkg:atProvider"):
+        c = sys.intern(c)
+        for t in trials_of_site.get(site, ()):
+            index.trials[t].providers.add(c)
+            index.trials_at[c].add(t)
+
+
+def _least(rec: dict[str, list], store: GraphStore, prop: str, slot: int) -> None:
+    """Put the least value of ``prop`` of each record's subject into ``rec[subject][slot]``."""
+    for ev, value in pairs(store, prop):
+        r = rec.get(ev)
+        if r is not None and (r[slot] is None or value < r[slot]):
+            r[slot] = value
+
+
+def load_evidence(index: Index, store: GraphStore) -> None:
+    """Evidence by entity, and membership evidence by domain, of known providers.
+
+    One record per evidence node (provider, kind, date, origin) is filled property by property, so
+    each evidence IRI is held once while the index is read (the peak memory of a serve worker)."""
+    rec: dict[str, list] = {ev: [index.providers[c].iri, None, None, None]
+                            for ev, c in pairs(store, "rkg:aboutProvider") if c in index.providers}
+    for slot, prop in enumerate(("rkg:evidenceKind", "dcterms:date", "prov:wasDerivedFrom"), 1):
+        _least(rec, store, prop, slot)
+    dates: dict[str, date | None] = {}              # one date object per distinct day
+    for ev in [ev for ev, r in rec.items() if r[1] is None]:
+        del rec[ev]                                 # no evidence kind: not evidence (as an inner join)
+    for r in rec.values():
+        r[1] = KIND_NAMES.get(r[1], "other")
+        r[2] = dates.setdefault(r[2], parse_date(r[2])) if r[2] else None
+        r[3] = sys.intern(r[3]) if r[3] else None
+    domains_of: dict[str, list[str]] = defaultdict(list)
+    for ev, d in pairs(store, "rkg:aboutDomain"):
+        if ev in rec:
+            domains_of[ev].append(d)
+    entity_of: dict[str, list[str]] = defaultdict(list)
+
+    def make(ev: str, entity: str | None, domain: str | None) -> Evidence:
+        provider, kind, day, origin = rec[ev]
+        return Evidence(ev, provider, kind, entity, domain, day, origin)
+
+    for ev, e in pairs(store, "rkg:aboutEntity"):
+        if ev not in rec:
             continue
-        seen.add(key)
-        if ev.entity:
-            index.by_entity[ev.entity].append(ev)
-        if ev.domain and ev.kind == "membership":
-            index.by_domain[ev.domain].append(ev)
-    return index
+        e = sys.intern(e)
+        if ev in domains_of:
+            entity_of[ev].append(e)
+        for d in sorted(set(domains_of.get(ev, ()))) or [None]:
+            index.by_entity[e].append(make(ev, e, d))
+    for ev, doms in sorted(domains_of.items()):
+        if rec[ev][1] == "membership":
+            for d in sorted(set(doms)):
+                for e in sorted(set(entity_of.get(ev, ()))) or [None]:
+                    index.by_domain[d].append(make(ev, e, d))
+    for table in (index.by_entity, index.by_domain):     # a triple stated in two graphs comes twice
+        for key, items in table.items():
+            if len(items) > 1:
+                table[key] = list({(x.iri, x.entity, x.domain): x for x in items}.values())
 
 
 def load_index(store: GraphStore) -> Index:
-    """Run the index queries on ``store`` and build the index. Raises QueryError/StoreError."""
-    return build_index(store.select(Q_ENTITIES), store.select(Q_EDGES), store.select(Q_PROVIDERS),
-                       store.select(Q_EVIDENCE), store.select(Q_TRIALS), store.select(Q_DOMAINS))
+    """Read the index from ``store`` (see the module docstring). Raises QueryError/StoreError."""
+    index = Index()
+    load_entities(index, store)
+    load_edges(index, store)
+    for r in store.select(Q_DOMAINS):
+        index.domain_labels[r["d"].value] = (r["notation"].value if "notation" in r else
+                                             r["label"].value if "label" in r else r["d"].value)
+    load_providers(index, store)
+    load_trials(index, store)
+    load_evidence(index, store)
+    return index
 
 
 _CACHE: weakref.WeakKeyDictionary[GraphStore, tuple[tuple, Index]] = weakref.WeakKeyDictionary()

@@ -135,3 +135,30 @@ def test_misspelt_name_suggests_the_label_not_a_short_code(default_graph) -> Non
     with pytest.raises(NotFoundError) as err:
         resolve(index_for(store), "gastro stromal tumr")
     assert "Gastrointestinal" in err.value.suggestions[0] and "Astrocytoma" not in err.value.suggestions[0]
+
+
+def test_evidence_about_two_equivalent_classes_is_reported_the_same_way_every_time() -> None:
+    """Regression: an evidence node about an entity and its exactMatch (both distance 0) was reported
+    about whichever class set iteration met first, so two processes could answer differently."""
+    from kg.referral import _collect
+    from kg.referral_index import Evidence, Index
+    a, b = "https://w3id.org/rarekg/entity/orpha/1", "https://w3id.org/rarekg/entity/oncotree/X"
+    answers = set()
+    for order in ([a, b], [b, a]):
+        index = Index()
+        for cls in order:
+            index.by_entity[cls].append(Evidence("urn:ev", "urn:centre", "trial", cls, None, None, "urn:trial"))
+        classes = {cls: ("self" if cls == a else "equivalent", 0) for cls in order}
+        items = _collect(index, classes, set(), load_config())["urn:centre"]
+        answers.add(tuple((i.about, i.relation) for i in items))
+    assert answers == {((b, "equivalent"),)}
+
+
+def test_index_reads_each_property_once_and_matches_the_fixture(query_fixture_store) -> None:
+    from kg.referral_index import load_index
+    index = load_index(query_fixture_store)
+    gist = B + "entity/orpha/200"
+    assert index.labels[gist] == "Gastrointestinal stromal tumor"
+    assert {e.provider.rsplit("/", 1)[1] for e in index.by_entity[gist]} == {"alpha", "beta", "delta", "gamma"}
+    assert index.trials[B + "trial/NCT001"].open and B + "trial/NCT001" in index.open_studying[gist]
+    assert index.trials_at[B + "centre/alpha"] == {B + f"trial/NCT00{n}" for n in (1, 2, 3)}

@@ -161,6 +161,14 @@ def test_virtuoso_typed_literal_json_is_normalised() -> None:
     assert rows[0]["d"] == ox.Literal('say "typed-literal"')
 
 
+def test_virtuoso_blank_node_labels_are_made_valid() -> None:
+    body = (b'{"head":{"vars":["s","o"]},"results":{"bindings":[{"s":{"type":"bnode","value":"nodeID://b10007"},'
+            b'"o":{"type":"bnode","value":"nodeID://b10007"}},{"s":{"type":"bnode","value":"nodeID://b10008"}}]}}')
+    rows = list(backends.parse_results(body, backends.VIRTUOSO, "http://v/sparql"))
+    assert rows[0]["s"] == rows[0]["o"] != rows[1]["s"]
+    assert all(isinstance(r["s"], ox.BlankNode) for r in rows)
+
+
 def test_virtuoso_ask_retval_becomes_boolean() -> None:
     body = b'{"head":{"vars":["__ask_retval"]},"results":{"bindings":[{"__ask_retval":{"type":"literal","value":"1"}}]}}'
     assert bool(backends.parse_results(body, backends.VIRTUOSO, "u")) is True
@@ -181,6 +189,8 @@ def test_answer_at_row_cap_is_an_error() -> None:
     ("# a { comment\nASK { ?x a ?t }", "# a { comment\nASK { VALUES (?x) { (<urn:a>) }  ?x a ?t }"),
     ("CONSTRUCT { ?x a ?t } WHERE { ?x a ?t }", "CONSTRUCT { ?x a ?t } WHERE { VALUES (?x) { (<urn:a>) }  ?x a ?t }"),
     ("CONSTRUCT WHERE { ?x a ?t }", "CONSTRUCT WHERE { VALUES (?x) { (<urn:a>) }  ?x a ?t }"),
+    ("SELECT ?x ?y WHERE { { SELECT ?y WHERE { ?y ?p ?x } } ?x a ?t }",
+     "SELECT ?x ?y WHERE { VALUES (?x) { (<urn:a>) }  { SELECT ?y WHERE { VALUES (?x) { (<urn:a>) }  ?y ?p ?x } } ?x a ?t }"),
 ])
 def test_inline_bindings(query: str, expected: str) -> None:
     assert backends.inline_bindings(query, {"x": ox.NamedNode("urn:a")}) == expected
