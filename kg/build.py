@@ -2,7 +2,8 @@
 and provenance into ``meta`` — published together in one transaction.
 
 If any source fails (a structural error, row errors in strict mode, a triple count outside its
-bounds), nothing is published: the store keeps every graph it had before the build.
+bounds), nothing is published: the store keeps every graph it had before the build. On disk the
+build writes a new store generation and switches to it (see :class:`kg.store.Rebuild`).
 """
 
 from __future__ import annotations
@@ -114,7 +115,10 @@ def build(store: GraphStore, data_dir: Path = ontology.DATA_DIR, *,
     report = BuildReport()
     t0 = time.perf_counter()
     modules = source_modules(sources)
-    with store.batch(META_GRAPH) as batch:  # type: ignore[attr-defined]
+    # An on-disk embedded store builds a new generation (each triple written once, then one switch);
+    # other stores stage every graph and publish them in one transaction (docs/decisions/0005).
+    begin = getattr(store, "rebuild", None) or store.batch  # type: ignore[attr-defined]
+    with begin(META_GRAPH) as batch:
         for module in modules:
             report.outcomes.append(_stage_source(batch, module, data_dir, strict, progress, extra_dirs))
         if reason and any(m.__name__ == "loaders.subgroups" for m in modules):
