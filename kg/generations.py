@@ -1,10 +1,12 @@
 """The on-disk layout of an embedded store: generations behind one ``live`` pointer.
 
 A store folder ``X`` holds one or more complete pyoxigraph stores, ``X/gen-<time>-<id>/``, and a
-symbolic link ``X/live`` naming the one readers open. A full build writes a new generation beside
-the live one and then replaces the link in one ``rename`` (atomic on POSIX file systems), so a
+small file ``X/live`` naming the one readers open. A full build writes a new generation beside
+the live one and then replaces that file in one ``rename`` (atomic on POSIX file systems), so a
 reader opens either the old store or the new one, never a half-written one; a failed build deletes
 its generation and leaves ``X`` exactly as it was (see docs/decisions/0005-build-generations.md).
+A plain file rather than a symbolic link, so that copying the folder (``cp -r``, ``shutil.copytree``)
+copies a working store.
 
 A folder that holds a store written before this layout (pyoxigraph's files directly in ``X``) is
 a *flat* store: it is opened as it is, and its files are removed by the first full build after the
@@ -29,21 +31,22 @@ KEEP = 2
 
 
 def is_flat(path: Path) -> bool:
-    """Whether ``path`` holds a store in the older flat layout (no ``live`` link, store files inside)."""
-    return not (path / LIVE).is_symlink() and (path / "CURRENT").is_file()
+    """Whether ``path`` holds a store in the older flat layout (no ``live`` file, store files inside)."""
+    return not (path / LIVE).is_file() and (path / "CURRENT").is_file()
 
 
 def live_dir(path: Path, *, create: bool) -> Path:
     """The folder of the store readers and writers open under ``path``.
 
-    The target of ``path/live``; for a flat store, ``path`` itself; for a new or empty folder, a
-    first (empty) generation when ``create``, else ``path`` (which pyoxigraph then reports missing).
-    Raises StoreError when the ``live`` link names a missing folder."""
-    link = path / LIVE
-    if link.is_symlink():
-        target = path / os.readlink(link)
-        if not target.is_dir():
-            raise StoreError(f"store {path}: {LIVE} points to missing {target}")
+    The generation ``path/live`` names; for a flat store, ``path`` itself; for a new or empty folder,
+    a first (empty) generation when ``create``, else ``path`` (which pyoxigraph then reports missing).
+    Raises StoreError when ``live`` does not name an existing generation."""
+    pointer = path / LIVE
+    if pointer.is_file():
+        name = pointer.read_text(encoding="utf-8").strip()
+        target = path / name
+        if not name.startswith(PREFIX) or "/" in name or not target.is_dir():
+            raise StoreError(f"store {path}: {pointer} names {name!r}, not a store generation in that folder")
         return target
     if is_flat(path) or not create:
         return path
@@ -64,7 +67,10 @@ def switch(path: Path, gen: Path) -> None:
     """Make ``gen`` the live generation of ``path`` in one rename. Raises StoreError on failure."""
     tmp = path / f".{LIVE}-{uuid.uuid4().hex}"
     try:
-        os.symlink(gen.name, tmp)
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(gen.name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path / LIVE)
         _fsync_dir(path)
     except OSError as exc:
@@ -86,11 +92,11 @@ def discard(gen: Path) -> None:
 def prune(path: Path, keep: int = KEEP) -> list[Path]:
     """Remove all but the ``keep`` newest generations (never the live one) and the files of a flat
     store the first generation replaced; returns what was removed."""
-    live = (path / LIVE).resolve()
+    live = live_dir(path, create=False)
     gens = sorted((p for p in path.iterdir() if p.is_dir() and p.name.startswith(PREFIX)), key=lambda p: p.name)
-    removed = [g for g in gens[:-keep] if g.resolve() != live] if keep else [g for g in gens if g.resolve() != live]
+    removed = [g for g in gens[:len(gens) - keep] if g != live]
     if (path / "CURRENT").is_file():  # the files of the flat store the first generation replaced
-        removed += [p for p in path.iterdir() if p.is_file() and not p.is_symlink() and not p.name.startswith(".")]
+        removed += [p for p in path.iterdir() if p.is_file() and p.name != LIVE and not p.name.startswith(".")]
     for p in removed:
         shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
     return removed

@@ -150,8 +150,8 @@ class GraphStore(ABC):
 class EmbeddedStore(GraphStore):
     """A pyoxigraph store on disk (``path``) or in memory (``path=None``).
 
-    On disk, ``path`` is a folder of store generations and the ``live`` link readers follow (see
-    :mod:`kg.generations`); the store opened is the live generation as of opening.
+    On disk, ``path`` is a folder of store generations and of the ``live`` file naming the one that
+    is opened (see :mod:`kg.generations`), as of opening.
     ``read_only=True`` opens an existing on-disk store without taking its write lock, so several
     processes can read it at once (the SPARQL endpoint's query workers do)."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
+import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -35,7 +35,7 @@ def state(store: EmbeddedStore, path: Path) -> tuple[object, ...]:
     (the files inside the live generation change whenever pyoxigraph opens it, so they are not compared)."""
     buf = io.BytesIO()
     store.dump(buf, "nquads")
-    return (sorted(p.name for p in path.iterdir()), os.readlink(path / generations.LIVE),
+    return (sorted(p.name for p in path.iterdir()), (path / generations.LIVE).read_text(),
             sorted(buf.getvalue().splitlines()))
 
 
@@ -45,12 +45,12 @@ def values(store: EmbeddedStore, graph: ox.NamedNode) -> set[str]:
 
 def test_on_disk_rebuild_writes_a_new_generation_and_switches(tmp_path: Path) -> None:
     store = EmbeddedStore(tmp_path / "store")
-    first = (tmp_path / "store" / generations.LIVE).resolve()
+    first = generations.live_dir(tmp_path / "store", create=False)
     with store.rebuild(META_GRAPH) as batch:
         assert isinstance(batch, Rebuild)
         assert batch.stage(A, triples("v1", 5), meta=meta_for(A)) == 5
         assert store.graphs() == []  # nothing visible before the switch
-    live = (tmp_path / "store" / generations.LIVE).resolve()
+    live = generations.live_dir(tmp_path / "store", create=False)
     assert live != first and store.count(A) == 5
     reader = EmbeddedStore(tmp_path / "store", read_only=True)
     assert values(reader, A) == {"v1"}
@@ -122,3 +122,23 @@ def test_rebuild_refuses_a_graph_twice_and_a_read_only_store(tmp_path: Path) -> 
         batch.stage(A, triples("x", 1))
         batch.stage(A, triples("y", 1))
     assert store.graphs() == []
+
+
+def test_a_copied_store_folder_is_a_working_store(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    with store.rebuild() as batch:
+        batch.stage(A, triples("v1", 3))
+    store.close()
+    shutil.copytree(tmp_path / "store", tmp_path / "copy")
+    copy = EmbeddedStore(tmp_path / "copy")
+    with copy.rebuild() as batch:
+        batch.stage(A, triples("v2", 2))
+    assert values(copy, A) == {"v2"}
+    assert values(EmbeddedStore(tmp_path / "store", read_only=True), A) == {"v1"}
+
+
+def test_live_pointer_naming_no_generation_is_a_clear_error(tmp_path: Path) -> None:
+    EmbeddedStore(tmp_path / "store").close()
+    (tmp_path / "store" / generations.LIVE).write_text("../elsewhere\n")
+    with pytest.raises(StoreError, match="not a store generation"):
+        EmbeddedStore(tmp_path / "store")
