@@ -91,7 +91,10 @@ def main() -> None:
     if args.one is not None:
         print(json.dumps(run(args.one, work)))
         return
-    results = [_child(scale, work) for scale in args.scale or [1]]
+    results = []
+    for scale in args.scale or [1]:
+        results.append(_child(scale, work))
+        print(f"scale {scale} done: {json.dumps(results[-1])}", file=sys.stderr, flush=True)
     print(table(["scale", "triples", "end-to-end s", "of which compile s", "e2e triples/s", "raw bulk_load s",
                  "raw triples/s", "ratio e2e/raw", "build peak MB"],
                 [[r["scale"], r["triples"], r["end_to_end_s"], r["compile_s"], int(r["e2e_tps"]),  # type: ignore[call-overload]
