@@ -24,7 +24,7 @@ from kg.errors import DataError, RarekgError
 from kg.provenance import load_record, now
 from kg.store import GraphStore
 from kg.vocab import INFERRED_GRAPH, META_GRAPH, graph_iri
-from loaders.base import LoadReport, SourceInfo, Triple
+from loaders.base import LoadReport, SourceInfo, Triple, clear_build_memos
 
 if TYPE_CHECKING:
     from kg.reasoning import ReasonerResult
@@ -127,13 +127,16 @@ def build(store: GraphStore, data_dir: Path = ontology.DATA_DIR, *,
     reasoning = reason and any(m.__name__ == "loaders.subgroups" for m in modules)
     # HermiT (a Java process) classifies the ontology and the molecular definitions while the
     # loaders run: its input is the curated files, never the store or the corpus.
-    with ThreadPoolExecutor(max_workers=1) as pool, begin(META_GRAPH) as batch:
-        classified = pool.submit(_classify, data_dir) if reasoning else None
-        for module in modules:
-            report.outcomes.append(_stage_source(batch, module, data_dir, strict, progress, extra_dirs))
-        if classified is not None:
-            _stage_inferred(batch, classified, data_dir, report, progress)
-        progress("publishing graphs")
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool, begin(META_GRAPH) as batch:
+            classified = pool.submit(_classify, data_dir) if reasoning else None
+            for module in modules:
+                report.outcomes.append(_stage_source(batch, module, data_dir, strict, progress, extra_dirs))
+            if classified is not None:
+                _stage_inferred(batch, classified, data_dir, report, progress)
+            progress("publishing graphs")
+    finally:
+        clear_build_memos()
     report.seconds = time.perf_counter() - t0
     return report
 

@@ -104,6 +104,23 @@ class LoadReport:
 
 R = TypeVar("R")
 
+_BUILD_MEMOS: list[dict[Any, Any]] = []
+
+
+def build_memo() -> dict[Any, Any]:
+    """A dict for answers the sources of one build share (the compiled evidence read once, the site
+    resolution); :func:`clear_build_memos` empties every such dict when a build ends, so a long-lived
+    process does not keep a corpus in memory."""
+    memo: dict[Any, Any] = {}
+    _BUILD_MEMOS.append(memo)
+    return memo
+
+
+def clear_build_memos() -> None:
+    """Empty every :func:`build_memo` (``kg.build.build`` calls it when it ends)."""
+    for memo in _BUILD_MEMOS:
+        memo.clear()
+
 
 def write_records(path: Path, records: Iterable[Any], source: SourceInfo) -> int:
     """Write dataclass records as sorted JSON Lines, each line with source and licence. Returns the count.

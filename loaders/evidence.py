@@ -21,7 +21,7 @@ from pathlib import Path
 
 from kg.errors import DataError
 from loaders import ctgov, ctis, pubmed, trials
-from loaders.base import LoadReport, SourceInfo, Triple, read_records, write_records
+from loaders.base import LoadReport, SourceInfo, Triple, build_memo, read_records, write_records
 
 SOURCE = SourceInfo(
     name="evidence",
@@ -203,7 +203,7 @@ def read_compiled(data_dir: Path) -> tuple[EvidenceRelease, list[trials.Trial], 
     return _COMPILED[key]
 
 
-_COMPILED: dict[tuple[object, ...], tuple[EvidenceRelease, list[trials.Trial], list[pubmed.Publication]]] = {}
+_COMPILED: dict[tuple[object, ...], tuple[EvidenceRelease, list[trials.Trial], list[pubmed.Publication]]] = build_memo()
 
 
 def _read_compiled(data_dir: Path) -> tuple[EvidenceRelease, list[trials.Trial], list[pubmed.Publication]]:

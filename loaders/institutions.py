@@ -31,7 +31,7 @@ from kg import names
 from kg.errors import DataError
 from kg.vocab import DCTERMS, PROV, RDF, RDFS, RKG, XSD, mint, slugify
 from loaders import euracan, euracan_tsv, evidence, pubmed, trials
-from loaders.base import LoadReport, SourceInfo, Triple
+from loaders.base import LoadReport, SourceInfo, Triple, build_memo
 
 SOURCE = SourceInfo(
     name="institutions",
@@ -307,7 +307,7 @@ def resolve_default(data_dir: Path, report: LoadReport | None = None, extra_dirs
 
 
 #: The last resolution, keyed by a fingerprint of every file it read (see _inputs_fingerprint).
-_RESOLVED: dict[tuple[object, ...], tuple[list[resolver.Candidate], list[Link], list[Path]]] = {}
+_RESOLVED: dict[tuple[object, ...], tuple[list[resolver.Candidate], list[Link], list[Path]]] = build_memo()
 
 
 def _inputs_fingerprint(data_dir: Path, extra_dirs: Sequence[Path]) -> tuple[object, ...]:
