@@ -280,12 +280,16 @@ def publication_terms(pub: Publication) -> list[Term]:
 
 
 def link_subject(kind: str, subject_id: str, terms: Iterable[Term], index: EntityIndex,
-                 result: LinkResult) -> None:
-    """Add the links of one record (one per entity: the best-scoring term, first on ties) to ``result``."""
+                 result: LinkResult, cache: dict[Term, list[Match]] | None = None) -> None:
+    """Add the links of one record (one per entity: the best-scoring term, first on ties) to ``result``.
+    ``cache`` keeps each distinct term's matches across records (terms repeat across a corpus)."""
     best: dict[str, EntityLink] = {}
     for term in terms:
         result.terms += 1
-        matches = link_term(term, index)
+        if cache is None:
+            matches = link_term(term, index)
+        elif (matches := cache.get(term)) is None:  # type: ignore[assignment]
+            matches = cache[term] = link_term(term, index)
         if not matches:
             result.unmatched[term.text] += 1
         for m in matches:
@@ -298,10 +302,11 @@ def link_subject(kind: str, subject_id: str, terms: Iterable[Term], index: Entit
 def link_records(trials: Iterable[Trial], pubs: Iterable[Publication], index: EntityIndex) -> LinkResult:
     """Every entity link of the trials and publications, and every unmatched term."""
     result = LinkResult()
+    cache: dict[Term, list[Match]] = {}
     for trial in trials:
-        link_subject("trial", trial.canonical_id, trial_terms(trial), index, result)
+        link_subject("trial", trial.canonical_id, trial_terms(trial), index, result, cache)
     for pub in pubs:
-        link_subject("publication", pub.pmid, publication_terms(pub), index, result)
+        link_subject("publication", pub.pmid, publication_terms(pub), index, result, cache)
     return result
 
 

@@ -32,10 +32,11 @@ The result is deterministic: the same inputs give the same mappings in the same 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -111,6 +112,12 @@ def tokens(label: str, *, keep_links: bool = False) -> list[str]:
     >>> tokens("Pheochromocytoma-paraganglioma", keep_links=True)
     ['pheochromocytoma', '-', 'paraganglioma']
     """
+    return list(_tokens(label, keep_links))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _tokens(label: str, keep_links: bool) -> tuple[str, ...]:
+    """:func:`tokens`, memoised: the containment rule compares every label with every other one."""
     words = re.findall(r"[a-z0-9]+|[/-]", unidecode(label).lower())
     out: list[str] = []
     for word in words:
@@ -123,7 +130,7 @@ def tokens(label: str, *, keep_links: bool = False) -> list[str]:
         if len(word) > 4 and word.endswith("s") and not word.endswith(_NO_PLURAL):
             word = word[:-1]
         out.append(word)
-    return _drop_redundant_grade(out)
+    return tuple(_drop_redundant_grade(out))
 
 
 def _drop_redundant_grade(words: list[str]) -> list[str]:
@@ -231,7 +238,7 @@ def homonyms(entities: Iterable[MappableEntity]) -> dict[str, str]:
     return out
 
 
-def _contains(longer: list[str], shorter: list[str]) -> bool:
+def _contains(longer: Sequence[str], shorter: Sequence[str]) -> bool:
     """True if ``longer`` ends with ``shorter`` after words that make it a kind of ``shorter``.
 
     Both are :func:`tokens` lists with ``keep_links``: the added words must not negate or contrast
@@ -247,8 +254,8 @@ def _contains(longer: list[str], shorter: list[str]) -> bool:
 
 def _most_specific_container(narrow: MappableEntity, candidates: list[MappableEntity]) -> MappableEntity | None:
     """The candidate with the longest label that ``narrow``'s label ends with (ties: smallest IRI)."""
-    own = tokens(narrow.label, keep_links=True)
-    fits = [c for c in candidates if _contains(own, tokens(c.label, keep_links=True))]
+    own = _tokens(narrow.label, True)
+    fits = [c for c in candidates if _contains(own, _tokens(c.label, True))]
     if not fits:
         return None
     return min(fits, key=lambda c: (-len(tokens(c.label)), c.iri))

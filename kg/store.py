@@ -4,14 +4,19 @@ Only this module opens, writes and queries a store. Callers see :class:`GraphSto
 pyoxigraph implementation is :class:`EmbeddedStore`. A remote SPARQL 1.1 server can stand behind
 the same interface (see docs/decisions/0003-store.md).
 
-Atomic replacement: a source's new triples are written into a private *staging* graph, checked,
+Atomic replacement of single graphs: a source's new triples are written into a private *staging* graph, checked,
 and then moved over the published graph with one SPARQL Update (``MOVE``), which pyoxigraph
 applies in a single transaction together with the provenance record. Readers query an explicit
 list of published graphs, so they never see staging data: they see the old graph or the new one.
+
+A full build of an on-disk store (:meth:`EmbeddedStore.rebuild`) writes every graph once, with
+pyoxigraph's bulk loader, into a new store folder beside the live one and then switches readers to
+it in one rename (:mod:`kg.generations`); graphs the build does not replace are copied over.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import threading
@@ -23,6 +28,7 @@ from typing import IO, Any, Self
 
 import pyoxigraph as ox
 
+from kg import generations
 from kg.errors import QueryError, StoreError
 from kg.vocab import PREFIXES, RKG, STAGING_PREFIX
 
@@ -145,20 +151,24 @@ class GraphStore(ABC):
 class EmbeddedStore(GraphStore):
     """A pyoxigraph store on disk (``path``) or in memory (``path=None``).
 
+    On disk, ``path`` is a folder of store generations and of the ``live`` file naming the one that
+    is opened (see :mod:`kg.generations`), as of opening.
     ``read_only=True`` opens an existing on-disk store without taking its write lock, so several
     processes can read it at once (the SPARQL endpoint's query workers do)."""
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
+        self._open()
+
+    def _open(self) -> None:
         try:
             if self.path is None:
                 self._store = ox.Store()
-            elif read_only:
-                self._store = ox.Store.read_only(str(self.path))
+            elif self.read_only:
+                self._store = ox.Store.read_only(str(generations.live_dir(self.path, create=False)))
             else:
-                self.path.mkdir(parents=True, exist_ok=True)
-                self._store = ox.Store(str(self.path))
+                self._store = ox.Store(str(generations.live_dir(self.path, create=True)))
         except OSError as exc:
             raise StoreError(f"cannot open store at {self.path}: {exc}") from exc
         self._lock = threading.Lock()   # one writer at a time within this process
@@ -179,7 +189,7 @@ class EmbeddedStore(GraphStore):
 
     def count(self, graph: ox.NamedNode | None = None) -> int:
         graphs = [graph] if graph is not None else self.graphs()
-        return sum(sum(1 for _ in self._store.quads_for_pattern(None, None, None, g)) for g in graphs)
+        return sum(count_graph(self._store, g) for g in graphs)
 
     def query(self, sparql: str, *, bindings: Mapping[str, Term] | None = None,
               default_graphs: list[ox.NamedNode] | None = None,
@@ -234,6 +244,13 @@ class EmbeddedStore(GraphStore):
         """A set of graph replacements published together in one transaction (see :class:`Batch`)."""
         return Batch(self, meta_graph)
 
+    def rebuild(self, meta_graph: ox.NamedNode | None = None) -> Batch | Rebuild:
+        """Like :meth:`batch`, for a build that replaces many graphs at once: on disk, a
+        :class:`Rebuild` (a new store generation, switched to in one rename); in memory, a Batch."""
+        if self.read_only:
+            raise StoreError(f"{self!r} is open read-only")
+        return Rebuild(self, meta_graph) if self.path is not None else Batch(self, meta_graph)
+
     def replace_graph(self, graph: ox.NamedNode, triples: Iterable[Triple],
                       *, check: Callable[[int], None] | None = None,
                       meta: Callable[[int], Iterable[Triple]] | None = None,
@@ -254,12 +271,21 @@ class EmbeddedStore(GraphStore):
 
     def _stage(self, staging: ox.NamedNode, triples: Iterable[Triple]) -> int:
         with self._lock:
-            self._store.bulk_extend(ox.Quad(s, p, o, staging) for s, p, o in triples)
-        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, staging))
+            bulk_write(self._store, staging, triples)
+        return count_graph(self._store, staging)
 
     def _discard(self, graphs: Iterable[ox.NamedNode]) -> None:
         with self._lock:
             self._store.update(" ;\n".join(f"DROP SILENT GRAPH {g}" for g in graphs) or "DROP SILENT GRAPH <urn:x-none>")
+
+    def _switch_to(self, gen: Path) -> None:
+        """Make ``gen`` the live generation and reopen this store on it (see :class:`Rebuild`)."""
+        assert self.path is not None
+        with self._lock:
+            generations.switch(self.path, gen)
+            self._store = ox.Store(str(gen))  # the previous generation closes with its last reference
+            self._published = None
+        generations.prune(self.path)
 
     def drop_graph(self, graph: ox.NamedNode) -> None:
         with self._lock:
@@ -278,6 +304,29 @@ class EmbeddedStore(GraphStore):
     def close(self) -> None:
         self.flush()
         del self._store
+
+
+#: quads per call of the bulk loader: it holds a whole call's quads in memory (about 0.6 GB per
+#: million), so a big graph goes in slices; measured as fast as one call (bench/README.md)
+BULK_SLICE = 250_000
+
+
+def bulk_write(store: ox.Store, graph: ox.NamedNode, triples: Iterable[Triple]) -> None:
+    """Write ``triples`` into ``graph`` with pyoxigraph's bulk loader (see :func:`bulk_quads`)."""
+    bulk_quads(store, (ox.Quad(s, p, o, graph) for s, p, o in triples))
+
+
+def bulk_quads(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
+    """Write ``quads`` with pyoxigraph's bulk loader, :data:`BULK_SLICE` at a time."""
+    it = iter(quads)
+    while part := list(itertools.islice(it, BULK_SLICE)):
+        store.bulk_extend(part)
+
+
+def count_graph(store: ox.Store, graph: ox.NamedNode) -> int:
+    """Distinct triples in one graph of a pyoxigraph store (counted inside the engine)."""
+    result = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+    return int(next(iter(result))["n"].value)  # type: ignore[index]
 
 
 def open_store(path: str | Path | None) -> GraphStore:
@@ -344,3 +393,90 @@ class Batch:
                 self._store._publish(self._staged, self._staging_meta, self._meta_graph)
         finally:
             self._store._discard(self._all_staging)
+
+
+class Rebuild:
+    """A build that replaces many graphs of an on-disk store at once, each triple written once.
+
+    Every staged graph is bulk-loaded, under its final name, into a new store generation beside the
+    live one (:mod:`kg.generations`). Leaving the ``with`` block normally copies over the live
+    graphs the build did not stage and the live provenance (minus the replaced graphs'
+    ``rkg:currentLoad`` links), adds the new provenance, and switches readers to the new
+    generation in one rename. Leaving it by an exception deletes the new generation: the store
+    folder and every published graph stay exactly as they were. Same interface as :class:`Batch`.
+    """
+
+    def __init__(self, store: EmbeddedStore, meta_graph: ox.NamedNode | None) -> None:
+        if store.path is None:
+            raise StoreError("a rebuild needs an on-disk store")
+        self._store, self._path, self._meta_graph = store, store.path, meta_graph
+        self._gen = generations.new_generation(store.path)
+        try:
+            self._new: ox.Store | None = ox.Store(str(self._gen))
+        except OSError as exc:
+            generations.discard(self._gen)
+            raise StoreError(f"cannot create a new store generation at {self._gen}: {exc}") from exc
+        self._staged: dict[str, int] = {}
+        self._meta: list[Triple] = []
+
+    def stage(self, graph: ox.NamedNode, triples: Iterable[Triple], *,
+              check: Callable[[int], None] | None = None,
+              meta: Callable[[int], Iterable[Triple]] | None = None) -> int:
+        """Bulk-write ``triples`` as ``graph`` of the new generation; returns the distinct count.
+
+        ``check(count)`` may raise to abort the build; ``meta(count)`` gives provenance triples for
+        the meta graph. Raises StoreError for a staging or meta graph name, or a graph staged twice."""
+        if graph.value.startswith(STAGING_PREFIX) or graph == self._meta_graph or graph.value in self._staged:
+            raise StoreError(f"{graph} cannot be staged (a staging or meta graph, or staged twice)")
+        if meta is not None and self._meta_graph is None:
+            raise StoreError("meta triples given to a batch without a meta graph")
+        # no local reference to the new store: a traceback must not keep it open once abandoned
+        bulk_write(self._writable(), graph, triples)
+        count = count_graph(self._writable(), graph)
+        if check is not None:
+            check(count)
+        if meta is not None:
+            self._meta.extend(meta(count))
+        self._staged[graph.value] = count
+        return count
+
+    def _writable(self) -> ox.Store:
+        if self._new is None:
+            raise StoreError("this rebuild is finished")
+        return self._new
+
+    def _carry_over(self, new: ox.Store) -> None:
+        """The live graphs this build did not stage, and the live provenance, copied into ``new``."""
+        live = self._store._store
+        replaced = {ox.NamedNode(g) for g in self._staged}
+        for g in self._store.graphs():
+            if g.value in self._staged:
+                continue
+            quads = live.quads_for_pattern(None, None, None, g)
+            if g == self._meta_graph:
+                quads = (q for q in quads if not (q.predicate == RKG.currentLoad and q.subject in replaced))
+            bulk_quads(new, quads)
+        if self._meta_graph is not None:
+            bulk_write(new, self._meta_graph, self._meta)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            if exc_type is None and self._staged:
+                new = self._writable()
+                self._carry_over(new)
+                new.flush()
+                self._new = None
+                del new  # closes the new generation so that the store can reopen it
+                self._store._switch_to(self._gen)
+                return
+        except BaseException:
+            self._abandon()
+            raise
+        self._abandon()
+
+    def _abandon(self) -> None:
+        self._new = None
+        generations.discard(self._gen)

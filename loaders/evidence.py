@@ -21,7 +21,7 @@ from pathlib import Path
 
 from kg.errors import DataError
 from loaders import ctgov, ctis, pubmed, trials
-from loaders.base import LoadReport, SourceInfo, Triple, read_records, write_records
+from loaders.base import LoadReport, SourceInfo, Triple, build_memo, read_records, write_records
 
 SOURCE = SourceInfo(
     name="evidence",
@@ -185,7 +185,28 @@ RECORD_TYPES: dict[str, type] = {"Trial": trials.Trial, "Publication": pubmed.Pu
 
 
 def read_compiled(data_dir: Path) -> tuple[EvidenceRelease, list[trials.Trial], list[pubmed.Publication]]:
-    """The release record, trials and publications of ``data_dir/evidence``; DataError if missing/malformed."""
+    """The release record, trials and publications of ``data_dir/evidence``; DataError if missing/malformed.
+
+    The last answer is kept while both files are unchanged (same size and modification time): the
+    evidence, institutions and links sources of one build all read them. Callers must not mutate it."""
+    paths = [data_dir / SOURCE.name / name for name in (TRIALS_FILE, PUBLICATIONS_FILE)]
+    try:
+        key = tuple((str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in paths)
+    except OSError:
+        key = None  # missing: read_records names the file
+    if key is None or key not in _COMPILED:
+        answer = _read_compiled(data_dir)
+        _COMPILED.clear()
+        if key is not None:
+            _COMPILED[key] = answer
+        return answer
+    return _COMPILED[key]
+
+
+_COMPILED: dict[tuple[object, ...], tuple[EvidenceRelease, list[trials.Trial], list[pubmed.Publication]]] = build_memo()
+
+
+def _read_compiled(data_dir: Path) -> tuple[EvidenceRelease, list[trials.Trial], list[pubmed.Publication]]:
     releases: list[EvidenceRelease] = []
     found: list[trials.Trial] = []
     pubs: list[pubmed.Publication] = []

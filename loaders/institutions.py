@@ -31,7 +31,7 @@ from kg import names
 from kg.errors import DataError
 from kg.vocab import DCTERMS, PROV, RDF, RDFS, RKG, XSD, mint, slugify
 from loaders import euracan, euracan_tsv, evidence, pubmed, trials
-from loaders.base import LoadReport, SourceInfo, Triple
+from loaders.base import LoadReport, SourceInfo, Triple, build_memo
 
 SOURCE = SourceInfo(
     name="institutions",
@@ -193,22 +193,32 @@ class Link:
 
 
 def resolve_all(index: resolver.Index, found: list[trials.Trial], pubs: list[pubmed.Publication]) -> list[Link]:
-    """Every site of ``found`` and every affiliation of ``pubs``, resolved (pure)."""
+    """Every site of ``found`` and every affiliation of ``pubs``, resolved (pure). A string seen
+    before with the same place (and sponsors or identifiers) reuses its decision: registries repeat
+    the same facility and affiliation strings across thousands of records."""
     links = []
+    sites: dict[tuple[object, ...], resolver.Resolution] = {}
     for trial in found:
         tid = trial.canonical_id
-        sponsors = [s for s in (trial.sponsor, *trial.collaborators) if s]
+        sponsors = tuple(s for s in (trial.sponsor, *trial.collaborators) if s)
         for n, site in enumerate(trial.sites, 1):
-            res = resolver.resolve(index, site.facility, site.city, site.country_code, sponsors=sponsors,
-                                   country_words=country_words(site.country_code or ""))
+            key = (site.facility, site.city, site.country_code, sponsors)
+            res = sites.get(key)
+            if res is None:
+                res = sites[key] = resolver.resolve(index, site.facility, site.city, site.country_code, sponsors=sponsors,
+                                                    country_words=country_words(site.country_code or ""))
             links.append(Link("site", tid, mint("site", f"{tid}/{n}"), site.facility or "", site.city or "",
                               site.country_code or "", trial.start_date or trial.status_date, res))
+    affiliations: dict[tuple[str, tuple[str, ...]], tuple[str, str, resolver.Resolution]] = {}
     for pub in pubs:
         for author in pub.authors:
             for aff in author.affiliations:
-                text, city, country = affiliation_place(aff.text, index.cities)
-                res = resolver.resolve(index, text, city, country, identifiers=aff.identifiers,
-                                       country_words=country_words(country))
+                akey = (aff.text, tuple(aff.identifiers))
+                if akey not in affiliations:
+                    text, city, country = affiliation_place(aff.text, index.cities)
+                    affiliations[akey] = (city, country, resolver.resolve(
+                        index, text, city, country, identifiers=aff.identifiers, country_words=country_words(country)))
+                city, country, res = affiliations[akey]
                 links.append(Link("affiliation", pub.pmid, mint("authorship", f"{pub.pmid}/{author.position}"),
                                   aff.text, city, country, (pub.date or "")[:4] or None, res))
     return links
@@ -297,7 +307,7 @@ def resolve_default(data_dir: Path, report: LoadReport | None = None, extra_dirs
 
 
 #: The last resolution, keyed by a fingerprint of every file it read (see _inputs_fingerprint).
-_RESOLVED: dict[tuple[object, ...], tuple[list[resolver.Candidate], list[Link], list[Path]]] = {}
+_RESOLVED: dict[tuple[object, ...], tuple[list[resolver.Candidate], list[Link], list[Path]]] = build_memo()
 
 
 def _inputs_fingerprint(data_dir: Path, extra_dirs: Sequence[Path]) -> tuple[object, ...]:

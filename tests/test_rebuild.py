@@ -1,0 +1,144 @@
+"""A full build of an on-disk store: a new generation, carried-over graphs, one switch, nothing left on failure."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg import generations
+from kg.errors import StoreError
+from kg.provenance import load_record, now
+from kg.store import EmbeddedStore, Rebuild
+from kg.vocab import META_GRAPH, graph_iri
+from loaders.base import LoadReport, SourceInfo
+
+A, B = graph_iri("a"), graph_iri("b")
+P = ox.NamedNode("https://example.org/p")
+INFO = SourceInfo("a", "Example source", "CC-BY-4.0", "Example, CC BY 4.0", "https://example.org")
+
+
+def triples(version: str, n: int):
+    for i in range(n):
+        yield (ox.NamedNode(f"https://example.org/s{i}"), P, ox.Literal(version))
+
+
+def meta_for(graph: ox.NamedNode):
+    return lambda count: load_record(INFO, graph, LoadReport("a"), started=now(), ended=now(), triples=count)
+
+
+def state(store: EmbeddedStore, path: Path) -> tuple[object, ...]:
+    """The store folder's entries, where ``live`` points, and every published quad, serialised
+    (the files inside the live generation change whenever pyoxigraph opens it, so they are not compared)."""
+    buf = io.BytesIO()
+    store.dump(buf, "nquads")
+    return (sorted(p.name for p in path.iterdir()), (path / generations.LIVE).read_text(),
+            sorted(buf.getvalue().splitlines()))
+
+
+def values(store: EmbeddedStore, graph: ox.NamedNode) -> set[str]:
+    return {r["o"].value for r in store.select(f"SELECT ?o {{ GRAPH {graph} {{ ?s ?p ?o }} }}")}
+
+
+def test_on_disk_rebuild_writes_a_new_generation_and_switches(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    first = generations.live_dir(tmp_path / "store", create=False)
+    with store.rebuild(META_GRAPH) as batch:
+        assert isinstance(batch, Rebuild)
+        assert batch.stage(A, triples("v1", 5), meta=meta_for(A)) == 5
+        assert store.graphs() == []  # nothing visible before the switch
+    live = generations.live_dir(tmp_path / "store", create=False)
+    assert live != first and store.count(A) == 5
+    reader = EmbeddedStore(tmp_path / "store", read_only=True)
+    assert values(reader, A) == {"v1"}
+
+
+def test_rebuild_carries_over_graphs_it_does_not_replace_and_their_provenance(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    store.replace_graph(B, triples("b", 3), meta=meta_for(B), meta_graph=META_GRAPH)
+    with store.rebuild(META_GRAPH) as batch:
+        batch.stage(A, triples("v1", 4), meta=meta_for(A))
+    with store.rebuild(META_GRAPH) as batch:
+        batch.stage(A, triples("v2", 2), meta=meta_for(A))
+    assert store.graphs() == sorted([A, B, META_GRAPH], key=lambda g: g.value)
+    assert values(store, A) == {"v2"} and values(store, B) == {"b"}
+    current = store.select("SELECT ?g ?n { GRAPH ?m { ?g rkg:currentLoad ?l . ?l void:triples ?n } }",
+                           named_graphs=[META_GRAPH])
+    assert sorted((r["g"].value, int(r["n"].value)) for r in current) == [(A.value, 2), (B.value, 3)]
+    loads = store.select("SELECT ?l { GRAPH ?m { ?l a rkg:Load } }", named_graphs=[META_GRAPH])
+    assert len(loads) == 3  # the history of loads is kept; only the current links move
+    gens = [p for p in (tmp_path / "store").iterdir() if p.name.startswith(generations.PREFIX)]
+    assert len(gens) == generations.KEEP  # older generations pruned
+
+
+@pytest.mark.parametrize("where", ["midway", "check"])
+def test_failed_rebuild_leaves_the_store_folder_byte_for_byte(tmp_path: Path, where: str) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    with store.rebuild(META_GRAPH) as batch:
+        batch.stage(A, triples("v1", 5), meta=meta_for(A))
+    before = state(store, tmp_path / "store")
+
+    def broken():
+        yield from triples("v2", 3)
+        raise ValueError("loader failed midway")
+
+    def reject(count: int) -> None:
+        raise RuntimeError(f"{count} triples is out of bounds")
+
+    with pytest.raises((ValueError, RuntimeError)), store.rebuild(META_GRAPH) as batch:
+        batch.stage(B, triples("b", 2))
+        if where == "midway":
+            batch.stage(A, broken())
+        else:
+            batch.stage(A, triples("v2", 3), check=reject)
+    assert values(store, A) == {"v1"} and B not in store.graphs()
+    assert state(store, tmp_path / "store") == before
+    assert state(EmbeddedStore(tmp_path / "store", read_only=True), tmp_path / "store") == before
+
+
+def test_flat_store_of_the_older_layout_is_read_and_replaced(tmp_path: Path) -> None:
+    flat = tmp_path / "store"
+    old = ox.Store(str(flat))
+    old.add(ox.Quad(ox.NamedNode("https://example.org/x"), P, ox.Literal("old"), B))
+    del old
+    store = EmbeddedStore(flat)
+    assert values(store, B) == {"old"}
+    with store.rebuild() as batch:
+        batch.stage(A, triples("new", 2))
+    assert values(store, B) == {"old"} and values(store, A) == {"new"}
+    assert not (flat / "CURRENT").exists()  # the flat files are gone; only the generations remain
+    assert {p.name for p in flat.iterdir() if not p.name.startswith(generations.PREFIX)} == {generations.LIVE}
+
+
+def test_rebuild_refuses_a_graph_twice_and_a_read_only_store(tmp_path: Path) -> None:
+    EmbeddedStore(tmp_path / "store").close()
+    with pytest.raises(StoreError, match="read-only"):
+        EmbeddedStore(tmp_path / "store", read_only=True).rebuild()
+    store = EmbeddedStore(tmp_path / "store")
+    with pytest.raises(StoreError, match="staged twice"), store.rebuild() as batch:
+        batch.stage(A, triples("x", 1))
+        batch.stage(A, triples("y", 1))
+    assert store.graphs() == []
+
+
+def test_a_copied_store_folder_is_a_working_store(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    with store.rebuild() as batch:
+        batch.stage(A, triples("v1", 3))
+    store.close()
+    shutil.copytree(tmp_path / "store", tmp_path / "copy")
+    copy = EmbeddedStore(tmp_path / "copy")
+    with copy.rebuild() as batch:
+        batch.stage(A, triples("v2", 2))
+    assert values(copy, A) == {"v2"}
+    assert values(EmbeddedStore(tmp_path / "store", read_only=True), A) == {"v1"}
+
+
+def test_live_pointer_naming_no_generation_is_a_clear_error(tmp_path: Path) -> None:
+    EmbeddedStore(tmp_path / "store").close()
+    (tmp_path / "store" / generations.LIVE).write_text("../elsewhere\n")
+    with pytest.raises(StoreError, match="not a store generation"):
+        EmbeddedStore(tmp_path / "store")
