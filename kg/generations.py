@@ -4,7 +4,7 @@ A store folder ``X`` holds one or more complete pyoxigraph stores, ``X/gen-<time
 small file ``X/live`` naming the one readers open. A full build writes a new generation beside
 the live one and then replaces that file in one ``rename`` (atomic on POSIX file systems), so a
 reader opens either the old store or the new one, never a half-written one; a failed build deletes
-its generation and leaves ``X`` exactly as it was (see docs/decisions/0005-build-generations.md).
+its generation and leaves ``X`` exactly as it was (see docs/decisions/0007-build-generations.md).
 A plain file rather than a symbolic link, so that copying the folder (``cp -r``, ``shutil.copytree``)
 copies a working store.
 
