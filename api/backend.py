@@ -9,8 +9,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.limits import ProcessRunner, ThreadRunner, marker_path, marker_stamp
+from api.limits import ProcessRunner, ThreadRunner
 from api.settings import Settings
+from kg import generations
 from kg.store import EmbeddedStore, GraphStore
 
 
@@ -25,7 +26,7 @@ class Backend:
         self._store = store
         self.settings = settings
         self.path: Path | None = getattr(store, "path", None) if isinstance(store, EmbeddedStore) else None
-        self._stamp = marker_stamp(self.path) if self.path else 0
+        self._stamp = generations.stamp(self.path) if self.path else (0, 0)
         #: bumped whenever the graphs this process reads may have changed (keys in-process caches)
         self.generation = 0
         if self.path is not None and settings.query_workers > 0:
@@ -38,7 +39,7 @@ class Backend:
     def store(self) -> GraphStore:
         """The store for bounded in-process reads (reopened if another process updated it)."""
         if self.path is not None and isinstance(self._store, EmbeddedStore) and self._store.read_only:
-            stamp = marker_stamp(self.path)
+            stamp = generations.stamp(self.path)
             if stamp != self._stamp:
                 self._stamp = stamp
                 self._store = EmbeddedStore(self.path, read_only=True)
@@ -70,8 +71,7 @@ class Backend:
                 writer.close()
         else:
             self._store.update(sparql)
-        marker = marker_path(self.path)
-        marker.write_text(str(marker_stamp(self.path) + 1))
+        generations.touch_marker(self.path)
 
 
 def get_backend(request: Request) -> Backend:

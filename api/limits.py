@@ -27,6 +27,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from api.results import Answer, NotAcceptable, serialize
+from kg import generations
 from kg.errors import QueryError, StoreError
 from kg.store import EmbeddedStore, GraphStore
 
@@ -61,18 +62,6 @@ def execute(store: GraphStore, job: QueryJob) -> Answer:
         return serialize(result, job.result_fmt, job.graph_fmt, job.max_rows)
     except (RuntimeError, OSError) as exc:  # errors raised while iterating the solutions
         raise QueryError(f"query failed while running: {exc}") from exc
-
-
-def marker_path(store_path: Path) -> Path:
-    """A file beside the store whose change tells readers to reopen it (after an update)."""
-    return store_path.with_name(store_path.name + ".updated")
-
-
-def marker_stamp(store_path: Path) -> int:
-    try:
-        return os.stat(marker_path(store_path)).st_mtime_ns
-    except FileNotFoundError:
-        return 0
 
 
 # -- query worker processes ------------------------------------------------------------------------
@@ -128,7 +117,7 @@ def _decode_reply(reply: bytes) -> Answer:
 def _worker_main(conn: Connection, store_path: str) -> None:
     """Entry point of a query worker: answer jobs from ``conn`` until it closes."""
     path = Path(store_path)
-    stamp = marker_stamp(path)
+    stamp = generations.stamp(path)
     store = EmbeddedStore(path, read_only=True)
     fd = conn.fileno()
     _write_frame(fd, bytes([_READY]))
@@ -136,8 +125,8 @@ def _worker_main(conn: Connection, store_path: str) -> None:
         payload = _read_frame(fd)
         if payload is None:
             return
-        if marker_stamp(path) != stamp:
-            stamp = marker_stamp(path)
+        if generations.stamp(path) != stamp:
+            stamp = generations.stamp(path)
             store = EmbeddedStore(path, read_only=True)
         _write_frame(fd, _reply_bytes(store, payload))
 

@@ -78,6 +78,34 @@ def switch(path: Path, gen: Path) -> None:
         raise StoreError(f"cannot switch store {path} to {gen.name}: {exc}") from exc
 
 
+def marker_path(path: Path) -> Path:
+    """A file beside the store folder that a writer touches after changing the live store in place
+    (an admin SPARQL update), so that readers in other processes reopen it."""
+    return path.with_name(path.name + ".updated")
+
+
+def touch_marker(path: Path) -> None:
+    """Tell readers the store at ``path`` changed in place. Raises StoreError if it cannot be written."""
+    try:
+        marker_path(path).write_text(f"{time.time_ns()}\n", encoding="utf-8")
+    except OSError as exc:
+        raise StoreError(f"cannot write {marker_path(path)}: {exc}") from exc
+
+
+def stamp(path: Path) -> tuple[int, int]:
+    """The state of the store at ``path`` as readers see it; it changes when a full build switches
+    the live generation or a writer touches the marker. A reader that holds an older stamp must
+    reopen before its next query (a generation it opened may be pruned by a later build)."""
+    out = []
+    for f in (path / LIVE, marker_path(path)):
+        try:
+            st = os.stat(f)
+            out.append(st.st_mtime_ns ^ st.st_ino)
+        except FileNotFoundError:
+            out.append(0)
+    return out[0], out[1]
+
+
 def discard(gen: Path) -> None:
     """Delete a generation that never went live (a failed build); the store in it must be closed.
     Raises StoreError if it cannot be removed."""

@@ -20,6 +20,7 @@ import itertools
 import os
 import re
 import threading
+import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -148,6 +149,26 @@ class GraphStore(ABC):
         """Release the store."""
 
 
+def _open_read_only(path: Path, attempts: int = 20) -> ox.Store:
+    """A read-only view of the store files at ``path``.
+
+    A read-only (secondary) RocksDB open lists the files of the store and then opens them; when the
+    writer compacts in between (a build's last flushes, ``optimize()``), a listed file is gone and
+    pyoxigraph raises "Corruption: ... No such file or directory". Opening again sees the new list,
+    so that race is retried briefly; any other error is raised at once."""
+    for _ in range(attempts - 1):
+        try:
+            return ox.Store.read_only(str(path))
+        except RuntimeError as exc:
+            if "No such file or directory" not in str(exc):
+                raise StoreError(f"cannot open store at {path} read-only: {exc}") from exc
+            time.sleep(0.05)
+    try:
+        return ox.Store.read_only(str(path))
+    except RuntimeError as exc:
+        raise StoreError(f"cannot open store at {path} read-only: {exc}") from exc
+
+
 class EmbeddedStore(GraphStore):
     """A pyoxigraph store on disk (``path``) or in memory (``path=None``).
 
@@ -166,7 +187,7 @@ class EmbeddedStore(GraphStore):
             if self.path is None:
                 self._store = ox.Store()
             elif self.read_only:
-                self._store = ox.Store.read_only(str(generations.live_dir(self.path, create=False)))
+                self._store = _open_read_only(generations.live_dir(self.path, create=False))
             else:
                 self._store = ox.Store(str(generations.live_dir(self.path, create=True)))
         except OSError as exc:

@@ -142,3 +142,43 @@ def test_live_pointer_naming_no_generation_is_a_clear_error(tmp_path: Path) -> N
     (tmp_path / "store" / generations.LIVE).write_text("../elsewhere\n")
     with pytest.raises(StoreError, match="not a store generation"):
         EmbeddedStore(tmp_path / "store")
+
+
+def test_readers_of_a_served_store_reopen_after_a_full_rebuild(tmp_path: Path) -> None:
+    """Regression: the API's readers (its in-process view and its query worker processes) used to
+    notice only an admin update's marker, so after ``rarekg build`` switched the live generation
+    they kept answering from the old one, which a later build deletes."""
+    import asyncio
+
+    from api.backend import Backend
+    from api.limits import QueryJob
+    from api.settings import Settings
+
+    path = tmp_path / "store"
+    writer = EmbeddedStore(path)
+    with writer.rebuild(META_GRAPH) as batch:
+        batch.stage(A, triples("v1", 3), meta=meta_for(A))
+    writer.close()
+    backend = Backend(EmbeddedStore(path, read_only=True), Settings(store=path, query_workers=1))
+    job = QueryJob(f"SELECT DISTINCT ?o {{ GRAPH {A} {{ ?s ?p ?o }} }}", None, None, "csv", None, 100)
+
+    async def ask() -> bytes:
+        return (await backend.runner.run(job)).body
+
+    async def scenario() -> tuple[bytes, bytes]:
+        await backend.runner.start()
+        try:
+            before = await ask()
+            writer = EmbeddedStore(path)
+            for version in ("v2", "v3"):  # the second rebuild prunes the generation first opened
+                with writer.rebuild(META_GRAPH) as batch:
+                    batch.stage(A, triples(version, 3), meta=meta_for(A))
+            writer.close()
+            return before, await ask()
+        finally:
+            await backend.runner.close()
+
+    before, after = asyncio.run(scenario())
+    assert before.split() == [b"o", b"v1"]
+    assert after.split() == [b"o", b"v3"]
+    assert values(backend.store, A) == {"v3"}  # type: ignore[arg-type]
