@@ -26,7 +26,8 @@ class Backend:
         self._store = store
         self.settings = settings
         self.path: Path | None = getattr(store, "path", None) if isinstance(store, EmbeddedStore) else None
-        self._stamp = generations.stamp(self.path) if self.path else (0, 0)
+        self._watch = generations.Watch(self.path) if self.path else None
+        self._stamp = self._watch.stamp() if self._watch else (0, 0)
         #: bumped whenever the graphs this process reads may have changed (keys in-process caches)
         self.generation = 0
         if self.path is not None and settings.query_workers > 0:
@@ -38,8 +39,8 @@ class Backend:
     @property
     def store(self) -> GraphStore:
         """The store for bounded in-process reads (reopened if another process updated it)."""
-        if self.path is not None and isinstance(self._store, EmbeddedStore) and self._store.read_only:
-            stamp = generations.stamp(self.path)
+        if self._watch is not None and isinstance(self._store, EmbeddedStore) and self._store.read_only:
+            stamp = self._watch.stamp()
             if stamp != self._stamp:
                 self._stamp = stamp
                 self._store = EmbeddedStore(self.path, read_only=True)

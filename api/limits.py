@@ -117,7 +117,8 @@ def _decode_reply(reply: bytes) -> Answer:
 def _worker_main(conn: Connection, store_path: str) -> None:
     """Entry point of a query worker: answer jobs from ``conn`` until it closes."""
     path = Path(store_path)
-    stamp = generations.stamp(path)
+    watch = generations.Watch(path)
+    stamp = watch.stamp()
     store = EmbeddedStore(path, read_only=True)
     fd = conn.fileno()
     _write_frame(fd, bytes([_READY]))
@@ -125,8 +126,9 @@ def _worker_main(conn: Connection, store_path: str) -> None:
         payload = _read_frame(fd)
         if payload is None:
             return
-        if generations.stamp(path) != stamp:
-            stamp = generations.stamp(path)
+        now = watch.stamp()
+        if now != stamp:
+            stamp = now
             store = EmbeddedStore(path, read_only=True)
         _write_frame(fd, _reply_bytes(store, payload))
 

@@ -92,18 +92,25 @@ def touch_marker(path: Path) -> None:
         raise StoreError(f"cannot write {marker_path(path)}: {exc}") from exc
 
 
-def stamp(path: Path) -> tuple[int, int]:
-    """The state of the store at ``path`` as readers see it; it changes when a full build switches
-    the live generation or a writer touches the marker. A reader that holds an older stamp must
-    reopen before its next query (a generation it opened may be pruned by a later build)."""
-    out = []
-    for f in (path / LIVE, marker_path(path)):
-        try:
-            st = os.stat(f)
-            out.append(st.st_mtime_ns ^ st.st_ino)
-        except FileNotFoundError:
-            out.append(0)
-    return out[0], out[1]
+class Watch:
+    """Watches the state of the store at ``path`` as readers see it. Its :meth:`stamp` changes when a
+    full build switches the live generation or a writer touches the marker; a reader holding an
+    older stamp must reopen before its next query (a generation it opened may be pruned by a later
+    build). Two ``stat`` calls, cheap enough to check before every query."""
+
+    def __init__(self, path: Path) -> None:
+        self._files = (os.fspath(path / LIVE), os.fspath(marker_path(path)))
+
+    def stamp(self) -> tuple[int, int]:
+        return _stat_key(self._files[0]), _stat_key(self._files[1])
+
+
+def _stat_key(file: str) -> int:
+    try:
+        st = os.stat(file)
+    except FileNotFoundError:
+        return 0
+    return st.st_mtime_ns ^ st.st_ino
 
 
 def discard(gen: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from kg.errors import QueryError
 from kg.provenance import load_record, now
 from kg.store import EmbeddedStore
-from kg.vocab import META_GRAPH, RKG, graph_iri
+from kg.vocab import META_GRAPH, RKG, STAGING_PREFIX, graph_iri
 from loaders.base import LoadReport, SourceInfo
 
 G = graph_iri("example")
@@ -162,3 +162,31 @@ def test_dump_nquads_round_trips(store: EmbeddedStore) -> None:
 
 def test_current_load_term_is_the_vocabulary_term() -> None:
     assert RKG.currentLoad.value == "https://w3id.org/rarekg/ontology/currentLoad"
+
+
+def test_read_only_union_is_the_published_graphs_only(tmp_path: Path) -> None:
+    """A read-only view answers over pyoxigraph's native union only when that union is exactly
+    the published graphs: a staging graph left by a crashed batch, or triples in the unnamed
+    default graph, must stay out of the default graph and out of GRAPH ?g."""
+    path = tmp_path / "store"
+    writer = EmbeddedStore(path)
+    writer.replace_graph(G, triples("published", 2))
+    writer.close()
+    clean = EmbeddedStore(path, read_only=True)
+    assert clean._union_is_published()
+    assert {r["o"].value for r in clean.select("SELECT ?o { ?s ?p ?o }")} == {"published"}
+    del clean
+    writer = EmbeddedStore(path)
+    writer._store.add(ox.Quad(ox.NamedNode("https://example.org/x"), P, ox.Literal("unnamed")))
+    writer._store.add(ox.Quad(ox.NamedNode("https://example.org/x"), P, ox.Literal("staged"),
+                    ox.NamedNode(STAGING_PREFIX + "crashed")))
+    writer.close()
+    for case in ("staging and unnamed", "staging only"):
+        reader = EmbeddedStore(path, read_only=True)
+        assert not reader._union_is_published(), case
+        assert {r["o"].value for r in reader.select("SELECT ?o { ?s ?p ?o }")} == {"published"}, case
+        assert {r["g"].value for r in reader.select("SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }")} == {G.value}
+        del reader
+        writer = EmbeddedStore(path)
+        writer._store.remove(ox.Quad(ox.NamedNode("https://example.org/x"), P, ox.Literal("unnamed")))
+        writer.close()
