@@ -58,7 +58,8 @@ def create_app(store: GraphStore, settings: Settings | None = None) -> FastAPI:
     @app.get("/health", tags=["service"], summary="Liveness, the store's named graphs, query workers")
     async def health() -> dict[str, object]:
         return {"status": "ok", "version": __version__, "graphs": len(backend.store.graphs()),
-                "query_workers": backend.runner.size, "killed_for_timeout": backend.runner.killed}
+                "query_workers": backend.runner.size, "killed_for_timeout": backend.runner.killed,
+                "bounded_lookups": backend.lookups}
 
     app.include_router(sparql.router)
     rest.install(app)

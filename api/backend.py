@@ -9,7 +9,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.limits import ProcessRunner, ThreadRunner
+from api.limits import ProcessRunner, QueryJob, ThreadRunner, execute
+from api.lookups import is_bounded_lookup
+from api.results import Answer
 from api.settings import Settings
 from kg import generations
 from kg.store import EmbeddedStore, GraphStore
@@ -30,6 +32,8 @@ class Backend:
         self._stamp = self._watch.stamp() if self._watch else (0, 0)
         #: bumped whenever the graphs this process reads may have changed (keys in-process caches)
         self.generation = 0
+        #: queries answered in this process as bounded lookups (reported by /health)
+        self.lookups = 0
         if self.path is not None and settings.query_workers > 0:
             self.runner: ProcessRunner | ThreadRunner = ProcessRunner(
                 self.path, settings.query_workers, settings.query_timeout_s)
@@ -46,6 +50,20 @@ class Backend:
                 self._store = EmbeddedStore(self.path, read_only=True)
                 self.generation += 1
         return self._store
+
+    def can_look_up(self, job: QueryJob) -> bool:
+        """Whether ``job`` is answered in this process (:meth:`lookup`) rather than by a query
+        worker: a bounded single-pattern lookup (:mod:`api.lookups`) over the published union of
+        an on-disk store, where the round trip to a worker costs more than the query."""
+        return (isinstance(self.runner, ProcessRunner) and job.default_graphs is None
+                and job.named_graphs is None and is_bounded_lookup(job.query))
+
+    def lookup(self, job: QueryJob) -> Answer:
+        """Answer a job :meth:`can_look_up` accepted, here and now (its work is bounded, so it needs
+        no deadline). Raises QueryError, NotAcceptable, StoreError like a worker's answer."""
+        answer = execute(self.store, job)
+        self.lookups += 1
+        return answer
 
     def state_key(self) -> str:
         """Changes whenever the published graphs change (keys the dump cache)."""

@@ -71,7 +71,7 @@ async def run_query(backend: Backend, params: list[tuple[str, str]], accept: str
     try:
         default, named = _dataset(params, queries[0])
         job = QueryJob(queries[0], default, named, result_fmt, graph_fmt, backend.settings.max_rows)
-        answer = await backend.runner.run(job)
+        answer = backend.lookup(job) if backend.can_look_up(job) else await backend.runner.run(job)
     except QueryError as exc:
         return problem(400, "Malformed query", with_position(str(exc)))
     except NotAcceptable as exc:
