@@ -36,9 +36,13 @@ class Namespace:
         self._cache: dict[str, NamedNode] = {}
 
     def __getattr__(self, name: str) -> NamedNode:
+        # called only for a name not yet set: the term is then kept as an instance attribute, so
+        # the loaders' millions of later ``RKG.x`` lookups are plain attribute reads
         if name.startswith("_"):
             raise AttributeError(name)
-        return self.term(name)
+        node = self.term(name)
+        setattr(self, name, node)
+        return node
 
     def term(self, name: str) -> NamedNode:
         node = self._cache.get(name)
