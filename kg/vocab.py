@@ -37,7 +37,7 @@ class Namespace:
 
     def __getattr__(self, name: str) -> NamedNode:
         # called only for a name not yet set: the term is then kept as an instance attribute, so
-        # the loaders' millions of later ``RKG.x`` lookups are plain attribute reads
+        # the loaders' millions of later reads of that term are plain attribute reads
         if name.startswith("_"):
             raise AttributeError(name)
         node = self.term(name)
