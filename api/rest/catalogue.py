@@ -1,10 +1,17 @@
-"""An in-process, read-only snapshot of the published graphs for the REST and FHIR handlers.
+"""An in-process, read-only view of the published graphs for the REST and FHIR handlers.
 
-The REST API answers from plain Python dicts so that a request costs microseconds, not a SPARQL
-round trip: :func:`load_catalogue` reads every triple of the union default graph once (about
-70k on the default graph, well under a second) into subject and object indexes, and the snapshot is
-rebuilt when the backend's ``generation`` changes (an admin update, or another process's update
-seen through the marker file). Nothing here writes to the store.
+The REST API answers from Python lookups so that a request costs microseconds, not a SPARQL round
+trip. A :class:`Catalogue` indexes triples by subject (``out``) and by object (``into``):
+
+- over the embedded store (what ``rarekg serve`` runs), both indexes are *lazy* views of the
+  store's own indexes (:meth:`kg.store.EmbeddedStore.triples`), filled per subject or per
+  (object, predicate) on first use and kept in a bounded cache, so memory does not grow with the
+  graph (the eager snapshot of every triple took over 10 GB at scale 100, bench/README.md);
+- over a remote SPARQL server, where a lookup is an HTTP round trip, :func:`load_catalogue` reads
+  every triple of the union default graph once into plain dicts (about 70k on the default graph).
+
+Either way the snapshot is rebuilt when the backend's ``generation`` changes (an admin update, or
+another process's update seen through the marker file). Nothing here writes to the store.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.store import GraphStore
+from kg.store import EmbeddedStore, GraphStore
 from kg.vocab import BASE, RDF, RDFS, RKG
 
 _ALL = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"
@@ -32,16 +39,23 @@ def key(term: Any) -> str:
 class Catalogue:
     """Triples indexed by subject and by object, plus the typed node lists the API serves."""
 
-    out: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
-    into: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    out: Any = field(default_factory=dict)    # subject key -> {predicate IRI: [object terms]}
+    into: Any = field(default_factory=dict)   # object IRI -> {predicate IRI: [subject keys]}
     entities: list[str] = field(default_factory=list)
     centres: list[str] = field(default_factory=list)
     trials: list[str] = field(default_factory=list)
     publications: list[str] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)
-    triples: int = 0
+    count: Any = None   # () -> int: the store's triple count over its published graphs (on first use)
     #: caches that live as long as this snapshot (search results, serialised answers)
     memo: dict[Any, Any] = field(default_factory=dict)
+
+    @property
+    def triples(self) -> int:
+        """The store's triple count, graph by graph (as ``rarekg stats`` and VoID count)."""
+        if "triples" not in self.memo:
+            self.memo["triples"] = self.count() if callable(self.count) else 0
+        return int(self.memo["triples"])
 
     # -- generic access ----------------------------------------------------------------------------
     def values(self, subject: str, predicate: ox.NamedNode) -> list[Any]:
@@ -93,23 +107,14 @@ class Catalogue:
 
 
 def load_catalogue(store: GraphStore) -> Catalogue:
-    """Read the store's union default graph into a :class:`Catalogue`.
+    """A :class:`Catalogue` over ``store``: lazy indexes over an embedded store, a snapshot of
+    every triple over any other.
 
     Raises QueryError / StoreError from the store."""
-    cat = Catalogue()
-    out: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    into: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    count = 0
-    for row in store.query(_ALL):
-        s, p, o = row[0], row[1], row[2]
-        sk = key(s)
-        out[sk][p.value].append(o)
-        if isinstance(o, ox.NamedNode):
-            into[o.value][p.value].append(sk)
-        count += 1
-    cat.out = {s: dict(ps) for s, ps in out.items()}
-    cat.into = {o: dict(ps) for o, ps in into.items()}
-    cat.triples = count
+    if isinstance(store, EmbeddedStore):
+        cat = Catalogue(out=_Outgoing(store), into=_Incoming(store), count=store.count)
+    else:
+        cat = _snapshot(store)
     cat.entities = _entity_classes(cat)
     cat.centres = _of_type(cat, RKG.HealthcareProvider)
     cat.trials = _of_type(cat, RKG.ClinicalTrial)
@@ -117,6 +122,86 @@ def load_catalogue(store: GraphStore) -> Catalogue:
     cat.domains = sorted(_of_type(cat, RKG.CancerDomain),
                          key=lambda d: (cat.number(d, RKG.domainNumber) or 0, d))
     return cat
+
+
+def _snapshot(store: GraphStore) -> Catalogue:
+    out: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    into: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for row in store.query(_ALL):
+        s, p, o = row[0], row[1], row[2]
+        sk = key(s)
+        out[sk][p.value].append(o)
+        if isinstance(o, ox.NamedNode):
+            into[o.value][p.value].append(sk)
+    return Catalogue(out={s: dict(ps) for s, ps in out.items()}, into={o: dict(ps) for o, ps in into.items()},
+                     count=store.count)
+
+
+#: entries kept by each lazy index before it starts afresh (a few hundred MB at most)
+_LAZY_CACHE = 200_000
+
+
+class _Outgoing:
+    """``out`` read from the store: the properties of one subject, as the snapshot's dict would hold them."""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self._store = store
+        self._cache: dict[str, dict[str, list[Any]]] = {}
+
+    def get(self, subject: str, default: Any = None) -> Any:
+        props = self._cache.get(subject)
+        if props is None:
+            props = {}
+            term = _term(subject)
+            for _, p, o in self._store.triples(term, None, None) if term is not None else ():
+                props.setdefault(p.value, []).append(o)
+            if len(self._cache) >= _LAZY_CACHE:
+                self._cache.clear()
+            self._cache[subject] = props
+        return props if props else default
+
+    def __contains__(self, subject: str) -> bool:
+        return self.get(subject) is not None
+
+
+class _Incoming:
+    """``into`` read from the store: for one object, the subjects of each predicate, on demand."""
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self._store = store
+        self._cache: dict[tuple[str, str], list[str]] = {}
+
+    def get(self, obj: str, default: Any = None) -> _IncomingOf:
+        return _IncomingOf(self, obj)
+
+    def subjects(self, obj: str, predicate: str) -> list[str]:
+        held = self._cache.get((obj, predicate))
+        if held is None:
+            try:
+                pattern = (ox.NamedNode(predicate), ox.NamedNode(obj))
+            except ValueError:  # text that is no IRI matches nothing
+                return []
+            held = [key(s) for s, _, _ in self._store.triples(None, *pattern)]
+            if len(self._cache) >= _LAZY_CACHE:
+                self._cache.clear()
+            self._cache[(obj, predicate)] = held
+        return held
+
+
+class _IncomingOf:
+    def __init__(self, index: _Incoming, obj: str) -> None:
+        self._index, self._obj = index, obj
+
+    def get(self, predicate: str, default: Any = None) -> list[str]:
+        return self._index.subjects(self._obj, predicate) or (default if default is not None else [])
+
+
+def _term(subject: str) -> ox.NamedNode | ox.BlankNode | None:
+    """The store term of a subject key; None for text that is no valid IRI (e.g. from a URL)."""
+    try:
+        return ox.BlankNode(subject[2:]) if subject.startswith("_:") else ox.NamedNode(subject)
+    except ValueError:
+        return None
 
 
 def _of_type(cat: Catalogue, cls: ox.NamedNode) -> list[str]:
