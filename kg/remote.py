@@ -21,7 +21,7 @@ Settings (arguments win over the environment): ``RAREKG_BACKEND`` (base URL), an
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from itertools import islice
 from typing import IO, Any
@@ -246,14 +246,6 @@ class RemoteStore(GraphStore):
     def batch(self, meta_graph: ox.NamedNode | None = None) -> Batch:
         """Graph replacements published together by one update request (see :class:`kg.store.Batch`)."""
         return Batch(self, meta_graph)  # type: ignore[arg-type]
-
-    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[Triple],
-                      *, check: Callable[[int], None] | None = None,
-                      meta: Callable[[int], Iterable[Triple]] | None = None,
-                      meta_graph: ox.NamedNode | None = None) -> int:
-        with self.batch(meta_graph) as batch:
-            count = batch.stage(graph, triples, check=check, meta=meta)
-        return count
 
     def drop_graph(self, graph: ox.NamedNode) -> None:
         self.update(f"DROP SILENT GRAPH {graph}")

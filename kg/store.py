@@ -99,6 +99,9 @@ class GraphStore(ABC):
     query is the union of the published named graphs unless the caller names graphs."""
 
     @abstractmethod
+    def batch(self, meta_graph: ox.NamedNode | None = None) -> Batch:
+        """A set of graph replacements published together in one transaction (see :class:`Batch`)."""
+
     def replace_graph(self, graph: ox.NamedNode, triples: Iterable[Triple],
                       *, check: Callable[[int], None] | None = None,
                       meta: Callable[[int], Iterable[Triple]] | None = None,
@@ -109,6 +112,8 @@ class GraphStore(ABC):
         provenance triples that are added to ``meta_graph`` in the same transaction. If iterating
         ``triples`` or ``check`` raises, the published graph is left exactly as it was.
         """
+        with self.batch(meta_graph) as batch:
+            return batch.stage(graph, triples, check=check, meta=meta)
 
     @abstractmethod
     def graphs(self) -> list[ox.NamedNode]:
@@ -306,14 +311,6 @@ class EmbeddedStore(GraphStore):
         if self.read_only:
             raise StoreError(f"{self!r} is open read-only")
         return Rebuild(self, meta_graph) if self.path is not None else Batch(self, meta_graph)
-
-    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[Triple],
-                      *, check: Callable[[int], None] | None = None,
-                      meta: Callable[[int], Iterable[Triple]] | None = None,
-                      meta_graph: ox.NamedNode | None = None) -> int:
-        with self.batch(meta_graph) as batch:
-            count = batch.stage(graph, triples, check=check, meta=meta)
-        return count
 
     def _publish(self, staged: list[tuple[ox.NamedNode, ox.NamedNode, int]],
                  staging_meta: ox.NamedNode | None, meta_graph: ox.NamedNode | None) -> None:
