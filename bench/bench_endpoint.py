@@ -91,6 +91,11 @@ def run_wrk(base: str, paths: list[str], seconds: float, work: Path) -> dict[str
                           "-s", str(work / "paths.lua"),
                           "-H", "Accept: application/sparql-results+json", base, "--", str(work / "paths.txt")],
                          capture_output=True, text=True, check=True).stdout
+    return wrk_figures(out)
+
+
+def wrk_figures(out: str) -> dict[str, float]:
+    """Requests/s, p50 and p99 (ms) and non-2xx/3xx answers from the text wrk --latency prints."""
     def ms(label: str) -> float:
         value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]

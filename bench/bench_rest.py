@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import tempfile
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import httpx
-from bench_endpoint import BIN, CONNECTIONS, free_port, oxigraph_copy, start, stop, wait_ready
+from bench_endpoint import BIN, CONNECTIONS, free_port, oxigraph_copy, start, stop, wait_ready, wrk_figures
 
 REPO = Path(__file__).resolve().parent.parent
 _EVIDENCED = """SELECT ?e (COUNT(?x) AS ?n) WHERE { ?x rkg:aboutEntity ?e } GROUP BY ?e ORDER BY DESC(?n) ?e"""
@@ -52,13 +51,7 @@ def run(base: str, paths: list[str], seconds: float, accept: str, work: Path) ->
     script.write_text(lua(paths, accept))
     out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{int(seconds)}s", "--latency", "-s", str(script),
                           base], capture_output=True, text=True, check=True).stdout
-
-    def ms(label: str) -> float:
-        value, unit = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-            "p50": ms("50"), "p99": ms("99"), "errors": float(errors.group(1)) if errors else 0.0}
+    return wrk_figures(out)
 
 
 def main() -> int:
