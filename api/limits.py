@@ -154,10 +154,15 @@ def _read_frame(fd: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _write_frame(fd: int, payload: bytes) -> None:
-    """One frame to a blocking ``fd``: a 4-byte length (or -1 and 8 bytes beyond 2 GB), then ``payload``."""
+def _frame(payload: bytes) -> bytes:
+    """``payload`` as one frame: a 4-byte length (or -1 and 8 bytes beyond 2 GB), then the bytes."""
     head = _FRAME.pack(len(payload)) if len(payload) < 0x7FFFFFFF else _FRAME.pack(-1) + _FRAME_LONG.pack(len(payload))
-    data = memoryview(head + payload)
+    return head + payload
+
+
+def _write_frame(fd: int, payload: bytes) -> None:
+    """One frame to a blocking ``fd``."""
+    data = memoryview(_frame(payload))
     while data:
         data = data[os.write(fd, data):]
 
@@ -177,7 +182,7 @@ class _Worker:
 
     def send(self, payload: bytes) -> None:
         """Send one frame; waits (briefly, the worker is idle and reading) if the socket is full."""
-        data = memoryview(_FRAME.pack(len(payload)) + payload)
+        data = memoryview(_frame(payload))
         try:
             sent = os.write(self.fd, data)
         except BlockingIOError:

@@ -172,6 +172,7 @@ class _Incoming:
         self._cache: dict[tuple[str, str], list[str]] = {}
 
     def get(self, obj: str, default: Any = None) -> _IncomingOf:
+        """Never missing: an object with no incoming triples gives empty lists, as ``{}`` would."""
         return _IncomingOf(self, obj)
 
     def subjects(self, obj: str, predicate: str) -> list[str]:
@@ -192,8 +193,8 @@ class _IncomingOf:
     def __init__(self, index: _Incoming, obj: str) -> None:
         self._index, self._obj = index, obj
 
-    def get(self, predicate: str, default: Any = None) -> list[str]:
-        return self._index.subjects(self._obj, predicate) or (default if default is not None else [])
+    def get(self, predicate: str, default: Any = None) -> Any:
+        return self._index.subjects(self._obj, predicate) or default
 
 
 def _term(subject: str) -> ox.NamedNode | ox.BlankNode | None:

@@ -34,8 +34,9 @@ def catalogue_of(backend: Backend, state: Any) -> Catalogue:
     if held is None or held[0] != backend.generation:
         held = (backend.generation, load_catalogue(store))
         state.rest_catalogue = held
-        # The snapshot is ~1M long-lived objects: keep them out of the cyclic GC's full scans, which
-        # otherwise stall a request for hundreds of ms now and then (p99).
+        # A remote store's snapshot is ~1M long-lived objects (and the lazy indexes' lists and the
+        # referral index grow to as many): keep what exists now out of the cyclic GC's full scans,
+        # which otherwise stall a request for hundreds of ms now and then (p99).
         gc.collect()
         gc.freeze()
     return held[1]  # type: ignore[no-any-return]
