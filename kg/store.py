@@ -229,15 +229,20 @@ class EmbeddedStore(GraphStore):
         return exact
 
     def triples(self, subject: ox.NamedNode | ox.BlankNode | None, predicate: ox.NamedNode | None,
-                obj: Term | None) -> Iterator[tuple[Any, Any, Any]]:
+                obj: Term | None, *, distinct: bool = True) -> Iterator[tuple[Any, Any, Any]]:
         """The distinct triples of the published union matching a pattern (None = any), read
         straight from the store's indexes: an index range, microseconds for a bound subject or
-        object. A triple held by several graphs comes once."""
+        object. A triple held by several graphs comes once; with ``distinct=False`` it comes once
+        per graph, and a scan of a whole predicate holds no set of what it has seen."""
         if self._union_is_published():
             quads = self._store.quads_for_pattern(subject, predicate, obj, None)
         else:
             quads = itertools.chain.from_iterable(
                 self._store.quads_for_pattern(subject, predicate, obj, g) for g in self.graphs())
+        if not distinct:
+            for q in quads:
+                yield q.subject, q.predicate, q.object
+            return
         seen: set[tuple[Any, Any, Any]] = set()
         for q in quads:
             t = (q.subject, q.predicate, q.object)

@@ -13,7 +13,7 @@ from typing import Any
 
 from api.rest.catalogue import Catalogue
 from api.rest.ids import entity_id, local_id
-from api.rest.views import centre_summary, norm_phase, norm_status
+from api.rest.views import centre_rows, centre_summary, norm_phase, norm_status
 from kg.vocab import BASE, DCTERMS, RKG, SCHEMA, SKOS
 
 RKG_SYSTEM = "https://w3id.org/rarekg/"
@@ -76,11 +76,10 @@ def services(cat: Catalogue) -> dict[str, tuple[str, str, dict[str, Any]]]:
     held = cat.memo.get("fhir-services")
     if held is None:
         held = {}
-        for centre in cat.centres:
-            s = centre_summary(cat, centre)
+        for s in centre_rows(cat):
             for m in s["memberships"]:
                 for d in m["domains"]:
-                    held.setdefault(service_id(s["id"], d), (centre, f"{BASE}domain/{d}", m))
+                    held.setdefault(service_id(s["id"], d), (s["iri"], f"{BASE}domain/{d}", m))
         cat.memo["fhir-services"] = held
     return held  # type: ignore[no-any-return]
 

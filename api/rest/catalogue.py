@@ -17,7 +17,8 @@ another process's update seen through the marker file). Nothing here writes to t
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Container, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pyoxigraph as ox
@@ -49,6 +50,10 @@ class Catalogue:
     count: Any = None   # () -> int: the store's triple count over its published graphs (on first use)
     #: caches that live as long as this snapshot (search results, serialised answers)
     memo: dict[Any, Any] = field(default_factory=dict)
+    #: (SPARQL SELECT) -> rows as dicts: aggregates over the whole graph, evaluated by the store
+    select: Any = None
+    #: the lazy indexes' store (None for a snapshot, which holds every triple already)
+    store: EmbeddedStore | None = None
 
     @property
     def triples(self) -> int:
@@ -93,6 +98,39 @@ class Catalogue:
     def has_type(self, iri: str, cls: ox.NamedNode) -> bool:
         return any(key(t) == cls.value for t in self.values(iri, RDF.type))
 
+    # -- whole-graph reads ---------------------------------------------------------------------------
+    def scan(self, predicate: ox.NamedNode) -> Iterator[tuple[str, Any]]:
+        """``(subject key, object term)`` of every triple with ``predicate``: one index scan over
+        the store, nothing kept. A triple held by several graphs may come once per graph."""
+        if self.store is None:
+            for subject, props in self.out.items():
+                for term in props.get(predicate.value, ()):
+                    yield subject, term
+            return
+        for s, _, o in self.store.triples(None, predicate, None, distinct=False):
+            yield key(s), o
+
+    def prefetch(self, subjects: Iterable[str], predicates: Iterable[ox.NamedNode]) -> Catalogue:
+        """This catalogue, with ``predicates`` of ``subjects`` read column by column up front.
+
+        For summaries of every trial or centre: one scan per predicate instead of one lookup per
+        subject, and nothing left in the lazy caches. The view answers exactly as this catalogue
+        does (other subjects and predicates are read from it); drop it when done."""
+        if self.store is None:
+            return self     # a snapshot holds every triple in memory already
+        keep = subjects if isinstance(subjects, (set, frozenset)) else set(subjects)
+        columns = dict(self.out.columns) if isinstance(self.out, _Prefetched) else {}
+        for predicate in predicates:
+            data: dict[str, list[Any]] = {}
+            for subject, term in self.scan(predicate):
+                if subject in keep:
+                    held = data.setdefault(subject, [])
+                    if term not in held:
+                        held.append(term)
+            columns[predicate.value] = (keep, data)
+        base = self.out.base if isinstance(self.out, _Prefetched) else self.out
+        return replace(self, out=_Prefetched(base, columns))
+
     # -- hierarchy -----------------------------------------------------------------------------------
     def parents(self, iri: str) -> list[str]:
         """Named superclasses that are cancer entities (asserted or inferred)."""
@@ -112,9 +150,10 @@ def load_catalogue(store: GraphStore) -> Catalogue:
 
     Raises QueryError / StoreError from the store."""
     if isinstance(store, EmbeddedStore):
-        cat = Catalogue(out=_Outgoing(store), into=_Incoming(store), count=store.count)
+        cat = Catalogue(out=_Outgoing(store), into=_Incoming(store), count=store.count, store=store)
     else:
         cat = _snapshot(store)
+    cat.select = store.select
     cat.entities = _entity_classes(cat)
     cat.centres = _of_type(cat, RKG.HealthcareProvider)
     cat.trials = _of_type(cat, RKG.ClinicalTrial)
@@ -162,6 +201,33 @@ class _Outgoing:
 
     def __contains__(self, subject: str) -> bool:
         return self.get(subject) is not None
+
+
+class _Prefetched:
+    """``out`` of a :meth:`Catalogue.prefetch` view: prefetched columns first, then the base index."""
+
+    def __init__(self, base: Any, columns: dict[str, tuple[Container[str], dict[str, list[Any]]]]) -> None:
+        self.base, self.columns = base, columns
+
+    def get(self, subject: str, default: Any = None) -> _PrefetchedRow:
+        return _PrefetchedRow(self, subject, default)
+
+    def __contains__(self, subject: str) -> bool:
+        return subject in self.base
+
+
+class _PrefetchedRow:
+    __slots__ = ("_default", "_subject", "_view")
+
+    def __init__(self, view: _Prefetched, subject: str, default: Any) -> None:
+        self._view, self._subject, self._default = view, subject, default
+
+    def get(self, predicate: str, default: Any = None) -> Any:
+        column = self._view.columns.get(predicate)
+        if column is not None and self._subject in column[0]:
+            return column[1].get(self._subject, default)
+        props = self._view.base.get(self._subject, self._default)
+        return props.get(predicate, default) if props else default
 
 
 class _Incoming:

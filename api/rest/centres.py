@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canonical, page
 from api.rest.ids import local_id
-from api.rest.views import centre_summary, ref, trial_summary
+from api.rest.views import centre_rows, centre_summary, ref, trial_summary
 from kg.vocab import RKG, SKOS
 
 router = APIRouter(prefix="/api/v1", tags=["centres"])
@@ -42,7 +42,7 @@ async def list_centres(request: Request, cat: CatalogueDep,
                                                             description="Only members of this network")] = None,
                        limit: LimitParam = 20, cursor: CursorParam = None) -> Response:
     def build() -> Any:
-        rows = [centre_summary(cat, c) for c in cat.centres]
+        rows = centre_rows(cat)
         if country:
             rows = [r for r in rows if r["country"] == country.upper()]
         if network:

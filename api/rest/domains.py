@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, cached
-from api.rest.views import centre_summary, ref
+from api.rest.views import centre_rows, ref
 from kg.vocab import RKG, SKOS
 
 router = APIRouter(prefix="/api/v1", tags=["domains"])
@@ -23,10 +23,10 @@ async def list_domains(request: Request, cat: CatalogueDep) -> Response:
 def domain_rows(cat: Catalogue) -> list[dict[str, Any]]:
     """One row per domain, in G1..G10 order."""
     members: dict[str, set[str]] = {}
-    for c in cat.centres:
-        for m in centre_summary(cat, c)["memberships"]:
+    for c in centre_rows(cat):
+        for m in c["memberships"]:
             for d in m["domains"]:
-                members.setdefault(d, set()).add(c)
+                members.setdefault(d, set()).add(c["iri"])
     rows = []
     for d in cat.domains:
         row = ref(cat, d)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from api.rest.catalogue import Catalogue
 from api.rest.search import fold, search
-from kg.vocab import BASE, DCTERMS, OBOINOWL, RKG, SKOS, slugify
+from kg.vocab import BASE, DCTERMS, OBOINOWL, RDFS, RKG, SKOS, slugify
 
 _ORPHA = re.compile(r"^(?:orpha(?:net)?[:_ ]?|.*orphanet_|.*/entity/orpha/)?(\d{1,7})$", re.IGNORECASE)
 _PMID = re.compile(r"^(?:pmid:?\s*|.*/publication/pmid/)?(\d{1,9})$", re.IGNORECASE)
@@ -114,14 +114,16 @@ def _centre(cat: Catalogue, text: str) -> tuple[str, int] | None:
     if (iri := f"{BASE}centre/{slug}") in cat.out:
         return iri, 301
     names = _index(cat, "centre-names", lambda: _first_by(
-        (slugify(n), c) for c in cat.centres for n in [cat.label(c), *cat.strings(c, SKOS.altLabel)]))
+        (slugify(n), c) for view in [cat.prefetch(cat.centres, (RDFS.label, SKOS.altLabel))]
+        for c in cat.centres for n in [view.label(c), *view.strings(c, SKOS.altLabel)]))
     return (names[slug], 307) if slug in names else None
 
 
 def _trial(cat: Catalogue, text: str) -> tuple[str, int] | None:
     ids = _index(cat, "trial-ids", lambda: {
-        **_first_by((i.casefold(), t) for t in cat.trials
-                    for i in [*cat.strings(t, DCTERMS.identifier), *cat.strings(t, RKG.secondaryId)]),
+        **_first_by((i.casefold(), t) for view in [cat.prefetch(cat.trials, (DCTERMS.identifier, RKG.secondaryId))]
+                    for t in cat.trials
+                    for i in [*view.strings(t, DCTERMS.identifier), *view.strings(t, RKG.secondaryId)]),
         **{local_id(t, "trial").casefold(): t for t in cat.trials}})
     bare = text.rsplit("/trial/", 1)[-1].casefold()
     if bare not in ids:
@@ -135,7 +137,8 @@ def _publication(cat: Catalogue, text: str) -> tuple[str, int] | None:
     if match and (iri := f"{BASE}publication/pmid/{int(match.group(1))}") in cat.out:
         return iri, 301
     other = _index(cat, "publication-ids", lambda: _first_by(
-        (i.casefold(), p) for p in cat.publications for i in [*cat.strings(p, RKG.doi), *cat.strings(p, RKG.pmcid)]))
+        (i.casefold(), p) for view in [cat.prefetch(cat.publications, (RKG.doi, RKG.pmcid))]
+        for p in cat.publications for i in [*view.strings(p, RKG.doi), *view.strings(p, RKG.pmcid)]))
     bare = re.sub(r"^(doi:|https?://(dx\.)?doi\.org/)", "", text, flags=re.IGNORECASE).casefold()
     return (other[bare], 307) if bare in other else None
 
@@ -168,6 +171,9 @@ def close_matches(cat: Catalogue, kind: str, text: str, limit: int = 5) -> list[
     from rapidfuzz import fuzz, process
     nodes = {"centre": cat.centres, "trial": cat.trials, "publication": cat.publications,
              "domain": cat.domains}[kind]
-    choices = [fold(f"{local_id(n, kind)} {cat.label(n)}") for n in nodes]
+    labels = _index(cat, f"labels-{kind}", lambda: [
+        view.label(n) for view in [cat.prefetch(nodes, (RDFS.label,))] for n in nodes])
+    choices = _index(cat, f"choices-{kind}", lambda: [
+        fold(f"{local_id(n, kind)} {label}") for n, label in zip(nodes, labels, strict=True)])
     found = process.extract(fold(text), choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=50)
-    return [{"id": local_id(nodes[i], kind), "label": cat.label(nodes[i])} for _, _, i in found]
+    return [{"id": local_id(nodes[i], kind), "label": labels[i]} for _, _, i in found]

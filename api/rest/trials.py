@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canonical, page
-from api.rest.views import norm_phase, norm_status, ref, site_view, trial_summary
+from api.rest.views import norm_phase, norm_status, ref, site_view, trial_rows, trial_summary
 from kg.vocab import BASE, DCTERMS, RKG, SCHEMA
 
 router = APIRouter(prefix="/api/v1", tags=["trials"])
@@ -23,7 +23,7 @@ async def list_trials(request: Request, cat: CatalogueDep,
                       country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", examples=["FR"])] = None,
                       limit: LimitParam = 20, cursor: CursorParam = None) -> Response:
     def build() -> Any:
-        rows = [trial_summary(cat, t) for t in cat.trials]
+        rows = trial_rows(cat)
         if status:
             rows = [r for r in rows if (r["open"] if norm_status(status) == "open"
                                         else norm_status(r["status"]) == norm_status(status))]

@@ -139,6 +139,34 @@ def memberships_of(cat: Catalogue, centre: str) -> list[dict[str, Any]]:
     return out
 
 
+#: what centre_summary and trial_summary read of the node itself (prefetched for whole-graph lists)
+_CENTRE_COLUMNS = (RDFS.label, SCHEMA.addressLocality, SCHEMA.addressCountry, GEO.lat, GEO.long, ORG.hasMembership)
+_TRIAL_COLUMNS = (RDFS.label, DCTERMS.title, RKG.acronym, RKG.overallStatus, RKG.phase, SCHEMA.startDate,
+                  RKG.hasSite)
+
+
+def centre_rows(cat: Catalogue) -> list[dict[str, Any]]:
+    """:func:`centre_summary` of every centre, in ``cat.centres`` order: read column by column
+    (:meth:`Catalogue.prefetch`) once per snapshot, for every list, count and matrix of centres."""
+    held = cat.memo.get("centre-rows")
+    if held is None:
+        view = cat.prefetch(cat.centres, _CENTRE_COLUMNS)
+        held = cat.memo["centre-rows"] = [centre_summary(view, c) for c in cat.centres]
+    return held  # type: ignore[no-any-return]
+
+
+def trial_rows(cat: Catalogue) -> list[dict[str, Any]]:
+    """:func:`trial_summary` of every trial, in ``cat.trials`` order, read as :func:`centre_rows` is."""
+    held = cat.memo.get("trial-rows")
+    if held is None:
+        view = cat.prefetch(cat.trials, _TRIAL_COLUMNS)
+        sites = {site for t in cat.trials for site in view.strings(t, RKG.hasSite)}
+        view = view.prefetch(sites, (SCHEMA.addressCountry,))
+        del sites
+        held = cat.memo["trial-rows"] = [trial_summary(view, t) for t in cat.trials]
+    return held  # type: ignore[no-any-return]
+
+
 def trial_summary(cat: Catalogue, iri: str) -> dict[str, Any]:
     status = cat.first(iri, RKG.overallStatus)
     sites = cat.strings(iri, RKG.hasSite)
