@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -229,19 +230,21 @@ def _least(rec: dict[str, list], store: GraphStore, prop: str, slot: int) -> Non
 def load_evidence(index: Index, store: GraphStore) -> None:
     """Evidence by entity, and membership evidence by domain, of known providers.
 
-    One record per evidence node (provider, kind, date, origin) is filled property by property, so
-    each evidence IRI is held once while the index is read (the peak memory of a serve worker)."""
-    rec: dict[str, list] = {ev: [index.providers[c].iri, None, None, None]
-                            for ev, c in pairs(store, "rkg:aboutProvider") if c in index.providers}
+    One record per evidence node (provider, kind, date, origin) is filled property by property, then
+    becomes the node's :class:`Evidence`; the index's entries replace it one by one, so each
+    evidence IRI and record is held once while the index is read (the peak memory of a server
+    process: 880 MB → see bench/README.md)."""
+    rec: dict[str, Any] = {ev: [index.providers[c].iri, None, None, None]
+                           for ev, c in pairs(store, "rkg:aboutProvider") if c in index.providers}
     for slot, prop in enumerate(("rkg:evidenceKind", "dcterms:date", "prov:wasDerivedFrom"), 1):
         _least(rec, store, prop, slot)
     dates: dict[str, date | None] = {}              # one date object per distinct day
     for ev in [ev for ev, r in rec.items() if r[1] is None]:
         del rec[ev]                                 # no evidence kind: not evidence (as an inner join)
-    for r in rec.values():
-        r[1] = KIND_NAMES.get(r[1], "other")
-        r[2] = dates.setdefault(r[2], parse_date(r[2])) if r[2] else None
-        r[3] = sys.intern(r[3]) if r[3] else None
+    for ev, (provider, kind, day, origin) in rec.items():
+        rec[ev] = Evidence(ev, provider, KIND_NAMES.get(kind, "other"),
+                           None, None, dates.setdefault(day, parse_date(day)) if day else None,
+                           sys.intern(origin) if origin else None)
     domains_of: dict[str, list[str]] = defaultdict(list)
     for ev, d in pairs(store, "rkg:aboutDomain"):
         if ev in rec:
@@ -249,8 +252,8 @@ def load_evidence(index: Index, store: GraphStore) -> None:
     entity_of: dict[str, list[str]] = defaultdict(list)
 
     def make(ev: str, entity: str | None, domain: str | None) -> Evidence:
-        provider, kind, day, origin = rec[ev]
-        return Evidence(ev, provider, kind, entity, domain, day, origin)
+        node = rec[ev]
+        return Evidence(node.iri, node.provider, node.kind, entity, domain, node.date, node.derived_from)
 
     for ev, e in pairs(store, "rkg:aboutEntity"):
         if ev not in rec:
@@ -259,9 +262,10 @@ def load_evidence(index: Index, store: GraphStore) -> None:
         if ev in domains_of:
             entity_of[ev].append(e)
         for d in sorted(set(domains_of.get(ev, ()))) or [None]:
-            index.by_entity[e].append(make(ev, e, d))
+            index.by_entity[e].append(item := make(ev, e, d))
+        rec[ev] = item          # the record's place is taken by an entry: one object, not two
     for ev, doms in sorted(domains_of.items()):
-        if rec[ev][1] == "membership":
+        if rec[ev].kind == "membership":
             for d in sorted(set(doms)):
                 for e in sorted(set(entity_of.get(ev, ()))) or [None]:
                     index.by_domain[d].append(make(ev, e, d))
