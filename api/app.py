@@ -34,8 +34,13 @@ def create_app(store: GraphStore, settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await backend.runner.start()
-        # the REST snapshot and the referral index, built before the first request
-        rest.referral.engine(backend, rest.common.catalogue_of(backend, app.state))
+        # the REST snapshot, the tables of every centre and trial and the referral index, built
+        # before the first request (seconds to a minute each at scale 100, bench/README.md); the
+        # tables first, so that the index reuses the memory their reading freed
+        catalogue = rest.common.catalogue_of(backend, app.state)
+        rest.views.centre_rows(catalogue)
+        rest.views.trial_rows(catalogue)
+        rest.referral.engine(backend, catalogue)
         try:
             yield
         finally:

@@ -111,25 +111,40 @@ class Catalogue:
             yield key(s), o
 
     def prefetch(self, subjects: Iterable[str], predicates: Iterable[ox.NamedNode]) -> Catalogue:
-        """This catalogue, with ``predicates`` of ``subjects`` read column by column up front.
+        """This catalogue, with ``predicates`` of ``subjects`` read up front, predicate by predicate.
 
-        For summaries of every trial or centre: one scan per predicate instead of one lookup per
-        subject, and nothing left in the lazy caches. The view answers exactly as this catalogue
-        does (other subjects and predicates are read from it); drop it when done."""
+        For summaries of every trial or centre: nothing is left in the lazy caches, and each
+        predicate is read the cheaper way, counted by the store first: one index scan when the
+        predicate is mostly about these subjects (a trial's title), one lookup per subject when
+        the subjects hold a small part of it (the labels of 50k trials among 2M labels). The view
+        answers exactly as this catalogue does (other subjects and predicates are read from it);
+        drop it when done."""
         if self.store is None:
             return self     # a snapshot holds every triple in memory already
         keep = subjects if isinstance(subjects, (set, frozenset)) else set(subjects)
         columns = dict(self.out.columns) if isinstance(self.out, _Prefetched) else {}
         for predicate in predicates:
             data: dict[str, list[Any]] = {}
-            for subject, term in self.scan(predicate):
-                if subject in keep:
-                    held = data.setdefault(subject, [])
-                    if term not in held:
-                        held.append(term)
+            for subject, term in self._read(predicate, keep):
+                held = data.setdefault(subject, [])
+                if term not in held:    # a triple held by several graphs
+                    held.append(term)
             columns[predicate.value] = (keep, data)
         base = self.out.base if isinstance(self.out, _Prefetched) else self.out
         return replace(self, out=_Prefetched(base, columns))
+
+    def _read(self, predicate: ox.NamedNode, keep: set[str] | frozenset[str]) -> Iterator[tuple[str, Any]]:
+        assert self.store is not None
+        total = int(self.store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{predicate.value}> ?o }}")[0]["n"].value)
+        # an index scan costs about 7 µs a triple in Python, a lookup about 18 µs (scale 100)
+        if total <= 3 * len(keep):
+            yield from ((s, o) for s, o in self.scan(predicate) if s in keep)
+            return
+        for subject in keep:
+            term = _term(subject)
+            if term is not None:
+                for _, _, o in self.store.triples(term, predicate, None, distinct=False):
+                    yield subject, o
 
     # -- hierarchy -----------------------------------------------------------------------------------
     def parents(self, iri: str) -> list[str]:

@@ -34,6 +34,6 @@ def counts(cat: Catalogue) -> dict[str, Any]:
             "memberCentres": sum(1 for c in centres if c["memberships"]),
             "countries": len({c["country"] for c in centres if c["country"]}),
             "memberCountries": len({c["country"] for c in centres if c["memberships"] and c["country"]}),
-            "trials": len(trials), "openTrials": sum(1 for t in trials if t["open"]),
+            "trials": len(trials), "openTrials": sum(1 for t in trials if t.open),
             "publications": len(cat.publications),
             "evidence": int(cat.select(Q_EVIDENCE)[0]["n"].value)}

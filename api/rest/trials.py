@@ -25,13 +25,13 @@ async def list_trials(request: Request, cat: CatalogueDep,
     def build() -> Any:
         rows = trial_rows(cat)
         if status:
-            rows = [r for r in rows if (r["open"] if norm_status(status) == "open"
-                                        else norm_status(r["status"]) == norm_status(status))]
+            rows = [r for r in rows if (r.open if norm_status(status) == "open"
+                                        else norm_status(r.status) == norm_status(status))]
         if phase:
-            rows = [r for r in rows if norm_phase(phase) in norm_phase(r["phase"]).split("/")]
+            rows = [r for r in rows if norm_phase(phase) in norm_phase(r.phase).split("/")]
         if country:
-            rows = [r for r in rows if country.upper() in r["countries"]]
-        chunk, info, headers = page(request, rows, [(r["id"],) for r in rows], limit, cursor)
+            rows = [r for r in rows if country.upper() in r.countries]
+        chunk, info, headers = page(request, [r.json for r in rows], [(r.id,) for r in rows], limit, cursor)
         return {"items": chunk, "page": info}, headers
     return cached(request, cat, build)
 

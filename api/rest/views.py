@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+import sys
+from typing import Any, NamedTuple
 
+import orjson
 import pyoxigraph as ox
 
 from api.rest.catalogue import Catalogue, key
@@ -155,16 +157,37 @@ def centre_rows(cat: Catalogue) -> list[dict[str, Any]]:
     return held  # type: ignore[no-any-return]
 
 
-def trial_rows(cat: Catalogue) -> list[dict[str, Any]]:
-    """:func:`trial_summary` of every trial, in ``cat.trials`` order, read as :func:`centre_rows` is."""
+class TrialRow(NamedTuple):
+    """A trial's :func:`trial_summary`, serialised, with the fields the list filters on."""
+
+    id: str
+    open: bool
+    status: str | None
+    phase: str | None
+    countries: tuple[str, ...]
+    json: orjson.Fragment   # the summary as JSON, embedded as is in an answer
+
+
+def trial_rows(cat: Catalogue) -> list[TrialRow]:
+    """:func:`trial_summary` of every trial, in ``cat.trials`` order, read as :func:`centre_rows` is
+    and kept serialised: a third of the memory of the dictionaries (50k trials at scale 100)."""
     held = cat.memo.get("trial-rows")
     if held is None:
         view = cat.prefetch(cat.trials, _TRIAL_COLUMNS)
         sites = {site for t in cat.trials for site in view.strings(t, RKG.hasSite)}
         view = view.prefetch(sites, (SCHEMA.addressCountry,))
         del sites
-        held = cat.memo["trial-rows"] = [trial_summary(view, t) for t in cat.trials]
+        held = cat.memo["trial-rows"] = [_trial_row(trial_summary(view, t)) for t in cat.trials]
     return held  # type: ignore[no-any-return]
+
+
+def _trial_row(summary: dict[str, Any]) -> TrialRow:
+    intern = sys.intern
+    return TrialRow(summary["id"], summary["open"], summary["status"] and intern(summary["status"]),
+                    summary["phase"] and intern(summary["phase"]), tuple(intern(c) for c in summary["countries"]),
+                    # copied to its own size: orjson's 4 KB output buffer, shrunk in place, kept
+                    # 4 KB a row resident (200 MB for 50k trials, against 17 MB copied)
+                    orjson.Fragment(memoryview(orjson.dumps(summary)).tobytes()))
 
 
 def trial_summary(cat: Catalogue, iri: str) -> dict[str, Any]:
