@@ -50,3 +50,30 @@ def test_prefetched_view_falls_back_and_keeps_one_term_per_graph_copy(tmp_path: 
     assert s.value in view.out and "https://w3id.org/rarekg/trial/Z" not in view.out
     assert sorted(subject for subject, _ in cat.scan(RKG.phase)).count(s.value) == 3  # once per graph copy
     store.close()
+
+
+def test_kept_answers_and_lazy_indexes_stay_bounded(built_store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client walking every trial and centre must not grow a serving process without bound."""
+    from fastapi.testclient import TestClient
+
+    from api import rest
+    from api.app import create_app
+    from api.rest import catalogue, common
+    from api.rest.ids import local_id
+
+    monkeypatch.setattr(common, "_CACHE_BYTES", 20_000)
+    monkeypatch.setattr(catalogue, "_LAZY_CACHE", 50)
+    store = EmbeddedStore(built_store_path, read_only=True)
+    try:
+        with TestClient(create_app(store)) as client:
+            cat = rest.common.catalogue_of(client.app.state.backend, client.app.state)
+            paths = [f"/api/v1/trials/{local_id(t, 'trial')}" for t in cat.trials]
+            paths += [f"/api/v1/centres/{local_id(c, 'centre')}" for c in cat.centres[:40]]
+            first = {p: client.get(p) for p in paths}
+            assert all(r.status_code == 200 for r in first.values())
+            assert cat.memo["responses-bytes"] <= 20_000 and len(cat.memo["responses"]) < len(paths)
+            assert len(cat.out._cache) <= 50
+            again = {p: client.get(p) for p in paths[:10]}
+            assert all(again[p].content == first[p].content for p in again)   # rebuilt, same bytes
+    finally:
+        store.close()

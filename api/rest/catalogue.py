@@ -191,8 +191,9 @@ def _snapshot(store: GraphStore) -> Catalogue:
                      count=store.count)
 
 
-#: entries kept by each lazy index before it starts afresh (a few hundred MB at most)
-_LAZY_CACHE = 200_000
+#: entries kept by each lazy index before it starts afresh: about 3.5 KB a subject at scale 100,
+#: so at most some 70 MB, whatever a client crawls (a lookup costs tens of µs)
+_LAZY_CACHE = 20_000
 
 
 class _Outgoing:
