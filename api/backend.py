@@ -34,6 +34,7 @@ class Backend:
         self.generation = 0
         #: queries answered in this process as bounded lookups (reported by /health)
         self.lookups = 0
+        self._counts: tuple[int, dict[str, int]] | None = None
         if self.path is not None and settings.query_workers > 0:
             self.runner: ProcessRunner | ThreadRunner = ProcessRunner(
                 self.path, settings.query_workers, settings.query_timeout_s)
@@ -65,10 +66,21 @@ class Backend:
         self.lookups += 1
         return answer
 
-    def state_key(self) -> str:
-        """Changes whenever the published graphs change (keys the dump cache)."""
+    def graph_counts(self) -> dict[str, int]:
+        """Triples per published graph, in the store's order. An embedded store is counted once per
+        :attr:`generation` (all its changes bump it; 4.5 s at scale 100); a remote server, which
+        others may write to, at every call."""
         store = self.store
-        text = "|".join(f"{g.value}={store.count(g)}" for g in store.graphs())
+        held = self._counts
+        if held is not None and held[0] == self.generation and isinstance(store, EmbeddedStore):
+            return held[1]
+        counts = {g.value: store.count(g) for g in store.graphs()}
+        self._counts = (self.generation, counts)
+        return counts
+
+    def state_key(self) -> str:
+        """Changes whenever the published graphs change (keys the dump and VoID caches)."""
+        text = "|".join(f"{g}={n}" for g, n in self.graph_counts().items())
         return hashlib.sha256(f"{text}|{self._stamp}".encode()).hexdigest()[:16]
 
     def update(self, sparql: str) -> None:

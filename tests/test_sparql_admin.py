@@ -72,6 +72,32 @@ def test_an_update_is_seen_by_every_process_and_query_worker(admin_server: str) 
         assert labels(admin_server, JOINED) == set()
 
 
+def graph_triples(base: str, path: str) -> dict[str, int]:
+    """``void:triples`` of every graph named in the VoID document or the service description."""
+    import rdflib
+    r = httpx.get(base + path, headers={"Accept": "text/turtle"}, timeout=120)
+    assert r.status_code == 200, r.text
+    g = rdflib.Graph().parse(data=r.text, format="turtle")
+    n = rdflib.URIRef("http://rdfs.org/ns/void#triples")
+    return {str(s): int(o) for s, o in g.subject_objects(n) if str(s).startswith("https://w3id.org/rarekg/graph/")}
+
+
+def test_void_and_service_description_counts_follow_an_update(admin_server: str) -> None:
+    counted = "https://w3id.org/rarekg/graph/counted"
+    before = graph_triples(admin_server, "/.well-known/void")
+    assert counted not in before and before == graph_triples(admin_server, "/sparql")
+    insert = f'INSERT DATA {{ GRAPH <{counted}> {{ <{S}> rdfs:label "counted" ; a <https://example.org/Note> }} }}'
+    assert update(admin_server, insert, TOKEN).status_code == 204
+    try:
+        for _ in range(6):   # both HTTP processes, each with its counts kept per store state
+            assert graph_triples(admin_server, "/.well-known/void") == {**before, counted: 2}
+            assert graph_triples(admin_server, "/sparql") == {**before, counted: 2}
+    finally:
+        assert update(admin_server, f"DROP SILENT GRAPH <{counted}>", TOKEN).status_code == 204
+    for _ in range(4):
+        assert graph_triples(admin_server, "/.well-known/void") == before
+
+
 def test_busy_when_every_query_worker_stays_busy(admin_server: str) -> None:
     """Two HTTP processes with one worker each: four runaway queries leave at least one request
     waiting for a worker past the deadline (503 with Retry-After); the others are stopped (504)."""

@@ -35,6 +35,7 @@ def catalogue_of(backend: Backend, state: Any) -> Catalogue:
     held = getattr(state, "rest_catalogue", None)
     if held is None or held[0] != backend.generation:
         held = (backend.generation, load_catalogue(store))
+        held[1].count = lambda: sum(backend.graph_counts().values())   # counted once per state
         state.rest_catalogue = held
         # A remote store's snapshot is ~1M long-lived objects (and the lazy indexes' lists and the
         # referral index grow to as many): keep what exists now out of the cyclic GC's full scans,
