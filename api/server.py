@@ -21,7 +21,7 @@ from granian.constants import Interfaces, Loops
 from granian.log import LogLevels
 from granian.server import Server as Granian
 
-from api.settings import Settings
+from api.settings import Settings, default_processes
 from kg.store import open_store
 
 #: pending connections the kernel queues for the HTTP processes
@@ -52,10 +52,10 @@ def serve(store_path: Path, host: str = "127.0.0.1", port: int = 8000, *, build_
         progress(f"store {store_path} is empty: building the default knowledge graph")
         report = build(store, progress=progress)
         progress(report.table())
+    settings = Settings(store=store_path, host=host, port=port)
+    count = processes or settings.processes or default_processes(store.count())
     store.close()
     del store
-    settings = Settings(store=store_path, host=host, port=port)
-    count = processes or settings.processes
     progress(f"serving {store_path} on http://{host}:{port}/ (SPARQL at /sparql) with {count} processes")
     run_granian(functools.partial(store_app, store_path, settings), host, port, count)
 

@@ -126,3 +126,20 @@ def test_serves_a_remote_backend(oxigraph_server) -> None:  # type: ignore[no-un
         assert httpx.get(base + "/sparql", params={"query": "SELECT ?s WHERE { ?s ?p }"}).status_code == 400
     finally:
         stop_process(proc)
+
+
+def test_default_process_count_follows_the_store_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two HTTP processes for the default graph; one past LARGE_STORE_TRIPLES, where each process
+    holds about a gigabyte; a set value wins, and a bad one is named."""
+    from pydantic import ValidationError
+
+    from api.settings import LARGE_STORE_TRIPLES, Settings, default_processes
+
+    assert default_processes(72_384) == 2 and default_processes(LARGE_STORE_TRIPLES) == 2
+    assert default_processes(LARGE_STORE_TRIPLES + 1) == 1
+    assert Settings().processes is None
+    monkeypatch.setenv("RAREKG_PROCESSES", "3")
+    assert Settings().processes == 3
+    monkeypatch.setenv("RAREKG_PROCESSES", "0")
+    with pytest.raises(ValidationError, match="processes"):
+        Settings()
