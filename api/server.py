@@ -56,7 +56,8 @@ def serve(store_path: Path, host: str = "127.0.0.1", port: int = 8000, *, build_
     count = processes or settings.processes or default_processes(store.count())
     store.close()
     del store
-    progress(f"serving {store_path} on http://{host}:{port}/ (SPARQL at /sparql) with {count} processes")
+    progress(f"serving {store_path} on http://{host}:{port}/ (SPARQL at /sparql) with {count} HTTP process"
+             + ("es" if count > 1 else ""))
     run_granian(functools.partial(store_app, store_path, settings), host, port, count)
 
 
