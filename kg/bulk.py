@@ -1,28 +1,29 @@
 """Writing many triples with pyoxigraph's bulk loader, beside the Python that produces them.
 
 Only :mod:`kg.store` calls this module. ``Store.bulk_extend`` holds the GIL for its whole run (a
-thread counting in Python got 4 % of its speed beside it), while ``Store.bulk_load`` of bytes
-releases it (99 %) and loads as fast. So a slice of triples is serialised by pyoxigraph to
-N-Triples (or N-Quads) and handed to a writer thread that bulk-loads it while this thread — a
-loader's generator — produces the next slice: on two cores the Rust and the Python work of a build
-overlap instead of taking turns (docs/decisions/0008-build-overlap.md).
+thread counting in Python got 4 % of its speed beside it), while ``Store.bulk_load`` releases it
+(99 %) and loads as fast. So a graph's triples are serialised by pyoxigraph to N-Triples (or
+N-Quads), slice by slice, into a pipe that one ``bulk_load`` in a writer thread reads as one
+document: on two cores the Rust and the Python work of a build overlap instead of taking turns,
+and a big graph is one bulk load, not one per slice (many loads into a growing store cost twice
+as much at 8.7 M triples: 111 s against 82 s; see docs/decisions/0008-build-overlap.md).
 
-The parser gives each document's blank nodes fresh identities, so a triple with a blank node
-would lose its node's identity across slices: such triples (a few hundred, from the ontology's
-and the molecular definitions' OWL axioms) go to ``bulk_extend`` as objects, which keeps them.
+The parser gives a document's blank nodes fresh identities, so a blank node would not be the
+same node in two graphs, or keep its identifier: triples with a blank node (a few hundred, from the
+ontology's and the molecular definitions' OWL axioms) go to ``bulk_extend`` as objects.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pyoxigraph as ox
 
-#: triples per bulk-loader call: a big graph goes in slices so that memory stays bounded (a call
-#: holds its whole input); two slices are alive at once, the one loading and the one produced.
+#: triples serialised at a time: one slice is in memory as objects, then as N-Triples in the pipe
 BULK_SLICE = 250_000
 
 Triple = tuple[Any, ox.NamedNode, Any]
@@ -30,12 +31,13 @@ _BLANK = ox.BlankNode
 
 
 def bulk_write(store: ox.Store, graph: ox.NamedNode, triples: Iterable[Triple]) -> None:
-    """Write ``triples`` into ``graph`` of ``store`` with the bulk loader, :data:`BULK_SLICE` at a
-    time, each slice loaded by a writer thread while the next one is produced.
+    """Write ``triples`` into ``graph`` of ``store`` with one bulk load, fed :data:`BULK_SLICE`
+    triples at a time by this thread while a writer thread loads them.
 
     Returns when every triple is written. An exception raised by ``triples`` (a loader's
-    DataError) or by the bulk loader (OSError) is raised here once the slice in flight has
-    finished, so ``store`` is never written to after this function has returned or raised.
+    DataError) or by the bulk loader (OSError, RuntimeError) is raised here once the loader has
+    finished with what it was given, so ``store`` is never written to after this function has
+    returned or raised.
     """
     blank: list[ox.Quad] = []
     chunks = _serialised(iter(triples), graph, blank)
@@ -78,14 +80,25 @@ def _serialised(it: Iterator[Triple], graph: ox.NamedNode, blank: list[ox.Quad])
 
 
 def _load_all(store: ox.Store, chunks: Iterator[bytes], fmt: ox.RdfFormat, graph: ox.NamedNode | None) -> None:
-    """``bulk_load`` every chunk in a writer thread, one at a time, while the next is produced.
+    """One ``bulk_load`` of every chunk, as one document, read by a writer thread from a pipe that
+    this thread writes the chunks into as they are produced.
 
-    If ``chunks`` raises, leaving the ``with`` block waits for the chunk in flight first."""
+    If ``chunks`` raises, the pipe is closed (the loader ends its document there) and the error
+    is raised once the loader has finished; if the loader fails, it closes its end, the next
+    write fails and the loader's error is raised."""
+    read_fd, write_fd = os.pipe()
+
+    def load() -> None:
+        try:  # the engine reads the pipe without the GIL, as it reads a file
+            store.bulk_load(path=f"/dev/fd/{read_fd}", format=fmt, to_graph=graph)
+        finally:
+            os.close(read_fd)  # no reader left: a write still pending fails instead of blocking
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-writer") as writer:
-        pending: Future[None] | None = None
-        for chunk in chunks:
-            if pending is not None:
-                pending.result()
-            pending = writer.submit(store.bulk_load, chunk, fmt, to_graph=graph)
-        if pending is not None:
-            pending.result()
+        loading = writer.submit(load)
+        try:
+            with open(write_fd, "wb") as out:  # buffered: each chunk written whole
+                out.writelines(chunks)
+        except BrokenPipeError:
+            pass  # the loader stopped reading; its own error is raised just below
+        loading.result()

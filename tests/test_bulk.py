@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph as ox
 import pytest
 
@@ -59,3 +61,13 @@ def test_an_error_of_the_producer_is_raised_after_the_slice_in_flight(small_slic
         bulk.bulk_write(store, G, failing())
     written = {(q.subject, q.predicate, q.object) for q in store}
     assert written == {t for t in triples[:21] if not any(isinstance(x, ox.BlankNode) for x in t)}
+
+
+def test_an_error_of_the_engine_is_raised_not_waited_on(tmp_path: Path, small_slices: None) -> None:
+    """A store that refuses writes: the loader fails before reading all it is sent, and the
+    producer, blocked on a full pipe, must get that error instead of waiting for ever."""
+    ox.Store(str(tmp_path / "s")).flush()
+    read_only = ox.Store.read_only(str(tmp_path / "s"))
+    many = [(ox.NamedNode(f"https://example.org/s{i}"), P, ox.Literal("x" * 200)) for i in range(5000)]
+    with pytest.raises(RuntimeError, match="read-write"):  # pyoxigraph's own error for this case
+        bulk.bulk_write(read_only, G, iter(many))
