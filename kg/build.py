@@ -24,7 +24,7 @@ from kg.errors import DataError, RarekgError
 from kg.provenance import load_record, now
 from kg.store import GraphStore
 from kg.vocab import INFERRED_GRAPH, META_GRAPH, graph_iri
-from loaders.base import LoadReport, SourceInfo, Triple, clear_build_memos
+from loaders.base import LoadReport, SourceInfo, Triple, clear_build_memos, collector_paused
 
 if TYPE_CHECKING:
     from kg.reasoning import ReasonerResult
@@ -128,7 +128,7 @@ def build(store: GraphStore, data_dir: Path = ontology.DATA_DIR, *,
     # HermiT (a Java process) classifies the ontology and the molecular definitions while the
     # loaders run: its input is the curated files, never the store or the corpus.
     try:
-        with ThreadPoolExecutor(max_workers=1) as pool, begin(META_GRAPH) as batch:
+        with collector_paused(), ThreadPoolExecutor(max_workers=1) as pool, begin(META_GRAPH) as batch:
             classified = pool.submit(_classify, data_dir) if reasoning else None
             for module in modules:
                 report.outcomes.append(_stage_source(batch, module, data_dir, strict, progress, extra_dirs))

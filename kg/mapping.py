@@ -252,10 +252,23 @@ def _contains(longer: Sequence[str], shorter: Sequence[str]) -> bool:
     return extra[-1] not in _BAD_LINK and not _CONTRAST.intersection(extra)
 
 
-def _most_specific_container(narrow: MappableEntity, candidates: list[MappableEntity]) -> MappableEntity | None:
-    """The candidate with the longest label that ``narrow``'s label ends with (ties: smallest IRI)."""
+def _by_last_word(candidates: list[MappableEntity]) -> dict[str, list[MappableEntity]]:
+    """Candidates by the last word of their label (:func:`_tokens` with links): a label can only
+    end with labels that end with its own last word, so each entity is compared with few others."""
+    index: dict[str, list[MappableEntity]] = defaultdict(list)
+    for c in candidates:
+        words = _tokens(c.label, True)
+        if words:
+            index[words[-1]].append(c)
+    return index
+
+
+def _most_specific_container(narrow: MappableEntity, candidates: dict[str, list[MappableEntity]]
+                             ) -> MappableEntity | None:
+    """The candidate (from :func:`_by_last_word`) with the longest label that ``narrow``'s label
+    ends with (ties: smallest IRI)."""
     own = _tokens(narrow.label, True)
-    fits = [c for c in candidates if _contains(own, _tokens(c.label, True))]
+    fits = [c for c in candidates.get(own[-1], ()) if _contains(own, _tokens(c.label, True))] if own else []
     if not fits:
         return None
     return min(fits, key=lambda c: (-len(tokens(c.label)), c.iri))
@@ -313,13 +326,14 @@ def _containment_rule(subs: list[MappableEntity], objs: list[MappableEntity], br
             exact[m.object.iri].add(m.subject.iri)
     sub_by_iri = {e.iri: e for e in subs}
     obj_by_iri = {e.iri: e for e in objs}
+    broad_objs_index, broad_subs_index = _by_last_word(broad_objs), _by_last_word(broad_subs)
     for sub in subs:
-        obj = None if sub.iri in mapped_subs else _most_specific_container(sub, broad_objs)
+        obj = None if sub.iri in mapped_subs else _most_specific_container(sub, broad_objs_index)
         if obj is not None:
             agree = bool(exact[obj.iri] & _ancestors(sub, sub_by_iri))
             yield _containment(sub, "broadMatch", obj, sub.label, obj.label, agree)
     for obj in objs:
-        sub = None if obj.iri in mapped_objs else _most_specific_container(obj, broad_subs)
+        sub = None if obj.iri in mapped_objs else _most_specific_container(obj, broad_subs_index)
         # OncoTree nodes are scoped to a tissue ("Teratoma" under Testis), so an Orphanet entity is
         # taken as narrower only where Orphanet's own hierarchy puts it under the node's exact match
         # ("Extragonadal teratoma" is not a kind of testicular teratoma).

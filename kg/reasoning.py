@@ -14,9 +14,11 @@ Java 25 (see docs/decisions/0001-ontology-and-vocabularies.md).
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,6 +110,26 @@ def _declarations(triples: list[ox.Triple]) -> list[ox.Triple]:
     return [ox.Triple(ox.NamedNode(iri), RDF.type, OWL.Class) for iri in sorted(used - declared)]
 
 
+#: JVM options for HermiT's short run: the client compiler only (C1) halves the JVM's CPU time
+#: (0.95 -> 0.5 s at the default dataset) with the same output; the build runs it beside the loaders.
+HERMIT_JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
+
+
+@contextmanager
+def _jvm_options(options: str) -> Iterator[None]:
+    """``options`` added to ``JDK_JAVA_OPTIONS`` (read by the ``java`` launcher that owlready2
+    starts, which cannot take arguments of ours) inside the block; the variable as it was after."""
+    before = os.environ.get("JDK_JAVA_OPTIONS")
+    os.environ["JDK_JAVA_OPTIONS"] = f"{before} {options}" if before else options
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("JDK_JAVA_OPTIONS", None)
+        else:
+            os.environ["JDK_JAVA_OPTIONS"] = before
+
+
 def _run_hermit(ntriples: bytes, workdir: Path) -> dict[str, set[str]]:
     """Classify with HermiT in a fresh World; the named subclass/equivalence edges afterwards.
 
@@ -119,7 +141,7 @@ def _run_hermit(ntriples: bytes, workdir: Path) -> dict[str, set[str]]:
     try:
         onto = world.get_ontology(source.as_uri()).load(format="ntriples")
         try:
-            with onto:
+            with onto, _jvm_options(HERMIT_JVM_OPTIONS):
                 owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
         except FileNotFoundError as err:
             raise ReasonerError("Java not found: install a JRE (apt-get install default-jre-headless)") from err

@@ -30,6 +30,7 @@ from typing import IO, Any, Self
 import pyoxigraph as ox
 
 from kg import generations
+from kg.bulk import bulk_quads, bulk_write
 from kg.errors import QueryError, StoreError
 from kg.vocab import PREFIXES, RKG, STAGING_PREFIX
 
@@ -362,23 +363,6 @@ class EmbeddedStore(GraphStore):
     def close(self) -> None:
         self.flush()
         del self._store
-
-
-#: quads per call of the bulk loader: it holds a whole call's quads in memory (about 0.6 GB per
-#: million), so a big graph goes in slices; measured as fast as one call (bench/README.md)
-BULK_SLICE = 250_000
-
-
-def bulk_write(store: ox.Store, graph: ox.NamedNode, triples: Iterable[Triple]) -> None:
-    """Write ``triples`` into ``graph`` with pyoxigraph's bulk loader (see :func:`bulk_quads`)."""
-    bulk_quads(store, (ox.Quad(s, p, o, graph) for s, p, o in triples))
-
-
-def bulk_quads(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
-    """Write ``quads`` with pyoxigraph's bulk loader, :data:`BULK_SLICE` at a time."""
-    it = iter(quads)
-    while part := list(itertools.islice(it, BULK_SLICE)):
-        store.bulk_extend(part)
 
 
 def count_graph(store: ox.Store, graph: ox.NamedNode) -> int:

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -122,16 +124,33 @@ def clear_build_memos() -> None:
         memo.clear()
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off inside the block, back as it was afterwards.
+
+    Reading a corpus and building its triples allocates millions of records, terms and tuples
+    that live until the build ends, and hardly any reference cycles; every collection pass walked
+    all of them again, which doubled the loaders' time (bench/README.md, "Build throughput")."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def write_records(path: Path, records: Iterable[Any], source: SourceInfo) -> int:
     """Write dataclass records as sorted JSON Lines, each line with source and licence. Returns the count.
 
     Writes to a temporary file first and renames it, so a failed compile leaves the old file intact.
     """
     lines = []
-    for rec in records:
-        row = {"_type": type(rec).__name__, **_plain(rec),
-               "_source": source.name, "_license": source.license}
-        lines.append(json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+    with collector_paused():  # a compiled corpus is millions of small dicts and strings
+        for rec in records:
+            row = {"_type": type(rec).__name__, **_plain(rec),
+                   "_source": source.name, "_license": source.license}
+            lines.append(json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
     lines.sort()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
@@ -178,11 +197,17 @@ def _field_order(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
     """``dataclasses.asdict`` for records (dataclasses, lists, tuples, dicts of JSON values), without
     its per-value deep copies: the same JSON, several times faster on a large corpus."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: _plain(getattr(value, name)) for name in _field_order(type(value))}
+    kind = type(value)
+    if kind in _SCALARS:  # most values: returned before any other test
+        return value
+    if hasattr(kind, "__dataclass_fields__") and not isinstance(value, type):
+        return {name: _plain(getattr(value, name)) for name in _field_order(kind)}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):

@@ -21,7 +21,15 @@ from pathlib import Path
 
 from kg.errors import DataError
 from loaders import ctgov, ctis, pubmed, trials
-from loaders.base import LoadReport, SourceInfo, Triple, build_memo, read_records, write_records
+from loaders.base import (
+    LoadReport,
+    SourceInfo,
+    Triple,
+    build_memo,
+    collector_paused,
+    read_records,
+    write_records,
+)
 
 SOURCE = SourceInfo(
     name="evidence",
@@ -108,22 +116,23 @@ def read_path(path: Path, report: LoadReport) -> tuple[list[trials.Trial], list[
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     found_trials: list[trials.Trial] = []
     pubs: dict[str, pubmed.Publication] = {}
-    for file in files:
-        fmt = sniff(file)
-        if fmt is None:
-            report.counts["files-skipped"] += 1
-            continue
-        report.files.append(file)
-        report.counts[f"files-{fmt}"] += 1
-        t, p = read_file(file, fmt, report)
-        found_trials.extend(t)
-        for pub in p:
-            if pub.pmid in pubs:
-                report.warn("duplicate-pmid", f"PMID {pub.pmid} also in {pubs[pub.pmid].source_file}; "
-                            "the record read first is kept", path=str(file), record=pub.pmid)
-            else:
-                pubs[pub.pmid] = pub
-    return trials.merge_trials(found_trials), [pubs[k] for k in sorted(pubs, key=int)]
+    with collector_paused():  # a large corpus is millions of objects that live until the end
+        for file in files:
+            fmt = sniff(file)
+            if fmt is None:
+                report.counts["files-skipped"] += 1
+                continue
+            report.files.append(file)
+            report.counts[f"files-{fmt}"] += 1
+            t, p = read_file(file, fmt, report)
+            found_trials.extend(t)
+            for pub in p:
+                if pub.pmid in pubs:
+                    report.warn("duplicate-pmid", f"PMID {pub.pmid} also in {pubs[pub.pmid].source_file}; "
+                                "the record read first is kept", path=str(file), record=pub.pmid)
+                else:
+                    pubs[pub.pmid] = pub
+        return trials.merge_trials(found_trials), [pubs[k] for k in sorted(pubs, key=int)]
 
 
 def records_triples(found: list[trials.Trial], pubs: list[pubmed.Publication],

@@ -157,6 +157,24 @@ def test_sponsor_name_used_as_a_site_is_generic_but_a_sponsoring_hospital_is_not
     assert res.institution == "clb"
 
 
+def test_sites_shared_by_trials_with_other_sponsors_get_each_trial_s_own_answer() -> None:
+    """resolve_all answers a site by facility and place once, and again with the sponsors only when
+    that left it unresolved: the answers must be resolve(..., sponsors=...)'s for every site."""
+    from loaders.trials import Trial, TrialSite
+    eortc = "European Organization for Research and Treatment of Cancer"
+    sites = [TrialSite(eortc, "Naples", country_code="IT"), TrialSite("Centre Leon Berard", "Lyon", country_code="FR"),
+             TrialSite("Hopital Nord", "Paris", country_code="FR")]
+    trials = [Trial("ctgov-v2", [], nct_ids=[f"NCT0000000{i}"], sponsor=sponsor, sites=sites)
+              for i, sponsor in enumerate([eortc, "Centre Leon Berard", None, eortc])]
+    links = L.resolve_all(TINY, trials, [])
+    expected = [R.resolve(TINY, s.facility, s.city, s.country_code, sponsors=[t.sponsor] if t.sponsor else [],
+                          country_words=L.country_words(s.country_code or ""))
+                for t in trials for s in t.sites]
+    assert [link.resolution for link in links] == expected
+    assert [link.resolution.rule for link in links[::3]] == ["generic:sponsor", "no-candidate", "no-candidate",
+                                                             "generic:sponsor"]
+
+
 def test_ror_identifier_resolves_first() -> None:
     res = R.resolve(TINY, "Some department, Naples", "Naples", "IT", identifiers=["ROR:0506y2b23"])
     assert (res.institution, res.rule) == ("pascale", "ror")

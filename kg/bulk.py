@@ -1,0 +1,104 @@
+"""Writing many triples with pyoxigraph's bulk loader, beside the Python that produces them.
+
+Only :mod:`kg.store` calls this module. ``Store.bulk_extend`` holds the GIL for its whole run (a
+thread counting in Python got 4 % of its speed beside it), while ``Store.bulk_load`` releases it
+(99 %) and loads as fast. So a graph's triples are serialised by pyoxigraph to N-Triples (or
+N-Quads), slice by slice, into a pipe that one ``bulk_load`` in a writer thread reads as one
+document: on two cores the Rust and the Python work of a build overlap instead of taking turns,
+and a big graph is one bulk load, not one per slice (many loads into a growing store cost twice
+as much at 8.7 M triples: 111 s against 82 s; see docs/decisions/0008-build-overlap.md).
+
+The parser gives a document's blank nodes fresh identities, so a blank node would not be the
+same node in two graphs, or keep its identifier: triples with a blank node (a few hundred, from the
+ontology's and the molecular definitions' OWL axioms) go to ``bulk_extend`` as objects.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pyoxigraph as ox
+
+#: triples serialised at a time: one slice is in memory as objects, then as N-Triples in the pipe
+BULK_SLICE = 250_000
+
+Triple = tuple[Any, ox.NamedNode, Any]
+_BLANK = ox.BlankNode
+
+
+def bulk_write(store: ox.Store, graph: ox.NamedNode, triples: Iterable[Triple]) -> None:
+    """Write ``triples`` into ``graph`` of ``store`` with one bulk load, fed :data:`BULK_SLICE`
+    triples at a time by this thread while a writer thread loads them.
+
+    Returns when every triple is written. An exception raised by ``triples`` (a loader's
+    DataError) or by the bulk loader (OSError, RuntimeError) is raised here once the loader has
+    finished with what it was given, so ``store`` is never written to after this function has
+    returned or raised.
+    """
+    blank: list[ox.Quad] = []
+    chunks = _serialised(iter(triples), graph, blank)
+    _load_all(store, chunks, ox.RdfFormat.N_TRIPLES, graph)
+    if blank:
+        store.bulk_extend(blank)
+
+
+def bulk_quads(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
+    """Write ``quads`` (each into its own graph) as :func:`bulk_write` writes triples."""
+    blank: list[ox.Quad] = []
+    it = iter(quads)
+
+    def chunks() -> Iterator[bytes]:
+        while part := list(itertools.islice(it, BULK_SLICE)):
+            plain = []
+            for q in part:
+                (blank if type(q.subject) is _BLANK or type(q.object) is _BLANK else plain).append(q)
+            yield ox.serialize(plain, format=ox.RdfFormat.N_QUADS)
+
+    _load_all(store, chunks(), ox.RdfFormat.N_QUADS, None)
+    if blank:
+        store.bulk_extend(blank)
+
+
+def _serialised(it: Iterator[Triple], graph: ox.NamedNode, blank: list[ox.Quad]) -> Iterator[bytes]:
+    """N-Triples of successive slices of ``it``; triples with a blank node go to ``blank``."""
+    while True:
+        out: list[ox.Triple] = []
+        seen = 0
+        for s, p, o in itertools.islice(it, BULK_SLICE):
+            seen += 1
+            if type(s) is _BLANK or type(o) is _BLANK:
+                blank.append(ox.Quad(s, p, o, graph))
+            else:
+                out.append(ox.Triple(s, p, o))
+        if not seen:
+            return
+        yield ox.serialize(out, format=ox.RdfFormat.N_TRIPLES)
+
+
+def _load_all(store: ox.Store, chunks: Iterator[bytes], fmt: ox.RdfFormat, graph: ox.NamedNode | None) -> None:
+    """One ``bulk_load`` of every chunk, as one document, read by a writer thread from a pipe that
+    this thread writes the chunks into as they are produced.
+
+    If ``chunks`` raises, the pipe is closed (the loader ends its document there) and the error
+    is raised once the loader has finished; if the loader fails, it closes its end, the next
+    write fails and the loader's error is raised."""
+    read_fd, write_fd = os.pipe()
+
+    def load() -> None:
+        try:  # the engine reads the pipe without the GIL, as it reads a file
+            store.bulk_load(path=f"/dev/fd/{read_fd}", format=fmt, to_graph=graph)
+        finally:
+            os.close(read_fd)  # no reader left: a write still pending fails instead of blocking
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-writer") as writer:
+        loading = writer.submit(load)
+        try:
+            with open(write_fd, "wb") as out:  # buffered: each chunk written whole
+                out.writelines(chunks)
+        except BrokenPipeError:
+            pass  # the loader stopped reading; its own error is raised just below
+        loading.result()

@@ -1,0 +1,73 @@
+"""The bulk writer: slices serialised and loaded beside their production, terms kept exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg import bulk
+
+G = ox.NamedNode("https://example.org/g")
+H = ox.NamedNode("https://example.org/h")
+P = ox.NamedNode("https://example.org/p")
+
+
+def sample(n: int, shared: ox.BlankNode) -> list[tuple[object, ox.NamedNode, object]]:
+    """Every kind of term a loader yields; one blank node spans all slices."""
+    out: list[tuple[object, ox.NamedNode, object]] = []
+    for i in range(n):
+        s = ox.NamedNode(f"https://example.org/s{i}")
+        out += [(s, P, ox.Literal(f"name {i} \"quoted\"\n", language="en")),
+                (s, P, ox.Literal(str(i), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))),
+                (s, P, ox.Literal("é ü \u2028 \\")),
+                (s, P, shared), (shared, P, s)]
+    return out
+
+
+@pytest.fixture()
+def small_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "BULK_SLICE", 7)
+
+
+def test_bulk_write_keeps_every_term_across_slices(small_slices: None) -> None:
+    shared = ox.BlankNode()
+    triples = sample(20, shared)
+    store = ox.Store()
+    bulk.bulk_write(store, G, iter(triples))
+    assert {(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, G)} == set(triples)
+    assert {q.subject for q in store.quads_for_pattern(None, None, None, G) if isinstance(q.subject, ox.BlankNode)} \
+        == {shared}  # the blank node is one node, the one given, not one per slice
+
+
+def test_bulk_quads_writes_each_quad_into_its_graph(small_slices: None) -> None:
+    shared = ox.BlankNode()
+    quads = [ox.Quad(s, p, o, G if i % 2 else H) for i, (s, p, o) in enumerate(sample(10, shared))]
+    store = ox.Store()
+    bulk.bulk_quads(store, quads)
+    assert set(store) == set(quads)
+
+
+def test_an_error_of_the_producer_is_raised_after_the_slice_in_flight(small_slices: None) -> None:
+    triples = sample(5, ox.BlankNode())  # 25 triples: three full slices of 7, then the error
+
+    def failing():
+        yield from triples
+        raise ValueError("loader failed midway")
+
+    store = ox.Store()
+    with pytest.raises(ValueError, match="midway"):
+        bulk.bulk_write(store, G, failing())
+    written = {(q.subject, q.predicate, q.object) for q in store}
+    assert written == {t for t in triples[:21] if not any(isinstance(x, ox.BlankNode) for x in t)}
+
+
+def test_an_error_of_the_engine_is_raised_not_waited_on(tmp_path: Path, small_slices: None) -> None:
+    """A store that refuses writes: the loader fails before reading all it is sent, and the
+    producer, blocked on a full pipe, must get that error instead of waiting for ever."""
+    ox.Store(str(tmp_path / "s")).flush()
+    read_only = ox.Store.read_only(str(tmp_path / "s"))
+    many = [(ox.NamedNode(f"https://example.org/s{i}"), P, ox.Literal("x" * 200)) for i in range(5000)]
+    with pytest.raises(RuntimeError, match="read-write"):  # pyoxigraph's own error for this case
+        bulk.bulk_write(read_only, G, iter(many))
