@@ -85,6 +85,8 @@ class Index:
     by_ror: dict[str, str] = field(default_factory=dict)
     cities: set[str] = field(default_factory=set)
     strip: dict[str, frozenset[str]] = field(default_factory=dict)  # city words of each candidate
+    #: distinctive names (two or more distinctive words) by their tokens: [(candidate, entry's position)]
+    exact: dict[tuple[str, ...], list[tuple[str, int]]] = field(default_factory=dict)
 
 
 def build_index(candidates: Iterable[Candidate]) -> Index:
@@ -98,6 +100,9 @@ def build_index(candidates: Iterable[Candidate]) -> Index:
             if toks:
                 entries.append(_Name(text, toks, tuple(names.distinctive(toks))))
         index.names[c.id] = entries
+        for position, entry in enumerate(entries):
+            if len(entry.distinct) >= 2:
+                index.exact.setdefault(entry.tokens, []).append((c.id, position))
         index.by_country.setdefault(c.country, []).append(c.id)
         if c.ror:
             index.by_ror[c.ror.rsplit("/", 1)[-1].lower()] = c.id
@@ -217,19 +222,21 @@ def _decide(scored: list[tuple[float, int, str, str, str]], places: dict[str, st
 
 def _registry_error(index: Index, queries: list[tuple[int, str, tuple[str, ...]]], site_city: str,
                     site_country: str) -> Resolution | None:
-    """Rule 4: an exact, distinctive, unique name with a disagreeing city or country."""
+    """Rule 4: an exact, distinctive, unique name with a disagreeing city or country.
+
+    A candidate's segment is that of its last (name, query) match, names in the candidate's order."""
+    matched: dict[str, tuple[tuple[int, int], str]] = {}
+    for qpos, (_, seg, q) in enumerate(queries):
+        for cid, epos in index.exact.get(q, ()):
+            if cid not in matched or (epos, qpos) > matched[cid][0]:
+                matched[cid] = ((epos, qpos), seg)
     hits: dict[str, tuple[str, str]] = {}
-    for cid, entries in index.names.items():
+    for cid, (_, seg) in matched.items():
         cand = index.candidates[cid]
-        for entry in entries:
-            if len(entry.distinct) < 2:
-                continue
-            for _, seg, q in queries:
-                if q == entry.tokens:
-                    if cand.country == site_country:
-                        hits[cid] = (seg, "city-disagrees")
-                    elif site_city and names.city_agreement(site_city, cand.city) == "city":
-                        hits[cid] = (seg, "country-disagrees")
+        if cand.country == site_country:
+            hits[cid] = (seg, "city-disagrees")
+        elif site_city and names.city_agreement(site_city, cand.city) == "city":
+            hits[cid] = (seg, "country-disagrees")
     if len(hits) != 1:
         return None
     cid, (seg, why) = next(iter(hits.items()))

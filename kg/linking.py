@@ -126,7 +126,8 @@ class EntityIndex:
         self.by_mesh: dict[str, list[MappableEntity]] = defaultdict(list)
         self.by_label: dict[tuple[str, ...], list[tuple[MappableEntity, str]]] = defaultdict(list)
         self.by_synonym: dict[tuple[str, ...], list[tuple[MappableEntity, str]]] = defaultdict(list)
-        self.tails: list[tuple[list[str], MappableEntity, str]] = []
+        #: labels and synonyms a term may end with, by their words, in the entities' order
+        self.by_tail: dict[tuple[str, ...], list[tuple[MappableEntity, str]]] = defaultdict(list)
         #: OncoTree codes of three or more letters, which registries use as acronyms ("GIST")
         self.by_code = {e.curie.split(":", 1)[1]: e for e in self.entities
                         if e.curie.startswith("oncotree:") and len(e.curie) >= len("oncotree:") + 3}
@@ -145,7 +146,7 @@ class EntityIndex:
     def _tail(self, ent: MappableEntity, label: str) -> None:
         words = tokens(label, keep_links=True)
         if words and not set(words) <= GENERIC and not has_nos(label):
-            self.tails.append((words, ent, label))
+            self.by_tail[tuple(words)].append((ent, label))
 
     @classmethod
     def from_data(cls, data_dir) -> EntityIndex:  # type: ignore[no-untyped-def]
@@ -224,19 +225,12 @@ def _whole(text: str, index: EntityIndex) -> list[Match]:
 def _contained(text: str, index: EntityIndex) -> list[Match]:
     """Rule ``containment``: the longest specific entity labels that the (unqualified) term ends with."""
     words = [w for w in tokens(_PAREN.sub("", text), keep_links=True) if w not in QUALIFIERS]
-    best: list[tuple[MappableEntity, str]] = []
-    best_len = 0
-    for tail, ent, label in index.tails:
-        n = len(tail)
-        if n < best_len or len(words) <= n or words[-n:] != tail:
-            continue
+    for n in range(len(words) - 1, 0, -1):   # the longest tail first; at least one word before it
+        found = index.by_tail.get(tuple(words[-n:]))
         extra = words[:-n]
-        if extra[-1] in BAD_LINK or CONTRAST.intersection(extra):
-            continue
-        if n > best_len:
-            best, best_len = [], n
-        best.append((ent, label))
-    return _pick(best, "containment")
+        if found and extra[-1] not in BAD_LINK and not CONTRAST.intersection(extra):
+            return _pick(list(found), "containment")
+    return _pick([], "containment")
 
 
 def link_term(term: Term, index: EntityIndex) -> list[Match]:
