@@ -22,6 +22,7 @@ from granian.log import LogLevels
 from granian.server import Server as Granian
 
 from api.settings import Settings, default_processes
+from kg.provenance import recorded_triples
 from kg.store import open_store
 
 #: pending connections the kernel queues for the HTTP processes
@@ -53,7 +54,7 @@ def serve(store_path: Path, host: str = "127.0.0.1", port: int = 8000, *, build_
         report = build(store, progress=progress)
         progress(report.table())
     settings = Settings(store=store_path, host=host, port=port)
-    count = processes or settings.processes or default_processes(store.count())
+    count = processes or settings.processes or default_processes(recorded_triples(store))
     store.close()
     del store
     progress(f"serving {store_path} on http://{host}:{port}/ (SPARQL at /sparql) with {count} HTTP process"

@@ -10,12 +10,16 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyoxigraph import Literal, NamedNode
 
 from kg import __version__
-from kg.vocab import DCTERMS, PROV, RDF, RDFS, RKG, SD, VOID, XSD, mint
+from kg.vocab import DCTERMS, META_GRAPH, PROV, RDF, RDFS, RKG, SD, VOID, XSD, mint
 from loaders.base import LoadReport, SourceInfo, Triple
+
+if TYPE_CHECKING:
+    from kg.store import GraphStore
 
 LICENSE_IRIS = {
     "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
@@ -77,3 +81,15 @@ def load_record(source: SourceInfo, graph: NamedNode, report: LoadReport, *, sta
             (src, DCTERMS.format, Literal(path.suffix.lstrip(".") or "unknown")),
         ]
     return out
+
+
+_Q_RECORDED = (f"SELECT (SUM(?n) AS ?total) WHERE {{ GRAPH <{META_GRAPH.value}> {{ ?g rkg:currentLoad ?load . "
+               "?load void:triples ?n } }")
+
+
+def recorded_triples(store: GraphStore) -> int:
+    """The triples the published graphs' current loads recorded: the store's size as of its last
+    loads, read from the meta graph instead of counted (4.5 s and 40 MB of store caches at scale
+    100); an admin update since then is not in it. 0 for a store with no load records."""
+    rows = store.select(_Q_RECORDED)
+    return int(rows[0]["total"].value) if rows and "total" in rows[0] else 0

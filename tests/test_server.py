@@ -143,3 +143,14 @@ def test_default_process_count_follows_the_store_size(monkeypatch: pytest.Monkey
     monkeypatch.setenv("RAREKG_PROCESSES", "0")
     with pytest.raises(ValidationError, match="processes"):
         Settings()
+
+
+def test_recorded_triples_are_the_loaded_graphs_sizes(built_store) -> None:  # type: ignore[no-untyped-def]
+    """The size the server sizes its layout by is what the build recorded, graph by graph."""
+    from kg.provenance import recorded_triples
+    from kg.store import EmbeddedStore
+    from kg.vocab import META_GRAPH
+
+    loaded = sum(built_store.count(g) for g in built_store.graphs() if g != META_GRAPH)
+    assert recorded_triples(built_store) == loaded > 70_000
+    assert recorded_triples(EmbeddedStore()) == 0
