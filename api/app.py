@@ -3,6 +3,7 @@ and dereferenceable IRIs (one router per concern)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -53,7 +54,8 @@ def create_app(store: GraphStore, settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.settings = settings
     app.state.web_dir = WEB_DIR
-    app.state.cache = {}
+    app.state.void = None                   # (store state key, VoID statistics), see api.discovery
+    app.state.void_lock = asyncio.Lock()
     # Read-only use from any origin; updates need an Authorization header, which is allowed too
     # but never with credentials (cookies), so a browser cannot replay someone's session.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "OPTIONS"],

@@ -7,7 +7,6 @@ used; the datasets they describe are the named graphs' own IRIs (``https://w3id.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -209,15 +208,12 @@ async def void(request: Request, backend: BackendDep) -> Response:
 async def _void_statistics(request: Request, backend: Backend) -> list[GraphStatistics]:
     """The store's VoID statistics, computed once per store state and process, in a thread (the
     store releases the GIL while it scans, so this process keeps answering meanwhile)."""
-    cache = request.app.state.cache
-    async with cache.setdefault("void-lock", asyncio.Lock()):
-        key = ("void", backend.state_key())
-        if key not in cache:
-            for old in [k for k in cache if isinstance(k, tuple) and k[0] == "void"]:
-                del cache[old]
-            counts = backend.graph_counts()
-            cache[key] = await run_in_threadpool(void_statistics, backend.store, counts)
-    return cache[key]  # type: ignore[no-any-return]
+    state = request.app.state
+    async with state.void_lock:
+        key, held = backend.state_key(), state.void
+        if held is None or held[0] != key:
+            held = state.void = (key, await run_in_threadpool(void_statistics, backend.store, backend.graph_counts()))
+    return held[1]  # type: ignore[no-any-return]
 
 
 @router.get("/sparql/examples", summary="The query library as sh:SPARQLExecutable examples")
