@@ -17,7 +17,7 @@ another process's update seen through the marker file). Nothing here writes to t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -159,16 +159,16 @@ class Catalogue:
         return [s for s in self.subjects(RDFS.subClassOf, iri) if s in entity_set]
 
 
-def load_catalogue(store: GraphStore) -> Catalogue:
+def load_catalogue(store: GraphStore, count: Callable[[], int] | None = None) -> Catalogue:
     """A :class:`Catalogue` over ``store``: lazy indexes over an embedded store, a snapshot of
-    every triple over any other.
+    every triple over any other. ``count`` gives the triple count (default: the store counts).
 
     Raises QueryError / StoreError from the store."""
     if isinstance(store, EmbeddedStore):
-        cat = Catalogue(out=_Outgoing(store), into=_Incoming(store), count=store.count, store=store)
+        cat = Catalogue(out=_Outgoing(store), into=_Incoming(store), store=store)
     else:
         cat = _snapshot(store)
-    cat.select = store.select
+    cat.count, cat.select = count or store.count, store.select
     cat.entities = _entity_classes(cat)
     cat.centres = _of_type(cat, RKG.HealthcareProvider)
     cat.trials = _of_type(cat, RKG.ClinicalTrial)
@@ -187,8 +187,7 @@ def _snapshot(store: GraphStore) -> Catalogue:
         out[sk][p.value].append(o)
         if isinstance(o, ox.NamedNode):
             into[o.value][p.value].append(sk)
-    return Catalogue(out={s: dict(ps) for s, ps in out.items()}, into={o: dict(ps) for o, ps in into.items()},
-                     count=store.count)
+    return Catalogue(out={s: dict(ps) for s, ps in out.items()}, into={o: dict(ps) for o, ps in into.items()})
 
 
 #: entries kept by each lazy index before it starts afresh: about 3.5 KB a subject at scale 100,

@@ -34,8 +34,8 @@ def catalogue_of(backend: Backend, state: Any) -> Catalogue:
     store = backend.store  # reopens first if another process updated the store
     held = getattr(state, "rest_catalogue", None)
     if held is None or held[0] != backend.generation:
-        held = (backend.generation, load_catalogue(store))
-        held[1].count = lambda: sum(backend.graph_counts().values())   # counted once per state
+        # the triple count is the backend's, counted once per store state
+        held = (backend.generation, load_catalogue(store, lambda: sum(backend.graph_counts().values())))
         state.rest_catalogue = held
         # A remote store's snapshot is ~1M long-lived objects (and the lazy indexes' lists and the
         # referral index grow to as many): keep what exists now out of the cyclic GC's full scans,
