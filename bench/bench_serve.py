@@ -22,7 +22,7 @@ from pathlib import Path
 
 import _common  # noqa: F401  (puts the repository and tests/ on sys.path)
 import httpx
-from _common import table
+from _common import peak_rss_mb, rss_mb, table
 from services import start_rarekg, stop_process, wait_ready
 
 WHOLE_GRAPH = ["/api/v1/trials", "/api/v1/trials?status=open&country=FR", "/api/v1/centres", "/api/v1/domains",
@@ -51,12 +51,11 @@ def tree(root: int) -> dict[int, tuple[float, float, str]]:
         i += 1
     for pid in pids:
         try:
-            status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
             cmd = Path(f"/proc/{pid}/cmdline").read_text()
-        except OSError:
+            role = "resource tracker" if "resource_tracker" in cmd else ROLES[min(depth[pid], 2)]
+            out[pid] = (rss_mb(pid), peak_rss_mb(pid), role)
+        except OSError:   # the process ended meanwhile
             continue
-        role = "resource tracker" if "resource_tracker" in cmd else ROLES[min(depth[pid], 2)]
-        out[pid] = (int(status["VmRSS"].split()[0]) / 1024, int(status["VmHWM"].split()[0]) / 1024, role)
     return out
 
 
