@@ -113,18 +113,17 @@ def _centre(cat: Catalogue, text: str) -> tuple[str, int] | None:
     slug = slugify(text.rsplit("/centre/", 1)[-1])
     if (iri := f"{BASE}centre/{slug}") in cat.out:
         return iri, 301
-    names = _index(cat, "centre-names", lambda: _first_by(
-        (slugify(n), c) for view in [cat.prefetch(cat.centres, (RDFS.label, SKOS.altLabel))]
-        for c in cat.centres for n in [view.label(c), *view.strings(c, SKOS.altLabel)]))
+    names = _index(cat, "centre-names", lambda: _centre_names(cat))
     return (names[slug], 307) if slug in names else None
 
 
+def _centre_names(cat: Catalogue) -> dict[str, str]:
+    view = cat.prefetch(cat.centres, (RDFS.label, SKOS.altLabel))
+    return _first_by((slugify(n), c) for c in cat.centres for n in [view.label(c), *view.strings(c, SKOS.altLabel)])
+
+
 def _trial(cat: Catalogue, text: str) -> tuple[str, int] | None:
-    ids = _index(cat, "trial-ids", lambda: {
-        **_first_by((i.casefold(), t) for view in [cat.prefetch(cat.trials, (DCTERMS.identifier, RKG.secondaryId))]
-                    for t in cat.trials
-                    for i in [*view.strings(t, DCTERMS.identifier), *view.strings(t, RKG.secondaryId)]),
-        **{local_id(t, "trial").casefold(): t for t in cat.trials}})
+    ids = _index(cat, "trial-ids", lambda: _trial_ids(cat))
     bare = text.rsplit("/trial/", 1)[-1].casefold()
     if bare not in ids:
         return None
@@ -132,15 +131,26 @@ def _trial(cat: Catalogue, text: str) -> tuple[str, int] | None:
     return iri, 301 if bare == local_id(iri, "trial").casefold() else 307
 
 
+def _trial_ids(cat: Catalogue) -> dict[str, str]:
+    view = cat.prefetch(cat.trials, (DCTERMS.identifier, RKG.secondaryId))
+    return {**_first_by((i.casefold(), t) for t in cat.trials
+                        for i in [*view.strings(t, DCTERMS.identifier), *view.strings(t, RKG.secondaryId)]),
+            **{local_id(t, "trial").casefold(): t for t in cat.trials}}
+
+
 def _publication(cat: Catalogue, text: str) -> tuple[str, int] | None:
     match = _PMID.match(text)
     if match and (iri := f"{BASE}publication/pmid/{int(match.group(1))}") in cat.out:
         return iri, 301
-    other = _index(cat, "publication-ids", lambda: _first_by(
-        (i.casefold(), p) for view in [cat.prefetch(cat.publications, (RKG.doi, RKG.pmcid))]
-        for p in cat.publications for i in [*view.strings(p, RKG.doi), *view.strings(p, RKG.pmcid)]))
+    other = _index(cat, "publication-ids", lambda: _publication_ids(cat))
     bare = re.sub(r"^(doi:|https?://(dx\.)?doi\.org/)", "", text, flags=re.IGNORECASE).casefold()
     return (other[bare], 307) if bare in other else None
+
+
+def _publication_ids(cat: Catalogue) -> dict[str, str]:
+    view = cat.prefetch(cat.publications, (RKG.doi, RKG.pmcid))
+    return _first_by((i.casefold(), p) for p in cat.publications
+                     for i in [*view.strings(p, RKG.doi), *view.strings(p, RKG.pmcid)])
 
 
 def _domain(cat: Catalogue, text: str) -> tuple[str, int] | None:
@@ -171,9 +181,13 @@ def close_matches(cat: Catalogue, kind: str, text: str, limit: int = 5) -> list[
     from rapidfuzz import fuzz, process
     nodes = {"centre": cat.centres, "trial": cat.trials, "publication": cat.publications,
              "domain": cat.domains}[kind]
-    labels = _index(cat, f"labels-{kind}", lambda: [
-        view.label(n) for view in [cat.prefetch(nodes, (RDFS.label,))] for n in nodes])
+    labels = _index(cat, f"labels-{kind}", lambda: _labels(cat, nodes))
     choices = _index(cat, f"choices-{kind}", lambda: [
         fold(f"{local_id(n, kind)} {label}") for n, label in zip(nodes, labels, strict=True)])
     found = process.extract(fold(text), choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=50)
     return [{"id": local_id(nodes[i], kind), "label": labels[i]} for _, _, i in found]
+
+
+def _labels(cat: Catalogue, nodes: list[str]) -> list[str]:
+    view = cat.prefetch(nodes, (RDFS.label,))
+    return [view.label(n) for n in nodes]
