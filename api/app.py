@@ -39,6 +39,7 @@ def create_app(store: GraphStore, settings: Settings | None = None) -> FastAPI:
         # before the first request (seconds to a minute each at scale 100, bench/README.md); the
         # tables first, so that the index reuses the memory their reading freed
         catalogue = rest.common.catalogue_of(backend, app.state)
+        backend.graph_counts()      # for /stats, the service description, VoID and the dumps
         rest.views.centre_rows(catalogue)
         rest.views.trial_rows(catalogue)
         rest.referral.engine(backend, catalogue)
