@@ -8,6 +8,12 @@ document: on two cores the Rust and the Python work of a build overlap instead o
 and a big graph is one bulk load, not one per slice (many loads into a growing store cost twice
 as much at 8.7 M triples: 111 s against 82 s; see docs/decisions/0008-build-overlap.md).
 
+The engine encodes, sorts and writes its input in batches of a million quads, each once it is
+complete: a graph smaller than that is stored only after its last triple is read, and a bigger
+one's last batch too. :func:`start_write` returns as soon as the producer has written its last
+triple, so that the caller can produce the next graph while the engine finishes this one
+(docs/decisions/0009-build-pipeline.md).
+
 The parser gives a document's blank nodes fresh identities, so a blank node would not be the
 same node in two graphs, or keep its identifier: triples with a blank node (a few hundred, from the
 ontology's and the molecular definitions' OWL axioms) go to ``bulk_extend`` as objects.
@@ -17,9 +23,10 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
@@ -27,6 +34,7 @@ import pyoxigraph as ox
 BULK_SLICE = 250_000
 
 Triple = tuple[Any, ox.NamedNode, Any]
+T = TypeVar("T")
 _BLANK = ox.BlankNode
 
 
@@ -39,11 +47,28 @@ def bulk_write(store: ox.Store, graph: ox.NamedNode, triples: Iterable[Triple]) 
     finished with what it was given, so ``store`` is never written to after this function has
     returned or raised.
     """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-writer") as writer:
+        start_write(writer, store, graph, triples, then=lambda: None).result()
+
+
+def start_write(writer: Executor, store: ox.Store, graph: ox.NamedNode, triples: Iterable[Triple],
+                then: Callable[[], T]) -> Future[T]:
+    """Write ``triples`` into ``graph`` of ``store`` with one bulk load run by ``writer``, and
+    return once this thread has produced the last of them; the future ends when the engine has
+    stored them all and ``then()`` has run after it, in the writer's thread, with its result.
+
+    An exception raised by ``triples`` is raised here, once the engine has finished with what it
+    was given; one of the engine or of ``then`` is the future's.
+    """
     blank: list[ox.Quad] = []
-    chunks = _serialised(iter(triples), graph, blank)
-    _load_all(store, chunks, ox.RdfFormat.N_TRIPLES, graph)
-    if blank:
-        store.bulk_extend(blank)
+
+    def finish() -> T:  # the pipe is at its end: every blank-node triple has been set aside
+        if blank:
+            store.bulk_extend(blank)
+        return then()
+
+    return _start_load(writer, store, _serialised(iter(triples), graph, blank),
+                       ox.RdfFormat.N_TRIPLES, graph, finish)
 
 
 def bulk_quads(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
@@ -58,7 +83,8 @@ def bulk_quads(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
                 (blank if type(q.subject) is _BLANK or type(q.object) is _BLANK else plain).append(q)
             yield ox.serialize(plain, format=ox.RdfFormat.N_QUADS)
 
-    _load_all(store, chunks(), ox.RdfFormat.N_QUADS, None)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-writer") as writer:
+        _start_load(writer, store, chunks(), ox.RdfFormat.N_QUADS, None, lambda: None).result()
     if blank:
         store.bulk_extend(blank)
 
@@ -79,26 +105,37 @@ def _serialised(it: Iterator[Triple], graph: ox.NamedNode, blank: list[ox.Quad])
         yield ox.serialize(out, format=ox.RdfFormat.N_TRIPLES)
 
 
-def _load_all(store: ox.Store, chunks: Iterator[bytes], fmt: ox.RdfFormat, graph: ox.NamedNode | None) -> None:
-    """One ``bulk_load`` of every chunk, as one document, read by a writer thread from a pipe that
-    this thread writes the chunks into as they are produced.
+def _start_load(writer: Executor, store: ox.Store, chunks: Iterator[bytes], fmt: ox.RdfFormat,
+                graph: ox.NamedNode | None, finish: Callable[[], T]) -> Future[T]:
+    """One ``bulk_load`` of every chunk, as one document, submitted to ``writer``: it reads a pipe
+    that this thread writes the chunks into as they are produced; ``finish()`` follows it.
 
     If ``chunks`` raises, the pipe is closed (the loader ends its document there) and the error
     is raised once the loader has finished; if the loader fails, it closes its end, the next
-    write fails and the loader's error is raised."""
+    write fails and the loader's error is the future's."""
     read_fd, write_fd = os.pipe()
+    produced = threading.Event()  # set before the pipe is closed, when no chunk raised
 
-    def load() -> None:
+    def load() -> T | None:
         try:  # the engine reads the pipe without the GIL, as it reads a file
             store.bulk_load(path=f"/dev/fd/{read_fd}", format=fmt, to_graph=graph)
         finally:
             os.close(read_fd)  # no reader left: a write still pending fails instead of blocking
+        return finish() if produced.is_set() else None  # after a producer's error, nothing more
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-writer") as writer:
+    try:
         loading = writer.submit(load)
-        try:
-            with open(write_fd, "wb") as out:  # buffered: each chunk written whole
-                out.writelines(chunks)
-        except BrokenPipeError:
-            pass  # the loader stopped reading; its own error is raised just below
-        loading.result()
+    except RuntimeError:  # the writer is shut down
+        os.close(read_fd)
+        os.close(write_fd)
+        raise
+    try:
+        with open(write_fd, "wb") as out:  # buffered: each chunk written whole
+            out.writelines(chunks)
+            produced.set()
+    except BrokenPipeError:
+        pass  # the loader stopped reading; its own error is the future's
+    except BaseException:
+        wait([loading])  # the engine has finished with what it was given
+        raise
+    return loading  # type: ignore[return-value]  # None only after the producer's error, raised above

@@ -24,13 +24,14 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import IO, Any, Self
 
 import pyoxigraph as ox
 
 from kg import generations
-from kg.bulk import bulk_quads, bulk_write
+from kg.bulk import bulk_quads, bulk_write, start_write
 from kg.errors import QueryError, StoreError
 from kg.vocab import PREFIXES, RKG, STAGING_PREFIX
 
@@ -426,6 +427,15 @@ class Batch:
         self._staged.append((graph, staging, count))
         return count
 
+    def stage_async(self, graph: ox.NamedNode, triples: Iterable[Triple], *,
+                    check: Callable[[int], None] | None = None,
+                    meta: Callable[[int], Iterable[Triple]] | None = None) -> Future[int]:
+        """:meth:`stage`, with :meth:`Rebuild.stage_async`'s interface: a batch stages in the
+        caller's thread, so the future is done (and an error raised) before it is returned."""
+        staged: Future[int] = Future()
+        staged.set_result(self.stage(graph, triples, check=check, meta=meta))
+        return staged
+
     def __enter__(self) -> Self:
         return self
 
@@ -437,6 +447,10 @@ class Batch:
             self._store._discard(self._all_staging)
 
 
+#: graphs a rebuild stores at once: the one being produced and the one the engine is finishing
+LOADS_IN_FLIGHT = 2
+
+
 class Rebuild:
     """A build that replaces many graphs of an on-disk store at once, each triple written once.
 
@@ -445,7 +459,8 @@ class Rebuild:
     graphs the build did not stage and the live provenance (minus the replaced graphs'
     ``rkg:currentLoad`` links), adds the new provenance, and switches readers to the new
     generation in one rename. Leaving it by an exception deletes the new generation: the store
-    folder and every published graph stay exactly as they were. Same interface as :class:`Batch`.
+    folder and every published graph stay exactly as they were. Same interface as :class:`Batch`;
+    with :meth:`stage_async` the engine stores one graph while the caller produces the next.
     """
 
     def __init__(self, store: EmbeddedStore, meta_graph: ox.NamedNode | None) -> None:
@@ -460,6 +475,9 @@ class Rebuild:
             raise StoreError(f"cannot create a new store generation at {self._gen}: {exc}") from exc
         self._staged: dict[str, int] = {}
         self._meta: list[Triple] = []
+        self._meta_lock = threading.Lock()
+        self._writer = ThreadPoolExecutor(max_workers=LOADS_IN_FLIGHT, thread_name_prefix="bulk-writer")
+        self._loading: list[Future[int]] = []
 
     def stage(self, graph: ox.NamedNode, triples: Iterable[Triple], *,
               check: Callable[[int], None] | None = None,
@@ -468,19 +486,48 @@ class Rebuild:
 
         ``check(count)`` may raise to abort the build; ``meta(count)`` gives provenance triples for
         the meta graph. Raises StoreError for a staging or meta graph name, or a graph staged twice."""
+        return self.stage_async(graph, triples, check=check, meta=meta).result()
+
+    def stage_async(self, graph: ox.NamedNode, triples: Iterable[Triple], *,
+                    check: Callable[[int], None] | None = None,
+                    meta: Callable[[int], Iterable[Triple]] | None = None) -> Future[int]:
+        """As :meth:`stage`, but returns once ``triples`` are produced, while the engine stores
+        them, counts them and calls ``check`` and ``meta`` in a writer thread; the future gives the
+        count. At most :data:`LOADS_IN_FLIGHT` graphs are being stored at a time.
+
+        An error of ``triples`` is raised here; one of an earlier graph (its load or its check) is
+        raised by the next call, and every one when the ``with`` block is left (nothing published).
+        """
         if graph.value.startswith(STAGING_PREFIX) or graph == self._meta_graph or graph.value in self._staged:
             raise StoreError(f"{graph} cannot be staged (a staging or meta graph, or staged twice)")
         if meta is not None and self._meta_graph is None:
             raise StoreError("meta triples given to a batch without a meta graph")
+        self._raise_failed()
+        self._staged[graph.value] = 0
+
+        def stored() -> int:
+            count = count_graph(self._writable(), graph)
+            if check is not None:
+                check(count)
+            if meta is not None:
+                records = list(meta(count))
+                with self._meta_lock:  # two writer threads may finish at once
+                    self._meta.extend(records)
+            self._staged[graph.value] = count
+            return count
+
         # no local reference to the new store: a traceback must not keep it open once abandoned
-        bulk_write(self._writable(), graph, triples)
-        count = count_graph(self._writable(), graph)
-        if check is not None:
-            check(count)
-        if meta is not None:
-            self._meta.extend(meta(count))
-        self._staged[graph.value] = count
-        return count
+        loading = start_write(self._writer, self._writable(), graph, triples, then=stored)
+        self._loading.append(loading)
+        return loading
+
+    def _raise_failed(self, *, wait_all: bool = False) -> None:
+        """Raise the first error of a graph being stored (waiting for every one if ``wait_all``)."""
+        if wait_all:
+            wait(self._loading)
+        for loading in self._loading:
+            if loading.done() and loading.exception() is not None:
+                loading.result()
 
     def _writable(self) -> ox.Store:
         if self._new is None:
@@ -506,6 +553,8 @@ class Rebuild:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         try:
+            self._raise_failed(wait_all=True)  # every graph stored, counted and checked
+            self._writer.shutdown(wait=True)
             if exc_type is None and self._staged:
                 new = self._writable()
                 self._carry_over(new)
@@ -520,5 +569,6 @@ class Rebuild:
         self._abandon()
 
     def _abandon(self) -> None:
+        self._writer.shutdown(wait=True)  # no load is still writing into the generation
         self._new = None
         generations.discard(self._gen)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import threading
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -97,6 +98,48 @@ def test_failed_rebuild_leaves_the_store_folder_byte_for_byte(tmp_path: Path, wh
     assert values(store, A) == {"v1"} and B not in store.graphs()
     assert state(store, tmp_path / "store") == before
     assert state(EmbeddedStore(tmp_path / "store", read_only=True), tmp_path / "store") == before
+
+
+def test_a_graph_is_stored_while_the_next_is_produced(tmp_path: Path) -> None:
+    """A's check (called once A is stored, in a writer thread) waits for B's producer to start:
+    if ``stage_async`` returned only after A was stored, the check would time out and fail."""
+    next_started = threading.Event()
+
+    def a_stored(count: int) -> None:
+        if not next_started.wait(timeout=30):
+            raise AssertionError("the next graph was not produced while this one was stored")
+
+    def b_triples():
+        next_started.set()
+        yield from triples("b", 3)
+
+    store = EmbeddedStore(tmp_path / "store")
+    with store.rebuild(META_GRAPH) as batch:
+        stored_a = batch.stage_async(A, triples("a", 4), check=a_stored, meta=meta_for(A))
+        stored_b = batch.stage_async(B, b_triples(), meta=meta_for(B))
+    assert (stored_a.result(), stored_b.result()) == (4, 3)
+    assert values(store, A) == {"a"} and values(store, B) == {"b"}
+    current = store.select("SELECT ?g ?n { GRAPH ?m { ?g rkg:currentLoad ?l . ?l void:triples ?n } }",
+                           named_graphs=[META_GRAPH])
+    assert sorted((r["g"].value, int(r["n"].value)) for r in current) == [(A.value, 4), (B.value, 3)]
+
+
+def test_a_failed_check_of_a_graph_being_stored_publishes_nothing(tmp_path: Path) -> None:
+    """The check fails in the writer thread, after ``stage_async`` returned: it is raised by the
+    next stage or on leaving the block, and the store folder is left as it was."""
+    store = EmbeddedStore(tmp_path / "store")
+    with store.rebuild(META_GRAPH) as batch:
+        batch.stage(A, triples("v1", 5), meta=meta_for(A))
+    before = state(store, tmp_path / "store")
+
+    def reject(count: int) -> None:
+        raise RuntimeError(f"{count} triples is out of bounds")
+
+    with pytest.raises(RuntimeError, match="3 triples is out of bounds"), store.rebuild(META_GRAPH) as batch:
+        batch.stage_async(A, triples("v2", 3), check=reject, meta=meta_for(A))
+        batch.stage_async(B, triples("b", 2), meta=meta_for(B))
+    assert state(store, tmp_path / "store") == before
+    assert values(store, A) == {"v1"} and B not in store.graphs()
 
 
 def test_flat_store_of_the_older_layout_is_read_and_replaced(tmp_path: Path) -> None:
