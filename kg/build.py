@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from kg import ontology
-from kg.errors import DataError, RarekgError
+from kg.errors import DataError
 from kg.provenance import load_record, now
 from kg.store import GraphStore
 from kg.vocab import INFERRED_GRAPH, META_GRAPH, graph_iri
@@ -43,14 +43,6 @@ DEFAULT_SOURCES: tuple[str, ...] = (
 )
 
 Progress = Callable[[str], None]
-
-
-class BuildFailed(RarekgError):
-    """A source failed; nothing was published. ``report`` has every source's outcome."""
-
-    def __init__(self, message: str, report: BuildReport) -> None:
-        self.report = report
-        super().__init__(message)
 
 
 @dataclass
@@ -121,8 +113,10 @@ def build(store: GraphStore, data_dir: Path = ontology.DATA_DIR, *,
     ``data_dir`` is the compiled dataset; ``extra_dirs`` are folders of original-format trial and
     publication files loaded on top of it by the sources whose ``load`` accepts them (evidence,
     institutions, links; see :func:`accepts_extra`), with no upper triple bound.
-    ``strict`` turns row-level errors into a failed build. Raises BuildFailed (nothing published)
-    when any source fails, DataError/OntologyError from a loader for structural problems.
+    ``strict`` turns row-level errors into a failed build. Nothing is published if any source
+    fails: DataError for a source's triple count outside its bounds or row errors in strict mode,
+    DataError/OntologyError from a loader for structural problems, ReasonerError from HermiT,
+    StoreError from the store.
     """
     report = BuildReport()
     t0 = time.perf_counter()
