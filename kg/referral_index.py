@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process
 
 from kg.errors import NotFoundError
 from kg.store import GraphStore, iter_rows
+from kg.trial_status import is_open
 from kg.vocab import BASE, RKG
 
 ENTITY_PREFIXES = (BASE + "entity/", BASE + "subgroup/")
@@ -32,8 +33,6 @@ def entity_filter(var: str) -> str:
     """A SPARQL expression true when ``var`` is a rarekg entity or subgroup class IRI."""
     return " || ".join(f'STRSTARTS(STR({var}), "{p}")' for p in ENTITY_PREFIXES)
 
-OPEN_STATUSES = frozenset({"recruiting", "not yet recruiting", "active not recruiting", "active",
-                           "enrolling by invitation", "ongoing recruiting", "authorised recruiting"})
 KIND_NAMES = {RKG.MembershipEvidence.value: "membership", RKG.TrialSiteEvidence.value: "trial",
               RKG.PublicationEvidence.value: "publication",
               RKG.CuratedStatementEvidence.value: "curated_statement"}
@@ -102,11 +101,6 @@ class Index:
     trials: dict[str, Trial] = field(default_factory=dict)
     trials_at: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     open_studying: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-
-
-def is_open(status: str) -> bool:
-    """Whether a registry status means the trial is open or about to be (either spelling)."""
-    return re.sub(r"[\s_,]+", " ", status.strip().lower()) in OPEN_STATUSES
 
 
 def parse_date(text: str | None) -> date | None:

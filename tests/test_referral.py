@@ -9,7 +9,8 @@ import pytest
 
 from kg.errors import DataError, NotFoundError, ParameterError
 from kg.referral import ReferralOptions, haversine_km, load_config, refer
-from kg.referral_index import index_for, is_open, resolve
+from kg.referral_index import index_for, resolve
+from kg.trial_status import is_open
 
 B = "https://w3id.org/rarekg/"
 TODAY = date(2025, 6, 1)
@@ -101,7 +102,7 @@ def test_haversine_paris_lyon() -> None:
 
 
 def test_open_statuses_both_spellings() -> None:
-    assert is_open("Recruiting") and is_open("NOT_YET_RECRUITING") and is_open("Active, not recruiting")
+    assert is_open("Recruiting") and is_open("NOT_YET_RECRUITING") and not is_open("Active, not recruiting")
     assert not is_open("Completed") and not is_open("TERMINATED")
 
 

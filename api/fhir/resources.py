@@ -13,7 +13,8 @@ from typing import Any
 
 from api.rest.catalogue import Catalogue
 from api.rest.ids import entity_id, local_id
-from api.rest.views import centre_rows, centre_summary, norm_phase, norm_status
+from api.rest.views import centre_rows, centre_summary, norm_phase
+from kg.trial_status import fold_status
 from kg.vocab import BASE, DCTERMS, RKG, SCHEMA, SKOS
 
 RKG_SYSTEM = "https://w3id.org/rarekg/"
@@ -22,7 +23,8 @@ ENTITY_SYSTEM = "https://w3id.org/rarekg/entity-id"
 STATUS_EXT = "https://w3id.org/rarekg/fhir/StructureDefinition/registry-status"
 PHASE_SYSTEM = "http://terminology.hl7.org/CodeSystem/research-study-phase"
 _STATUS = {"recruiting": "active", "not yet recruiting": "approved", "enrolling by invitation": "active",
-           "active, not recruiting": "closed-to-accrual", "completed": "completed",
+           "authorised recruiting": "active", "ongoing recruiting": "active", "authorised not started": "approved",
+           "active not recruiting": "closed-to-accrual", "completed": "completed",
            "terminated": "administratively-completed", "withdrawn": "withdrawn", "suspended": "temporarily-closed-to-accrual"}
 _PHASE = {"phase1": "phase-1", "phase2": "phase-2", "phase3": "phase-3", "phase4": "phase-4",
           "phase1/phase2": "phase-1-phase-2", "phase2/phase3": "phase-2-phase-3", "earlyphase1": "early-phase-1",
@@ -109,7 +111,7 @@ def research_study(cat: Catalogue, trial: str) -> dict[str, Any]:
         "resourceType": "ResearchStudy", "id": _fhir_id(ident),
         "identifier": [{"system": _id_system(i), "value": i} for i in cat.strings(trial, DCTERMS.identifier)],
         "title": cat.first(trial, DCTERMS.title) or cat.label(trial),
-        "status": _STATUS.get(norm_status(status), "in-review"),
+        "status": _STATUS.get(fold_status(status), "in-review"),
         "extension": [{"url": STATUS_EXT, "valueString": status or "unknown"}],
         "condition": [{"coding": [{"system": ENTITY_SYSTEM, "code": entity_id(e), "display": cat.label(e)}]}
                       for e in cat.strings(trial, RKG.studiesEntity)]

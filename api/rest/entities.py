@@ -15,7 +15,6 @@ from api.rest.ids import entity_id
 from api.rest.problems import bad_param
 from api.rest.search import search
 from api.rest.views import (
-    OPEN_STATUSES,
     alterations_of,
     codes_of,
     domains_of,
@@ -23,12 +22,12 @@ from api.rest.views import (
     epidemiology_of,
     mappings_of,
     norm_phase,
-    norm_status,
     rarity_of,
     ref,
     synonyms_of,
     trial_summary,
 )
+from kg.trial_status import status_matches
 from kg.vocab import BASE, DCTERMS, RKG, SKOS
 
 router = APIRouter(prefix="/api/v1", tags=["entities"])
@@ -121,8 +120,10 @@ def descendants(cat: Catalogue, iri: str, depth: int = 6) -> dict[str, int]:
 
 @router.get("/entities/{entity}/trials", summary="Trials for an entity or its subtypes (incl. molecular subgroups)")
 async def entity_trials(entity: str, request: Request, cat: CatalogueDep,
-                        status: Annotated[str | None, Query(description="Registry status, e.g. Recruiting, or "
-                                                            "`open` for any recruiting status", examples=["open"])] = None,
+                        status: Annotated[str | None, Query(
+                            description="Registry status in any spelling, e.g. Recruiting, or `open` for a trial "
+                                        "that enrols or is about to (Recruiting, Not yet recruiting, Enrolling by "
+                                        "invitation; CTIS recruiting or not started)", examples=["open"])] = None,
                         phase: Annotated[str | None, Query(description="Phase, e.g. `Phase 3` or PHASE3",
                                                            examples=["Phase 3"])] = None,
                         country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", description="A site's "
@@ -163,7 +164,7 @@ def _trials_for(cat: Catalogue, iri: str, status: str | None, phase: str | None,
 
 def _keep(row: dict[str, Any], status: str | None, phase: str | None, country: str | None,
           alteration: str | None) -> bool:
-    if status and not (row["open"] if norm_status(status) == "open" else norm_status(row["status"]) == norm_status(status)):
+    if status and not status_matches(status, row["status"]):
         return False
     if phase and norm_phase(phase) not in norm_phase(row["phase"]).split("/"):
         return False
@@ -177,4 +178,4 @@ def _keep(row: dict[str, Any], status: str | None, phase: str | None, country: s
     return True
 
 
-__all__ = ["OPEN_STATUSES", "descendants", "entity_detail", "entity_id", "router"]
+__all__ = ["descendants", "entity_detail", "entity_id", "router"]

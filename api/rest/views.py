@@ -12,14 +12,8 @@ import pyoxigraph as ox
 from api.rest.catalogue import Catalogue, key
 from api.rest.common import kept_json
 from api.rest.ids import entity_id, local_id
+from kg.trial_status import is_open
 from kg.vocab import BASE, DCTERMS, GEO, OBOINOWL, ORG, OWL, RDFS, RKG, SCHEMA, SKOS
-
-OPEN_STATUSES = frozenset({"recruiting", "not yet recruiting", "enrolling by invitation", "active, recruiting"})
-
-
-def norm_status(text: str | None) -> str:
-    """A registry status folded for comparison: ``NOT_YET_RECRUITING`` → ``not yet recruiting``."""
-    return re.sub(r"[_\s]+", " ", (text or "").strip()).casefold()
 
 
 def norm_phase(text: str | None) -> str:
@@ -193,7 +187,7 @@ def trial_summary(cat: Catalogue, iri: str) -> dict[str, Any]:
     status = cat.first(iri, RKG.overallStatus)
     sites = cat.strings(iri, RKG.hasSite)
     return {**ref(cat, iri), "iri": iri, "title": cat.first(iri, DCTERMS.title), "acronym": cat.first(iri, RKG.acronym),
-            "status": status, "open": norm_status(status) in OPEN_STATUSES, "phase": cat.first(iri, RKG.phase),
+            "status": status, "open": is_open(status), "phase": cat.first(iri, RKG.phase),
             "startDate": cat.first(iri, SCHEMA.startDate),
             "countries": sorted({c for s in sites if (c := cat.first(s, SCHEMA.addressCountry))}),
             "sites": len(sites)}
