@@ -11,7 +11,8 @@ its time and the resident memory it adds are reported), then answers the **refer
 library queries with varying parameters (up to ``--runs`` runs or ``--budget`` seconds each; its
 peak RSS is the serve memory of one worker). Prints p50/p99 per query and scale, the growth against
 the data (the exponent k in time ~ triples^k between consecutive scales; k <= 1 is "no faster than
-linear").
+linear"), and the same growth of the time per answer row (mean rows over the runs): a query that
+lists every evidence row of an entity answers more rows as the corpus grows.
 
 ``--reuse SCALE=STORE`` skips synth and build for that scale and serves an already built store
 (e.g. one left by an earlier run's ``--work``): its build columns then read "reused".
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import _common  # noqa: F401
 from _common import p50_p99, peak_rss_mb, rss_mb, table, timed_runs
@@ -141,20 +143,29 @@ def report(results: list[dict[str, object]]) -> str:
         for r in results:
             m = r.get(label)
             if not isinstance(m, dict):
-                rows.append([label, r["scale"], r["triples"], "n/a", "n/a", "", ""])
+                rows.append([label, r["scale"], r["triples"], "n/a", "n/a", "", "", "", ""])
                 continue
-            growth = ""
+            growth = per_row = ""
             if prev is not None:
-                k = math.log(m["p50"] / prev[1]["p50"]) / math.log(int(r["triples"]) / int(prev[0]["triples"]))  # type: ignore[call-overload]
-                growth = f"k={k:.2f}"
-            rows.append([label, r["scale"], r["triples"], m["p50"], m["p99"], m["runs"], growth])
+                data = math.log(int(r["triples"]) / int(prev[0]["triples"]))  # type: ignore[call-overload]
+                growth = f"k={math.log(m['p50'] / prev[1]['p50']) / data:.2f}"
+                if m["mean_rows"] and prev[1]["mean_rows"]:
+                    per_row = f"k={math.log(_per_row(m) / _per_row(prev[1])) / data:.2f}"
+            rows.append([label, r["scale"], r["triples"], m["p50"], m["p99"], m["runs"], round(m["mean_rows"], 1),
+                         growth, per_row])
             prev = (r, m)
-    first = table(["query", "scale", "triples", "p50 ms", "p99 ms", "runs", "growth vs previous"], rows)
+    first = table(["query", "scale", "triples", "p50 ms", "p99 ms", "runs", "mean rows", "growth vs previous",
+                   "growth per row"], rows)
     second = table(["scale", "triples", "build s", "build peak MB", "referral index s", "index MB",
                     "serve peak MB"],
                    [[r["scale"], r["triples"], r["build_s"], _int(r["build_peak_mb"]), r["index_s"],
                      _int(r["index_mb"]), _int(r["serve_peak_mb"])] for r in results])
     return first + "\n\n" + second
+
+
+def _per_row(m: dict[str, Any]) -> float:
+    """p50 per answer row: a query that lists every evidence row grows with its answer."""
+    return float(m["p50"]) / float(m["mean_rows"])
 
 
 def _int(value: object) -> object:
