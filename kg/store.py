@@ -23,7 +23,7 @@ import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import IO, Any, Self
@@ -384,6 +384,17 @@ def iter_rows(result: Any) -> Iterator[dict[str, Term]]:
         yield {n: sol[n] for n in names if sol[n] is not None}
 
 
+def _refuse_stage(graph: ox.NamedNode, meta: object, meta_graph: ox.NamedNode | None,
+                 staged: Container[str]) -> None:
+    """Raise StoreError if a batch cannot stage ``graph``: a staging graph's name, the batch's
+    meta graph, a graph already staged in it (by IRI, in ``staged``), or provenance (``meta``)
+    for a batch without a meta graph."""
+    if graph.value.startswith(STAGING_PREFIX) or graph == meta_graph or graph.value in staged:
+        raise StoreError(f"{graph} cannot be staged (a staging or meta graph, or staged twice)")
+    if meta is not None and meta_graph is None:
+        raise StoreError("meta triples given to a batch without a meta graph")
+
+
 class Batch:
     """Stage several graphs, then publish them all in one transaction.
 
@@ -412,11 +423,8 @@ class Batch:
         """Write ``triples`` for ``graph`` into a private staging graph; returns the distinct count.
 
         ``check(count)`` may raise to abort the batch; ``meta(count)`` gives provenance triples for
-        the meta graph."""
-        if graph.value.startswith(STAGING_PREFIX):
-            raise StoreError(f"{graph} is a staging graph name")
-        if meta is not None and self._staging_meta is None:
-            raise StoreError("meta triples given to a batch without a meta graph")
+        the meta graph. Raises StoreError for a staging or meta graph name, or a graph staged twice."""
+        _refuse_stage(graph, meta, self._meta_graph, {g.value for g, _, _ in self._staged})
         staging = ox.NamedNode(f"{STAGING_PREFIX}{uuid.uuid4().hex}")
         self._all_staging.append(staging)
         count = self._store._stage(staging, triples)
@@ -498,10 +506,7 @@ class Rebuild:
         An error of ``triples`` is raised here; one of an earlier graph (its load or its check) is
         raised by the next call, and every one when the ``with`` block is left (nothing published).
         """
-        if graph.value.startswith(STAGING_PREFIX) or graph == self._meta_graph or graph.value in self._staged:
-            raise StoreError(f"{graph} cannot be staged (a staging or meta graph, or staged twice)")
-        if meta is not None and self._meta_graph is None:
-            raise StoreError("meta triples given to a batch without a meta graph")
+        _refuse_stage(graph, meta, self._meta_graph, self._staged)
         self._raise_failed()
         self._staged[graph.value] = 0
 

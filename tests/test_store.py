@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.errors import QueryError
+from kg.errors import QueryError, StoreError
 from kg.provenance import load_record, now
 from kg.store import EmbeddedStore
 from kg.vocab import META_GRAPH, RKG, STAGING_PREFIX, graph_iri
@@ -81,6 +81,19 @@ def test_batch_is_all_or_nothing(store: EmbeddedStore) -> None:
         batch.stage(G, failing("v2", 4, fail_at=2))
     assert store.graphs() == [G]
     assert store.count(G) == 4
+
+
+@pytest.mark.parametrize("second", ["same graph", "meta graph", "staging name"])
+def test_batch_refuses_what_it_cannot_publish(store: EmbeddedStore, second: str) -> None:
+    """Regression: a batch (unlike a rebuild) took a graph twice, its own meta graph or a staging
+    graph's name, and published whichever MOVE came last."""
+    store.replace_graph(G, triples("v1", 4))
+    target = {"same graph": G, "meta graph": META_GRAPH,
+              "staging name": ox.NamedNode(f"{STAGING_PREFIX}x")}[second]
+    with pytest.raises(StoreError, match="cannot be staged"), store.batch(META_GRAPH) as batch:
+        batch.stage(G, triples("v2", 2))
+        batch.stage(target, triples("v3", 3))
+    assert store.graphs() == [G] and store.count(G) == 4
 
 
 def test_staging_is_invisible_to_readers(store: EmbeddedStore) -> None:
