@@ -126,7 +126,7 @@ def cmd_institutions(args: argparse.Namespace) -> int:
     from loaders.institutions import review_table
     if not args.unresolved:
         raise QueryError("rarekg institutions: say what to list (--unresolved)")
-    print(review_table(args.data, _open(args) if args.store else None))
+    print(review_table(args.data, _open(args) if args.store or args.backend else None))
     return 0
 
 
@@ -284,6 +284,8 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("institutions", help="review queue of site and affiliation strings that did not resolve")
     p.add_argument("--store", type=Path, default=None, metavar="PATH",
                    help="list the unresolved sites of this store (default: resolve the default dataset)")
+    p.add_argument("--backend", default=None, metavar="URL",
+                   help="list the unresolved sites of the graph on this SPARQL 1.1 server")
     p.add_argument("--data", type=Path, default=DATA_DIR, help=f"default dataset folder (default: {DATA_DIR})")
     p.add_argument("--unresolved", action="store_true", help="list unresolved strings, most frequent first")
     p.set_defaults(func=cmd_institutions)

@@ -223,6 +223,26 @@ def test_cli_build_and_query_through_backend(oxigraph_server, tmp_path, capsys) 
         store.close()
 
 
+def test_cli_review_queue_of_a_graph_on_a_server(oxigraph_server, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``rarekg institutions --unresolved --backend URL`` lists the server graph's unresolved sites,
+    as ``--store`` does for the same graph built into the embedded store."""
+    from kg.cli import main
+    assert main(["build", "--backend", oxigraph_server.url, "--source", "evidence", "--source", "institutions", "--no-reason"]) == 0
+    assert main(["build", "--store", str(tmp_path / "store"), "--source", "evidence", "--source", "institutions", "--no-reason"]) == 0
+    store = open_backend(oxigraph_server.url)
+    try:
+        capsys.readouterr()
+        assert main(["institutions", "--unresolved", "--backend", oxigraph_server.url]) == 0
+        on_server = capsys.readouterr().out.splitlines()
+        assert main(["institutions", "--unresolved", "--store", str(tmp_path / "store")]) == 0
+        embedded = capsys.readouterr().out.splitlines()
+        assert on_server == embedded and len(on_server) > 1 and "\tsite\t" in on_server[1]
+    finally:
+        for g in store.graphs():
+            store.drop_graph(g)
+        store.close()
+
+
 def test_http_api_over_remote_store(store: RemoteStore) -> None:
     from fastapi.testclient import TestClient
 
