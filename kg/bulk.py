@@ -62,9 +62,9 @@ def start_write(writer: Executor, store: ox.Store, graph: ox.NamedNode, triples:
     """
     blank: list[ox.Quad] = []
 
-    def finish() -> T:  # the pipe is at its end: every blank-node triple has been set aside
+    def finish(loaded: ox.Store) -> T:  # the pipe is at its end: every blank-node triple is set aside
         if blank:
-            store.bulk_extend(blank)
+            loaded.bulk_extend(blank)
         return then()
 
     return _start_load(writer, store, _serialised(iter(triples), graph, blank),
@@ -84,7 +84,7 @@ def bulk_quads(store: ox.Store, quads: Iterable[ox.Quad]) -> None:
             yield ox.serialize(plain, format=ox.RdfFormat.N_QUADS)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-writer") as writer:
-        _start_load(writer, store, chunks(), ox.RdfFormat.N_QUADS, None, lambda: None).result()
+        _start_load(writer, store, chunks(), ox.RdfFormat.N_QUADS, None, lambda loaded: None).result()
     if blank:
         store.bulk_extend(blank)
 
@@ -106,36 +106,45 @@ def _serialised(it: Iterator[Triple], graph: ox.NamedNode, blank: list[ox.Quad])
 
 
 def _start_load(writer: Executor, store: ox.Store, chunks: Iterator[bytes], fmt: ox.RdfFormat,
-                graph: ox.NamedNode | None, finish: Callable[[], T]) -> Future[T]:
+                graph: ox.NamedNode | None, finish: Callable[[ox.Store], T]) -> Future[T]:
     """One ``bulk_load`` of every chunk, as one document, submitted to ``writer``: it reads a pipe
-    that this thread writes the chunks into as they are produced; ``finish()`` follows it.
+    that this thread writes the chunks into as they are produced; ``finish(store)`` follows it.
 
     If ``chunks`` raises, the pipe is closed (the loader ends its document there) and the error
     is raised once the loader has finished; if the loader fails, it closes its end, the next
-    write fails and the loader's error is the future's."""
+    write fails and the loader's error is the future's. ``store`` is passed as an argument, never
+    held by a closure: a traceback of the future's error, once its frames are cleared
+    (``Rebuild`` does), then holds no store."""
     read_fd, write_fd = os.pipe()
     produced = threading.Event()  # set before the pipe is closed, when no chunk raised
-
-    def load() -> T | None:
-        try:  # the engine reads the pipe without the GIL, as it reads a file
-            store.bulk_load(path=f"/dev/fd/{read_fd}", format=fmt, to_graph=graph)
-        finally:
-            os.close(read_fd)  # no reader left: a write still pending fails instead of blocking
-        return finish() if produced.is_set() else None  # after a producer's error, nothing more
-
     try:
-        loading = writer.submit(load)
-    except RuntimeError:  # the writer is shut down
+        out = open(write_fd, "wb")  # noqa: SIM115  (closed by the with below, or if submit fails)
+    except BaseException:
         os.close(read_fd)
         os.close(write_fd)
         raise
     try:
-        with open(write_fd, "wb") as out:  # buffered: each chunk written whole
+        loading = writer.submit(_load, store, read_fd, fmt, graph, produced, finish)
+    except BaseException:  # it may be queued all the same: then it reads an empty document
+        out.close()
+        raise
+    try:
+        with out:
             out.writelines(chunks)
             produced.set()
     except BrokenPipeError:
         pass  # the loader stopped reading; its own error is the future's
     except BaseException:
-        wait([loading])  # the engine has finished with what it was given
+        wait([loading])  # the pipe is closed: the engine finishes with what it was given
         raise
     return loading  # type: ignore[return-value]  # None only after the producer's error, raised above
+
+
+def _load(store: ox.Store, read_fd: int, fmt: ox.RdfFormat, graph: ox.NamedNode | None,
+          produced: threading.Event, finish: Callable[[ox.Store], T]) -> T | None:
+    """The writer's part of :func:`_start_load`: it owns ``read_fd`` and closes it."""
+    try:  # the engine reads the pipe without the GIL, as it reads a file
+        store.bulk_load(path=f"/dev/fd/{read_fd}", format=fmt, to_graph=graph)
+    finally:
+        os.close(read_fd)  # no reader left: a write still pending fails instead of blocking
+    return finish(store) if produced.is_set() else None  # after a producer's error, nothing more

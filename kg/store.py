@@ -21,6 +21,7 @@ import os
 import re
 import threading
 import time
+import traceback
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
@@ -504,7 +505,9 @@ class Rebuild:
         count. At most :data:`LOADS_IN_FLIGHT` graphs are being stored at a time.
 
         An error of ``triples`` is raised here; one of an earlier graph (its load or its check) is
-        raised by the next call, and every one when the ``with`` block is left (nothing published).
+        raised by the next call. Leaving the ``with`` block waits for every graph; nothing is
+        published if any failed, even if the caller caught the error: the first is raised, unless
+        the block is left by an exception of its own, which goes on.
         """
         _refuse_stage(graph, meta, self._meta_graph, self._staged)
         self._raise_failed()
@@ -521,15 +524,18 @@ class Rebuild:
             self._staged[graph.value] = count
             return count
 
-        # no local reference to the new store: a traceback must not keep it open once abandoned
-        loading = start_write(self._writer, self._writable(), graph, triples, then=stored)
+        try:  # no local reference to the new store: a traceback must not keep it open once abandoned
+            loading = start_write(self._writer, self._writable(), graph, triples, then=stored)
+        except BaseException as exc:  # kept: a caller that goes on after it still publishes nothing
+            loading = Future()
+            loading.set_exception(exc)
+            self._loading.append(loading)
+            raise
         self._loading.append(loading)
         return loading
 
-    def _raise_failed(self, *, wait_all: bool = False) -> None:
-        """Raise the first error of a graph being stored (waiting for every one if ``wait_all``)."""
-        if wait_all:
-            wait(self._loading)
+    def _raise_failed(self) -> None:
+        """Raise the first error of a graph already stored or failed."""
         for loading in self._loading:
             if loading.done() and loading.exception() is not None:
                 loading.result()
@@ -558,8 +564,10 @@ class Rebuild:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         try:
-            self._raise_failed(wait_all=True)  # every graph stored, counted and checked
+            wait(self._loading)  # every graph stored, counted and checked, or failed
             self._writer.shutdown(wait=True)
+            if exc_type is None:  # otherwise the block's own error goes on, not a graph's
+                self._raise_failed()
             if exc_type is None and self._staged:
                 new = self._writable()
                 self._carry_over(new)
@@ -575,5 +583,9 @@ class Rebuild:
 
     def _abandon(self) -> None:
         self._writer.shutdown(wait=True)  # no load is still writing into the generation
+        for loading in self._loading:  # their tracebacks' frames hold the new store (and self)
+            if loading.exception() is not None:
+                traceback.clear_frames(loading.exception().__traceback__)
+        self._loading.clear()
         self._new = None
         generations.discard(self._gen)

@@ -71,3 +71,31 @@ def test_an_error_of_the_engine_is_raised_not_waited_on(tmp_path: Path, small_sl
     many = [(ox.NamedNode(f"https://example.org/s{i}"), P, ox.Literal("x" * 200)) for i in range(5000)]
     with pytest.raises(RuntimeError, match="read-write"):  # pyoxigraph's own error for this case
         bulk.bulk_write(read_only, G, iter(many))
+
+
+def test_an_interrupt_while_the_load_is_queued_does_not_hang() -> None:
+    """Regression: an interrupt between queueing the load and opening the pipe's write end left
+    the load reading a pipe nobody would close, and whoever joined the writer waited for ever."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    class Interrupted(ThreadPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+            super().submit(fn, *args, **kwargs)  # queued, as when Ctrl-C lands in the thread's start
+            raise KeyboardInterrupt
+
+    store = ox.Store()
+    outcome: list[BaseException] = []
+
+    def scenario() -> None:
+        with Interrupted(max_workers=1) as writer:  # leaving it joins the writer
+            try:
+                bulk.start_write(writer, store, G, iter(sample(3, ox.BlankNode())), then=lambda: None)
+            except KeyboardInterrupt as exc:
+                outcome.append(exc)
+
+    runner = threading.Thread(target=scenario, daemon=True)
+    runner.start()
+    runner.join(timeout=60)
+    assert not runner.is_alive(), "the queued load never saw the end of its document"
+    assert len(outcome) == 1 and len(store) == 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import io
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -225,3 +227,75 @@ def test_readers_of_a_served_store_reopen_after_a_full_rebuild(tmp_path: Path) -
     assert before.split() == [b"o", b"v1"]
     assert after.split() == [b"o", b"v3"]
     assert values(backend.store, A) == {"v3"}  # type: ignore[arg-type]
+
+
+def _open_in(folder: Path) -> list[str]:
+    """Files of ``folder`` this process still holds open (``/proc/self/fd``)."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith(str(folder)):
+            found.append(target)
+    return found
+
+
+@pytest.mark.parametrize("where", ["check", "producer"])
+def test_a_failed_rebuild_closes_the_generation_it_deletes(tmp_path: Path, where: str) -> None:
+    """Regression: a failed graph's traceback held the new store through the writer's frames, so
+    the deleted generation's files stayed open while the caller kept the error (the collector,
+    paused during a build, is off here too)."""
+    store = EmbeddedStore(tmp_path / "store")
+    live = generations.live_dir(tmp_path / "store", create=False)
+
+    def reject(count: int) -> None:
+        raise RuntimeError("out of bounds")
+
+    def broken():
+        yield from triples("v2", 3)
+        raise RuntimeError("loader failed midway")
+
+    gc.disable()
+    try:
+        with pytest.raises(RuntimeError) as kept, store.rebuild(META_GRAPH) as batch:
+            batch.stage_async(B, triples("b", 2))
+            if where == "check":
+                batch.stage_async(A, triples("v2", 3), check=reject)
+            else:
+                batch.stage_async(A, broken())
+        assert kept.value is not None  # the caller still holds the error
+        assert [f for f in _open_in(tmp_path / "store") if not f.startswith(str(live))] == []
+    finally:
+        gc.enable()
+
+
+def test_an_error_the_caller_caught_still_publishes_nothing(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    with store.rebuild(META_GRAPH) as batch:
+        batch.stage(A, triples("v1", 5), meta=meta_for(A))
+    before = state(store, tmp_path / "store")
+
+    def broken():
+        yield from triples("v2", 3)
+        raise ValueError("loader failed midway")
+
+    with pytest.raises(ValueError, match="midway"), store.rebuild(META_GRAPH) as batch:
+        try:
+            batch.stage_async(A, broken())
+        except ValueError:
+            pass  # a caller that goes on: leaving the block must still refuse to publish
+    assert state(store, tmp_path / "store") == before
+
+
+def test_the_blocks_own_error_is_not_replaced_by_a_graphs(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+
+    def reject(count: int) -> None:
+        raise RuntimeError("out of bounds")
+
+    with pytest.raises(KeyError, match="the block's own"), store.rebuild(META_GRAPH) as batch:
+        batch.stage_async(A, triples("v", 3), check=reject)
+        raise KeyError("the block's own")
+    assert store.graphs() == []
