@@ -27,11 +27,8 @@ from kg.store import GraphStore
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 LOAD_PREFIX = "https://w3id.org/rarekg/load/"
 #: Queries whose answer Virtuoso 7.2 gets wrong or refuses (its SPARQL compiler's limits, not ours).
-VIRTUOSO_DEVIATIONS = {
-    "entities-without-centre": "Virtuoso returns a different row set for this query's MINUS "
-                               "sub-selects over zero-or-more / zero-or-one paths (seen before and "
-                               "after their rewrite in decision 0006; not reduced to a minimal case)",
-}
+VIRTUOSO_DEVIATIONS: dict[str, str] = {}
+
 LIBRARY = queries.library()
 
 
