@@ -75,15 +75,14 @@ def service_id(slug: str, domain: str) -> str:
 
 def services(cat: Catalogue) -> dict[str, tuple[str, str, dict[str, Any]]]:
     """Every (centre, domain) a membership covers, keyed by service id: (centre, domain iri, membership)."""
-    held = cat.memo.get("fhir-services")
-    if held is None:
-        held = {}
+    def build() -> dict[str, tuple[str, str, dict[str, Any]]]:
+        held: dict[str, tuple[str, str, dict[str, Any]]] = {}
         for s in centre_rows(cat):
             for m in s["memberships"]:
                 for d in m["domains"]:
                     held.setdefault(service_id(s["id"], d), (s["iri"], f"{BASE}domain/{d}", m))
-        cat.memo["fhir-services"] = held
-    return held  # type: ignore[no-any-return]
+        return held
+    return cat.kept("fhir-services", build)
 
 
 def healthcare_service(cat: Catalogue, sid: str) -> dict[str, Any]:

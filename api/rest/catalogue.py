@@ -19,12 +19,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
 from kg.store import EmbeddedStore, GraphStore
 from kg.vocab import BASE, RDF, RDFS, RKG
+
+T = TypeVar("T")
 
 _ALL = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"
 
@@ -55,12 +57,22 @@ class Catalogue:
     #: the lazy indexes' store (None for a snapshot, which holds every triple already)
     store: EmbeddedStore | None = None
 
+    def kept(self, name: str, build: Callable[[], T]) -> T:
+        """``build()``, run once per snapshot and kept in :attr:`memo` under ``name`` (views made
+        by :meth:`prefetch` share it)."""
+        if name not in self.memo:
+            self.memo[name] = build()
+        return self.memo[name]  # type: ignore[no-any-return]
+
     @property
     def triples(self) -> int:
         """The store's triple count, graph by graph (as ``rarekg stats`` and VoID count)."""
-        if "triples" not in self.memo:
-            self.memo["triples"] = self.count() if callable(self.count) else 0
-        return int(self.memo["triples"])
+        return self.kept("triples", lambda: int(self.count()) if callable(self.count) else 0)
+
+    @property
+    def entity_set(self) -> set[str]:
+        """:attr:`entities` as a set, for membership tests."""
+        return self.kept("entity-set", lambda: set(self.entities))
 
     # -- generic access ----------------------------------------------------------------------------
     def values(self, subject: str, predicate: ox.NamedNode) -> list[Any]:
@@ -149,13 +161,13 @@ class Catalogue:
     # -- hierarchy -----------------------------------------------------------------------------------
     def parents(self, iri: str) -> list[str]:
         """Named superclasses that are cancer entities (asserted or inferred)."""
-        entity_set = self.memo.get("entity-set") or self.memo.setdefault("entity-set", set(self.entities))
+        entity_set = self.entity_set
         return sorted({key(t) for t in self.values(iri, RDFS.subClassOf)
                        if isinstance(t, ox.NamedNode) and key(t) in entity_set})
 
     def children(self, iri: str) -> list[str]:
         """Named subclasses that are cancer entities."""
-        entity_set = self.memo.get("entity-set") or self.memo.setdefault("entity-set", set(self.entities))
+        entity_set = self.entity_set
         return [s for s in self.subjects(RDFS.subClassOf, iri) if s in entity_set]
 
 

@@ -82,21 +82,21 @@ def resolve(cat: Catalogue, kind: str, given: str) -> Resolved:
 
 
 def _entity(cat: Catalogue, text: str) -> tuple[str, int] | None:
-    known = cat.memo.get("entity-set") or cat.memo.setdefault("entity-set", set(cat.entities))
+    known = cat.entity_set
     for candidate in (entity_iri(text), text if text.startswith(BASE) else ""):
         if candidate in known:
             return candidate, 301
     match = _ORPHA.match(text)
     if match and (iri := f"{BASE}entity/orpha/{int(match.group(1))}") in known:
         return iri, 301
-    codes = _index(cat, "oncotree-codes", lambda: {
+    codes = cat.kept("oncotree-codes", lambda: {
         code.casefold(): e for e in cat.entities for code in cat.strings(e, RKG.oncotreeCode)})
     bare = re.sub(r"^(oncotree:|.*/entity/oncotree/)", "", text, flags=re.IGNORECASE).casefold()
     if bare in codes:
         return codes[bare], 301
     if text.casefold().startswith("subgroup:") and f"{BASE}subgroup/{text[9:].lower()}" in known:
         return f"{BASE}subgroup/{text[9:].lower()}", 301
-    xrefs = _index(cat, "xrefs", lambda: _first_by(
+    xrefs = cat.kept("xrefs", lambda: _first_by(
         (x.casefold(), e) for e in cat.entities for x in cat.strings(e, OBOINOWL.hasDbXref)))
     if text.casefold() in xrefs:
         return xrefs[text.casefold()], 307
@@ -113,7 +113,7 @@ def _centre(cat: Catalogue, text: str) -> tuple[str, int] | None:
     slug = slugify(text.rsplit("/centre/", 1)[-1])
     if (iri := f"{BASE}centre/{slug}") in cat.out:
         return iri, 301
-    names = _index(cat, "centre-names", lambda: _centre_names(cat))
+    names = cat.kept("centre-names", lambda: _centre_names(cat))
     return (names[slug], 307) if slug in names else None
 
 
@@ -123,7 +123,7 @@ def _centre_names(cat: Catalogue) -> dict[str, str]:
 
 
 def _trial(cat: Catalogue, text: str) -> tuple[str, int] | None:
-    ids = _index(cat, "trial-ids", lambda: _trial_ids(cat))
+    ids = cat.kept("trial-ids", lambda: _trial_ids(cat))
     bare = text.rsplit("/trial/", 1)[-1].casefold()
     if bare not in ids:
         return None
@@ -142,7 +142,7 @@ def _publication(cat: Catalogue, text: str) -> tuple[str, int] | None:
     match = _PMID.match(text)
     if match and (iri := f"{BASE}publication/pmid/{int(match.group(1))}") in cat.out:
         return iri, 301
-    other = _index(cat, "publication-ids", lambda: _publication_ids(cat))
+    other = cat.kept("publication-ids", lambda: _publication_ids(cat))
     bare = re.sub(r"^(doi:|https?://(dx\.)?doi\.org/)", "", text, flags=re.IGNORECASE).casefold()
     return (other[bare], 307) if bare in other else None
 
@@ -157,13 +157,6 @@ def _domain(cat: Catalogue, text: str) -> tuple[str, int] | None:
     bare = text.rsplit("/domain/", 1)[-1].upper()
     iri = f"{BASE}domain/{bare}"
     return (iri, 301) if iri in cat.domains else None
-
-
-def _index(cat: Catalogue, name: str, build):  # type: ignore[no-untyped-def]
-    held = cat.memo.get(name)
-    if held is None:
-        held = cat.memo[name] = build()
-    return held
 
 
 def _first_by(pairs) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -181,8 +174,8 @@ def close_matches(cat: Catalogue, kind: str, text: str, limit: int = 5) -> list[
     from rapidfuzz import fuzz, process
     nodes = {"centre": cat.centres, "trial": cat.trials, "publication": cat.publications,
              "domain": cat.domains}[kind]
-    labels = _index(cat, f"labels-{kind}", lambda: _labels(cat, nodes))
-    choices = _index(cat, f"choices-{kind}", lambda: [
+    labels = cat.kept(f"labels-{kind}", lambda: _labels(cat, nodes))
+    choices = cat.kept(f"choices-{kind}", lambda: [
         fold(f"{local_id(n, kind)} {label}") for n, label in zip(nodes, labels, strict=True)])
     found = process.extract(fold(text), choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=50)
     return [{"id": local_id(nodes[i], kind), "label": labels[i]} for _, _, i in found]

@@ -36,14 +36,14 @@ _EXAMPLE = {
 
 def engine(backend: Any, cat: Catalogue) -> tuple[Any, Any]:
     """kg.referral's index of the served store and its ranking weights, built once per snapshot."""
-    held = cat.memo.get("referral-index")
-    if held is None:
+    def build() -> tuple[Any, Any]:
         from kg.referral import load_config
         from kg.referral_index import load_index
-        held = cat.memo["referral-index"] = (load_index(backend.store), load_config())
+        built = (load_index(backend.store), load_config())
         gc.collect()
         gc.freeze()
-    return held
+        return built
+    return cat.kept("referral-index", build)
 
 
 @router.get("/entities/{entity}/centres", summary="Ranked centres for an entity, with score components, "

@@ -53,10 +53,11 @@ class Match:
 
 
 def names(cat: Catalogue) -> list[Name]:
-    """Every searchable text of every entity (cached on the snapshot)."""
-    cached = cat.memo.get("names")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    """Every searchable text of every entity (kept on the snapshot)."""
+    return cat.kept("names", lambda: _names(cat))
+
+
+def _names(cat: Catalogue) -> list[Name]:
     out: list[Name] = []
     for iri in cat.entities:
         for field, terms in (("label", cat.values(iri, RDFS.label)), ("synonym", cat.values(iri, SKOS.altLabel)),
@@ -68,7 +69,6 @@ def names(cat: Catalogue) -> list[Name]:
             out.append(_name(iri, f"ORPHA:{code}", "code", None))
         for code in cat.strings(iri, RKG.oncotreeCode):
             out.append(_name(iri, code, "code", None))
-    cat.memo["names"] = out
     return out
 
 
@@ -108,9 +108,7 @@ def _score(q: str, name: Name) -> float:
 
 def _fuzzy(cat: Catalogue, q: str, every: list[Name], best: dict[str, Match]) -> None:
     """Typo-tolerant matches on labels and synonyms (only for entities not matched otherwise)."""
-    wordy = cat.memo.get("wordy")
-    if wordy is None:
-        wordy = cat.memo["wordy"] = [n for n in every if n.field in ("label", "synonym")]
+    wordy = cat.kept("wordy", lambda: [n for n in every if n.field in ("label", "synonym")])
     choices = [n.folded for n in wordy]
     for _, similarity, index in process.extract(q, choices, scorer=fuzz.WRatio, score_cutoff=86, limit=50):
         name = wordy[index]
