@@ -482,7 +482,7 @@ class Rebuild:
         except OSError as exc:
             generations.discard(self._gen)
             raise StoreError(f"cannot create a new store generation at {self._gen}: {exc}") from exc
-        self._staged: dict[str, int] = {}
+        self._staged: set[str] = set()   # IRIs of the graphs staged
         self._meta: list[Triple] = []
         self._meta_lock = threading.Lock()
         self._writer = ThreadPoolExecutor(max_workers=LOADS_IN_FLIGHT, thread_name_prefix="bulk-writer")
@@ -511,7 +511,7 @@ class Rebuild:
         """
         _refuse_stage(graph, meta, self._meta_graph, self._staged)
         self._raise_failed()
-        self._staged[graph.value] = 0
+        self._staged.add(graph.value)
 
         def stored() -> int:
             count = count_graph(self._writable(), graph)
@@ -521,7 +521,6 @@ class Rebuild:
                 records = list(meta(count))
                 with self._meta_lock:  # two writer threads may finish at once
                     self._meta.extend(records)
-            self._staged[graph.value] = count
             return count
 
         try:  # no local reference to the new store: a traceback must not keep it open once abandoned
