@@ -59,6 +59,11 @@ def tree(root: int) -> dict[int, tuple[float, float, str]]:
     return out
 
 
+def total_rss(processes: dict[int, tuple[float, float, str]]) -> float:
+    """The summed RSS (MB) of a :func:`tree`."""
+    return sum(rss for rss, _, _ in processes.values())
+
+
 class Sampler(threading.Thread):
     """The largest summed RSS of a process tree, sampled every 0.1 s."""
 
@@ -68,7 +73,7 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done.is_set():
-            self.peak = max(self.peak, sum(rss for rss, _, _ in tree(self.root).values()))
+            self.peak = max(self.peak, total_rss(tree(self.root)))
             time.sleep(0.1)
 
 
@@ -95,7 +100,7 @@ def main() -> None:
                     status = client.get(path, headers={"Accept": "text/turtle"} if path == "/sparql" else {}).status_code
                     times.append(time.perf_counter() - t1)
                 rows.append([path, status, f"{times[0]:.2f}", f"{times[1] * 1000:.1f}"])
-        after_rest = sum(rss for rss, _, _ in tree(proc.pid).values())
+        after_rest = total_rss(tree(proc.pid))
 
         def broad(query: str) -> int:
             with httpx.Client(base_url=base, timeout=600) as c:
@@ -103,7 +108,7 @@ def main() -> None:
         with ThreadPoolExecutor(4) as pool:
             statuses = list(pool.map(broad, BROAD * args.rounds))
         final = tree(proc.pid)
-        sampler.peak = max(sampler.peak, sum(rss for rss, _, _ in final.values()))
+        sampler.peak = max(sampler.peak, total_rss(final))
     finally:
         sampler.done.set()
         stop_process(proc)
