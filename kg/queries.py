@@ -8,22 +8,31 @@ Header format (comment lines at the top of the file)::
     # example: domain=https://w3id.org/rarekg/domain/G1
 
 Parameters are bound with pyoxigraph substitutions (never string formatting). A parameter's type
-is ``iri``, ``string``, ``integer``, ``decimal`` or ``boolean``.
+is ``iri``, ``string``, ``integer``, ``decimal``, ``boolean`` or ``date``. A type may name a default
+computed when the query runs, ``date=open-cutoff`` (see :data:`DEFAULTS`): such a parameter may be omitted.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg import trial_status
 from kg.errors import QueryError
 from kg.ontology import QUERIES_DIR
 from kg.vocab import PREFIXES, XSD
 
-PARAM_TYPES = {"iri", "string", "integer", "decimal", "boolean"}
+PARAM_TYPES = {"iri", "string", "integer", "decimal", "boolean", "date"}
+#: defaults a parameter may name (``# param: since date=open-cutoff ...``), computed when the query is bound
+DEFAULTS: dict[str, Callable[[], str]] = {
+    "open-cutoff": lambda: trial_status.open_cutoff().isoformat(),   # an open status must be verified since
+    "today": lambda: trial_status.today().isoformat(),
+}
 _HEADER = re.compile(r"^#\s*(title|description|param|example):\s*(.*)$")
 
 
@@ -32,6 +41,7 @@ class Param:
     name: str
     type: str
     description: str
+    default: str = ""      # a key of DEFAULTS, or "" for a required parameter
 
 
 @dataclass
@@ -54,6 +64,8 @@ class LibraryQuery:
         if unknown:
             raise QueryError(f"query {self.name!r} has no parameter {unknown[0]!r}; "
                              f"parameters: {', '.join(declared) or 'none'}")
+        values = {**{p.name: DEFAULTS[p.default]() for p in self.params if p.default and p.name not in values},
+                  **values}
         missing = [p for p in declared if p not in values]
         if missing:
             raise QueryError(f"query {self.name!r} needs parameter {missing[0]!r} "
@@ -70,6 +82,8 @@ def to_term(param: Param, value: str) -> ox.NamedNode | ox.Literal:
             return ox.Literal(str(int(value)), datatype=XSD.integer)
         if param.type == "decimal":
             return ox.Literal(str(float(value)), datatype=XSD.decimal)
+        if param.type == "date":
+            return ox.Literal(date.fromisoformat(value.strip()).isoformat(), datatype=XSD.date)
         if param.type == "boolean":
             if value.lower() not in ("true", "false"):
                 raise ValueError("expected true or false")
@@ -105,10 +119,12 @@ def parse(path: Path) -> LibraryQuery:
         key, value = match.group(1), match.group(2).strip()
         if key == "param":
             parts = value.split(None, 2)
-            if len(parts) < 2 or parts[1] not in PARAM_TYPES:
+            kind, _, default = parts[1].partition("=") if len(parts) > 1 else ("", "", "")
+            if len(parts) < 2 or kind not in PARAM_TYPES or (default and default not in DEFAULTS):
                 raise QueryError(f"{path}:{lineno}: param line must be 'name type description' "
-                                 f"with type one of {sorted(PARAM_TYPES)}")
-            query.params.append(Param(parts[0], parts[1], parts[2] if len(parts) > 2 else ""))
+                                 f"with type one of {sorted(PARAM_TYPES)}, optionally type=default "
+                                 f"with a default one of {sorted(DEFAULTS)}")
+            query.params.append(Param(parts[0], kind, parts[2] if len(parts) > 2 else "", default))
         elif key == "example":
             query.examples.append(value)
         else:

@@ -30,6 +30,8 @@ from typing import Any
 from kg.errors import DataError, ParameterError
 from kg.referral_index import Evidence, Index, index_for, resolve
 from kg.store import GraphStore
+from kg.trial_status import open_cutoff
+from kg.trial_status import today as answer_day
 
 CONFIG_PATH = Path(__file__).with_name("ranking_config.toml")
 EARTH_RADIUS_KM = 6371.0088
@@ -109,6 +111,8 @@ class Referral:
     fallback: dict[str, Any] | None
     centres: list[RankedCentre] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: the day "open" was judged on (open trials: an enrolling status verified within the setting's days before it)
+    open_as_of: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -209,22 +213,23 @@ def entity_domains(index: Index, entity: str, cfg: RankingConfig) -> set[str]:
     return set()
 
 
-def _item(index: Index, ev: Evidence, relation: str, distance: int, cfg: RankingConfig) -> EvidenceItem:
+def _item(index: Index, ev: Evidence, relation: str, distance: int, cfg: RankingConfig, cutoff: date) -> EvidenceItem:
     about = ev.entity or ev.domain or ""
     trial = index.trials.get(ev.derived_from or "")
+    open_here = bool(trial and trial.open_since(cutoff) and (trial.iri, ev.provider) not in index.closed_sites)
     return EvidenceItem(ev.iri, ev.kind, about, index.labels.get(about) or index.domain_labels.get(about, about),
                         relation, distance, cfg.discount_per_level ** distance,
                         ev.date.isoformat() if ev.date else None, ev.derived_from,
-                        bool(trial and trial.open and ev.kind == "trial"))
+                        open_here and ev.kind == "trial")
 
 
 def _collect(index: Index, classes: dict[str, tuple[str, int]], domains: set[str],
-             cfg: RankingConfig) -> dict[str, list[EvidenceItem]]:
+             cfg: RankingConfig, cutoff: date) -> dict[str, list[EvidenceItem]]:
     """Evidence items per centre; one item per source (trial, publication, ...) at its nearest distance."""
     per: dict[str, dict[str, EvidenceItem]] = {}
     for cls, (relation, distance) in classes.items():
         for ev in index.by_entity.get(cls, ()):
-            item = _item(index, ev, relation, distance, cfg)
+            item = _item(index, ev, relation, distance, cfg, cutoff)
             key = ev.derived_from or ev.iri
             best = per.setdefault(ev.provider, {}).get(key)
             # the class the item is about breaks ties, so the answer never hangs on set iteration order
@@ -232,7 +237,7 @@ def _collect(index: Index, classes: dict[str, tuple[str, int]], domains: set[str
                 per[ev.provider][key] = item
     for dom in sorted(domains):
         for ev in index.by_domain.get(dom, ()):
-            per.setdefault(ev.provider, {}).setdefault(ev.iri, _item(index, ev, "domain", 0, cfg))
+            per.setdefault(ev.provider, {}).setdefault(ev.iri, _item(index, ev, "domain", 0, cfg, cutoff))
     return {c: sorted(items.values(), key=lambda i: (i.distance, i.kind, i.evidence)) for c, items in per.items()}
 
 
@@ -257,12 +262,26 @@ def score(items: list[EvidenceItem], cfg: RankingConfig, today: date) -> dict[st
 
 
 def _open_trials(index: Index, centre: str, open_in_scope: set[str]) -> list[dict[str, str]]:
-    """The open trials at ``centre`` among ``open_in_scope``, by IRI."""
+    """The open trials at ``centre`` among ``open_in_scope`` whose site there is not closed, by IRI."""
     out = []
     for t in sorted(open_in_scope & index.trials_at.get(centre, set())):
         trial = index.trials[t]
-        out.append({"trial": t, "title": trial.title, "status": trial.status})
+        if (t, centre) not in index.closed_sites:
+            out.append({"trial": t, "title": trial.title, "status": trial.status,
+                        "verified": trial.verified.isoformat() if trial.verified else ""})
     return out
+
+
+def _stale_note(index: Index, enrolling: set[str], cutoff: date, as_of: date) -> str | None:
+    """What the answer says of trials whose enrolling status is too old to count as open."""
+    stale = sorted((index.trials[t] for t in enrolling if not index.trials[t].open_since(cutoff)),
+                   key=lambda tr: (tr.verified or date.min, tr.iri), reverse=True)
+    if not stale:
+        return None
+    shown = "; ".join(f"{tr.iri.rsplit('/', 1)[-1]}: last known status {tr.status}, verified "
+                      f"{tr.verified.isoformat() if tr.verified else 'never'}" for tr in stale[:3])
+    return (f"{len(stale)} trial(s) in scope with an enrolling status not verified since {cutoff.isoformat()} "
+            f"are not counted as open as of {as_of.isoformat()} ({shown}{'; ...' if len(stale) > 3 else ''})")
 
 
 @dataclass(frozen=True)
@@ -284,7 +303,8 @@ def rank(index: Index, entity: str, opts: ReferralOptions = ReferralOptions(),
     Raises ParameterError for bad location parameters."""
     cfg = cfg or load_config()
     validate_location(opts.lat, opts.lon, opts.max_km, opts.country)
-    today = opts.today or date.today()
+    today = opts.today or answer_day()
+    cutoff = open_cutoff(today)
     classes = scope(index, entity, cfg)
     domains = entity_domains(index, entity, cfg)
     ref = Referral(query or entity, entity, index.labels.get(entity, entity),
@@ -303,7 +323,12 @@ def rank(index: Index, entity: str, opts: ReferralOptions = ReferralOptions(),
             ref.notes.append(f"no entity-level evidence for {ref.label}, its subtypes or ancestors; ranking by "
                              "network membership for its domain(s)" if ref.basis == "domain" else
                              f"no evidence and no domain with centres for {ref.label}")
-    ref.centres = _ranked(index, _collect(index, classes, domains, cfg), set(classes), opts, cfg, today)
+    ref.centres = _ranked(index, _collect(index, classes, domains, cfg, cutoff), set(classes), opts, cfg, today)
+    ref.open_as_of = today.isoformat()
+    enrolling = {t for c in classes for t in index.enrolling_studying.get(c, ())}
+    stale = _stale_note(index, enrolling, cutoff, today)
+    if stale:
+        ref.notes.append(stale)
     return ref
 
 
@@ -328,7 +353,8 @@ def _ranked(index: Index, per: dict[str, list[EvidenceItem]], classes: set[str],
         out.sort(key=lambda c: (c.country or "").upper() != opts.country.upper())  # stable
     out = out[: opts.limit] if opts.limit else out
     # open trials only for the centres answered: a large centre runs thousands of trials at scale
-    open_in_scope = {t for c in classes for t in index.open_studying.get(c, ())}
+    cutoff = open_cutoff(today)
+    open_in_scope = {t for c in classes for t in index.enrolling_studying.get(c, ()) if index.trials[t].open_since(cutoff)}
     for centre in out:
         centre.open_trials = _open_trials(index, centre.centre, open_in_scope)
     return out

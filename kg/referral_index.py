@@ -23,7 +23,7 @@ from rapidfuzz import fuzz, process
 
 from kg.errors import NotFoundError
 from kg.store import GraphStore, iter_rows
-from kg.trial_status import is_open
+from kg.trial_status import enrols, site_closed, verification_day
 from kg.vocab import BASE, RKG
 
 ENTITY_PREFIXES = (BASE + "entity/", BASE + "subgroup/")
@@ -77,9 +77,14 @@ class Trial:
     iri: str
     title: str
     status: str
-    open: bool
+    enrolling: bool              # its status says it takes patients (kg.trial_status.enrols), however old
+    verified: date | None        # when that status was last verified
     studies: set[str] = field(default_factory=set)
     providers: set[str] = field(default_factory=set)
+
+    def open_since(self, cutoff: date) -> bool:
+        """Open on a day whose cut-off (:func:`kg.trial_status.open_cutoff`) is ``cutoff``."""
+        return self.enrolling and self.verified is not None and self.verified >= cutoff
 
 
 @dataclass
@@ -100,7 +105,10 @@ class Index:
     by_domain: dict[str, list[Evidence]] = field(default_factory=lambda: defaultdict(list))
     trials: dict[str, Trial] = field(default_factory=dict)
     trials_at: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    open_studying: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    #: class -> trials studying it whose status enrols patients (open only if verified recently: Trial.open_since)
+    enrolling_studying: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    #: (trial, provider) pairs whose site says it takes no patients (withdrawn, completed, ...)
+    closed_sites: set[tuple[str, str]] = field(default_factory=set)
 
 
 def parse_date(text: str | None) -> date | None:
@@ -193,24 +201,29 @@ def load_trials(index: Index, store: GraphStore) -> None:
     """Trials with a status, their title, the classes they study and the providers of their sites."""
     status = first_values(store, "rkg:overallStatus")
     titles = first_values(store, "dcterms:title", keep=status)
+    verified = first_values(store, "rkg:statusDate", keep=status)
     for t, st in status.items():
-        index.trials[t] = Trial(t, titles.get(t, t), st, is_open(st))
-    del titles
+        index.trials[t] = Trial(t, titles.get(t, t), st, enrols(st), verification_day(verified.get(t)))
+    del titles, verified
     for t, studied in pairs(store, "rkg:studiesEntity"):
         if t in index.trials:
             trial = index.trials[t]
             trial.studies.add(sys.intern(studied))
-            if trial.open:
-                index.open_studying[sys.intern(studied)].add(trial.iri)
+            if trial.enrolling:
+                index.enrolling_studying[sys.intern(studied)].add(trial.iri)
     trials_of_site: dict[str, list[str]] = defaultdict(list)
     for t, site in pairs(store, "rkg:hasSite"):
         if t in index.trials:
             trials_of_site[site].append(index.trials[t].iri)
+    site_status = first_values(store, "rkg:siteStatus")
     for site, c in pairs(store, "rkg:atProvider"):
         c = sys.intern(c)
+        closed = site_closed(site_status.get(site))
         for t in trials_of_site.get(site, ()):
             index.trials[t].providers.add(c)
             index.trials_at[c].add(t)
+            if closed:
+                index.closed_sites.add((t, c))
 
 
 def _least(rec: dict[str, list], store: GraphStore, prop: str, slot: int) -> None:

@@ -105,6 +105,8 @@ KINDS = frozenset({
     "alteration",    # a molecular alteration class, e.g. alteration/KIT-mutation
     "trial",         # a clinical trial: trial/NCT00685828
     "site",          # a trial site
+    "status",        # a controlled recruitment status: status/recruiting (kg.trial_status)
+    "phase",         # a controlled trial phase: phase/phase-2-phase-3 (kg.trial_status)
     "publication",   # publication/pmid/<PMID>
     "authorship",    # an author's position on a publication with affiliations
     "evidence",      # a piece of expertise evidence

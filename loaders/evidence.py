@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg import trial_status
 from kg.errors import DataError
 from loaders import ctgov, ctis, pubmed, trials
 from loaders.base import (
@@ -137,8 +138,17 @@ def read_path(path: Path, report: LoadReport) -> tuple[list[trials.Trial], list[
 
 def records_triples(found: list[trials.Trial], pubs: list[pubmed.Publication],
                     report: LoadReport) -> Iterator[Triple]:
-    """The triples of trials and publications, counting them on ``report``."""
+    """The triples of trials and publications, counting them on ``report``; a status or phase spelling
+    that no controlled term stands for is reported once (with the first record that has it) and kept as text."""
+    if found:
+        yield from trial_status.vocabulary_triples()
+    unknown: set[tuple[str, str]] = set()
     for trial in found:
+        for kind, text in trials.unknown_terms(trial):
+            if (kind, text) not in unknown:
+                unknown.add((kind, text))
+                report.warn("unknown-" + kind.replace(" ", "-"), f"{kind} {text!r} is not a known registry "
+                            "spelling; kept as text only", record=trial.canonical_id)
         report.counts["trials"] += 1
         report.counts["sites"] += len(trial.sites)
         report.counts["trials-merged"] += len(trial.source_files) > 1

@@ -27,6 +27,7 @@ import pycountry
 from pyoxigraph import Literal, NamedNode
 from unidecode import unidecode
 
+from kg import trial_status
 from kg.vocab import DCTERMS, GEO, RDF, RDFS, RKG, SCHEMA, XSD, mint
 from loaders.base import Triple
 
@@ -291,6 +292,11 @@ def to_triples(trial: Trial) -> Iterator[Triple]:
         for rid in ids:
             yield s, prop, Literal(rid)
     yield from _text_triples(s, trial)
+    status, phase = trial_status.status_term(trial.overall_status), trial_status.phase_term(trial.phase)
+    if status:
+        yield s, RKG.recruitmentStatus, trial_status.status_iri(status)
+    if phase:
+        yield s, RKG.trialPhase, trial_status.phase_iri(phase)
     for prop, value in ((RKG.statusDate, trial.status_date), (SCHEMA.startDate, trial.start_date),
                         (RKG.completionDate, trial.completion_date)):
         if value:
@@ -324,6 +330,17 @@ def _text_triples(s: NamedNode, trial: Trial) -> Iterator[Triple]:
             yield s, prop, Literal(value)
 
 
+def unknown_terms(trial: Trial) -> Iterator[tuple[str, str]]:
+    """(field, text) of every status or phase spelling of a trial that no controlled term stands for."""
+    if trial.overall_status and not trial_status.status_term(trial.overall_status):
+        yield "status", trial.overall_status
+    if trial.phase and not trial_status.phase_term(trial.phase):
+        yield "phase", trial.phase
+    for site in trial.sites:
+        if site.status and not trial_status.status_term(site.status):
+            yield "site status", site.status
+
+
 def site_triples(trial_node: NamedNode, trial_id: str, n: int, site: TrialSite) -> Iterator[Triple]:
     """The triples of the ``n``-th site of a trial (``site/<trial>/<n>``)."""
     node = mint("site", f"{trial_id}/{n}")
@@ -335,6 +352,9 @@ def site_triples(trial_node: NamedNode, trial_id: str, n: int, site: TrialSite) 
                         (RKG.registryOrganisationId, site.org_id)):
         if value:
             yield node, prop, Literal(value)
+    site_status = trial_status.status_term(site.status)
+    if site_status:
+        yield node, RKG.siteRecruitmentStatus, trial_status.status_iri(site_status)
     if site.lat is not None and site.lon is not None:
         yield node, GEO.lat, Literal(format(Decimal(str(site.lat)), "f"), datatype=XSD.decimal)
         yield node, GEO.long, Literal(format(Decimal(str(site.lon)), "f"), datatype=XSD.decimal)

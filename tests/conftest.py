@@ -3,6 +3,11 @@
 Tests that read the real source files in ``../shared/data`` use the ``shared_data`` fixture. On a
 user's fresh clone that folder is absent and such tests skip with a reason; CI sets
 ``RAREKG_REQUIRE_SHARED=1``, which turns that skip into a failure so CI always runs them.
+
+The clock is fixed: whether a trial is open depends on the day (an enrolling status counts only if it
+was verified within twelve months), so every test, and every server a test starts, answers as of
+:data:`TEST_TODAY`, the week the default trial records were downloaded (2018), when four of them were
+open. Tests of other days pass ``as_of`` or set ``RAREKG_TODAY`` themselves.
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ from pathlib import Path
 
 import pytest
 from services import oxigraph_server, virtuoso_server  # noqa: F401  (SPARQL server fixtures)
+
+TEST_TODAY = "2018-06-01"
+os.environ["RAREKG_TODAY"] = TEST_TODAY
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"

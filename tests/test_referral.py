@@ -11,6 +11,7 @@ from kg.errors import DataError, NotFoundError, ParameterError
 from kg.referral import ReferralOptions, haversine_km, load_config, refer
 from kg.referral_index import index_for, resolve
 from kg.trial_status import is_open
+from kg.vocab import RKG
 
 B = "https://w3id.org/rarekg/"
 TODAY = date(2025, 6, 1)
@@ -54,6 +55,33 @@ def test_gist_ranking_components_and_tie_break(query_fixture_store) -> None:
         ("membership", "domain", 0), ("trial", "self", 0), ("trial", "basket", 1)}
     delta = ref.centres[2]
     assert delta.member is False and delta.note == "no network membership on record"
+
+
+def test_an_enrolling_status_verified_long_ago_is_not_open(query_fixture_store) -> None:
+    """Regression (#17): a "Recruiting" last verified years ago was counted open and weighed as such."""
+    later = refer(query_fixture_store, "ORPHA:200", ReferralOptions(today=date(2027, 1, 1)))
+    alpha = next(c for c in later.centres if c.name == "Alpha Cancer Centre")
+    assert alpha.open_trials == [] and alpha.components["trials"] == 2.0    # 1 + 0.5 (basket), not 2 + 1
+    assert later.open_as_of == "2027-01-01"
+    assert any("last known status Recruiting, verified 2025-05" in n for n in later.notes), later.notes
+
+
+def test_a_withdrawn_site_is_not_an_open_site() -> None:
+    """Regression (#17): site status was loaded but never read, so a withdrawn site counted as open."""
+    import pyoxigraph as ox
+
+    from kg.store import EmbeddedStore
+    graphs: dict = {}
+    fixture = Path(__file__).parent / "fixtures" / "queries" / "fixture.trig"
+    for q in ox.parse(path=str(fixture), format=ox.RdfFormat.TRIG):
+        graphs.setdefault(q.graph_name, []).append((q.subject, q.predicate, q.object))
+    graphs[ox.NamedNode(B + "graph/evidence")].append(
+        (ox.NamedNode(B + "site/NCT001/1"), RKG.siteStatus, ox.Literal("Withdrawn")))
+    store = EmbeddedStore()
+    for graph, triples in graphs.items():
+        store.replace_graph(graph, triples)
+    alpha = next(c for c in refer(store, "ORPHA:200", opts()).centres if c.name == "Alpha Cancer Centre")
+    assert [t["trial"] for t in alpha.open_trials] == [B + "trial/NCT002"]
 
 
 def test_members_only_drops_providers_without_membership(query_fixture_store) -> None:
@@ -150,7 +178,7 @@ def test_evidence_about_two_equivalent_classes_is_reported_the_same_way_every_ti
         for cls in order:
             index.by_entity[cls].append(Evidence("urn:ev", "urn:centre", "trial", cls, None, None, "urn:trial"))
         classes = {cls: ("self" if cls == a else "equivalent", 0) for cls in order}
-        items = _collect(index, classes, set(), load_config())["urn:centre"]
+        items = _collect(index, classes, set(), load_config(), TODAY)["urn:centre"]
         answers.add(tuple((i.about, i.relation) for i in items))
     assert answers == {((b, "equivalent"),)}
 
@@ -161,5 +189,6 @@ def test_index_reads_each_property_once_and_matches_the_fixture(query_fixture_st
     gist = B + "entity/orpha/200"
     assert index.labels[gist] == "Gastrointestinal stromal tumor"
     assert {e.provider.rsplit("/", 1)[1] for e in index.by_entity[gist]} == {"alpha", "beta", "delta", "gamma"}
-    assert index.trials[B + "trial/NCT001"].open and B + "trial/NCT001" in index.open_studying[gist]
+    assert index.trials[B + "trial/NCT001"].open_since(date(2024, 6, 1))
+    assert B + "trial/NCT001" in index.enrolling_studying[gist]
     assert index.trials_at[B + "centre/alpha"] == {B + f"trial/NCT00{n}" for n in (1, 2, 3)}

@@ -94,7 +94,7 @@ function render(r) {
     <p><span class="score">Score ${c.score}</span> <span class="components">(${Object.entries(c.components).map(([k, v]) => `${esc(k)} ${v}`).join(", ")})</span></p>
     <details><summary>Why: ${c.evidence.length} piece(s) of evidence</summary><ul>${c.evidence.map((e) =>
       `<li>${esc(e.kind)}${e.about ? " about " + esc(e.about.label) : ""}${e.date ? " (" + esc(e.date) + ")" : ""}${e.source ? ` · <a href="${esc(e.source)}">source</a>` : ""}</li>`).join("")}</ul></details>
-    <p>Open trials: ${c.openTrials.length ? c.openTrials.map((t) => `<a href="/trial/${esc(t.id)}">${esc(t.id)}</a> ${esc(t.label)}`).join("; ") : "none recorded"}</p>
+    <p>Open trials as of ${esc(r.openAsOf)}: ${c.openTrials.length ? c.openTrials.map((t) => `<a href="/trial/${esc(t.id)}">${esc(t.id)}</a> ${esc(t.label)} (${esc(t.status)}, verified ${esc(t.statusVerified || "never")})`).join("; ") : "none recorded"}</p>
   </li>`).join("");
 }
 

@@ -21,6 +21,8 @@ RKG_SYSTEM = "https://w3id.org/rarekg/"
 DOMAIN_SYSTEM = "https://w3id.org/rarekg/domain"
 ENTITY_SYSTEM = "https://w3id.org/rarekg/entity-id"
 STATUS_EXT = "https://w3id.org/rarekg/fhir/StructureDefinition/registry-status"
+#: the day the registry last verified the status: a status is as true as its verification date is recent
+STATUS_VERIFIED_EXT = "https://w3id.org/rarekg/fhir/StructureDefinition/registry-status-verified"
 PHASE_SYSTEM = "http://terminology.hl7.org/CodeSystem/research-study-phase"
 _STATUS = {"recruiting": "active", "not yet recruiting": "approved", "enrolling by invitation": "active",
            "authorised recruiting": "active", "ongoing recruiting": "active", "authorised not started": "approved",
@@ -104,14 +106,15 @@ def healthcare_service(cat: Catalogue, sid: str) -> dict[str, Any]:
 
 def research_study(cat: Catalogue, trial: str) -> dict[str, Any]:
     """A trial as a ResearchStudy; resolved sites reference the centre's Location, others are contained."""
-    status = cat.first(trial, RKG.overallStatus)
+    status, verified = cat.first(trial, RKG.overallStatus), cat.first(trial, RKG.statusDate)
     ident = local_id(trial, "trial")
     resource: dict[str, Any] = {
         "resourceType": "ResearchStudy", "id": _fhir_id(ident),
         "identifier": [{"system": _id_system(i), "value": i} for i in cat.strings(trial, DCTERMS.identifier)],
         "title": cat.first(trial, DCTERMS.title) or cat.label(trial),
         "status": _STATUS.get(fold_status(status), "in-review"),
-        "extension": [{"url": STATUS_EXT, "valueString": status or "unknown"}],
+        "extension": [{"url": STATUS_EXT, "valueString": status or "unknown"}]
+        + ([{"url": STATUS_VERIFIED_EXT, "valueDate": verified}] if verified else []),
         "condition": [{"coding": [{"system": ENTITY_SYSTEM, "code": entity_id(e), "display": cat.label(e)}]}
                       for e in cat.strings(trial, RKG.studiesEntity)]
         + [{"text": t} for t in cat.strings(trial, RKG.conditionText)]}

@@ -123,7 +123,8 @@ async def entity_trials(entity: str, request: Request, cat: CatalogueDep,
                         status: Annotated[str | None, Query(
                             description="Registry status in any spelling, e.g. Recruiting, or `open` for a trial "
                                         "that enrols or is about to (Recruiting, Not yet recruiting, Enrolling by "
-                                        "invitation; CTIS recruiting or not started)", examples=["open"])] = None,
+                                        "invitation; CTIS recruiting or not started) and whose status was verified "
+                                        "within 12 months (RAREKG_OPEN_STATUS_MAX_AGE_DAYS)", examples=["open"])] = None,
                         phase: Annotated[str | None, Query(description="Phase, e.g. `Phase 3` or PHASE3",
                                                            examples=["Phase 3"])] = None,
                         country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", description="A site's "
@@ -164,7 +165,7 @@ def _trials_for(cat: Catalogue, iri: str, status: str | None, phase: str | None,
 
 def _keep(row: dict[str, Any], status: str | None, phase: str | None, country: str | None,
           alteration: str | None) -> bool:
-    if status and not status_matches(status, row["status"]):
+    if status and not status_matches(status, row["status"], row.get("statusVerified")):
         return False
     if phase and norm_phase(phase) not in norm_phase(row["phase"]).split("/"):
         return False

@@ -25,12 +25,14 @@ router = APIRouter(prefix="/api/v1", tags=["referral"])
 _EXAMPLE = {
     "entity": {"id": "ORPHA:44890", "label": "Gastrointestinal stromal tumor"},
     "basis": "entity", "fallback": None, "domains": ["Connective tissue (sarcomas)"], "notes": [],
+    "openAsOf": "2026-12-07",
     "query": {"country": "FR", "lat": None, "lon": None, "max_km": None, "members_only": False},
     "items": [{"rank": 1, "score": 7.5, "components": {"membership": 3.0, "trials": 3.5, "publications": 1.0},
                "distanceKm": None,
                "centre": {"id": "centre-leon-berard", "label": "Centre Léon Bérard", "city": "Lyon", "country": "FR"},
                "evidence": [{"kind": "MembershipEvidence", "about": "G1", "source": "https://euracan.eu/", "date": "2024"}],
-               "openTrials": [{"id": "NCT00000000", "label": "A recruiting trial", "status": "Recruiting"}]}],
+               "openTrials": [{"id": "NCT00000000", "label": "A recruiting trial", "status": "Recruiting",
+                               "statusVerified": "2026-10-01"}]}],
     "page": {"limit": 20, "total": 1, "returned": 1, "next": None}}
 
 
@@ -87,7 +89,7 @@ async def entity_centres(
             fallback = {"ancestors": [ref(cat, a) for a in answer.fallback["ancestors"]],
                         "distance": answer.fallback["distance"]}
         return {"entity": ref(cat, found.iri), "basis": answer.basis, "fallback": fallback,
-                "domains": answer.domains, "notes": answer.notes,
+                "domains": answer.domains, "notes": answer.notes, "openAsOf": answer.open_as_of,
                 "query": {"country": country, "lat": lat, "lon": lon, "max_km": max_km, "members_only": members_only},
                 "items": chunk, "page": info}, headers
     return cached(request, cat, build)
@@ -99,8 +101,8 @@ def _centre_row(cat: Catalogue, rank: int, ranked: Any) -> dict[str, Any]:
             "centre": {k: summary[k] for k in ("id", "label", "iri", "city", "country", "lat", "lon")}
             | {"member": ranked.member}, "note": ranked.note,
             "evidence": [_evidence(cat, e) for e in ranked.evidence],
-            "openTrials": [{"id": local_id(t["trial"], "trial"), "label": t["title"], "status": t["status"]}
-                           for t in ranked.open_trials]}
+            "openTrials": [{"id": local_id(t["trial"], "trial"), "label": t["title"], "status": t["status"],
+                            "statusVerified": t["verified"] or None} for t in ranked.open_trials]}
 
 
 def _evidence(cat: Catalogue, item: Any) -> dict[str, Any]:

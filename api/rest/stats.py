@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, cached
 from api.rest.views import centre_rows, trial_rows
+from kg.trial_status import today
 from kg.vocab import BASE, RKG
 
 router = APIRouter(prefix="/api/v1", tags=["stats"])
@@ -35,5 +36,6 @@ def counts(cat: Catalogue) -> dict[str, Any]:
             "countries": len({c["country"] for c in centres if c["country"]}),
             "memberCountries": len({c["country"] for c in centres if c["memberships"] and c["country"]}),
             "trials": len(trials), "openTrials": sum(1 for t in trials if t.open),
+            "openAsOf": today().isoformat(),
             "publications": len(cat.publications),
             "evidence": int(cat.select(Q_EVIDENCE)[0]["n"].value)}

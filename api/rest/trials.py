@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canonical, page
 from api.rest.views import norm_phase, ref, site_view, trial_rows, trial_summary
-from kg.trial_status import status_matches
+from kg.trial_status import fold_status, status_matches
 from kg.vocab import BASE, DCTERMS, RKG, SCHEMA
 
 router = APIRouter(prefix="/api/v1", tags=["trials"])
@@ -19,7 +19,8 @@ router = APIRouter(prefix="/api/v1", tags=["trials"])
 @router.get("/trials", summary="Clinical trials, filtered by status, phase and site country")
 async def list_trials(request: Request, cat: CatalogueDep,
                       status: Annotated[str | None, Query(description="Registry status in any spelling, or `open` for a "
-                                                                      "trial that enrols or is about to",
+                                                                      "trial that enrols or is about to and whose status "
+                                                                      "was verified within 12 months (RAREKG_OPEN_STATUS_MAX_AGE_DAYS)",
                                                           examples=["open"])] = None,
                       phase: Annotated[str | None, Query(examples=["Phase 3"])] = None,
                       country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", examples=["FR"])] = None,
@@ -27,7 +28,7 @@ async def list_trials(request: Request, cat: CatalogueDep,
     def build() -> Any:
         rows = trial_rows(cat)
         if status:
-            rows = [r for r in rows if status_matches(status, r.status)]
+            rows = [r for r in rows if (r.open if fold_status(status) == "open" else status_matches(status, r.status))]
         if phase:
             rows = [r for r in rows if norm_phase(phase) in norm_phase(r.phase).split("/")]
         if country:

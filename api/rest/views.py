@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from api.rest.catalogue import Catalogue, key
 from api.rest.common import kept_json
 from api.rest.ids import entity_id, local_id
-from kg.trial_status import is_open
+from kg.trial_status import enrols, open_as_of, today
 from kg.vocab import BASE, DCTERMS, GEO, OBOINOWL, ORG, OWL, RDFS, RKG, SCHEMA, SKOS
 
 
@@ -138,7 +138,7 @@ def memberships_of(cat: Catalogue, centre: str) -> list[dict[str, Any]]:
 
 #: what centre_summary and trial_summary read of the node itself (prefetched for whole-graph lists)
 _CENTRE_COLUMNS = (RDFS.label, SCHEMA.addressLocality, SCHEMA.addressCountry, GEO.lat, GEO.long, ORG.hasMembership)
-_TRIAL_COLUMNS = (RDFS.label, DCTERMS.title, RKG.acronym, RKG.overallStatus, RKG.phase, SCHEMA.startDate,
+_TRIAL_COLUMNS = (RDFS.label, DCTERMS.title, RKG.acronym, RKG.overallStatus, RKG.statusDate, RKG.phase, SCHEMA.startDate,
                   RKG.hasSite)
 
 
@@ -164,14 +164,19 @@ class TrialRow(NamedTuple):
 
 def trial_rows(cat: Catalogue) -> list[TrialRow]:
     """:func:`trial_summary` of every trial, in ``cat.trials`` order, read as :func:`centre_rows` is
-    and kept serialised: a third of the memory of the dictionaries (50k trials at scale 100)."""
+    and kept serialised: a third of the memory of the dictionaries (50k trials at scale 100). Kept for
+    one answer day (whether a trial is open depends on it); the rows of an earlier day are dropped."""
+    name = f"trial-rows/{today().isoformat()}"
+    for old in [k for k in cat.memo if isinstance(k, str) and k.startswith("trial-rows/") and k != name]:
+        del cat.memo[old]
+
     def build() -> list[TrialRow]:
         view = cat.prefetch(cat.trials, _TRIAL_COLUMNS)
         sites = {site for t in cat.trials for site in view.strings(t, RKG.hasSite)}
         view = view.prefetch(sites, (SCHEMA.addressCountry,))
         del sites
         return [_trial_row(trial_summary(view, t)) for t in cat.trials]
-    return cat.kept("trial-rows", build)
+    return cat.kept(name, build)
 
 
 def _trial_row(summary: dict[str, Any]) -> TrialRow:
@@ -182,10 +187,18 @@ def _trial_row(summary: dict[str, Any]) -> TrialRow:
 
 
 def trial_summary(cat: Catalogue, iri: str) -> dict[str, Any]:
-    status = cat.first(iri, RKG.overallStatus)
+    """A trial in brief. ``open`` is judged as of ``openAsOf`` (:func:`kg.trial_status.open_as_of`): an
+    enrolling status verified longer ago says "last known status ..., verified ..." in ``statusNote``."""
+    status, verified = cat.first(iri, RKG.overallStatus), cat.first(iri, RKG.statusDate)
     sites = cat.strings(iri, RKG.hasSite)
+    as_of = today()
+    is_open = open_as_of(status, verified, as_of)
+    note = None
+    if enrols(status) and not is_open:
+        note = f"last known status {status}, verified {verified or 'never'}; not counted as open as of {as_of.isoformat()}"
     return {**ref(cat, iri), "iri": iri, "title": cat.first(iri, DCTERMS.title), "acronym": cat.first(iri, RKG.acronym),
-            "status": status, "open": is_open(status), "phase": cat.first(iri, RKG.phase),
+            "status": status, "statusVerified": verified, "open": is_open, "openAsOf": as_of.isoformat(),
+            "statusNote": note, "phase": cat.first(iri, RKG.phase),
             "startDate": cat.first(iri, SCHEMA.startDate),
             "countries": sorted({c for s in sites if (c := cat.first(s, SCHEMA.addressCountry))}),
             "sites": len(sites)}
