@@ -78,7 +78,7 @@ def sites_of(rid: str, path: Path) -> list[RawSite]:
     return _ctis_sites(rid, record) if "ctNumber" in record else _v2_sites(rid, record)
 
 
-def test_half_sites(trials_dir: Path) -> list[RawSite]:
+def sites_of_test_half(trials_dir: Path) -> list[RawSite]:
     """Every site of every test-half trial of ``trial_split.tsv``, sorted by (registry id, index)."""
     lines = (GOLD / "trial_split.tsv").read_text(encoding="utf-8").splitlines()[1:]
     sites = [site for rid, file, half in (line.split("\t") for line in lines) if half == "test"
@@ -87,6 +87,6 @@ def test_half_sites(trials_dir: Path) -> list[RawSite]:
 
 
 if __name__ == "__main__":
-    for s in test_half_sites(Path(sys.argv[1])):
+    for s in sites_of_test_half(Path(sys.argv[1])):
         print("\t".join([s.registry_id, str(s.index), s.facility, s.city, s.zip, s.country,
                          ";".join(s.emails), ";".join(s.people)]))

@@ -1,6 +1,6 @@
 """Search the partial Research Organization Registry by name fragments, as the site labeller did.
 
-``python tests/gold/sites_ror_search.py ../shared/data/ror/<zip> "henri mondor" [city-or-country-code]``
+``PYTHONPATH=. python tests/gold/sites_ror_search.py ../shared/data/ror/<zip> "henri mondor" [city-or-country-code]``
 prints every record whose names (display, labels, aliases, acronyms; schema v1 or v2) contain all the
 fragments (case and accents folded), optionally restricted to a city or ISO country code.
 """
@@ -8,19 +8,13 @@ fragments (case and accents folded), optionally restricted to a city or ISO coun
 from __future__ import annotations
 
 import json
-import re
 import sys
-import unicodedata
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-
-def fold(text: str) -> str:
-    """Lower-case ASCII with punctuation as spaces (``"Hôpital Saint-Louis"`` → ``"hopital saint louis"``)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9 ]", " ", ascii_text.lower())
+from loaders.trials import fold
 
 
 def records(zip_path: Path) -> Iterator[dict[str, Any]]:
