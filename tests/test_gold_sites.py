@@ -164,6 +164,15 @@ def test_scorer_counts_coverage_pairs_and_ror_exactly():
     assert "coverage: 0.800 (4/5)" in report(scores)
 
 
+def test_scorer_lists_generic_sites_the_graph_resolves_without_scoring_them():
+    generic = GoldSite("NCT1", 1, "Research Site", "Lyon", "France", True, False, "", "", "", (), "", "name is generic", "", 3)
+    rows = [{"rid": "NCT1", "facility": "A", "city": "Paris", "provider": "n1"},
+            {"rid": "NCT1", "facility": "Research Site", "city": "Lyon", "provider": "n9"}]
+    scores = score([_site(0, "a", "A"), generic], graph_sites(rows, []))
+    assert (scores.sites, scores.resolved, scores.graph_pairs) == (1, 1, 0)
+    assert scores.generic_resolved == [(generic, "n9")]
+
+
 def test_scorer_reports_a_gold_site_the_graph_lacks():
     scores = score([_site(0, "a", "A")], graph_sites([], []))
     assert [s.facility for s in scores.missing] == ["A"] and scores.resolved == 0

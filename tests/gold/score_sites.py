@@ -174,6 +174,7 @@ class Scores:
     merged: list[tuple[str, list[str]]]
     split: list[tuple[str, list[str]]]
     wrong_ror: list[tuple[str, str, str]]
+    generic_resolved: list[tuple[GoldSite, str]] = field(default_factory=list)
 
     @property
     def coverage(self) -> float:
@@ -240,8 +241,10 @@ def score(gold: Sequence[GoldSite], graph: GraphSites) -> Scores:
                     key=lambda item: -len(item[1]))
     split = sorted(((names[k], sorted({p for p in ps if p})) for k, ps in by_key.items()
                     if len({p for p in ps if p}) > 1), key=lambda item: -len(item[1]))
+    generic = [(s, p) for s in gold if s.european and not s.identifiable
+               for p in [provider_of(s, graph)[1]] if p is not None]
     return Scores(len(scored), sum(1 for _, p in assigned if p), gold_pairs, graph_pairs, both, ror_total,
-                  ror_right, missing, [s for s, p in assigned if p is None], merged, split, wrong_ror)
+                  ror_right, missing, [s for s, p in assigned if p is None], merged, split, wrong_ror, generic)
 
 
 def _ror_institutions(scored: Iterable[GoldSite]) -> dict[str, list[str]]:
@@ -270,6 +273,9 @@ def report(scores: Scores, cases: int = 10) -> str:
     lines += [f"  {name}: {' | '.join(nodes)}" for name, nodes in scores.split[:cases]]
     lines.append("institutions the registry holds without the right ROR IRI in the graph:")
     lines += [f"  {name}: want {want}, graph has {has}" for name, want, has in scores.wrong_ror[:cases]]
+    lines.append(f"European sites the gold calls not identifiable but the graph resolves: {len(scores.generic_resolved)}")
+    lines += [f"  {s.registry_id}/{s.site_index} {s.facility[:60]} ({s.city}) -> {p}"
+              for s, p in scores.generic_resolved[:cases]]
     return "\n".join(lines)
 
 
