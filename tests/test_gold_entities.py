@@ -115,7 +115,8 @@ def test_read_gold_names_the_line_of_a_malformed_row(tmp_path):
 
 def _fixture_store():
     """Two trials: NCT1 links GIST from its condition (right) and soft tissue sarcoma from its MeSH
-    term (wrong: the gold says GIST); NCT2 links nothing."""
+    term (wrong: the gold says GIST); NCT2 links only OncoTree PLMESO, which a mapping calls close to
+    pleural mesothelioma (50251)."""
     from kg.store import EmbeddedStore
     from kg.vocab import PREFIXES
 
@@ -131,7 +132,13 @@ def _fixture_store():
                ox.Triple(trial2, iri(rkg + "nctId"), ox.Literal("NCT2")),
                ox.Triple(trial1, iri(rkg + "studiesEntity"), gist),
                ox.Triple(trial1, iri(rkg + "studiesEntity"), sts),
-               ox.Triple(trial1, iri(rkg + "studiesEntity"), iri("https://w3id.org/rarekg/entity/oncotree/GIST"))]
+               ox.Triple(trial1, iri(rkg + "studiesEntity"), iri("https://w3id.org/rarekg/entity/oncotree/GIST")),
+               ox.Triple(trial2, iri(rkg + "studiesEntity"), iri("https://w3id.org/rarekg/entity/oncotree/PLMESO"))]
+    mapping = iri("https://example.org/mapping")
+    triples += [ox.Triple(mapping, iri(PREFIXES["rdf"] + "type"), iri(rkg + "EntityMapping")),
+                ox.Triple(mapping, iri(rkg + "subjectEntity"), iri("https://w3id.org/rarekg/entity/oncotree/PLMESO")),
+                ox.Triple(mapping, iri(rkg + "objectEntity"), iri("https://w3id.org/rarekg/entity/orpha/50251")),
+                ox.Triple(mapping, iri(rkg + "mappingPredicate"), iri(PREFIXES["skos"] + "closeMatch"))]
     for n, (entity, field, text) in enumerate([(gist, "condition", "gastrointestinal stromal tumor"),
                                                (sts, "condition-mesh", "Sarcoma")]):
         link = iri(f"https://example.org/link{n}")
@@ -159,7 +166,7 @@ def test_scorer_counts_text_and_trial_links_exactly(tmp_path):
         links = sc.read_links(store)
     finally:
         store.close()
-    assert links.other_vocabulary == 1
+    assert links.other_vocabulary == 2
     result = sc.score(_gold(tmp_path), links)
     # text level: 2 links attributed (GIST by its span inside the condition, STS on the MeSH row), 1 right;
     # 4 expected codes (GIST, GIST, 50251, 168811); exact rows: the GIST condition and the NONE keyword
@@ -167,8 +174,21 @@ def test_scorer_counts_text_and_trial_links_exactly(tmp_path):
     # trial level: NCT1 expects {44890} and has {44890, 3394}; NCT2 expects two codes and has none
     assert result["trial"] == {"precision": 0.5, "recall": 0.333, "macro_recall": 0.5, "trials": 2}
     assert result["rare_trials_without_entity"] == ["NCT2"]
+    assert result["rare_trials_without_any_vocabulary_entity"] == []
     assert [m["text"] for m in result["text_wrong"]] == ["Sarcoma"]
-    assert "rare-cancer trials without any entity: 1 ['NCT2']" in sc.report(result)
+    assert "rare-cancer trials without any Orphanet entity: 1 ['NCT2']" in sc.report(result)
+
+
+def test_scorer_through_mappings_counts_an_oncotree_link_as_its_close_orphanet_class(tmp_path):
+    store = _fixture_store()
+    try:
+        links = sc.read_links(store, through_mappings=True)
+    finally:
+        store.close()
+    assert links.trial_codes["NCT2"] == {"50251"}
+    result = sc.score(_gold(tmp_path), links)
+    assert result["trial"] == {"precision": 0.667, "recall": 0.667, "macro_recall": 0.75, "trials": 2}
+    assert result["rare_trials_without_entity"] == []
 
 
 def test_scorer_does_not_attribute_a_link_to_another_field_or_a_partial_word(tmp_path):

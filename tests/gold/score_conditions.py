@@ -25,9 +25,14 @@ Figures (all micro-averaged over codes unless named otherwise):
   predicted set equals the expected set exactly (``NONE`` rows count as exact when nothing is linked);
 * per trial: recall = expected codes (union over the trial's rows) among the trial's ``studiesEntity``
   codes / expected codes, micro and macro (mean over trials with an expected code); precision likewise;
-* rare-cancer trials (``rare_cancer_trial`` = yes) without any Orphanet entity.
+* rare-cancer trials (``rare_cancer_trial`` = yes) without any Orphanet entity, and without an entity of
+  any vocabulary.
 
-Run: ``PYTHONPATH=$PWD python tests/gold/score_conditions.py --store PATH [--gold FILE] [--json]``.
+Links to OncoTree classes are not Orphanet links; ``--through-mappings`` counts each as a link to the
+Orphanet classes the graph's own mappings call exact or close to it (a second, kinder reading).
+
+Run: ``PYTHONPATH=$PWD python tests/gold/score_conditions.py --store PATH [--gold FILE] [--json]
+[--through-mappings]``.
 """
 
 from __future__ import annotations
@@ -56,6 +61,13 @@ SELECT DISTINCT ?id ?entity WHERE {
   ?trial rkg:studiesEntity ?entity .
   { ?trial rkg:nctId ?id } UNION { ?trial rkg:ctisNumber ?id }
 }"""
+# OncoTree (or other) classes that the graph's own mappings call exact or close to an Orphanet class
+EQUIVALENTS = """
+SELECT DISTINCT ?entity ?orpha WHERE {
+  ?mapping a rkg:EntityMapping ; rkg:subjectEntity ?entity ; rkg:objectEntity ?orpha ;
+           rkg:mappingPredicate ?predicate .
+  FILTER(?predicate IN (skos:exactMatch, skos:closeMatch))
+}"""
 TEXT_LINKS = """
 SELECT DISTINCT ?id ?entity ?field ?text WHERE {
   ?link rkg:linkSubject ?trial ; rkg:linkedEntity ?entity .
@@ -83,11 +95,14 @@ class GoldRow:
 
 @dataclass
 class Links:
-    """What a graph asserts: entity codes per trial, and (trial, link field, matched text, code) per link."""
+    """What a graph asserts: entity codes per trial, and (trial, link field, matched text, code) per link.
+
+    ``trials_with_any_entity`` holds the trials linked to an entity of any vocabulary (OncoTree too)."""
 
     trial_codes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     text_links: list[tuple[str, str, str, str]] = field(default_factory=list)
     other_vocabulary: int = 0
+    trials_with_any_entity: set[str] = field(default_factory=set)
 
 
 def fold(text: str) -> str:
@@ -142,20 +157,34 @@ def trial_texts(path: Path) -> list[tuple[str, str]]:
             + [("mesh", m["term"].strip()) for m in meshes])
 
 
-def read_links(store: Any) -> Links:
-    """The trial → Orphanet entity links a store holds (any object with kg.store's ``select``)."""
+def read_links(store: Any, *, through_mappings: bool = False) -> Links:
+    """The trial → Orphanet entity links a store holds (any object with kg.store's ``select``).
+
+    With ``through_mappings``, a link to another vocabulary's class (OncoTree) also counts as a link to
+    each Orphanet class that the graph's own mappings call exact or close to it."""
+    equivalents: dict[str, set[str]] = defaultdict(set)
+    if through_mappings:
+        for row in store.select(EQUIVALENTS):
+            code = ORPHA_IRI.match(row["orpha"].value)
+            if code:
+                equivalents[row["entity"].value].add(code.group(1))
     links = Links()
     for row in store.select(TRIAL_ENTITIES):
-        code = ORPHA_IRI.match(row["entity"].value)
-        if code:
-            links.trial_codes[row["id"].value].add(code.group(1))
-        else:
-            links.other_vocabulary += 1
+        links.trials_with_any_entity.add(row["id"].value)
+        codes = orpha_codes(row["entity"].value, equivalents)
+        links.trial_codes[row["id"].value] |= codes
+        links.other_vocabulary += not ORPHA_IRI.match(row["entity"].value)
     for row in store.select(TEXT_LINKS):
-        code = ORPHA_IRI.match(row["entity"].value)
-        if code and "field" in row and "text" in row:
-            links.text_links.append((row["id"].value, row["field"].value, row["text"].value, code.group(1)))
+        if "field" in row and "text" in row:
+            for code in orpha_codes(row["entity"].value, equivalents):
+                links.text_links.append((row["id"].value, row["field"].value, row["text"].value, code))
     return links
+
+
+def orpha_codes(iri: str, equivalents: dict[str, set[str]]) -> set[str]:
+    """The Orphanet code of an entity IRI, or the codes its equivalents give, or none."""
+    code = ORPHA_IRI.match(iri)
+    return {code.group(1)} if code else set(equivalents.get(iri, ()))
 
 
 def attributed(row: GoldRow, links: Links) -> set[str]:
@@ -206,6 +235,8 @@ def score(gold: list[GoldRow], links: Links) -> dict[str, Any]:
         "trial": {"precision": ratio(t_tp, t_pred), "recall": ratio(t_tp, t_exp),
                   "macro_recall": ratio(sum(recalls), len(recalls)), "trials": len(by_trial)},
         "rare_trials_without_entity": [t["registry_id"] for t in trials if t["rare_cancer_trial"] and not t["linked"]],
+        "rare_trials_without_any_vocabulary_entity": [t["registry_id"] for t in trials if t["rare_cancer_trial"]
+                                                      and t["registry_id"] not in links.trials_with_any_entity],
         "links_to_other_vocabularies": links.other_vocabulary,
         "text_misses": misses, "text_wrong": wrong, "trials": trials,
     }
@@ -224,8 +255,11 @@ def report(result: dict[str, Any]) -> str:
         (f"per condition text: precision {text['precision']} ({text['correct']}/{text['linked']} links), "
         f"recall {text['recall']} ({text['correct']}/{text['expected']} expected codes), exact rows {text['exact_rows']}"),
         f"per trial: recall {trial['recall']} (macro {trial['macro_recall']}), precision {trial['precision']}",
-        (f"rare-cancer trials without any entity: {len(result['rare_trials_without_entity'])} "
-        f"{result['rare_trials_without_entity']}"),
+(f"rare-cancer trials without any Orphanet entity: {len(result['rare_trials_without_entity'])} "
+         f"{result['rare_trials_without_entity']}"),
+        (f"rare-cancer trials without an entity of any vocabulary: "
+         f"{len(result['rare_trials_without_any_vocabulary_entity'])} {result['rare_trials_without_any_vocabulary_entity']}"),
+        f"links to other vocabularies (not scored unless --through-mappings): {result['links_to_other_vocabularies']}",
         "", "text rows missing an expected code:",
     ]
     lines += [f"  {m['registry_id']} {m['field']} {m['text']!r}: expected {m['expected']}, linked {m['linked']}"
@@ -245,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", required=True, type=Path, help="a store built by `rarekg build --store`")
     parser.add_argument("--gold", type=Path, default=GOLD, help="the gold file (default: %(default)s)")
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
+    parser.add_argument("--through-mappings", action="store_true",
+                        help="also count links to OncoTree classes through the graph's exact/close mappings")
     args = parser.parse_args(argv)
     if not args.store.is_dir():
         parser.error(f"--store {args.store}: no store there")
@@ -252,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
 
     store = EmbeddedStore(args.store, read_only=True)
     try:
-        result = score(read_gold(args.gold), read_links(store))
+        result = score(read_gold(args.gold), read_links(store, through_mappings=args.through_mappings))
     finally:
         store.close()
     print(json.dumps(result, indent=2) if args.json else report(result))
