@@ -274,3 +274,33 @@ def test_domains_gold_codes_exist_in_product3(shared_data):
         code = row["orpha"].removeprefix("ORPHA:")
         assert code in names, f"line {number}: {row['orpha']} is not in product 3"
         assert row["orpha_label"] == names[code], f"line {number}: orpha_label must be product 3's name"
+
+
+@cache
+def orphanet_children(product3: Path) -> dict[str, set[str]]:
+    """ORPHA code -> the codes of its children in product 3's classification tree."""
+    children: dict[str, set[str]] = {}
+    for node in ET.parse(product3).getroot().iter("ClassificationNode"):
+        code = node.findtext("Disorder/OrphaCode")
+        kids = node.find("ClassificationNodeChildList")
+        if kids is not None:
+            children.setdefault(code, set()).update(k.findtext("Disorder/OrphaCode")
+                                                    for k in kids.findall("ClassificationNode"))
+    return children
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not DOMAINS.exists(), reason="domains gold not written yet")
+def test_domains_sample_is_the_seeded_draw_its_protocol_states(shared_data):
+    children = orphanet_children(shared_data / "orphanet" / "en_product3_202.xml")
+    below: set[str] = set()
+    todo = ["98057"]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in below:
+                below.add(child)
+                todo.append(child)
+    frame = sorted(below, key=int)
+    assert len(frame) == 948
+    _, rows = read_tsv(DOMAINS)
+    assert [r["orpha"] for r in rows] == [f"ORPHA:{c}" for c in sorted(random.Random(17).sample(frame, 60), key=int)]
