@@ -16,6 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from conftest import REPO
+from gold import mappings_score as ms
 from gold import score_conditions as sc
 from gold.split import split_rows
 
@@ -304,3 +305,48 @@ def test_domains_sample_is_the_seeded_draw_its_protocol_states(shared_data):
     assert len(frame) == 948
     _, rows = read_tsv(DOMAINS)
     assert [r["orpha"] for r in rows] == [f"ORPHA:{c}" for c in sorted(random.Random(17).sample(frame, 60), key=int)]
+
+
+# ---------------------------------------------------------------- the mappings scorer on a hand-made graph
+
+def test_mappings_scorer_judges_right_implied_and_wrong_rows(tmp_path):
+    from kg.store import EmbeddedStore
+    from kg.vocab import PREFIXES
+
+    rkg, onco, orpha = PREFIXES["rkg"], "https://w3id.org/rarekg/entity/oncotree/", "https://w3id.org/rarekg/entity/orpha/"
+    sub = ox.NamedNode(PREFIXES["rdfs"] + "subClassOf")
+    triples = [ox.Triple(ox.NamedNode(orpha + "213625"), sub, ox.NamedNode(orpha + "213620")),
+               ox.Triple(ox.NamedNode(orpha + "99971"), sub, ox.NamedNode(orpha + "69078"))]
+    # UELMS: the gold row (right) and soft-tissue LMS (wrong); LUSC: a row for a NONE type (wrong);
+    # WDLS: the exact target's parent as broadMatch (implied); DDLS: nothing (missed)
+    emitted = [("UELMS", "broadMatch", "213625"), ("UELMS", "broadMatch", "64720"), ("LUSC", "exactMatch", "70573"),
+               ("WDLS", "broadMatch", "69078")]
+    for n, (code, predicate, target) in enumerate(emitted):
+        m = ox.NamedNode(f"https://example.org/m{n}")
+        triples += [ox.Triple(m, ox.NamedNode(PREFIXES["rdf"] + "type"), ox.NamedNode(rkg + "EntityMapping")),
+                    ox.Triple(m, ox.NamedNode(rkg + "subjectEntity"), ox.NamedNode(onco + code)),
+                    ox.Triple(m, ox.NamedNode(rkg + "objectEntity"), ox.NamedNode(orpha + target)),
+                    ox.Triple(m, ox.NamedNode(rkg + "mappingPredicate"), ox.NamedNode(PREFIXES["skos"] + predicate))]
+    store = EmbeddedStore()
+    store.replace_graph(ox.NamedNode("https://example.org/graph"), triples)
+    try:
+        found, parents = ms.read_mappings(store)
+    finally:
+        store.close()
+    gold = tmp_path / "gold.tsv"
+    gold.write_text("\t".join(ms.COLUMNS) + "\n"
+                    "DDLS\tx\texactMatch\tORPHA:99970\tx\tr\n"
+                    "LUSC\tx\tNONE\tNONE\tNONE\tr\n"
+                    "UELMS\tx\tbroadMatch\tORPHA:213625\tx\tr\n"
+                    "WDLS\tx\texactMatch\tORPHA:99971\tx\tr\n", encoding="utf-8")
+    result = ms.score(ms.read_gold(gold), found, parents)
+    assert {k: result[k] for k in ("emitted", "right", "implied", "wrong", "precision", "lenient_precision",
+                                   "recall", "target_recall")} == {
+        "emitted": 4, "right": 1, "implied": 1, "wrong": 2, "precision": 0.25, "lenient_precision": 0.5,
+        "recall": 0.333, "target_recall": 0.333}
+    assert [m["oncotree_code"] for m in result["missed"]] == ["DDLS", "WDLS"]
+
+
+def test_mappings_gold_reads_with_the_scorer():
+    rows = ms.read_gold()
+    assert len(rows) == 80 and sum(r.orpha is None for r in rows) == 1

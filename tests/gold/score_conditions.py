@@ -44,6 +44,7 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -273,14 +274,17 @@ def report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Score the store named on the command line; prints a report (or JSON with --json)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_scorer(argv: list[str] | None, doc: str, gold: Path, extra: list[tuple[str, str]],
+               score_store: Callable[[Any, argparse.Namespace], dict[str, Any]],
+               render: Callable[[dict[str, Any]], str]) -> int:
+    """The command line both gold scorers share: ``--store``, ``--gold``, ``--json`` and ``extra`` flags
+    (name, help); ``score_store(store, args)`` scores the opened store, ``render`` prints the result."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--store", required=True, type=Path, help="a store built by `rarekg build --store`")
-    parser.add_argument("--gold", type=Path, default=GOLD, help="the gold file (default: %(default)s)")
+    parser.add_argument("--gold", type=Path, default=gold, help="the gold file (default: %(default)s)")
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
-    parser.add_argument("--through-mappings", action="store_true",
-                        help="also count links to OncoTree classes through the graph's exact/close mappings")
+    for flag, text in extra:
+        parser.add_argument(flag, action="store_true", help=text)
     args = parser.parse_args(argv)
     if not args.store.is_dir():
         parser.error(f"--store {args.store}: no store there")
@@ -288,11 +292,19 @@ def main(argv: list[str] | None = None) -> int:
 
     store = EmbeddedStore(args.store, read_only=True)
     try:
-        result = score(read_gold(args.gold), read_links(store, through_mappings=args.through_mappings))
+        result = score_store(store, args)
     finally:
         store.close()
-    print(json.dumps(result, indent=2) if args.json else report(result))
+    print(json.dumps(result, indent=2) if args.json else render(result))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Score the store named on the command line; prints a report (or JSON with --json)."""
+    return run_scorer(argv, __doc__ or "", GOLD,
+                      [("--through-mappings", "also count links to OncoTree classes through the graph's exact/close mappings")],
+                      lambda store, args: score(read_gold(args.gold), read_links(store, through_mappings=args.through_mappings)),
+                      report)
 
 
 if __name__ == "__main__":
