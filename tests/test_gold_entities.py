@@ -1,0 +1,352 @@
+"""Integrity of the #17 entity gold sets (conditions, mappings, domains) and of the conditions scorer.
+
+Each gold file must keep its columns and canonical order, name only codes that exist in the sources it
+was labelled from (Orphanet product 3, the OncoTree JSON), and cover what its protocol says it covers.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import xml.etree.ElementTree as ET
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from conftest import REPO
+from gold import mappings_score as ms
+from gold import score_conditions as sc
+from gold.split import split_rows
+
+GOLD = REPO / "tests" / "gold"
+MAPPING_COLUMNS = ["oncotree_code", "oncotree_name", "predicate", "orpha", "orpha_label", "reason"]
+PREDICATES = {"exactMatch", "closeMatch", "broadMatch", "narrowMatch", "NONE"}
+DOMAIN_COLUMNS = ["orpha", "orpha_label", "domains", "exclusion", "reason"]
+
+
+def read_tsv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return list(reader.fieldnames or []), list(reader)
+
+
+@cache
+def orphanet_names(product3: Path) -> dict[str, str]:
+    """ORPHA code -> preferred name, for every disorder of product 3."""
+    root = ET.parse(product3).getroot()
+    return {d.findtext("OrphaCode"): d.findtext("Name") for d in root.iter("Disorder")}
+
+
+@cache
+def oncotree_nodes(path: Path) -> dict[str, dict]:
+    nodes: dict[str, dict] = {}
+
+    def walk(node: dict) -> None:
+        nodes[node["code"]] = node
+        for child in node["children"].values():
+            walk(child)
+
+    walk(json.loads(path.read_text(encoding="utf-8"))["TISSUE"])
+    return nodes
+
+
+def orpha_labels(curies: str, names: dict[str, str]) -> str:
+    return " | ".join(names[c.removeprefix("ORPHA:")] for c in curies.split("|"))
+
+
+# ---------------------------------------------------------------- conditions
+
+def test_conditions_gold_has_its_columns_and_canonical_order():
+    rows = sc.read_gold()
+    keys = [(r.registry_id, r.field, r.text) for r in rows]
+    assert keys == sorted(keys), "sort conditions_test.tsv by registry_id, field, text (code-point order)"
+    assert len(keys) == len(set(keys)), "one row per (registry_id, field, text)"
+    assert [r.line for r in rows] == list(range(2, len(rows) + 2))
+
+
+def test_conditions_gold_covers_only_the_test_half():
+    split = {line.split("\t")[0]: line.split("\t")[2] for line in (GOLD / "trial_split.tsv").read_text().splitlines()[1:]}
+    trials = {r.registry_id for r in sc.read_gold()}
+    assert trials == {rid for rid, half in split.items() if half == "test"}
+
+
+def test_rare_cancer_trial_is_one_value_per_trial():
+    seen: dict[str, bool] = {}
+    for row in sc.read_gold():
+        assert seen.setdefault(row.registry_id, row.rare_cancer_trial) == row.rare_cancer_trial, \
+            f"line {row.line}: rare_cancer_trial differs from the trial's other rows"
+
+
+@pytest.mark.shared
+def test_conditions_gold_labels_every_text_of_every_test_trial(shared_data):
+    expected = sorted((rid, fld, text) for rid, file, half in split_rows(shared_data / "trials") if half == "test"
+                      for fld, text in sc.trial_texts(shared_data / "trials" / file))
+    labelled = [(r.registry_id, r.field, r.text) for r in sc.read_gold()]
+    assert labelled == expected, "each condition, keyword and MeSH text of a test-half trial needs exactly one row"
+
+
+@pytest.mark.shared
+def test_conditions_gold_codes_exist_in_product3_with_their_labels(shared_data):
+    names = orphanet_names(shared_data / "orphanet" / "en_product3_202.xml")
+    _, rows = read_tsv(GOLD / "conditions_test.tsv")
+    for number, row in enumerate(rows, start=2):
+        if row["expected"] == "NONE":
+            assert row["expected_label"] == "NONE", f"line {number}: a NONE row has label NONE"
+            continue
+        for curie in row["expected"].split("|"):
+            assert curie.removeprefix("ORPHA:") in names, f"line {number}: {curie} is not in product 3"
+        assert row["expected_label"] == orpha_labels(row["expected"], names), \
+            f"line {number}: expected_label must be product 3's names of {row['expected']}"
+
+
+def test_read_gold_names_the_line_of_a_malformed_row(tmp_path):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("\t".join(sc.COLUMNS) + "\nNCT1\tcondition\tX\t44890\tGIST\tyes\t\n", encoding="utf-8")
+    with pytest.raises(sc.GoldFormatError, match=r"bad.tsv:2: expected must be NONE or ORPHA:n"):
+        sc.read_gold(bad)
+    bad.write_text("\t".join(sc.COLUMNS) + "\nNCT1\ttitle\tX\tNONE\tNONE\tyes\t\n", encoding="utf-8")
+    with pytest.raises(sc.GoldFormatError, match=r"bad.tsv:2: field 'title'"):
+        sc.read_gold(bad)
+
+
+# ---------------------------------------------------------------- the scorer on a hand-made graph
+
+
+def _fixture_store():
+    """Two trials: NCT1 links GIST from its condition (right) and soft tissue sarcoma from its MeSH
+    term (wrong: the gold says GIST); NCT2 links only OncoTree PLMESO, which a mapping calls close to
+    pleural mesothelioma (50251)."""
+    from kg.store import EmbeddedStore
+    from kg.vocab import PREFIXES
+
+    rkg = PREFIXES["rkg"]
+    store = EmbeddedStore()
+
+    def iri(x: str) -> ox.NamedNode:
+        return ox.NamedNode(x)
+
+    trial1, trial2 = iri("https://example.org/t1"), iri("https://example.org/t2")
+    gist, sts = iri("https://w3id.org/rarekg/entity/orpha/44890"), iri("https://w3id.org/rarekg/entity/orpha/3394")
+    triples = [ox.Triple(trial1, iri(rkg + "nctId"), ox.Literal("NCT1")),
+               ox.Triple(trial2, iri(rkg + "nctId"), ox.Literal("NCT2")),
+               ox.Triple(trial1, iri(rkg + "studiesEntity"), gist),
+               ox.Triple(trial1, iri(rkg + "studiesEntity"), sts),
+               ox.Triple(trial1, iri(rkg + "studiesEntity"), iri("https://w3id.org/rarekg/entity/oncotree/GIST")),
+               ox.Triple(trial2, iri(rkg + "studiesEntity"), iri("https://w3id.org/rarekg/entity/oncotree/PLMESO"))]
+    mapping = iri("https://example.org/mapping")
+    triples += [ox.Triple(mapping, iri(PREFIXES["rdf"] + "type"), iri(rkg + "EntityMapping")),
+                ox.Triple(mapping, iri(rkg + "subjectEntity"), iri("https://w3id.org/rarekg/entity/oncotree/PLMESO")),
+                ox.Triple(mapping, iri(rkg + "objectEntity"), iri("https://w3id.org/rarekg/entity/orpha/50251")),
+                ox.Triple(mapping, iri(rkg + "mappingPredicate"), iri(PREFIXES["skos"] + "closeMatch"))]
+    for n, (entity, field, text) in enumerate([(gist, "condition", "gastrointestinal stromal tumor"),
+                                               (sts, "condition-mesh", "Sarcoma")]):
+        link = iri(f"https://example.org/link{n}")
+        triples += [ox.Triple(link, iri(rkg + "linkSubject"), trial1), ox.Triple(link, iri(rkg + "linkedEntity"), entity),
+                    ox.Triple(link, iri(rkg + "linkField"), ox.Literal(field)),
+                    ox.Triple(link, iri(rkg + "matchedText"), ox.Literal(text))]
+    store.replace_graph(iri("https://example.org/graph"), triples)
+    return store
+
+
+def _gold(tmp_path: Path) -> list[sc.GoldRow]:
+    rows = [("NCT1", "condition", "Gastrointestinal Stromal Tumor (GIST)", "ORPHA:44890", "yes"),
+            ("NCT1", "keyword", "imatinib", "NONE", "yes"),
+            ("NCT1", "mesh", "Sarcoma", "ORPHA:44890", "yes"),
+            ("NCT2", "condition", "Mesothelioma", "ORPHA:50251|ORPHA:168811", "yes")]
+    path = tmp_path / "gold.tsv"
+    path.write_text("\t".join(sc.COLUMNS) + "\n" + "".join(f"{r}\t{f}\t{t}\t{e}\tx\t{y}\t\n" for r, f, t, e, y in rows),
+                    encoding="utf-8")
+    return sc.read_gold(path)
+
+
+def test_scorer_counts_text_and_trial_links_exactly(tmp_path):
+    store = _fixture_store()
+    try:
+        links = sc.read_links(store)
+    finally:
+        store.close()
+    assert links.other_vocabulary == 2
+    result = sc.score(_gold(tmp_path), links)
+    # text level: 2 links attributed (GIST by its span inside the condition, STS on the MeSH row), 1 right;
+    # 4 expected codes (GIST, GIST, 50251, 168811); exact rows: the GIST condition and the NONE keyword
+    assert result["text"] == {"precision": 0.5, "recall": 0.25, "exact_rows": 0.5, "linked": 2, "correct": 1, "expected": 4}
+    # trial level: NCT1 expects {44890} and has {44890, 3394}; NCT2 expects two codes and has none
+    assert result["trial"] == {"precision": 0.5, "recall": 0.333, "macro_recall": 0.5, "trials": 2}
+    assert result["rare_trials_without_entity"] == ["NCT2"]
+    assert result["rare_trials_without_any_vocabulary_entity"] == []
+    assert [m["text"] for m in result["text_wrong"]] == ["Sarcoma"]
+    assert "rare-cancer trials without any Orphanet entity: 1 ['NCT2']" in sc.report(result)
+
+
+def test_scorer_through_mappings_counts_an_oncotree_link_as_its_close_orphanet_class(tmp_path):
+    store = _fixture_store()
+    try:
+        links = sc.read_links(store, through_mappings=True)
+    finally:
+        store.close()
+    assert links.trial_codes["NCT2"] == {"50251"}
+    result = sc.score(_gold(tmp_path), links)
+    assert result["trial"] == {"precision": 0.667, "recall": 0.667, "macro_recall": 0.75, "trials": 2}
+    assert result["rare_trials_without_entity"] == []
+
+
+def test_scorer_does_not_attribute_a_link_to_another_field_or_a_partial_word(tmp_path):
+    links = sc.Links()
+    links.text_links = [("NCT1", "keyword", "Gastrointestinal Stromal Tumor (GIST)", "44890"),
+                        ("NCT1", "condition-mesh", "Sarc", "3394")]
+    row = _gold(tmp_path)[0]
+    assert sc.attributed(row, links) == set()
+    assert sc.attributed(_gold(tmp_path)[2], links) == set()
+
+
+# ---------------------------------------------------------------- mappings
+
+def test_mappings_gold_has_its_columns_and_canonical_order():
+    columns, rows = read_tsv(GOLD / "mappings_gold.tsv")
+    assert columns == MAPPING_COLUMNS
+    codes = [r["oncotree_code"] for r in rows]
+    assert codes == sorted(codes) and len(codes) == len(set(codes)) == 80
+    for number, row in enumerate(rows, start=2):
+        assert row["predicate"] in PREDICATES, f"line {number}: predicate {row['predicate']!r}"
+        assert (row["predicate"] == "NONE") == (row["orpha"] == "NONE") == (row["orpha_label"] == "NONE"), \
+            f"line {number}: a NONE row has NONE in predicate, orpha and orpha_label, and only then"
+        assert row["reason"].strip(), f"line {number}: give the reason"
+
+
+@pytest.mark.shared
+def test_mappings_gold_codes_exist_in_both_sources(shared_data):
+    names = orphanet_names(shared_data / "orphanet" / "en_product3_202.xml")
+    nodes = oncotree_nodes(shared_data / "oncotree" / "oncotree_2025_10_03.json")
+    _, rows = read_tsv(GOLD / "mappings_gold.tsv")
+    for number, row in enumerate(rows, start=2):
+        node = nodes.get(row["oncotree_code"])
+        assert node is not None, f"line {number}: {row['oncotree_code']} is not in the OncoTree JSON"
+        assert row["oncotree_name"] == node["name"], f"line {number}: oncotree_name must be {node['name']!r}"
+        assert node["tissue"] not in {"Lymphoid", "Myeloid"}, f"line {number}: haematological tissue"
+        if row["orpha"] != "NONE":
+            assert row["orpha"].startswith("ORPHA:") and row["orpha"][6:] in names, \
+                f"line {number}: {row['orpha']} is not in product 3"
+            assert row["orpha_label"] == names[row["orpha"][6:]], f"line {number}: orpha_label must be product 3's name"
+
+
+@pytest.mark.shared
+def test_mappings_sample_is_the_seeded_draw_its_protocol_states(shared_data):
+    nodes = oncotree_nodes(shared_data / "oncotree" / "oncotree_2025_10_03.json")
+    frame = sorted(c for c, n in nodes.items() if n["level"] and n["level"] >= 2
+                   and n["tissue"] not in ("Lymphoid", "Myeloid"))
+    assert len(frame) == 639
+    order = frame[:]
+    random.Random(17).shuffle(order)
+    _, rows = read_tsv(GOLD / "mappings_gold.tsv")
+    sampled = {r["oncotree_code"] for r in rows}
+    protocol = (GOLD / "mappings_protocol.md").read_text(encoding="utf-8")
+    skipped = {code for code in order[:95] if f"| {code} |" in protocol}
+    assert sampled | skipped == set(order[:95]) and not sampled & skipped, \
+        "the 80 rows and the skipped nodes listed in the protocol are exactly the first 95 of the seed-17 order"
+
+
+# ---------------------------------------------------------------- domains
+
+DOMAINS = GOLD / "domains_gold.tsv"
+
+
+@pytest.mark.skipif(not DOMAINS.exists(), reason="domains gold not written yet")
+def test_domains_gold_has_its_columns_and_canonical_order():
+    columns, rows = read_tsv(DOMAINS)
+    assert columns == DOMAIN_COLUMNS
+    codes = [int(r["orpha"].removeprefix("ORPHA:")) for r in rows]
+    assert codes == sorted(codes) and len(codes) == len(set(codes)) == 60
+    for number, row in enumerate(rows, start=2):
+        domains = row["domains"].split("|") if row["domains"] != "NONE" else []
+        assert all(d in {f"G{i}" for i in range(1, 11)} for d in domains), f"line {number}: domains {row['domains']!r}"
+        assert bool(domains) != bool(row["exclusion"].strip()), \
+            f"line {number}: give domains or an exclusion reason, not both"
+        assert row["reason"].strip(), f"line {number}: give the reason"
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not DOMAINS.exists(), reason="domains gold not written yet")
+def test_domains_gold_codes_exist_in_product3(shared_data):
+    names = orphanet_names(shared_data / "orphanet" / "en_product3_202.xml")
+    _, rows = read_tsv(DOMAINS)
+    for number, row in enumerate(rows, start=2):
+        code = row["orpha"].removeprefix("ORPHA:")
+        assert code in names, f"line {number}: {row['orpha']} is not in product 3"
+        assert row["orpha_label"] == names[code], f"line {number}: orpha_label must be product 3's name"
+
+
+@cache
+def orphanet_children(product3: Path) -> dict[str, set[str]]:
+    """ORPHA code -> the codes of its children in product 3's classification tree."""
+    children: dict[str, set[str]] = {}
+    for node in ET.parse(product3).getroot().iter("ClassificationNode"):
+        code = node.findtext("Disorder/OrphaCode")
+        kids = node.find("ClassificationNodeChildList")
+        if kids is not None:
+            children.setdefault(code, set()).update(k.findtext("Disorder/OrphaCode")
+                                                    for k in kids.findall("ClassificationNode"))
+    return children
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not DOMAINS.exists(), reason="domains gold not written yet")
+def test_domains_sample_is_the_seeded_draw_its_protocol_states(shared_data):
+    children = orphanet_children(shared_data / "orphanet" / "en_product3_202.xml")
+    below: set[str] = set()
+    todo = ["98057"]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in below:
+                below.add(child)
+                todo.append(child)
+    frame = sorted(below, key=int)
+    assert len(frame) == 948
+    _, rows = read_tsv(DOMAINS)
+    assert [r["orpha"] for r in rows] == [f"ORPHA:{c}" for c in sorted(random.Random(17).sample(frame, 60), key=int)]
+
+
+# ---------------------------------------------------------------- the mappings scorer on a hand-made graph
+
+def test_mappings_scorer_judges_right_implied_and_wrong_rows(tmp_path):
+    from kg.store import EmbeddedStore
+    from kg.vocab import PREFIXES
+
+    rkg, onco, orpha = PREFIXES["rkg"], "https://w3id.org/rarekg/entity/oncotree/", "https://w3id.org/rarekg/entity/orpha/"
+    sub = ox.NamedNode(PREFIXES["rdfs"] + "subClassOf")
+    triples = [ox.Triple(ox.NamedNode(orpha + "213625"), sub, ox.NamedNode(orpha + "213620")),
+               ox.Triple(ox.NamedNode(orpha + "99971"), sub, ox.NamedNode(orpha + "69078"))]
+    # UELMS: the gold row (right) and soft-tissue LMS (wrong); LUSC: a row for a NONE type (wrong);
+    # WDLS: the exact target's parent as broadMatch (implied); DDLS: nothing (missed)
+    emitted = [("UELMS", "broadMatch", "213625"), ("UELMS", "broadMatch", "64720"), ("LUSC", "exactMatch", "70573"),
+               ("WDLS", "broadMatch", "69078")]
+    for n, (code, predicate, target) in enumerate(emitted):
+        m = ox.NamedNode(f"https://example.org/m{n}")
+        triples += [ox.Triple(m, ox.NamedNode(PREFIXES["rdf"] + "type"), ox.NamedNode(rkg + "EntityMapping")),
+                    ox.Triple(m, ox.NamedNode(rkg + "subjectEntity"), ox.NamedNode(onco + code)),
+                    ox.Triple(m, ox.NamedNode(rkg + "objectEntity"), ox.NamedNode(orpha + target)),
+                    ox.Triple(m, ox.NamedNode(rkg + "mappingPredicate"), ox.NamedNode(PREFIXES["skos"] + predicate))]
+    store = EmbeddedStore()
+    store.replace_graph(ox.NamedNode("https://example.org/graph"), triples)
+    try:
+        found, parents = ms.read_mappings(store)
+    finally:
+        store.close()
+    gold = tmp_path / "gold.tsv"
+    gold.write_text("\t".join(ms.COLUMNS) + "\n"
+                    "DDLS\tx\texactMatch\tORPHA:99970\tx\tr\n"
+                    "LUSC\tx\tNONE\tNONE\tNONE\tr\n"
+                    "UELMS\tx\tbroadMatch\tORPHA:213625\tx\tr\n"
+                    "WDLS\tx\texactMatch\tORPHA:99971\tx\tr\n", encoding="utf-8")
+    result = ms.score(ms.read_gold(gold), found, parents)
+    assert {k: result[k] for k in ("emitted", "right", "implied", "wrong", "precision", "lenient_precision",
+                                   "recall", "target_recall")} == {
+        "emitted": 4, "right": 1, "implied": 1, "wrong": 2, "precision": 0.25, "lenient_precision": 0.5,
+        "recall": 0.333, "target_recall": 0.333}
+    assert [m["oncotree_code"] for m in result["missed"]] == ["DDLS", "WDLS"]
+
+
+def test_mappings_gold_reads_with_the_scorer():
+    rows = ms.read_gold()
+    assert len(rows) == 80 and sum(r.orpha is None for r in rows) == 1
