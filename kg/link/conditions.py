@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -63,7 +63,7 @@ from kg.link.conditions_names import (
     canonical_words,
     sites_of,
 )
-from kg.linking import QUALIFIERS, EntityLink, Match, Term, link_term, mesh_key
+from kg.linking import QUALIFIERS, EntityLink, Match, Term, _dedupe, link_term, mesh_key
 from kg.mapping import tokens
 from loaders.base import MappableEntity
 
@@ -76,6 +76,8 @@ SPELLING_THRESHOLD = 85.0
 #: rules whose match stands for the whole text (no site guard needed)
 _WHOLE = frozenset({"mesh-id", "label", "synonym", "code", "qualified", "xref", "equivalent", "spelling"})
 _SPLIT = re.compile(r"\s+(?:and|or|with|&)\s+|\s*[;/,]\s*", re.IGNORECASE)
+#: words that make a site word a disease term ("Kidney Cancer", not "bone")
+TUMOUR_WORDS = frozenset({"cancer", "carcinoma", "tumor", "neoplasm", "malignancy", "metastasis"})
 _CODE = re.compile(r"^(MESH|NCIT|UMLS|OMIM):\S+$", re.IGNORECASE)
 
 
@@ -207,13 +209,6 @@ def _unique(ents: Iterable[MappableEntity]) -> list[MappableEntity]:
     return list({e.iri: e for e in ents}.values())
 
 
-def _dedupe(matches: Iterable[Match]) -> list[Match]:
-    seen: dict[str, Match] = {}
-    for m in matches:
-        seen.setdefault(m.entity.iri, m)
-    return list(seen.values())
-
-
 # -- generic terms and the record's context ---------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -237,6 +232,8 @@ def generic(text: str) -> Generic | None:
     if any(w not in ANY and w not in SITE_WORDS and w not in SITE_FILLERS and w not in FAMILIES and w != "glial"
            for w in words):
         return None
+    if not fams and not TUMOUR_WORDS.intersection(words):
+        return Generic(frozenset(), frozenset())  # "bone", "soft tissue": a site, not a disease
     return Generic(frozenset(fams), frozenset(SITE_WORDS[w] for w in words if w in SITE_WORDS))
 
 
@@ -351,7 +348,7 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
             matches = _context(g, own[term], specific, named, index)
         if not matches:
             result.unmatched[term.text] += 1
-        result.links += [EntityLink(kind, subject_id, term, m) for m in _dedupe(matches)]
+        result.links += [EntityLink(kind, subject_id, term, m) for m in _dedupe(list(matches))]
 
 
 def link_records(records: Iterable[tuple[str, str, Sequence[Term], str | None]], index: ConditionIndex) -> RecordLinks:
@@ -361,8 +358,3 @@ def link_records(records: Iterable[tuple[str, str, Sequence[Term], str | None]],
     for kind, subject_id, terms, title in records:
         link_record(kind, subject_id, terms, title, index, result, cache)
     return result
-
-
-def iter_links(result: RecordLinks, kind: str | None = None) -> Iterator[EntityLink]:
-    """The per-text links of ``result``, optionally of one subject kind only."""
-    return (link for link in result.links if kind is None or link.subject_kind == kind)
