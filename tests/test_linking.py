@@ -367,3 +367,13 @@ def test_every_text_of_a_trial_keeps_its_own_link(default_graph) -> None:  # typ
     assert {r["justification"].value.rsplit("/", 1)[1] for r in rows} >= {"LexicalMatching"}
     texts = {r["text"].value for r in rows}
     assert "Sarcoma" in texts and "Endometrial Cancer" in texts  # generic and "X cancer" texts too
+
+
+def test_rest_trial_entities_keep_the_best_text_not_a_per_text_link(server: str) -> None:
+    """Regression: with one rkg:ConditionLink per text, the REST trial answer must still explain each
+    entity by its rkg:EntityLink (best text), not by whichever per-text node sorts last."""
+    import httpx
+    t = httpx.get(f"{server}/api/v1/trials/NCT00685828", timeout=30).json()
+    assert sorted((e["id"], e["rule"], e["field"], e["matchedText"]) for e in t["entities"]) == [
+        ("ORPHA:44890", "label", "condition", "Gastrointestinal Stromal Tumor"),
+        ("oncotree:GIST", "label", "condition", "Gastrointestinal Stromal Tumor")]

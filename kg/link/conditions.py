@@ -159,10 +159,9 @@ def _equivalent(text: str, index: ConditionIndex, rule: str = "equivalent") -> l
 def _respelt(text: str, index: ConditionIndex) -> str | None:
     """The text with each word unknown to the entity names replaced by the nearest known word sharing
     its first two letters (ratio >= SPELLING_THRESHOLD); None if no word changed."""
-    known = set().union(*index.vocabulary.values())
     changed, out = False, []
     for word in canonical_words(text):
-        if len(word) >= 6 and word not in known:
+        if len(word) >= 6 and word not in index.vocabulary.get(word[:2], ()):
             best = max(index.vocabulary.get(word[:2], ()), key=lambda w: (fuzz.ratio(word, w), w), default=None)
             if best and abs(len(best) - len(word)) <= 2 and fuzz.ratio(word, best) >= SPELLING_THRESHOLD:
                 word, changed = best, True
