@@ -33,15 +33,19 @@ rule                score  what matches
 "Head and Neck Cancer", "Brain and Central Nervous System Tumors", "Testicular Neoplasms") are read in
 their record (:func:`link_record`): the tumour types the record's title names, if any fit the term's
 family and site (a single-disease trial: "Sarcoma" in an osteosarcoma trial is the osteosarcoma), rule
-``trial-context``; else the lowest common ancestor, in each source, of the entities that the record's
+``trial-context``; else, per source, the lowest common ancestor of the entities that the record's
 condition texts (else all its texts) link to in that family and at that site, when every one of those
 texts has an entity in that source and the ancestor is informative (not a "Rare ..." grouping), rule
-``trial-context`` for one entity, ``broader`` otherwise. A generic term that matches an entity by itself
-keeps it, unless the title names a more specific kind of it. A term with no family or site word
-("Neoplasms", "Metastatic Cancer") links to nothing.
+``trial-context`` for one entity, ``broader`` otherwise. What a generic term matches by itself counts too:
+a family with a site ("soft tissue sarcoma") keeps its own match; an organ term ("Thymus Neoplasms" =
+"Thymic tumor") keeps it and takes the context in the other source; a family word alone ("Glioma",
+"Melanoma") keeps it only where neither the title nor a condition names a type of that family. A term
+with no family or tumour word ("Neoplasms", "Metastatic Cancer", "bone") links to nothing.
 
-**A MeSH or keyword term never overrides a more specific condition**: if a condition of the same record
-says the same and more ("Melanoma" vs "Uveal Melanoma"), the term takes that condition's entities.
+**A MeSH or keyword term never overrides a more specific condition**: a generic one is read through the
+record's conditions as above (MeSH "Melanoma" in a uveal-melanoma trial is the uveal melanoma); a specific
+one that matches nothing takes the entities of the condition (else keyword, or its part) that says the
+same and more.
 """
 
 from __future__ import annotations
