@@ -27,15 +27,17 @@ Metastasis") links to nothing; within one source, a ``NOS`` bucket is used only 
 shares its label, and a label shared by several nodes of one source (OncoTree's site-specific
 "Polyembryoma" nodes) links to none of them. A ``NOS`` target scores 0.10 less.
 
-The matcher is pure and deterministic; :func:`link_records` gives every link and every unmatched term.
+The matcher is pure and deterministic. It matches one text on its own; the links of a record's texts,
+read together (generic terms by the record's context, the carcinoma/site equivalence, shared names,
+misspellings), are made by :mod:`kg.link.conditions` on top of these rules.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from kg.mapping import has_nos, normalise, tokens
 from loaders.base import MappableEntity
@@ -90,21 +92,12 @@ class Match:
 
 @dataclass(frozen=True)
 class EntityLink:
-    """A record linked to an entity: the best match over the record's terms."""
+    """One text of a record linked to an entity, by one match."""
 
     subject_kind: str      # "trial" | "publication"
     subject_id: str        # canonical trial id or PMID
     term: Term
     match: Match
-
-
-@dataclass
-class LinkResult:
-    """Every link of a set of records and every term that matched nothing (with how often)."""
-
-    links: list[EntityLink] = field(default_factory=list)
-    unmatched: Counter[str] = field(default_factory=Counter)
-    terms: int = 0
 
 
 def mesh_key(value: str) -> str | None:
@@ -271,44 +264,3 @@ def trial_terms(trial: Trial) -> list[Term]:
 def publication_terms(pub: Publication) -> list[Term]:
     """A publication's MeSH headings (with descriptor ids where given) and keywords."""
     return [Term(h.label, "mesh-heading", h.descriptor_id) for h in pub.mesh] + [Term(k, "keyword") for k in pub.keywords]
-
-
-def link_subject(kind: str, subject_id: str, terms: Iterable[Term], index: EntityIndex,
-                 result: LinkResult, cache: dict[Term, list[Match]] | None = None) -> None:
-    """Add the links of one record (one per entity: the best-scoring term, first on ties) to ``result``.
-    ``cache`` keeps each distinct term's matches across records (terms repeat across a corpus)."""
-    best: dict[str, EntityLink] = {}
-    for term in terms:
-        result.terms += 1
-        if cache is None:
-            matches = link_term(term, index)
-        elif (matches := cache.get(term)) is None:  # type: ignore[assignment]
-            matches = cache[term] = link_term(term, index)
-        if not matches:
-            result.unmatched[term.text] += 1
-        for m in matches:
-            old = best.get(m.entity.iri)
-            if old is None or m.score > old.match.score:
-                best[m.entity.iri] = EntityLink(kind, subject_id, term, m)
-    result.links.extend(best[k] for k in sorted(best))
-
-
-def link_records(trials: Iterable[Trial], pubs: Iterable[Publication], index: EntityIndex) -> LinkResult:
-    """Every entity link of the trials and publications, and every unmatched term."""
-    result = LinkResult()
-    cache: dict[Term, list[Match]] = {}
-    for trial in trials:
-        link_subject("trial", trial.canonical_id, trial_terms(trial), index, result, cache)
-    for pub in pubs:
-        link_subject("publication", pub.pmid, publication_terms(pub), index, result, cache)
-    return result
-
-
-def unmatched_terms(result: LinkResult) -> list[tuple[str, int]]:
-    """Terms that matched no entity, most frequent first (then alphabetical)."""
-    return sorted(result.unmatched.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
-
-
-def iter_links(result: LinkResult, kind: str | None = None) -> Iterator[EntityLink]:
-    """The links of ``result``, optionally only those of one subject kind."""
-    return (link for link in result.links if kind is None or link.subject_kind == kind)

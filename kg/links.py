@@ -3,21 +3,28 @@
 Derived from the compiled evidence, Orphanet, OncoTree and subgroup sources (read through their
 loaders, never a store). For each record it yields
 
-* ``trial rkg:studiesEntity entity`` / ``publication rkg:topicEntity entity`` (see :mod:`kg.linking`),
+* ``trial rkg:studiesEntity entity`` / ``publication rkg:topicEntity entity`` (see :mod:`kg.link.conditions`),
+* for every text of a record (condition, condition MeSH term, keyword, MeSH heading) and every entity it
+  links to, a ``rkg:ConditionLink`` node (``link/<kind>/<id>/text/<hash>/<target>``): ``rkg:linkSubject``,
+  ``rkg:linkedEntity``, ``rkg:linkField``, ``rkg:linkRule`` and SSSOM's ``sssom:subject_label`` (the text),
+  ``sssom:match_string``, ``sssom:confidence`` and ``sssom:mapping_justification`` (a semapv IRI);
 * ``trial rkg:eligibleAlteration alteration`` for every non-negated, resolved mention in the title,
   keywords, conditions or inclusion criteria (see :mod:`kg.alterations`),
-* for each, a ``rkg:EntityLink`` / ``rkg:AlterationLink`` node (``link/<kind>/<id>/<target>``) that
+* for each, a ``rkg:EntityLink`` (deprecated, kept for one release: the best text per entity) /
+  ``rkg:AlterationLink`` node (``link/<kind>/<id>/<target>``) that
   explains it: ``rkg:linkSubject``, ``rkg:linkedEntity`` / ``rkg:linkedAlteration``, ``rkg:linkRule``,
   ``rkg:linkField``, ``rkg:matchedText``, ``rkg:linkScore``;
 * the entity side of provider evidence: ``evidence/trial/<id>/<provider>`` (and
   ``evidence/publication/<pmid>/<provider>``) ``rkg:aboutEntity`` each entity of the record, for every
   provider that :func:`provider_evidence` finds (the site/affiliation resolver of ``loaders.institutions``).
 
-Unmatched terms and unresolved mentions go to the load report as warnings with counts.
+Unmatched terms and unresolved mentions go to the load report as warnings with counts; a code of no
+known form (a malformed MeSH id) is reported once, with the first record that gave it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,8 +33,11 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode
 
 from kg.alterations import Mention, Vocabulary, detect
-from kg.linking import EntityIndex, EntityLink, link_records, unmatched_terms
-from kg.vocab import BASE, RDF, RDFS, RKG, XSD, mint
+from kg.link.conditions import RecordLinks, link_records
+from kg.link.conditions_names import ConditionIndex
+from kg.linking import EntityLink, publication_terms, trial_terms
+from kg.mapping import SEMAPV
+from kg.vocab import BASE, RDF, RDFS, RKG, XSD, Namespace, mint
 from loaders import evidence, subgroups
 from loaders.base import LoadReport, SourceInfo, Triple
 from loaders.pubmed import Publication, publication_iri
@@ -44,6 +54,11 @@ SOURCE = SourceInfo(
 )
 #: how many unmatched terms the load report names (the rest are counted)
 REPORTED_UNMATCHED = 20
+SSSOM = Namespace("https://w3id.org/sssom/")
+#: the semapv justification of each condition rule (kg.link.conditions, kg.linking)
+JUSTIFICATIONS = {"xref": "DatabaseCrossReference", "mesh-id": "DatabaseCrossReference",
+                  "spelling": "LexicalSimilarityThresholdMatching", "trial-context": "BackgroundKnowledgeBasedMatching",
+                  "broader": "StructuralMatching"}
 
 
 def entity_local(iri: str) -> str:
@@ -66,6 +81,25 @@ def entity_link_triples(link: EntityLink) -> Iterator[Triple]:
     yield node, RKG.linkSubject, subj
     yield node, RKG.linkedEntity, ent
     yield from _explanation(node, link.match.rule, link.term.field, link.term.text, link.match.score)
+
+
+def condition_link_triples(link: EntityLink) -> Iterator[Triple]:
+    """The ``rkg:ConditionLink`` node of one text of a record and one entity (pure)."""
+    subj = subject_iri(link.subject_kind, link.subject_id)
+    ent = NamedNode(link.match.entity.iri)
+    digest = hashlib.sha256(f"{link.term.field}\n{link.term.text}".encode()).hexdigest()[:16]
+    node = mint("link", f"{link.subject_kind}/{link.subject_id}/text/{digest}/{entity_local(ent.value)}")
+    yield node, RDF.type, RKG.ConditionLink
+    yield node, RDFS.label, Literal(f"{link.subject_kind} {link.subject_id} {link.term.field} "
+                                    f"{link.term.text!r} -> {link.match.entity.curie}")
+    yield node, RKG.linkSubject, subj
+    yield node, RKG.linkedEntity, ent
+    yield node, RKG.linkField, Literal(link.term.field)
+    yield node, RKG.linkRule, Literal(link.match.rule)
+    yield node, SSSOM.subject_label, Literal(link.term.text)
+    yield node, SSSOM.match_string, Literal(link.match.matched)
+    yield node, SSSOM.confidence, Literal(f"{link.match.score:.2f}", datatype=XSD.decimal)
+    yield node, SSSOM.mapping_justification, NamedNode(SEMAPV + JUSTIFICATIONS.get(link.match.rule, "LexicalMatching"))
 
 
 def _explanation(node: NamedNode, rule: str, field: str, text: str, score: float) -> Iterator[Triple]:
@@ -139,15 +173,22 @@ def records_triples(found: list[Trial], pubs: list[Publication], data_dir: Path,
                     report: LoadReport, extra_dirs: Sequence[Path] = ()) -> Iterator[Triple]:
     """Every link triple of the records, counting links and reporting unmatched terms on ``report``;
     ``extra_dirs`` are the evidence folders the records came from (for the provider-evidence nodes)."""
-    result = link_records(found, pubs, EntityIndex.from_data(data_dir))
+    result = link_conditions(found, pubs, ConditionIndex.from_data(data_dir))
     for link in result.links:
-        report.counts[f"{link.subject_kind}-entity-links"] += 1
+        report.counts[f"{link.subject_kind}-text-links"] += 1
         report.counts[f"rule:{link.match.rule}"] += 1
+        yield from condition_link_triples(link)
+    best = result.best_per_entity()
+    for link in best:
+        report.counts[f"{link.subject_kind}-entity-links"] += 1
         yield from entity_link_triples(link)
     report.counts["terms"] = result.terms
     report.counts["terms-unmatched"] = sum(result.unmatched.values())
-    for term, n in unmatched_terms(result)[:REPORTED_UNMATCHED]:
+    for term, n in sorted(result.unmatched.items(), key=lambda kv: (-kv[1], kv[0].casefold()))[:REPORTED_UNMATCHED]:
         report.warn("unmatched-term", f"{term!r} matched no entity ({n}x)", record=term)
+    for code, record in sorted(result.unknown_codes.items()):
+        report.warn("unknown-code", f"code {code!r} of {record} is of no known form (MeSH D-number, NCIT:, UMLS:, OMIM:)",
+                    record=record)
     vocab = Vocabulary.from_data(data_dir)
     unresolved: Counter[str] = Counter()
     for trial in found:
@@ -164,9 +205,16 @@ def records_triples(found: list[Trial], pubs: list[Publication], data_dir: Path,
     if by_record is None:
         report.warn("no-site-resolver", "loaders.institutions not available: evidence nodes get no rkg:aboutEntity")
         return
-    for triple in evidence_entity_triples(result.links, by_record):
+    for triple in evidence_entity_triples(best, by_record):
         report.counts["evidence-entity"] += 1
         yield triple
+
+
+def link_conditions(found: Iterable[Trial], pubs: Iterable[Publication], index: ConditionIndex) -> RecordLinks:
+    """The per-text entity links of the trials (read with their brief titles) and publications."""
+    records = [("trial", t.canonical_id, trial_terms(t), t.brief_title) for t in found]
+    records += [("publication", p.pmid, publication_terms(p), p.title) for p in pubs]
+    return link_records(records, index)
 
 
 def load(data_dir: Path, report: LoadReport, *, extra_dirs: Sequence[Path] = ()) -> Iterator[Triple]:
@@ -192,6 +240,20 @@ SELECT ?trial ?entity ?code ?rule ?field ?text ?score WHERE {
   BIND(COALESCE(CONCAT("ORPHA:", STR(?orpha)), CONCAT("oncotree:", STR(?onco))) AS ?code)
 }
 ORDER BY ?code
+"""
+
+#: Every text of one trial (bind ?trial) with each entity it links to: field, text, rule, justification, score.
+TRIAL_CONDITION_LINKS_QUERY = """
+PREFIX sssom: <https://w3id.org/sssom/>
+SELECT ?trial ?field ?text ?entity ?code ?rule ?justification ?matched ?confidence WHERE {
+  ?link a rkg:ConditionLink ; rkg:linkSubject ?trial ; rkg:linkedEntity ?entity ; rkg:linkField ?field ;
+        rkg:linkRule ?rule ; sssom:subject_label ?text ; sssom:match_string ?matched ;
+        sssom:confidence ?confidence ; sssom:mapping_justification ?justification .
+  OPTIONAL { ?entity rkg:orphaCode ?orpha }
+  OPTIONAL { ?entity rkg:oncotreeCode ?onco }
+  BIND(COALESCE(CONCAT("ORPHA:", STR(?orpha)), CONCAT("oncotree:", STR(?onco))) AS ?code)
+}
+ORDER BY ?field ?text ?code
 """
 
 #: The subtypes a trial reaches through its eligible alterations (bind ?trial): every basket class

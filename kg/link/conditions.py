@@ -1,0 +1,363 @@
+"""Condition linking: every condition, condition MeSH term and keyword of a record linked on its own.
+
+Each text of a record gets its own links (:class:`kg.linking.EntityLink`: record, text, field, entity,
+rule, score), so a link can be audited per condition. A text is matched by the first rule that finds
+anything (scores in :data:`SCORES`):
+
+==================  =====  ===============================================================================
+rule                score  what matches
+==================  =====  ===============================================================================
+``xref``            0.95   a code the record gives with the text (a MeSH descriptor id) is a cross-reference
+                           of the entity (``MESH:``, ``NCIT:``, ``UMLS:``, ``OMIM:``)
+``label`` ...       ...    the rules of :mod:`kg.linking` (label, synonym, OncoTree code, qualified, part,
+                           head, containment), where a ``containment``/``part`` match must not put the
+                           entity at another site than the text names ("testicular yolk sac tumor" is not
+                           Orphanet's extragonadal "Yolk sac tumor")
+``equivalent``      0.85   the canonical names agree (:func:`kg.link.conditions_names.canonical_key`:
+                           "X cancer" = "X carcinoma", "pleural" = "of the pleura", "uterine" = "of the
+                           corpus uteri"), also once qualifiers are dropped, and for each part of a
+                           compound, the text's site carried to the parts ("testicular embryonal carcinoma
+                           and teratoma" -> "testicular teratoma")
+``spelling``        0.75   as ``equivalent`` after a misspelt word is replaced by the entity-name word
+                           nearest to it (rapidfuzz ratio >= :data:`SPELLING_THRESHOLD`, words sharing
+                           their first two letters only)
+``shared-name``     -0.05  the other source's entity whose label or synonym is a name of a matched entity
+                           (OncoTree's "Undifferentiated Pleomorphic Sarcoma/Malignant Fibrous
+                           Histiocytoma" carries the former name to Orphanet's "Undifferentiated pleomorphic
+                           sarcoma"); the matched entity's score less 0.05
+``trial-context``  0.70   see below
+``broader``        0.65   see below
+==================  =====  ===============================================================================
+
+**Generic terms** (a family and/or a site without a tumour type: "Sarcoma", "Carcinoma", "Mesothelioma",
+"Head and Neck Cancer", "Brain and Central Nervous System Tumors", "Testicular Neoplasms") are read in
+their record (:func:`link_record`): the tumour types the record's title names, if any fit the term's
+family and site (a single-disease trial: "Sarcoma" in an osteosarcoma trial is the osteosarcoma), rule
+``trial-context``; else, per source, the lowest common ancestor of the entities that the record's
+condition texts (else all its texts) link to in that family and at that site, when every one of those
+texts has an entity in that source and the ancestor is informative (not a "Rare ..." grouping), rule
+``trial-context`` for one entity, ``broader`` otherwise. What a generic term matches by itself counts too:
+a family with a site ("soft tissue sarcoma") keeps its own match; an organ term ("Thymus Neoplasms" =
+"Thymic tumor") keeps it and takes the context in the other source; a family word alone ("Glioma",
+"Melanoma") keeps it only where neither the title nor a condition names a type of that family. A term
+with no family or tumour word ("Neoplasms", "Metastatic Cancer", "bone") links to nothing.
+
+**A MeSH or keyword term never overrides a more specific condition**: a generic one is read through the
+record's conditions as above (MeSH "Melanoma" in a uveal-melanoma trial is the uveal melanoma); a specific
+one that matches nothing takes the entities of the condition (else keyword, or its part) that says the
+same and more.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from kg.link.conditions_names import (
+    ANY,
+    FAMILIES,
+    SITE_FILLERS,
+    SITE_WORDS,
+    ConditionIndex,
+    canonical_key,
+    canonical_words,
+    sites_of,
+)
+from kg.linking import QUALIFIERS, EntityLink, Match, Term, _dedupe, link_term, mesh_key
+from kg.mapping import tokens
+from loaders.base import MappableEntity
+
+SCORES = {"xref": 0.95, "equivalent": 0.85, "spelling": 0.75, "trial-context": 0.70, "broader": 0.65}
+#: the rapidfuzz ratio from which a word is read as a misspelling of an entity-name word. Chosen on the
+#: development half (tests/fixtures/condition_links_dev.tsv): every threshold from 70 to 90 gives the same
+#: links there (one misspelling, "meningeoma" -> "meningioma", ratio 90; no false link down to 70), 92 and
+#: above lose it; 85 is one changed letter in a word of seven letters or more (see docs/decisions/0010)
+SPELLING_THRESHOLD = 85.0
+#: rules whose match stands for the whole text (no site guard needed)
+_WHOLE = frozenset({"mesh-id", "label", "synonym", "code", "qualified", "xref", "equivalent", "spelling"})
+_SPLIT = re.compile(r"\s+(?:and|or|with|&)\s+|\s*[;/,]\s*", re.IGNORECASE)
+#: words that make a site word a disease term ("Kidney Cancer", not "bone")
+TUMOUR_WORDS = frozenset({"cancer", "carcinoma", "tumor", "neoplasm", "malignancy", "metastasis"})
+_CODE = re.compile(r"^(MESH|NCIT|UMLS|OMIM):\S+$", re.IGNORECASE)
+
+
+@dataclass
+class RecordLinks:
+    """The per-text links of a set of records, unmatched texts and unknown codes (first record each)."""
+
+    links: list[EntityLink] = field(default_factory=list)
+    unmatched: Counter[str] = field(default_factory=Counter)
+    unknown_codes: dict[str, str] = field(default_factory=dict)
+    terms: int = 0
+
+    def best_per_entity(self) -> list[EntityLink]:
+        """One link per (record, entity): the best-scoring text, first on ties (the pre-#17 summary)."""
+        best: dict[tuple[str, str, str], EntityLink] = {}
+        for link in self.links:
+            key = (link.subject_kind, link.subject_id, link.match.entity.iri)
+            if key not in best or link.match.score > best[key].match.score:
+                best[key] = link
+        return [best[k] for k in sorted(best)]
+
+
+def _source(ent: MappableEntity) -> str:
+    return ent.curie.split(":", 1)[0]
+
+
+def code_of(term: Term) -> str | None:
+    """The CURIE of the code a term carries (a MeSH id as ``MESH:D…``, or a ``PREFIX:code`` given as
+    such); None for a code of no known form."""
+    if not term.mesh_id:
+        return None
+    if key := mesh_key(term.mesh_id):
+        return key
+    return term.mesh_id.upper() if _CODE.match(term.mesh_id) else None
+
+
+def _lookup(text: str, index: ConditionIndex, rule: str) -> list[Match]:
+    """Entities whose canonical name equals the text's (also once "malignant" is dropped from the text),
+    one per source: where a source has several, the one that is an ancestor of all the others, else none."""
+    hits = index.by_canonical.get(canonical_key(text)) or index.by_canonical.get(canonical_key(text, True), [])
+    found: dict[str, dict[str, tuple[MappableEntity, str]]] = {}
+    for ent, name in hits:
+        found.setdefault(_source(ent), {}).setdefault(ent.iri, (ent, name))
+    out = []
+    for cands in found.values():
+        top = [c for c in cands if all(c == o or c in index.ancestors(o) for o in cands)]
+        if len(top) == 1:
+            ent, name = cands[top[0]]
+            out.append(Match(ent, rule, name, SCORES[rule]))
+    return out
+
+
+def _unqualified(text: str) -> str:
+    return " ".join(w for w in tokens(text) if w not in QUALIFIERS)
+
+
+def _parts(text: str) -> list[str]:
+    """The parts of a compound text, each with the site words the first part starts with."""
+    parts = [p.strip() for p in _SPLIT.split(re.sub(r"\([^()]*\)", "", text)) if p.strip()]
+    if len(parts) < 2:
+        return []
+    first = tokens(parts[0])
+    lead = [w for w in first[:next((i for i, w in enumerate(first) if w not in SITE_WORDS and w not in QUALIFIERS), 0)]
+            if w in SITE_WORDS]
+    return [parts[0], *(p if sites_of(p) else " ".join([*lead, p]) for p in parts[1:])]
+
+
+def _equivalent(text: str, index: ConditionIndex, rule: str = "equivalent") -> list[Match]:
+    """Rule ``equivalent`` on the text, without its qualifiers, then on each part of a compound."""
+    for variant in (text, _unqualified(text)):
+        if found := _lookup(variant, index, rule):
+            return found
+    out: list[Match] = []
+    for part in _parts(text):
+        out += _lookup(part, index, rule) or _lookup(_unqualified(part), index, rule)
+    return _dedupe(out)
+
+
+def _respelt(text: str, index: ConditionIndex) -> str | None:
+    """The text with each word unknown to the entity names replaced by the nearest known word sharing
+    its first two letters (ratio >= SPELLING_THRESHOLD); None if no word changed."""
+    changed, out = False, []
+    for word in canonical_words(text):
+        if len(word) >= 6 and word not in index.vocabulary.get(word[:2], ()):
+            best = max(index.vocabulary.get(word[:2], ()), key=lambda w: (fuzz.ratio(word, w), w), default=None)
+            if best and abs(len(best) - len(word)) <= 2 and fuzz.ratio(word, best) >= SPELLING_THRESHOLD:
+                word, changed = best, True
+        out.append(word)
+    return " ".join(out) if changed else None
+
+
+def _site_ok(m: Match, text: str, index: ConditionIndex) -> bool:
+    """A part/containment match keeps its entity only if the entity is at the site the text names."""
+    want = sites_of(text)
+    return m.rule in _WHOLE or not want or not index.site(m.entity.iri) or index.at_site(m.entity.iri, want)
+
+
+def _shared_names(found: list[Match], index: ConditionIndex) -> list[Match]:
+    """Rule ``shared-name``: the other source's entity named by a name of a matched entity, where that
+    name belongs to no other entity of the matched entity's source (OncoTree's four "Embryonal Carcinoma"
+    nodes, one per organ, name nothing in Orphanet)."""
+    have = {_source(m.entity) for m in found}
+    extra: dict[str, Match] = {}
+    for m in found:
+        for name in index.names(m.entity):
+            if len({e.iri for e, _ in index.by_canonical.get(canonical_key(name), []) if _source(e) == _source(m.entity)}) > 1:
+                continue
+            for other in _lookup(name, index, "equivalent"):
+                if _source(other.entity) not in have:
+                    extra.setdefault(other.entity.iri, Match(other.entity, "shared-name", name, round(m.score - 0.05, 2)))
+    return list(extra.values())
+
+
+def match_term(term: Term, index: ConditionIndex) -> list[Match]:
+    """The entities one text links to by itself, by the first rule that finds any (module docstring)."""
+    code = code_of(term)
+    if code and (hits := index.by_xref.get(code) or index.by_mesh.get(code)):
+        return [Match(e, "xref", code, SCORES["xref"]) for e in _unique(hits)]
+    found = [m for m in link_term(Term(term.text, term.field), index) if _site_ok(m, term.text, index)]
+    if not found or not {m.rule for m in found} & _WHOLE:
+        found = _equivalent(term.text, index) or found
+    if not found and (respelt := _respelt(term.text, index)):
+        found = _equivalent(respelt, index, "spelling")
+    return found + _shared_names(found, index) if found else []
+
+
+def _unique(ents: Iterable[MappableEntity]) -> list[MappableEntity]:
+    return list({e.iri: e for e in ents}.values())
+
+
+# -- generic terms and the record's context ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Generic:
+    """What a generic term names: family words and sites (both may be empty, not both)."""
+
+    families: frozenset[str]
+    sites: frozenset[str]
+
+
+def generic(text: str) -> Generic | None:
+    """The family and sites of a generic term; None if the text names a tumour type.
+
+    >>> generic("Head and Neck Cancer") == Generic(frozenset(), frozenset({"head and neck"}))
+    True
+    >>> generic("Malignant Gliomas").families, generic("Glioblastoma")
+    (frozenset({'glioma'}), None)
+    """
+    words = [w for w in tokens(text) if w not in QUALIFIERS]
+    fams = {("glioma" if w == "glial" else w) for w in words if w in FAMILIES or w == "glial"}
+    if any(w not in ANY and w not in SITE_WORDS and w not in SITE_FILLERS and w not in FAMILIES and w != "glial"
+           for w in words):
+        return None
+    if not fams and not TUMOUR_WORDS.intersection(words):
+        return Generic(frozenset(), frozenset())  # "bone", "soft tissue": a site, not a disease
+    return Generic(frozenset(fams), frozenset(SITE_WORDS[w] for w in words if w in SITE_WORDS))
+
+
+def _fits(ent: MappableEntity, g: Generic, index: ConditionIndex) -> bool:
+    if g.families and not g.families & index.families(ent.iri):
+        return False
+    return not g.sites or index.at_site(ent.iri, g.sites)
+
+
+def title_entities(title: str | None, index: ConditionIndex) -> list[MappableEntity]:
+    """The entities a title names: its longest word runs equal to an entity's canonical name, runs of
+    only family words ("Glioma", "Germ Cell Tumors") left out."""
+    words = tokens(title or "")
+    out: list[MappableEntity] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(8, len(words) - i), 0, -1):
+            run = " ".join(words[i:i + n])
+            g = generic(run)
+            if g is not None and not (g.families and g.sites):
+                continue  # "Glioma", "Primary Brain Tumors" name no single type
+            if found := _lookup(run, index, "equivalent"):
+                out += [m.entity for m in (*found, *_shared_names(found, index))]
+                i += n
+                break
+        else:
+            i += 1
+    return _unique(out)
+
+
+def _by_lca(groups: Sequence[list[MappableEntity]], index: ConditionIndex) -> list[Match]:
+    """Per source, the informative lowest common ancestor of the groups' entities, if every group has
+    an entity in that source (rule ``trial-context`` for one entity, ``broader`` otherwise)."""
+    out: list[Match] = []
+    for source in sorted({_source(e) for group in groups for e in group}):
+        per_group = [{e.iri for e in group if _source(e) == source} for group in groups]
+        if not all(per_group):
+            continue
+        every = set().union(*per_group)
+        lca = index.lowest_common_ancestor(every)
+        if lca and index.informative(lca):
+            rule = "trial-context" if len(every) == 1 else "broader"
+            out.append(Match(index.by_iri[lca], rule, index.by_iri[lca].label, SCORES[rule]))
+    return out
+
+
+def _context(g: Generic, own: list[Match], specific: Sequence[tuple[Term, list[Match]]],
+             title: list[MappableEntity], index: ConditionIndex) -> list[Match]:
+    """The links of one generic term read in its record (see the module docstring)."""
+    if not g.families and not g.sites:
+        return []
+    named = [e for e in title if _fits(e, g, index)]
+    if named:
+        if len({_source(e) for e in named}) < len(named):  # the title names several types of a source
+            found = _by_lca([named], index)
+        else:
+            found = [Match(e, "trial-context", e.label, SCORES["trial-context"]) for e in named]
+    else:
+        texts = [(t, [m.entity for m in ms if _fits(m.entity, g, index)]) for t, ms in specific]
+        texts = [(t, es) for t, es in texts if es]
+        # a family word alone leaves its own match only for the title's or a condition's type
+        texts = [(t, es) for t, es in texts if t.field == "condition"] or ([] if own else texts)
+        found = _by_lca([es for _, es in texts], index)
+    if own and g.sites and g.families:  # "Soft tissue sarcoma": a type of its own
+        return own
+    if g.sites:  # an organ term with a name of its own ("Thymus Neoplasms" = "Thymic tumor")
+        mine = {_source(m.entity) for m in own}
+        return own + [m for m in found if _source(m.entity) not in mine]
+    done = {_source(m.entity) for m in found}
+    return found + [m for m in own if _source(m.entity) not in done]
+
+
+def _more_specific(term: Term, own: dict[Term, list[Match]], terms: Sequence[Term],
+                   index: ConditionIndex) -> list[Match]:
+    """The entities of a condition (else keyword) of the record that says what a MeSH or keyword term
+    says, and more; for a compound, of the part that does."""
+    words = set(canonical_words(_unqualified(term.text), drop_malignant=True))
+    if term.field == "condition" or not words:
+        return []
+    for field_ in ("condition", "keyword"):
+        for other in terms:
+            if other.field != field_ or other == term or not own.get(other):
+                continue
+            for part in _parts(other.text) or [other.text]:
+                if words < set(canonical_words(_unqualified(part), drop_malignant=True)):
+                    ents = [m.entity for m in (match_term(Term(part, other.field), index) if part != other.text
+                                               else own[other])]
+                    return [Match(e, "trial-context", other.text, SCORES["trial-context"]) for e in _unique(ents)]
+    return []
+
+
+def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | None, index: ConditionIndex,
+                result: RecordLinks, cache: dict[Term, list[Match]] | None = None) -> None:
+    """Add the links of every text of one record to ``result`` (one per text and entity)."""
+    cache = {} if cache is None else cache
+    own: dict[Term, list[Match]] = {}
+    for term in terms:
+        if term not in cache:
+            cache[term] = match_term(term, index)
+        own[term] = cache[term]
+        if term.mesh_id and code_of(term) is None:
+            result.unknown_codes.setdefault(term.mesh_id, f"{kind} {subject_id}")
+    kinds = {t: generic(t.text) for t in terms}
+    specific = [(t, own[t]) for t in terms if own[t] and (kinds[t] is None or kinds[t].sites)]
+    named = title_entities(title, index)
+    for term in terms:
+        result.terms += 1
+        g = kinds[term]
+        if g is None:
+            matches = own[term] or _more_specific(term, own, terms, index)
+        else:
+            matches = _context(g, own[term], specific, named, index)
+        if not matches:
+            result.unmatched[term.text] += 1
+        result.links += [EntityLink(kind, subject_id, term, m) for m in _dedupe(list(matches))]
+
+
+def link_records(records: Iterable[tuple[str, str, Sequence[Term], str | None]], index: ConditionIndex) -> RecordLinks:
+    """The per-text links of (kind, id, terms, title) records, sharing one cache of text matches."""
+    result = RecordLinks()
+    cache: dict[Term, list[Match]] = {}
+    for kind, subject_id, terms, title in records:
+        link_record(kind, subject_id, terms, title, index, result, cache)
+    return result

@@ -1,0 +1,228 @@
+"""The names, sites, families and hierarchy of the cancer entities, as condition linking needs them.
+
+:class:`ConditionIndex` extends :class:`kg.linking.EntityIndex` (labels, synonyms, MeSH ids) with
+
+* a *canonical* name key (:func:`canonical_key`): "cancer" reads as "carcinoma", site adjectives as
+  their organ ("pleural" = "pleura", "testicular" = "testis", "uterine"/"endometrial" = "corpus uteri",
+  "gall bladder" = "gallbladder"), and "malignant" is dropped, on both the entity and the text side;
+  OncoTree nodes whose name has no site also get a name qualified by their tissue ("Teratoma" under
+  Testis -> "testis teratoma"), so site-specific texts reach site-specific nodes;
+* every cross-reference of the sources (OncoTree's ``NCIT:``/``UMLS:`` codes, the ORPHApackets'
+  ``OMIM:`` references, ``MESH:`` where a source has them), by CURIE;
+* each entity's parents and ancestors (within its source), its *site* (the sites its own names give,
+  else its OncoTree tissue, else its nearest ancestor's) and the family words of it and its ancestors;
+* a vocabulary of the words of all entity names by their first two letters, the prefilter of the
+  fuzzy spelling rule (no all-pairs scan).
+
+Pure: built from :class:`loaders.base.MappableEntity` records and OncoTree tissue names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from kg.linking import GENERIC, QUALIFIERS, EntityIndex, _alternatives
+from kg.mapping import has_nos, tokens
+from loaders.base import MappableEntity
+
+#: site words (as :func:`kg.mapping.tokens` gives them) -> the site they name
+SITE_WORDS: dict[str, str] = {
+    "pleura": "pleura", "pleural": "pleura", "peritoneum": "peritoneum", "peritoneal": "peritoneum",
+    "testis": "testis", "testes": "testis", "testicular": "testis", "ovary": "ovary", "ovarian": "ovary",
+    "larynx": "larynx", "laryngeal": "larynx", "oropharynx": "oropharynx", "oropharyngeal": "oropharynx",
+    "hypopharynx": "hypopharynx", "hypopharyngeal": "hypopharynx", "thymus": "thymus", "thymic": "thymus",
+    "kidney": "kidney", "renal": "kidney", "lung": "lung", "pulmonary": "lung", "bronchopulmonary": "lung",
+    "uterine": "corpus uteri", "endometrial": "corpus uteri", "corpus": "corpus uteri", "uterus": "uterus",
+    "gallbladder": "gallbladder", "bladder": "bladder", "urinary": "bladder", "mediastinal": "mediastinum",
+    "mediastinum": "mediastinum", "liver": "liver", "hepatic": "liver", "bone": "bone", "brain": "nervous system",
+    "cns": "nervous system", "nervous": "nervous system", "central": "nervous system", "head": "head and neck",
+    "neck": "head and neck", "extragonadal": "extragonadal", "oral": "oral cavity", "mouth": "oral cavity",
+    "cervix": "cervix", "cervical": "cervix", "vulva": "vulva", "vagina": "vagina", "vaginal": "vagina",
+    "pancreas": "pancreas", "pancreatic": "pancreas", "biliary": "biliary tract", "bile": "biliary tract",
+    "soft": "soft tissue", "skin": "skin", "cutaneous": "skin", "eye": "eye", "uveal": "eye", "ocular": "eye",
+    "breast": "breast", "thyroid": "thyroid", "adrenal": "adrenal", "nasopharynx": "nasopharynx",
+    "nasopharyngeal": "nasopharynx", "stomach": "stomach", "gastric": "stomach", "esophagus": "esophagus",
+    "oesophagus": "esophagus", "esophageal": "esophagus", "oesophageal": "esophagus", "bowel": "intestine",
+    "intestine": "intestine", "intestinal": "intestine", "colon": "colon", "rectum": "rectum", "anal": "anus",
+    "penis": "penis", "penile": "penis", "prostate": "prostate", "tongue": "tongue", "lip": "lip",
+    "salivary": "salivary gland", "sinonasal": "sinonasal", "heart": "heart", "cardiac": "heart",
+    "extraskeletal": "soft tissue", "extraosseous": "soft tissue",
+}
+#: sites that are part of a larger site a generic term may name ("Head and Neck Cancer")
+PART_OF: dict[str, str] = {
+    "oropharynx": "head and neck", "hypopharynx": "head and neck", "larynx": "head and neck",
+    "oral cavity": "head and neck", "lip": "head and neck", "tongue": "head and neck",
+    "nasopharynx": "head and neck", "salivary gland": "head and neck", "sinonasal": "head and neck",
+    "corpus uteri": "uterus", "cervix": "uterus",
+}
+#: words that only help a site word ("system" in "nervous system", "tissue" in "soft tissue")
+SITE_FILLERS = frozenset({"system", "tissue", "gland", "tract", "uteri", "and", "cavity", "duct", "small",
+                          "gall", "of", "wall", "trunk", "extremity"})
+#: canonical spelling of a site word inside a name key (both sides of a comparison use it)
+_CANON = {"pleural": "pleura", "peritoneal": "peritoneum", "testicular": "testis", "testes": "testis",
+          "ovarian": "ovary", "laryngeal": "larynx", "oropharyngeal": "oropharynx", "hypopharyngeal": "hypopharynx",
+          "thymic": "thymus", "renal": "kidney", "nasopharyngeal": "nasopharynx", "cancer": "carcinoma",
+          "bowel": "intestine", "cutaneous": "skin", "pancreatic": "pancreas", "mediastinal": "mediastinum"}
+#: family words of a generic term and the words an entity name of that family contains
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "sarcoma": ("sarcoma",), "carcinoma": ("carcinoma", "cancer"), "adenocarcinoma": ("adenocarcinoma",),
+    "glioma": ("glioma", "glial"), "mesothelioma": ("mesothelioma",), "germ": ("germ",),
+    "neuroectodermal": ("neuroectodermal",), "melanoma": ("melanoma",), "lymphoma": ("lymphoma",),
+}
+#: words of a generic term that name no family and no site
+ANY = GENERIC | QUALIFIERS | frozenset({"cancer", "tumor", "neoplasm", "malignancy", "embryonal", "cell",
+                                        "primary", "the", "of", "and", "other", "malignant", "high"})
+
+
+def canonical_words(text: str, *, drop_malignant: bool = False) -> list[str]:
+    """The words of a name in order, with site adjectives and "cancer" in canonical form;
+    "uterine"/"endometrial" become "corpus uteri", "gall bladder" and "extra gonadal" one word, and
+    "malignant" is dropped if asked (a text's "Malignant Mesothelioma" is a mesothelioma; an entity's
+    "Malignant schwannoma" is not a schwannoma, so entity names keep it)."""
+    out: list[str] = []
+    for word in tokens(text):
+        if (word, out[-1] if out else "") in (("bladder", "gall"), ("gonadal", "extra")):
+            out[-1] = out[-1] + word
+        elif word in ("uterine", "endometrial"):
+            out += ["corpus", "uteri"]
+        elif word != "malignant" or not drop_malignant:
+            out.append(_CANON.get(word, word))
+    return out
+
+
+@lru_cache(maxsize=65_536)
+def canonical_key(text: str, drop_malignant: bool = False) -> tuple[str, ...]:
+    """The order-free comparison key of :func:`canonical_words` (empty if the name is all generic).
+
+    >>> canonical_key("Mesothelioma of the Pleura") == canonical_key("Pleural mesothelioma")
+    True
+    >>> canonical_key("Endometrial Cancer") == canonical_key("Endometrial Carcinoma")
+    True
+    """
+    words = canonical_words(text, drop_malignant=drop_malignant)
+    return () if set(words) <= GENERIC else tuple(sorted(set(words)))
+
+
+def sites_of(text: str) -> set[str]:
+    """The sites a name's words name ("Squamous cell carcinoma of head and neck" -> {"head and neck"})."""
+    return {SITE_WORDS[w] for w in tokens(text) if w in SITE_WORDS}
+
+
+def families_of(text: str) -> set[str]:
+    """The families a name belongs to by its words ("Osteosarcoma" -> {"sarcoma"}; a carcinosarcoma
+    is a carcinoma, not a sarcoma)."""
+    out = set()
+    for word in tokens(text):
+        for family, stems in FAMILIES.items():
+            if any(word.endswith(s) for s in stems) and not (family == "sarcoma" and word.startswith("carcino")):
+                out.add(family)
+    return out
+
+
+#: a molecular qualifier after a comma in an OncoTree label (WHO 2021 CNS names)
+_MOLECULAR = re.compile(r",[^,]*\b(IDH|H3|mutant|wildtype|altered|codeleted)\b", re.IGNORECASE)
+
+
+class ConditionIndex(EntityIndex):
+    """:class:`EntityIndex` plus canonical names, cross-references, hierarchy, sites and families."""
+
+    def __init__(self, entities: Iterable[MappableEntity], tissues: Mapping[str, str] | None = None) -> None:
+        super().__init__(entities)
+        self.by_iri = {e.iri: e for e in self.entities}
+        self.tissue = dict(tissues or {})
+        self.by_canonical: dict[tuple[str, ...], list[tuple[MappableEntity, str]]] = defaultdict(list)
+        self.by_xref: dict[str, list[MappableEntity]] = defaultdict(list)
+        self.vocabulary: dict[str, set[str]] = defaultdict(set)
+        for ent in self.entities:
+            for name in self.names(ent):
+                if (key := canonical_key(name)) and not has_nos(name):
+                    self.by_canonical[key].append((ent, name))
+                for word in canonical_words(name):
+                    if len(word) >= 5:
+                        self.vocabulary[word[:2]].add(word)
+            for xref in ent.xrefs:
+                self.by_xref[xref.upper()].append(ent)
+        self._ancestors: dict[str, frozenset[str]] = {}
+        self._site: dict[str, frozenset[str]] = {}
+        self._families: dict[str, frozenset[str]] = {}
+
+    @classmethod
+    def from_data(cls, data_dir: Path) -> ConditionIndex:
+        """Every compiled Orphanet entity and OncoTree tumour type, with OncoTree tissue names; DataError
+        if a source is missing."""
+        from loaders import oncotree, orphanet
+        _, nodes = oncotree.read_compiled(data_dir)
+        tissues = {oncotree.entity_iri(n.code).value: n.tissue for n in nodes if oncotree.is_tumour_type(n) and n.tissue}
+        return cls([*orphanet.mappable(data_dir), *oncotree.mappable(data_dir)], tissues)
+
+    def names(self, ent: MappableEntity) -> list[str]:
+        """Label, synonyms, the names a slash-joined label lists, and for an OncoTree node whose label
+        names no site, the label qualified by its tissue."""
+        names = [ent.label, *ent.synonyms, *_alternatives(ent.label)]
+        if _MOLECULAR.search(ent.label):  # "Glioblastoma, IDH-Wildtype" is OncoTree's glioblastoma
+            names.append(ent.label.split(",", 1)[0])
+        tissue = self.tissue.get(ent.iri)
+        if tissue and "/" not in tissue and not sites_of(ent.label) and sites_of(tissue):
+            names.append(f"{tissue} {ent.label}")
+        return names
+
+    def ancestors(self, iri: str) -> frozenset[str]:
+        """The IRIs of an entity's ancestors in its source (not itself)."""
+        if iri not in self._ancestors:
+            self._ancestors[iri] = frozenset()  # guards a cycle
+            ent = self.by_iri.get(iri)
+            found: set[str] = set()
+            for parent in ent.parents if ent else ():
+                if parent in self.by_iri:
+                    found |= {parent, *self.ancestors(parent)}
+            self._ancestors[iri] = frozenset(found)
+        return self._ancestors[iri]
+
+    def site(self, iri: str) -> frozenset[str]:
+        """The sites of an entity: of its own names, else of its OncoTree tissue, else of its nearest
+        ancestors that name one."""
+        if iri not in self._site:
+            ent = self.by_iri[iri]
+            own = set().union(*(sites_of(n) for n in (ent.label, *ent.synonyms)))
+            if not own and iri in self.tissue:
+                own = sites_of(self.tissue[iri])
+            level = [p for p in ent.parents if p in self.by_iri]
+            seen: set[str] = set()
+            while not own and level:
+                own = set().union(*(sites_of(n) for p in level for n in (self.by_iri[p].label, *self.by_iri[p].synonyms)))
+                seen |= set(level)
+                level = [g for p in level for g in self.by_iri[p].parents if g in self.by_iri and g not in seen]
+            self._site[iri] = frozenset(own)
+        return self._site[iri]
+
+    def at_site(self, iri: str, sites: Iterable[str]) -> bool:
+        """True if the entity is at one of the sites, or at a part of one ("oropharynx" is in "head and neck")."""
+        own = self.site(iri)
+        return bool(set(sites) & (own | {PART_OF[s] for s in own if s in PART_OF}))
+
+    def families(self, iri: str) -> frozenset[str]:
+        """The families of an entity's names and its ancestors' names."""
+        if iri not in self._families:
+            found: set[str] = set()
+            for i in (iri, *self.ancestors(iri)):
+                ent = self.by_iri[i]
+                for name in (ent.label, *ent.synonyms):
+                    found |= families_of(name)
+            self._families[iri] = frozenset(found)
+        return self._families[iri]
+
+    def informative(self, iri: str) -> bool:
+        """False for groupings that say nothing a trial could study ("Rare tumor", "Rare renal tumor",
+        "Rare cancer of corpus uteri", the OncoTree "Other" buckets)."""
+        label = self.by_iri[iri].label
+        return not re.match(r"(?i)^rare\b|.*\b(other|miscellaneous)\b", label) and bool(canonical_key(label))
+
+    def lowest_common_ancestor(self, iris: set[str]) -> str | None:
+        """The one lowest entity that is or is an ancestor of every IRI given (None if none or several)."""
+        common = set.intersection(*({i, *self.ancestors(i)} for i in iris)) if iris else set()
+        lowest = [c for c in common if not any(c in self.ancestors(o) for o in common if o != c)]
+        return lowest[0] if len(lowest) == 1 else None
