@@ -5,9 +5,10 @@ each test-half trial, the Orphanet code(s) a curator expects, or ``NONE``. This 
 graph asserts, as the ontology models it (``ontology/rarekg.ttl``):
 
 * trial level: ``?trial rkg:studiesEntity ?entity``;
-* text level: an ``rkg:EntityLink`` with ``rkg:linkSubject ?trial``, ``rkg:linkedEntity ?entity``,
-  ``rkg:linkField`` (condition, condition-mesh, keyword, mesh-heading, title, eligibility) and
-  ``rkg:matchedText``.
+* text level: an ``rkg:EntityLink`` (or, since #17, an ``rkg:ConditionLink``, one per text) with
+  ``rkg:linkSubject ?trial``, ``rkg:linkedEntity ?entity``, ``rkg:linkField`` (condition, condition-mesh,
+  keyword, mesh-heading, title, eligibility) and ``rkg:matchedText`` (``sssom:subject_label`` on a
+  ``rkg:ConditionLink``).
 
 Trials are found by ``rkg:nctId`` or ``rkg:ctisNumber``; entities are Orphanet classes
 ``https://w3id.org/rarekg/entity/orpha/<code>`` (links to other vocabularies are counted apart and not
@@ -73,7 +74,7 @@ TEXT_LINKS = """
 SELECT DISTINCT ?id ?entity ?field ?text WHERE {
   ?link rkg:linkSubject ?trial ; rkg:linkedEntity ?entity .
   OPTIONAL { ?link rkg:linkField ?field }
-  OPTIONAL { ?link rkg:matchedText ?text }
+  OPTIONAL { ?link rkg:matchedText|<https://w3id.org/sssom/subject_label> ?text }
   { ?trial rkg:nctId ?id } UNION { ?trial rkg:ctisNumber ?id }
 }"""
 
