@@ -35,6 +35,11 @@ def is_flat(path: Path) -> bool:
     return not (path / LIVE).is_file() and (path / "CURRENT").is_file()
 
 
+def holds_store(path: Path) -> bool:
+    """Whether ``path`` holds a store (a ``live`` pointer, or a flat store's files)."""
+    return (path / LIVE).is_file() or is_flat(path)
+
+
 def live_dir(path: Path, *, create: bool) -> Path:
     """The folder of the store readers and writers open under ``path``.
 

@@ -195,6 +195,8 @@ class EmbeddedStore(GraphStore):
             if self.path is None:
                 self._store = ox.Store()
             elif self.read_only:
+                if not generations.holds_store(self.path):
+                    raise StoreError(f"no store at {self.path} (build one with: rarekg build --store {self.path})")
                 self._store = _open_read_only(generations.live_dir(self.path, create=False))
             else:
                 self._store = ox.Store(str(generations.live_dir(self.path, create=True)))
@@ -373,9 +375,11 @@ def count_graph(store: ox.Store, graph: ox.NamedNode) -> int:
     return int(next(iter(result))["n"].value)  # type: ignore[index]
 
 
-def open_store(path: str | Path | None) -> GraphStore:
-    """Open the embedded store at ``path`` (``None`` = in memory)."""
-    return EmbeddedStore(path)
+def open_store(path: str | Path | None, *, read_only: bool = False) -> GraphStore:
+    """Open the embedded store at ``path`` (``None`` = in memory), creating it when missing; with
+    ``read_only``, an existing on-disk store without its write lock, and StoreError naming
+    ``path`` (nothing created) when no store is there."""
+    return EmbeddedStore(path, read_only=read_only and path is not None)
 
 
 def iter_rows(result: Any) -> Iterator[dict[str, Term]]:
