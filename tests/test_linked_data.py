@@ -223,7 +223,7 @@ class _Watched:
         from kg.store import EmbeddedStore
 
         class Store(EmbeddedStore):
-            def select(inner, sparql, bindings=None, **kw):  # noqa: N805
+            def select(inner, sparql, bindings=None, **kw):
                 rows = super().select(sparql, bindings, **kw)
                 if self.watching:
                     self.rows += len(rows)
