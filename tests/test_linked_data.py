@@ -286,3 +286,102 @@ def test_describe_runs_off_the_event_loop_and_under_the_deadline() -> None:
     assert others_waited < 1.0, f"another request waited {others_waited:.1f} s for the description"
     assert answers and answers[0].status_code == 504, answers and answers[0].text
     assert answers[0].headers["content-type"] == "application/problem+json"
+
+
+_RACER = """
+import os, sys, time
+from pathlib import Path
+from kg.export import export, export_once
+from kg.store import EmbeddedStore
+root, store_path, log, go = map(Path, sys.argv[1:5])
+store = EmbeddedStore(store_path, read_only=True)
+
+def write(folder):
+    with log.open("a") as fh:
+        fh.write(f"{os.getpid()}\\n")
+    export(store, folder, "nquads")
+    time.sleep(0.5)  # the other process arrives while this one writes
+
+while not go.exists():
+    time.sleep(0.001)
+print(export_once(root, "state-a", write, wait=True))
+"""
+
+
+def test_two_processes_racing_write_the_dumps_once(built_store_path: Path, tmp_path: Path) -> None:
+    """Regression (#15): the export lock was per process; two HTTP processes exported at once."""
+    import subprocess
+    import sys
+
+    root, log, go = tmp_path / "dumps", tmp_path / "exports.log", tmp_path / "go"
+    racers = [subprocess.Popen([sys.executable, "-c", _RACER, str(root), str(built_store_path), str(log), str(go)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    go.touch()
+    outs = [r.communicate(timeout=300) for r in racers]
+    assert all(r.returncode == 0 for r in racers), [o[1][-2000:] for o in outs]
+    assert {o[0].strip() for o in outs} == {str(root / "state-a")}
+    assert len(log.read_text().splitlines()) == 1  # one export, whichever process won
+    assert sorted(p.name for p in (root / "state-a").iterdir()) == ["manifest.json", "rarekg-0.1.0.nq.gz"]
+    assert sorted(p.name for p in root.iterdir()) == [".lock", "state-a"]  # no temporary folder left
+
+
+def test_export_once_refuses_while_locked_keeps_failures_and_prunes(tmp_path: Path) -> None:
+    import fcntl
+    import os
+
+    from kg.errors import StoreError
+    from kg.export import LOCK_FILE, ExportBusy, export_once
+
+    root, calls = tmp_path / "dumps", []
+
+    def write(folder: Path) -> None:
+        calls.append(folder.name)
+        (folder / "f").write_text(folder.name)
+
+    root.mkdir()
+    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another writer holds the folder
+    with pytest.raises(ExportBusy):
+        export_once(root, "a", write)
+    os.close(fd)
+    assert calls == [] and not (root / "a").exists()
+    for key in ("a", "b", "c"):
+        assert export_once(root, key, write) == root / key
+    assert export_once(root, "c", write) == root / "c" and len(calls) == 3  # written once
+    assert sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) == ["b", "c"]
+
+    def broken(folder: Path) -> None:
+        calls.append("broken")
+        raise OSError("disk full")
+
+    for _ in range(2):
+        with pytest.raises((OSError, StoreError), match="disk full"):
+            export_once(root, "d", broken)
+    assert calls.count("broken") == 1 and not (root / "d").exists()  # a failed state is not retried
+
+
+def test_downloads_keep_the_current_and_the_previous_state(tmp_path: Path) -> None:
+    """Regression (#15): one folder per store state was written and none was ever removed."""
+    import pyoxigraph as ox
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+    from kg.store import EmbeddedStore
+
+    store = EmbeddedStore()
+    g = ox.NamedNode(W3ID + "graph/test")
+    store.replace_graph(g, [(ox.NamedNode(CLB), ox.NamedNode(str(rdflib.RDFS.label)), ox.Literal("CLB"))])
+    root = tmp_path / "dumps"
+    with TestClient(create_app(store, Settings(query_workers=0, dump_dir=root))) as client:
+        states = []
+        for i in range(3):
+            if i:
+                client.app.state.backend.update(f"INSERT DATA {{ GRAPH {g} {{ <{CLB}> <urn:x:n> {i} }} }}")
+            r = client.get("/downloads", headers={"Accept": "application/json"})
+            assert r.status_code == 200, r.text
+            states.append(sorted(p.name for p in root.iterdir() if not p.name.startswith(".")))
+            nq = client.get("/downloads/rarekg-0.1.0.nq.gz")
+            assert nq.status_code == 200 and len(gzip.decompress(nq.content).splitlines()) == 1 + i
+    assert [len(s) for s in states] == [1, 2, 2]
+    assert states[2][0] not in states[0]  # the first state went when the third came
