@@ -233,3 +233,23 @@ def test_read_only_commands_do_not_take_the_write_lock(built_store_path: Path, t
         assert proc.returncode == 0 and "graph/orphanet" in proc.stdout, proc.stderr
     finally:
         writer.close()
+
+
+def test_validate_classifies_the_ontology_the_store_publishes(built_store_path: Path, tmp_path: Path) -> None:
+    """Regression (#15): the reasoner step classified the repository's ontology file, so it passed
+    whatever the store held."""
+    from kg.store import EmbeddedStore
+    from kg.vocab import ONTOLOGY_GRAPH
+
+    copy = tmp_path / "store"
+    shutil.copytree(built_store_path, copy)
+    proc = rarekg("validate", "--no-shacl", "--store", str(copy))
+    assert proc.returncode == 0 and "reasoner: consistent" in proc.stdout, proc.stdout + proc.stderr
+    bad = "https://w3id.org/rarekg/ontology/GeneThatIsACancer"
+    store = EmbeddedStore(copy)
+    store.update(f"INSERT DATA {{ GRAPH {ONTOLOGY_GRAPH} {{ <{bad}> a owl:Class ; "
+                 f"rdfs:subClassOf rkg:Gene , rkg:CancerEntity }} }}")  # declared disjoint by the ontology
+    store.close()
+    proc = rarekg("validate", "--no-shacl", "--store", str(copy))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"1 unsatisfiable (inconsistent) class(es): {bad}" in proc.stdout
