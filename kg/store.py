@@ -31,7 +31,7 @@ from typing import IO, Any, Self
 
 import pyoxigraph as ox
 
-from kg import generations
+from kg import faults, generations
 from kg.bulk import bulk_quads, bulk_write, start_write
 from kg.errors import QueryError, StoreError
 from kg.vocab import PREFIXES, RKG, STAGING_PREFIX
@@ -348,6 +348,7 @@ class EmbeddedStore(GraphStore):
             generations.switch(self.path, gen)
             self._store = ox.Store(str(gen))  # the previous generation closes with its last reference
             self._published = None
+        faults.reached("switched")
         generations.prune(self.path)
 
     def drop_graph(self, graph: ox.NamedNode) -> None:
@@ -358,6 +359,7 @@ class EmbeddedStore(GraphStore):
     def optimize(self) -> None:
         """Compact the on-disk store after a large build (faster queries)."""
         if self.path is not None:
+            faults.during("optimize")
             self._store.optimize()
 
     def flush(self) -> None:
@@ -572,8 +574,10 @@ class Rebuild:
             if exc_type is None:  # otherwise the block's own error goes on, not a graph's
                 self._raise_failed()
             if exc_type is None and self._staged:
+                faults.reached("graphs-stored")
                 new = self._writable()
                 self._carry_over(new)
+                faults.reached("carried-over")
                 new.flush()
                 self._new = None
                 del new  # closes the new generation so that the store can reopen it
