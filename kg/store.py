@@ -73,14 +73,27 @@ def has_dataset_clause(sparql: str) -> bool:
 
 
 def publish_update(staged: list[tuple[ox.NamedNode, ox.NamedNode, int]],
-                   staging_meta: ox.NamedNode | None, meta_graph: ox.NamedNode | None) -> str:
+                   staging_meta: ox.NamedNode | None, meta_graph: ox.NamedNode | None,
+                   *, idempotent: bool = False) -> str:
     """The one SPARQL Update that publishes a batch: each staged graph moved over its published
     graph (or the graph dropped when the source is now empty), the graphs' previous
     ``rkg:currentLoad`` links removed and the new provenance added. Stores run it as one
-    transaction, which is what makes a build atomic."""
+    transaction, which is what makes a build atomic.
+
+    Run twice, the plain form loses data: the second ``MOVE SILENT`` finds no staging graph and
+    empties the published one. The ``idempotent`` form (for a retry that cannot know whether the
+    first attempt committed) replaces a graph only while its staging graph holds triples, so a
+    second run changes nothing."""
     ops = []
     for graph, staging, count in staged:
-        ops.append(f"MOVE SILENT GRAPH {staging} TO GRAPH {graph}" if count else f"DROP SILENT GRAPH {graph}")
+        if not count:
+            ops.append(f"DROP SILENT GRAPH {graph}")
+        elif idempotent:
+            ops += [(f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} "
+                     f"FILTER EXISTS {{ GRAPH {staging} {{ ?a ?b ?c }} }} }}"),
+                    f"ADD SILENT GRAPH {staging} TO GRAPH {graph}", f"DROP SILENT GRAPH {staging}"]
+        else:
+            ops.append(f"MOVE SILENT GRAPH {staging} TO GRAPH {graph}")
         if staging_meta is not None:
             ops.append(f"DELETE WHERE {{ GRAPH {meta_graph} {{ {graph} {RKG.currentLoad} ?load }} }}")
     if staging_meta is not None:
