@@ -67,8 +67,8 @@ def build_dumps(backend: Backend, folder: Path) -> None:
     (folder / LISTING).write_text(json.dumps(entries, indent=2))
 
 
-def _current(backend: Backend) -> tuple[Path, list[dict[str, Any]]]:
-    folder = export_once(dump_root(backend), backend.state_key(), lambda tmp: build_dumps(backend, tmp))
+def _current(backend: Backend, key: str) -> tuple[Path, list[dict[str, Any]]]:
+    folder = export_once(dump_root(backend), key, lambda tmp: build_dumps(backend, tmp))
     return folder, json.loads((folder / LISTING).read_text())
 
 
@@ -76,7 +76,7 @@ async def current_dumps(backend: Backend) -> tuple[Path, list[dict[str, Any]]] |
     """The folder and listing of the current state's dumps, written now if needed; or a 503 problem
     while another process writes them."""
     try:
-        return await asyncio.to_thread(_current, backend)
+        return await asyncio.to_thread(_current, backend, backend.state_key())
     except ExportBusy as exc:
         return problem(503, "Dumps being written", f"{exc}; try again in {RETRY_AFTER_S} s",
                        headers={"Retry-After": str(RETRY_AFTER_S)})

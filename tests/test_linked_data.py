@@ -372,8 +372,20 @@ def test_downloads_keep_the_current_and_the_previous_state(tmp_path: Path) -> No
     store = EmbeddedStore()
     g = ox.NamedNode(W3ID + "graph/test")
     store.replace_graph(g, [(ox.NamedNode(CLB), ox.NamedNode(str(rdflib.RDFS.label)), ox.Literal("CLB"))])
+    import fcntl
+    import os
+
+    from kg.export import LOCK_FILE
+
     root = tmp_path / "dumps"
+    root.mkdir()
     with TestClient(create_app(store, Settings(query_workers=0, dump_dir=root))) as client:
+        fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another server process is writing the dumps
+        busy = client.get("/downloads")
+        os.close(fd)
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "30"
+        assert busy.headers["content-type"] == "application/problem+json"
         states = []
         for i in range(3):
             if i:
