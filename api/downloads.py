@@ -2,7 +2,10 @@
 SHA-256, licence and version, as HTML, JSON or DCAT (by content negotiation).
 
 The files are written by :func:`kg.export.export` (the same files as ``rarekg export``) on the
-first request after the store changed, into a folder keyed by the store's state, and reused.
+first request after the store changed, into a folder keyed by the store's state, and reused: once
+per state whatever the number of clients and HTTP processes (:func:`kg.export.export_once`, a lock
+file in the downloads folder). While one process writes them, other requests get a 503 problem
+with ``Retry-After``; the folders of older states are pruned (the previous one is kept).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from api.backend import Backend, BackendDep
 from api.results import parse_accept
 from api.sparql import problem
 from kg import __version__
-from kg.export import export
+from kg.errors import StoreError
+from kg.export import ExportBusy, export, export_once
 from kg.vocab import BASE, META_GRAPH, RKG
 
 router = APIRouter(tags=["downloads"])
@@ -29,7 +33,8 @@ router = APIRouter(tags=["downloads"])
 _LICENSES = f"""SELECT ?graph ?license WHERE {{ GRAPH {META_GRAPH} {{
   ?graph {RKG.currentLoad} ?load . ?load <http://purl.org/dc/terms/license> ?license }} }}"""
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
-_lock = asyncio.Lock()
+#: seconds a client is told to wait while another process writes the dumps
+RETRY_AFTER_S = 30
 
 
 def dump_root(backend: Backend) -> Path:
@@ -41,11 +46,11 @@ def dump_root(backend: Backend) -> Path:
     return Path(tempfile.gettempdir()) / "rarekg-dumps"
 
 
-def build_dumps(backend: Backend, folder: Path) -> list[dict[str, Any]]:
-    """Write every dump into ``folder`` (if not there yet) and return the listing entries."""
-    listing = folder / "downloads.json"
-    if listing.is_file():
-        return json.loads(listing.read_text())  # type: ignore[no-any-return]
+LISTING = "downloads.json"
+
+
+def build_dumps(backend: Backend, folder: Path) -> None:
+    """Write every dump and the listing (:data:`LISTING`) into the empty ``folder``."""
     store = backend.store
     licenses = {r["graph"].value: r["license"].value for r in store.select(_LICENSES)}
     entries: list[dict[str, Any]] = []
@@ -59,17 +64,24 @@ def build_dumps(backend: Backend, folder: Path) -> list[dict[str, Any]]:
                          title=f"named graph {graph} as Turtle" if graph else "every named graph as gzip N-Quads",
                          license_iri=licenses.get(graph or "", CC_BY))
             entries.append(entry)
-    tmp = listing.with_suffix(".tmp")
-    tmp.write_text(json.dumps(entries, indent=2))
-    tmp.replace(listing)
-    return entries
+    (folder / LISTING).write_text(json.dumps(entries, indent=2))
 
 
-async def current_dumps(backend: Backend) -> tuple[Path, list[dict[str, Any]]]:
-    folder = dump_root(backend) / backend.state_key()
-    async with _lock:
-        entries = await asyncio.to_thread(build_dumps, backend, folder)
-    return folder, entries
+def _current(backend: Backend, key: str) -> tuple[Path, list[dict[str, Any]]]:
+    folder = export_once(dump_root(backend), key, lambda tmp: build_dumps(backend, tmp))
+    return folder, json.loads((folder / LISTING).read_text())
+
+
+async def current_dumps(backend: Backend) -> tuple[Path, list[dict[str, Any]]] | Response:
+    """The folder and listing of the current state's dumps, written now if needed; or a 503 problem
+    while another process writes them."""
+    try:
+        return await asyncio.to_thread(_current, backend, backend.state_key())
+    except ExportBusy as exc:
+        return problem(503, "Dumps being written", f"{exc}; try again in {RETRY_AFTER_S} s",
+                       headers={"Retry-After": str(RETRY_AFTER_S)})
+    except StoreError as exc:  # a failed export, kept until the store changes (see export_once)
+        return problem(503, "Dumps unavailable", str(exc))
 
 
 def _html(entries: list[dict[str, Any]]) -> str:
@@ -88,7 +100,10 @@ def _html(entries: list[dict[str, Any]]) -> str:
 
 @router.get("/downloads", summary="Dumps with size, SHA-256, licence and version (HTML, JSON or DCAT)")
 async def downloads(request: Request, backend: BackendDep) -> Response:
-    _, entries = await current_dumps(backend)
+    current = await current_dumps(backend)
+    if isinstance(current, Response):
+        return current
+    _, entries = current
     fmt = request.query_params.get("format")
     ranked = parse_accept(request.headers.get("accept", ""))
     best = ranked[0] if ranked else "application/json"
@@ -102,7 +117,10 @@ async def downloads(request: Request, backend: BackendDep) -> Response:
 
 @router.get("/downloads/{name}", summary="One dump file")
 async def download_file(name: str, backend: BackendDep) -> Response:
-    folder, entries = await current_dumps(backend)
+    current = await current_dumps(backend)
+    if isinstance(current, Response):
+        return current
+    folder, entries = current
     entry = next((e for e in entries if e["file"] == name), None)
     if entry is None:
         return problem(404, "Not found", f"no dump named {name!r}; see /downloads")

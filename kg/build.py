@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from kg import ontology
+from kg import faults, ontology
 from kg.errors import DataError
 from kg.provenance import load_record, now
 from kg.store import GraphStore
@@ -130,10 +130,13 @@ def build(store: GraphStore, data_dir: Path = ontology.DATA_DIR, *,
     try:
         with collector_paused(), ThreadPoolExecutor(max_workers=1) as pool, begin(META_GRAPH) as batch:
             classified = pool.submit(_classify, data_dir) if reasoning else None
+            faults.reached("build-started")
             for module in modules:
                 report.outcomes.append(_stage_source(batch, module, data_dir, strict, progress, extra_dirs))
+                faults.reached(f"source:{module.SOURCE.name}")
             if classified is not None:
                 _stage_inferred(batch, classified, data_dir, report, progress)
+                faults.reached("inferred")
             progress("publishing graphs")
             produced = time.perf_counter()
     finally:

@@ -30,6 +30,8 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
+from kg import faults
+
 #: triples serialised at a time: one slice is in memory as objects, then as N-Triples in the pipe
 BULK_SLICE = 250_000
 
@@ -130,7 +132,10 @@ def _start_load(writer: Executor, store: ox.Store, chunks: Iterator[bytes], fmt:
         raise
     try:
         with out:
-            out.writelines(chunks)
+            for i, chunk in enumerate(chunks):
+                out.write(chunk)
+                if i == 0:
+                    faults.reached("bulk-load")
             produced.set()
     except BrokenPipeError:
         pass  # the loader stopped reading; its own error is the future's

@@ -30,13 +30,16 @@ def _store_arg(p: argparse.ArgumentParser) -> None:
                         "(default: $RAREKG_BACKEND; see kg/remote.py for the other settings)")
 
 
-def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _open(args: argparse.Namespace, *, write: bool = False):  # type: ignore[no-untyped-def]
+    """The store the command names. Only ``build`` writes (``write``): every other command opens
+    an existing store read-only, without its write lock, and fails naming the path (StoreError,
+    exit 1) when there is none, so a mistyped ``--store`` creates nothing."""
     from kg.store import open_store
     backend = getattr(args, "backend", None) or (None if args.store else os.environ.get("RAREKG_BACKEND"))
     if backend:
         from kg.remote import open_backend
         return open_backend(backend)
-    return open_store(args.store or default_store_path())
+    return open_store(args.store or default_store_path(), read_only=not write)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -51,7 +54,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             raise QueryError(f"unknown source {unknown[0]!r}; sources: "
                              + ", ".join(d.rsplit('.', 1)[1] for d in DEFAULT_SOURCES))
         sources = tuple(d for d in DEFAULT_SOURCES if d.rsplit(".", 1)[1] in args.source)
-    store = _open(args)
+    store = _open(args, write=True)
     report = build(store, args.dataset, sources=sources, strict=args.strict, reason=not args.no_reason,
                    extra_dirs=args.data, progress=_progress)
     print(report.table())

@@ -21,6 +21,7 @@ import time
 import uuid
 from pathlib import Path
 
+from kg import faults
 from kg.errors import StoreError
 
 LIVE = "live"
@@ -33,6 +34,11 @@ KEEP = 2
 def is_flat(path: Path) -> bool:
     """Whether ``path`` holds a store in the older flat layout (no ``live`` file, store files inside)."""
     return not (path / LIVE).is_file() and (path / "CURRENT").is_file()
+
+
+def holds_store(path: Path) -> bool:
+    """Whether ``path`` holds a store (a ``live`` pointer, or a flat store's files)."""
+    return (path / LIVE).is_file() or is_flat(path)
 
 
 def live_dir(path: Path, *, create: bool) -> Path:
@@ -71,7 +77,9 @@ def switch(path: Path, gen: Path) -> None:
             fh.write(gen.name + "\n")
             fh.flush()
             os.fsync(fh.fileno())
+        faults.reached("live-pointer-written")
         os.replace(tmp, path / LIVE)
+        faults.reached("live-renamed")
         _fsync_dir(path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -125,11 +133,13 @@ def discard(gen: Path) -> None:
 
 
 def prune(path: Path, keep: int = KEEP) -> list[Path]:
-    """Remove all but the ``keep`` newest generations (never the live one) and the files of a flat
-    store the first generation replaced; returns what was removed."""
+    """Remove all but the ``keep`` newest generations (never the live one), the temporary ``live``
+    files of a switch that was killed, and the files of a flat store the first generation replaced;
+    returns what was removed. Only the writer (holding the store's lock) calls it."""
     live = live_dir(path, create=False)
     gens = sorted((p for p in path.iterdir() if p.is_dir() and p.name.startswith(PREFIX)), key=lambda p: p.name)
     removed = [g for g in gens[:len(gens) - keep] if g != live]
+    removed += [p for p in path.iterdir() if p.is_file() and p.name.startswith(f".{LIVE}-")]  # a killed switch's
     if (path / "CURRENT").is_file():  # the files of the flat store the first generation replaced
         removed += [p for p in path.iterdir() if p.is_file() and p.name != LIVE and not p.name.startswith(".")]
     for p in removed:

@@ -14,6 +14,7 @@ Java 25 (see docs/decisions/0001-ontology-and-vocabularies.md).
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 import time
@@ -26,8 +27,9 @@ import owlready2
 import pyoxigraph as ox
 
 from kg.errors import OntologyError, ReasonerError
+from kg.store import GraphStore
 from kg.validation import ONTOLOGY_PATH, load_ontology_triples
-from kg.vocab import OWL, RDF, RDFS
+from kg.vocab import ONTOLOGY_GRAPH, OWL, RDF, RDFS, graph_iri
 
 _SUBCLASS = RDFS.subClassOf
 _EQUIVALENT = OWL.equivalentClass
@@ -165,11 +167,30 @@ def _run_hermit(ntriples: bytes, workdir: Path) -> dict[str, set[str]]:
         world.close()
 
 
-def classify(axioms: AxiomInput = b"", *, ontology_path: str | Path = ONTOLOGY_PATH) -> ReasonerResult:
+#: the published graphs ``rarekg validate`` classifies: the ontology and the molecular definitions
+CLASSIFIED_GRAPHS = ("ontology", "subgroups")
+
+
+def classify_store(store: GraphStore) -> ReasonerResult:
+    """Classify what ``store`` publishes (its ontology and subgroups graphs, :data:`CLASSIFIED_GRAPHS`),
+    not the repository's ontology file: a changed or damaged published ontology is what is judged.
+
+    Raises ReasonerError as :func:`classify` does, and when the store publishes no ontology graph."""
+    published = {g.value for g in store.graphs()}
+    graphs = [graph_iri(name) for name in CLASSIFIED_GRAPHS if graph_iri(name).value in published]
+    if ONTOLOGY_GRAPH not in graphs:
+        raise ReasonerError(f"the store publishes no ontology graph ({ONTOLOGY_GRAPH.value}) to classify")
+    buf = io.BytesIO()
+    for graph in graphs:
+        store.dump(buf, "ntriples", graph)
+    return classify(buf.getvalue(), ontology_path=None)
+
+
+def classify(axioms: AxiomInput = b"", *, ontology_path: str | Path | None = ONTOLOGY_PATH) -> ReasonerResult:
     """Classify the ontology plus ``axioms`` with HermiT; return the subclass links it inferred.
 
     ``axioms`` is N-Triples bytes or an iterable of pyoxigraph Triples/Quads (graph dropped) or
-    (s, p, o) tuples. The result holds every ``sub rdfs:subClassOf super`` between distinct named
+    (s, p, o) tuples; with ``ontology_path=None`` they are classified alone (they hold the ontology). The result holds every ``sub rdfs:subClassOf super`` between distinct named
     classes (owl:Thing excluded) that holds after reasoning but not in the reflexive-transitive
     closure of the asserted hierarchy: direct inferences and their transitive consequences.
 
@@ -177,7 +198,7 @@ def classify(axioms: AxiomInput = b"", *, ontology_path: str | Path = ONTOLOGY_P
     is unsatisfiable (the message names the classes); OntologyError for malformed input.
     """
     started = time.perf_counter()
-    triples = load_ontology_triples(ontology_path) + _as_triples(axioms)
+    triples = (load_ontology_triples(ontology_path) if ontology_path is not None else []) + _as_triples(axioms)
     triples += _declarations(triples)
     asserted = _named_edges(triples)
     with tempfile.TemporaryDirectory(prefix="rarekg-hermit-") as tmp:

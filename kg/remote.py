@@ -12,9 +12,18 @@ If anything fails before that request, only staging graphs (never visible to rea
 and they are dropped. Oxigraph applies one update request in one transaction; Virtuoso runs it as
 one SQL transaction of its SPARQL endpoint.
 
+That request can take long at scale, and its connection can fail after the server committed it.
+It has its own timeout (``RAREKG_BACKEND_PUBLISH_TIMEOUT_S``, default 600 s). When it fails
+without an answer (a transport error, a timeout, 502/503/504), the client asks the server what it
+holds before trying again: a staging graph that is gone means the move was committed, and the
+publish is done; otherwise it sends the idempotent form of the update
+(:func:`kg.store.publish_update`), which replaces each graph only while its staging graph holds
+triples. Sending the plain ``MOVE`` again would empty the published graph if the first had committed.
+
 Settings (arguments win over the environment): ``RAREKG_BACKEND`` (base URL), and
 ``RAREKG_BACKEND_QUERY_URL``, ``_UPDATE_URL``, ``_STORE_URL``, ``_USER``, ``_PASSWORD``, ``_KIND``
-(oxigraph, virtuoso or generic; detected from the ``Server`` header when unset), ``_TIMEOUT_S``,
+(oxigraph, virtuoso or generic; detected from the ``Server`` header when unset), ``_TIMEOUT_S``
+(every request but the publish), ``_PUBLISH_TIMEOUT_S`` (the publishing update),
 ``_MAX_ROWS`` (the server's row cap, for Virtuoso's ResultSetMaxRows).
 """
 
@@ -44,6 +53,8 @@ CHUNK = 50_000
 #: pauses between attempts of a request that is safe to repeat
 RETRY_PAUSES = (0.2, 0.6, 1.5)
 RETRY_STATUS = {502, 503, 504}
+#: pauses before the publishing update is checked and sent again (the server may be busy committing)
+PUBLISH_PAUSES = (1.0, 3.0, 10.0)
 
 
 class BackendSettings(BaseSettings):
@@ -59,6 +70,7 @@ class BackendSettings(BaseSettings):
     password: str | None = None
     kind: str | None = None
     timeout_s: float = 60.0
+    publish_timeout_s: float = 600.0
     max_rows: int | None = None
 
 
@@ -272,7 +284,46 @@ class RemoteStore(GraphStore):
 
     def _publish(self, staged: list[tuple[ox.NamedNode, ox.NamedNode, int]],
                  staging_meta: ox.NamedNode | None, meta_graph: ox.NamedNode | None) -> None:
-        self.update(publish_update(staged, staging_meta, meta_graph))
+        """Send the publishing update; when it fails without an answer, find out whether the server
+        committed it before sending it again, in its idempotent form (see the module's text).
+        Raises StoreError when every attempt failed (the server then holds the old graphs or the
+        new ones, never a mix: each attempt is one transaction), QueryError when it is refused."""
+        update = publish_update(staged, staging_meta, meta_graph)
+        probe = next((staging for _, staging, count in staged if count), None)
+        last = ""
+        try:
+            for pause in (*PUBLISH_PAUSES, None):
+                try:
+                    self._post_update(update)
+                    return
+                except _NoAnswer as exc:
+                    last = str(exc)
+                if pause is None:
+                    break
+                time.sleep(pause)
+                if probe is not None and not self._holds(probe):
+                    return  # the move was committed; only its answer was lost
+                update = publish_update(staged, staging_meta, meta_graph, idempotent=True)
+        finally:
+            self._published = None
+        raise StoreError(f"publishing to {self.endpoints.update} failed after {len(PUBLISH_PAUSES) + 1} "
+                         f"attempts ({last}); the server holds the previous graphs or the new ones")
+
+    def _post_update(self, sparql: str) -> None:
+        """POST one update with the publish timeout. Raises _NoAnswer when its outcome is unknown."""
+        url = self.endpoints.update
+        try:
+            response = self._http.request("POST", url, auth=self._auth, timeout=self.settings.publish_timeout_s,
+                                          data={"update": backends.with_prefixes(sparql)})
+        except httpx.TransportError as exc:
+            raise _NoAnswer(f"POST {url}: {exc!r}") from exc
+        if response.status_code in RETRY_STATUS:
+            raise _NoAnswer(f"POST {url}: HTTP {response.status_code}")
+        _checked(response, "POST", url)
+
+    def _holds(self, graph: ox.NamedNode) -> bool:
+        """Whether the server holds triples in ``graph`` (asked again if the connection fails)."""
+        return bool(self.query("ASK { GRAPH ?g { ?s ?p ?o } }", default_graphs=[], named_graphs=[graph]))
 
     def _discard(self, graphs: Iterable[ox.NamedNode]) -> None:
         ops = " ;\n".join(f"DROP SILENT GRAPH {g}" for g in graphs)
@@ -284,6 +335,10 @@ class RemoteStore(GraphStore):
 
     def close(self) -> None:
         self._http.close()
+
+
+class _NoAnswer(Exception):
+    """An update got no answer that says whether it was applied."""
 
 
 def _checked(response: httpx.Response, method: str, url: str) -> httpx.Response:

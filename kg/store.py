@@ -31,7 +31,7 @@ from typing import IO, Any, Self
 
 import pyoxigraph as ox
 
-from kg import generations
+from kg import faults, generations
 from kg.bulk import bulk_quads, bulk_write, start_write
 from kg.errors import QueryError, StoreError
 from kg.vocab import PREFIXES, RKG, STAGING_PREFIX
@@ -73,14 +73,27 @@ def has_dataset_clause(sparql: str) -> bool:
 
 
 def publish_update(staged: list[tuple[ox.NamedNode, ox.NamedNode, int]],
-                   staging_meta: ox.NamedNode | None, meta_graph: ox.NamedNode | None) -> str:
+                   staging_meta: ox.NamedNode | None, meta_graph: ox.NamedNode | None,
+                   *, idempotent: bool = False) -> str:
     """The one SPARQL Update that publishes a batch: each staged graph moved over its published
     graph (or the graph dropped when the source is now empty), the graphs' previous
     ``rkg:currentLoad`` links removed and the new provenance added. Stores run it as one
-    transaction, which is what makes a build atomic."""
+    transaction, which is what makes a build atomic.
+
+    Run twice, the plain form loses data: the second ``MOVE SILENT`` finds no staging graph and
+    empties the published one. The ``idempotent`` form (for a retry that cannot know whether the
+    first attempt committed) replaces a graph only while its staging graph holds triples, so a
+    second run changes nothing."""
     ops = []
     for graph, staging, count in staged:
-        ops.append(f"MOVE SILENT GRAPH {staging} TO GRAPH {graph}" if count else f"DROP SILENT GRAPH {graph}")
+        if not count:
+            ops.append(f"DROP SILENT GRAPH {graph}")
+        elif idempotent:
+            ops += [(f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} "
+                     f"FILTER EXISTS {{ GRAPH {staging} {{ ?a ?b ?c }} }} }}"),
+                    f"ADD SILENT GRAPH {staging} TO GRAPH {graph}", f"DROP SILENT GRAPH {staging}"]
+        else:
+            ops.append(f"MOVE SILENT GRAPH {staging} TO GRAPH {graph}")
         if staging_meta is not None:
             ops.append(f"DELETE WHERE {{ GRAPH {meta_graph} {{ {graph} {RKG.currentLoad} ?load }} }}")
     if staging_meta is not None:
@@ -195,6 +208,8 @@ class EmbeddedStore(GraphStore):
             if self.path is None:
                 self._store = ox.Store()
             elif self.read_only:
+                if not generations.holds_store(self.path):
+                    raise StoreError(f"no store at {self.path} (build one with: rarekg build --store {self.path})")
                 self._store = _open_read_only(generations.live_dir(self.path, create=False))
             else:
                 self._store = ox.Store(str(generations.live_dir(self.path, create=True)))
@@ -346,6 +361,7 @@ class EmbeddedStore(GraphStore):
             generations.switch(self.path, gen)
             self._store = ox.Store(str(gen))  # the previous generation closes with its last reference
             self._published = None
+        faults.reached("switched")
         generations.prune(self.path)
 
     def drop_graph(self, graph: ox.NamedNode) -> None:
@@ -356,6 +372,7 @@ class EmbeddedStore(GraphStore):
     def optimize(self) -> None:
         """Compact the on-disk store after a large build (faster queries)."""
         if self.path is not None:
+            faults.during("optimize")
             self._store.optimize()
 
     def flush(self) -> None:
@@ -373,9 +390,11 @@ def count_graph(store: ox.Store, graph: ox.NamedNode) -> int:
     return int(next(iter(result))["n"].value)  # type: ignore[index]
 
 
-def open_store(path: str | Path | None) -> GraphStore:
-    """Open the embedded store at ``path`` (``None`` = in memory)."""
-    return EmbeddedStore(path)
+def open_store(path: str | Path | None, *, read_only: bool = False) -> GraphStore:
+    """Open the embedded store at ``path`` (``None`` = in memory), creating it when missing; with
+    ``read_only``, an existing on-disk store without its write lock, and StoreError naming
+    ``path`` (nothing created) when no store is there."""
+    return EmbeddedStore(path, read_only=read_only and path is not None)
 
 
 def iter_rows(result: Any) -> Iterator[dict[str, Term]]:
@@ -568,8 +587,10 @@ class Rebuild:
             if exc_type is None:  # otherwise the block's own error goes on, not a graph's
                 self._raise_failed()
             if exc_type is None and self._staged:
+                faults.reached("graphs-stored")
                 new = self._writable()
                 self._carry_over(new)
+                faults.reached("carried-over")
                 new.flush()
                 self._new = None
                 del new  # closes the new generation so that the store can reopen it

@@ -193,3 +193,63 @@ def test_build_dataset_names_the_compiled_folder(repo_data: Path, tmp_path: Path
     assert (figures["clinical trials"], figures["publications"]) == (27, 6)
     proc = rarekg("build", "--store", str(store), "--dataset", str(tmp_path / "nowhere"), "--source", "evidence")
     assert proc.returncode == 1 and "nowhere" in proc.stderr
+
+
+READ_ONLY_COMMANDS = (
+    ("query", "-e", "ASK { ?s ?p ?o }"),
+    ("stats",),
+    ("refer", "GIST"),
+    ("network",),
+    ("validate", "--no-shacl", "--no-reasoner"),
+    ("export", "--out", "{tmp}/dumps"),
+    ("institutions", "--unresolved"),
+)
+
+
+def test_read_only_commands_on_a_mistyped_store_fail_and_create_nothing(tmp_path: Path) -> None:
+    typo = tmp_path / "typo"
+    for command, *rest in READ_ONLY_COMMANDS:
+        args = [a.replace("{tmp}", str(tmp_path)) for a in rest]
+        proc = rarekg(command, "--store", str(typo), *args)
+        err = proc.stderr.strip().splitlines()
+        assert proc.returncode == 1, (command, proc.stdout, proc.stderr)
+        assert len(err) == 1 and str(typo) in err[0] and "no store" in err[0], (command, err)
+        assert not typo.exists(), f"`rarekg {command}` created {typo}"
+    (typo).mkdir()  # an empty folder is no store either, and stays empty
+    proc = rarekg("query", "--store", str(typo), "-e", "SELECT * { ?s ?p ?o }")
+    assert proc.returncode == 1 and "no store" in proc.stderr and list(typo.iterdir()) == []
+
+
+def test_read_only_commands_do_not_take_the_write_lock(built_store_path: Path, tmp_path: Path) -> None:
+    from kg.store import EmbeddedStore
+
+    copy = tmp_path / "store"
+    shutil.copytree(built_store_path, copy)
+    writer = EmbeddedStore(copy)  # holds the store's write lock for the whole test, as a build does
+    try:
+        proc = rarekg("query", "--store", str(copy), "-e", "ASK { ?s a rkg:CancerDomain }")
+        assert proc.returncode == 0 and proc.stdout.strip() == "true", proc.stderr
+        proc = rarekg("stats", "--store", str(copy))
+        assert proc.returncode == 0 and "graph/orphanet" in proc.stdout, proc.stderr
+    finally:
+        writer.close()
+
+
+def test_validate_classifies_the_ontology_the_store_publishes(built_store_path: Path, tmp_path: Path) -> None:
+    """Regression (#15): the reasoner step classified the repository's ontology file, so it passed
+    whatever the store held."""
+    from kg.store import EmbeddedStore
+    from kg.vocab import ONTOLOGY_GRAPH
+
+    copy = tmp_path / "store"
+    shutil.copytree(built_store_path, copy)
+    proc = rarekg("validate", "--no-shacl", "--store", str(copy))
+    assert proc.returncode == 0 and "reasoner: consistent" in proc.stdout, proc.stdout + proc.stderr
+    bad = "https://w3id.org/rarekg/ontology/GeneThatIsACancer"
+    store = EmbeddedStore(copy)
+    store.update(f"INSERT DATA {{ GRAPH {ONTOLOGY_GRAPH} {{ <{bad}> a owl:Class ; "
+                 f"rdfs:subClassOf rkg:Gene , rkg:CancerEntity }} }}")  # declared disjoint by the ontology
+    store.close()
+    proc = rarekg("validate", "--no-shacl", "--store", str(copy))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"1 unsatisfiable (inconsistent) class(es): {bad}" in proc.stdout

@@ -108,3 +108,14 @@ def test_missing_java_raises_reasoner_error(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(owlready2, "JAVA_EXE", "/nonexistent/java")
     with pytest.raises(ReasonerError, match=r"Java not found: install a JRE"):
         classify()
+
+
+def test_classify_store_needs_a_published_ontology() -> None:
+    from kg.reasoning import classify_store
+    from kg.store import EmbeddedStore
+
+    store = EmbeddedStore()
+    g = ox.NamedNode(K + "graph/subgroups")
+    store.replace_graph(g, [(ox.NamedNode(K + "gene/KIT"), ox.NamedNode(RKG + "symbol"), ox.Literal("KIT"))])
+    with pytest.raises(ReasonerError, match="publishes no ontology graph"):
+        classify_store(store)

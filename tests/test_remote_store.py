@@ -254,3 +254,128 @@ def test_http_api_over_remote_store(store: RemoteStore) -> None:
                             headers={"Accept": "application/sparql-results+json"})
         assert answer.status_code == 200
         assert [b["c"]["value"] for b in answer.json()["results"]["bindings"]] == [f"{EX}c{i}" for i in range(3)]
+
+
+class _Proxy:
+    """A loopback HTTP proxy in front of a real server, one request per connection. For the first
+    ``faults`` SPARQL updates that publish (MOVE, or its idempotent form), it misbehaves as ``mode`` says: ``after`` forwards
+    the update, reads the server's answer and closes the client's connection without it; ``before``
+    closes it without forwarding; ``hold`` forwards it and keeps the answer until the client gives up."""
+
+    def __init__(self, upstream: str, mode: str, faults: int = 1) -> None:
+        import socket
+        import threading
+        from urllib.parse import urlsplit
+
+        up = urlsplit(upstream)
+        self.upstream = (up.hostname, up.port)
+        self.mode, self.faults, self.dropped, self.updates = mode, faults, 0, 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        import threading
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn) -> None:  # type: ignore[no-untyped-def]
+        import socket
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            head, body = data.split(b"\r\n\r\n", 1)
+            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)
+            while len(body) < length:
+                body += conn.recv(65536)
+            lines = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"connection:")]
+            request = b"\r\n".join([*lines, b"Connection: close"]) + b"\r\n\r\n" + body
+            publishing = lines[0].startswith(b"POST /update") and (b"MOVE" in body or b"ADD+SILENT" in body)
+            if publishing:
+                self.updates += 1
+            fault = publishing and self.dropped < self.faults
+            if fault and self.mode == "before":
+                self.dropped += 1
+                return
+            with socket.create_connection(self.upstream) as up:
+                up.sendall(request)
+                answer = b""
+                while chunk := up.recv(65536):
+                    answer += chunk
+            if fault:
+                self.dropped += 1
+                if self.mode == "hold":
+                    conn.recv(1)  # until the client closes the connection
+                return
+            status, rest = answer.split(b"\r\n", 1)  # the client must not reuse this connection
+            conn.sendall(status + b"\r\nConnection: close\r\n" + rest)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.mark.parametrize("mode", ["after", "before", "hold"])
+def test_interrupted_publish_ends_with_the_new_graph_exactly_once(oxigraph_server, mode: str,  # type: ignore[no-untyped-def]
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression (#15): the publishing MOVE was not retried, and retrying it blindly after a commit
+    would empty the graph (a second MOVE SILENT finds no staging graph)."""
+    from kg.vocab import META_GRAPH
+
+    monkeypatch.setattr(remote, "PUBLISH_PAUSES", (0.2, 0.5, 1.0))
+    monkeypatch.setenv("RAREKG_BACKEND_PUBLISH_TIMEOUT_S", "2")
+    direct = open_backend(oxigraph_server.url, kind="oxigraph")
+    g = _graph()
+    direct.replace_graph(g, _centres(5))
+    new = _centres(300)[100:]
+    bnode = ox.BlankNode()
+    new += [(ox.NamedNode(EX + "c100"), RKG.term("address"), bnode), (bnode, RDFS.label, ox.Literal("addr"))]
+    load = ox.NamedNode(EX + "load-" + mode)
+    proxy = _Proxy(oxigraph_server.url, mode)
+    via = open_backend(proxy.url, kind="oxigraph")
+    assert via.settings.publish_timeout_s == 2.0
+    try:
+        via.replace_graph(g, new, meta=lambda n: [(g, RKG.currentLoad, load), (load, RKG.term("triples"), ox.Literal(n))],
+                          meta_graph=META_GRAPH)
+    finally:
+        via.close()
+        proxy.close()
+    # sent again only when the server did not get it; otherwise found committed
+    assert proxy.dropped == 1 and proxy.updates == (2 if mode == "before" else 1)
+    held = {(t["s"], t["p"], t["o"]) for t in direct.select("SELECT ?s ?p ?o { ?s ?p ?o }",
+                                                              default_graphs=[g], named_graphs=[])}
+    def ground(triples):  # type: ignore[no-untyped-def]
+        return {t for t in triples if not any(isinstance(x, ox.BlankNode) for x in t)}
+
+    assert len(held) == len(new) and ground(held) == ground(new)
+    addr = next(t[2] for t in held if t[1] == RKG.term("address"))
+    assert (addr, RDFS.label, ox.Literal("addr")) in held  # the blank node is still one node
+    assert [r["l"] for r in direct.select(f"SELECT ?l {{ GRAPH {META_GRAPH} {{ {g} rkg:currentLoad ?l }} }}")] == [load]
+    assert not [n for n in _all_graph_names(oxigraph_server.url) if n.startswith(STAGING_PREFIX)]
+    direct.drop_graph(g)
+    direct.close()
+
+
+def test_idempotent_publish_update_can_run_twice() -> None:
+    from kg.store import EmbeddedStore, publish_update
+
+    store = EmbeddedStore()
+    g, staging = _graph(), ox.NamedNode(STAGING_PREFIX + "x")
+    store.replace_graph(g, _centres(3))
+    store._store.extend(ox.Quad(*t, staging) for t in _centres(7)[3:])
+    for idempotent, expected in ((True, 4), (True, 4)):
+        store.update(publish_update([(g, staging, 4)], None, None, idempotent=idempotent))
+        assert store.count(g) == expected
+    store.update(publish_update([(g, staging, 4)], None, None))  # the plain MOVE, run again, loses the graph
+    assert store.count(g) == 0
