@@ -1,8 +1,8 @@
 """Discovery: the SPARQL Service Description, VoID (per-graph counts and partitions), DCAT of the
 dumps, and the query library as SHACL ``sh:SPARQLExecutable`` examples.
 
-Resources of this service (endpoint, VoID document, dump files) are named by the URL the client
-used; the datasets they describe are the named graphs' own IRIs (``https://w3id.org/rarekg/graph/...``).
+Resources of this service (endpoint, VoID document, dump files) are named under the public base
+URL (``RAREKG_PUBLIC_URL``, see :func:`api.settings.public_base`), never by the ``Host`` a client sent; the datasets they describe are the named graphs' own IRIs (``https://w3id.org/rarekg/graph/...``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api.backend import Backend, BackendDep
 from api.results import GRAPH_MEDIA, choose_graph_format, graph_bytes
+from api.settings import public_base
 from kg import __version__, queries
 from kg.store import GraphStore
 from kg.vocab import BASE, DCAT, DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SD, SH, VOID, XSD
@@ -196,7 +197,8 @@ def _rdf_response(request: Request, triples: Triples) -> Response:
 
 
 def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """The public base URL (a setting), never one derived from the request's ``Host``."""
+    return public_base(request.app.state.settings)
 
 
 @router.get("/.well-known/void", summary="VoID description: counts and partitions per named graph")
