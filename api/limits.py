@@ -316,7 +316,9 @@ def death_problem(said: str, exitcode: int | None) -> WorkerError:
     if "memory allocation of" in said or "MemoryError" in said or "Cannot allocate memory" in said:
         return WorkerError(503, OUT_OF_MEMORY, OUT_OF_MEMORY_DETAIL, True)
     if "panicked at" in said:
-        reason = next((line.strip() for line in said.splitlines()[1:2] if line.strip()), "")
+        lines = said.splitlines()
+        at = next(i for i, line in enumerate(lines) if "panicked at" in line)
+        reason = next((line.strip() for line in lines[at + 1:at + 2] if line.strip()), "")
         return WorkerError(500, ENGINE_FAILURE, "the query engine failed on this query (an internal error of "
                            f"the engine, not of the query: {reason or 'panic'}); the query worker was replaced", True)
     return WorkerError(500, "Query worker failed", f"the query worker ended while running this query (exit code "

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     #: largest request body accepted on any path (a SPARQL query or update), in bytes (413 past it)
     max_query_bytes: int = 1_000_000
     #: longest URL query string accepted (a query sent by GET), in bytes (414 past it)
-    max_url_bytes: int = 65_536
+    max_url_bytes: int = 32_768
     #: most bytes of request headers, names and values together (431 past it)
     max_header_bytes: int = 16_384
     #: the server's public base URL, e.g. ``https://kg.example.org`` (unset: ``http://host:port``);
