@@ -17,6 +17,7 @@ without one passes the limit. A body is read here, within the limit, and handed 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -26,6 +27,7 @@ from fastapi import FastAPI
 from api.backend import Backend
 from api.sparql import answer_get, answer_post, problem
 
+log = logging.getLogger(__name__)
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -40,6 +42,22 @@ class FastPath:
         self.backend: Backend = app.state.backend
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+        try:
+            await self._answer(scope, receive, tracked)
+        except Exception as exc:  # the app's own handlers answer its routes; this covers the lean path
+            if started:
+                raise   # answered already (the app's 500 problem); the server logs it
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            await problem(500, "Internal server error", f"the server failed on this request "
+                          f"({type(exc).__name__}); it has been logged")(scope, receive, send)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from kg.vocab import PREFIXES
+
 #: ``\\uXXXX`` and ``\\UXXXXXXXX``: SPARQL decodes them in the whole text before parsing
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
@@ -51,9 +53,9 @@ def _decoded(text: str) -> str:
     return _ESCAPE.sub(one, text)
 
 
-def may_call(text: str) -> bool:
-    """False when ``text`` certainly names no remote call (no ``service`` or ``load`` in it, escapes
-    decoded); True means "parse it to know".
+def may_call(text: str, update: bool = False) -> bool:
+    """False when ``text`` certainly names no remote call (no ``service``, nor for an update ``load``,
+    in it, escapes decoded); True means "parse it to know".
 
     >>> may_call("SELECT * { ?s ?p ?o }")
     False
@@ -61,23 +63,23 @@ def may_call(text: str) -> bool:
     True
     """
     folded = _decoded(text).lower()
-    return "service" in folded or "load" in folded
+    return "service" in folded or (update and "load" in folded)
 
 
 def remote_calls(text: str, update: bool = False) -> list[RemoteCall]:
     """Every SERVICE (and, for an update, LOAD) in a query or update text, IRIs resolved.
 
     Raises RemoteCallRefused when the text contains the word but cannot be parsed to check it."""
-    if not may_call(text):
+    if not may_call(text, update):
         return []
-    from pyparsing import ParseException
     from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
     parameter = "update" if update else "query"
-    try:
-        algebra: Any = (translateUpdate(parseUpdate(text)).algebra if update
-                        else translateQuery(parseQuery(text)).algebra)
-    except (ParseException, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+    try:   # with the prefixes the endpoint predeclares (kg.vocab.PREFIXES), as the store parses it
+        algebra: Any = (translateUpdate(parseUpdate(text), initNs=PREFIXES).algebra if update
+                        else translateQuery(parseQuery(text), initNs=PREFIXES).algebra)
+    except Exception as exc:  # noqa: BLE001 - pyparsing errors, RecursionError, and rdflib raises a bare
+        # Exception for an unknown prefix; any failure here refuses the text (never hidden: named)
         raise RemoteCallRefused(parameter, "the text mentions SERVICE or LOAD and could not be checked for "
                                 f"calls to other hosts ({type(exc).__name__}), so it is not run") from None
     return list(_walk(algebra))

@@ -299,7 +299,7 @@ class _Worker:
     def death(self, since: int) -> WorkerError:
         """Why the worker died during a job, from what it wrote to stderr after offset ``since``
         (passed on to this process's stderr, the server log), as the client's problem."""
-        self.proc.join(5)
+        self.proc.join(1)   # its socket closed as it exited: this is at most a moment
         try:
             with open(self.stderr_path, "rb") as log:
                 log.seek(since)
