@@ -24,6 +24,9 @@ from typing import Any
 
 from kg.vocab import PREFIXES
 
+#: the longest text that mentions SERVICE (or LOAD) and is parsed to check it (rdflib's parser is
+#: pure Python: about 10 ms per kilobyte)
+MAX_CHECKED = 100_000
 #: ``\\uXXXX`` and ``\\UXXXXXXXX``: SPARQL decodes them in the whole text before parsing
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
@@ -72,9 +75,12 @@ def remote_calls(text: str, update: bool = False) -> list[RemoteCall]:
     Raises RemoteCallRefused when the text contains the word but cannot be parsed to check it."""
     if not may_call(text, update):
         return []
+    parameter = "update" if update else "query"
+    if len(text) > MAX_CHECKED:
+        raise RemoteCallRefused(parameter, f"the text mentions SERVICE or LOAD and is longer than {MAX_CHECKED} "
+                                "characters, too long to check for calls to other hosts, so it is not run")
     from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-    parameter = "update" if update else "query"
     try:   # with the prefixes the endpoint predeclares (kg.vocab.PREFIXES), as the store parses it
         algebra: Any = (translateUpdate(parseUpdate(text), initNs=PREFIXES).algebra if update
                         else translateQuery(parseQuery(text), initNs=PREFIXES).algebra)

@@ -24,7 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from api.backend import Backend, BackendDep
-from api.federation import RemoteCallRefused, check
+from api.federation import RemoteCallRefused, check, may_call
 from api.guard import shape_problem
 from api.limits import Busy, QueryJob, QueryTimeout, WorkerError, graph_terms
 from api.results import (
@@ -71,7 +71,9 @@ async def vet(backend: Backend, text: str, update: bool = False) -> bool:
                          prefixes(settings.load_allowed_prefixes), update)
         except RemoteCallRefused as exc:
             raise ParameterError(parameter, str(exc)) from None
-    return await asyncio.to_thread(checks) if len(text) > _LONG_TEXT else checks()
+    # parsing with rdflib (pure Python) or lexing a long text takes a while: not on the event loop
+    slow = len(text) > _LONG_TEXT or may_call(text, update)
+    return await asyncio.to_thread(checks) if slow else checks()
 
 
 def refused(exc: ParameterError) -> JSONResponse:
