@@ -442,16 +442,16 @@ class ProcessRunner:
             self._retire(worker, replace=True)
             raise
         try:
-            return _decode_reply(reply)
+            answer = _decode_reply(reply)
         except WorkerError as exc:
-            if exc.retire:
+            if exc.retire:   # the worker's state is not known to be sound: a fresh one replaces it
                 self.replaced += 1
                 self._retire(worker, replace=True)
-                worker = None
-            raise
-        finally:
-            if worker is not None:
+            else:
                 self._release(worker)
+            raise
+        self._release(worker)
+        return answer
 
     async def close(self) -> None:
         for worker in list(self._workers):
