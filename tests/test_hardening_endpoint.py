@@ -251,6 +251,14 @@ def test_oversized_body_is_refused_before_reading_on_every_path(server: str, pat
     is_problem(httpx.post(server + path, content=chunks(), headers={"Origin": "https://elsewhere.example"}), 413)
 
 
+def test_bounded_body_with_origin_still_reaches_the_app(server: str) -> None:
+    """The body read (within the limit) in front of the app is handed on whole, CORS included."""
+    r = httpx.post(server + "/sparql", content=ASK, headers={"Content-Type": "application/sparql-query",
+                                                             "Origin": "https://elsewhere.example"})
+    assert r.status_code == 200 and r.json()["boolean"] is True
+    assert r.headers["access-control-allow-origin"] == "*"
+
+
 def test_declared_length_is_answered_without_sending_the_body(server: str) -> None:
     answer = raw_request(server, b"POST /sparql HTTP/1.1\r\nHost: x\r\nOrigin: https://o.example\r\n"
                          b"Content-Type: application/sparql-query\r\nContent-Length: 5000000000\r\n\r\n")
