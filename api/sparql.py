@@ -58,7 +58,7 @@ async def vet(backend: Backend, text: str, update: bool = False) -> bool:
     crash the engine's parser (:mod:`api.guard`), calling no host the operator did not allow
     (:mod:`api.federation`). True when it calls allowed remote services.
 
-    Raises ParameterError naming ``query`` or ``update``."""
+    Raises ParameterError (bad shape) or RemoteCallRefused, naming ``query`` or ``update``."""
     parameter = "update" if update else "query"
     settings = backend.settings
 
@@ -66,19 +66,16 @@ async def vet(backend: Backend, text: str, update: bool = False) -> bool:
         reason = shape_problem(text)
         if reason:
             raise ParameterError(parameter, reason)
-        try:
-            return check(text, prefixes(settings.service_allowed_prefixes),
-                         prefixes(settings.load_allowed_prefixes), update)
-        except RemoteCallRefused as exc:
-            raise ParameterError(parameter, str(exc)) from None
+        return check(text, prefixes(settings.service_allowed_prefixes), prefixes(settings.load_allowed_prefixes),
+                     update)
     # parsing with rdflib (pure Python) or lexing a long text takes a while: not on the event loop
     slow = len(text) > _LONG_TEXT or may_call(text, update)
     return await asyncio.to_thread(checks) if slow else checks()
 
 
-def refused(exc: ParameterError) -> JSONResponse:
+def refused(exc: ParameterError | RemoteCallRefused) -> JSONResponse:
     """The 400 problem for a request parameter refused in the HTTP process."""
-    title = "Remote call refused" if "refused" in str(exc) else "Invalid parameter"
+    title = "Remote call refused" if isinstance(exc, RemoteCallRefused) else "Invalid parameter"
     return problem(400, title, str(exc), parameter=exc.parameter)
 
 
@@ -112,7 +109,7 @@ async def run_query(backend: Backend, params: list[tuple[str, str]], accept: str
         graph_terms("default-graph-uri", default)
         graph_terms("named-graph-uri", named)
         federated = await vet(backend, queries[0])
-    except ParameterError as exc:
+    except (ParameterError, RemoteCallRefused) as exc:
         return refused(exc)
     try:
         job = QueryJob(queries[0], default, named, result_fmt, graph_fmt, backend.settings.max_rows, federated)
@@ -148,7 +145,7 @@ async def run_update(backend: Backend, authorization: str, params: list[tuple[st
         return problem(400, "Bad update request", "give exactly one 'update' and no 'query'")
     try:
         federated = await vet(backend, updates[0], update=True)
-    except ParameterError as exc:
+    except (ParameterError, RemoteCallRefused) as exc:
         return refused(exc)
     try:
         await asyncio.to_thread(backend.update, updates[0])
