@@ -67,6 +67,7 @@ def create_app(store: GraphStore, settings: Settings | None = None) -> FastAPI:
     async def health() -> dict[str, object]:
         return {"status": "ok", "version": __version__, "graphs": len(backend.store.graphs()),
                 "query_workers": backend.runner.size, "killed_for_timeout": backend.runner.killed,
+                "replaced_workers": backend.runner.replaced, "query_worker_pids": backend.runner.pids(),
                 "bounded_lookups": backend.lookups}
 
     app.include_router(sparql.router)

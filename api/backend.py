@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from api.limits import ProcessRunner, QueryJob, ThreadRunner, execute
 from api.lookups import is_bounded_lookup
 from api.results import Answer
-from api.settings import Settings
+from api.settings import Settings, query_memory_bytes
 from kg import generations
 from kg.store import EmbeddedStore, GraphStore
 
@@ -37,7 +37,7 @@ class Backend:
         self._counts: tuple[int, dict[str, int]] | None = None
         if self.path is not None and settings.query_workers > 0:
             self.runner: ProcessRunner | ThreadRunner = ProcessRunner(
-                self.path, settings.query_workers, settings.query_timeout_s)
+                self.path, settings.query_workers, settings.query_timeout_s, query_memory_bytes(settings))
         else:
             self.runner = ThreadRunner(store, max(1, settings.query_workers), settings.query_timeout_s)
 

@@ -1,8 +1,8 @@
 """Discovery: the SPARQL Service Description, VoID (per-graph counts and partitions), DCAT of the
 dumps, and the query library as SHACL ``sh:SPARQLExecutable`` examples.
 
-Resources of this service (endpoint, VoID document, dump files) are named by the URL the client
-used; the datasets they describe are the named graphs' own IRIs (``https://w3id.org/rarekg/graph/...``).
+Resources of this service (endpoint, VoID document, dump files) are named under the public base
+URL (``RAREKG_PUBLIC_URL``, see :func:`api.settings.public_base`), never by the ``Host`` a client sent; the datasets they describe are the named graphs' own IRIs (``https://w3id.org/rarekg/graph/...``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 
 from api.backend import Backend, BackendDep
 from api.results import GRAPH_MEDIA, choose_graph_format, graph_bytes
+from api.settings import prefixes, public_base
 from kg import __version__, queries
 from kg.store import GraphStore
 from kg.vocab import BASE, DCAT, DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SD, SH, VOID, XSD
@@ -43,19 +44,23 @@ def _t(s: Any, p: ox.NamedNode, o: Any) -> ox.Triple:
     return ox.Triple(s, p, o if isinstance(o, (ox.NamedNode, ox.BlankNode, ox.Literal)) else _lit(o))
 
 
-def service_description(base: str, counts: dict[str, int] | None = None, update: bool = False) -> Triples:
+def service_description(base: str, counts: dict[str, int] | None = None, update: bool = False,
+                        federated: bool = False) -> Triples:
     """SPARQL 1.1 Service Description of ``{base}/sparql``, with its dataset when the triples of
-    each published graph (``counts``, :meth:`api.backend.Backend.graph_counts`) are given."""
+    each published graph (``counts``, :meth:`api.backend.Backend.graph_counts`) are given;
+    ``federated``: the operator allows some SERVICE endpoints (:mod:`api.federation`)."""
     svc = ox.NamedNode(f"{base}/sparql")
     out = [_t(svc, RDF.type, SD.Service), _t(svc, SD.endpoint, svc),
            _t(svc, SD.supportedLanguage, SD.SPARQL11Query),
-           _t(svc, SD.feature, SD.UnionDefaultGraph), _t(svc, SD.feature, SD.BasicFederatedQuery),
+           _t(svc, SD.feature, SD.UnionDefaultGraph),
            _t(svc, RDFS.label, "rarekg SPARQL endpoint"),
            _t(svc, DCTERMS.description, "Knowledge graph of rare adult cancers. The default graph is the "
               "union of every published named graph (sources, mappings, inferred triples, provenance)."),
            _t(svc, VOID.inDataset, ox.NamedNode(f"{base}/.well-known/void"))]
     if update:
         out.append(_t(svc, SD.supportedLanguage, SD.SPARQL11Update))
+    if federated:
+        out.append(_t(svc, SD.feature, SD.BasicFederatedQuery))
     out += [_t(svc, SD.resultFormat, ox.NamedNode(FORMATS.value + f)) for f in _FORMAT_IRIS]
     if counts is not None:
         dataset, default = ox.BlankNode(), ox.BlankNode()
@@ -196,7 +201,8 @@ def _rdf_response(request: Request, triples: Triples) -> Response:
 
 
 def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """The public base URL (a setting), never one derived from the request's ``Host``."""
+    return public_base(request.app.state.settings)
 
 
 @router.get("/.well-known/void", summary="VoID description: counts and partitions per named graph")
@@ -226,4 +232,6 @@ async def sparql_examples(request: Request) -> Response:
 
 
 def sd_with_dataset(request: Request, backend: Backend) -> Triples:
-    return service_description(_base(request), backend.graph_counts(), update=bool(backend.settings.admin_token))
+    settings = backend.settings
+    return service_description(_base(request), backend.graph_counts(), update=bool(settings.admin_token),
+                               federated=bool(prefixes(settings.service_allowed_prefixes)))

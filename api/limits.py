@@ -9,6 +9,14 @@ worker is stuck on a runaway query the other workers answer other clients.
 An in-memory store cannot be shared with another process, so it uses :class:`ThreadRunner`: the
 deadline is answered the same way, but the abandoned query keeps its thread until it finishes.
 That mode exists for tests and embedding; ``rarekg serve`` always uses worker processes.
+
+Nothing a client sends ends a worker: every error a job raises becomes an error answer. What can
+still end one is outside Python: the engine aborting the process, on a panic (oxigraph's ORDER BY
+on mixed literals, docs/upstream/oxigraph-order-by-total-order-panic.md) or when an allocation
+fails under the worker's memory limit (``RLIMIT_DATA``, :data:`api.settings.Settings.query_memory_mb`).
+Each worker writes its stderr to a file of its own; when one dies mid-job, what it wrote there says
+why, the client gets a problem that says so (503 for memory, 500 for an engine failure), the text
+is passed on to the server's log, and the worker is replaced before the next job needs it.
 """
 
 from __future__ import annotations
@@ -17,7 +25,10 @@ import asyncio
 import multiprocessing
 import os
 import pickle
+import resource
 import struct
+import sys
+import tempfile
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -28,7 +39,7 @@ import pyoxigraph as ox
 
 from api.results import Answer, NotAcceptable, serialize
 from kg import generations
-from kg.errors import QueryError, StoreError
+from kg.errors import ParameterError, QueryError, StoreError
 from kg.store import EmbeddedStore, GraphStore
 
 
@@ -41,6 +52,8 @@ class QueryJob:
     result_fmt: str | None
     graph_fmt: str | None
     max_rows: int
+    #: the query calls remote services (allowed by the operator): their errors are not shown
+    federated: bool = False
 
 
 class QueryTimeout(Exception):
@@ -54,14 +67,31 @@ class Busy(Exception):
 def execute(store: GraphStore, job: QueryJob) -> Answer:
     """Run ``job`` on ``store`` and serialise the answer.
 
-    Raises QueryError (malformed query), NotAcceptable (no acceptable format), StoreError."""
-    default = [ox.NamedNode(g) for g in job.default_graphs] if job.default_graphs is not None else None
-    named = [ox.NamedNode(g) for g in job.named_graphs] if job.named_graphs is not None else None
-    result = store.query(job.query, default_graphs=default, named_graphs=named)
+    Raises QueryError (malformed query, ParameterError for a dataset IRI), NotAcceptable (no
+    acceptable format), StoreError."""
+    default = graph_terms("default-graph-uri", job.default_graphs)
+    named = graph_terms("named-graph-uri", job.named_graphs)
     try:
+        result = store.query(job.query, default_graphs=default, named_graphs=named)
         return serialize(result, job.result_fmt, job.graph_fmt, job.max_rows)
-    except (RuntimeError, OSError) as exc:  # errors raised while iterating the solutions
+    except (RuntimeError, OSError, QueryError) as exc:  # OSError, RuntimeError: raised while iterating
+        if job.federated and "error at" not in str(exc):
+            # a remote service's answer (status and body) is in the message: never echo it
+            raise QueryError("the federated query failed while calling a remote service "
+                             "(its answer is not shown)") from None
+        if isinstance(exc, QueryError):
+            raise
         raise QueryError(f"query failed while running: {exc}") from exc
+
+
+def graph_terms(parameter: str, iris: tuple[str, ...] | None) -> list[ox.NamedNode] | None:
+    """The graphs a dataset parameter names. Raises ParameterError naming ``parameter``."""
+    if iris is None:
+        return None
+    try:
+        return [ox.NamedNode(iri) for iri in iris]
+    except ValueError as exc:
+        raise ParameterError(parameter, f"not an absolute IRI ({exc})") from None
 
 
 # -- query worker processes ------------------------------------------------------------------------
@@ -72,18 +102,23 @@ def execute(store: GraphStore, job: QueryJob) -> Answer:
 _OK, _ERROR, _READY = 0, 1, 2
 _OK_HEAD = struct.Struct("!BBIBH")     # _OK, answer kind, rows, truncated, length of the media type
 _KINDS = ("select", "ask", "graph")
-_ERROR_HEAD = struct.Struct("!BHH")    # kind, HTTP status, length of the title
+_ERROR_HEAD = struct.Struct("!BHHB")   # kind, HTTP status, length of the title, retire the worker
 _FRAME = struct.Struct("!i")
 _FRAME_LONG = struct.Struct("!Q")
 
 
 def _job_bytes(job: QueryJob) -> bytes:
     return pickle.dumps((job.query, job.default_graphs, job.named_graphs, job.result_fmt, job.graph_fmt,
-                         job.max_rows), protocol=pickle.HIGHEST_PROTOCOL)
+                         job.max_rows, job.federated), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _reply_bytes(store: GraphStore, payload: bytes) -> bytes:
-    """Run one job (pickled by :func:`_job_bytes`) and encode the answer or the error."""
+    """Run one job (pickled by :func:`_job_bytes`) and encode the answer or the error.
+
+    Every exception becomes an error reply, so no job ends the worker: the HTTP process validates
+    requests before they get here, and what slips through (a bug, an engine error) must reach the
+    client as a problem, not as a dead worker. After an unexpected one or MemoryError the reply
+    asks the HTTP process to replace the worker, whose state is no longer known to be sound."""
     try:
         answer = execute(store, QueryJob(*pickle.loads(payload)))
     except NotAcceptable as exc:
@@ -92,14 +127,24 @@ def _reply_bytes(store: GraphStore, payload: bytes) -> bytes:
         return _error_bytes(400, "Malformed query", str(exc))
     except StoreError as exc:
         return _error_bytes(500, "Store error", str(exc))
+    except MemoryError:
+        return _error_bytes(503, OUT_OF_MEMORY, OUT_OF_MEMORY_DETAIL, retire=True)
+    except Exception as exc:  # noqa: BLE001 - reported to the client, never hidden (see above)
+        return _error_bytes(500, "Query failed", f"{type(exc).__name__}: {exc}", retire=True)
     media = answer.media.encode()
     return (_OK_HEAD.pack(_OK, _KINDS.index(answer.kind), answer.rows, answer.truncated, len(media))
             + media + answer.body)
 
 
-def _error_bytes(status: int, title: str, detail: str) -> bytes:
+#: the problem a query gets when its worker ran out of memory
+OUT_OF_MEMORY = "Out of memory"
+OUT_OF_MEMORY_DETAIL = ("the query needed more memory than a query worker may use and was stopped; "
+                        "narrow it (fewer rows to sort or join, a LIMIT) and try again")
+
+
+def _error_bytes(status: int, title: str, detail: str, retire: bool = False) -> bytes:
     head = title.encode()
-    return _ERROR_HEAD.pack(_ERROR, status, len(head)) + head + detail.encode()
+    return _ERROR_HEAD.pack(_ERROR, status, len(head), retire) + head + detail.encode()
 
 
 def _decode_reply(reply: bytes) -> Answer:
@@ -109,13 +154,24 @@ def _decode_reply(reply: bytes) -> Answer:
         start = _OK_HEAD.size
         return Answer(_KINDS[kind], reply[start:start + size].decode(), reply[start + size:], rows,
                       bool(truncated))
-    _, status, size = _ERROR_HEAD.unpack_from(reply)
+    _, status, size, retire = _ERROR_HEAD.unpack_from(reply)
     start = _ERROR_HEAD.size
-    raise WorkerError(status, reply[start:start + size].decode(), reply[start + size:].decode())
+    raise WorkerError(status, reply[start:start + size].decode(), reply[start + size:].decode(), bool(retire))
 
 
-def _worker_main(conn: Connection, store_path: str) -> None:
-    """Entry point of a query worker: answer jobs from ``conn`` until it closes."""
+def _worker_main(conn: Connection, store_path: str, memory_bytes: int | None = None,
+                 stderr_path: str | None = None) -> None:
+    """Entry point of a query worker: answer jobs from ``conn`` until it closes.
+
+    ``memory_bytes`` caps the process's data segment (RLIMIT_DATA: heap and private anonymous
+    mappings, not the store's files): past it an allocation fails and the engine aborts the
+    process. ``stderr_path`` receives what the process writes to stderr (the engine's last words)."""
+    if stderr_path is not None:
+        fd = os.open(stderr_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.dup2(fd, 2)
+        os.close(fd)
+    if memory_bytes:
+        resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
     path = Path(store_path)
     watch = generations.Watch(path)
     stamp = watch.stamp()
@@ -170,9 +226,12 @@ def _write_frame(fd: int, payload: bytes) -> None:
 class _Worker:
     """One query worker process and the HTTP process's end of its socket (non-blocking)."""
 
-    def __init__(self, ctx: Any, store_path: Path) -> None:
+    def __init__(self, ctx: Any, store_path: Path, memory_bytes: int | None, log_dir: str) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, str(store_path)), daemon=True)
+        handle, self.stderr_path = tempfile.mkstemp(prefix="worker-", suffix=".log", dir=log_dir)
+        os.close(handle)
+        self.proc = ctx.Process(target=_worker_main, args=(child, str(store_path), memory_bytes, self.stderr_path),
+                                daemon=True)
         self.proc.start()
         child.close()
         self.fd = self.conn.fileno()
@@ -226,6 +285,52 @@ class _Worker:
         self.proc.kill()
         self.proc.join(5)
         self.conn.close()
+        try:
+            os.unlink(self.stderr_path)
+        except OSError:
+            pass
+
+    def log_size(self) -> int:
+        try:
+            return os.path.getsize(self.stderr_path)
+        except OSError:
+            return 0
+
+    def death(self, since: int) -> WorkerError:
+        """Why the worker died during a job, from what it wrote to stderr after offset ``since``
+        (passed on to this process's stderr, the server log), as the client's problem."""
+        self.proc.join(1)   # its socket closed as it exited: this is at most a moment
+        try:
+            with open(self.stderr_path, "rb") as log:
+                log.seek(since)
+                said = log.read(1 << 16).decode(errors="replace")
+        except OSError:
+            said = ""
+        if said:
+            sys.stderr.write(f"query worker {self.proc.pid} died (exit code {self.proc.exitcode}):\n{said}\n")
+        return death_problem(said, self.proc.exitcode)
+
+
+def death_problem(said: str, exitcode: int | None) -> WorkerError:
+    """The problem for a query whose worker died having written ``said`` to stderr."""
+    if "memory allocation of" in said or "MemoryError" in said or "Cannot allocate memory" in said:
+        return WorkerError(503, OUT_OF_MEMORY, OUT_OF_MEMORY_DETAIL, True)
+    if "panicked at" in said:
+        lines = said.splitlines()
+        at = next(i for i, line in enumerate(lines) if "panicked at" in line)
+        reason = next((line.strip() for line in lines[at + 1:at + 2] if line.strip()), "")
+        return WorkerError(500, ENGINE_FAILURE, "the query engine failed on this query (an internal error of "
+                           f"the engine, not of the query: {reason or 'panic'}); the query worker was replaced", True)
+    return WorkerError(500, "Query worker failed", f"the query worker ended while running this query (exit code "
+                       f"{exitcode}) and was replaced", True)
+
+
+#: the title of the problem for a query the engine failed on (a panic)
+ENGINE_FAILURE = "Query engine failure"
+
+
+class WorkerDied(Exception):
+    """The worker's socket closed while it ran a job."""
 
 
 class ProcessRunner:
@@ -235,22 +340,25 @@ class ProcessRunner:
     others sleep). Requests wait for a free worker up to the deadline (then Busy), and the worker
     answers within the deadline or is killed and replaced (QueryTimeout)."""
 
-    def __init__(self, store_path: Path, size: int, timeout_s: float) -> None:
+    def __init__(self, store_path: Path, size: int, timeout_s: float, memory_bytes: int | None = None) -> None:
         self.store_path = store_path
         self.size = size
         self.timeout_s = timeout_s
+        self.memory_bytes = memory_bytes
+        self._logs = tempfile.TemporaryDirectory(prefix="rarekg-workers-")
         self._ctx = multiprocessing.get_context("spawn")
         self._idle: list[_Worker] = []
         self._waiting: deque[asyncio.Future[_Worker]] = deque()
         self._workers: set[_Worker] = set()
         self.killed = 0   # workers killed for a timeout (reported by /health)
+        self.replaced = 0  # workers replaced after they died or failed (reported by /health)
 
     async def start(self) -> None:
         for _ in range(self.size):
             self._spawn()
 
     def _spawn(self) -> None:
-        worker = _Worker(self._ctx, self.store_path)
+        worker = _Worker(self._ctx, self.store_path, self.memory_bytes, self._logs.name)
         self._workers.add(worker)
         loop = asyncio.get_running_loop()
         worker.future = loop.create_future()   # resolved by the worker's "ready" frame
@@ -278,7 +386,7 @@ class ProcessRunner:
         if frames is None:   # the worker exited
             if fut is not None and not fut.done():
                 asyncio.get_running_loop().remove_reader(worker.fd)
-                fut.set_exception(StoreError("the query worker exited unexpectedly"))  # run() replaces it
+                fut.set_exception(WorkerDied())  # run() replaces it
             else:
                 self._retire(worker, replace=True)
             return
@@ -317,6 +425,7 @@ class ProcessRunner:
         StoreError."""
         worker = await self._acquire()
         fut = worker.future = asyncio.get_running_loop().create_future()
+        since = worker.log_size()
         try:
             worker.send(_job_bytes(job))
             reply = await _within(fut, self.timeout_s)
@@ -324,18 +433,34 @@ class ProcessRunner:
             self.killed += 1
             self._retire(worker, replace=True)
             raise QueryTimeout(f"the query ran longer than {self.timeout_s:g} s and was stopped") from None
-        except OSError as exc:  # the worker's socket broke: it is gone
+        except (OSError, WorkerDied):  # the worker's socket broke or closed: it is gone
+            problem = worker.death(since)
+            self.replaced += 1
             self._retire(worker, replace=True)
-            raise StoreError("the query worker exited unexpectedly") from exc
-        except BaseException:  # client gone (cancelled) or worker died: never reuse a busy worker
+            raise problem from None
+        except BaseException:  # client gone (cancelled): never reuse a busy worker
             self._retire(worker, replace=True)
             raise
+        try:
+            answer = _decode_reply(reply)
+        except WorkerError as exc:
+            if exc.retire:   # the worker's state is not known to be sound: a fresh one replaces it
+                self.replaced += 1
+                self._retire(worker, replace=True)
+            else:
+                self._release(worker)
+            raise
         self._release(worker)
-        return _decode_reply(reply)
+        return answer
 
     async def close(self) -> None:
         for worker in list(self._workers):
             self._retire(worker, replace=False)
+        self._logs.cleanup()
+
+    def pids(self) -> list[int]:
+        """The process ids of the live query workers (reported by /health)."""
+        return sorted(w.proc.pid for w in self._workers if w.proc.pid is not None)
 
 
 async def _within(fut: asyncio.Future[Any], timeout_s: float) -> Any:
@@ -359,9 +484,13 @@ class ThreadRunner:
         self.size = size
         self.timeout_s = timeout_s
         self.killed = 0
+        self.replaced = 0
 
     async def start(self) -> None:
         return None
+
+    def pids(self) -> list[int]:
+        return []
 
     async def run(self, job: QueryJob) -> Answer:
         try:
@@ -374,9 +503,10 @@ class ThreadRunner:
 
 
 class WorkerError(Exception):
-    """A query worker reported a protocol-level error: status, title, detail."""
+    """A query worker reported an error (status, title, detail), or died of the query; ``retire``:
+    the worker is to be replaced."""
 
-    def __init__(self, status: int, title: str, detail: str) -> None:
+    def __init__(self, status: int, title: str, detail: str, retire: bool = False) -> None:
         super().__init__(detail)
-        self.status, self.title, self.detail = status, title, detail
+        self.status, self.title, self.detail, self.retire = status, title, detail, retire
 

@@ -24,7 +24,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from api.backend import Backend, BackendDep
-from api.limits import Busy, QueryJob, QueryTimeout, WorkerError
+from api.federation import RemoteCallRefused, check, may_call
+from api.guard import shape_problem
+from api.limits import Busy, QueryJob, QueryTimeout, WorkerError, graph_terms
 from api.results import (
     GRAPH_MEDIA,
     NotAcceptable,
@@ -33,14 +35,48 @@ from api.results import (
     graph_bytes,
     parse_accept,
 )
-from kg.errors import QueryError, StoreError
+from api.settings import prefixes
+from kg.errors import ParameterError, QueryError, StoreError
 
 router = APIRouter(tags=["SPARQL"])
 
-def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    """An RFC 9457 problem details response."""
-    return JSONResponse({"type": "about:blank", "title": title, "status": status, "detail": detail},
-                        status_code=status, media_type="application/problem+json", headers=headers)
+def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None,
+            parameter: str | None = None) -> JSONResponse:
+    """An RFC 9457 problem details response (``parameter``: the request parameter at fault)."""
+    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if parameter is not None:
+        body["invalidParams"] = [{"name": parameter, "reason": detail}]
+    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+
+
+#: a text longer than this is checked in a thread, not on the event loop
+_LONG_TEXT = 100_000
+
+
+async def vet(backend: Backend, text: str, update: bool = False) -> bool:
+    """Check a query or update text in the HTTP process, before any worker sees it: not shaped to
+    crash the engine's parser (:mod:`api.guard`), calling no host the operator did not allow
+    (:mod:`api.federation`). True when it calls allowed remote services.
+
+    Raises ParameterError (bad shape) or RemoteCallRefused, naming ``query`` or ``update``."""
+    parameter = "update" if update else "query"
+    settings = backend.settings
+
+    def checks() -> bool:
+        reason = shape_problem(text)
+        if reason:
+            raise ParameterError(parameter, reason)
+        return check(text, prefixes(settings.service_allowed_prefixes), prefixes(settings.load_allowed_prefixes),
+                     update)
+    # parsing with rdflib (pure Python) or lexing a long text takes a while: not on the event loop
+    slow = len(text) > _LONG_TEXT or may_call(text, update)
+    return await asyncio.to_thread(checks) if slow else checks()
+
+
+def refused(exc: ParameterError | RemoteCallRefused) -> JSONResponse:
+    """The 400 problem for a request parameter refused in the HTTP process."""
+    title = "Remote call refused" if isinstance(exc, RemoteCallRefused) else "Invalid parameter"
+    return problem(400, title, str(exc), parameter=exc.parameter)
 
 
 def _dataset(params: list[tuple[str, str]], query: str) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
@@ -70,14 +106,21 @@ async def run_query(backend: Backend, params: list[tuple[str, str]], accept: str
     result_fmt, graph_fmt = choose_formats(accept, formats[0] if formats else None)
     try:
         default, named = _dataset(params, queries[0])
-        job = QueryJob(queries[0], default, named, result_fmt, graph_fmt, backend.settings.max_rows)
+        graph_terms("default-graph-uri", default)
+        graph_terms("named-graph-uri", named)
+        federated = await vet(backend, queries[0])
+    except (ParameterError, RemoteCallRefused) as exc:
+        return refused(exc)
+    try:
+        job = QueryJob(queries[0], default, named, result_fmt, graph_fmt, backend.settings.max_rows, federated)
         answer = backend.lookup(job) if backend.can_look_up(job) else await backend.runner.run(job)
     except QueryError as exc:
         return problem(400, "Malformed query", with_position(str(exc)))
     except NotAcceptable as exc:
         return problem(406, "Not acceptable", str(exc))
     except WorkerError as exc:
-        return problem(exc.status, exc.title, with_position(exc.detail))
+        return problem(exc.status, exc.title, with_position(exc.detail),
+                       {"Retry-After": "5"} if exc.status == 503 else None)
     except QueryTimeout as exc:
         return problem(504, "Query timeout", str(exc))
     except Busy as exc:
@@ -101,11 +144,18 @@ async def run_update(backend: Backend, authorization: str, params: list[tuple[st
     if any(k == "query" for k, _ in params) or len(updates) != 1:
         return problem(400, "Bad update request", "give exactly one 'update' and no 'query'")
     try:
+        federated = await vet(backend, updates[0], update=True)
+    except (ParameterError, RemoteCallRefused) as exc:
+        return refused(exc)
+    try:
         await asyncio.to_thread(backend.update, updates[0])
     except QueryError as exc:
+        if federated and "error at" not in str(exc):   # never echo a remote host's answer
+            return problem(400, "Remote call failed", "the update failed while calling a remote host "
+                           "(its answer is not shown)")
         return problem(400, "Malformed update", str(exc))
     except StoreError as exc:
-        return problem(500, "Store error", str(exc))
+        return problem(500, "Store error", "the update failed while calling a remote host" if federated else str(exc))
     return Response(status_code=204)
 
 

@@ -25,6 +25,7 @@ from api.rest.common import MAX_LIMIT, CatalogueDep, cached
 from api.rest.ids import NotFound, local_id, resolve
 from api.rest.problems import FHIR_MEDIA, Problem
 from api.rest.search import fold
+from api.settings import public_base
 from kg.vocab import RKG
 
 router = APIRouter(prefix="/fhir", tags=["FHIR R4"])
@@ -45,13 +46,15 @@ def _read(cat: Catalogue, kind: str, ident: str, build: Callable[[str], dict[str
 def _search(request: Request, cat: Catalogue, rows: list[Any], build: Callable[[Any], dict[str, Any]],
             count: int, offset: int) -> Any:
     used = min(count, MAX_LIMIT)
-    base = str(request.base_url).rstrip("/")
+    base = public_base(request.app.state.settings)   # never the request's Host: the Bundle is cached
     chunk = rows[offset:offset + used]
     params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("_offset", "_count")]
     next_url = (f"{base}{request.url.path}?{urlencode(params + [('_count', used), ('_offset', offset + used)])}"
                 if offset + used < len(rows) else None)
     headers = {"X-Rarekg-Limit-Clamped": f"requested={count}; used={used}"} if count > used else {}
-    return fr.bundle([build(r) for r in chunk], base, len(rows), str(request.url), next_url), headers
+    query = request.url.query
+    self_url = f"{base}{request.url.path}" + (f"?{query}" if query else "")
+    return fr.bundle([build(r) for r in chunk], base, len(rows), self_url, next_url), headers
 
 
 @router.get("/metadata", summary="CapabilityStatement")

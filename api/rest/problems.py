@@ -2,8 +2,10 @@
 ``OperationOutcome`` for ``/fhir/``.
 
 Handlers raise :class:`Problem`; request validation errors (a parameter of the wrong type or out
-of range) become 422 with ``invalidParams`` naming each parameter. Other paths keep FastAPI's
-default handling, so the SPARQL endpoint's own error answers are unchanged.
+of range) become 422 with ``invalidParams`` naming each parameter. The handlers cover every path
+of the app, not only the API: an unknown path, a wrong method, a bad parameter anywhere and an
+unexpected exception in any route (500, whose detail names no internals) are all problem details,
+so a client never gets plain text. The SPARQL endpoint writes its own problems the same way.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -58,11 +59,6 @@ def _outcome(status: int, detail: str, headers: dict[str, str]) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type=FHIR_MEDIA, headers=headers)
 
 
-def _ours(request: Request) -> bool:
-    path = request.url.path
-    return path.startswith(("/api/", "/fhir/")) or path in ("/api", "/fhir")
-
-
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
@@ -72,8 +68,6 @@ def install(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        if not _ours(request):
-            return await request_validation_exception_handler(request, exc)
         params = [{"name": str(err["loc"][-1]) if err.get("loc") else "request",
                    "in": str(err["loc"][0]) if err.get("loc") else "query",
                    "reason": str(err.get("msg", "invalid"))} for err in exc.errors()]
@@ -83,12 +77,19 @@ def install(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        if not _ours(request):
-            return await http_exception_handler(request, exc)
+        if exc.status_code < 400:   # e.g. 304 raised by a static file: no body at all
+            return Response(status_code=exc.status_code, headers=dict(exc.headers or {}))
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
         return problem_response(request, Problem(exc.status_code, title, str(exc.detail),
                                                  headers=dict(exc.headers or {})))
 
+    async def on_error(request: Request, exc: Exception) -> Response:
+        # Starlette logs the exception with its traceback after this answer; the client gets no internals
+        return problem_response(request, Problem(500, "Internal server error", "the server failed on this "
+                                                 f"request ({type(exc).__name__}); it has been logged",
+                                                 kind="internal-error"))
+
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_error)
