@@ -4,7 +4,7 @@ pyoxigraph evaluates ``SERVICE <iri>`` (and an update's ``LOAD <iri>``) by an HT
 process that runs it, and a remote backend would too; neither can be switched off (0.5.13). So a
 request naming a remote endpoint is refused here, in the HTTP process, before any evaluation,
 unless the operator allowed that endpoint's prefix (``RAREKG_SERVICE_ALLOWED_PREFIXES``,
-``RAREKG_LOAD_ALLOWED_PREFIXES``; see docs/decisions/0010-public-endpoint-hardening.md).
+``RAREKG_LOAD_ALLOWED_PREFIXES``; see docs/decisions/0016-public-endpoint-hardening.md).
 
 The keyword is found by parsing, not by searching the text: ``SERVICE`` may sit inside a string,
 an IRI or a comment (no call), and may be written with ``\\u`` escapes, which SPARQL decodes before

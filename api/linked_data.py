@@ -34,6 +34,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.backend import Backend, BackendDep
 from api.results import GRAPH_MEDIA, choose_graph_format, graph_bytes, parse_accept
+from api.settings import public_base
 from api.sparql import problem
 from kg.store import GraphStore
 from kg.vocab import BASE, KINDS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF, RDFS
@@ -250,7 +251,7 @@ async def context() -> JSONResponse:
 async def ontology(request: Request, backend: BackendDep) -> Response:
     store = backend.store
     wanted = _wants(request)
-    base = str(request.base_url).rstrip("/")
+    base = public_base(request.app.state.settings)
     page = _page(request)
     if wanted is None:
         return _not_acceptable()
@@ -306,4 +307,4 @@ async def resource(kind: str, local: str, request: Request, backend: BackendDep)
         return HTMLResponse(resource_html(iri, desc))
     fmt = f"&format={wanted}" if request.query_params.get("format") else ""
     next_page = f"/{kind}/{quote(local, safe=_PATH_SAFE)}?page={page + 1}{fmt}" if desc.more and page < MAX_PAGE else None
-    return _rdf(desc.out + desc.incoming, wanted, str(request.base_url).rstrip("/"), next_page)
+    return _rdf(desc.out + desc.incoming, wanted, public_base(request.app.state.settings), next_page)

@@ -310,6 +310,17 @@ def test_host_header_cannot_poison_links(server: str, path: str) -> None:
         assert all(link["url"].startswith("https://kg.example.org/fhir/Organization?") for link in bundle["link"])
 
 
+@pytest.mark.parametrize("path", ["/centre/centre-leon-berard", "/ontology"])
+def test_host_header_cannot_poison_linked_data_context(server: str, path: str) -> None:
+    hostile = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "Accept": "application/ld+json"}
+    first = httpx.get(server + path, headers=hostile, timeout=60)
+    assert first.status_code == 200, first.text[:300]
+    second = httpx.get(server + path, headers={"Accept": "application/ld+json"}, timeout=60)
+    for r in (first, second):
+        assert "evil.example" not in r.text
+        assert "https://kg.example.org/" in r.text      # the JSON-LD @context is under the public base
+
+
 # -- 6. memory limit ---------------------------------------------------------------------------------
 RUNAWAY = "SELECT ?a ?b ?x ?y WHERE { ?a ?p ?x . ?b ?q ?y } ORDER BY ?x ?y ?a ?b"
 
