@@ -45,7 +45,7 @@ FOLDER = "institutions"
 INSTITUTIONS_FILE = "institutions.tsv"
 MEMBER_ALIASES_FILE = "member_aliases.tsv"
 HEADER = ("id", "name", "local_name", "aliases", "city", "country", "latitude", "longitude",
-          "coordinate_method", "ror", "source_url", "license")
+          "coordinate_method", "part_of", "ror", "source_url", "license")
 ALIAS_HEADER = ("centre_id", "alias", "source_url", "license")
 _COUNTRY_WORDS = {"usa": "US", "uk": "GB", "scotland": "GB", "england": "GB", "wales": "GB"}
 
@@ -67,6 +67,7 @@ class Institution:
     source_url: str
     license: str
     line: int = 0
+    part_of: str = ""                # id of the group this hospital belongs to (decision 0012)
 
 
 def read_institutions(path: Path) -> list[Institution]:
@@ -84,6 +85,7 @@ def read_institutions(path: Path) -> list[Institution]:
             (not euracan_tsv.URL_RE.match(r["source_url"]), "source_url is not a URL"),
             (not r["license"], "license is empty"),
             (bool(r["latitude"]) != bool(r["coordinate_method"]), "coordinates without coordinate_method"),
+            (r["part_of"] == rid, "part_of names the institution itself"),
         ) if bad]
         if problems:
             raise DataError("; ".join(problems), path=path, line=line, record=rid)
@@ -92,7 +94,7 @@ def read_institutions(path: Path) -> list[Institution]:
         lon = float(r["longitude"]) if r["longitude"] else None
         aliases = tuple(a.strip() for a in r["aliases"].split(" | ") if a.strip())
         out.append(Institution(rid, r["name"], r["local_name"], aliases, r["city"], r["country"], lat, lon,
-                               r["coordinate_method"], r["ror"], r["source_url"], r["license"], line))
+                               r["coordinate_method"], r["ror"], r["source_url"], r["license"], line, r["part_of"]))
     return out
 
 
@@ -126,12 +128,18 @@ def candidates(data_dir: Path, report: LoadReport | None = None) -> list[resolve
         extra.setdefault(cid, []).append(alias)
     out = [resolver.Candidate(c.id, c.name, c.city, c.country, (c.name, c.local_name, *c.aliases, *extra.get(c.id, [])),
                               c.ror, member=True) for c in centres]
-    for inst in read_institutions(folder / INSTITUTIONS_FILE):
+    insts = read_institutions(folder / INSTITUTIONS_FILE)
+    for inst in insts:
         if inst.id in ids:
             raise DataError(f"institution {inst.id!r} is a curated EURACAN centre; add aliases to "
                             f"{MEMBER_ALIASES_FILE} instead", path=folder / INSTITUTIONS_FILE, line=inst.line)
         out.append(resolver.Candidate(inst.id, inst.name, inst.city, inst.country,
-                                      (inst.name, inst.local_name, *inst.aliases), inst.ror))
+                                      (inst.name, inst.local_name, *inst.aliases), inst.ror, part_of=inst.part_of))
+    known = {c.id for c in out}
+    for inst in insts:
+        if inst.part_of and inst.part_of not in known:
+            raise DataError(f"part_of {inst.part_of!r} is neither a curated institution nor a EURACAN centre",
+                            path=folder / INSTITUTIONS_FILE, line=inst.line, record=inst.id)
     return out
 
 

@@ -214,7 +214,7 @@ def test_integrity_check_names_both_institutions() -> None:
 
 def test_curated_files_are_in_canonical_form() -> None:
     insts = L.read_institutions(DATA / "institutions" / L.INSTITUTIONS_FILE)
-    assert len(insts) == 215
+    assert len(insts) == 221  # 215 + the groups AP-HM and HCL, AMC, VUmc, Niguarda, ICO Badalona (decision 0012)
     assert [i.id for i in insts] == sorted(i.id for i in insts)
     assert all(i.id == slugify(i.name) for i in insts)
     assert not {i.id for i in insts} & MEMBERS
@@ -231,7 +231,7 @@ def test_reusing_a_member_id_in_institutions_fails(tmp_path: Path) -> None:
     shutil.copytree(DATA / "institutions", tmp_path / "institutions")
     path = tmp_path / "institutions" / L.INSTITUTIONS_FILE
     lines = path.read_text(encoding="utf-8").splitlines()
-    lines.append("centre-leon-berard\tCentre Léon Bérard\t\t\tLyon\tFR\t\t\t\t\thttps://clinicaltrials.gov/study/NCT00367861\tCC-BY-4.0")
+    lines.append("centre-leon-berard\tCentre Léon Bérard\t\t\tLyon\tFR\t\t\t\t\t\thttps://clinicaltrials.gov/study/NCT00367861\tCC-BY-4.0")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(DataError, match="centre-leon-berard.*curated EURACAN centre"):
         L.candidates(tmp_path)
@@ -295,7 +295,7 @@ def test_institutions_never_get_a_membership(default_graph) -> None:
     assert rows == [("0",)]
     counts = _rows(store, """SELECT (COUNT(DISTINCT ?p) AS ?n) {
         GRAPH <https://w3id.org/rarekg/graph/institutions> { ?p a rkg:HealthcareProvider } }""")
-    assert counts == [("215",)]
+    assert counts == [("221",)]
 
 
 def test_cli_lists_the_review_queue() -> None:
@@ -320,3 +320,48 @@ def test_resolution_memo_never_serves_a_changed_input(tmp_path: Path, repo_data:
     centres = data / "euracan" / "centres.tsv"
     centres.write_text(centres.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # touched
     assert resolve_default(data)[1] is not first
+
+
+# -- granularity (docs/decisions/0012-institution-granularity.md) ------------------------------------
+
+GROUPS = _index(
+    R.Candidate("aphp", "Assistance Publique – Hôpitaux de Paris", "Paris", "FR", ("AP-HP", "Assistance Publique Hôpitaux de Paris")),
+    R.Candidate("tenon", "Hôpital Tenon", "Paris", "FR", ("Hôpital Tenon",), part_of="aphp"),
+    R.Candidate("cochin", "Hôpital Cochin", "Paris", "FR", ("Hôpital Cochin",), part_of="aphp"),
+)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Hôpital Tenon, AP-HP", "tenon"),
+    ("Hopital Cochin - Assistance Publique Hopitaux de Paris", "cochin"),
+    ("AP-HP - Hôpital Tenon", "tenon"),
+    ("Assistance Publique Hôpitaux de Paris", "aphp"),
+])
+def test_a_group_never_swallows_its_hospitals(text: str, expected: str) -> None:
+    """Regression: AP-HP named after Tenon won as the later segment; now a part wins over its group in
+    either order, and the group alone is still the group."""
+    assert R.resolve(GROUPS, text, "Paris", "FR").institution == expected
+
+
+def test_merged_hospitals_and_cancer_institutes_keep_their_own_nodes() -> None:
+    for text, city, expected in [("Academic Medical Center", "Amsterdam", "academic-medical-center"),
+                                 ("VU University Medical Center", "Amsterdam", "vu-university-medical-center"),
+                                 ("Amsterdam UMC", "Amsterdam", "amsterdam-umc"),
+                                 ("Ospedale Niguarda Ca' Granda", "Milano", "asst-grande-ospedale-metropolitano-niguarda"),
+                                 ("Institut Català d'Oncologia Badalona", "Badalona", "institut-catala-d-oncologia-badalona"),
+                                 ("Institut Català d'Oncologia", "L'Hospitalet de Llobregat", "hospital-duran-i-reynals")]:
+        country = {"Amsterdam": "NL", "Milano": "IT"}.get(city, "ES")
+        assert R.resolve(INDEX, text, city, country).institution == expected, text
+
+
+def test_part_of_must_name_a_known_institution(tmp_path: Path) -> None:
+    import shutil
+
+    from kg.errors import DataError
+    shutil.copytree(DATA / "euracan", tmp_path / "euracan")
+    shutil.copytree(DATA / "institutions", tmp_path / "institutions")
+    path = tmp_path / "institutions" / L.INSTITUTIONS_FILE
+    text = path.read_text(encoding="utf-8").replace("\tassistance-publique-hopitaux-de-paris\t", "\tap-hp-typo\t", 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=r"institutions.tsv:\d+, record hopital-avicenne: part_of 'ap-hp-typo'"):
+        L.candidates(tmp_path)
