@@ -1,0 +1,192 @@
+"""The Research Organization Registry loader: reading dumps (v2, v1, both), successors, bad input."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kg.errors import DataError
+from loaders.base import LoadReport
+from loaders.ror import RorLocation, RorName, read, successor_map
+
+A, B, C, D = (f"https://ror.org/0{c * 6}{n:02d}" for c, n in zip("abcd", (11, 22, 33, 44), strict=True))
+
+
+def v2(rid: str, name: str = "Hôpital Exemple", *, status: str = "active", **extra: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": rid, "status": status, "types": ["healthcare"],
+        "names": [{"value": "HE", "types": ["acronym"], "lang": None},
+                  {"value": name, "types": ["ror_display", "label"], "lang": "fr"},
+                  {"value": "Example Hospital", "types": ["label"], "lang": "en"}],
+        "locations": [{"geonames_id": 2988507, "geonames_details": {
+            "name": "Paris", "country_code": "FR", "lat": 48.85341, "lng": 2.3488}}],
+        "relationships": [], "external_ids": [
+            {"type": "wikidata", "preferred": "Q1", "all": ["Q2", "Q1"]},
+            {"type": "isni", "preferred": None, "all": ["0000 0001 2345 6789"]}]}
+    record.update(extra)
+    return record
+
+
+def v1(rid: str, name: str = "Old Hospital", **extra: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": rid, "name": name, "status": "active", "types": ["Healthcare"],
+        "aliases": ["The Old One"], "acronyms": ["OH"], "labels": [{"label": "Altes Spital", "iso639": "de"}],
+        "country": {"country_code": "CH", "country_name": "Switzerland"},
+        "addresses": [{"city": "Basel", "lat": 47.55839, "lng": 7.57327, "geonames_city": {"id": 2661604}}],
+        "relationships": [{"type": "Parent", "id": B, "label": "Group"}],
+        "external_ids": {"GRID": {"preferred": "grid.1.a", "all": "grid.1.a"},
+                         "Wikidata": {"preferred": None, "all": ["Q9"]},
+                         "OrgRef": {"preferred": None, "all": ["123"]}}}
+    record.update(extra)
+    return record
+
+
+def dump(tmp_path: Path, v2_records: list | None = None, v1_records: list | None = None,
+         name: str = "v9.9-2026-01-01-ror-data") -> Path:
+    path = tmp_path / f"{name}.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        if v2_records is not None:
+            zf.writestr(f"{name}_schema_v2.json", json.dumps(v2_records))
+        if v1_records is not None:
+            zf.writestr(f"{name}.json", json.dumps(v1_records))
+        zf.writestr(f"{name}.csv", "id,name\n")
+    return path
+
+
+def test_v2_record_maps_every_field(tmp_path: Path) -> None:
+    [record] = read(dump(tmp_path, [v2(A, relationships=[{"type": "parent", "id": B, "label": "X"}])]))
+    assert record.id == A and record.schema == "v2" and record.status == "active"
+    assert record.display == "Hôpital Exemple"
+    assert record.names[0] == RorName("Hôpital Exemple", ("ror_display", "label"), "fr")
+    assert RorName("HE", ("acronym",), None) in record.names
+    assert record.locations == (RorLocation("Paris", "FR", 48.85341, 2.3488, 2988507),)
+    assert record.relationships == (("parent", B),)
+    assert record.external_ids == (("wikidata", "Q1"), ("wikidata", "Q2"), ("isni", "0000 0001 2345 6789"))
+    assert record.types == ("healthcare",)
+
+
+def test_v1_record_maps_onto_the_same_types(tmp_path: Path) -> None:
+    [record] = read(dump(tmp_path, v1_records=[v1(A)]))
+    assert record.schema == "v1" and record.display == "Old Hospital"
+    assert record.names == (RorName("Old Hospital", ("ror_display",), None),
+                            RorName("The Old One", ("alias",), None), RorName("OH", ("acronym",), None),
+                            RorName("Altes Spital", ("label",), "de"))
+    assert record.locations == (RorLocation("Basel", "CH", 47.55839, 7.57327, 2661604),)
+    assert record.relationships == (("parent", B),)
+    assert record.external_ids == (("grid", "grid.1.a"), ("wikidata", "Q9"))  # OrgRef is not kept
+    assert record.types == ("healthcare",)
+
+
+def test_both_schemas_read_v2_and_v1_only_for_ids_v2_lacks(tmp_path: Path) -> None:
+    report = LoadReport("ror")
+    records = list(read(dump(tmp_path, [v2(A)], [v1(A, "Stale name"), v1(B)]), report))
+    assert [(r.id, r.schema) for r in records] == [(A, "v2"), (B, "v1")]
+    assert report.counts["v1-superseded-by-v2"] == 1 and not report.problems
+
+
+def test_record_breaking_its_schema_is_reported_and_the_rest_loads(tmp_path: Path) -> None:
+    path = dump(tmp_path, [v2(A), v2(B, status="sleeping"), v2(C, names=[]), "not an object", v2(D)])
+    report = LoadReport("ror")
+    assert [r.id for r in read(path, report)] == [A, D]
+    kinds = [(p.kind, p.record) for p in report.errors]
+    assert kinds == [("ror-schema", B), ("ror-schema", C), ("ror-schema", None)]
+    assert f"{path}!" in report.errors[0].path and "status 'sleeping'" in report.errors[0].message
+    assert "ror_display" in report.errors[1].message
+    with pytest.raises(DataError, match=rf"record {B}.*status 'sleeping'"):
+        list(read(path))  # without a report: strict
+
+
+def test_two_records_claiming_one_id_keep_the_first_and_name_the_second(tmp_path: Path) -> None:
+    path = dump(tmp_path, [v2(A, "First"), v2(B), v2(A, "Second")])
+    report = LoadReport("ror")
+    records = list(read(path, report))
+    assert [r.display for r in records] == ["First", "Hôpital Exemple"]
+    [problem] = report.errors
+    assert problem.kind == "duplicate-id" and problem.record == A and "#3" in problem.message
+    with pytest.raises(DataError, match=rf"_schema_v2.json, record {A}: \[duplicate-id\]"):
+        list(read(path))
+
+
+def test_corrupt_zip_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "v1.0-2026-01-01-ror-data.zip"
+    path.write_bytes(b"PK\x03\x04 this is not a zip")
+    with pytest.raises(DataError, match=rf"{path}: not a readable zip"):
+        list(read(path))
+
+
+def test_truncated_json_names_the_member_and_position(tmp_path: Path) -> None:
+    path = tmp_path / "cut.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("cut_schema_v2.json", json.dumps([v2(A), v2(B)])[:-200])
+    with pytest.raises(DataError, match=r"cut.zip!cut_schema_v2.json: malformed JSON after record 1"):
+        list(read(path))
+
+
+def test_damaged_member_bytes_name_the_member(tmp_path: Path) -> None:
+    path = dump(tmp_path, [v2(A)] * 1)
+    data = bytearray(path.read_bytes())
+    start = data.index(b"ror-data_schema_v2.json") + len("ror-data_schema_v2.json")
+    data[start + 5:start + 25] = b"\x00" * 20  # inside the deflated stream of the first member
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError, match=r"schema_v2.json"):
+        list(read(path))
+
+
+def test_zip_without_json_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "empty.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("README.txt", "nothing")
+    with pytest.raises(DataError, match="no JSON member"):
+        list(read(path))
+
+
+def _chain(*links: tuple[str, str, str | None]) -> list:
+    return [v2(rid, status=status, relationships=[{"type": "successor", "id": to}] if to else [])
+            for rid, status, to in links]
+
+
+def test_successor_map_follows_to_the_final_active_record(tmp_path: Path) -> None:
+    records = list(read(dump(tmp_path, _chain((A, "withdrawn", B), (B, "inactive", C), (C, "active", None),
+                                              (D, "inactive", None)))))
+    assert successor_map(records) == {A: C, B: C}
+
+
+def test_successor_map_keeps_a_successor_the_partial_registry_lacks(tmp_path: Path) -> None:
+    records = list(read(dump(tmp_path, _chain((A, "inactive", B)))))
+    assert successor_map(records) == {A: B}
+
+
+def test_successor_loop_names_its_ids(tmp_path: Path) -> None:
+    records = list(read(dump(tmp_path, _chain((A, "inactive", B), (B, "withdrawn", C), (C, "inactive", A),
+                                              (D, "inactive", B)))))
+    with pytest.raises(DataError, match=rf"successor loop: {A} -> {B} -> {C} -> {A}"):
+        successor_map(records)
+    report = LoadReport("ror")
+    assert successor_map(records, report) == {}
+    assert [p.kind for p in report.errors] == ["successor-loop", "successor-loop"]  # the loop, then D's way in
+
+
+@pytest.mark.shared
+def test_real_partial_registry_reads_both_schemas(shared_data: Path) -> None:
+    [path] = sorted((shared_data / "ror").glob("*.zip"))
+    report = LoadReport("ror")
+    records = {r.id: r for r in read(path, report)}
+    # SOURCES.md: 17,100 records in schema v2 and 6,363 in schema v1, no id in both
+    assert report.counts["records-v2"] == 17_100 and report.counts["records-v1"] == 6_363
+    assert len(records) == 23_463 and not report.problems
+    roussy = records["https://ror.org/0321g0743"]
+    assert roussy.display == "Institut Gustave Roussy" and roussy.schema == "v2"
+    assert roussy.external("wikidata") == ("Q266227",)
+    assert roussy.locations[0].city == "Villejuif" and roussy.locations[0].country == "FR"
+    old = records["https://ror.org/0001d8q22"]
+    assert old.schema == "v1" and ("acronym",) == old.names[1].types and old.external("wikidata") == ("Q51780895",)
+    successors = successor_map(records.values(), report)
+    assert not report.errors
+    for start, final in successors.items():
+        assert records[start].status != "active"
+        assert final not in records or records[final].status == "active"
+    assert 900 <= len(successors) <= 1_100
