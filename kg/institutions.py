@@ -67,6 +67,7 @@ class Resolution:
     best: str | None = None          # best candidate id (also when unresolved)
     best_score: float = 0.0
     margin: float = 1.0              # lead of the best over the next institution
+    candidates: tuple[str, ...] = ()  # registry records considered (ROR IRIs), for the review queue
 
 
 @dataclass

@@ -54,9 +54,9 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ((r"\b(universitaetsklinikum|universitatsklinikum|universitaetskliniken|universitatskliniken|"
       r"universitaetsklinik|universitatsklinik|uniklinikum|uniklinik|universitaetsspital|universitatsspital|"
       r"universitetssjukhuset|universitetssykehus)\b"), "university hospital"),
-    (r"\buniversitaets krankenhaus\b", "university hospital"),
-    (r"\b(chu|chru|churu)\b", "centre hospitalier universitaire"),
-    (r"\bchr\b", "centre hospitalier regional"),
+    (r"\buniversitaets krankenhaus\b|\bacademisch ziekenhuis\b", "university hospital"),
+    # a French regional hospital (CHR) is its city's university hospital where there is one (CHRU, decision 0012)
+    (r"\b(chu|chru|churu|chr)\b|\bcentre hospitalier regional( universitaire)?\b", "centre hospitalier universitaire"),
     (r"\bch\b", "centre hospitalier"),
     (r"\b(ap hp|aphp)\b", "assistance publique hopitaux paris"),
     (r"\b(ap hm|aphm)\b", "assistance publique hopitaux marseille"),
@@ -84,24 +84,33 @@ DEPARTMENT_WORDS: frozenset[str] = frozenset(
 _SEGMENT_SPLIT = re.compile(r"\s+-\s+|\s*[,;/&]\s*")
 
 
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_LETTER_RUN = re.compile(r"\b([a-z])((?: [a-z]\b)+)")
+
+
 def fold(text: str) -> str:
     """Accents, scripts, case and punctuation folded: ``"Hôpital d'Enfants"`` -> ``"hopital d enfants"``."""
-    folded = unidecode(text or "").lower().replace("'", " ")
-    folded = re.sub(r"[^a-z0-9]+", " ", folded).strip()
+    folded = (unidecode(text) if text and not text.isascii() else text or "").lower().replace("'", " ")
+    folded = _NON_ALNUM.sub(" ", folded).strip()
     # runs of single letters are one abbreviation: "u z" -> "uz", "c h" -> "ch"
-    return re.sub(r"\b([a-z])((?: [a-z]\b)+)", lambda m: m.group(0).replace(" ", ""), folded)
+    return _LETTER_RUN.sub(lambda m: m.group(0).replace(" ", ""), folded)
 
 
-@lru_cache(maxsize=8192)
+#: PHRASES compiled, applied in their order (a phrase's replacement never contains a later pattern)
+_PHRASES = [(re.compile(pattern), repl) for pattern, repl in PHRASES]
+
+
+@lru_cache(maxsize=131072)
 def normalise_name(text: str) -> str:
     """The canonical word string of an institution name (see the module docstring)."""
     s = fold(text)
-    for pattern, repl in PHRASES:
-        s = re.sub(pattern, repl, s)
+    for pattern, repl in _PHRASES:
+        s = pattern.sub(repl, s)
     words = [WORDS.get(w, w) for w in s.split() if w not in STOP]
     s = " ".join(words)
     for phrase, repl in CANONICAL_PHRASES:
-        s = s.replace(phrase, repl)
+        if phrase in s:
+            s = s.replace(phrase, repl)
     return s
 
 
@@ -208,8 +217,13 @@ def city_agreement(a: str, b: str) -> str | None:
 
 def city_tokens(city: str) -> set[str]:
     """The words of a city name in every spelling we know (folded), to strip from institution names."""
+    return set(_city_tokens(city))
+
+
+@lru_cache(maxsize=16384)
+def _city_tokens(city: str) -> frozenset[str]:
     canon = canonical_city(city)
     metro = METRO.get(canon, canon)
     names = {canon, metro, fold(city)} | {k for k, v in CITY_VARIANTS.items() if v in (canon, metro)}
-    return {w for n in names for w in n.split() if w not in STOP and len(w) > 2 and w not in GENERIC
-            and w != "saint"}
+    return frozenset(w for n in names for w in n.split() if w not in STOP and len(w) > 2 and w not in GENERIC
+                     and w != "saint")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from kg import institutions as R
+from kg.link.sites import SiteResolver
 from kg.vocab import slugify
 from loaders import evidence
 from loaders import institutions as L
@@ -167,12 +168,14 @@ def test_sites_shared_by_trials_with_other_sponsors_get_each_trial_s_own_answer(
     trials = [Trial("ctgov-v2", [], nct_ids=[f"NCT0000000{i}"], sponsor=sponsor, sites=sites)
               for i, sponsor in enumerate([eortc, "Centre Leon Berard", None, eortc])]
     links = L.resolve_all(TINY, trials, [])
-    expected = [R.resolve(TINY, s.facility, s.city, s.country_code, sponsors=[t.sponsor] if t.sponsor else [],
-                          country_words=L.country_words(s.country_code or ""))
+    fresh = SiteResolver(TINY)
+    expected = [fresh.resolve(s.facility, s.city, s.country_code, sponsors=[t.sponsor] if t.sponsor else [],
+                              country_words=L.country_words(s.country_code or ""))
                 for t in trials for s in t.sites]
     assert [link.resolution for link in links] == expected
-    assert [link.resolution.rule for link in links[::3]] == ["generic:sponsor", "no-candidate", "no-candidate",
-                                                             "generic:sponsor"]
+    # without a matching sponsor, EORTC at a site is an institution the open world has not seen before
+    assert [link.resolution.rule for link in links[::3]] == ["generic:sponsor", "open-world:name;city",
+                                                             "open-world:name;city", "generic:sponsor"]
 
 
 def test_ror_identifier_resolves_first() -> None:
@@ -245,9 +248,14 @@ def test_resolving_the_default_dataset_is_fast_and_counted() -> None:
     assert time.perf_counter() - t0 < 2.0
     sites = [lk for lk in links if lk.kind == "site"]
     counts = {s: sum(lk.resolution.status == s for lk in sites) for s in ("resolved", "generic", "unresolved")}
-    assert (len(sites), counts) == (429, {"resolved": 410, "generic": 17, "unresolved": 2})
+    assert (len(sites), counts) == (429, {"resolved": 412, "generic": 17, "unresolved": 0})
+    by_step = {step: sum(lk.resolution.rule.startswith(step + ":") for lk in sites)
+               for step in ("curated", "registry", "open-world")}
+    assert by_step["curated"] == 410  # the two McGill sites (Montreal), once unresolved, are open-world nodes now
+    assert by_step["registry"] + by_step["open-world"] == 2
     affs = [lk for lk in links if lk.kind == "affiliation"]
-    assert (len(affs), sum(lk.resolution.status == "resolved" for lk in affs)) == (57, 39)
+    assert (len(affs), sum(lk.resolution.status == "resolved" for lk in affs)) == (57, 53)
+    assert sum(lk.resolution.rule.startswith("curated:") for lk in affs) == 39  # the rest: new open-world nodes
 
 
 def _rows(store, sparql: str) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]
@@ -283,7 +291,7 @@ def test_evidence_nodes_carry_provider_rule_and_date(default_graph) -> None:
              rkg:aboutProvider <https://w3id.org/rarekg/centre/institut-bergonie> ; rkg:evidenceKind ?kind ;
              rkg:linkRule ?rule ; rkg:matchedText ?text ; rkg:linkScore ?score ; dcterms:date ?date ;
              prov:wasDerivedFrom ?from }""")
-    assert rows == [("https://w3id.org/rarekg/ontology/TrialSiteEvidence", "name-exact;city", "Institut Bergonié",
+    assert rows == [("https://w3id.org/rarekg/ontology/TrialSiteEvidence", "curated:name-exact;city", "Institut Bergonié",
                      "1", "2002-05", "https://w3id.org/rarekg/trial/NCT00367861")]
 
 
@@ -294,8 +302,10 @@ def test_institutions_never_get_a_membership(default_graph) -> None:
           ?p a rkg:HealthcareProvider } ?p org:hasMembership ?m }""")
     assert rows == [("0",)]
     counts = _rows(store, """SELECT (COUNT(DISTINCT ?p) AS ?n) {
-        GRAPH <https://w3id.org/rarekg/graph/institutions> { ?p a rkg:HealthcareProvider } }""")
-    assert counts == [("221",)]
+        GRAPH <https://w3id.org/rarekg/graph/institutions> { ?p a rkg:HealthcareProvider }
+        FILTER(!STRSTARTS(STR(?p), "https://w3id.org/rarekg/centre/ow-")
+               && !STRSTARTS(STR(?p), "https://w3id.org/rarekg/centre/ror-")) }""")
+    assert counts == [("221",)]  # the curated rows; the registry and open-world steps add their own nodes
 
 
 def test_cli_lists_the_review_queue() -> None:
@@ -303,9 +313,13 @@ def test_cli_lists_the_review_queue() -> None:
                           check=False, capture_output=True, text=True, timeout=120, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0] == "count\tkind\ttext\tplace\tbest candidate\tscore\trule"
-    assert lines[1].startswith("8\taffiliation\tDepartment of Epidemiology, Harvard T.H. Chan School")
-    assert any("\tsite\tMcGill University\tMontreal CA\t" in line for line in lines)
+    assert lines[0] == "count\tkind\tstatus\tnode\ttext\tplace\tsites\tregistry candidates\tsettle with"
+    rows = [line.split("\t") for line in lines[1:]]
+    mcgill = [r for r in rows if r[4] == "McGill University"]
+    assert [r[:4] for r in mcgill] == [["1", "site", "open-world", "ow-ca-montreal-mcgill-university"]]
+    assert mcgill[0][5:7] == ["Montreal CA", "NCT00002641"]
+    generic = [r for r in rows if r[2] == "generic"]
+    assert any(r[4] == "Novartis Investigative Site" for r in generic) and all(r[8] == "" for r in generic)
 
 
 def test_resolution_memo_never_serves_a_changed_input(tmp_path: Path, repo_data: Path) -> None:
