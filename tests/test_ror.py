@@ -7,9 +7,13 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
+import rdflib
 
 from kg.errors import DataError
+from kg.validation import validate
+from loaders import ror
 from loaders.base import LoadReport
 from loaders.ror import RorLocation, RorName, read, successor_map
 
@@ -190,3 +194,158 @@ def test_real_partial_registry_reads_both_schemas(shared_data: Path) -> None:
         assert records[start].status != "active"
         assert final not in records or records[final].status == "active"
     assert 900 <= len(successors) <= 1_100
+
+
+# --- meaning: triples, shapes --------------------------------------------------------------------
+
+ROR_SHAPE = "https://w3id.org/rarekg/shapes#"
+
+
+def _nt(triples) -> set[str]:
+    return {f"{s} {p} {o}" for s, p, o in triples}
+
+
+def test_to_triples_keeps_every_name_type_language_place_and_identifier(tmp_path: Path) -> None:
+    [record] = read(dump(tmp_path, [v2(A, status="inactive",
+                                       relationships=[{"type": "parent", "id": B}, {"type": "successor", "id": C},
+                                                      {"type": "related", "id": D}])]))
+    rkg, s = "https://w3id.org/rarekg/ontology/", f"<{A}>"
+    got = _nt(ror.to_triples(record))
+    place = "<https://sws.geonames.org/2988507/>"
+    assert got == {
+        f"{s} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/org#Organization>",
+        f'{s} <http://www.w3.org/2000/01/rdf-schema#label> "Hôpital Exemple"',
+        f"{s} <http://www.w3.org/ns/adms#status> <{rkg}RorStatusInactive>",
+        f'{s} <http://www.w3.org/2004/02/skos/core#prefLabel> "Hôpital Exemple"@fr',
+        f'{s} <{rkg}rorLabel> "Hôpital Exemple"@fr',
+        f'{s} <http://www.w3.org/2004/02/skos/core#altLabel> "HE"',
+        f'{s} <{rkg}rorAcronym> "HE"',
+        f'{s} <http://www.w3.org/2004/02/skos/core#altLabel> "Example Hospital"@en',
+        f'{s} <{rkg}rorLabel> "Example Hospital"@en',
+        f"{s} <http://www.w3.org/ns/org#classification> <{rkg}RorTypeHealthcare>",
+        f'{s} <https://schema.org/addressLocality> "Paris"',
+        f'{s} <https://schema.org/addressCountry> "FR"',
+        f"{s} <https://schema.org/location> {place}",
+        f"{place} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://schema.org/Place>",
+        f'{place} <https://schema.org/name> "Paris"',
+        f'{place} <https://schema.org/addressCountry> "FR"',
+        f'{place} <http://www.w3.org/2003/01/geo/wgs84_pos#lat> "48.85341"^^<http://www.w3.org/2001/XMLSchema#decimal>',
+        f'{place} <http://www.w3.org/2003/01/geo/wgs84_pos#long> "2.3488"^^<http://www.w3.org/2001/XMLSchema#decimal>',
+        f"{s} <http://www.w3.org/ns/org#subOrganizationOf> <{B}>",
+        f"{s} <http://purl.org/dc/terms/isReplacedBy> <{C}>",
+        f"{s} <http://www.w3.org/ns/org#linkedTo> <{D}>",
+        f"{s} <https://schema.org/sameAs> <http://www.wikidata.org/entity/Q1>",
+        f"{s} <https://schema.org/sameAs> <http://www.wikidata.org/entity/Q2>",
+        f"{s} <https://schema.org/sameAs> <https://isni.org/isni/0000000123456789>",
+    }
+
+
+def _graph(triples) -> rdflib.Graph:
+    return rdflib.Graph().parse(data="\n".join(f"{t} ." for t in _nt(triples)), format="nt")
+
+
+def test_registry_triples_conform_and_a_broken_record_fails_on_its_shape(tmp_path: Path) -> None:
+    records = list(read(dump(tmp_path, [v2(A, relationships=[{"type": "child", "id": B}],
+                                           external_ids=[{"type": "grid", "preferred": "grid.1.a", "all": []}]),
+                                        v2(B, status="withdrawn", relationships=[{"type": "successor", "id": A}])])))
+    graph = _graph(t for r in records for t in ror.to_triples(r))
+    result = validate(graph)
+    assert result.conforms, result.text
+    graph.remove((rdflib.URIRef(B), rdflib.URIRef("http://www.w3.org/ns/adms#status"), None))
+    graph.add((rdflib.URIRef(B), rdflib.URIRef("http://www.w3.org/ns/adms#status"),
+               rdflib.URIRef("https://w3id.org/rarekg/ontology/RorStatusSleeping")))
+    graph.add((rdflib.URIRef(A), rdflib.URIRef("https://schema.org/sameAs"),
+               rdflib.URIRef("https://www.wikidata.org/wiki/Q1")))
+    failed = {r.shape.removeprefix(ROR_SHAPE) for r in validate(graph).results}
+    assert failed == {"RorRecord-status", "RorRecord-sameAs"}
+
+
+# --- the compiled default subset and the build -----------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_compiled_subset_names_its_dump_and_licence_on_every_record() -> None:
+    release, records = ror.read_compiled(REPO / "data")
+    assert release.date == "2026-06-23" and release.records_in_dump == 23_463
+    assert ror.RECORD_BOUNDS[0] <= len(records) <= ror.RECORD_BOUNDS[1]
+    lines = (REPO / "data" / "ror" / ror.RECORDS_FILE).read_text(encoding="utf-8").splitlines()
+    assert all('"_license":"CC0-1.0"' in line and '"_source":"ror"' in line for line in lines)
+    assert len({r.id for r in records}) == len(records)
+    assert all(isinstance(r.names[0], RorName) and isinstance(r.relationships, tuple) for r in records)
+
+
+@pytest.mark.shared
+def test_compiled_subset_is_what_compile_writes_from_the_dump(shared_data: Path, tmp_path: Path) -> None:
+    import shutil
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    (data / "ror" / ror.RECORDS_FILE).unlink()
+    report = LoadReport("ror")
+    out = ror.compile(shared_data, data, report)
+    assert out.read_bytes() == (REPO / "data" / "ror" / ror.RECORDS_FILE).read_bytes(), \
+        "data/ror is stale: run `rarekg data compile --raw ../shared/data`"
+    assert not report.errors
+
+
+@pytest.mark.shared
+def test_compiled_records_equal_the_dump_records(shared_data: Path) -> None:
+    _, compiled = ror.read_compiled(REPO / "data")
+    [path] = sorted((shared_data / "ror").glob("*.zip"))
+    wanted = {r.id for r in compiled}
+    assert [r for r in read(path) if r.id in wanted] == sorted(compiled, key=lambda r: _dump_order(path)[r.id])
+
+
+def _dump_order(path: Path, cache: dict = {}) -> dict[str, int]:  # noqa: B006 (a memo)
+    if path not in cache:
+        cache[path] = {r.id: i for i, r in enumerate(read(path))}
+    return cache[path]
+
+
+def _build(store, extra: list[Path]):
+    from kg.build import build
+    return build(store, sources=("kg.ontology", "loaders.ror"), reason=False, extra_dirs=extra)
+
+
+def test_build_with_a_dump_under_data_loads_it_and_a_failed_dump_leaves_the_graph(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.build import build
+    from kg.store import EmbeddedStore
+    from kg.vocab import graph_iri
+
+    store, graph = EmbeddedStore(), graph_iri("ror")
+    _build(store, [])  # the compiled default subset
+    published = store.count(graph)
+    good = tmp_path / "good"
+    good.mkdir()
+    dump(good, [v2(A), v2(B, status="sleeping"), v2(C, relationships=[{"type": "parent", "id": A}])],
+         name="v2.1-2026-05-01-ror-data")
+    with pytest.raises(DataError, match=r"source ror produced \d+ triples, outside the expected bounds"):
+        _build(store, [good])  # three records are no registry: the lower bound holds for a full dump too
+    assert store.count(graph) == published
+    monkeypatch.setattr(ror, "TRIPLE_BOUNDS", (1, 10))
+    report = _build(store, [good])
+    outcome = next(o for o in report.outcomes if o.source.name == "ror")
+    assert outcome.report.version == "v2.1-2026-05-01-ror-data (full dump)"
+    assert [(p.kind, p.record) for p in outcome.report.problems] == [("ror-schema", B)]  # the rest loads
+    published = store.count(graph)
+    assert published == outcome.triples > 0
+    assert bool(store.query("ASK { GRAPH ?g { ?c <http://www.w3.org/ns/org#subOrganizationOf> ?a } }",
+                            bindings={"c": ox.NamedNode(C), "a": ox.NamedNode(A)}))
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "v2.2-2026-06-01-ror-data.zip").write_bytes(b"PK\x05\x06 truncated")
+    with pytest.raises(DataError, match="v2.2-2026-06-01-ror-data.zip: not a readable zip"):
+        _build(store, [bad])
+    assert store.count(graph) == published
+    with pytest.raises(DataError, match="row errors"):  # strict: a broken record fails the source
+        build(store, sources=("loaders.ror",), reason=False, extra_dirs=[good], strict=True)
+    assert store.count(graph) == published
+
+
+def test_default_build_loads_the_subset_within_its_bounds(default_graph) -> None:
+    _, report = default_graph
+    outcome = next(o for o in report.outcomes if o.source.name == "ror")
+    assert ror.TRIPLE_BOUNDS[0] <= outcome.triples <= ror.TRIPLE_BOUNDS[1]
+    assert outcome.report.version.startswith("ror-records-union-2026-06-23-europe-healthcare [2026-06-23]")
+    assert not outcome.report.errors
