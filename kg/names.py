@@ -79,7 +79,8 @@ GENERIC: frozenset[str] = frozenset(
     ["hospital", "university", "medical", "centre", "institute", "clinic", "cancer", "oncology", "national", "regional", "general", "research", "children", "tumours", "site", "sites", "health", "care", "healthcare", "campus", "group", "hospitalier", "centre", "lkh", "universitaire", "azienda", "sanitaria", "local", "investigational", "investigative", "study", "trial"])
 #: a department, unit or service: such a segment names no institution
 DEPARTMENT_WORDS: frozenset[str] = frozenset(
-    ["department", "departement", "dept", "depatment", "dipartimento", "service", "servicio", "servei", "division", "unit", "unita", "uoc", "soc", "sc", "laboratory", "laboratoire", "lab", "section", "abteilung", "afdeling", "program", "programme", "katedra"])
+    ["department", "departement", "departamento", "dept", "depatment", "dipartimento", "service", "servicio", "servei",
+     "servizio", "division", "divisione", "reparto", "sezione", "cattedra", "unidad", "seccion", "unit", "unita", "uoc", "soc", "sc", "laboratory", "laboratoire", "lab", "section", "abteilung", "afdeling", "program", "programme", "katedra"])
 
 _SEGMENT_SPLIT = re.compile(r"\s+-\s+|\s*[,;/&]\s*")
 
@@ -92,20 +93,34 @@ def fold(text: str) -> str:
     """Accents, scripts, case and punctuation folded: ``"Hôpital d'Enfants"`` -> ``"hopital d enfants"``."""
     folded = (unidecode(text) if text and not text.isascii() else text or "").lower().replace("'", " ")
     folded = _NON_ALNUM.sub(" ", folded).strip()
+    if not any(len(w) == 1 for w in folded.split()):
+        return folded
     # runs of single letters are one abbreviation: "u z" -> "uz", "c h" -> "ch"
     return _LETTER_RUN.sub(lambda m: m.group(0).replace(" ", ""), folded)
 
 
-#: PHRASES compiled, applied in their order (a phrase's replacement never contains a later pattern)
-_PHRASES = [(re.compile(pattern), repl) for pattern, repl in PHRASES]
+#: PHRASES as one pattern, applied in one pass: the first alternative that matches at a position wins
+#: (as when applied in order, since no replacement contains another phrase's pattern)
+_PHRASES = re.compile("|".join(f"(?P<p{i}>{pattern})" for i, (pattern, _) in enumerate(PHRASES)))
+
+
+#: a folded name without one of these words (or word beginnings) has no phrase to expand
+_PHRASE_WORDS = frozenset(["chu", "chru", "churu", "chr", "ch", "ap", "aphp", "aphm", "umc", "uz", "mc", "regional", "academisch", "universitaets"])
+_PHRASE_PREFIXES = ("universitaetsk", "universitatsk", "uniklinik", "universitaetss", "universitatss",
+                    "universitetss")
+
+
+def _phrase(m: re.Match[str]) -> str:
+    return PHRASES[int((m.lastgroup or "p0")[1:])][1]
 
 
 @lru_cache(maxsize=131072)
 def normalise_name(text: str) -> str:
     """The canonical word string of an institution name (see the module docstring)."""
     s = fold(text)
-    for pattern, repl in _PHRASES:
-        s = pattern.sub(repl, s)
+    words = s.split()
+    if not _PHRASE_WORDS.isdisjoint(words) or any(w.startswith(_PHRASE_PREFIXES) for w in words):
+        s = _PHRASES.sub(_phrase, s)
     words = [WORDS.get(w, w) for w in s.split() if w not in STOP]
     s = " ".join(words)
     for phrase, repl in CANONICAL_PHRASES:

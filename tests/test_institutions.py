@@ -245,14 +245,18 @@ def test_reusing_a_member_id_in_institutions_fails(tmp_path: Path) -> None:
 def test_resolving_the_default_dataset_is_fast_and_counted() -> None:
     t0 = time.perf_counter()
     _, links = L.resolve_default(DATA)
-    assert time.perf_counter() - t0 < 2.0
+    assert time.perf_counter() - t0 < 6.0  # 2.0 before the registry step, which reads and indexes ~3,300 records (~2.5 s in all on a quiet machine)
     sites = [lk for lk in links if lk.kind == "site"]
     counts = {s: sum(lk.resolution.status == s for lk in sites) for s in ("resolved", "generic", "unresolved")}
-    assert (len(sites), counts) == (429, {"resolved": 412, "generic": 17, "unresolved": 0})
-    by_step = {step: sum(lk.resolution.rule.startswith(step + ":") for lk in sites)
-               for step in ("curated", "registry", "open-world")}
-    assert by_step["curated"] == 410  # the two McGill sites (Montreal), once unresolved, are open-world nodes now
-    assert by_step["registry"] + by_step["open-world"] == 2
+    assert (len(sites), counts) == (429, {"resolved": 414, "generic": 15, "unresolved": 0})
+    by_step = {step: sorted((lk.text, lk.resolution.institution) for lk in sites
+                            if lk.resolution.rule.startswith(step + ":")) for step in ("registry", "open-world")}
+    assert sum(lk.resolution.rule.startswith("curated:") for lk in sites) == 410
+    # generic names that are the only hospital of their kind in the registry's city (medium confidence)
+    assert by_step["registry"] == [("IRCCS Azienda Ospedaliera Universitaria", "ospedale-policlinico-san-martino"),
+                                   ("University Medical Center", "ror-02d9ce178")]
+    # the two McGill sites (Montreal), once unresolved, are open-world nodes now
+    assert [t for t, _ in by_step["open-world"]] == ["McGill Cancer Centre at McGill University", "McGill University"]
     affs = [lk for lk in links if lk.kind == "affiliation"]
     assert (len(affs), sum(lk.resolution.status == "resolved" for lk in affs)) == (57, 53)
     assert sum(lk.resolution.rule.startswith("curated:") for lk in affs) == 39  # the rest: new open-world nodes

@@ -12,6 +12,8 @@ words of the record's own city. :func:`match` then decides, in order:
    within :data:`NEAR_KM` of it, or, when the registry has no record in the site's city and country,
    the same city in another country (a registry error such as Groningen filed under Denmark; the rule
    says ``country-disagrees``).
+   The site's city is placed where the registry's records in that city are (their mean position), so
+   no gazetteer is read at build time.
 2. **distinctive words**: no exact name, but the distinctive words of one segment (not "hospital",
    "university" ...) equal those of exactly one healthcare record's name in that place
    ("Centre Hospitalier Lyon Sud" -> Hôpital Lyon Sud).
@@ -32,15 +34,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kg import names
-from loaders import gazetteer
+from loaders.base import LoadReport
 from loaders.ror import RorRecord, successor_map
 
 #: ROR types that can be the institution of a trial site or an author
 SITE_TYPES = frozenset({"healthcare", "education", "facility", "nonprofit", "government", "other"})
 #: a record with this many children is a group (AP-HP): any other matching record wins over it
 GROUP_CHILDREN = 8
-#: a site's city and a record this close (km, between the gazetteer's city and the record's
-#: coordinates) are one place: suburbs such as La Tronche (Grenoble) or Bois-Guillaume (Rouen)
+#: a site's city and a record this close (km, between the city's registry records and the record)
+#: are one place: suburbs such as La Tronche (Grenoble) or Bois-Guillaume (Rouen)
 NEAR_KM = 12.0
 #: groups split by hospital (decision 0012); their hospitals are never folded into them
 SPLIT_GROUPS = ("assistance publique", "hospices civils")
@@ -89,6 +91,8 @@ class RegistryIndex:
     by_word: dict[str, set[str]] = field(default_factory=dict)
     by_city: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     countries_of_city: dict[str, set[str]] = field(default_factory=dict)
+    #: (country, canonical city) -> the mean position of the registry's records there (the city's place)
+    points: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
     successors: dict[str, str] = field(default_factory=dict)
 
 
@@ -96,12 +100,42 @@ def _key(text: str, strip: frozenset[str] | set[str]) -> tuple[str, ...]:
     return tuple(sorted({t for t in names.normalise_name(text).split() if t not in strip}))
 
 
-def build_index(records: Iterable[RorRecord]) -> RegistryIndex:
-    """The index of ``records`` (see the module docstring). Inactive or withdrawn records index their
-    names under their final successor (:func:`loaders.ror.successor_map`); a successor loop raises
-    :class:`kg.errors.DataError` as that function does."""
+@dataclass(frozen=True)
+class Wanted:
+    """The places a set of sites can agree with: their cities (canonical) and every word of their texts
+    (a record whose city is named in a site's text, "CHU de Rouen" at Bois-Guillaume, is wanted too).
+    Only the names of records in wanted places are indexed: at the full registry's size, normalising
+    every name costs more than resolving every site."""
+
+    cities: frozenset[str]
+    words: frozenset[str]
+
+    def __contains__(self, city: str) -> bool:
+        canon = names.canonical_city(city)
+        return canon in self.cities or bool(canon) and set(canon.split()) <= self.words
+
+
+def wanted(places: Iterable[tuple[str, str]]) -> Wanted:
+    """The :class:`Wanted` places of ``(text, city)`` pairs."""
+    cities: set[str] = set()
+    words: set[str] = set()
+    for text, city in places:
+        canon = names.canonical_city(city or "")
+        cities.add(names.METRO.get(canon, canon))
+        cities.add(canon)
+        words.update(names.fold(text or "").split())
+    return Wanted(frozenset(cities - {""}), frozenset(words))
+
+
+def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
+                places: Wanted | None = None) -> RegistryIndex:
+    """The index of ``records`` (see the module docstring); with ``places``, only the names of records
+    in those places are indexed (every record still counts for places, parents and successors).
+    Inactive or withdrawn records index their names under their final successor
+    (:func:`loaders.ror.successor_map`); a successor loop raises :class:`kg.errors.DataError` as that
+    function does, or, with ``report``, is recorded there and its records are not followed."""
     records = list(records)
-    successors = successor_map(records)
+    successors = successor_map(records, report)
     index = RegistryIndex({}, successors=successors)
     kept = [r for r in records if set(r.types) & SITE_TYPES and r.locations]
     for r in kept:
@@ -113,7 +147,8 @@ def build_index(records: Iterable[RorRecord]) -> RegistryIndex:
                                             tuple(n.value for n in r.names if "acronym" not in n.types))
     for r in kept:
         target = r.id if r.status == "active" else successors.get(r.id, "")
-        if target not in index.orgs:
+        if target not in index.orgs or places is not None and index.orgs[target].city not in places \
+                and r.locations[0].city not in places:
             continue
         strip = frozenset(names.city_tokens(r.locations[0].city))
         for n in r.names:
@@ -129,10 +164,15 @@ def build_index(records: Iterable[RorRecord]) -> RegistryIndex:
                     index.distinct_keys.setdefault(target, set()).add(distinct)
                     for word in distinct:
                         index.by_word.setdefault(word, set()).add(target)
+    sums: dict[tuple[str, str], list[float]] = {}
     for org in index.orgs.values():
         city = names.canonical_city(org.city)
         index.by_city.setdefault((org.country, city), []).append(org.id)
         index.countries_of_city.setdefault(city, set()).add(org.country)
+        if org.latitude is not None and org.longitude is not None:
+            acc = sums.setdefault((org.country, city), [0.0, 0.0, 0])
+            acc[0], acc[1], acc[2] = acc[0] + org.latitude, acc[1] + org.longitude, acc[2] + 1
+    index.points = {k: (lat / n, lon / n) for k, (lat, lon, n) in sums.items()}
     return index
 
 
@@ -145,24 +185,28 @@ def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
 class Place:
     """A site's city and country, and how a record's place agrees with it."""
 
-    def __init__(self, index: RegistryIndex, city: str, country: str) -> None:
+    def __init__(self, index: RegistryIndex, city: str, country: str, text: str = "") -> None:
         self.city, self.country = city, country
+        self.words = set(names.fold(text).split())
         canon = names.canonical_city(city)
         self.country_disagrees = False
         if (country, canon) not in index.by_city and index.countries_of_city.get(canon, set()) - {country}:
             others = index.countries_of_city[canon] - {country}
             if len(others) == 1:  # a registry error: the city exists in exactly one other country
                 self.country, self.country_disagrees = next(iter(others)), True
-        found = gazetteer.locate(city, self.country) if city else None
-        self.point = (found[0], found[1]) if found else None
+        self.point = index.points.get((self.country, canon))
 
     def agreement(self, org: Organisation) -> str | None:
-        """"city", "metro" (a suburb: known to :mod:`kg.names` or within :data:`NEAR_KM`) or None."""
+        """"city", "metro" (a suburb: known to :mod:`kg.names` or within :data:`NEAR_KM`), "named-city"
+        (the site's text names the record's city: "CHU de Rouen" in Bois-Guillaume) or None."""
         if org.country != self.country or not self.city:
             return None
         how = names.city_agreement(self.city, org.city)
         if how:
             return how
+        own = names.city_tokens(org.city)
+        if own and own <= self.words:  # "CHU de Rouen" at a site in Bois-Guillaume: the text names the city
+            return "named-city"
         if self.point and org.latitude is not None and org.longitude is not None \
                 and _km(self.point, (org.latitude, org.longitude)) <= NEAR_KM:
             return "metro"
@@ -202,16 +246,14 @@ def chu_of(index: RegistryIndex, org_id: str) -> str:
     return org_id
 
 
-def _queries(text: str, strip: set[str]) -> list[tuple[str, tuple[str, ...]]]:
-    """(segment, key) for the whole text and each segment, with and without the site's city words."""
+def _queries(text: str, strip: set[str]) -> list[tuple[str, tuple[str, ...], bool]]:
+    """(segment, key, key without the site's city words?) for the whole text and each segment. The
+    key with the city's words ("university hospital groningen") is only ever matched as a whole name."""
     segs = names.institution_segments(text)
     out = []
     for seg in dict.fromkeys([" ".join(segs), *segs]):
-        for key in dict.fromkeys([_key(seg, strip), _key(seg, frozenset())]):
-            if key:
-                out.append((seg, key))
-            if not names.distinctive(key):  # a name with nothing but a city's words and type words
-                break
+        stripped, full = _key(seg, strip), _key(seg, frozenset())
+        out.extend((seg, key, key == stripped) for key in dict.fromkeys([stripped, full]) if key)
     return out
 
 
@@ -233,13 +275,15 @@ def _found(index: RegistryIndex, kind: str, key: tuple[str, ...]) -> set[str]:
 def match(index: RegistryIndex, text: str, city: str, country: str,
           country_words: Iterable[str] = ()) -> tuple[RegistryMatch | None, list[str]]:
     """The registry record of a site (or None) and the candidates considered (for the review queue)."""
-    place = Place(index, city, country)
+    place = Place(index, city, country, text)
     queries = _queries(text, names.city_tokens(city) | set(country_words))
     seen: list[str] = []
     for kind, score in (("name", 0.95), ("distinctive-words", 0.85), ("contained", 0.8)):
         hits: dict[str, str] = {}
         matched: dict[str, str] = {}
-        for seg, key in queries:
+        for seg, key, stripped in queries:
+            if not stripped and kind != "name":
+                continue
             found = _found(index, kind, key)
             seen.extend(i for i in sorted(found) if i not in seen)
             for i in found:
