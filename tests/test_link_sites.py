@@ -160,3 +160,45 @@ def test_registry_records_come_from_a_dump_under_data_or_the_compiled_subset(tmp
     compiled = L.registry_records(repo_data)
     assert compiled is not None and len(compiled) > 1000
     assert L.registry_records(tmp_path) is None  # a dataset without data/ror: no registry step
+
+
+# -- development figures on the dev half (tests/fixtures/dev_site_institution_gold.md) -------------------
+
+DEV_GOLD = Path(__file__).parent / "fixtures" / "dev_site_institution_gold.tsv"
+SPLIT = Path(__file__).parent / "gold" / "trial_split.tsv"
+
+
+def test_dev_half_figures(tmp_path: Path, shared_data: Path, repo_data: Path) -> None:
+    """Coverage of identifiable European sites and pairwise precision and recall, on the dev half only
+    (its trial files linked into a folder of their own, with the full registry dump), as --data builds."""
+    import csv
+    import itertools
+
+    dev = [line.split("\t") for line in SPLIT.read_text(encoding="utf-8").splitlines()[1:]]
+    for rid, rel, half in dev:
+        if half == "dev":
+            (tmp_path / "trials" / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / "trials" / rel).symlink_to(shared_data / "trials" / rel)
+    (tmp_path / "ror").mkdir()
+    for dump in (shared_data / "ror").glob("*.zip"):
+        (tmp_path / "ror" / dump.name).symlink_to(dump)
+    links = L.resolution(repo_data, [tmp_path]).links
+    pool: dict[tuple[str, str, str], list[L.Link]] = {}
+    for lk in links:
+        if lk.kind == "site":
+            pool.setdefault((lk.record, lk.text, lk.city), []).append(lk)
+    with DEV_GOLD.open(encoding="utf-8") as fh:
+        gold = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+    pairs = [(g["institution"], pool[(g["trial"], g["facility"], g["city"])].pop(0).resolution) for g in gold]
+    ident = [(g, r) for g, r in pairs if g != "GENERIC"]
+    coverage = sum(r.status == "resolved" for _, r in ident) / len(ident)
+    tp = fp = fn = 0
+    for (g1, r1), (g2, r2) in itertools.combinations(pairs, 2):
+        same_gold = g1 == g2 != "GENERIC"
+        same = r1.status == r2.status == "resolved" and r1.institution == r2.institution
+        tp, fp, fn = tp + (same and same_gold), fp + (same and not same_gold), fn + (same_gold and not same)
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    print(f"\ndev half: {len(pairs)} European sites, {len(ident)} identifiable; coverage {coverage:.3f}; "
+          f"pairwise precision {precision:.3f} ({tp}/{tp + fp}), recall {recall:.3f} ({tp}/{tp + fn})")
+    assert len(pairs) == 413
+    assert coverage >= 0.95 and precision >= 0.97 and recall >= 0.90

@@ -18,7 +18,8 @@ words of the record's own city. :func:`match` then decides, in order:
    "university" ...) equal those of exactly one healthcare record's name in that place
    ("Centre Hospitalier Lyon Sud" -> Hôpital Lyon Sud).
 3. **generic names** ("CHU", "University Hospital") never match by name; :func:`generic_unique`
-   resolves one only when the site's city has exactly one record of that kind (medium confidence).
+   resolves one only when the site's city has exactly one record of that kind, or exactly one whose
+   name is that kind and nothing more (medium confidence).
 
 Among several records (decision 0012): inactive and withdrawn records are followed to their
 successor; a parent loses to its child and a group (a record with :data:`GROUP_CHILDREN` children
@@ -312,6 +313,9 @@ def generic_unique(index: RegistryIndex, text: str, city: str, country: str) -> 
     found = {i for i in index.by_city.get((place.country, canon), ())
              if index.orgs[i].hospital and any(kind <= set(k) for k in index.keys.get(i, ()))}
     found = set(_prefer(index, dict.fromkeys(found, "city"))) if found else found
+    exact = {i for i in found if any(kind == set(k) for k in index.keys[i])}
+    if len(found) > 1 and len(exact) == 1:  # "University Hospital" in Basel: the one named exactly so
+        found = exact
     if len(found) != 1:
         return None
     return RegistryMatch(chu_of(index, found.pop()), "generic-unique-in-city;confidence=medium", 0.6, text)

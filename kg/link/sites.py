@@ -68,7 +68,7 @@ class SiteResolver:
             if found is not None:
                 return self._registry(found, first)
             first = replace(first, candidates=tuple(seen[:3]))
-        if curated.generic_reason(text, city, sponsors) == "sponsor":  # after every step: sponsors run sites too
+        if curated.generic_reason(text, city, sponsors) == "sponsor" and not _names_a_provider(text):
             return curated.Resolution("generic", rule="generic:sponsor", matched_text=text)
         if not city or not country:
             return replace(first, rule="no-place")
@@ -107,3 +107,10 @@ class SiteResolver:
                     break
             self.bridged[org_id] = found
         return self.bridged[org_id]
+
+
+def _names_a_provider(text: str) -> bool:
+    """True if a name says it is a hospital, clinic, university, institute or centre: a sponsor with such
+    a name that runs a site of its own trial is that site's institution (a sponsoring hospital), while
+    a sponsor's name without one (a company, a cooperative group) used as a site names no institution."""
+    return not names.INSTITUTION_TYPES.isdisjoint(names.normalise_name(text).split())
