@@ -234,7 +234,8 @@ def resolve_all(index: resolver.Index | SiteResolver, found: list[trials.Trial],
                 if akey not in affiliations:
                     text, city, country = affiliation_place(aff.text, steps.index.cities)
                     affiliations[akey] = (city, country, steps.resolve(
-                        text, city, country, identifiers=aff.identifiers, country_words=country_words(country)))
+                        text, city, country, identifiers=aff.identifiers, country_words=country_words(country),
+                        open_world=False))
                 city, country, res = affiliations[akey]
                 links.append(Link("affiliation", pub.pmid, mint("authorship", f"{pub.pmid}/{author.position}"),
                                   aff.text, city, country, (pub.date or "")[:4] or None, res))
@@ -494,7 +495,7 @@ def review_table(data_dir: Path, store: object | None = None, extra_dirs: Sequen
                               steps.resolve(r["f"].value, city, country, country_words=country_words(country))))
     members = {c.id: c.member for c in done.candidates}
     best = {lk.text: (lk.resolution.best or "", members.get(lk.resolution.best or "", False)) for lk in links
-            if lk.resolution.best_score >= resolver.THRESHOLD - 0.1}
+            if lk.resolution.best_score >= resolver.THRESHOLD - 0.05}
     return review.table(review.entries(links, record_url), steps.registry, best)  # type: ignore[arg-type]
 
 

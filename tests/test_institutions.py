@@ -258,8 +258,8 @@ def test_resolving_the_default_dataset_is_fast_and_counted() -> None:
     # the two McGill sites (Montreal), once unresolved, are open-world nodes now
     assert [t for t, _ in by_step["open-world"]] == ["McGill Cancer Centre at McGill University", "McGill University"]
     affs = [lk for lk in links if lk.kind == "affiliation"]
-    assert (len(affs), sum(lk.resolution.status == "resolved" for lk in affs)) == (57, 53)
-    assert sum(lk.resolution.rule.startswith("curated:") for lk in affs) == 39  # the rest: new open-world nodes
+    assert (len(affs), sum(lk.resolution.status == "resolved" for lk in affs)) == (57, 39)
+    assert sum(lk.resolution.rule.startswith("curated:") for lk in affs) == 39  # affiliations make no open-world node
 
 
 def _rows(store, sparql: str) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]

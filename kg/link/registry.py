@@ -266,16 +266,19 @@ def _found(index: RegistryIndex, kind: str, key: tuple[str, ...]) -> set[str]:
         return index.by_key.get(key, set())
     if kind == "distinctive-words":
         return index.by_distinct.get(distinct, set()) if len(key) > 1 else set()
-    # "contained": every distinctive word of one of the record's names is in the segment
+    # "contained": every distinctive word of one of the record's names is in the segment, which has at
+    # most one more ("Universitair Medisch Centrum St Radboud"; not "Albert Einstein College of Medicine")
     rarest = min(distinct, key=lambda w: len(index.by_word.get(w, ())))
     words = set(distinct)
     return {i for i in index.by_word.get(rarest, ())
-            if any(set(d) <= words for d in index.distinct_keys.get(i, ()) if len(d) >= 1)}
+            if any(set(d) <= words and len(words) - len(set(d)) <= 1 for d in index.distinct_keys.get(i, ()))}
 
 
-def match(index: RegistryIndex, text: str, city: str, country: str,
-          country_words: Iterable[str] = ()) -> tuple[RegistryMatch | None, list[str]]:
-    """The registry record of a site (or None) and the candidates considered (for the review queue)."""
+def match(index: RegistryIndex, text: str, city: str, country: str, country_words: Iterable[str] = (),
+          providers_only: bool = False) -> tuple[RegistryMatch | None, list[str]]:
+    """The registry record of a site (or None) and the candidates considered (for the review queue).
+    ``providers_only`` (affiliations): only hospitals that are not also universities, since an author's
+    university or medical school is no provider."""
     place = Place(index, city, country, text)
     queries = _queries(text, names.city_tokens(city) | set(country_words))
     seen: list[str] = []
@@ -289,7 +292,10 @@ def match(index: RegistryIndex, text: str, city: str, country: str,
             seen.extend(i for i in sorted(found) if i not in seen)
             for i in found:
                 how = place.agreement(index.orgs[i])
-                if how and (kind == "name" or index.orgs[i].hospital):
+                org = index.orgs[i]
+                if providers_only and (not org.hospital or "education" in org.types):
+                    continue
+                if how and (kind == "name" or org.hospital):
                     hits[i] = "city" if "city" in (how, hits.get(i)) else how
                     matched.setdefault(i, seg)
         if not hits:

@@ -50,8 +50,13 @@ class SiteResolver:
     used_orgs: set[str] = field(default_factory=set)
 
     def resolve(self, text: str | None, city: str | None, country: str | None, *, sponsors: Iterable[str] = (),
-                identifiers: Iterable[str] = (), country_words: Iterable[str] = ()) -> curated.Resolution:
-        """The decision for one site or affiliation (see the module docstring). Never raises."""
+                identifiers: Iterable[str] = (), country_words: Iterable[str] = (),
+                open_world: bool = True) -> curated.Resolution:
+        """The decision for one site or affiliation (see the module docstring). Never raises.
+
+        ``open_world=False`` (affiliations) stops after the registry: an affiliation names schools,
+        departments and universities that are no provider, and carries its postal address, so a node
+        keyed by its words would be neither one institution nor a provider."""
         text, city, country = (text or "").strip(), (city or "").strip(), (country or "").strip().upper()
         words = tuple(country_words)
         first = curated.resolve(self.index, text, city, country, identifiers=identifiers, country_words=words)
@@ -64,12 +69,14 @@ class SiteResolver:
                     return self._registry(found, first)
             return first
         if self.registry is not None and city and country:
-            found, seen = reg.match(self.registry, text, city, country, words)
+            found, seen = reg.match(self.registry, text, city, country, words, providers_only=not open_world)
             if found is not None:
                 return self._registry(found, first)
             first = replace(first, candidates=tuple(seen[:3]))
         if curated.generic_reason(text, city, sponsors) == "sponsor" and not _names_a_provider(text):
             return curated.Resolution("generic", rule="generic:sponsor", matched_text=text)
+        if not open_world:
+            return first
         if not city or not country:
             return replace(first, rule="no-place")
         k = open_world_key(text, city, country)
