@@ -28,7 +28,7 @@ FIGURES: list[tuple[str, str]] = [
       for label, step in (("curated aliases", "curated"), ("the registry (ROR)", "registry"),
                           ("the open world (new institutions)", "open-world"))],
     ("trial sites resolved with medium confidence (a generic name unique in its city)",
-     "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s rkg:linkRule ?r FILTER(CONTAINS(?r, \"confidence=medium\")) }"),
+     "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s a rkg:TrialSite ; rkg:linkRule ?r FILTER(CONTAINS(?r, \"confidence=medium\")) }"),
     ("trial sites generic (never guessed)", "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s rkg:resolutionStatus \"generic\" }"),
     ("trial sites unresolved", "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s rkg:resolutionStatus \"unresolved\" }"),
     ("institutions from the registry (ROR)", ("SELECT (COUNT(DISTINCT ?p) AS ?n) { ?x rkg:atProvider|rkg:affiliatedWith ?p "

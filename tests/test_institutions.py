@@ -383,3 +383,25 @@ def test_part_of_must_name_a_known_institution(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DataError, match=r"institutions.tsv:\d+, record hopital-avicenne: part_of 'ap-hp-typo'"):
         L.candidates(tmp_path)
+
+
+def test_stats_count_sites_by_step(default_graph) -> None:
+    from kg.stats import figures
+    store, _ = default_graph
+    got = dict(figures(store))
+    assert got["trial sites resolved by curated aliases"] == 410
+    assert got["trial sites resolved by the registry (ROR)"] == 2
+    assert got["trial sites resolved by the open world (new institutions)"] == 2
+    assert got["trial sites resolved with medium confidence (a generic name unique in its city)"] == 2
+    assert (got["trial sites generic (never guessed)"], got["trial sites unresolved"]) == (15, 0)
+    assert (got["institutions from the registry (ROR)"], got["institutions from the open world"]) == (1, 2)
+
+
+def test_groups_and_merged_hospitals_are_sub_organizations(default_graph) -> None:
+    store, _ = default_graph
+    rows = _rows(store, """SELECT ?part { ?part org:subOrganizationOf <https://w3id.org/rarekg/centre/amsterdam-umc> }
+                           ORDER BY ?part""")
+    assert [r[0].rsplit("/", 1)[-1] for r in rows] == ["academic-medical-center", "vu-university-medical-center"]
+    rows = _rows(store, """SELECT ?rule ?score { <https://w3id.org/rarekg/site/NCT00367861/3> rkg:linkRule ?rule ;
+                           rkg:linkScore ?score }""")
+    assert rows == [("curated:name-exact;city", "1")]
