@@ -421,3 +421,15 @@ def test_ror_unknown_record_or_one_without_a_zip_names_the_url(zenodo, tmp_path:
         with pytest.raises(FetchError, match=r"/api/records/2: the record has 0 zip files"):
             fetch.fetch_ror(tmp_path / "out", base_url=f"{base}/api", record="2", client=client)
     assert not (tmp_path / "out" / "ror").exists()
+
+
+def test_rarekg_fetch_ror_command(zenodo, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    base, replay = zenodo
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "kg.cli", "fetch", "ror", "--out", str(out), "--base-url", f"{base}/api"],
+                          check=False, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "ror" / replay.zip_name).read_bytes() == replay.body
+    assert f"1 files in {out}; load them with: rarekg build --data {out}" in proc.stdout
