@@ -447,3 +447,14 @@ def test_a_place_keeps_one_position_when_two_records_round_it_differently(tmp_pa
     lats = [t[2].value for t in triples if t[1].value.endswith("#lat")]
     assert lats == ["48.85341"] and report.counts["place-coordinates-dropped"] == 1
     assert sum(1 for t in triples if t[1].value.endswith("#long")) == 1  # same value twice: kept once, not counted
+
+
+def test_compiled_subset_outside_its_record_bounds_fails_naming_the_file(tmp_path: Path) -> None:
+    from loaders.base import write_records
+    records = list(read(dump(tmp_path, [v2(A), v2(B)])))
+    release = ror.RorRelease("v1-2026-01-01-ror-data.zip", "v1-2026-01-01-ror-data", "2026-01-01", "0" * 64, 2)
+    path = tmp_path / "data" / "ror" / ror.RECORDS_FILE
+    write_records(path, [release, *records], ror.SOURCE)
+    assert ror.read_compiled(tmp_path / "data") == (release, records)  # the round trip keeps every field
+    with pytest.raises(DataError, match=rf"{path}: 2 records, outside the expected bounds 3000..4500"):
+        list(ror.load(tmp_path / "data", LoadReport("ror")))
