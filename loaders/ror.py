@@ -311,9 +311,24 @@ def load(data_dir: Path, report: LoadReport, *, extra_dirs: Sequence[Path] = ())
     report.counts["records"] = len(records)
     successors = successor_map(records, report)
     report.counts["records-with-final-successor"] = len(successors)
-    for record in records:
-        yield from to_triples(record)
+    yield from one_place_one_position((t for r in records for t in to_triples(r)), report)
     yield from _curated_provider_triples(data_dir, {r.id: r for r in records}, successors, report)
+
+
+def one_place_one_position(triples: Iterable[Triple], report: LoadReport) -> Iterator[Triple]:
+    """``triples`` with the first coordinates given for each GeoNames place only: records written in
+    different releases can round one city's coordinates differently (Lisbon in v1 and v2), and a
+    place has one position. The dropped values are counted (``place-coordinates-dropped``)."""
+    first: dict[tuple[str, str], str] = {}
+    for triple in triples:
+        s, p = triple[0], triple[1]
+        if (p == GEO.lat or p == GEO.long) and s.value.startswith(GEONAMES):
+            key = (s.value, p.value)
+            if key in first:
+                report.counts["place-coordinates-dropped"] += first[key] != triple[2].value
+                continue
+            first[key] = triple[2].value
+        yield triple
 
 
 def _curated_provider_triples(data_dir: Path, by_id: dict[str, RorRecord], successors: dict[str, str],

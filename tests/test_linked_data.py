@@ -162,3 +162,15 @@ def test_downloads_dcat(server: str, built_store) -> None:
         assert g.value(d, dcat.byteSize) is not None and g.value(d, rdflib.DCTERMS.license) is not None
     html = httpx.get(server + "/downloads", headers={"Accept": "text/html"}).text
     assert 'href="/downloads/rarekg-0.1.0.nq.gz"' in html
+
+
+def test_centre_shows_its_registry_identifiers(server: str) -> None:
+    """#16 item 4: a centre the registry holds carries its ROR IRI (curated column) and the record's
+    Wikidata IRI (graph ror); its page links both."""
+    roussy = W3ID + "centre/gustave-roussy"
+    r = httpx.get(local(server, roussy), headers={"Accept": "text/turtle"})
+    g = rdflib.Graph().parse(data=r.text, format="turtle")
+    same = set(g.objects(rdflib.URIRef(roussy), rdflib.URIRef("https://schema.org/sameAs")))
+    assert same == {rdflib.URIRef("https://ror.org/0321g0743"), rdflib.URIRef("http://www.wikidata.org/entity/Q266227")}
+    page = httpx.get(local(server, roussy), headers={"Accept": "text/html"}).text
+    assert "https://ror.org/0321g0743" in page and "http://www.wikidata.org/entity/Q266227" in page

@@ -13,7 +13,7 @@ import rdflib
 
 from kg.errors import DataError
 from kg.validation import validate
-from loaders import ror
+from loaders import ror, ror_match
 from loaders.base import LoadReport
 from loaders.ror import RorLocation, RorName, read, successor_map
 
@@ -349,3 +349,112 @@ def test_default_build_loads_the_subset_within_its_bounds(default_graph) -> None
     assert ror.TRIPLE_BOUNDS[0] <= outcome.triples <= ror.TRIPLE_BOUNDS[1]
     assert outcome.report.version.startswith("ror-records-union-2026-06-23-europe-healthcare [2026-06-23]")
     assert not outcome.report.errors
+
+
+# --- matching the curated files (loaders/ror_match.py) ---------------------------------------------
+
+
+def _row(rid: str, names: tuple[str, ...], city: str, country: str, ror_value: str = "", primary: int = 1):
+    return ror_match.Row("x.tsv", 2, rid, names, city, country, ror_value, primary)
+
+
+def _index(tmp_path: Path, records: list) -> ror_match.Index:
+    return ror_match.Index(read(dump(tmp_path, records)))
+
+
+def _loc(city: str, country: str = "FR") -> list:
+    return [{"geonames_id": 1, "geonames_details": {"name": city, "country_code": country, "lat": 1.0, "lng": 1.0}}]
+
+
+def _named(rid: str, name: str, city: str, types: tuple[str, ...] = ("healthcare",), country: str = "FR",
+           **extra: Any) -> dict[str, Any]:
+    return v2(rid, name, locations=_loc(city, country), types=list(types), external_ids=[],
+              names=[{"value": name, "types": ["ror_display"], "lang": None}], **extra)
+
+
+def test_matching_needs_a_name_and_the_city_or_a_unique_country_match(tmp_path: Path) -> None:
+    index = _index(tmp_path, [_named(A, "Centre Hospitalier Universitaire de Rouen", "Rouen"),
+                              _named(B, "Hôpital Nord", "Marseille"), _named(C, "Hôpital Nord", "Amiens"),
+                              _named(D, "Institut Sainte Catherine", "Avignon")])
+    assert index.match(_row("chu-rouen", ("CHU de Rouen",), "Rouen", "FR")).ror == A  # CHU written out
+    assert index.match(_row("nord", ("Hopital  nord",), "Marseille", "FR")).ror == B  # accents, spacing
+    assert index.match(_row("nord", ("Hôpital Nord",), "Lyon", "FR")).tier == "ambiguous"  # two in France
+    country = index.match(_row("isc", ("Institut Sainte-Catherine",), "Le Pontet", "FR"))
+    assert (country.ror, country.tier) == (D, "country")  # a suburb: the only one in the country
+    assert index.match(_row("isc", ("Institut Sainte-Catherine",), "Avignon", "BE")).tier == "none"
+    assert index.match(_row("isc", ("Sainte Catherine",), "Avignon", "FR")).tier == "none"  # no partial names
+
+
+def test_matching_prefers_own_names_and_never_gives_an_alias_a_university_or_a_groups_hospital(
+        tmp_path: Path) -> None:
+    index = _index(tmp_path, [
+        _named(A, "University of Cologne", "Cologne", ("education",), "DE"),
+        _named(B, "University Hospital Cologne", "Cologne", ("healthcare",), "DE"),
+        _named(C, "Centre Hospitalier Universitaire de Montpellier", "Montpellier"),
+        _named(D, "Hôpital Saint Eloi", "Montpellier", relationships=[{"type": "parent", "id": C}])])
+    cologne = _row("ukk", ("Universitätsklinikum Köln", "University Hospital Cologne", "University of Cologne"),
+                   "Cologne", "DE", primary=1)
+    assert index.match(cologne).ror == B
+    graz = _row("graz", ("LKH Graz", "University of Cologne"), "Cologne", "DE")
+    assert index.match(graz).tier == "none"  # the alias names a university
+    own = _row("uoc", ("University of Cologne",), "Cologne", "DE")
+    assert index.match(own).ror == A  # its own name may (a medical school with its hospital)
+    montpellier = _row("chu-mtp", ("CHU de Montpellier", "Hôpital Saint-Éloi"), "Montpellier", "FR")
+    assert index.match(montpellier).ror == C
+    group = _row("chu-x", ("CHU X", "Hôpital Saint-Éloi"), "Montpellier", "FR")
+    assert index.match(group).tier == "none"  # an alias naming one hospital of a local group
+
+
+def test_matching_follows_successors_keeps_file_values_and_refuses_one_id_for_two_rows(tmp_path: Path) -> None:
+    index = _index(tmp_path, [_named(A, "Old Clinic", "Linz", country="AT", status="inactive",
+                                     relationships=[{"type": "successor", "id": B}]),
+                              _named(B, "Kepler Klinikum", "Linz", country="AT")])
+    assert index.match(_row("old", ("Old Clinic",), "Linz", "AT")).ror == B
+    rows = [_row("a", ("Kepler Klinikum",), "Linz", "AT"), _row("b", ("Old Clinic",), "Linz", "AT"),
+            _row("c", ("Somewhere",), "Linz", "AT", ror_value=C)]
+    outcomes = ror_match.match_all(rows, index)
+    assert [(o.ror, o.tier) for o in outcomes] == [("", "ambiguous"), ("", "ambiguous"), (C, "kept")]
+    assert "would go to several rows: a, b" in outcomes[0].note
+
+
+@pytest.mark.shared
+def test_curated_ror_columns_are_what_the_matching_rule_gives(shared_data: Path, tmp_path: Path) -> None:
+    """The committed ror columns and data/ror/matching.md are the script's output on the partial registry."""
+    import shutil
+    data = tmp_path / "data"
+    for rel in (*ror_match.CURATED, ror_match.LISTING):
+        (data / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / "data" / rel, data / rel)
+    for rel in ror_match.CURATED:  # empty every ror cell, then let the rule fill them again
+        lines = (data / rel).read_text(encoding="utf-8").split("\n")
+        col = lines[0].split("\t").index("ror")
+        (data / rel).write_text("\n".join(
+            "\t".join(c if i != col or n == 0 else "" for i, c in enumerate(line.split("\t"))) if line else line
+            for n, line in enumerate(lines)), encoding="utf-8")
+    [path] = sorted((shared_data / "ror").glob("*.zip"))
+    ror_match.main([str(path), "--data", str(data)])
+    for rel in (*ror_match.CURATED, ror_match.LISTING):
+        assert (data / rel).read_text(encoding="utf-8") == (REPO / "data" / rel).read_text(encoding="utf-8"), \
+            f"data/{rel} is not what `python -m loaders.ror_match {path}` writes: run it and review the diff"
+
+
+def test_a_place_keeps_one_position_when_two_records_round_it_differently(tmp_path: Path) -> None:
+    other = [{"geonames_id": 2988507, "geonames_details": {
+        "name": "Paris", "country_code": "FR", "lat": 48.8534, "lng": 2.3488}}]
+    records = list(read(dump(tmp_path, [v2(A), v2(B, locations=other)])))
+    report = LoadReport("ror")
+    triples = list(ror.one_place_one_position((t for r in records for t in ror.to_triples(r)), report))
+    lats = [t[2].value for t in triples if t[1].value.endswith("#lat")]
+    assert lats == ["48.85341"] and report.counts["place-coordinates-dropped"] == 1
+    assert sum(1 for t in triples if t[1].value.endswith("#long")) == 1  # same value twice: kept once, not counted
+
+
+def test_compiled_subset_outside_its_record_bounds_fails_naming_the_file(tmp_path: Path) -> None:
+    from loaders.base import write_records
+    records = list(read(dump(tmp_path, [v2(A), v2(B)])))
+    release = ror.RorRelease("v1-2026-01-01-ror-data.zip", "v1-2026-01-01-ror-data", "2026-01-01", "0" * 64, 2)
+    path = tmp_path / "data" / "ror" / ror.RECORDS_FILE
+    write_records(path, [release, *records], ror.SOURCE)
+    assert ror.read_compiled(tmp_path / "data") == (release, records)  # the round trip keeps every field
+    with pytest.raises(DataError, match=rf"{path}: 2 records, outside the expected bounds 3000..4500"):
+        list(ror.load(tmp_path / "data", LoadReport("ror")))
