@@ -248,13 +248,14 @@ def test_resolving_the_default_dataset_is_fast_and_counted() -> None:
     assert time.perf_counter() - t0 < 6.0  # 2.0 before the registry step, which reads and indexes ~3,300 records (~2.5 s in all on a quiet machine)
     sites = [lk for lk in links if lk.kind == "site"]
     counts = {s: sum(lk.resolution.status == s for lk in sites) for s in ("resolved", "generic", "unresolved")}
-    assert (len(sites), counts) == (429, {"resolved": 414, "generic": 15, "unresolved": 0})
+    assert (len(sites), counts) == (429, {"resolved": 415, "generic": 14, "unresolved": 0})
     by_step = {step: sorted((lk.text, lk.resolution.institution) for lk in sites
                             if lk.resolution.rule.startswith(step + ":")) for step in ("registry", "open-world")}
     assert sum(lk.resolution.rule.startswith("curated:") for lk in sites) == 410
     # generic names that are the only hospital of their kind in the registry's city (medium confidence)
     assert by_step["registry"] == [("IRCCS Azienda Ospedaliera Universitaria", "ospedale-policlinico-san-martino"),
-                                   ("University Medical Center", "ror-02d9ce178")]
+                                   ("University Medical Center", "ror-02d9ce178"),
+                                   ("University Medical Center", "universitatsklinikum-wurzburg")]
     # the two McGill sites (Montreal), once unresolved, are open-world nodes now
     assert [t for t, _ in by_step["open-world"]] == ["McGill Cancer Centre at McGill University", "McGill University"]
     affs = [lk for lk in links if lk.kind == "affiliation"]
@@ -390,10 +391,10 @@ def test_stats_count_sites_by_step(default_graph) -> None:
     store, _ = default_graph
     got = dict(figures(store))
     assert got["trial sites resolved by curated aliases"] == 410
-    assert got["trial sites resolved by the registry (ROR)"] == 2
+    assert got["trial sites resolved by the registry (ROR)"] == 3
     assert got["trial sites resolved by the open world (new institutions)"] == 2
-    assert got["trial sites resolved with medium confidence (a generic name unique in its city)"] == 2
-    assert (got["trial sites generic (never guessed)"], got["trial sites unresolved"]) == (15, 0)
+    assert got["trial sites resolved with medium confidence (a generic name unique in its city)"] == 3
+    assert (got["trial sites generic (never guessed)"], got["trial sites unresolved"]) == (14, 0)
     assert (got["institutions from the registry (ROR)"], got["institutions from the open world"]) == (1, 2)
 
 
