@@ -227,6 +227,8 @@ def city_agreement(a: str, b: str) -> str | None:
         return "city"
     if METRO.get(ca, ca) == METRO.get(cb, cb):
         return "metro"
+    if ca.startswith(cb + " ") or cb.startswith(ca + " "):  # a district written after its city: "Bochum-Langendreer"
+        return "metro"
     return None
 
 

@@ -202,3 +202,10 @@ def test_dev_half_figures(tmp_path: Path, shared_data: Path, repo_data: Path) ->
           f"pairwise precision {precision:.3f} ({tp}/{tp + fp}), recall {recall:.3f} ({tp}/{tp + fn})")
     assert len(pairs) == 413
     assert coverage >= 0.95 and precision >= 0.97 and recall >= 0.90
+
+
+def test_a_district_written_after_its_city_is_that_city_s_metro() -> None:
+    from kg import names
+    assert names.city_agreement("Bochum-Langendreer", "Bochum") == "metro"
+    assert names.city_agreement("Nantes-Saint Herblain", "Nantes") == "metro"
+    assert names.city_agreement("Bochum", "Bonn") is None
