@@ -89,6 +89,7 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _LETTER_RUN = re.compile(r"\b([a-z])((?: [a-z]\b)+)")
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Accents, scripts, case and punctuation folded: ``"Hôpital d'Enfants"`` -> ``"hopital d enfants"``."""
     folded = (unidecode(text) if text and not text.isascii() else text or "").lower().replace("'", " ")
@@ -162,10 +163,15 @@ INSTITUTION_TYPES: frozenset[str] = frozenset({"hospital", "university", "instit
 def institution_segments(text: str) -> list[str]:
     """The segments of a string that may name an institution: department segments dropped (unless all
     are departments, then all are kept), the German "für" clause of a clinic's name dropped."""
+    return list(_institution_segments(text))
+
+
+@lru_cache(maxsize=65536)
+def _institution_segments(text: str) -> tuple[str, ...]:
     segs = segments(text)
     kept = [s for s in segs if not is_department(s)] or segs
-    return [re.split(r"\s+f(?:ü|u|ue)r\s+", s, maxsplit=1)[0]
-            if fold(s).startswith(("klinik", "universitatsklinik", "universitaetsklinik")) else s for s in kept]
+    return tuple(re.split(r"\s+f(?:ü|u|ue)r\s+", s, maxsplit=1)[0]
+                 if fold(s).startswith(("klinik", "universitatsklinik", "universitaetsklinik")) else s for s in kept)
 
 
 def strip_department(text: str) -> str:

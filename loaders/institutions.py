@@ -395,19 +395,31 @@ def resolution(data_dir: Path, extra_dirs: Sequence[Path] = (), registry: list[r
         _, found, pubs = evidence.read_evidence(data_dir, scratch, extra_dirs)
         records = registry if registry is not None else registry_records(data_dir, extra_dirs)
         problems = LoadReport(SOURCE.name)
-        index = resolver.build_index(cands)
-        steps = SiteResolver(index, registry_index(records, problems, _places(found, pubs, index)) if records else None)
+        steps = SiteResolver(resolver.build_index(cands))
+        if records:
+            steps.registry = registry_index(records, problems, _places(found, pubs, steps))
         links = resolve_all(steps, found, pubs, problems)
         _RESOLVED.clear()
         _RESOLVED[key] = Resolved(cands, links, list(scratch.files), steps, problems)
     return _RESOLVED[key]
 
 
-def _places(found: list[trials.Trial], pubs: list[pubmed.Publication], index: resolver.Index) -> Wanted:
-    """Where the sites and affiliations are: what the registry index needs to hold."""
-    sites = [(s.facility or "", s.city or "") for t in found for s in t.sites]
-    affiliations = [(a.text, "") for p in pubs for au in p.authors for a in au.affiliations]
-    return wanted([*sites, *affiliations, *(("", c) for c in index.cities)])
+def _places(found: list[trials.Trial], pubs: list[pubmed.Publication], steps: SiteResolver) -> Wanted:
+    """Where the sites and affiliations that the curated step leaves open are: what the registry index
+    must hold (its names are normalised only there; the curated answers are kept for the second pass)."""
+    open_ = []
+    for trial in found:
+        for site in trial.sites:
+            res = steps.curated(site.facility or "", site.city or "", site.country_code or "", (),
+                                tuple(sorted(country_words(site.country_code or ""))))
+            if res.status != "resolved":
+                open_.append((site.facility or "", site.city or ""))
+    for aff in {a.text: a for p in pubs for au in p.authors for a in au.affiliations}.values():
+        text, city, country = affiliation_place(aff.text, steps.index.cities)
+        res = steps.curated(text, city, country, tuple(aff.identifiers), tuple(sorted(country_words(country))))
+        if res.status != "resolved":
+            open_.append((text, city))
+    return wanted(open_)
 
 
 #: The last resolution, keyed by a fingerprint of every file it read (see _inputs_fingerprint).

@@ -58,7 +58,7 @@ def entries(links: Iterable[object], source_of: Callable[[object], str] = lambda
                                         source=source_of(link))
         entry.sites.append(f"{link.record}")  # type: ignore[attr-defined]
         entry.candidates = tuple(dict.fromkeys([*entry.candidates, *res.candidates]))[:3]
-    return sorted(by_key.values(), key=lambda e: (-len(e.sites), e.status, e.text))
+    return sorted(by_key.values(), key=lambda e: (-len(e.sites), e.status, e.text, e.place, e.node, sorted(e.sites)))
 
 
 def settle_line(entry: Entry, registry: RegistryIndex | None, curated_best: str, member: bool) -> str:

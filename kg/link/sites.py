@@ -48,6 +48,7 @@ class SiteResolver:
     bridged: dict[str, str] = field(default_factory=dict)
     #: registry records that links point to (their nodes are emitted)
     used_orgs: set[str] = field(default_factory=set)
+    _curated: dict[tuple[object, ...], curated.Resolution] = field(default_factory=dict, repr=False)
 
     def resolve(self, text: str | None, city: str | None, country: str | None, *, sponsors: Iterable[str] = (),
                 identifiers: Iterable[str] = (), country_words: Iterable[str] = (),
@@ -58,8 +59,8 @@ class SiteResolver:
         departments and universities that are no provider, and carries its postal address, so a node
         keyed by its words would be neither one institution nor a provider."""
         text, city, country = (text or "").strip(), (city or "").strip(), (country or "").strip().upper()
-        words = tuple(country_words)
-        first = curated.resolve(self.index, text, city, country, identifiers=identifiers, country_words=words)
+        words = tuple(sorted(country_words))
+        first = self.curated(text, city, country, tuple(identifiers), words)
         if first.status == "resolved":
             return replace(first, rule="curated:" + first.rule)
         if first.status == "generic":
@@ -90,6 +91,16 @@ class SiteResolver:
             return first
         return replace(first, status="resolved", institution=nid, score=OPEN_WORLD_SCORE,
                        rule="open-world:name;city", matched_text=text)
+
+    def curated(self, text: str, city: str, country: str, identifiers: tuple[str, ...] = (),
+                country_words: tuple[str, ...] = ()) -> curated.Resolution:
+        """The curated step's answer (memoised: the loader asks it first for every question, to learn
+        which places the registry index must hold, then again inside :meth:`resolve`)."""
+        key = (text.strip(), city.strip(), country.strip().upper(), identifiers, country_words)
+        if key not in self._curated:
+            self._curated[key] = curated.resolve(self.index, *key[:3], identifiers=identifiers,
+                                                 country_words=country_words)
+        return self._curated[key]
 
     def _registry(self, found: reg.RegistryMatch, before: curated.Resolution) -> curated.Resolution:
         cid = self._bridge(found.org)
