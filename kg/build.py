@@ -37,6 +37,7 @@ DEFAULT_SOURCES: tuple[str, ...] = (
     "loaders.oncotree",
     "loaders.subgroups",
     "loaders.evidence",
+    "loaders.ror",
     "loaders.institutions",
     "kg.links",
     "kg.mapping",

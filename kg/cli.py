@@ -190,6 +190,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             for term in args.query or args.condition or _default_conditions():
                 files += fetch.fetch_pubmed(term, args.out, base_url=args.base_url or fetch.EUTILS_BASE,
                                             batch_size=args.batch_size, client=client, progress=_progress)
+        elif args.what == "ror":
+            files = [fetch.fetch_ror(args.out, base_url=args.base_url or fetch.ZENODO_API, record=args.record,
+                                     progress=_progress)]
         else:
             client = stack.enter_context(PoliteClient(rate=1.0, cache_dir=args.cache)) if args.cache else None
             files = fetch.fetch_orphadata(args.file or fetch.ORPHADATA_FILES, args.out,
@@ -201,7 +204,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _fetch_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("fetch", help="download trials, publications or Orphadata files (resumable, cached)")
+    p = sub.add_parser("fetch", help="download trials, publications, Orphadata files or the ROR dump (resumable, cached)")
     fsub = p.add_subparsers(dest="what", required=True, metavar="WHAT")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the downloaded files")
@@ -219,6 +222,9 @@ def _fetch_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
     c = fsub.add_parser("orphadata", parents=[common], help="Orphadata product files and ORPHApackets")
     c.add_argument("--file", action="append", metavar="NAME|URL",
                    help="product file name or full URL (repeatable; default: the files the loaders read)")
+    c = fsub.add_parser("ror", parents=[common], help="the Research Organization Registry's data dump (Zenodo)")
+    c.add_argument("--record", default="6347574", metavar="ID",
+                   help="Zenodo record (default: ROR's concept record, i.e. the latest release)")
     p.set_defaults(func=cmd_fetch)
 
 

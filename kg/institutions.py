@@ -52,6 +52,7 @@ class Candidate:
     names: tuple[str, ...]           # name, local name and aliases as written
     ror: str = ""                    # "https://ror.org/0..." or ""
     member: bool = False             # a curated EURACAN centre
+    part_of: str = ""                # the group (candidate id) this hospital belongs to (decision 0012)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Resolution:
     best: str | None = None          # best candidate id (also when unresolved)
     best_score: float = 0.0
     margin: float = 1.0              # lead of the best over the next institution
+    candidates: tuple[str, ...] = ()  # registry records considered (ROR IRIs), for the review queue
 
 
 @dataclass
@@ -87,6 +89,8 @@ class Index:
     strip: dict[str, frozenset[str]] = field(default_factory=dict)  # city words of each candidate
     #: distinctive names (two or more distinctive words) by their tokens: [(candidate, entry's position)]
     exact: dict[tuple[str, ...], list[tuple[str, int]]] = field(default_factory=dict)
+    #: candidates that other candidates are part of (AP-HP, Hospices Civils de Lyon): never chosen over a part
+    groups: set[str] = field(default_factory=set)
 
 
 def build_index(candidates: Iterable[Candidate]) -> Index:
@@ -107,6 +111,8 @@ def build_index(candidates: Iterable[Candidate]) -> Index:
         if c.ror:
             index.by_ror[c.ror.rsplit("/", 1)[-1].lower()] = c.id
         index.cities.add(names.canonical_city(c.city))
+        if c.part_of:
+            index.groups.add(c.part_of)
     return index
 
 
@@ -199,13 +205,24 @@ def _score_candidates(index: Index, queries: list[tuple[int, str, tuple[str, ...
     return scored
 
 
-def _decide(scored: list[tuple[float, int, str, str, str]], places: dict[str, str]) -> Resolution | None:
+def _decide(scored: list[tuple[float, int, str, str, str]], places: dict[str, str],
+            groups: set[str] = frozenset()) -> Resolution | None:  # type: ignore[assignment]
     if not scored or scored[0][0] < THRESHOLD:
         return None
     scored = [s for s in scored if s[4] != "type-prefix" or places[s[2]] == "city"]
     if not scored or scored[0][0] < THRESHOLD:
         return None
+    parts = [s for s in scored if s[0] >= THRESHOLD and s[2] not in groups]
+    if scored[0][2] in groups and parts:  # decision 0012: a hospital named with its group is the hospital
+        top = parts[0]
+        return Resolution("resolved", top[2], round(top[0], 3), f"name-{top[4]};{places[top[2]]};part-over-group",
+                          top[3], top[2], top[0], 1.0)
     top = scored[0]
+    in_city = [s for s in parts or scored if places[s[2]] == "city" and s[0] >= THRESHOLD and s[4] != "fuzzy"]
+    if places[top[2]] != "city" and in_city:  # the site's own city over a suburb or neighbour (ICO Badalona)
+        top = in_city[0]
+        return Resolution("resolved", top[2], round(top[0], 3), f"name-{top[4]};city;own-city", top[3], top[2],
+                          top[0], 1.0)
     others = [s for s in scored[1:] if s[2] != top[2]]
     second = others[0] if others else None
     margin = top[0] - second[0] if second else 1.0
@@ -264,7 +281,7 @@ def resolve(index: Index, text: str | None, city: str | None = None, country: st
     ids = index.by_country.get(country, []) if country else list(index.candidates)
     places = {cid: p for cid in ids if (p := _place(city, country, index.candidates[cid]))}
     scored = _score_candidates(index, queries, places)
-    decided = _decide(scored, places)
+    decided = _decide(scored, places, index.groups)
     if decided is not None:
         return decided
     fallback = _registry_error(index, queries, city, country)

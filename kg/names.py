@@ -54,9 +54,9 @@ PHRASES: tuple[tuple[str, str], ...] = (
     ((r"\b(universitaetsklinikum|universitatsklinikum|universitaetskliniken|universitatskliniken|"
       r"universitaetsklinik|universitatsklinik|uniklinikum|uniklinik|universitaetsspital|universitatsspital|"
       r"universitetssjukhuset|universitetssykehus)\b"), "university hospital"),
-    (r"\buniversitaets krankenhaus\b", "university hospital"),
-    (r"\b(chu|chru|churu)\b", "centre hospitalier universitaire"),
-    (r"\bchr\b", "centre hospitalier regional"),
+    (r"\buniversitaets krankenhaus\b|\bacademisch ziekenhuis\b", "university hospital"),
+    # a French regional hospital (CHR) is its city's university hospital where there is one (CHRU, decision 0012)
+    (r"\b(chu|chru|churu|chr)\b|\bcentre hospitalier regional( universitaire)?\b", "centre hospitalier universitaire"),
     (r"\bch\b", "centre hospitalier"),
     (r"\b(ap hp|aphp)\b", "assistance publique hopitaux paris"),
     (r"\b(ap hm|aphm)\b", "assistance publique hopitaux marseille"),
@@ -79,29 +79,54 @@ GENERIC: frozenset[str] = frozenset(
     ["hospital", "university", "medical", "centre", "institute", "clinic", "cancer", "oncology", "national", "regional", "general", "research", "children", "tumours", "site", "sites", "health", "care", "healthcare", "campus", "group", "hospitalier", "centre", "lkh", "universitaire", "azienda", "sanitaria", "local", "investigational", "investigative", "study", "trial"])
 #: a department, unit or service: such a segment names no institution
 DEPARTMENT_WORDS: frozenset[str] = frozenset(
-    ["department", "departement", "dept", "depatment", "dipartimento", "service", "servicio", "servei", "division", "unit", "unita", "uoc", "soc", "sc", "laboratory", "laboratoire", "lab", "section", "abteilung", "afdeling", "program", "programme", "katedra"])
+    ["department", "departement", "departamento", "dept", "depatment", "dipartimento", "service", "servicio", "servei",
+     "servizio", "division", "divisione", "reparto", "sezione", "cattedra", "unidad", "seccion", "unit", "unita", "uoc", "soc", "sc", "laboratory", "laboratoire", "lab", "section", "abteilung", "afdeling", "program", "programme", "katedra"])
 
 _SEGMENT_SPLIT = re.compile(r"\s+-\s+|\s*[,;/&]\s*")
 
 
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_LETTER_RUN = re.compile(r"\b([a-z])((?: [a-z]\b)+)")
+
+
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Accents, scripts, case and punctuation folded: ``"Hôpital d'Enfants"`` -> ``"hopital d enfants"``."""
-    folded = unidecode(text or "").lower().replace("'", " ")
-    folded = re.sub(r"[^a-z0-9]+", " ", folded).strip()
+    folded = (unidecode(text) if text and not text.isascii() else text or "").lower().replace("'", " ")
+    folded = _NON_ALNUM.sub(" ", folded).strip()
+    if not any(len(w) == 1 for w in folded.split()):
+        return folded
     # runs of single letters are one abbreviation: "u z" -> "uz", "c h" -> "ch"
-    return re.sub(r"\b([a-z])((?: [a-z]\b)+)", lambda m: m.group(0).replace(" ", ""), folded)
+    return _LETTER_RUN.sub(lambda m: m.group(0).replace(" ", ""), folded)
 
 
-@lru_cache(maxsize=8192)
+#: PHRASES as one pattern, applied in one pass: the first alternative that matches at a position wins
+#: (as when applied in order, since no replacement contains another phrase's pattern)
+_PHRASES = re.compile("|".join(f"(?P<p{i}>{pattern})" for i, (pattern, _) in enumerate(PHRASES)))
+
+
+#: a folded name without one of these words (or word beginnings) has no phrase to expand
+_PHRASE_WORDS = frozenset(["chu", "chru", "churu", "chr", "ch", "ap", "aphp", "aphm", "umc", "uz", "mc", "regional", "academisch", "universitaets"])
+_PHRASE_PREFIXES = ("universitaetsk", "universitatsk", "uniklinik", "universitaetss", "universitatss",
+                    "universitetss")
+
+
+def _phrase(m: re.Match[str]) -> str:
+    return PHRASES[int((m.lastgroup or "p0")[1:])][1]
+
+
+@lru_cache(maxsize=131072)
 def normalise_name(text: str) -> str:
     """The canonical word string of an institution name (see the module docstring)."""
     s = fold(text)
-    for pattern, repl in PHRASES:
-        s = re.sub(pattern, repl, s)
+    words = s.split()
+    if not _PHRASE_WORDS.isdisjoint(words) or any(w.startswith(_PHRASE_PREFIXES) for w in words):
+        s = _PHRASES.sub(_phrase, s)
     words = [WORDS.get(w, w) for w in s.split() if w not in STOP]
     s = " ".join(words)
     for phrase, repl in CANONICAL_PHRASES:
-        s = s.replace(phrase, repl)
+        if phrase in s:
+            s = s.replace(phrase, repl)
     return s
 
 
@@ -138,10 +163,15 @@ INSTITUTION_TYPES: frozenset[str] = frozenset({"hospital", "university", "instit
 def institution_segments(text: str) -> list[str]:
     """The segments of a string that may name an institution: department segments dropped (unless all
     are departments, then all are kept), the German "für" clause of a clinic's name dropped."""
+    return list(_institution_segments(text))
+
+
+@lru_cache(maxsize=65536)
+def _institution_segments(text: str) -> tuple[str, ...]:
     segs = segments(text)
     kept = [s for s in segs if not is_department(s)] or segs
-    return [re.split(r"\s+f(?:ü|u|ue)r\s+", s, maxsplit=1)[0]
-            if fold(s).startswith(("klinik", "universitatsklinik", "universitaetsklinik")) else s for s in kept]
+    return tuple(re.split(r"\s+f(?:ü|u|ue)r\s+", s, maxsplit=1)[0]
+                 if fold(s).startswith(("klinik", "universitatsklinik", "universitaetsklinik")) else s for s in kept)
 
 
 def strip_department(text: str) -> str:
@@ -203,13 +233,20 @@ def city_agreement(a: str, b: str) -> str | None:
         return "city"
     if METRO.get(ca, ca) == METRO.get(cb, cb):
         return "metro"
+    if ca.startswith(cb + " ") or cb.startswith(ca + " "):  # a district written after its city: "Bochum-Langendreer"
+        return "metro"
     return None
 
 
 def city_tokens(city: str) -> set[str]:
     """The words of a city name in every spelling we know (folded), to strip from institution names."""
+    return set(_city_tokens(city))
+
+
+@lru_cache(maxsize=16384)
+def _city_tokens(city: str) -> frozenset[str]:
     canon = canonical_city(city)
     metro = METRO.get(canon, canon)
     names = {canon, metro, fold(city)} | {k for k, v in CITY_VARIANTS.items() if v in (canon, metro)}
-    return {w for n in names for w in n.split() if w not in STOP and len(w) > 2 and w not in GENERIC
-            and w != "saint"}
+    return frozenset(w for n in names for w in n.split() if w not in STOP and len(w) > 2 and w not in GENERIC
+                     and w != "saint")

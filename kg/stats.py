@@ -23,8 +23,18 @@ FIGURES: list[tuple[str, str]] = [
     ("evidence items", "SELECT (COUNT(DISTINCT ?e) AS ?n) { ?e a rkg:Evidence }"),
     ("trial sites", "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s a rkg:TrialSite }"),
     ("trial sites resolved to a provider", "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s rkg:resolutionStatus \"resolved\" }"),
+    *[(f"trial sites resolved by {label}", ("SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s rkg:resolutionStatus \"resolved\" ; "
+       f"rkg:linkRule ?r FILTER(STRSTARTS(?r, \"{step}:\")) }}"))
+      for label, step in (("curated aliases", "curated"), ("the registry (ROR)", "registry"),
+                          ("the open world (new institutions)", "open-world"))],
+    ("trial sites resolved with medium confidence (a generic name unique in its city)",
+     "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s a rkg:TrialSite ; rkg:linkRule ?r FILTER(CONTAINS(?r, \"confidence=medium\")) }"),
     ("trial sites generic (never guessed)", "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s rkg:resolutionStatus \"generic\" }"),
     ("trial sites unresolved", "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s rkg:resolutionStatus \"unresolved\" }"),
+    ("institutions from the registry (ROR)", ("SELECT (COUNT(DISTINCT ?p) AS ?n) { ?x rkg:atProvider|rkg:affiliatedWith ?p "
+     "FILTER(STRSTARTS(STR(?p), \"https://w3id.org/rarekg/centre/ror-\")) }")),
+    ("institutions from the open world", ("SELECT (COUNT(DISTINCT ?p) AS ?n) { ?x rkg:atProvider|rkg:affiliatedWith ?p "
+     "FILTER(STRSTARTS(STR(?p), \"https://w3id.org/rarekg/centre/ow-\")) }")),
     ("affiliations linked to a provider", "SELECT (COUNT(*) AS ?n) { ?a rkg:affiliatedWith ?p }"),
     ("providers without membership, with evidence", "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?e rkg:aboutProvider ?p ; rkg:evidenceKind ?k FILTER(?k != rkg:MembershipEvidence) FILTER NOT EXISTS { ?p org:hasMembership ?m } }"),
     ("trials linked to an entity", "SELECT (COUNT(DISTINCT ?t) AS ?n) { ?t rkg:studiesEntity ?e }"),

@@ -70,6 +70,7 @@ OBOINOWL = Namespace("http://www.geneontology.org/formats/oboInOwl#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
 
 #: Prefixes offered to every query and every serialisation.
 PREFIXES: dict[str, str] = {
@@ -89,6 +90,7 @@ PREFIXES: dict[str, str] = {
     "sh": SH.iri,
     "dcat": DCAT.iri,
     "sd": SD.iri,
+    "adms": ADMS.iri,
     "rkgd": BASE,
 }
 

@@ -1,8 +1,10 @@
-"""Live fetch of trials (ClinicalTrials.gov API v2), publications (PubMed E-utilities) and Orphadata.
+"""Live fetch of trials (ClinicalTrials.gov API v2), publications (PubMed E-utilities), Orphadata and
+the Research Organization Registry's data dump (Zenodo).
 
 Each function saves the responses as they arrive, in their original formats, under ``out_dir``
-(``ctgov/<condition>/page-NNNN.json``, ``pubmed/<term>/batch-NNNNN.xml``, ``orphadata/<file>``), so
-:func:`loaders.evidence.load_path` and the Orphanet loaders read them like any downloaded file.
+(``ctgov/<condition>/page-NNNN.json``, ``pubmed/<term>/batch-NNNNN.xml``, ``orphadata/<file>``,
+``ror/<dump>.zip``), so :func:`loaders.evidence.load_path`, the Orphanet loaders and
+:func:`loaders.ror.load` read them like any downloaded file.
 Progress is kept in ``out_dir/fetch-state.json`` after every page or batch: a run that was
 interrupted continues where it stopped (the next page token, the next ``retstart``, the files
 not yet downloaded). Base URLs are parameters, so tests point them at a local server.
@@ -33,6 +35,11 @@ ORPHADATA_FILES = ("en_product1.xml", "en_product3_181.xml", "en_product6.xml", 
                    "en_product9_ages.xml")
 CTGOV_RATE = 50 / 60
 NCBI_RATE, NCBI_RATE_WITH_KEY = 3.0, 10.0
+ZENODO_API = "https://zenodo.org/api"
+#: Zenodo's concept record of the ROR data dump (DOI 10.5281/zenodo.6347574): it resolves to the
+#: latest release (https://ror.readme.io/docs/zenodo).
+ROR_CONCEPT_RECORD = "6347574"
+ZENODO_RATE = 1.0
 STATE_FILE = "fetch-state.json"
 
 Progress = Callable[[str], None]
@@ -230,3 +237,84 @@ def fetch_orphadata(files: Iterable[str] = ORPHADATA_FILES, out_dir: Path = Path
         if own:
             client.close()
     return paths
+
+
+# -- Research Organization Registry (Zenodo) ---------------------------------------------------------
+
+def fetch_ror(out_dir: Path, *, base_url: str = ZENODO_API, record: str = ROR_CONCEPT_RECORD,
+              client: PoliteClient | None = None, progress: Progress = _silent) -> Path:
+    """The ROR data-dump zip of Zenodo record ``record`` (by default the concept record, i.e. the
+    latest release) as ``out_dir/ror/<file>.zip``, where ``rarekg build --data out_dir`` finds it.
+
+    The record's JSON (``GET {base_url}/records/{record}``, following the redirect to the latest
+    version) names the zip and its MD5 checksum. A zip that an earlier run finished and that still
+    has that checksum is not downloaded again; an interrupted download resumes (HTTP Range). Raises
+    FetchError when the record cannot be fetched or has no zip, when the checksum differs (the bad
+    file is removed), or when the file is not a ROR dump.
+    """
+    own = client is None
+    client = client or PoliteClient(rate=ZENODO_RATE, cache_dir=None)
+    state = FetchState(out_dir)
+    entry = state.section("ror")
+    try:
+        meta = _zenodo_zip(client, f"{base_url}/records/{record}")
+        target = out_dir / "ror" / Path(meta["key"]).name
+        if entry.get("checksum") == meta["checksum"] and target.is_file() and _md5_matches(target, meta["checksum"]):
+            progress(f"ror: {target.name} already downloaded")
+            return target
+        entry.update(key=meta["key"], checksum=meta["checksum"], version=meta["version"], done=False)
+        state.save()
+        client.download(meta["url"], target, progress=lambda n: progress(f"ror: {target.name} {n >> 20} MB"))
+        if not _md5_matches(target, meta["checksum"]):
+            target.unlink()
+            raise FetchError(f"GET {meta['url']}: the file's MD5 differs from the record's {meta['checksum']}; "
+                             "it was removed")
+        _check_dump(target, meta["url"])
+        entry["done"] = True
+        state.save()
+        return target
+    finally:
+        if own:
+            client.close()
+
+
+def _zenodo_zip(client: PoliteClient, url: str) -> dict[str, str]:
+    """The dump zip of a Zenodo record: key, download URL, checksum ("md5:..."), version."""
+    body = client.get(url, cache=False)  # the concept record moves to each new release
+    try:
+        record = json.loads(body)
+        files = record["files"]
+        entries = list(files["entries"].values()) if isinstance(files, dict) else list(files)
+        metadata = record.get("metadata") or {}
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+        raise FetchError(f"GET {url} answered something that is not a Zenodo record") from exc
+    zips = [f for f in entries if isinstance(f, dict) and str(f.get("key", "")).endswith(".zip")]
+    if len(zips) != 1:
+        raise FetchError(f"GET {url}: the record has {len(zips)} zip files; expected the one ROR dump")
+    entry = zips[0]
+    links = entry.get("links") or {}
+    download = links.get("content") or links.get("self")
+    checksum = entry.get("checksum", "")
+    if not download or not checksum.startswith("md5:"):
+        raise FetchError(f"GET {url}: the zip {entry['key']} has no download link or MD5 checksum")
+    return {"key": entry["key"], "url": download, "checksum": checksum,
+            "version": str(metadata.get("version", ""))}
+
+
+def _md5_matches(path: Path, checksum: str) -> bool:
+    import hashlib
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return f"md5:{digest.hexdigest()}" == checksum
+
+
+def _check_dump(path: Path, url: str) -> None:
+    from kg.errors import DataError
+    from loaders.ror_dump import dump_members
+    try:
+        dump_members(path)
+    except DataError as exc:
+        path.unlink()
+        raise FetchError(f"GET {url} gave a file that is not a ROR dump (removed): {exc}") from exc

@@ -113,6 +113,45 @@ class PoliteClient:
                 self._sleep(min(delay, self.max_backoff))
         raise FetchError(f"GET {url} failed after {self.max_retries} retries; last: {last_problem}")
 
+    def download(self, url: str, target: Path, *, chunk: int = 1 << 20,
+                 progress: Callable[[int], None] = lambda done: None) -> Path:
+        """Stream a large file to ``target``, resuming: bytes arrive in ``target.part``, a later call
+        or retry asks for the rest with an HTTP Range request (a server that answers 200 instead of
+        206 sends it whole again), and the part is renamed to ``target`` when complete. Retries as
+        :meth:`get` does; ``progress`` gets the bytes so far after each chunk. Raises FetchError."""
+        part = target.with_name(target.name + ".part")
+        part.parent.mkdir(parents=True, exist_ok=True)
+        last_problem = ""
+        for attempt in range(self.max_retries + 1):
+            offset = part.stat().st_size if part.is_file() else 0
+            self._wait_turn()
+            self.requests += 1
+            headers = {"Range": f"bytes={offset}-"} if offset else {}
+            try:
+                with self._client.stream("GET", url, headers=headers) as response:
+                    if response.status_code == 416 and offset:  # the part is already whole
+                        part.replace(target)
+                        return target
+                    if response.status_code >= 300:
+                        if response.status_code not in RETRY_STATUSES:
+                            raise FetchError(f"GET {response.url} answered {response.status_code}")
+                        last_problem = f"HTTP {response.status_code}"
+                        delay = retry_after(response.headers.get("Retry-After")) or self._backoff(attempt)
+                    else:
+                        mode = "ab" if response.status_code == 206 else "wb"
+                        with part.open(mode) as fh:
+                            for block in response.iter_bytes(chunk):
+                                fh.write(block)
+                                progress(fh.tell())
+                        part.replace(target)
+                        return target
+            except httpx.TransportError as exc:  # the bytes received so far stay in the part
+                last_problem = f"{type(exc).__name__}: {exc}"
+                delay = self._backoff(attempt)
+            if attempt < self.max_retries:
+                self._sleep(min(delay, self.max_backoff))
+        raise FetchError(f"GET {url} failed after {self.max_retries} retries; last: {last_problem}")
+
     def _backoff(self, attempt: int) -> float:
         return min(self.backoff * (2 ** attempt), self.max_backoff)
 

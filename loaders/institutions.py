@@ -18,7 +18,6 @@ yields, into graph ``graph/institutions``:
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +28,14 @@ from pyoxigraph import Literal, NamedNode
 from kg import institutions as resolver
 from kg import names
 from kg.errors import DataError
-from kg.vocab import DCTERMS, PROV, RDF, RDFS, RKG, XSD, mint, slugify
-from loaders import euracan, euracan_tsv, evidence, pubmed, trials
+from kg.link import review
+from kg.link.registry import Wanted, wanted
+from kg.link.registry import build_index as registry_index
+from kg.link.sites import SiteResolver, registry_id
+from kg.vocab import DCTERMS, ORG, PROV, RDF, RDFS, RKG, XSD, mint, slugify
+from loaders import euracan, euracan_tsv, evidence, pubmed, ror, trials
 from loaders.base import LoadReport, SourceInfo, Triple, build_memo
+from loaders.euracan import centre_iri
 
 SOURCE = SourceInfo(
     name="institutions",
@@ -45,7 +49,7 @@ FOLDER = "institutions"
 INSTITUTIONS_FILE = "institutions.tsv"
 MEMBER_ALIASES_FILE = "member_aliases.tsv"
 HEADER = ("id", "name", "local_name", "aliases", "city", "country", "latitude", "longitude",
-          "coordinate_method", "ror", "source_url", "license")
+          "coordinate_method", "part_of", "ror", "source_url", "license")
 ALIAS_HEADER = ("centre_id", "alias", "source_url", "license")
 _COUNTRY_WORDS = {"usa": "US", "uk": "GB", "scotland": "GB", "england": "GB", "wales": "GB"}
 
@@ -67,6 +71,8 @@ class Institution:
     source_url: str
     license: str
     line: int = 0
+    part_of: str = ""                # id of the group this hospital belongs to (decision 0012)
+    wikidata: str = ""               # Q-id, for registry nodes
 
 
 def read_institutions(path: Path) -> list[Institution]:
@@ -84,6 +90,7 @@ def read_institutions(path: Path) -> list[Institution]:
             (not euracan_tsv.URL_RE.match(r["source_url"]), "source_url is not a URL"),
             (not r["license"], "license is empty"),
             (bool(r["latitude"]) != bool(r["coordinate_method"]), "coordinates without coordinate_method"),
+            (r["part_of"] == rid, "part_of names the institution itself"),
         ) if bad]
         if problems:
             raise DataError("; ".join(problems), path=path, line=line, record=rid)
@@ -92,7 +99,7 @@ def read_institutions(path: Path) -> list[Institution]:
         lon = float(r["longitude"]) if r["longitude"] else None
         aliases = tuple(a.strip() for a in r["aliases"].split(" | ") if a.strip())
         out.append(Institution(rid, r["name"], r["local_name"], aliases, r["city"], r["country"], lat, lon,
-                               r["coordinate_method"], r["ror"], r["source_url"], r["license"], line))
+                               r["coordinate_method"], r["ror"], r["source_url"], r["license"], line, r["part_of"]))
     return out
 
 
@@ -126,12 +133,18 @@ def candidates(data_dir: Path, report: LoadReport | None = None) -> list[resolve
         extra.setdefault(cid, []).append(alias)
     out = [resolver.Candidate(c.id, c.name, c.city, c.country, (c.name, c.local_name, *c.aliases, *extra.get(c.id, [])),
                               c.ror, member=True) for c in centres]
-    for inst in read_institutions(folder / INSTITUTIONS_FILE):
+    insts = read_institutions(folder / INSTITUTIONS_FILE)
+    for inst in insts:
         if inst.id in ids:
             raise DataError(f"institution {inst.id!r} is a curated EURACAN centre; add aliases to "
                             f"{MEMBER_ALIASES_FILE} instead", path=folder / INSTITUTIONS_FILE, line=inst.line)
         out.append(resolver.Candidate(inst.id, inst.name, inst.city, inst.country,
-                                      (inst.name, inst.local_name, *inst.aliases), inst.ror))
+                                      (inst.name, inst.local_name, *inst.aliases), inst.ror, part_of=inst.part_of))
+    known = {c.id for c in out}
+    for inst in insts:
+        if inst.part_of and inst.part_of not in known:
+            raise DataError(f"part_of {inst.part_of!r} is neither a curated institution nor a EURACAN centre",
+                            path=folder / INSTITUTIONS_FILE, line=inst.line, record=inst.id)
     return out
 
 
@@ -192,17 +205,25 @@ class Link:
     resolution: resolver.Resolution
 
 
-def resolve_all(index: resolver.Index, found: list[trials.Trial], pubs: list[pubmed.Publication]) -> list[Link]:
-    """Every site of ``found`` and every affiliation of ``pubs``, resolved (pure). A string seen
-    before with the same place (and identifiers) reuses its decision: registries repeat the same
-    facility and affiliation strings across thousands of records."""
+def resolve_all(index: resolver.Index | SiteResolver, found: list[trials.Trial], pubs: list[pubmed.Publication],
+                report: LoadReport | None = None) -> list[Link]:
+    """Every site of ``found`` and every affiliation of ``pubs``, resolved in three steps
+    (:class:`kg.link.sites.SiteResolver`; a bare curated index gets no registry). A string seen before
+    with the same place (and identifiers) reuses its decision: registries repeat the same facility
+    and affiliation strings across thousands of records. A site without city or country is reported
+    on ``report`` (kind ``site-without-place``, naming the trial's file and the site's number)."""
+    steps = index if isinstance(index, SiteResolver) else SiteResolver(index)
     links = []
-    sites = _SiteDecisions(index)
+    sites = _SiteDecisions(steps)
     for trial in found:
         tid = trial.canonical_id
         sponsors = tuple(s for s in (trial.sponsor, *trial.collaborators) if s)
         for n, site in enumerate(trial.sites, 1):
             res = sites.decide(site.facility, site.city, site.country_code, sponsors)
+            if res.rule == "no-place" and report is not None:
+                report.warn("site-without-place", f"site {n} ({site.facility!r}) of {tid} has no "
+                            f"{'city' if not site.city else 'country'}: it cannot be placed, so it stays unresolved",
+                            path=", ".join(trial.source_files), record=f"{tid}/site/{n}")
             links.append(Link("site", tid, mint("site", f"{tid}/{n}"), site.facility or "", site.city or "",
                               site.country_code or "", trial.start_date or trial.status_date, res))
     affiliations: dict[tuple[str, tuple[str, ...]], tuple[str, str, resolver.Resolution]] = {}
@@ -211,9 +232,10 @@ def resolve_all(index: resolver.Index, found: list[trials.Trial], pubs: list[pub
             for aff in author.affiliations:
                 akey = (aff.text, tuple(aff.identifiers))
                 if akey not in affiliations:
-                    text, city, country = affiliation_place(aff.text, index.cities)
-                    affiliations[akey] = (city, country, resolver.resolve(
-                        index, text, city, country, identifiers=aff.identifiers, country_words=country_words(country)))
+                    text, city, country = affiliation_place(aff.text, steps.index.cities)
+                    affiliations[akey] = (city, country, steps.resolve(
+                        text, city, country, identifiers=aff.identifiers, country_words=country_words(country),
+                        open_world=False))
                 city, country, res = affiliations[akey]
                 links.append(Link("affiliation", pub.pmid, mint("authorship", f"{pub.pmid}/{author.position}"),
                                   aff.text, city, country, (pub.date or "")[:4] or None, res))
@@ -221,16 +243,16 @@ def resolve_all(index: resolver.Index, found: list[trials.Trial], pubs: list[pub
 
 
 class _SiteDecisions:
-    """:func:`kg.institutions.resolve` of trial sites, each distinct question answered once.
+    """:meth:`kg.link.sites.SiteResolver.resolve` of trial sites, each distinct question answered once.
 
     A trial's sponsors matter only when no candidate matched (see
     :func:`kg.institutions.generic_reason`): a site is first resolved by facility and place alone,
-    shared by every trial naming it, and again with the sponsors only if that left it unresolved.
-    The answers are those of ``resolve(..., sponsors=...)`` for every site (at scale 10, 20 310
-    questions with sponsors were 2 105 without)."""
+    shared by every trial naming it, and again with the sponsors only if that left it to the open
+    world or unresolved. The answers are those of ``resolve(..., sponsors=...)`` for every site (at
+    scale 10, 20 310 questions with sponsors were 2 105 without)."""
 
-    def __init__(self, index: resolver.Index) -> None:
-        self._index = index
+    def __init__(self, steps: SiteResolver) -> None:
+        self._steps = steps
         self._plain: dict[tuple[str | None, ...], resolver.Resolution] = {}
         self._with_sponsors: dict[tuple[object, ...], resolver.Resolution] = {}
 
@@ -240,7 +262,7 @@ class _SiteDecisions:
         res = self._plain.get(key)
         if res is None:
             res = self._plain[key] = self._resolve(facility, city, country, ())
-        if res.status != "unresolved" or not sponsors:
+        if not _sponsor_may_matter(res) or not sponsors:
             return res
         full = (key, sponsors)
         if full not in self._with_sponsors:
@@ -249,8 +271,13 @@ class _SiteDecisions:
 
     def _resolve(self, facility: str | None, city: str | None, country: str | None,
                  sponsors: tuple[str, ...]) -> resolver.Resolution:
-        return resolver.resolve(self._index, facility, city, country, sponsors=sponsors,
-                                country_words=country_words(country or ""))
+        return self._steps.resolve(facility, city, country, sponsors=sponsors, country_words=country_words(country or ""))
+
+
+def _sponsor_may_matter(res: resolver.Resolution) -> bool:
+    """A sponsor's name used as a site is generic; that is decided only after the curated step found
+    nothing, so only answers of the later steps can change with the sponsors."""
+    return res.status == "unresolved" or not res.rule.startswith("curated:")
 
 
 # -- triples ------------------------------------------------------------------------------------------
@@ -273,8 +300,12 @@ def link_triples(links: list[Link], names_by_id: dict[str, str]) -> Iterator[Tri
         res = link.resolution
         if link.kind == "site":
             yield link.node, RKG.resolutionStatus, Literal(res.status)
+            if res.rule:
+                yield link.node, RKG.linkRule, Literal(res.rule)
         if res.status != "resolved" or res.institution is None:
             continue
+        if link.kind == "site":
+            yield link.node, RKG.linkScore, Literal(f"{res.score:.3f}", datatype=XSD.decimal)
         provider = mint("centre", res.institution)
         yield link.node, RKG.atProvider if link.kind == "site" else RKG.affiliatedWith, provider
         e = evidence_iri(link)
@@ -314,35 +345,91 @@ def _evidence_triples(e: NamedNode, link: Link, names_by_id: dict[str, str]) -> 
 
 # -- the source ---------------------------------------------------------------------------------------
 
-def resolve_default(data_dir: Path, report: LoadReport | None = None, extra_dirs: Sequence[Path] = ()
-                    ) -> tuple[list[resolver.Candidate], list[Link]]:
+@dataclass
+class Resolved:
+    """One resolution of every site and affiliation, with what it made."""
+
+    candidates: list[resolver.Candidate]
+    links: list[Link]
+    files: list[Path]
+    steps: SiteResolver
+    problems: LoadReport
+
+
+def registry_records(data_dir: Path, extra_dirs: Sequence[Path] = ()) -> list[ror.RorRecord] | None:
+    """The registry the resolver uses: the newest ROR dump zip found under one of ``extra_dirs``
+    (:func:`loaders.ror.find_dump`; the full registry when given with ``--data``), else the default
+    dataset's compiled subset (``data/ror/records.jsonl``), else None (no registry step). DataError
+    as :func:`loaders.ror.read` and :func:`loaders.ror.read_compiled` raise."""
+    dumps = [d for d in (ror.find_dump(folder) for folder in extra_dirs) if d is not None]
+    if dumps:
+        return list(ror.read(max(dumps, key=lambda p: (p.name, str(p)))))
+    if not (data_dir / ror.SOURCE.name / ror.RECORDS_FILE).is_file():
+        return None
+    return ror.read_compiled(data_dir)[1]
+
+
+def resolve_default(data_dir: Path, report: LoadReport | None = None, extra_dirs: Sequence[Path] = (),
+                    registry: list[ror.RorRecord] | None = None) -> tuple[list[resolver.Candidate], list[Link]]:
     """The candidate set and every link of the compiled default evidence under ``data_dir``, plus the
-    evidence of the original-format files under ``extra_dirs`` (:func:`loaders.evidence.read_evidence`).
-    The evidence files read are added to ``report.files``; their record problems are the evidence
-    source's to report, not repeated here. Raises DataError as ``read_evidence`` and :func:`candidates` do.
+    evidence of the original-format files under ``extra_dirs`` (:func:`loaders.evidence.read_evidence`),
+    resolved against ``registry`` (default: :func:`registry_records`). The evidence files read are
+    added to ``report.files``; their record problems are the evidence source's to report, not repeated
+    here. Raises DataError as ``read_evidence``, :func:`candidates` and :func:`registry_records` do.
     """
-    key = _inputs_fingerprint(data_dir, extra_dirs)
+    done = resolution(data_dir, extra_dirs, registry)
+    if report is not None:
+        candidates(data_dir, report)  # row problems of the curated files go to this source's report
+        report.files.extend(done.files)
+        report.problems.extend(done.problems.problems)
+    return done.candidates, done.links
+
+
+def resolution(data_dir: Path, extra_dirs: Sequence[Path] = (), registry: list[ror.RorRecord] | None = None
+               ) -> Resolved:
+    """The (memoised) resolution behind :func:`resolve_default`."""
+    key = (_inputs_fingerprint(data_dir, extra_dirs), id(registry))
     if key not in _RESOLVED:  # the institutions and links sources of one build share one resolution
         cands = candidates(data_dir, None)
         scratch = LoadReport(evidence.SOURCE.name)
         _, found, pubs = evidence.read_evidence(data_dir, scratch, extra_dirs)
+        records = registry if registry is not None else registry_records(data_dir, extra_dirs)
+        problems = LoadReport(SOURCE.name)
+        steps = SiteResolver(resolver.build_index(cands))
+        if records:
+            steps.registry = registry_index(records, problems, _places(found, pubs, steps))
+        links = resolve_all(steps, found, pubs, problems)
         _RESOLVED.clear()
-        _RESOLVED[key] = (cands, resolve_all(resolver.build_index(cands), found, pubs), list(scratch.files))
-    cands, links, files = _RESOLVED[key]
-    if report is not None:
-        candidates(data_dir, report)  # row problems of the curated files go to this source's report
-        report.files.extend(files)
-    return cands, links
+        _RESOLVED[key] = Resolved(cands, links, list(scratch.files), steps, problems)
+    return _RESOLVED[key]
+
+
+def _places(found: list[trials.Trial], pubs: list[pubmed.Publication], steps: SiteResolver) -> Wanted:
+    """Where the sites and affiliations that the curated step leaves open are: what the registry index
+    must hold (its names are normalised only there; the curated answers are kept for the second pass)."""
+    open_ = []
+    for trial in found:
+        for site in trial.sites:
+            res = steps.curated(site.facility or "", site.city or "", site.country_code or "", (),
+                                tuple(sorted(country_words(site.country_code or ""))))
+            if res.status != "resolved":
+                open_.append((site.facility or "", site.city or ""))
+    for aff in {a.text: a for p in pubs for au in p.authors for a in au.affiliations}.values():
+        text, city, country = affiliation_place(aff.text, steps.index.cities)
+        res = steps.curated(text, city, country, tuple(aff.identifiers), tuple(sorted(country_words(country))))
+        if res.status != "resolved":
+            open_.append((text, city))
+    return wanted(open_)
 
 
 #: The last resolution, keyed by a fingerprint of every file it read (see _inputs_fingerprint).
-_RESOLVED: dict[tuple[object, ...], tuple[list[resolver.Candidate], list[Link], list[Path]]] = build_memo()
+_RESOLVED: dict[tuple[object, ...], Resolved] = build_memo()
 
 
 def _inputs_fingerprint(data_dir: Path, extra_dirs: Sequence[Path]) -> tuple[object, ...]:
     """Path, size and modification time of every file under the folders resolution reads, so a
     changed input is never answered from the memo."""
-    roots = [data_dir / "euracan", data_dir / FOLDER, data_dir / evidence.SOURCE.name, *extra_dirs]
+    roots = [data_dir / "euracan", data_dir / FOLDER, data_dir / evidence.SOURCE.name, data_dir / "ror", *extra_dirs]
     stats = []
     for root in roots:
         for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
@@ -353,55 +440,75 @@ def _inputs_fingerprint(data_dir: Path, extra_dirs: Sequence[Path]) -> tuple[obj
 
 
 def load(data_dir: Path, report: LoadReport, *, extra_dirs: Sequence[Path] = ()) -> Iterator[Triple]:
-    """The institution nodes and links of the default dataset and of the evidence under ``extra_dirs``;
-    DataError for malformed curated files (and as :func:`resolve_default`)."""
+    """The institution nodes (curated, and those the registry and open-world steps made) and the links
+    of the default dataset and of the evidence under ``extra_dirs``; DataError for malformed curated
+    files (and as :func:`resolve_default`)."""
     folder = data_dir / FOLDER
     insts = read_institutions(folder / INSTITUTIONS_FILE)
     cands, links = resolve_default(data_dir, report, extra_dirs)
+    made = made_institutions(resolution(data_dir, extra_dirs).steps, links)
     report.files.extend([folder / INSTITUTIONS_FILE, folder / MEMBER_ALIASES_FILE])
     report.version = f"{len(insts)} institutions"
-    for inst in insts:
+    for inst in [*insts, *made]:
         yield from institution_triples(inst)
+        if inst.part_of:
+            yield centre_iri(inst.id), ORG.subOrganizationOf, centre_iri(inst.part_of)
     report.counts["institutions"] = len(insts)
+    report.counts["institutions-registry"] = sum(i.id.startswith("ror-") for i in made)
+    report.counts["institutions-open-world"] = sum(i.id.startswith("ow-") for i in made)
     for link in links:
         report.counts[f"{link.kind}s"] += 1
         report.counts[f"{link.kind}s-{link.resolution.status}"] += 1
-    yield from link_triples(links, {c.id: c.name for c in cands})
+        report.counts[f"{link.kind}s-by-{link.resolution.rule.split(':')[0]}"] += 1
+    yield from link_triples(links, {**{c.id: c.name for c in cands}, **{i.id: i.name for i in made}})
 
 
-def review_queue(links: list[Link], names_by_id: dict[str, str]) -> list[tuple[int, str, str, str, str, float, str]]:
-    """Unresolved strings, most frequent first: (count, kind, text, city, best candidate, score, rule)."""
-    counts: Counter[tuple[str, str, str, str, str, float, str]] = Counter()
-    for link in links:
-        res = link.resolution
-        if res.status == "unresolved":
-            best = f"{res.best} ({names_by_id[res.best]})" if res.best else ""
-            counts[(link.kind, link.text, f"{link.city} {link.country}".strip(), best, res.best_score, res.rule)] += 1
-    return [(n, *key) for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][1]))]
+def made_institutions(steps: SiteResolver, links: list[Link]) -> list[Institution]:
+    """The nodes of the registry records and open-world keys that ``links`` point to (pure)."""
+    used = {lk.resolution.institution for lk in links if lk.resolution.status == "resolved"}
+    first_record = {}
+    for lk in links:
+        first_record.setdefault(lk.resolution.institution, lk)
+    out = []
+    if steps.registry is not None:
+        for org_id in sorted(steps.used_orgs):
+            org = steps.registry.orgs[org_id]
+            nid = registry_id(org_id)
+            if nid in used:
+                method = f"ror:{org_id}" if org.latitude is not None else ""
+                out.append(Institution(nid, org.name, "", (), org.city, org.country, org.latitude, org.longitude,
+                                       method, org_id, org_id, "CC0-1.0", wikidata=org.wikidata))
+    pool = steps.open_world
+    for nid in sorted(set(pool.places) & used):
+        city, country = pool.places[nid]
+        label = pool.label(nid)
+        out.append(Institution(nid, label, "", tuple(sorted(set(pool.spellings[nid]) - {label})), city, country,
+                               None, None, "", "", record_url(first_record[nid]), "CC-BY-4.0"))
+    return out
 
 
-def review_table(data_dir: Path, store: object | None = None) -> str:
-    """The review queue as text: unresolved site and affiliation strings, most frequent first, with the
-    best candidate and its score. With ``store`` (a :class:`kg.store.GraphStore`), the unresolved
-    sites of that store are listed instead of the default dataset's."""
-    cands = candidates(data_dir)
-    names_by_id = {c.id: c.name for c in cands}
-    if store is None:
-        _, links = resolve_default(data_dir)
-    else:
-        index = resolver.build_index(cands)
+def review_table(data_dir: Path, store: object | None = None, extra_dirs: Sequence[Path] = ()) -> str:
+    """The review queue (:mod:`kg.link.review`) as text: every generic, open-world and unresolved site
+    and affiliation of the default dataset (or, with ``store``, a :class:`kg.store.GraphStore`, the
+    sites of that store that the curated step did not resolve), with its sites, the best registry
+    candidates and the one line that settles it."""
+    done = resolution(data_dir, extra_dirs)
+    steps, links = done.steps, done.links
+    if store is not None:
         rows = store.select(  # type: ignore[attr-defined]
-            "SELECT ?s ?f ?c ?k { ?s rkg:resolutionStatus \"unresolved\" ; rkg:facilityName ?f "
-            "OPTIONAL { ?s schema:addressLocality ?c } OPTIONAL { ?s schema:addressCountry ?k } }")
-        links = [Link("site", "", r["s"], r["f"].value, r["c"].value if r.get("c") else "",
-                      r["k"].value if r.get("k") else "", None,
-                      resolver.resolve(index, r["f"].value, r["c"].value if r.get("c") else "",
-                                       r["k"].value if r.get("k") else ""))
-                 for r in rows]
-    lines = ["count\tkind\ttext\tplace\tbest candidate\tscore\trule"]
-    for n, kind, text, place, best, score, rule in review_queue(links, names_by_id):
-        lines.append(f"{n}\t{kind}\t{text}\t{place}\t{best}\t{score:.3f}\t{rule}")
-    return "\n".join(lines)
+            "SELECT ?s ?f ?c ?k { ?s rkg:resolutionStatus ?status ; rkg:facilityName ?f "
+            "OPTIONAL { ?s rkg:linkRule ?rule } OPTIONAL { ?s schema:addressLocality ?c } "
+            "OPTIONAL { ?s schema:addressCountry ?k } "
+            "FILTER(?status != \"resolved\" || !BOUND(?rule) || !STRSTARTS(?rule, \"curated:\")) }")
+        links = []
+        for r in rows:
+            city, country = (r["c"].value if r.get("c") else ""), (r["k"].value if r.get("k") else "")
+            links.append(Link("site", r["s"].value.rsplit("/", 2)[-2], r["s"], r["f"].value, city, country, None,
+                              steps.resolve(r["f"].value, city, country, country_words=country_words(country))))
+    members = {c.id: c.member for c in done.candidates}
+    best = {lk.text: (lk.resolution.best or "", members.get(lk.resolution.best or "", False)) for lk in links
+            if lk.resolution.best_score >= resolver.THRESHOLD - 0.05}
+    return review.table(review.entries(links, record_url), steps.registry, best)  # type: ignore[arg-type]
 
 
 def integrity_problems(cands: list[resolver.Candidate]) -> dict[str, list[str]]:
@@ -425,3 +532,4 @@ def integrity_problems(cands: list[resolver.Candidate]) -> dict[str, list[str]]:
                 problems[c.id].append(msg)
                 problems[other].append(msg)
     return problems
+

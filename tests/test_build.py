@@ -27,7 +27,7 @@ def test_every_source_has_its_named_graph(default_graph) -> None:
     expected = {graph_iri(o.source.name).value for o in report.outcomes} | {INFERRED_GRAPH.value, META_GRAPH.value}
     assert graphs == expected
     assert [o.source.name for o in report.outcomes] == [
-        "ontology", "euracan", "orphanet", "oncotree", "subgroups", "evidence", "institutions", "links", "mappings"]
+        "ontology", "euracan", "orphanet", "oncotree", "subgroups", "evidence", "ror", "institutions", "links", "mappings"]
     for outcome in report.outcomes:
         assert outcome.triples == store.count(graph_iri(outcome.source.name)) > 0
         assert not outcome.report.errors, outcome.report.errors[:3]

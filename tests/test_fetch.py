@@ -9,6 +9,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -50,8 +51,36 @@ class Replay:
         return [h for h in self.log if h.path.endswith(path_end)]
 
 
+class _Quiet(BaseHTTPRequestHandler):
+    """A handler that answers with a body and its length, and logs nothing."""
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+@contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1 in a thread; yields its base URL."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 def _handler(replay: Replay) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(_Quiet):
         def do_GET(self) -> None:
             url = urlparse(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -75,17 +104,6 @@ def _handler(replay: Replay) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
             else:
                 self._send(200, body)
-
-        def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            return None
 
     return Handler
 
@@ -123,12 +141,8 @@ def _routes(shared: Path) -> dict[tuple[str, str], bytes]:
 @pytest.fixture()
 def server(shared_data: Path) -> Iterator[tuple[str, Replay]]:
     replay = Replay(_routes(shared_data))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(replay))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", replay
-    httpd.shutdown()
-    httpd.server_close()
+    with _serving(_handler(replay)) as base:
+        yield base, replay
 
 
 def _fast_client(tmp_path: Path, cache: bool = True) -> PoliteClient:
@@ -281,3 +295,141 @@ def test_cli_fetch_trials_end_to_end(server, shared_data: Path, tmp_path: Path) 
                          capture_output=True, text=True, timeout=120, check=False)
     assert bad.returncode == 1
     assert f"rarekg: error: GET {base}/nowhere/studies?" in bad.stderr and "answered 404" in bad.stderr
+
+
+# -- the Research Organization Registry's dump on Zenodo ----------------------------------------------
+
+ROR_VERSION = 17_953_395  # a version record id; the concept record 6347574 redirects to it
+
+
+@dataclass
+class ZenodoReplay:
+    """Zenodo's record API and file download for one ROR dump zip: the concept record redirects to the
+    version record (InvenioRDM JSON, ``files.entries``), the file honours Range; ``faults`` for the file."""
+
+    zip_name: str
+    body: bytes
+    checksum: str
+    faults: list[str] = field(default_factory=list)
+    log: list[tuple[str, str]] = field(default_factory=list)  # (path, Range header)
+
+    def record(self, base: str) -> bytes:
+        content = f"{base}/api/records/{ROR_VERSION}/files/{self.zip_name}/content"
+        return json.dumps({"id": str(ROR_VERSION), "metadata": {"version": "v9.99", "publication_date": "2026-06-23"},
+                           "files": {"count": 1, "entries": {self.zip_name: {
+                               "key": self.zip_name, "checksum": self.checksum, "size": len(self.body),
+                               "links": {"content": content}}}}}).encode()
+
+
+def _zenodo_handler(replay: ZenodoReplay) -> type[BaseHTTPRequestHandler]:
+    class Handler(_Quiet):
+        def do_GET(self) -> None:
+            path = urlparse(self.path).path
+            replay.log.append((path, self.headers.get("Range", "")))
+            base = f"http://{self.headers['Host']}"
+            if path == "/api/records/6347574":
+                self._send(302, b"", {"Location": f"{base}/api/records/{ROR_VERSION}"})
+            elif path == f"/api/records/{ROR_VERSION}":
+                self._send(200, replay.record(base))
+            elif path == "/api/records/2":  # a record whose files hold no zip
+                self._send(200, json.dumps({"files": [{"key": "notes.csv", "checksum": "md5:0"}]}).encode())
+            elif path == f"/api/records/{ROR_VERSION}/files/{replay.zip_name}/content":
+                self._file()
+            else:
+                self._send(404, b"not found")
+
+        def _file(self) -> None:
+            fault = replay.faults.pop(0) if replay.faults else None
+            start = int(self.headers["Range"].removeprefix("bytes=").rstrip("-")) if self.headers.get("Range") else 0
+            if fault == "ignore-range":
+                start = 0
+            chunk = replay.body[start:]
+            self.send_response(206 if start else 200)
+            if start:
+                self.send_header("Content-Range", f"bytes {start}-{len(replay.body) - 1}/{len(replay.body)}")
+            self.send_header("Content-Length", str(len(chunk)))
+            self.end_headers()
+            if fault == "truncate":
+                self.wfile.write(chunk[: len(chunk) // 3])
+                self.wfile.flush()
+                self.close_connection = True
+            elif fault == "corrupt":
+                self.wfile.write(bytes(len(chunk)))
+            else:
+                self.wfile.write(chunk)
+
+    return Handler
+
+
+@pytest.fixture()
+def zenodo(shared_data: Path) -> Iterator[tuple[str, ZenodoReplay]]:
+    import hashlib
+    [dump] = sorted((shared_data / "ror").glob("*.zip"))
+    body = dump.read_bytes()
+    replay = ZenodoReplay(dump.name, body, "md5:" + hashlib.md5(body, usedforsecurity=False).hexdigest())
+    with _serving(_zenodo_handler(replay)) as base:
+        yield base, replay
+
+
+def test_ror_dump_follows_the_concept_record_and_resumes_a_cut_download(zenodo, tmp_path: Path) -> None:
+    from loaders import ror
+    base, replay = zenodo
+    replay.faults = ["truncate"]
+    out = tmp_path / "out"
+    with _fast_client(tmp_path, cache=False) as client:
+        path = fetch.fetch_ror(out, base_url=f"{base}/api", client=client)
+    assert path == out / "ror" / replay.zip_name and path.read_bytes() == replay.body
+    downloads = [rng for p, rng in replay.log if p.endswith("/content")]
+    assert downloads[0] == "" and downloads[1].startswith("bytes=") and int(downloads[1][6:-1]) > 0  # resumed
+    assert len(downloads) == 2 and not (out / "ror" / (replay.zip_name + ".part")).exists()
+    assert ror.find_dump(out) == path  # where `rarekg build --data out` looks
+    assert sum(1 for _ in ror.read(path)) == 23_463
+    state = json.loads((out / fetch.STATE_FILE).read_text())["ror"]
+    assert state == {"key": replay.zip_name, "checksum": replay.checksum, "version": "v9.99", "done": True}
+
+
+def test_ror_dump_already_downloaded_is_not_fetched_again(zenodo, tmp_path: Path) -> None:
+    base, replay = zenodo
+    with _fast_client(tmp_path, cache=False) as client:
+        fetch.fetch_ror(tmp_path / "out", base_url=f"{base}/api", client=client)
+        fetch.fetch_ror(tmp_path / "out", base_url=f"{base}/api", client=client)
+    assert [p for p, _ in replay.log if p.endswith("/content")] == [f"/api/records/{ROR_VERSION}/files/{replay.zip_name}/content"]
+    assert sum(1 for p, _ in replay.log if p == f"/api/records/{ROR_VERSION}") == 2  # the record is asked each time
+
+
+def test_ror_dump_server_ignoring_range_sends_it_whole_again(zenodo, tmp_path: Path) -> None:
+    base, replay = zenodo
+    replay.faults = ["truncate", "ignore-range"]
+    with _fast_client(tmp_path, cache=False) as client:
+        path = fetch.fetch_ror(tmp_path / "out", base_url=f"{base}/api", client=client)
+    assert path.read_bytes() == replay.body
+
+
+def test_ror_dump_with_a_wrong_checksum_is_removed(zenodo, tmp_path: Path) -> None:
+    base, replay = zenodo
+    replay.faults = ["corrupt"]
+    with _fast_client(tmp_path, cache=False) as client, pytest.raises(FetchError, match="MD5 differs"):
+        fetch.fetch_ror(tmp_path / "out", base_url=f"{base}/api", client=client)
+    assert not (tmp_path / "out" / "ror" / replay.zip_name).exists()
+
+
+def test_ror_unknown_record_or_one_without_a_zip_names_the_url(zenodo, tmp_path: Path) -> None:
+    base, _ = zenodo
+    with _fast_client(tmp_path, cache=False) as client:
+        with pytest.raises(FetchError, match=r"GET http://127\.0\.0\.1:\d+/api/records/1 answered 404"):
+            fetch.fetch_ror(tmp_path / "out", base_url=f"{base}/api", record="1", client=client)
+        with pytest.raises(FetchError, match=r"/api/records/2: the record has 0 zip files"):
+            fetch.fetch_ror(tmp_path / "out", base_url=f"{base}/api", record="2", client=client)
+    assert not (tmp_path / "out" / "ror").exists()
+
+
+def test_rarekg_fetch_ror_command(zenodo, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    base, replay = zenodo
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "kg.cli", "fetch", "ror", "--out", str(out), "--base-url", f"{base}/api"],
+                          check=False, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "ror" / replay.zip_name).read_bytes() == replay.body
+    assert f"1 files in {out}; load them with: rarekg build --data {out}" in proc.stdout

@@ -397,3 +397,15 @@ def test_downloads_keep_the_current_and_the_previous_state(tmp_path: Path) -> No
             assert nq.status_code == 200 and len(gzip.decompress(nq.content).splitlines()) == 1 + i
     assert [len(s) for s in states] == [1, 2, 2]
     assert states[2][0] not in states[0]  # the first state went when the third came
+
+
+def test_centre_shows_its_registry_identifiers(server: str) -> None:
+    """#16 item 4: a centre the registry holds carries its ROR IRI (curated column) and the record's
+    Wikidata IRI (graph ror); its page links both."""
+    roussy = W3ID + "centre/gustave-roussy"
+    r = httpx.get(local(server, roussy), headers={"Accept": "text/turtle"})
+    g = rdflib.Graph().parse(data=r.text, format="turtle")
+    same = set(g.objects(rdflib.URIRef(roussy), rdflib.URIRef("https://schema.org/sameAs")))
+    assert same == {rdflib.URIRef("https://ror.org/0321g0743"), rdflib.URIRef("http://www.wikidata.org/entity/Q266227")}
+    page = httpx.get(local(server, roussy), headers={"Accept": "text/html"}).text
+    assert "https://ror.org/0321g0743" in page and "http://www.wikidata.org/entity/Q266227" in page

@@ -1,0 +1,284 @@
+"""Fill the ``ror`` column of the curated provider files from the registry, by a written rule.
+
+Run by hand, then review the diff and the listing it prints (never at build time)::
+
+    python -m loaders.ror_match ../shared/data/ror/ror-records-union-2026-06-23-europe-healthcare.zip
+
+Rule (docs/decisions/0011-research-organization-registry.md). A curated row (``data/euracan/centres.tsv``,
+``data/institutions/institutions.tsv``) gets the ROR IRI of a registry record when
+
+1. **city**: some name of the row (name, local name, alias) equals some name of the record (any ROR
+   type and language) after folding (:func:`fold_name`: case, accents, punctuation, a leading "the",
+   French CHU/CHRU/CHR/CH written out; word order ignored, :func:`name_key`), the record has a
+   location in the row's country and city (folded), and exactly one record qualifies; or
+2. **country**: failing 1, a name of the row that is not an acronym equals a non-acronym name of
+   exactly one record located in the row's country (the city differs: a suburb or a registry error).
+
+Among several qualifying records the only one typed healthcare is taken. The row's own names (name,
+local name) are tried first; its aliases only when they find nothing, and then a university or a
+hospital of a local healthcare group never qualifies (see :meth:`Index._part_or_university`).
+An inactive or withdrawn record is replaced by its final successor (:func:`loaders.ror.successor_map`).
+Two qualifying records are ambiguous and the row stays empty, as does a row without any. A ``ror``
+value already in a file is kept, and a disagreement with the rule is listed. The listing says which
+rows were matched by which tier and which were not, with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz
+from unidecode import unidecode
+
+from kg.errors import DataError
+from loaders.ror import successor_map
+from loaders.ror_dump import RorRecord, read
+from loaders.ror_subset import fold_city
+
+CURATED = (Path("euracan") / "centres.tsv", Path("institutions") / "institutions.tsv")
+_PUNCT = re.compile(r"[^a-z0-9]+")
+LISTING = Path("ror") / "matching.md"
+_FRENCH_HOSPITALS = {"chu": "centre hospitalier universitaire", "chru": "centre hospitalier regional universitaire",
+                     "chr": "centre hospitalier regional", "ch": "centre hospitalier"}
+LISTING_HEAD = """# ROR ids of the curated providers: what the matching rule did
+
+Written by `python -m loaders.ror_match` from `{dump}` (rule: its module docstring and
+docs/decisions/0011-research-organization-registry.md). Rows under "Not matched" have no ROR id in
+`data/euracan/centres.tsv` / `data/institutions/institutions.tsv`: the partial registry lacks them or
+holds several candidates; a curator who checks one by hand writes its id into the file (it is then kept).
+
+"""
+
+
+def fold_name(name: str) -> str:
+    """A name compared without case, accents, punctuation or a leading "the", with the French hospital
+    abbreviations (CHU, CHRU, CHR, CH) that begin a name written out:
+    ``"The Christie NHS Foundation Trust"`` -> ``"christie nhs foundation trust"``,
+    ``"CHU de Rouen"`` -> ``"centre hospitalier universitaire de rouen"``."""
+    folded = _PUNCT.sub(" ", unidecode(name).casefold()).strip().removeprefix("the ").strip()
+    head, _, rest = folded.partition(" ")
+    return f"{_FRENCH_HOSPITALS[head]} {rest}".strip() if head in _FRENCH_HOSPITALS else folded
+
+
+def name_key(name: str) -> str:
+    """The key two names must share: the words of :func:`fold_name` in sorted order, so word order
+    does not count ("Vall d'Hebron Hospital Universitari" = "Hospital Universitari Vall d'Hebron")."""
+    return " ".join(sorted(fold_name(name).split()))
+
+
+@dataclass(frozen=True)
+class Row:
+    file: str
+    line: int
+    id: str
+    names: tuple[str, ...]
+    city: str
+    country: str
+    ror: str
+    primary: int = 1   # how many of ``names`` are the row's own names (name, local name), not aliases
+
+
+@dataclass(frozen=True)
+class Outcome:
+    row: Row
+    ror: str        # the IRI the rule gives ("" when none)
+    tier: str       # "city" | "country" | "ambiguous" | "none"
+    note: str
+
+
+class Index:
+    """The registry by folded name: which records carry it, and whether only as an acronym."""
+
+    def __init__(self, records: Iterable[RorRecord]) -> None:
+        self.records = {r.id: r for r in records}
+        self.successors = successor_map(self.records.values())
+        self.by_name: dict[str, dict[str, bool]] = defaultdict(dict)  # name -> record id -> acronym only
+        self.by_place: dict[tuple[str, str], list[RorRecord]] = defaultdict(list)
+        for record in self.records.values():
+            for place in {(fold_city(loc.city), loc.country) for loc in record.locations}:
+                self.by_place[place].append(record)
+            for name in record.names:
+                key = name_key(name.value)
+                if key:
+                    acronym = name.types == ("acronym",)
+                    self.by_name[key][record.id] = self.by_name[key].get(record.id, True) and acronym
+
+    def current(self, rid: str) -> str:
+        return self.successors.get(rid, rid)
+
+    def match(self, row: Row) -> Outcome:
+        """The rule's outcome for one row: its primary names (name, local name) first, then with its
+        aliases; among several qualifying records, the only one typed healthcare if there is one."""
+        found: dict[str, set[str]] = {}
+        for names, how in ((row.names[:row.primary], "name"), (row.names, "alias")):
+            found = self._candidates(row, names, strict=how == "alias")
+            for tier in ("city", "country"):
+                chosen = self._one(found[tier])
+                if chosen:
+                    return Outcome(row, chosen, tier, f"{self._shown(chosen)} [by {how}]")
+        several = next((t for t in ("city", "country") if found[t]), "")
+        if several:
+            listed = "; ".join(sorted(self._shown(r, r) for r in found[several]))
+            return Outcome(row, "", "ambiguous", f"{several}: {listed}")
+        return Outcome(row, "", "none", "no registry record with one of its names in its country"
+                       + self._closest(row))
+
+    def _closest(self, row: Row) -> str:
+        """A hint for the curator: the registry record of the row's city whose name is closest to
+        one of the row's names (rapidfuzz token-sort ratio ≥ 75), never used as a match."""
+        place = (fold_city(row.city), row.country)
+        best, best_score = "", 75.0
+        for record in self.by_place.get(place, ()):
+            for name in record.names:
+                for own in row.names:
+                    score = fuzz.token_sort_ratio(fold_name(own), fold_name(name.value))
+                    if score > best_score:
+                        best, best_score = f"{record.id} {record.display}", score
+        return f"; closest in its city: {best} ({best_score:.0f})" if best else "; none in its city is close"
+
+    def _candidates(self, row: Row, names: Sequence[str], strict: bool) -> dict[str, set[str]]:
+        city, country = fold_city(row.city), row.country
+        found: dict[str, set[str]] = {"city": set(), "country": set()}
+        for name in names:
+            for rid, acronym_only in self.by_name.get(name_key(name), {}).items():
+                if strict and self._part_or_university(self.records[rid]):
+                    continue
+                locations = self.records[rid].locations
+                if any(loc.country == country and fold_city(loc.city) == city for loc in locations):
+                    found["city"].add(self.current(rid))
+                elif not acronym_only and not _is_acronym(name) and any(loc.country == country for loc in locations):
+                    found["country"].add(self.current(rid))
+        return found
+
+    def _part_or_university(self, record: RorRecord) -> bool:
+        """Records an alias never matches: a university (ROR type education, not healthcare), since
+        "University of X" as a site name is an alias of X's hospital, not the university; and a
+        hospital whose parent is a healthcare organisation of the same city, since a curated row
+        whose alias names one hospital of a local group is the group (a French CHU is one
+        institution whichever of its hospitals is named)."""
+        if "education" in record.types and "healthcare" not in record.types:
+            return True
+        cities = {(fold_city(loc.city), loc.country) for loc in record.locations}
+        for parent_id in record.related("parent"):
+            parent = self.records.get(parent_id)
+            if parent and "healthcare" in parent.types and any(
+                    (fold_city(loc.city), loc.country) in cities for loc in parent.locations):
+                return True
+        return False
+
+    def _one(self, rids: set[str]) -> str:
+        if len(rids) == 1:
+            return next(iter(rids))
+        healthcare = [r for r in rids if r in self.records and "healthcare" in self.records[r].types]
+        return healthcare[0] if len(healthcare) == 1 else ""
+
+    def _shown(self, rid: str, prefix: str = "") -> str:
+        record = self.records.get(rid)
+        if record is None:
+            return rid
+        where = f" ({record.locations[0].city})" if record.locations else ""
+        return f"{prefix} {record.display}{where}".strip()
+
+
+def _is_acronym(name: str) -> bool:
+    return bool(re.fullmatch(r"[A-Z0-9\-&.]{2,8}", name.strip()))
+
+
+def read_rows(data_dir: Path) -> list[Row]:
+    """The curated rows of both files. Raises DataError for a file without the needed columns."""
+    rows = []
+    for rel in CURATED:
+        path = data_dir / rel
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+            needed = {"id", "name", "local_name", "aliases", "city", "country", "ror"}
+            if not needed <= set(reader.fieldnames or ()):
+                raise DataError(f"missing column(s) {sorted(needed - set(reader.fieldnames or ()))}", path=path, line=1)
+            for line, r in enumerate(reader, 2):
+                own = tuple(dict.fromkeys(n for n in (r["name"], r["local_name"]) if n))
+                names = tuple(dict.fromkeys((*own, *(a for a in r["aliases"].split(" | ") if a))))
+                rows.append(Row(str(rel), line, r["id"], names, r["city"], r["country"], r["ror"], len(own)))
+    return rows
+
+
+def match_all(rows: Sequence[Row], index: Index) -> list[Outcome]:
+    """The rule's outcome for every row; a value already in a file wins (a disagreement is noted). A
+    ROR id that the rule would give two rows goes to neither (both are listed as ambiguous): one
+    registry record is one institution."""
+    outcomes = []
+    for row in rows:
+        outcome = index.match(row)
+        if row.ror and row.ror != outcome.ror:
+            outcome = Outcome(row, row.ror, "kept", f"kept the file's value; the rule gives "
+                                                    f"{outcome.ror or outcome.tier}: {outcome.note}")
+        outcomes.append(outcome)
+    owners: dict[str, list[int]] = defaultdict(list)
+    for i, o in enumerate(outcomes):
+        if o.ror:
+            owners[o.ror].append(i)
+    for rid, indexes in owners.items():
+        if len(indexes) > 1:
+            ids = ", ".join(outcomes[i].row.id for i in indexes)
+            for i in indexes:
+                if outcomes[i].tier != "kept":
+                    outcomes[i] = Outcome(outcomes[i].row, "", "ambiguous", f"{rid} would go to several rows: {ids}")
+    return outcomes
+
+
+def write_rows(data_dir: Path, outcomes: Sequence[Outcome]) -> None:
+    """Rewrite the ``ror`` cell of every row, leaving every other byte of the files as it was."""
+    by_file: dict[str, dict[int, str]] = defaultdict(dict)
+    for o in outcomes:
+        by_file[o.row.file][o.row.line] = o.ror
+    for rel, values in by_file.items():
+        path = data_dir / rel
+        lines = path.read_text(encoding="utf-8").split("\n")
+        column = lines[0].split("\t").index("ror")
+        for line, value in values.items():
+            cells = lines[line - 1].split("\t")
+            cells[column] = value
+            lines[line - 1] = "\t".join(cells)
+        tmp = path.with_suffix(".tsv.tmp")
+        tmp.write_text("\n".join(lines), encoding="utf-8")
+        tmp.replace(path)
+
+
+def listing(outcomes: Sequence[Outcome]) -> str:
+    """A Markdown listing of the outcomes: matched by tier, then not matched with the reason."""
+    out = []
+    for tier, title in (("city", "Matched: name and city"), ("country", "Matched: name and country, city differs"),
+                        ("kept", "Kept from the file"), ("ambiguous", "Not matched: several records"),
+                        ("none", "Not matched: no record")):
+        rows = [o for o in outcomes if o.tier == tier]
+        out.append(f"### {title} ({len(rows)})\n")
+        out += [f"- `{o.row.id}` ({o.row.city}, {o.row.country}): {o.ror + ' ' if o.ror else ''}{o.note}"
+                for o in sorted(rows, key=lambda o: o.row.id)]
+        out.append("")
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m loaders.ror_match", description=__doc__.splitlines()[0])
+    parser.add_argument("dump", type=Path, help="a ROR dump zip")
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parent.parent / "data",
+                        help="the dataset folder whose curated files are filled (default: the repository's)")
+    parser.add_argument("--dry-run", action="store_true", help="print the listing, write nothing")
+    args = parser.parse_args(argv)
+    outcomes = match_all(read_rows(args.data), Index(read(args.dump)))
+    text = LISTING_HEAD.format(dump=args.dump.name) + listing(outcomes)
+    if not args.dry_run:
+        write_rows(args.data, outcomes)
+        (args.data / LISTING).write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""The registry and open-world steps of site resolution (kg/link/), on tiny hand-made registry records,
+and the default dataset's registry subset end to end (rules: docs/decisions/0012-institution-granularity.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg import institutions as R
+from kg.errors import DataError
+from kg.link import registry as G
+from kg.link.open_world import OpenWorld
+from kg.link.sites import SiteResolver
+from loaders import institutions as L
+from loaders.base import LoadReport
+from loaders.ror import RorLocation, RorName, RorRecord
+from loaders.trials import Trial, TrialSite
+
+ROR = "https://ror.org/"
+
+
+def rec(local: str, names: list[str], city: str, country: str, types: tuple[str, ...] = ("healthcare",), *,
+        status: str = "active", rel: tuple[tuple[str, str], ...] = (), acronyms: tuple[str, ...] = (),
+        lat: float | None = None, lon: float | None = None) -> RorRecord:
+    """A registry record; ``local`` is the 9-character ROR id."""
+    ns = tuple(RorName(n, ("ror_display" if i == 0 else "alias",), None) for i, n in enumerate(names))
+    ns += tuple(RorName(a, ("acronym",), None) for a in acronyms)
+    return RorRecord(ROR + local, status, ns, types, (RorLocation(city, country, lat, lon, None),),
+                     tuple((k, ROR + v) for k, v in rel), (), "v2")
+
+
+APHP_CHILDREN = tuple(("child", f"0{i:02d}aaaa{i:02d}") for i in range(10))
+RECORDS = [
+    rec("00pg5jh14", ["Assistance Publique – Hôpitaux de Paris"], "Paris", "FR", acronyms=("AP-HP",),
+        rel=(("child", "05h5v3c50"), *APHP_CHILDREN)),
+    rec("05h5v3c50", ["Hôpital Tenon", "Tenon Hospital"], "Paris", "FR", rel=(("parent", "00pg5jh14"),)),
+    rec("03cv38k47", ["University Medical Center Groningen", "Universitair Medisch Centrum Groningen"], "Groningen",
+        "NL", acronyms=("UMCG",)),
+    rec("012p63287", ["University of Groningen", "Rijksuniversiteit Groningen"], "Groningen", "NL", ("education",)),
+    rec("04cdk4t75", ["Centre Hospitalier Universitaire de Rouen", "CHU de Rouen"], "Rouen", "FR",
+        rel=(("child", "0aaaaaa11"),)),
+    rec("0aaaaaa11", ["Hôpital Charles-Nicolle"], "Rouen", "FR", rel=(("parent", "04cdk4t75"),)),
+    rec("0bbbbbb22", ["Universitair Medisch Centrum St Radboud"], "Nijmegen", "NL", status="inactive",
+        rel=(("successor", "05wg1m734"),)),
+    rec("05wg1m734", ["Radboud University Medical Center", "Radboudumc"], "Nijmegen", "NL"),
+    rec("0ccccccc3", ["Hôpital Nord"], "Marseille", "FR"),
+    rec("0dddddd44", ["Hôpital Nord"], "Amiens", "FR"),
+    rec("0eeeeee55", ["Kantonsspital Aarau"], "Aarau", "CH", ("company",)),
+    rec("0fffffff6", ["Klinikum Mitte"], "Essen", "DE"),
+    rec("0ggggggg7", ["Klinikum Süd"], "Essen", "DE"),
+]
+INDEX = G.build_index(RECORDS)
+
+
+@pytest.mark.parametrize(("text", "city", "country", "org", "rule"), [
+    ("Hôpital Tenon", "Paris", "FR", "05h5v3c50", "name;city"),
+    ("Hôpital Tenon, AP-HP", "Paris", "FR", "05h5v3c50", "name;city"),  # the group never swallows its hospital
+    ("AP-HP - Hopital Tenon", "Paris", "FR", "05h5v3c50", "name;city"),
+    ("University Medical Center Groningen", "Groningen", "DK", "03cv38k47", "name;city;country-disagrees"),
+    ("UMCG, Rijksuniversiteit Groningen", "Groningen", "NL", "03cv38k47", "name;city"),  # hospital over university
+    ("Hôpital Charles Nicolle", "Rouen", "FR", "04cdk4t75", "name;city"),  # a CHU's hospital is the CHU
+    ("CHU de Rouen", "Bois-Guillaume", "FR", "04cdk4t75", "name;named-city"),
+    ("Universitair Medisch Centrum St Radboud", "Nijmegen", "NL", "05wg1m734", "name;city"),  # to the successor
+    ("Hopital Nord", "Amiens", "FR", "0dddddd44", "name;city"),
+])
+def test_registry_names_resolve_with_place_and_granularity(text: str, city: str, country: str, org: str,
+                                                           rule: str) -> None:
+    found, _ = G.match(INDEX, text, city, country)
+    assert found is not None and (found.org, found.rule) == (ROR + org, rule)
+
+
+@pytest.mark.parametrize(("text", "city", "country"), [
+    ("Hôpital Nord", "Saint-Étienne", "FR"),   # a look-alike in another city is never taken
+    ("Kantonsspital Aarau", "Aarau", "CH"),    # a company is not a site's institution
+    ("Groningen", "Groningen", "NL"),          # a bare city names nothing
+])
+def test_registry_never_guesses(text: str, city: str, country: str) -> None:
+    assert G.match(INDEX, text, city, country)[0] is None
+
+
+def test_generic_names_resolve_only_when_unique_in_the_city_and_say_so() -> None:
+    unique = G.generic_unique(INDEX, "University Hospital", "Groningen", "NL")
+    assert unique is not None and unique.org == ROR + "03cv38k47"
+    assert unique.rule == "generic-unique-in-city;confidence=medium" and unique.score == 0.6
+    assert G.generic_unique(INDEX, "Klinikum", "Essen", "DE") is None  # two candidates of that kind
+
+
+def test_a_successor_loop_is_a_clear_error_or_a_report_entry() -> None:
+    loop = [rec("0hhhhhh88", ["A"], "X", "FR", status="inactive", rel=(("successor", "0iiiiii99"),)),
+            rec("0iiiiii99", ["B"], "X", "FR", status="inactive", rel=(("successor", "0hhhhhh88"),))]
+    with pytest.raises(DataError, match="successor loop"):
+        G.build_index(loop)
+    report = LoadReport("institutions")
+    G.build_index(loop, report)
+    assert [p.kind for p in report.problems] == ["successor-loop"]
+
+
+def test_same_unknown_hospital_in_three_trials_is_one_node_and_cities_never_merge() -> None:
+    curated = R.build_index([])
+    steps = SiteResolver(curated, INDEX)
+    sites = [TrialSite("Ospedale San Gerardo", "Monza", country_code="IT"),
+             TrialSite("OSPEDALE SAN GERARDO - Divisione di Oncologia", "Monza", country_code="IT"),
+             TrialSite("Ospedale San Gerardo", "Monza (MB)", country_code="IT"),
+             TrialSite("Ospedale San Gerardo", "Rome", country_code="IT"),
+             TrialSite("Ospedale San Gerardino", "Monza", country_code="IT")]
+    trials = [Trial("ctgov-v2", [f"f{i}.json"], nct_ids=[f"NCT0000000{i}"], sites=[s]) for i, s in enumerate(sites)]
+    links = L.resolve_all(steps, trials, [])
+    ids = [lk.resolution.institution for lk in links]
+    assert ids[0] == ids[1] == ids[2] == "ow-it-monza-hospital-san-gerardo"
+    assert len({ids[0], ids[3], ids[4]}) == 3
+    assert all(lk.resolution.rule == "open-world:name;city" and lk.resolution.score == 0.5 for lk in links)
+
+
+def test_generic_and_anonymous_sites_make_no_node() -> None:
+    steps = SiteResolver(R.build_index([]), INDEX)
+    for text, city in [("Research Site 0042", "Groningen"), ("CHU", "Paris"), ("Klinikum", "Essen")]:
+        res = steps.resolve(text, city, {"Groningen": "NL", "Paris": "FR"}.get(city, "DE"))
+        assert (res.status, res.institution) == ("generic", None), (text, res)
+    assert not steps.open_world.ids
+
+
+def test_a_site_without_place_is_reported_with_file_and_site_number() -> None:
+    steps = SiteResolver(R.build_index([]), INDEX)
+    trial = Trial("ctgov-v2", ["trials/NCT00000001.json"], nct_ids=["NCT00000001"],
+                  sites=[TrialSite("Ospedale San Gerardo", None, country_code="IT")])
+    report = LoadReport("institutions")
+    links = L.resolve_all(steps, [trial], [], report)
+    assert (links[0].resolution.status, links[0].resolution.rule) == ("unresolved", "no-place")
+    (problem,) = report.problems
+    assert problem.kind == "site-without-place" and "trials/NCT00000001.json" in str(problem.path)
+    assert "site 1" in problem.message
+
+
+def test_open_world_keys_ignore_departments_and_city_words() -> None:
+    pool = OpenWorld()
+    a = pool.node("Department of Oncology, Ospedale San Gerardo di Monza", "Monza", "IT")
+    b = pool.node("Ospedale San Gerardo", "Monza", "IT")
+    assert a == b and pool.label(a) in {"Ospedale San Gerardo di Monza", "Ospedale San Gerardo"}
+    assert pool.node("Ospedale", "", "IT") is None
+
+
+def test_registry_record_of_a_curated_hospital_is_the_curated_node() -> None:
+    curated = R.build_index([R.Candidate("radboud", "Radboudumc", "Nijmegen", "NL", ("Radboudumc",))])
+    res = SiteResolver(curated, INDEX).resolve("Universitair Medisch Centrum St Radboud", "Nijmegen", "NL")
+    assert (res.institution, res.rule) == ("radboud", "registry:name;city;curated")
+
+
+def test_malformed_alias_row_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "member_aliases.tsv"
+    path.write_text("centre_id\talias\tsource_url\tlicense\namsterdam-umc\tAMC\tnot-a-url\tCC-BY-4.0\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"member_aliases.tsv:2.*source_url"):
+        L.read_member_aliases(path)
+    path.write_text("centre_id\talias\tsource_url\tlicense\namsterdam-umc\tAMC\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"member_aliases.tsv:2.*2 cells, expected 4"):
+        L.read_member_aliases(path)
+
+
+def test_registry_records_come_from_a_dump_under_data_or_the_compiled_subset(tmp_path: Path, repo_data: Path) -> None:
+    compiled = L.registry_records(repo_data)
+    assert compiled is not None and len(compiled) > 1000
+    assert L.registry_records(tmp_path) is None  # a dataset without data/ror: no registry step
+
+
+# -- development figures on the dev half (tests/fixtures/dev_site_institution_gold.md) -------------------
+
+DEV_GOLD = Path(__file__).parent / "fixtures" / "dev_site_institution_gold.tsv"
+SPLIT = Path(__file__).parent / "gold" / "trial_split.tsv"
+
+
+def test_dev_half_figures(tmp_path: Path, shared_data: Path, repo_data: Path) -> None:
+    """Coverage of identifiable European sites and pairwise precision and recall, on the dev half only
+    (its trial files linked into a folder of their own, with the full registry dump), as --data builds."""
+    import csv
+    import itertools
+
+    dev = [line.split("\t") for line in SPLIT.read_text(encoding="utf-8").splitlines()[1:]]
+    for rid, rel, half in dev:
+        if half == "dev":
+            (tmp_path / "trials" / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / "trials" / rel).symlink_to(shared_data / "trials" / rel)
+    (tmp_path / "ror").mkdir()
+    for dump in (shared_data / "ror").glob("*.zip"):
+        (tmp_path / "ror" / dump.name).symlink_to(dump)
+    links = L.resolution(repo_data, [tmp_path]).links
+    pool: dict[tuple[str, str, str], list[L.Link]] = {}
+    for lk in links:
+        if lk.kind == "site":
+            pool.setdefault((lk.record, lk.text, lk.city), []).append(lk)
+    with DEV_GOLD.open(encoding="utf-8") as fh:
+        gold = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+    pairs = [(g["institution"], pool[(g["trial"], g["facility"], g["city"])].pop(0).resolution) for g in gold]
+    ident = [(g, r) for g, r in pairs if g != "GENERIC"]
+    coverage = sum(r.status == "resolved" for _, r in ident) / len(ident)
+    tp = fp = fn = 0
+    for (g1, r1), (g2, r2) in itertools.combinations(pairs, 2):
+        same_gold = g1 == g2 != "GENERIC"
+        same = r1.status == r2.status == "resolved" and r1.institution == r2.institution
+        tp, fp, fn = tp + (same and same_gold), fp + (same and not same_gold), fn + (same_gold and not same)
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    print(f"\ndev half: {len(pairs)} European sites, {len(ident)} identifiable; coverage {coverage:.3f}; "
+          f"pairwise precision {precision:.3f} ({tp}/{tp + fp}), recall {recall:.3f} ({tp}/{tp + fn})")
+    assert len(pairs) == 413
+    assert coverage >= 0.95 and precision >= 0.97 and recall >= 0.90
+
+
+def test_a_district_written_after_its_city_is_that_city_s_metro() -> None:
+    from kg import names
+    assert names.city_agreement("Bochum-Langendreer", "Bochum") == "metro"
+    assert names.city_agreement("Nantes-Saint Herblain", "Nantes") == "metro"
+    assert names.city_agreement("Bochum", "Bonn") is None
