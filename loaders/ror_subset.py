@@ -69,11 +69,15 @@ def words(text: str) -> set[str]:
 
 def wanted(data_dir: Path) -> Wanted:
     """What the default dataset under ``data_dir`` asks of the registry (see the module docstring).
-    Raises DataError as the curated and evidence readers do."""
+    A folder being compiled (``rarekg data compile --to DIR``) holds the compiled sources but not the
+    curated files; those are then read from the repository's dataset. Raises DataError as the
+    curated and evidence readers do."""
+    from kg.ontology import DATA_DIR
     from loaders import evidence
     from loaders.institutions import candidates
 
-    ids = frozenset(c.ror for c in candidates(data_dir) if c.ror)
+    curated = data_dir if (data_dir / "euracan" / "centres.tsv").is_file() else DATA_DIR
+    ids = frozenset(c.ror for c in candidates(curated) if c.ror)
     _, trials, _ = evidence.read_evidence(data_dir, LoadReport("evidence"))
     by_place: dict[Place, set[str]] = defaultdict(set)
     for site in (s for t in trials for s in t.sites):
