@@ -49,8 +49,8 @@ SOURCE = SourceInfo(
 RECORDS_FILE = "records.jsonl"
 #: Expected records / triples of the compiled default subset; the build fails outside them.
 #: A full dump read with ``--data`` has no upper bound (the registry grows every release).
-RECORD_BOUNDS = (3_000, 4_500)
-TRIPLE_BOUNDS = (50_000, 90_000)
+RECORD_BOUNDS = (800, 1_500)
+TRIPLE_BOUNDS = (15_000, 30_000)
 WIKIDATA = "http://www.wikidata.org/entity/"
 ISNI = "https://isni.org/isni/"
 FUNDREF = "https://doi.org/10.13039/"

@@ -9,13 +9,14 @@ The default graph needs, from the registry:
    :data:`NEAR_KM` of it (suburbs such as La Tronche for Grenoble; a city is placed at the mean
    position of its registry records, as the resolver does):
 
-   * every hospital, university or non-profit (ROR types healthcare, education, nonprofit; French
-     cancer centres such as Institut Curie are typed non-profit): the resolver's candidates by
-     distinctive words and for generic names;
-   * a record of the other types a site can be (facility, government, other: Gustave Roussy and
-     Centre Eugène Marquis are typed facility) only when the words of one of its names, without
-     those of its city, all occur in the facility name of a site of that place, since the resolver
-     matches such records by their exact name only;
+   * every hospital (ROR type healthcare): the resolver's candidates by distinctive words and for
+     generic names, which it draws from hospitals only;
+   * a record of the other types a site can be (education, nonprofit, facility, government, other:
+     Institut Curie is typed nonprofit, Gustave Roussy facility) only when the distinctive words of
+     one of its names (without its city's words and short function words such as "de", "of") all
+     occur in the facility name of a site of that place, since the resolver matches such records by
+     their exact name only. This is a superset of the resolver's exact-name rule up to its own
+     normalisation (an abbreviation such as "St" for "Saint" in a site name can hide a record);
 3. the closure of 1-2 over ``parent`` and ``successor`` relationships, so a hospital's group or
    university and an inactive record's successors are there too.
 
@@ -36,8 +37,11 @@ from unidecode import unidecode
 from loaders.base import LoadReport
 from loaders.ror_dump import RorRecord
 
-KEPT_TYPES = frozenset({"healthcare", "education", "nonprofit"})
-NAMED_TYPES = frozenset({"facility", "government", "other"})
+KEPT_TYPES = frozenset({"healthcare"})
+NAMED_TYPES = frozenset({"education", "nonprofit", "facility", "government", "other"})
+#: words that say nothing about which organisation a name is
+FUNCTION_WORDS = frozenset({"de", "del", "della", "di", "du", "des", "la", "le", "les", "l", "d", "the", "of", "and",
+                            "et", "y", "i", "e", "und", "fur", "der", "den", "het", "van", "von", "en", "a", "an"})
 FOLLOWED = ("parent", "successor")
 #: a record this close to a site's city (km) is in its place, as in kg.link.registry
 NEAR_KM = 12.0
@@ -65,11 +69,15 @@ def words(text: str) -> set[str]:
 
 def wanted(data_dir: Path) -> Wanted:
     """What the default dataset under ``data_dir`` asks of the registry (see the module docstring).
-    Raises DataError as the curated and evidence readers do."""
+    A folder being compiled (``rarekg data compile --to DIR``) holds the compiled sources but not the
+    curated files; those are then read from the repository's dataset. Raises DataError as the
+    curated and evidence readers do."""
+    from kg.ontology import DATA_DIR
     from loaders import evidence
     from loaders.institutions import candidates
 
-    ids = frozenset(c.ror for c in candidates(data_dir) if c.ror)
+    curated = data_dir if (data_dir / "euracan" / "centres.tsv").is_file() else DATA_DIR
+    ids = frozenset(c.ror for c in candidates(curated) if c.ror)
     _, trials, _ = evidence.read_evidence(data_dir, LoadReport("evidence"))
     by_place: dict[Place, set[str]] = defaultdict(set)
     for site in (s for t in trials for s in t.sites):
@@ -132,9 +140,9 @@ def _wanted_for_sites(record: RorRecord, want: Wanted, centres: dict[Place, tupl
         return False
     if types & KEPT_TYPES:
         return True
-    city_words = {w for loc in record.locations for w in words(loc.city)}
+    ignored = FUNCTION_WORDS | {w for loc in record.locations for w in words(loc.city)}
     site_words = set().union(*(want.words.get(p, frozenset()) for p in places))
-    return any((words(n.value) - city_words) and (words(n.value) - city_words) <= site_words for n in record.names)
+    return any((words(n.value) - ignored) and (words(n.value) - ignored) <= site_words for n in record.names)
 
 
 def km(a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -456,5 +456,5 @@ def test_compiled_subset_outside_its_record_bounds_fails_naming_the_file(tmp_pat
     path = tmp_path / "data" / "ror" / ror.RECORDS_FILE
     write_records(path, [release, *records], ror.SOURCE)
     assert ror.read_compiled(tmp_path / "data") == (release, records)  # the round trip keeps every field
-    with pytest.raises(DataError, match=rf"{path}: 2 records, outside the expected bounds 3000..4500"):
+    with pytest.raises(DataError, match=rf"{path}: 2 records, outside the expected bounds 800..1500"):
         list(ror.load(tmp_path / "data", LoadReport("ror")))
