@@ -81,6 +81,10 @@ def test_unknown_id_is_404_problem_with_close_matches(api: httpx.Client) -> None
     (f"{V1}/centres?country=France", "country", 422),
     (f"{V1}/entities?q=", "q", 400),
     (f"{V1}/entities?cursor=%%%", "cursor", 400),
+    # found by Schemathesis: a JSON list this API never issued ([{}]) compared with the keys (a 500)
+    (f"{V1}/centres?cursor=W3t9XQ", "cursor", 400),
+    # found by Schemathesis: a limit beyond 64 bits was echoed in page.limitClamped and failed to serialise
+    (f"{V1}/centres?limit=2930119609233204838400", "limit", 422),
     (f"{V1}/entities/ORPHA:44890/centres?lat=95&lon=4", "lat", 422),
     (f"{V1}/entities/ORPHA:44890/centres?lat=45", "lon", 422),
     (f"{V1}/entities/ORPHA:44890/centres?max_km=100", "max_km", 422),
@@ -146,9 +150,9 @@ def test_centre_detail_and_publication(api: httpx.Client) -> None:
     pub = api.get(f"{V1}/publications/PMID:24488818").json()
     assert pub["pmid"] == "24488818" and pub["authors"][0]["position"] == 1
     centres = [a["centre"]["id"] for a in pub["authors"] if a["centre"]]
-    if centres:
-        detail = api.get(f"{V1}/centres/{centres[0]}").json()
-        assert "PMID:24488818" in [p["id"] for p in detail["publications"]]
+    assert centres == ["st-jude-children-s-research-hospital"]  # the one affiliation resolved to a centre
+    detail = api.get(f"{V1}/centres/{centres[0]}").json()
+    assert "PMID:24488818" in [p["id"] for p in detail["publications"]]
 
 
 def test_referral_ranks_with_components_evidence_distance(api: httpx.Client) -> None:
@@ -162,11 +166,17 @@ def test_referral_ranks_with_components_evidence_distance(api: httpx.Client) -> 
         assert item["evidence"] and round(sum(item["components"].values()), 4) == item["score"]
         assert item["distanceKm"] is not None and item["distanceKm"] >= 0
     assert [i["score"] for i in items] == sorted((i["score"] for i in items), reverse=True)
+    every = api.get(f"{V1}/entities/ORPHA:44890/centres", params={"lat": 45.76, "lon": 4.84, "limit": 100}).json()
     near = api.get(f"{V1}/entities/ORPHA:44890/centres", params={"lat": 45.76, "lon": 4.84, "max_km": 300,
                                                                  "limit": 100}).json()
-    assert all(i["distanceKm"] <= 300 for i in near["items"])
+    # the filter keeps exactly the centres within 300 km of Lyon, and some are farther away
+    assert sorted(i["centre"]["id"] for i in near["items"]) == sorted(
+        i["centre"]["id"] for i in every["items"] if i["distanceKm"] <= 300)
+    assert 0 < near["page"]["total"] < every["page"]["total"]
     french = api.get(f"{V1}/entities/ORPHA:44890/centres", params={"country": "FR", "limit": 100}).json()
-    assert all(i["centre"]["country"] == "FR" for i in french["items"])
+    assert sorted(i["centre"]["id"] for i in french["items"]) == sorted(
+        i["centre"]["id"] for i in every["items"] if i["centre"]["country"] == "FR")
+    assert 0 < french["page"]["total"] < every["page"]["total"]
     assert api.get(f"{V1}/entities/44890/centres").headers["location"] == "/api/v1/entities/ORPHA:44890/centres"
 
 
@@ -191,5 +201,6 @@ def test_requests_cannot_change_the_graph(api: httpx.Client) -> None:
     for method in ("POST", "PUT", "DELETE", "PATCH"):
         r = api.request(method, f"{V1}/entities/ORPHA:44890", content=b"DROP ALL")
         assert r.status_code == 405 and r.headers["content-type"] == "application/problem+json"
-    api.get(f"{V1}/entities", params={"q": "x' } DROP ALL ; SELECT * { ?s ?p ?o"})
-    assert api.get(f"{V1}/stats").json() == before
+    injected = api.get(f"{V1}/entities", params={"q": "x' } DROP ALL ; SELECT * { ?s ?p ?o"})
+    assert injected.status_code == 200 and injected.json()["q"] == "x' } DROP ALL ; SELECT * { ?s ?p ?o"
+    assert before["triples"] > 0 and api.get(f"{V1}/stats").json() == before

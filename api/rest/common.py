@@ -50,9 +50,12 @@ def get_catalogue(request: Request) -> Catalogue:
 
 
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
-LimitParam = Annotated[int, Query(ge=1, description=f"Items per page (at most {MAX_LIMIT}; more is clamped, "
-                                  "and the answer says so in `page.limitClamped` and `X-Rarekg-Limit-Clamped`)",
-                                  examples=[20])]
+#: the largest ``limit`` accepted (and clamped to MAX_LIMIT); a bound, because the number is echoed
+#: in ``page.limitClamped`` and JSON integers beyond 64 bits failed to serialise (a 500)
+LIMIT_ACCEPTED = 1_000_000
+LimitParam = Annotated[int, Query(ge=1, le=LIMIT_ACCEPTED, examples=[20], description=(
+    f"Items per page (at most {MAX_LIMIT}; more, up to {LIMIT_ACCEPTED:,}, is clamped, and the answer says so "
+    "in `page.limitClamped` and `X-Rarekg-Limit-Clamped`)"))]
 CursorParam = Annotated[str | None, Query(description="Opaque cursor from a previous page's `page.next`")]
 
 
@@ -127,7 +130,10 @@ def page(request: Request, items: Sequence[Any], keys: Sequence[Any], limit: int
     start = 0
     if cursor:
         after = _decode(cursor)
-        start = next((i for i, k in enumerate(keys) if _cmp_key(k) > after), len(items))
+        try:
+            start = next((i for i, k in enumerate(keys) if _cmp_key(k) > after), len(items))
+        except TypeError:  # a list this API never issued for this order, e.g. [{}] against string keys
+            raise bad_param("cursor", "not a cursor issued by this API (take it from page.next)") from None
     chunk = list(items[start:start + used])
     info: dict[str, Any] = {"limit": used, "total": len(items), "returned": len(chunk), "next": None}
     headers: dict[str, str] = {}

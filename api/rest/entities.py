@@ -13,6 +13,7 @@ from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canonical, page
 from api.rest.ids import entity_id
 from api.rest.problems import bad_param
+from api.rest.responses import declare
 from api.rest.search import search
 from api.rest.views import (
     alterations_of,
@@ -41,7 +42,7 @@ _SEARCH_EXAMPLE = {"q": "gastrointestinal stromal", "items": [{
 
 
 @router.get("/entities", summary="Search cancer entities by label, synonym or code (autocomplete)",
-            responses={200: {"content": {"application/json": {"example": _SEARCH_EXAMPLE}}}})
+            responses={200: {"content": {"application/json": {"example": _SEARCH_EXAMPLE}}}, **declare(400, 422)})
 async def list_entities(request: Request, cat: CatalogueDep,
                         q: Annotated[str | None, Query(description="Text to match: a name, synonym (any language) or "
                                                        "code (ORPHA:44890, GIST, NCIT:C3868)", examples=["GIST"],
@@ -69,10 +70,7 @@ async def list_entities(request: Request, cat: CatalogueDep,
 
 @router.get("/entities/{entity}", summary="One cancer entity: hierarchy, cross-references, domains, "
             "molecular subgroups, incidence and rarity, sources",
-            responses={301: {"description": "Another form of the id: redirect to the canonical id"},
-                       307: {"description": "An id found through a cross-reference or a label"},
-                       404: {"description": "Unknown id; `closeMatches` lists similar entities",
-                             "content": {"application/problem+json": {}}}})
+            responses=declare(404, 422, redirects=True))
 async def get_entity(entity: str, request: Request, cat: CatalogueDep) -> Response:
     found = canonical(request, cat, "entity", entity)
     if isinstance(found, Response):
@@ -118,7 +116,8 @@ def descendants(cat: Catalogue, iri: str, depth: int = 6) -> dict[str, int]:
     return found
 
 
-@router.get("/entities/{entity}/trials", summary="Trials for an entity or its subtypes (incl. molecular subgroups)")
+@router.get("/entities/{entity}/trials", summary="Trials for an entity or its subtypes (incl. molecular subgroups)",
+            responses=declare(400, 404, 422, redirects=True))
 async def entity_trials(entity: str, request: Request, cat: CatalogueDep,
                         status: Annotated[str | None, Query(
                             description="Registry status in any spelling, e.g. Recruiting, or `open` for a trial "

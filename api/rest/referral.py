@@ -17,6 +17,7 @@ from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canonical, page
 from api.rest.ids import local_id
 from api.rest.problems import bad_param
+from api.rest.responses import declare
 from api.rest.views import centre_summary, ref
 from kg.vocab import BASE
 
@@ -49,9 +50,7 @@ def engine(backend: Any, cat: Catalogue) -> tuple[Any, Any]:
 @router.get("/entities/{entity}/centres", summary="Ranked centres for an entity, with score components, "
             "evidence, distance and open trials; the fallback ancestor when the entity itself has no evidence",
             responses={200: {"content": {"application/json": {"example": _EXAMPLE}}},
-                       301: {"description": "Another form of the entity id"},
-                       404: {"description": "Unknown entity, with close matches",
-                             "content": {"application/problem+json": {}}}})
+                       **declare(400, 404, 422, redirects=True)})
 async def entity_centres(
         entity: str, request: Request, cat: CatalogueDep,
         country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", examples=["FR"],
