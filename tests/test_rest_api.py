@@ -4,6 +4,8 @@ the offline docs page; and that no request changes the graph."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import httpx
 import pytest
 
@@ -55,6 +57,30 @@ def test_entity_ids_in_any_form_redirect_to_canonical(api: httpx.Client, given: 
     r = api.get(f"{V1}/entities/{given}", params={"x": "1"} if status == 301 else None)
     assert r.status_code == status
     assert r.headers["location"] == location + ("?x=1" if status == 301 else "")
+
+
+def test_an_id_with_a_slash_is_served_and_redirected_to(api: httpx.Client) -> None:
+    """oncotree:MDS/MPN was listed by /entities but every route of it answered 404."""
+    assert api.get(f"{V1}/entities/oncotree:MDS/MPN").json()["label"] == "Myelodysplastic/Myeloproliferative Neoplasms"
+    assert api.get(f"{V1}/entities/oncotree:MDS/MPN/centres").json()["entity"]["id"] == "oncotree:MDS/MPN"
+    assert api.get(f"{V1}/entities/oncotree:MDS/MPN/trials").json()["entity"]["id"] == "oncotree:MDS/MPN"
+    for suffix in ("", "/centres", "/trials"):
+        r = api.get(f"{V1}/entities/oncotree:mds/mpn{suffix}", params={"limit": 5})
+        assert r.status_code == 301 and r.headers["location"] == f"{V1}/entities/oncotree:MDS/MPN{suffix}?limit=5"
+    r = api.get(f"{V1}/entities/Gastrointestinal stromal tumor/centres")   # a 307 keeps the suffix too
+    assert r.status_code == 307 and r.headers["location"] == f"{V1}/entities/ORPHA:44890/centres"
+
+
+def test_every_listed_entity_is_served_by_its_id(api: httpx.Client) -> None:
+    """The listing gave ontology/MolecularlyDefinedEntity, an ontology class with no entity id (404)."""
+    ids, url = [], f"{V1}/entities?limit=100"
+    while url:
+        page = api.get(url).json()
+        ids += [e["id"] for e in page["items"]]
+        url = page["page"]["next"]
+    assert len(ids) > 2000 and all(i.startswith(("ORPHA:", "oncotree:", "subgroup:")) for i in ids)
+    failed = [(i, r.status_code) for i in ids if (r := api.get(f"{V1}/entities/{quote(i, safe=':/')}")).status_code != 200]
+    assert failed == []
 
 
 def test_other_ids_redirect(api: httpx.Client) -> None:

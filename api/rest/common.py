@@ -106,11 +106,18 @@ def canonical(request: Request, cat: Catalogue, kind: str, given: str) -> Resolv
                       closeMatches=exc.close) from None
     if found.status == 200:
         return found
-    segments = request.url.path.split("/")
-    index = max((i for i, s in enumerate(segments) if s == given), default=len(segments) - 1)
-    segments[index] = quote(found.canonical, safe=":")
-    location = "/".join(segments) + (f"?{request.url.query}" if request.url.query else "")
-    return Response(status_code=found.status, headers={"Location": location, "Cache-Control": CACHE_CONTROL})
+    return Response(status_code=found.status, headers={"Location": moved(request, given, found.canonical),
+                                                        "Cache-Control": CACHE_CONTROL})
+
+
+def moved(request: Request, given: str, canonical_id: str) -> str:
+    """The request's URL with the id ``given`` replaced by ``canonical_id``. The id is the path
+    segment(s) after ``/api/v1/<collection>/`` and may hold a "/" (``oncotree:MDS/MPN``)."""
+    path = request.scope["path"]   # decoded as the router read it (request.url.path re-escapes ?, # and \\)
+    start = path.index("/", len("/api/v1/")) + 1
+    assert path.startswith(given, start), (path, given)
+    return (path[:start] + quote(canonical_id, safe=":/") + quote(path[start + len(given):])
+            + (f"?{request.url.query}" if request.url.query else ""))
 
 
 def clamp(limit: int) -> tuple[int, dict[str, Any] | None]:

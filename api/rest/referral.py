@@ -47,7 +47,7 @@ def engine(backend: Any, cat: Catalogue) -> tuple[Any, Any]:
     return cat.kept("referral-index", build)
 
 
-@router.get("/entities/{entity}/centres", summary="Ranked centres for an entity, with score components, "
+@router.get("/entities/{entity:path}/centres", summary="Ranked centres for an entity, with score components, "
             "evidence, distance and open trials; the fallback ancestor when the entity itself has no evidence",
             responses={200: {"content": {"application/json": {"example": _EXAMPLE}}},
                        **declare(400, 404, 422, redirects=True)})
