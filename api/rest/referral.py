@@ -79,8 +79,11 @@ async def entity_centres(
             answer = rank(index, found.iri, opts, cfg, query=entity)
         except ParameterError as exc:
             raise bad_param(exc.parameter, str(exc), 422) from None
-        rows = [_centre_row(cat, n, r) for n, r in enumerate(answer.centres, 1)]
-        chunk, info, headers = page(request, rows, [(r["rank"],) for r in rows], limit, cursor)
+        # page first, then shape only the page: a row lists every evidence item of its centre, and
+        # every ranked centre was shaped (hundreds at scale 10) for rows a page of 20 never sends
+        ranked = list(enumerate(answer.centres, 1))
+        page_of, info, headers = page(request, ranked, [(n,) for n, _ in ranked], limit, cursor)
+        chunk = [_centre_row(cat, n, r) for n, r in page_of]
         fallback = None
         if answer.fallback:
             fallback = {"ancestors": [ref(cat, a) for a in answer.fallback["ancestors"]],
