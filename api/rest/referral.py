@@ -80,7 +80,7 @@ async def entity_centres(
         except ParameterError as exc:
             raise bad_param(exc.parameter, str(exc), 422) from None
         # page first, then shape only the page: a row lists every evidence item of its centre, and
-        # every ranked centre was shaped (hundreds at scale 10) for rows a page of 20 never sends
+        # every ranked centre was shaped, also the rows a page of 20 never sends
         ranked = list(enumerate(answer.centres, 1))
         page_of, info, headers = page(request, ranked, [(n,) for n, _ in ranked], limit, cursor)
         chunk = [_centre_row(cat, n, r) for n, r in page_of]
