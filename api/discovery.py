@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from api.backend import Backend, BackendDep
+from api.rest.responses import rdf_document
 from api.results import GRAPH_MEDIA, choose_graph_format, graph_bytes
 from api.settings import prefixes, public_base
 from kg import __version__, queries
@@ -205,7 +206,8 @@ def _base(request: Request) -> str:
     return public_base(request.app.state.settings)
 
 
-@router.get("/.well-known/void", summary="VoID description: counts and partitions per named graph")
+@router.get("/.well-known/void", summary="VoID description: counts and partitions per named graph", response_class=Response,
+            responses=rdf_document("The VoID description (Turtle unless `Accept` asks otherwise)"))
 async def void(request: Request, backend: BackendDep) -> Response:
     statistics = await _void_statistics(request, backend)
     return _rdf_response(request, void_description(_base(request), statistics))
@@ -222,7 +224,8 @@ async def _void_statistics(request: Request, backend: Backend) -> list[GraphStat
     return held[1]  # type: ignore[no-any-return]
 
 
-@router.get("/sparql/examples", summary="The query library as sh:SPARQLExecutable examples")
+@router.get("/sparql/examples", summary="The query library as sh:SPARQLExecutable examples",
+            responses=rdf_document("The library (Turtle unless `Accept` asks otherwise)", json_listing=True))
 async def sparql_examples(request: Request) -> Response:
     listing, triples = examples(_base(request))
     accept = request.headers.get("accept", "")

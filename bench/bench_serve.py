@@ -54,7 +54,7 @@ def tree(root: int) -> dict[int, tuple[float, float, str]]:
             cmd = Path(f"/proc/{pid}/cmdline").read_text()
             role = "resource tracker" if "resource_tracker" in cmd else ROLES[min(depth[pid], 2)]
             out[pid] = (rss_mb(pid), peak_rss_mb(pid), role)
-        except OSError:   # the process ended meanwhile
+        except (OSError, RuntimeError):   # the process ended meanwhile (a zombie's status has no VmRSS)
             continue
     return out
 

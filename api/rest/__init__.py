@@ -39,7 +39,9 @@ def swagger_static() -> Path:
 def install(app: FastAPI) -> None:
     """Add the REST routers, the error handlers and ``/docs`` to ``app``."""
     problems.install(app)
-    for module in (entities, referral, centres, trials, publications, domains, coverage, stats, places):
+    # an entity id may hold a "/" (oncotree:MDS/MPN), so its routes take the rest of the path: the
+    # ones with a suffix (/centres, /trials) must come before /entities/{entity:path}
+    for module in (referral, entities, centres, trials, publications, domains, coverage, stats, places):
         app.include_router(module.router)
     app.mount("/docs/static", StaticFiles(directory=swagger_static()), name="swagger-ui")
 

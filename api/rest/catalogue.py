@@ -303,7 +303,9 @@ def _of_type(cat: Catalogue, cls: ox.NamedNode) -> list[str]:
 
 
 def _entity_classes(cat: Catalogue) -> list[str]:
-    """Every named class under rkg:CancerEntity (transitively), sorted."""
+    """Every named entity or subgroup class under rkg:CancerEntity (transitively), sorted. The
+    ontology's own classes on the way (e.g. rkg:MolecularlyDefinedEntity) are walked through but
+    are not entities: they have no entity id, and listing one gave an id that answered 404."""
     seen: set[str] = set()
     todo = [RKG.CancerEntity.value]
     while todo:
@@ -312,4 +314,4 @@ def _entity_classes(cat: Catalogue) -> list[str]:
             if sub not in seen and sub.startswith(BASE):
                 seen.add(sub)
                 todo.append(sub)
-    return sorted(seen)
+    return sorted(e for e in seen if e.startswith((BASE + "entity/", BASE + "subgroup/")))

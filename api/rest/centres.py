@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canonical, page
 from api.rest.ids import local_id
+from api.rest.responses import declare
 from api.rest.views import centre_rows, centre_summary, ref, trial_summary
 from kg.vocab import RKG, SKOS
 
@@ -32,7 +33,7 @@ def member_domains(cat: Catalogue, centre: str, network: str | None = None) -> s
 
 
 @router.get("/centres", summary="Centres, filtered by country, domain and network",
-            responses={200: {"content": {"application/json": {"example": _EXAMPLE}}}})
+            responses={200: {"content": {"application/json": {"example": _EXAMPLE}}}, **declare(400, 422)})
 async def list_centres(request: Request, cat: CatalogueDep,
                        country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", examples=["FR"],
                                                             description="ISO 3166-1 alpha-2 country code")] = None,
@@ -55,9 +56,7 @@ async def list_centres(request: Request, cat: CatalogueDep,
 
 
 @router.get("/centres/{centre}", summary="One centre: domains, entities, trials, publications, collaborators",
-            responses={301: {"description": "Another form of the slug"}, 307: {"description": "Found by name or alias"},
-                       404: {"description": "Unknown centre; `closeMatches` lists similar ones",
-                             "content": {"application/problem+json": {}}}})
+            responses=declare(404, 422, redirects=True))
 async def get_centre(centre: str, request: Request, cat: CatalogueDep) -> Response:
     found = canonical(request, cat, "centre", centre)
     if isinstance(found, Response):

@@ -51,9 +51,12 @@ def get_catalogue(request: Request) -> Catalogue:
 
 
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
-LimitParam = Annotated[int, Query(ge=1, description=f"Items per page (at most {MAX_LIMIT}; more is clamped, "
-                                  "and the answer says so in `page.limitClamped` and `X-Rarekg-Limit-Clamped`)",
-                                  examples=[20])]
+#: the largest ``limit`` accepted (and clamped to MAX_LIMIT); a bound, because the number is echoed
+#: in ``page.limitClamped`` and JSON integers beyond 64 bits failed to serialise (a 500)
+LIMIT_ACCEPTED = 1_000_000
+LimitParam = Annotated[int, Query(ge=1, le=LIMIT_ACCEPTED, examples=[20], description=(
+    f"Items per page (at most {MAX_LIMIT}; more, up to {LIMIT_ACCEPTED:,}, is clamped, and the answer says so "
+    "in `page.limitClamped` and `X-Rarekg-Limit-Clamped`)"))]
 CursorParam = Annotated[str | None, Query(description="Opaque cursor from a previous page's `page.next`")]
 
 
@@ -105,11 +108,18 @@ def canonical(request: Request, cat: Catalogue, kind: str, given: str) -> Resolv
                       closeMatches=exc.close) from None
     if found.status == 200:
         return found
-    segments = request.url.path.split("/")
-    index = max((i for i, s in enumerate(segments) if s == given), default=len(segments) - 1)
-    segments[index] = quote(found.canonical, safe=":")
-    location = "/".join(segments) + (f"?{request.url.query}" if request.url.query else "")
-    return Response(status_code=found.status, headers={"Location": location, "Cache-Control": CACHE_CONTROL})
+    return Response(status_code=found.status, headers={"Location": moved(request, given, found.canonical),
+                                                        "Cache-Control": CACHE_CONTROL})
+
+
+def moved(request: Request, given: str, canonical_id: str) -> str:
+    """The request's URL with the id ``given`` replaced by ``canonical_id``. The id is the path
+    segment(s) after ``/api/v1/<collection>/`` and may hold a "/" (``oncotree:MDS/MPN``)."""
+    path = request.scope["path"]   # decoded as the router read it (request.url.path re-escapes ?, # and \\)
+    start = path.index("/", len("/api/v1/")) + 1
+    assert path.startswith(given, start), (path, given)
+    return (path[:start] + quote(canonical_id, safe=":/") + quote(path[start + len(given):])
+            + (f"?{request.url.query}" if request.url.query else ""))
 
 
 def clamp(limit: int) -> tuple[int, dict[str, Any] | None]:
@@ -129,7 +139,10 @@ def page(request: Request, items: Sequence[Any], keys: Sequence[Any], limit: int
     start = 0
     if cursor:
         after = _decode(cursor)
-        start = next((i for i, k in enumerate(keys) if _cmp_key(k) > after), len(items))
+        try:
+            start = next((i for i, k in enumerate(keys) if _cmp_key(k) > after), len(items))
+        except TypeError:  # a list this API never issued for this order, e.g. [{}] against string keys
+            raise bad_param("cursor", "not a cursor issued by this API (take it from page.next)") from None
     chunk = list(items[start:start + used])
     info: dict[str, Any] = {"limit": used, "total": len(items), "returned": len(chunk), "next": None}
     headers: dict[str, str] = {}

@@ -11,12 +11,14 @@ from fastapi.responses import Response
 from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, cached
 from api.rest.ids import local_id
+from api.rest.responses import declare
 from api.rest.views import centre_rows
 
 router = APIRouter(prefix="/api/v1", tags=["coverage"])
 
 
-@router.get("/coverage", summary="Domains × countries: member centres per cell, providers with evidence, gaps")
+@router.get("/coverage", summary="Domains × countries: member centres per cell, providers with evidence, gaps",
+            responses=declare(422))
 async def coverage(request: Request, cat: CatalogueDep,
                    network: Annotated[str, Query(pattern=r"^[a-z0-9-]{1,60}$", examples=["euracan"],
                                                  description="The network whose members are counted")] = "euracan"

@@ -9,13 +9,15 @@ from fastapi.responses import Response
 
 from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, cached
+from api.rest.responses import declare
 from api.rest.views import centre_rows, ref
 from kg.vocab import RKG, SKOS
 
 router = APIRouter(prefix="/api/v1", tags=["domains"])
 
 
-@router.get("/domains", summary="The EURACAN cancer domains (G1..G10) with entity and centre counts")
+@router.get("/domains", summary="The EURACAN cancer domains (G1..G10) with entity and centre counts",
+            responses=declare())
 async def list_domains(request: Request, cat: CatalogueDep) -> Response:
     return cached(request, cat, lambda: {"items": domain_rows(cat)})
 

@@ -13,6 +13,7 @@ from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canonical, page
 from api.rest.ids import entity_id
 from api.rest.problems import bad_param
+from api.rest.responses import declare
 from api.rest.search import search
 from api.rest.views import (
     alterations_of,
@@ -41,7 +42,7 @@ _SEARCH_EXAMPLE = {"q": "gastrointestinal stromal", "items": [{
 
 
 @router.get("/entities", summary="Search cancer entities by label, synonym or code (autocomplete)",
-            responses={200: {"content": {"application/json": {"example": _SEARCH_EXAMPLE}}}})
+            responses={200: {"content": {"application/json": {"example": _SEARCH_EXAMPLE}}}, **declare(400, 422)})
 async def list_entities(request: Request, cat: CatalogueDep,
                         q: Annotated[str | None, Query(description="Text to match: a name, synonym (any language) or "
                                                        "code (ORPHA:44890, GIST, NCIT:C3868)", examples=["GIST"],
@@ -67,12 +68,36 @@ async def list_entities(request: Request, cat: CatalogueDep,
     return cached(request, cat, build)
 
 
-@router.get("/entities/{entity}", summary="One cancer entity: hierarchy, cross-references, domains, "
+@router.get("/entities/{entity:path}/trials", summary="Trials for an entity or its subtypes (incl. molecular subgroups)",
+            responses=declare(400, 404, 422, redirects=True))
+async def entity_trials(entity: str, request: Request, cat: CatalogueDep,
+                        status: Annotated[str | None, Query(
+                            description="Registry status in any spelling, e.g. Recruiting, or `open` for a trial "
+                                        "that enrols or is about to (Recruiting, Not yet recruiting, Enrolling by "
+                                        "invitation; CTIS recruiting or not started) and whose status was verified "
+                                        "within 12 months (RAREKG_OPEN_STATUS_MAX_AGE_DAYS)", examples=["open"])] = None,
+                        phase: Annotated[str | None, Query(description="Phase, e.g. `Phase 3` or PHASE3",
+                                                           examples=["Phase 3"])] = None,
+                        country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", description="A site's "
+                                                             "country, ISO 3166-1 alpha-2", examples=["FR"])] = None,
+                        alteration: Annotated[str | None, Query(description="A gene or alteration the trial's "
+                                                                "eligibility or subgroup names, e.g. NTRK3 or KIT",
+                                                                examples=["NTRK3"], max_length=100)] = None,
+                        limit: LimitParam = 20, cursor: CursorParam = None) -> Response:
+    found = canonical(request, cat, "entity", entity)
+    if isinstance(found, Response):
+        return found
+
+    def build() -> Any:
+        rows = _trials_for(cat, found.iri, status, phase, country, alteration)
+        chunk, info, headers = page(request, rows, [(r["id"],) for r in rows], limit, cursor)
+        return {"entity": ref(cat, found.iri), "items": chunk, "page": info}, headers
+    return cached(request, cat, build)
+
+
+@router.get("/entities/{entity:path}", summary="One cancer entity: hierarchy, cross-references, domains, "
             "molecular subgroups, incidence and rarity, sources",
-            responses={301: {"description": "Another form of the id: redirect to the canonical id"},
-                       307: {"description": "An id found through a cross-reference or a label"},
-                       404: {"description": "Unknown id; `closeMatches` lists similar entities",
-                             "content": {"application/problem+json": {}}}})
+            responses=declare(404, 422, redirects=True))
 async def get_entity(entity: str, request: Request, cat: CatalogueDep) -> Response:
     found = canonical(request, cat, "entity", entity)
     if isinstance(found, Response):
@@ -116,32 +141,6 @@ def descendants(cat: Catalogue, iri: str, depth: int = 6) -> dict[str, int]:
             found.setdefault(c, level)
     memo[iri] = found
     return found
-
-
-@router.get("/entities/{entity}/trials", summary="Trials for an entity or its subtypes (incl. molecular subgroups)")
-async def entity_trials(entity: str, request: Request, cat: CatalogueDep,
-                        status: Annotated[str | None, Query(
-                            description="Registry status in any spelling, e.g. Recruiting, or `open` for a trial "
-                                        "that enrols or is about to (Recruiting, Not yet recruiting, Enrolling by "
-                                        "invitation; CTIS recruiting or not started) and whose status was verified "
-                                        "within 12 months (RAREKG_OPEN_STATUS_MAX_AGE_DAYS)", examples=["open"])] = None,
-                        phase: Annotated[str | None, Query(description="Phase, e.g. `Phase 3` or PHASE3",
-                                                           examples=["Phase 3"])] = None,
-                        country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", description="A site's "
-                                                             "country, ISO 3166-1 alpha-2", examples=["FR"])] = None,
-                        alteration: Annotated[str | None, Query(description="A gene or alteration the trial's "
-                                                                "eligibility or subgroup names, e.g. NTRK3 or KIT",
-                                                                examples=["NTRK3"], max_length=100)] = None,
-                        limit: LimitParam = 20, cursor: CursorParam = None) -> Response:
-    found = canonical(request, cat, "entity", entity)
-    if isinstance(found, Response):
-        return found
-
-    def build() -> Any:
-        rows = _trials_for(cat, found.iri, status, phase, country, alteration)
-        chunk, info, headers = page(request, rows, [(r["id"],) for r in rows], limit, cursor)
-        return {"entity": ref(cat, found.iri), "items": chunk, "page": info}, headers
-    return cached(request, cat, build)
 
 
 def _trials_for(cat: Catalogue, iri: str, status: str | None, phase: str | None, country: str | None,

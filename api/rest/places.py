@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.rest.common import CatalogueDep, cached
+from api.rest.responses import declare
 from api.rest.search import fold
 
 router = APIRouter(prefix="/api/v1", tags=["places"])
@@ -23,7 +24,8 @@ def _cities() -> list[tuple[str, dict[str, Any]]]:
     return sorted(((fold(c["name"]), c) for c in rows), key=lambda x: (x[0], -x[1]["population"]))
 
 
-@router.get("/places", summary="Cities matching a name (prefix), most populous first, with coordinates")
+@router.get("/places", summary="Cities matching a name (prefix), most populous first, with coordinates",
+            responses=declare(422))
 async def places(request: Request, cat: CatalogueDep,
                  q: Annotated[str, Query(min_length=2, max_length=100, examples=["Lyon"])],
                  country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", examples=["FR"])] = None) -> Response:

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, cached, canonical
+from api.rest.responses import declare
 from api.rest.views import ref
 from kg.vocab import DCTERMS, RKG, SCHEMA
 
@@ -16,9 +17,7 @@ router = APIRouter(prefix="/api/v1", tags=["publications"])
 
 
 @router.get("/publications/{publication}", summary="One publication: PMID, DOI, authors and their centres, topics",
-            responses={301: {"description": "A bare PMID or another spelling: redirect to PMID:<n>"},
-                       307: {"description": "Found by DOI or PMCID"},
-                       404: {"description": "Unknown publication", "content": {"application/problem+json": {}}}})
+            responses=declare(404, 422, redirects=True))
 async def get_publication(publication: str, request: Request, cat: CatalogueDep) -> Response:
     found = canonical(request, cat, "publication", publication)
     if isinstance(found, Response):

@@ -17,6 +17,7 @@ from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canonical, page
 from api.rest.ids import local_id
 from api.rest.problems import bad_param
+from api.rest.responses import declare
 from api.rest.views import centre_summary, ref
 from kg.vocab import BASE
 
@@ -48,12 +49,10 @@ def engine(backend: Any, cat: Catalogue) -> tuple[Any, Any]:
     return cat.kept("referral-index", build)
 
 
-@router.get("/entities/{entity}/centres", summary="Ranked centres for an entity, with score components, "
+@router.get("/entities/{entity:path}/centres", summary="Ranked centres for an entity, with score components, "
             "evidence, distance and open trials; the fallback ancestor when the entity itself has no evidence",
             responses={200: {"content": {"application/json": {"example": _EXAMPLE}}},
-                       301: {"description": "Another form of the entity id"},
-                       404: {"description": "Unknown entity, with close matches",
-                             "content": {"application/problem+json": {}}}})
+                       **declare(400, 404, 422, redirects=True)})
 async def entity_centres(
         entity: str, request: Request, cat: CatalogueDep,
         country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", examples=["FR"],
@@ -82,8 +81,11 @@ async def entity_centres(
             answer = rank(index, found.iri, opts, cfg, query=entity)
         except ParameterError as exc:
             raise bad_param(exc.parameter, str(exc), 422) from None
-        rows = [_centre_row(cat, n, r) for n, r in enumerate(answer.centres, 1)]
-        chunk, info, headers = page(request, rows, [(r["rank"],) for r in rows], limit, cursor)
+        # page first, then shape only the page: a row lists every evidence item of its centre, and
+        # every ranked centre was shaped, also the rows a page of 20 never sends
+        ranked = list(enumerate(answer.centres, 1))
+        page_of, info, headers = page(request, ranked, [(n,) for n, _ in ranked], limit, cursor)
+        chunk = [_centre_row(cat, n, r) for n, r in page_of]
         fallback = None
         if answer.fallback:
             fallback = {"ancestors": [ref(cat, a) for a in answer.fallback["ancestors"]],

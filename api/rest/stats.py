@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, cached
+from api.rest.responses import declare
 from api.rest.views import centre_rows, trial_rows
 from kg.trial_status import today
 from kg.vocab import BASE, RKG
@@ -18,7 +19,8 @@ router = APIRouter(prefix="/api/v1", tags=["stats"])
 Q_EVIDENCE = "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a rkg:Evidence }"
 
 
-@router.get("/stats", summary="Counts: entities by source, centres, members, countries, trials, publications")
+@router.get("/stats", summary="Counts: entities by source, centres, members, countries, trials, publications",
+            responses=declare())
 async def stats(request: Request, cat: CatalogueDep) -> Response:
     return cached(request, cat, lambda: counts(cat))
 

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canonical, page
+from api.rest.responses import declare
 from api.rest.views import norm_phase, ref, site_view, trial_rows, trial_summary
 from kg.trial_status import fold_status, status_matches
 from kg.vocab import BASE, DCTERMS, RKG, SCHEMA
@@ -16,7 +17,8 @@ from kg.vocab import BASE, DCTERMS, RKG, SCHEMA
 router = APIRouter(prefix="/api/v1", tags=["trials"])
 
 
-@router.get("/trials", summary="Clinical trials, filtered by status, phase and site country")
+@router.get("/trials", summary="Clinical trials, filtered by status, phase and site country",
+            responses=declare(400, 422))
 async def list_trials(request: Request, cat: CatalogueDep,
                       status: Annotated[str | None, Query(description="Registry status in any spelling, or `open` for a "
                                                                       "trial that enrols or is about to and whose status "
@@ -39,9 +41,7 @@ async def list_trials(request: Request, cat: CatalogueDep,
 
 
 @router.get("/trials/{trial}", summary="One trial: identifiers, status, phase, entities, alterations, sites",
-            responses={301: {"description": "Another spelling of the registry id"},
-                       307: {"description": "Found by a EudraCT, CTIS or sponsor id"},
-                       404: {"description": "Unknown trial", "content": {"application/problem+json": {}}}})
+            responses=declare(404, 422, redirects=True))
 async def get_trial(trial: str, request: Request, cat: CatalogueDep) -> Response:
     found = canonical(request, cat, "trial", trial)
     if isinstance(found, Response):

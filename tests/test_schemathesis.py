@@ -1,0 +1,154 @@
+"""Property-based API testing: Schemathesis against the served ``/openapi.json`` (issue #15).
+
+A real ``rarekg serve`` over the default graph (the session ``server`` fixture) is asked, for
+every operation its OpenAPI document lists, requests that Schemathesis generates from the
+document: valid ones (positive mode) and ones that break a declared constraint (negative mode).
+Every answer must be
+
+* no server error (5xx),
+* a status code the operation declares, with a declared media type,
+* a body that conforms to the declared schema, with conforming declared headers,
+* and, for a negative request, a 4xx (the invalid parameter rejected, not silently used).
+
+Bounded for CI: ``RAREKG_SCHEMATHESIS_EXAMPLES`` examples per operation and mode (default 25) and
+``RAREKG_SCHEMATHESIS_BUDGET_S`` seconds in all (default 240), shared by the operations still to
+run, so a slow machine gets fewer examples per operation, never a skipped operation (each one must
+get at least :data:`MIN_REQUESTS`).
+
+Findings that only files of another helper of #15 can fix are listed in :data:`KNOWN`, each by
+operation and Schemathesis failure code with what was seen. They do not hide anything else: the
+test fails on any other finding, and when only listed ones were seen it is marked ``xfail``
+naming them. Random testing proves no absence, so a listed finding not seen in a run is not an
+error; its entry goes when the owning change is merged.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi import checks as oas
+
+EXAMPLES = int(os.environ.get("RAREKG_SCHEMATHESIS_EXAMPLES", "25"))
+BUDGET_S = float(os.environ.get("RAREKG_SCHEMATHESIS_BUDGET_S", "240"))
+MIN_REQUESTS = 3
+#: the operations `rarekg serve` documents today; fewer means routes vanished from the document
+MIN_OPERATIONS = 30
+
+POSITIVE_CHECKS = [schemathesis.checks.not_a_server_error, oas.status_code_conformance,
+                   oas.content_type_conformance, oas.response_schema_conformance,
+                   oas.response_headers_conformance]
+NEGATIVE_CHECKS = [*POSITIVE_CHECKS, oas.negative_data_rejection]
+
+#: (operation, Schemathesis failure code) -> what was seen, for findings in files owned by another
+#: helper of #15 (`endpoint`: api/sparql.py, api/fhir/, api/app.py; `ops`: api/linked_data.py,
+#: api/downloads.py). See the report of the `checks` helper.
+_FHIR_TYPE = "answers application/fhir+json; the document declares application/json (api/fhir/, `endpoint`)"
+_FHIR_404 = "an unknown id answers 404 OperationOutcome, not declared (api/fhir/, `endpoint`)"
+KNOWN: dict[tuple[str, str], str] = {
+    ("GET /fhir/metadata", "ST105"): _FHIR_TYPE,
+    **{(f"GET /fhir/{kind}", "ST105"): _FHIR_TYPE
+       for kind in ("Organization", "Location", "HealthcareService", "ResearchStudy")},
+    **{(f"GET /fhir/{kind}/{{ident}}", code): why
+       for kind in ("Organization", "Location", "HealthcareService", "ResearchStudy")
+       for code, why in (("ST103", _FHIR_404), ("ST105", _FHIR_TYPE))},
+    ("GET /fhir/ResearchStudy", "ST103"): "a `condition` naming no entity (e.g. condition=%C2%B6e) answers 400 "
+                                          "OperationOutcome, not declared (api/fhir/, `endpoint`)",
+    ("GET /sparql", "ST105"): "without `query` answers the service description as text/turtle; the document "
+                              "declares application/json (api/sparql.py, `endpoint`)",
+    ("POST /sparql", "ST103"): "a POST with no body or content type answers 415, not declared; the document "
+                               "declares only 200 (api/sparql.py, `endpoint`)",
+    ("GET /context.jsonld", "ST105"): "answers application/ld+json; declared application/json "
+                                      "(api/linked_data.py, `ops`)",
+    ("GET /ontology", "ST105"): "answers text/turtle; declared application/json (api/linked_data.py, `ops`)",
+    ("GET /{kind}/{local}", "ST103"): "an unknown IRI (e.g. /0/0) answers 404, not declared "
+                                      "(api/linked_data.py, `ops`)",
+    ("GET /downloads", "ST105"): "answers text/turtle (DCAT) by default; declared application/json "
+                                 "(api/downloads.py, `ops`)",
+    ("GET /downloads/{name}", "ST103"): "an unknown file name (e.g. /downloads/0) answers 404, not declared "
+                                        "(api/downloads.py, `ops`)",
+}
+
+
+@dataclass
+class Findings:
+    """What the run saw: failures by (operation, code) with one reproduction each, and counts."""
+
+    seen: dict[tuple[str, str], str] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    no_negative: list[str] = field(default_factory=list)
+
+    def add(self, label: str, group: FailureGroup) -> None:
+        for failure in group.exceptions:
+            key = (label, type(failure).code)
+            self.seen.setdefault(key, f"{failure.title}\n{str(group)[:1500]}")
+
+    def unexpected(self) -> dict[tuple[str, str], str]:
+        return {k: v for k, v in self.seen.items() if k not in KNOWN}
+
+
+@pytest.fixture(scope="module")
+def api_schema(server: str):  # type: ignore[no-untyped-def]
+    return schemathesis.openapi.from_url(server + "/openapi.json")
+
+
+def _exercise(operation, mode: GenerationMode, findings: Findings, session, until: float) -> None:  # type: ignore[no-untyped-def]
+    checks = NEGATIVE_CHECKS if mode is GenerationMode.NEGATIVE else POSITIVE_CHECKS
+
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case) -> None:  # type: ignore[no-untyped-def]
+        if time.monotonic() > until and findings.requests[operation.label] >= MIN_REQUESTS:
+            return  # this operation's share of the budget is spent
+        findings.requests[operation.label] += 1
+        try:
+            case.call_and_validate(session=session, checks=checks, timeout=30)
+        except FailureGroup as group:
+            findings.add(operation.label, group)
+
+    try:
+        run()
+    except Unsatisfiable:
+        # every declared constraint of this operation admits any value (e.g. one free string in the
+        # path): there is no invalid request to make; the positive mode has exercised it
+        if mode is not GenerationMode.NEGATIVE:
+            raise
+        findings.no_negative.append(operation.label)
+
+
+def _has_parameters(operation) -> bool:  # type: ignore[no-untyped-def]
+    return bool(operation.definition.raw.get("parameters") or operation.definition.raw.get("requestBody"))
+
+
+def test_every_operation_answers_as_its_openapi_declares(api_schema) -> None:  # type: ignore[no-untyped-def]
+    import requests
+
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    labels = [op.label for op in operations]
+    assert len(operations) >= MIN_OPERATIONS, labels
+    findings = Findings()
+    start = time.monotonic()
+    with requests.Session() as session:
+        for done, operation in enumerate(operations):
+            share = (BUDGET_S - (time.monotonic() - start)) / (len(operations) - done)
+            modes = [GenerationMode.POSITIVE] + ([GenerationMode.NEGATIVE] if _has_parameters(operation) else [])
+            for mode in modes:
+                _exercise(operation, mode, findings, session, time.monotonic() + share / len(modes))
+    # an operation without parameters has one request to make; the others at least MIN_REQUESTS
+    starved = {op.label: findings.requests[op.label] for op in operations
+               if findings.requests[op.label] < (MIN_REQUESTS if _has_parameters(op) else 1)}
+    assert not starved, f"operations that got too few requests (machine too slow for the budget?): {starved}"
+    unexpected = findings.unexpected()
+    assert not unexpected, "\n\n".join(f"{op} {code}: {text}" for (op, code), text in sorted(unexpected.items()))
+    if findings.seen:
+        pytest.xfail("only findings listed in KNOWN (files of other #15 helpers): "
+                     + "; ".join(f"{op} {code}: {KNOWN[(op, code)]}" for op, code in sorted(findings.seen)))
