@@ -204,15 +204,18 @@ OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
                 "97366", "321", "296", "289685", "141112", "263432", "263425", "300504", "300512", "52994",
                 "58040", "314473", "314478", "314451", "314466", "2807", "252046", "252054", "251618",
                 "83468", "91414", "864", "840", "353356", "171723", "168816", "91351", "615", "206484",
-                "251992", "867", "91481", "79466", "79467", "79468"),
+                "251992", "867", "91481", "79466", "79467", "79468", "57782", "100035", "263662", "675814",
+                "675822", "180237", "674968"),
                BENIGN, _BENIGN_DEF),
-    OutOfScope("pituitary-adenomas-and-hormone-syndromes", ("99408", "2207", "99879", "404"), HORMONE,
-               "pituitary adenomas (99408: prolactinoma, acromegaly, Cushing disease, gigantism ...) and "
-               "hormone-excess syndromes are benign endocrine diseases of the Endo-ERN; EURACAN domain 6 "
+    OutOfScope("pituitary-adenomas-and-hormone-syndromes", ("99408", "2207", "99879", "404", "649017"), HORMONE,
+               "pituitary adenomas (99408: prolactinoma, acromegaly, Cushing disease, gigantism ...), "
+               "hormone-excess syndromes (familial hyperparathyroidism, hyperaldosteronism) and adrenocortical "
+               "nodular diseases (649017) are benign endocrine diseases of the Endo-ERN; EURACAN domain 6 "
                "covers endocrine cancers (pituitary carcinoma 300385 stays in G6)"),
     OutOfScope("paediatric-tumours",
                ("635", "654", "790", "449", "33402", "64742", "99966", "251899", "2665", "251940", "141077",
-                "284362", "251877", "268139", "247762", "141115", "69077", "875", "2028", "2481", "2086"),
+                "284362", "251877", "268139", "247762", "141115", "69077", "875", "2028", "2481", "2086",
+                "251858", "497188", "656417"),
                PAEDIATRIC,
                "a tumour of children (Orphanet: onset in infancy or childhood, 'typically affecting the "
                "pediatric population'): neuroblastoma, nephroblastoma, retinoblastoma, hepatoblastoma, "
@@ -220,8 +223,8 @@ OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
     OutOfScope("tumour-risk-syndromes",
                ("97685", "109", "113", "122", "139", "140944", "1359", "370046", "306658", "53715", "306661",
                 "276280", "636", "363700", "638", "64754", "2874", "313936", "306498", "744", "2969", "3110",
-                "370052", "137608", "892", "163634", "2760", "247698", "247709", "201", "805", "377", "79493",
-                "284343", "523", "300501", "319340"),
+                "370052", "137608", "163634", "2760", "201", "805", "377", "79493", "284343", "523", "300501",
+                "319340", "100094", "493", "65748", "85182", "404560"),
                SYNDROME,
                "a genetic tumour risk, overgrowth or neurocutaneous syndrome, not a cancer entity: its "
                "cancers are mapped on their own entities; the syndromes belong to the ERN GENTURIS"),
