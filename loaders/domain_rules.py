@@ -125,6 +125,11 @@ RULES: tuple[DomainRule, ...] = (
                "chordoma (178) is listed under 877's 'Neuroendocrine tumor with other location' but is a "
                "notochordal bone tumour, so it is left out (domain 1 through 68411).",
                excluding=("178",)),
+    DomainRule("neuroendocrine-at-organ-sites", ("G4",), ("213736", "464756", "438274", "617916"),
+               "EURACAN domain 4 covers neuroendocrine tumours wherever they arise; these are filed only under "
+               "organ branches, not under 877: low-grade neuroendocrine tumour of the corpus uteri, familial "
+               "gastric type 1 NET, GCGR-related hyperglucagonemia (pancreatic NETs per its definition) and "
+               "DIPNECH ('a rare pulmonary neuroendocrine tumor' per its definition)."),
     DomainRule("digestive", ("G5",), ("98059",),
                "EURACAN domain 5 covers the digestive tract (Orphanet 98059 'Rare digestive tumor'); "
                "salivary gland tumours (276142), filed under both the digestive and the head-and-neck "
