@@ -1,31 +1,33 @@
-"""OncoTree -> Orphanet entity mappings (SKOS predicates, SSSOM-style records and export).
+"""OncoTree -> Orphanet entity mappings (SKOS predicates, SSSOM-style records); see decision 0014.
 
 The mapper compares every OncoTree entity (subject) with every Orphanet entity (object), both given
-as :class:`loaders.base.MappableEntity`, with four rules tried in order; the first rule that links
-a pair decides its one mapping:
+as :class:`loaders.base.MappableEntity`, with four rules; per subject, an equal label beats an equal
+synonym, and either beats containment. Labels are compared by :func:`match_key`, which is
+:func:`normalise` with "cancer" and "carcinoma" made one word (for the mapper only). Confidences
+follow the evidence, not the rule:
 
 1. ``xref``: shared cross-references (UMLS, NCIt, MeSH, OMIM CURIEs) -> ``skos:exactMatch``,
-   ``semapv:DatabaseCrossReference``; confidence 0.90 for one shared CURIE, 0.95 for two or more,
-   0.10 less when the two sides also carry *different* codes of a shared prefix. (MappableEntity
-   carries no Orphanet mapping relation, so E vs. BTNT/NTBT cannot weigh in. With the 2025 files
-   this rule finds nothing: the ORPHApackets cross-reference only OMIM, OncoTree only NCIt and UMLS.)
-2. ``label``: equal normalised labels (see :func:`normalise`) -> ``skos:exactMatch``,
-   ``semapv:LexicalMatching``; 0.95 when the labels are equal ignoring case, else 0.90, and 0.85
-   when the OncoTree label says ``NOS``.
-3. ``synonym``: an OncoTree label equal to an Orphanet synonym (normalised) -> ``skos:closeMatch``,
-   ``semapv:LexicalMatching``, 0.80.
+   ``semapv:DatabaseCrossReference``; 0.90 for one shared CURIE, 0.95 for two or more, 0.10 less
+   when the two sides also carry *different* codes of a shared prefix. (With the 2025 files this rule
+   finds nothing: the ORPHApackets cross-reference only OMIM, OncoTree only NCIt and UMLS.)
+2. ``label``: equal keys -> ``skos:exactMatch``, ``semapv:LexicalMatching``; 0.95 when the labels
+   are equal ignoring case, else 0.92, and 0.05 less when the OncoTree label says ``NOS``.
+3. ``synonym``: an OncoTree label equal to an Orphanet synonym, where no label matched ->
+   ``skos:exactMatch`` (Orphanet's synonyms name the same disorder), 0.90 verbatim, else 0.88, 0.05
+   less for ``NOS``.
 4. ``containment``: for an entity that rules 1-3 left unmapped, the most specific label of the other
    source that its own label ends with (``Uterine Leiomyosarcoma`` ends with ``Leiomyosarcoma``),
-   unless the extra words negate or contrast (``non``, ``extra``, ``benign``, ...) or the contained
-   label follows ``of``, ``/`` or ``-``; the broader side must not be a ``NOS`` bucket or a
-   site-specific homonym. OncoTree side narrower -> ``skos:broadMatch``, 0.70, or 0.75 when the
-   hierarchy agrees (the Orphanet entity is the exact match of an OncoTree ancestor). Orphanet side
-   narrower -> ``skos:narrowMatch``, 0.75, only when the hierarchy agrees (the OncoTree node's exact
-   match is an Orphanet ancestor), because OncoTree nodes are scoped to a tissue. Both
-   ``semapv:LexicalMatching``.
+   unless the extra words negate or contrast (``non``, ``extra``, ``benign``, ``poorly`` ...) or the
+   contained label follows ``of``, ``/`` or ``-``; the broader side must not be a ``NOS`` bucket or a
+   site-specific homonym. OncoTree side narrower -> ``skos:broadMatch``; Orphanet side narrower ->
+   ``skos:narrowMatch`` only when the hierarchy agrees (the OncoTree node's exact match is an Orphanet
+   ancestor), because OncoTree nodes are scoped to a tissue. Confidence 0.75 for one added word,
+   0.05 less per further word (at least 0.55), 0.05 more when the hierarchies agree.
 
 Labels of one source shared by several of its nodes (see :func:`homonyms`) map with
-``skos:broadMatch`` instead of exact or close matches (0.85 label, 0.75 synonym).
+``skos:broadMatch`` instead of exact matches (0.85 label, 0.80 synonym). Blood cancers are left out
+(:func:`solid_only`), and reviewed rows (:mod:`kg.mapping_sssom`, ``semapv:ManualMappingCuration``)
+replace every computed row of their subject: site-specific targets and non-lexical pairs.
 
 The result is deterministic: the same inputs give the same mappings in the same order.
 """
