@@ -1,31 +1,33 @@
-"""OncoTree -> Orphanet entity mappings (SKOS predicates, SSSOM-style records and export).
+"""OncoTree -> Orphanet entity mappings (SKOS predicates, SSSOM-style records); see decision 0014.
 
 The mapper compares every OncoTree entity (subject) with every Orphanet entity (object), both given
-as :class:`loaders.base.MappableEntity`, with four rules tried in order; the first rule that links
-a pair decides its one mapping:
+as :class:`loaders.base.MappableEntity`, with four rules; per subject, an equal label beats an equal
+synonym, and either beats containment. Labels are compared by :func:`match_key`, which is
+:func:`normalise` with "cancer" and "carcinoma" made one word (for the mapper only). Confidences
+follow the evidence, not the rule:
 
 1. ``xref``: shared cross-references (UMLS, NCIt, MeSH, OMIM CURIEs) -> ``skos:exactMatch``,
-   ``semapv:DatabaseCrossReference``; confidence 0.90 for one shared CURIE, 0.95 for two or more,
-   0.10 less when the two sides also carry *different* codes of a shared prefix. (MappableEntity
-   carries no Orphanet mapping relation, so E vs. BTNT/NTBT cannot weigh in. With the 2025 files
-   this rule finds nothing: the ORPHApackets cross-reference only OMIM, OncoTree only NCIt and UMLS.)
-2. ``label``: equal normalised labels (see :func:`normalise`) -> ``skos:exactMatch``,
-   ``semapv:LexicalMatching``; 0.95 when the labels are equal ignoring case, else 0.90, and 0.85
-   when the OncoTree label says ``NOS``.
-3. ``synonym``: an OncoTree label equal to an Orphanet synonym (normalised) -> ``skos:closeMatch``,
-   ``semapv:LexicalMatching``, 0.80.
+   ``semapv:DatabaseCrossReference``; 0.90 for one shared CURIE, 0.95 for two or more, 0.10 less
+   when the two sides also carry *different* codes of a shared prefix. (With the 2025 files this rule
+   finds nothing: the ORPHApackets cross-reference only OMIM, OncoTree only NCIt and UMLS.)
+2. ``label``: equal keys -> ``skos:exactMatch``, ``semapv:LexicalMatching``; 0.95 when the labels
+   are equal ignoring case, else 0.92, and 0.05 less when the OncoTree label says ``NOS``.
+3. ``synonym``: an OncoTree label equal to an Orphanet synonym, where no label matched ->
+   ``skos:exactMatch`` (Orphanet's synonyms name the same disorder), 0.90 verbatim, else 0.88, 0.05
+   less for ``NOS``.
 4. ``containment``: for an entity that rules 1-3 left unmapped, the most specific label of the other
    source that its own label ends with (``Uterine Leiomyosarcoma`` ends with ``Leiomyosarcoma``),
-   unless the extra words negate or contrast (``non``, ``extra``, ``benign``, ...) or the contained
-   label follows ``of``, ``/`` or ``-``; the broader side must not be a ``NOS`` bucket or a
-   site-specific homonym. OncoTree side narrower -> ``skos:broadMatch``, 0.70, or 0.75 when the
-   hierarchy agrees (the Orphanet entity is the exact match of an OncoTree ancestor). Orphanet side
-   narrower -> ``skos:narrowMatch``, 0.75, only when the hierarchy agrees (the OncoTree node's exact
-   match is an Orphanet ancestor), because OncoTree nodes are scoped to a tissue. Both
-   ``semapv:LexicalMatching``.
+   unless the extra words negate or contrast (``non``, ``extra``, ``benign``, ``poorly`` ...) or the
+   contained label follows ``of``, ``/`` or ``-``; the broader side must not be a ``NOS`` bucket or a
+   site-specific homonym. OncoTree side narrower -> ``skos:broadMatch``; Orphanet side narrower ->
+   ``skos:narrowMatch`` only when the hierarchy agrees (the OncoTree node's exact match is an Orphanet
+   ancestor), because OncoTree nodes are scoped to a tissue. Confidence 0.75 for one added word,
+   0.05 less per further word (at least 0.55), 0.05 more when the hierarchies agree.
 
 Labels of one source shared by several of its nodes (see :func:`homonyms`) map with
-``skos:broadMatch`` instead of exact or close matches (0.85 label, 0.75 synonym).
+``skos:broadMatch`` instead of exact matches (0.85 label, 0.80 synonym). Blood cancers are left out
+(:func:`solid_only`), and reviewed rows (:mod:`kg.mapping_sssom`, ``semapv:ManualMappingCuration``)
+replace every computed row of their subject: site-specific targets and non-lexical pairs.
 
 The result is deterministic: the same inputs give the same mappings in the same order.
 """
@@ -61,7 +63,7 @@ SEMAPV = "https://w3id.org/semapv/vocab/"
 SSSOM_FILE = "oncotree_orphanet.sssom.tsv"
 MAPPING_SET_ID = "https://w3id.org/rarekg/mappings/oncotree_orphanet.sssom.tsv"
 
-RULES = ("xref", "label", "synonym", "containment")
+RULES = ("xref", "label", "synonym", "containment", "curated")
 _STOPWORDS = frozenset({"the", "a", "an", "nos"})
 _LINKS = frozenset({"of", "/", "-"})
 _SYNONYM_TOKENS = {"tumour": "tumor", "tumours": "tumor", "tumors": "tumor", "neoplasm": "tumor",
@@ -69,7 +71,7 @@ _SYNONYM_TOKENS = {"tumour": "tumor", "tumours": "tumor", "tumors": "tumor", "ne
 _NO_PLURAL = ("ss", "us", "is", "os")
 #: extra words that make a containing label something other than a kind of the contained one
 _CONTRAST = frozenset({"non", "not", "extra", "benign", "malignant", "borderline", "atypical", "like",
-                       "without", "other", "mixed", "precursor", "in", "situ", "and", "or", "plus"})
+                       "without", "other", "mixed", "poorly", "precursor", "in", "situ", "and", "or", "plus"})
 #: words that, just before the contained label, make it a different head ("adenoma of pancreas"
 #: does not end with a kind of "pancreas"; "pheochromocytoma-paraganglioma" is not a paraganglioma)
 _BAD_LINK = frozenset({"of", "/", "-", "with", "in", "and", "or", "plus"})
@@ -83,10 +85,11 @@ class Mapping:
     subject: MappableEntity
     predicate: str         # SKOS local name: exactMatch | closeMatch | broadMatch | narrowMatch
     object: MappableEntity
-    justification: str     # semapv local name: DatabaseCrossReference | LexicalMatching
+    justification: str     # semapv local name: DatabaseCrossReference | LexicalMatching | ManualMappingCuration
     confidence: float
     matched_on: str        # human-readable rationale
     rule: str              # one of RULES
+    reviewer: str = ""     # who reviewed a curated row (rule "curated")
 
     @property
     def predicate_iri(self) -> NamedNode:
@@ -146,6 +149,26 @@ def _drop_redundant_grade(words: list[str]) -> list[str]:
     return words
 
 
+#: words that are one word for matching only (not for :func:`tokens`, which the condition linker
+#: shares): OncoTree says "Small Cell Lung Cancer" where Orphanet says "... carcinoma"
+_MATCH_TOKENS = {"cancer": "carcinoma"}
+
+
+@functools.lru_cache(maxsize=65_536)
+def match_tokens(label: str, keep_links: bool = False) -> tuple[str, ...]:
+    """:func:`tokens` with "cancer" and "carcinoma" made one word: the mapper's comparison words.
+
+    >>> match_tokens("Small Cell Lung Cancer") == match_tokens("Small cell lung carcinoma")
+    True
+    """
+    return tuple(_MATCH_TOKENS.get(w, w) for w in _tokens(label, keep_links))
+
+
+def match_key(label: str) -> tuple[str, ...]:
+    """The mapper's comparison key: :func:`match_tokens` sorted (word order does not matter)."""
+    return tuple(sorted(match_tokens(label)))
+
+
 def has_nos(label: str) -> bool:
     """True if the label says "not otherwise specified" (``, NOS``)."""
     return re.search(r"\bNOS\b", label) is not None
@@ -194,27 +217,30 @@ def _xref_rule(sub: MappableEntity, objs: dict[str, list[MappableEntity]]) -> It
 def _label_rule(sub: MappableEntity, objs: dict[tuple[str, ...], list[MappableEntity]],
                 homonym: str | None) -> Iterator[Mapping]:
     """Rule 2: equal normalised labels; broadMatch for a site-specific or NOS homonym (see :func:`homonyms`)."""
-    for obj in objs.get(normalise(sub.label), []):
+    for obj in objs.get(match_key(sub.label), []):
         same = obj.label.casefold() == sub.label.casefold()
         note = f"label {sub.label!r} = label {obj.label!r}" + ("" if same else " (normalised)")
         if homonym:
             yield Mapping(sub, "broadMatch", obj, "LexicalMatching", 0.85, f"{note}; {homonym}", "label")
         else:
-            confidence = 0.85 if has_nos(sub.label) else 0.95 if same else 0.90
-            yield Mapping(sub, "exactMatch", obj, "LexicalMatching", confidence, note, "label")
+            confidence = (0.95 if same else 0.92) - (0.05 if has_nos(sub.label) else 0.0)
+            yield Mapping(sub, "exactMatch", obj, "LexicalMatching", round(confidence, 2), note, "label")
 
 
 def _synonym_rule(sub: MappableEntity, objs: dict[tuple[str, ...], list[MappableEntity]],
                   homonym: str | None) -> Iterator[Mapping]:
-    """Rule 3: an OncoTree label equal to an Orphanet synonym."""
-    key = normalise(sub.label)
+    """Rule 3: an OncoTree label equal to an Orphanet synonym: an exact match, since Orphanet's
+    synonyms name the same disorder (closeMatch is kept for reviewed rows whose scopes differ)."""
+    key = match_key(sub.label)
     for obj in objs.get(key, []):
-        synonym = next(s for s in obj.synonyms if normalise(s) == key)
+        synonym = next(s for s in obj.synonyms if match_key(s) == key)
         note = f"label {sub.label!r} = Orphanet synonym {synonym!r} of {obj.label!r}"
         if homonym:
-            yield Mapping(sub, "broadMatch", obj, "LexicalMatching", 0.75, f"{note}; {homonym}", "synonym")
+            yield Mapping(sub, "broadMatch", obj, "LexicalMatching", 0.80, f"{note}; {homonym}", "synonym")
         else:
-            yield Mapping(sub, "closeMatch", obj, "LexicalMatching", 0.80, note, "synonym")
+            confidence = (0.90 if synonym.casefold() == sub.label.casefold() else 0.88) - (
+                0.05 if has_nos(sub.label) else 0.0)
+            yield Mapping(sub, "exactMatch", obj, "LexicalMatching", round(confidence, 2), note, "synonym")
 
 
 def homonyms(entities: Iterable[MappableEntity]) -> dict[str, str]:
@@ -224,7 +250,7 @@ def homonyms(entities: Iterable[MappableEntity]) -> dict[str, str]:
     """
     groups: dict[tuple[str, ...], list[MappableEntity]] = defaultdict(list)
     for ent in entities:
-        groups[normalise(ent.label)].append(ent)
+        groups[match_key(ent.label)].append(ent)
     out: dict[str, str] = {}
     for group in groups.values():
         if len(group) < 2:
@@ -257,7 +283,7 @@ def _by_last_word(candidates: list[MappableEntity]) -> dict[str, list[MappableEn
     end with labels that end with its own last word, so each entity is compared with few others."""
     index: dict[str, list[MappableEntity]] = defaultdict(list)
     for c in candidates:
-        words = _tokens(c.label, True)
+        words = match_tokens(c.label, True)
         if words:
             index[words[-1]].append(c)
     return index
@@ -267,8 +293,8 @@ def _most_specific_container(narrow: MappableEntity, candidates: dict[str, list[
                              ) -> MappableEntity | None:
     """The candidate (from :func:`_by_last_word`) with the longest label that ``narrow``'s label
     ends with (ties: smallest IRI)."""
-    own = _tokens(narrow.label, True)
-    fits = [c for c in candidates.get(own[-1], ()) if _contains(own, _tokens(c.label, True))] if own else []
+    own = match_tokens(narrow.label, True)
+    fits = [c for c in candidates.get(own[-1], ()) if _contains(own, match_tokens(c.label, True))] if own else []
     if not fits:
         return None
     return min(fits, key=lambda c: (-len(tokens(c.label)), c.iri))
@@ -296,14 +322,16 @@ def map_entities(subjects: Iterable[MappableEntity], objects: Iterable[MappableE
     subs = sorted(subjects, key=lambda e: e.iri)
     objs = sorted(objects, key=lambda e: e.iri)
     by_xref = _index(objs, lambda e: e.xrefs)
-    by_label = _index(objs, lambda e: [normalise(e.label)])
-    by_synonym = _index(objs, lambda e: {normalise(s) for s in e.synonyms})
+    by_label = _index(objs, lambda e: [match_key(e.label)])
+    by_synonym = _index(objs, lambda e: {match_key(s) for s in e.synonyms})
     homonym = homonyms(subs)
     best: dict[tuple[str, str], Mapping] = {}
     for sub in subs:
         why = homonym.get(sub.iri)
-        for found in (_xref_rule(sub, by_xref), _label_rule(sub, by_label, why),
-                      _synonym_rule(sub, by_synonym, why)):
+        by_label_rule = list(_label_rule(sub, by_label, why))
+        # an equal label beats an equal synonym: the synonym rule runs only where no label matched
+        for found in (_xref_rule(sub, by_xref), by_label_rule,
+                      () if by_label_rule else _synonym_rule(sub, by_synonym, why)):
             for m in found:
                 best.setdefault(m.key(), m)
     broad_subs = [s for s in subs if s.iri not in homonym and not has_nos(s.label)]
@@ -343,10 +371,14 @@ def _containment_rule(subs: list[MappableEntity], objs: list[MappableEntity], br
 
 def _containment(sub: MappableEntity, predicate: str, obj: MappableEntity, narrow: str, broad: str,
                  agree: bool) -> Mapping:
+    """A containment mapping; its confidence falls with each word the narrow label adds (0.75 for
+    one, 0.05 less per further word, at least 0.55) and rises by 0.05 when the hierarchy agrees."""
     note = f"label {narrow!r} is a kind of {broad!r} (ends with it)"
     if agree:
         note += "; hierarchy agrees"
-    return Mapping(sub, predicate, obj, "LexicalMatching", 0.75 if agree else 0.70, note, "containment")
+    added = len(match_tokens(narrow)) - len(match_tokens(broad))
+    confidence = max(0.55, 0.75 - 0.05 * max(0, added - 1)) + (0.05 if agree else 0.0)
+    return Mapping(sub, predicate, obj, "LexicalMatching", round(confidence, 2), note, "containment")
 
 
 def mapping_iri(m: Mapping) -> NamedNode:
@@ -366,84 +398,74 @@ def to_triples(m: Mapping) -> Iterator[Triple]:
     yield node, RKG.mappingJustification, m.justification_iri
     yield node, RKG.confidence, Literal(f"{m.confidence:.2f}", datatype=XSD.decimal)
     yield node, RKG.matchedOn, Literal(m.matched_on)
+    if m.reviewer:
+        yield node, RKG.mappingReviewer, Literal(m.reviewer)
     yield sub, m.predicate_iri, obj
 
 
-# --- the "mappings" source: load from the two compiled sources, export SSSOM -----------------------
+# --- the "mappings" source: computed rules, haematological scope, curated rows, SSSOM export ------
 
-#: CURIE prefixes of the SSSOM export. OncoTree has no PURLs, so its codes expand to rarekg's own
-#: entity IRIs; ORPHA codes expand to the ORDO PURLs that Orphanet publishes.
-SSSOM_CURIE_MAP: dict[str, str] = {
-    "oncotree": "https://w3id.org/rarekg/entity/oncotree/",
-    "ORPHA": "http://www.orpha.net/ORDO/Orphanet_",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "semapv": SEMAPV,
-}
-SSSOM_COLUMNS = ("subject_id", "subject_label", "predicate_id", "object_id", "object_label",
-                 "mapping_justification", "confidence", "comment")
+#: OncoTree tissues of blood cancers: outside EURACAN's scope (ERN EuroBloodNet), so not mapped
+HAEMATOLOGICAL_TISSUES = frozenset({"Lymphoid", "Myeloid"})
+#: Orphanet 68347 "Tumor of hematopoietic and lymphoid tissues": its descendants are not mapped either
+HAEMATOLOGICAL_ORPHA = "68347"
 
 
-def _cell(text: str) -> str:
-    return " ".join(text.split())  # no tabs or newlines inside a cell
+def solid_only(subjects: Iterable[MappableEntity], objects: Iterable[MappableEntity], haem_subjects: set[str]
+               ) -> tuple[list[MappableEntity], list[MappableEntity], int]:
+    """``subjects`` less those whose IRI is in ``haem_subjects``, ``objects`` less Orphanet's
+    haematological branch (68347 and below); and how many entities were left out."""
+    subs, objs = list(subjects), list(objects)
+    by_iri = {o.iri: o for o in objs}
+    haem_root = next((o.iri for o in objs if o.curie == f"ORPHA:{HAEMATOLOGICAL_ORPHA}"), None)
+    keep_subs = [s for s in subs if s.iri not in haem_subjects]
+    keep_objs = [o for o in objs if o.iri != haem_root and haem_root not in _ancestors(o, by_iri)]
+    return keep_subs, keep_objs, len(subs) - len(keep_subs) + len(objs) - len(keep_objs)
 
 
-def export_sssom(mappings: Iterable[Mapping], path: Path) -> int:
-    """Write ``mappings`` as an SSSOM TSV file (YAML metadata header, then one row each); returns the row count.
+def compute(data_dir: Path, report: LoadReport | None = None, curated: Path | None = None) -> list[Mapping]:
+    """The mappings between the compiled OncoTree and Orphanet sources under ``data_dir``: the rules
+    on solid tumour entities, then the reviewed rows of ``curated`` (default: the committed
+    :data:`kg.mapping_sssom.CURATED`) in place of every computed row of their subjects.
 
-    Rows come in the order given (use :func:`map_entities`' sorted order for a reproducible file).
-    Writes a temporary file first and renames it.
+    Records the input files and the two source versions on ``report`` when given. Raises DataError
+    (from the two loaders) if either compiled source is missing or malformed, or if a curated row
+    names a code or label that the sources lack.
     """
-    header = [
-        "curie_map:",
-        *(f"  {prefix}: {iri}" for prefix, iri in SSSOM_CURIE_MAP.items()),
-        f"mapping_set_id: {MAPPING_SET_ID}",
-        "mapping_set_title: OncoTree to Orphanet rare tumour mappings (rarekg)",
-        f"license: {SOURCE.license_url}",
-        "subject_source: https://oncotree.mskcc.org",
-        "object_source: http://www.orpha.net/ORDO/",
-        "mapping_tool: rarekg kg.mapping",
-        f"comment: {SOURCE.attribution}",
-    ]
-    lines = [f"#{line}" for line in header] + ["\t".join(SSSOM_COLUMNS)]
-    count = 0
-    for m in mappings:
-        row = (m.subject.curie, m.subject.label, f"skos:{m.predicate}", m.object.curie, m.object.label,
-               f"semapv:{m.justification}", f"{m.confidence:.2f}", f"[{m.rule}] {m.matched_on}")
-        lines.append("\t".join(_cell(c) for c in row))
-        count += 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    tmp.replace(path)
-    return count
-
-
-def compute(data_dir: Path, report: LoadReport | None = None) -> list[Mapping]:
-    """The mappings between the compiled OncoTree and Orphanet sources under ``data_dir``.
-
-    Records the input files and an OncoTree version on ``report`` when given. Raises DataError
-    (from the two loaders) if either compiled source is missing or malformed.
-    """
+    from kg import mapping_sssom
     from loaders import oncotree, orphanet  # the two sources this one is derived from
 
-    mappings = map_entities(oncotree.mappable(data_dir), orphanet.mappable(data_dir))
+    release, nodes = oncotree.read_compiled(data_dir)
+    haem = {oncotree.entity_iri(n.code).value for n in nodes if n.tissue in HAEMATOLOGICAL_TISSUES}
+    subs, objs, dropped = solid_only(oncotree.mappable(data_dir), orphanet.mappable(data_dir), haem)
+    computed = map_entities(subs, objs)
+    reviewed = mapping_sssom.read_curated(curated or mapping_sssom.CURATED, subs, objs)
+    mappings = mapping_sssom.apply_curated(computed, reviewed)
     if report is not None:
-        release, _ = oncotree.read_compiled(data_dir)
-        report.version = f"{release.version} x orphanet"
+        report.version = f"{release.version} x orphanet {orphanet.read_compiled(data_dir).release.version}"
         report.files.append(data_dir / oncotree.SOURCE.name / oncotree.COMPILED_FILE)
         report.files.extend(sorted((data_dir / "orphanet").glob("*.jsonl")))
+        report.files.append(curated or mapping_sssom.CURATED)
         report.counts.update(f"{m.rule}:{m.predicate}" for m in mappings)
+        report.counts["haematological_entities_left_out"] = dropped
     return mappings
 
 
 def compile(raw_dir: Path, data_dir: Path, report: LoadReport) -> Path:
-    """Write ``data_dir/mappings/oncotree_orphanet.sssom.tsv`` from the compiled sources; returns its path.
+    """Write ``data_dir/mappings/oncotree_orphanet.sssom.tsv`` from the compiled sources (with
+    sssom-py) and validate it; returns its path.
 
-    ``raw_dir`` is not read: the mappings derive from the two compiled sources only. Raises
-    DataError as :func:`compute`.
+    ``raw_dir`` is not read: the mappings derive from the two compiled sources and the curated rows.
+    Raises DataError as :func:`compute`, or if sssom-py finds the written file invalid.
     """
+    from kg import mapping_sssom
+    from loaders import oncotree, orphanet
+
     out = data_dir / SOURCE.name / SSSOM_FILE
-    report.counts["rows"] = export_sssom(compute(data_dir, report), out)
+    mappings = compute(data_dir, report)
+    versions = (oncotree.read_compiled(data_dir)[0].version, orphanet.read_compiled(data_dir).release)
+    report.counts["rows"] = mapping_sssom.export_sssom(mappings, out, *versions)
+    mapping_sssom.validate_sssom(out)
     return out
 
 

@@ -14,13 +14,16 @@ Semantics (the pure function :func:`assign_domains`):
 * an entity gets every domain of every rule that covers it (GIST: G1 by the GIST rule and G5 by
   the digestive rule), recorded as an :class:`Assignment` with the rule name and the nearest
   branch code it came through (``via_ancestor``);
-* an entity under an out-of-scope branch (:data:`OUT_OF_SCOPE`: haematological malignancies,
-  which EURACAN does not cover) gets no domain, whatever other branch it is filed under;
+* an entity at or under an out-of-scope code (:data:`OUT_OF_SCOPE`) gets no domain, whatever other
+  branch it is filed under, and carries the category of its exclusion (:data:`CATEGORIES`):
+  haematological malignancies (ERN EuroBloodNet), benign tumours, nevi and hamartomas, pituitary
+  adenomas and hormone syndromes (Endo-ERN), tumours of children (ERN PaedCan) and tumour risk
+  syndromes (ERN GENTURIS); EURACAN covers rare *adult solid cancers*;
 * every entity without a domain is returned in ``unassigned`` with the reason, never dropped.
 
-Known limits: the rules follow Orphanet's branches, so benign tumours and hamartoma syndromes
-filed under a branch inherit its domain (e.g. tuberous sclerosis under the skin branch -> G9), and
-a few organ-level groupings above the branches (98057 "Rare tumor", 98060 "Rare respiratory
+Known limits: benign entities filed under a cancer branch are listed one by one (from their
+Orphanet definitions), so a new benign entity in a later Orphanet release inherits its branch's
+domain until it is listed; a few organ-level groupings above the branches (98057 "Rare tumor", 98060 "Rare respiratory
 tumor", 289635 "Rare virus associated tumor") are left unassigned because they span domains.
 """
 
@@ -47,10 +50,12 @@ class DomainRule:
 
 @dataclass(frozen=True)
 class OutOfScope:
-    """Entities under ``branch`` get no domain: EURACAN does not cover them."""
+    """Entities at or under ``branches`` get no domain: EURACAN does not cover them. ``category`` is
+    one of :data:`CATEGORIES` (short, shown in the graph and the API); ``reason`` says why."""
 
     name: str
-    branch: str
+    branches: tuple[str, ...]
+    category: str
     reason: str
 
 
@@ -65,10 +70,11 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Unassigned:
-    """An entity without a domain and why."""
+    """An entity without a domain and why; ``category`` is set when it is out of EURACAN's scope."""
 
     code: str
     reason: str
+    category: str | None = None
 
 
 @dataclass
@@ -119,6 +125,11 @@ RULES: tuple[DomainRule, ...] = (
                "chordoma (178) is listed under 877's 'Neuroendocrine tumor with other location' but is a "
                "notochordal bone tumour, so it is left out (domain 1 through 68411).",
                excluding=("178",)),
+    DomainRule("neuroendocrine-at-organ-sites", ("G4",), ("213736", "464756", "438274", "617916"),
+               "EURACAN domain 4 covers neuroendocrine tumours wherever they arise; these are filed only under "
+               "organ branches, not under 877: low-grade neuroendocrine tumour of the corpus uteri, familial "
+               "gastric type 1 NET, GCGR-related hyperglucagonemia (pancreatic NETs per its definition) and "
+               "DIPNECH ('a rare pulmonary neuroendocrine tumor' per its definition)."),
     DomainRule("digestive", ("G5",), ("98059",),
                "EURACAN domain 5 covers the digestive tract (Orphanet 98059 'Rare digestive tumor'); "
                "salivary gland tumours (276142), filed under both the digestive and the head-and-neck "
@@ -138,6 +149,14 @@ RULES: tuple[DomainRule, ...] = (
     DomainRule("nut-carcinoma", ("G7", "G8"), ("443167",),
                "NUT carcinoma arises in the midline of the head and neck and of the thorax; Orphanet files "
                "it directly under 98057 'Rare tumor'."),
+    DomainRule("sinonasal-neuroectodermal", ("G7",), ("1957",),
+               "Esthesioneuroblastoma (olfactory neuroblastoma) arises in the sinonasal cavity (Orphanet's "
+               "definition); EURACAN domain 7 covers nasal cavity and sinus cancers. Orphanet files it "
+               "under 251870 'Central nervous system embryonal tumor', which gives G10 as well."),
+    DomainRule("cardiac-sarcoma", ("G1",), ("874",),
+               "Orphanet 874 'Primary adult heart tumor': its malignant forms are sarcomas "
+               "(rhabdomyosarcoma, fibrosarcoma, leiomyosarcoma per the definition), EURACAN domain 1. Not "
+               "G8: the thorax domain lists mesothelioma, thymic and lung tumours, not the heart."),
     DomainRule("thymic", ("G8",), ("100100",),
                "EURACAN domain 8 (thorax) lists thymic malignancies; Orphanet 100100 'Thymic tumor'."),
     DomainRule("lung-and-pleura", ("G8",), ("101945", "466962"),
@@ -162,10 +181,58 @@ RULES: tuple[DomainRule, ...] = (
                "'Rare nervous system tumor'."),
 )
 
+#: reason categories of an exclusion (the value of ``rkg:domainExclusion`` in the graph)
+BENIGN = "benign"
+PAEDIATRIC = "paediatric: ERN PaedCan"
+HAEMATOLOGICAL = "haematological: ERN EuroBloodNet"
+HORMONE = "pituitary adenoma or hormone syndrome: Endo-ERN"
+SYNDROME = "tumour risk syndrome: ERN GENTURIS"
+CATEGORIES = (BENIGN, PAEDIATRIC, HAEMATOLOGICAL, HORMONE, SYNDROME)
+
+_BENIGN_DEF = ("Orphanet's definition calls it benign (or it is a nevus, hamartoma, cyst or "
+               "adenoma); EURACAN covers rare adult solid cancers")
+
 OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
-    OutOfScope("haematological", "68347",
+    OutOfScope("haematological", ("68347",), HAEMATOLOGICAL,
                "haematological malignancy (under 68347 'Tumor of hematopoietic and lymphoid tissues'): "
                "EURACAN covers solid cancers; these belong to the ERN EuroBloodNet"),
+    OutOfScope("benign-branches", ("180253", "252131", "294057", "673470", "676030", "97293", "199257",
+                                   "300515"), BENIGN,
+               "under an Orphanet branch of benign tumours (180253 'Rare benign breast tumor', 252131 'Benign "
+               "peripheral nerve sheath tumor', 294057 'Rare nevus', 673470 'Benign vascular tumor', 676030 "
+               "'Primary benign peritoneal tumor', 97293 'Rare benign ovarian tumor', 199257 'Superficial "
+               "fibromatosis', 300515 'Rare nail tumor' (onychomatricomas)); EURACAN covers cancers"),
+    OutOfScope("benign-entities",
+               ("93292", "480553", "314419", "276148", "464359", "404507", "440727", "157826", "139414",
+                "263435", "206470", "2111", "251946", "673568", "35125", "497737", "538756", "435329",
+                "168632", "386", "54272", "566841", "2591", "289596", "447777", "626", "2611", "569248",
+                "97366", "321", "296", "289685", "141112", "263432", "263425", "300504", "300512", "52994",
+                "58040", "314473", "314478", "314451", "314466", "2807", "252046", "252054", "251618",
+                "83468", "91414", "864", "840", "353356", "171723", "168816", "91351", "615", "206484",
+                "251992", "867", "91481", "79466", "79467", "79468", "57782", "100035", "263662", "675814",
+                "675822", "180237", "674968"),
+               BENIGN, _BENIGN_DEF),
+    OutOfScope("pituitary-adenomas-and-hormone-syndromes", ("99408", "2207", "99879", "404", "649017"), HORMONE,
+               "pituitary adenomas (99408: prolactinoma, acromegaly, Cushing disease, gigantism ...), "
+               "hormone-excess syndromes (familial hyperparathyroidism, hyperaldosteronism) and adrenocortical "
+               "nodular diseases (649017) are benign endocrine diseases of the Endo-ERN; EURACAN domain 6 "
+               "covers endocrine cancers (pituitary carcinoma 300385 stays in G6)"),
+    OutOfScope("paediatric-tumours",
+               ("635", "654", "790", "449", "33402", "64742", "99966", "251899", "2665", "251940", "141077",
+                "284362", "251877", "268139", "247762", "141115", "69077", "875", "2028", "2481", "2086",
+                "251858", "497188", "656417"),
+               PAEDIATRIC,
+               "a tumour of children (Orphanet: onset in infancy or childhood, 'typically affecting the "
+               "pediatric population'): neuroblastoma, nephroblastoma, retinoblastoma, hepatoblastoma, "
+               "pleuropulmonary blastoma, rhabdoid tumours ...; they belong to the ERN PaedCan"),
+    OutOfScope("tumour-risk-syndromes",
+               ("97685", "109", "113", "122", "139", "140944", "1359", "370046", "306658", "53715", "306661",
+                "276280", "636", "363700", "638", "64754", "2874", "313936", "306498", "744", "2969", "3110",
+                "370052", "137608", "163634", "2760", "201", "805", "377", "79493", "284343", "523", "300501",
+                "319340", "100094", "493", "65748", "85182", "404560"),
+               SYNDROME,
+               "a genetic tumour risk, overgrowth or neurocutaneous syndrome, not a cancer entity: its "
+               "cancers are mapped on their own entities; the syndromes belong to the ERN GENTURIS"),
 )
 
 
@@ -212,7 +279,9 @@ def assign_domains(hierarchy: nx.DiGraph, rules: Iterable[DomainRule] = RULES,
     """
     vetoed: dict[str, OutOfScope] = {}
     for scope in out_of_scope:
-        for code in _reach(hierarchy, [scope.branch], scope.name):
+        if scope.category not in CATEGORIES:
+            raise ValueError(f"out-of-scope rule {scope.name!r} names unknown category {scope.category!r}")
+        for code in _reach(hierarchy, scope.branches, scope.name):
             vetoed.setdefault(code, scope)
     assigned: dict[str, list[Assignment]] = {}
     for rule in rules:
@@ -231,7 +300,9 @@ def assign_domains(hierarchy: nx.DiGraph, rules: Iterable[DomainRule] = RULES,
         if found:
             result.assigned[code] = found
         else:
-            result.unassigned.append(Unassigned(code, _why_unassigned(code, hierarchy, assigned, vetoed)))
+            scope = vetoed.get(code)
+            result.unassigned.append(Unassigned(code, _why_unassigned(code, hierarchy, assigned, vetoed),
+                                                scope.category if scope else None))
     return result
 
 

@@ -317,6 +317,9 @@ def load(data_dir: Path, report: LoadReport) -> Iterator[Triple]:
         report.counts["domain_assignments"] += len(found)
         yield from domain_triples(code, found)
     for miss in result.unassigned:
+        if miss.category:
+            report.counts["excluded_entities"] += 1
+            yield from exclusion_triples(miss)
         report.warn("no-domain", miss.reason, record=f"ORPHA:{miss.code}")
     report.counts["unassigned_entities"] = len(result.unassigned)
 
@@ -419,6 +422,14 @@ def domain_triples(code: str, assignments: list[domain_rules.Assignment]) -> Ite
         yield entity_iri(code), RKG.inDomain, mint("domain", domain)
     for assignment in assignments:
         yield from assignment_triples(code, assignment)
+
+
+def exclusion_triples(miss: domain_rules.Unassigned) -> Iterator[Triple]:
+    """``rkg:domainExclusion`` (the short category, e.g. "benign") and ``rkg:domainExclusionReason``
+    (the rule's explanation) of an entity that EURACAN's domains leave out on purpose."""
+    s = entity_iri(miss.code)
+    yield s, RKG.domainExclusion, Literal(miss.category or "")
+    yield s, RKG.domainExclusionReason, Literal(miss.reason, language="en")
 
 
 def assignment_triples(code: str, a: domain_rules.Assignment) -> Iterator[Triple]:

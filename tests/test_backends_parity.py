@@ -27,7 +27,12 @@ from kg.store import GraphStore
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 LOAD_PREFIX = "https://w3id.org/rarekg/load/"
 #: Queries whose answer Virtuoso 7.2 gets wrong or refuses (its SPARQL compiler's limits, not ours).
-VIRTUOSO_DEVIATIONS: dict[str, str] = {}
+VIRTUOSO_DEVIATIONS: dict[str, str] = {
+    # seen with the #17 mappings (NSGCT exactMatch ORPHA:363494, TYST subClassOf NSGCT): Virtuoso 7.2 keeps
+    # oncotree:TYST and subgroup:sdh-deficient-tumour, which the two-step zero-or-one path MINUS removes on
+    # Oxigraph (363494 inDomain G3 <-exactMatch- NSGCT <-subClassOf- TYST); the embedded answer is the right one
+    "entities-without-centre": "Virtuoso 7.2 evaluates the MINUS over two (a|^b|c)? steps incompletely",
+}
 
 LIBRARY = queries.library()
 #: Library examples whose true answer on the default graph is empty; every other example must give

@@ -144,3 +144,61 @@ def test_shared_institutions_are_all_present(shared_data: Path) -> None:
         stated = {d for d in inst["domains"].split(";") if d}
         covered = {d for _, r in CLAIMS if r["centre_id"] == cid for d in r["domains"].split(";") if d}
         assert stated <= covered, f"{cid}: shared domains {sorted(stated - covered)} missing from memberships"
+
+
+# --- OncoTree -> Orphanet mappings (data/mappings): every row names codes and labels the sources have ----
+
+MAPPINGS = FOLDER.parent / "mappings"
+
+
+def _source_labels() -> dict[str, str]:
+    from loaders import oncotree, orphanet
+
+    _, nodes = oncotree.read_compiled(FOLDER.parent)
+    labels = {f"oncotree:{n.code}": n.name for n in nodes}
+    labels.update({f"ORPHA:{e.code}": e.label for e in orphanet.read_compiled(FOLDER.parent).entities})
+    return labels
+
+
+SOURCE_LABELS = _source_labels()
+
+
+def _tsv_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    lines = [(n, line) for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if line and not line.startswith("#")]
+    header = lines[0][1].split("\t")
+    return [(n, dict(zip(header, line.split("\t"), strict=True))) for n, line in lines[1:]]
+
+
+SSSOM_ROWS = _tsv_rows(MAPPINGS / "oncotree_orphanet.sssom.tsv")
+CURATED_ROWS = _tsv_rows(MAPPINGS / "oncotree_orphanet.curated.tsv")
+
+
+def _check_codes(where: str, row: dict[str, str]) -> None:
+    for side in ("subject", "object"):
+        code = row[f"{side}_id"]
+        assert code in SOURCE_LABELS, f"{where}: {side}_id {code} is not a code of the compiled sources; fix or drop the row"
+        assert row[f"{side}_label"] == SOURCE_LABELS[code], \
+            f"{where}: {side}_label {row[f'{side}_label']!r} is not the source's label {SOURCE_LABELS[code]!r}"
+
+
+@pytest.mark.parametrize(("line", "row"), SSSOM_ROWS, ids=[f"{r['subject_id']}>{r['object_id']}" for _, r in SSSOM_ROWS])
+def test_mapping_row_names_codes_the_sources_have(line: int, row: dict[str, str]) -> None:
+    _check_codes(f"oncotree_orphanet.sssom.tsv:{line} ({row['subject_id']} -> {row['object_id']})", row)
+
+
+@pytest.mark.parametrize(("line", "row"), CURATED_ROWS,
+                         ids=[f"{r['subject_id']}>{r['object_id']}" for _, r in CURATED_ROWS])
+def test_curated_mapping_is_reviewed_and_sourced(line: int, row: dict[str, str]) -> None:
+    where = f"oncotree_orphanet.curated.tsv:{line} ({row['subject_id']} -> {row['object_id']})"
+    _check_codes(where, row)
+    assert row["reviewer_label"] and DATE.match(row["review_date"]), f"{where}: give reviewer_label and review_date"
+    code, orpha = row["subject_id"].split(":")[1], row["object_id"].split(":")[1]
+    assert f"Sources: OncoTree {code} " in row["reason"] and f"Orphanet {orpha} " in row["reason"], \
+        f"{where}: the reason must cite both sources ('Sources: OncoTree {code} ...; Orphanet {orpha} ...')"
+
+
+def test_curated_mappings_are_in_canonical_form() -> None:
+    keys = [(r["subject_id"], r["object_id"]) for _, r in CURATED_ROWS]
+    assert keys == sorted(keys), "oncotree_orphanet.curated.tsv: sort by subject_id, then object_id"
+    assert len(set(keys)) == len(keys), "oncotree_orphanet.curated.tsv: duplicate pairs"

@@ -7,14 +7,21 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from pyoxigraph import Literal
 
 from kg.vocab import RKG, mint
 from loaders import orphanet
 from loaders.base import LoadReport
 from loaders.domain_rules import (
+    BENIGN,
+    CATEGORIES,
     DOMAINS,
+    HAEMATOLOGICAL,
+    HORMONE,
     OUT_OF_SCOPE,
+    PAEDIATRIC,
     RULES,
+    SYNDROME,
     Assignment,
     DomainAssignments,
     DomainRule,
@@ -39,7 +46,7 @@ TINY_RULES = (
     DomainRule("digestive", ("G5",), ("3",), "digestive", excluding=("6",)),
     DomainRule("hn", ("G7",), ("4",), "head and neck"),
 )
-TINY_SCOPE = (OutOfScope("blood", "8", "haematological"),)
+TINY_SCOPE = (OutOfScope("blood", ("8",), HAEMATOLOGICAL, "haematological"),)
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +70,12 @@ def test_out_of_scope_wins_over_other_branches_and_is_reported(tiny: DomainAssig
     assert reasons["8"].startswith("out of scope (blood)")
     assert reasons["1"] == "grouping above the domain branches; its descendants are in G1, G5, G7"
     assert sorted(reasons) == ["1", "8", "9"]
+    assert {u.code: u.category for u in tiny.unassigned} == {"1": None, "8": HAEMATOLOGICAL, "9": HAEMATOLOGICAL}
+
+
+def test_out_of_scope_rule_with_an_unknown_category_raises() -> None:
+    with pytest.raises(ValueError, match="unknown category 'adult'"):
+        assign_domains(TINY, TINY_RULES, (OutOfScope("x", ("8",), "adult", "none"),))
 
 
 def test_rule_naming_an_unknown_code_or_domain_raises() -> None:
@@ -100,7 +113,7 @@ def _domains(result: DomainAssignments, code: str) -> set[str]:
 
 def test_rule_codes_exist_in_the_classification(real: tuple[DomainAssignments, dict[str, str]]) -> None:
     _, labels = real
-    codes = {c for r in RULES for c in (*r.branches, *r.excluding)} | {s.branch for s in OUT_OF_SCOPE}
+    codes = {c for r in RULES for c in (*r.branches, *r.excluding)} | {c for s in OUT_OF_SCOPE for c in s.branches}
     assert codes <= set(labels)
     assert labels["71209"] == "Rare soft tissue tumor" and labels["100100"] == "Thymic tumor"
 
@@ -115,7 +128,14 @@ def test_gist_is_in_g1_and_g5(real: tuple[DomainAssignments, dict[str, str]]) ->
     ("263310", {"G8"}),        # thymoma type A
     ("39044", {"G9"}),         # uveal melanoma
     ("360", {"G10"}),          # glioblastoma
-    ("2495", {"G10"}),         # meningioma
+    ("2495", {"G10"}),         # meningioma (EURACAN G10 lists malignant meningioma; Orphanet: "mostly benign")
+    ("1957", {"G7", "G10"}),   # esthesioneuroblastoma: sinonasal (G7), filed by Orphanet as CNS embryonal
+    ("874", {"G1"}),           # primary adult heart tumour: its malignant forms are sarcomas
+    ("300385", {"G6"}),        # pituitary carcinoma stays while pituitary adenomas go
+    ("780", {"G1"}),           # rhabdomyosarcoma: G1 lists paediatric rhabdomyosarcomas
+    ("668", {"G1"}),           # osteosarcoma: Orphanet's onset says childhood, but adults have it too
+    ("873", {"G1"}),           # desmoid tumour: intermediate, treated by sarcoma centres
+    ("99927", {"G2"}),         # hydatidiform mole: G2 lists gestational trophoblastic disease
     ("3273", {"G1"}),          # synovial sarcoma
     ("178", {"G1"}),           # chordoma: not G4 although filed under a neuroendocrine branch
     ("33276", {"G1", "G9"}),   # Kaposi sarcoma
@@ -133,21 +153,56 @@ def test_gist_is_in_g1_and_g5(real: tuple[DomainAssignments, dict[str, str]]) ->
     ("443167", {"G7", "G8"}),  # NUT carcinoma
     ("213711", {"G1", "G2"}),  # endometrial stromal sarcoma
     ("79140", {"G4", "G9"}),   # cutaneous neuroendocrine (Merkel cell) carcinoma
+    ("213736", {"G2", "G4"}),  # low-grade NET of the corpus uteri: found by the audit (docs/audits)
 ])
 def test_known_assignments(real: tuple[DomainAssignments, dict[str, str]], code: str, domains: set[str]) -> None:
     assert _domains(real[0], code) == domains
 
 
+@pytest.mark.parametrize(("code", "category"), [
+    ("635", PAEDIATRIC),       # neuroblastoma
+    ("654", PAEDIATRIC),       # nephroblastoma
+    ("790", PAEDIATRIC),       # retinoblastoma
+    ("357027", PAEDIATRIC),    # hereditary retinoblastoma (below 790)
+    ("2965", HORMONE),         # prolactinoma
+    ("963", HORMONE),          # acromegaly
+    ("91349", HORMONE),        # non-functioning pituitary adenoma
+    ("626", BENIGN),           # large congenital melanocytic nevus
+    ("294057", BENIGN),        # the nevus branch
+    ("386", BENIGN),           # hepatic cystic hamartoma
+    ("54272", BENIGN),         # hepatocellular adenoma
+    ("252164", BENIGN),        # benign schwannoma (under 252131)
+    ("46135", HAEMATOLOGICAL),  # primary CNS lymphoma
+    ("497188", PAEDIATRIC),    # diffuse intrinsic pontine glioma: "generally occurring in children"
+    ("892", SYNDROME),         # von Hippel-Lindau disease (under 100094 'Multiple polyglandular tumor')
+    ("57782", BENIGN),         # Mazabraud syndrome: fibrous dysplasia with intramuscular myxomas
+])
+def test_known_exclusions(real: tuple[DomainAssignments, dict[str, str]], code: str, category: str) -> None:
+    result, _ = real
+    assert code not in result.assigned
+    assert {u.code: u.category for u in result.unassigned}[code] == category
+
+
+def test_every_exclusion_names_a_known_category_and_a_reason() -> None:
+    assert all(s.category in CATEGORIES and s.reason and s.branches for s in OUT_OF_SCOPE)
+    codes = [c for s in OUT_OF_SCOPE for c in s.branches]
+    assert len(codes) == len(set(codes)), "an ORPHAcode is listed in two exclusions"
+
+
 def test_unassigned_entities_have_reasons(real: tuple[DomainAssignments, dict[str, str]]) -> None:
     result, _ = real
     reasons = {u.code: u.reason for u in result.unassigned}
-    assert len(result.assigned) == 642
-    assert len(reasons) == 453
+    # before #17 (scope exclusions): 642 assigned, 453 unassigned of which 253 haematological
+    assert len(result.assigned) == 447
+    assert len(reasons) == 648
     assert len(result.assigned) + len(reasons) == 1095
     kinds = Counter(r.split(":")[0].split(";")[0] for r in reasons.values())
     assert kinds == Counter({"out of scope (haematological)": 253,
-                             "no domain rule covers this entity or any of its ancestors": 180,
-                             "grouping above the domain branches": 20})
+                             "no domain rule covers this entity or any of its ancestors": 155,
+                             "out of scope (benign-branches)": 87, "out of scope (benign-entities)": 49,
+                             "out of scope (tumour-risk-syndromes)": 36, "out of scope (paediatric-tumours)": 29,
+                             "out of scope (pituitary-adenomas-and-hormone-syndromes)": 24,
+                             "grouping above the domain branches": 15})
     assert reasons["46135"].startswith("out of scope (haematological)")  # primary CNS lymphoma
     assert reasons["213531"].startswith("no domain rule")                 # metaplastic breast carcinoma
     assert reasons["98057"] == ("grouping above the domain branches; its descendants are in "
@@ -157,19 +212,24 @@ def test_unassigned_entities_have_reasons(real: tuple[DomainAssignments, dict[st
 def test_entities_per_domain(real: tuple[DomainAssignments, dict[str, str]]) -> None:
     result, _ = real
     per_domain = Counter(d for code in result.assigned for d in _domains(result, code))
-    assert per_domain == Counter(G5=118, G10=107, G9=96, G1=88, G2=88, G3=61, G6=59, G4=46, G8=36, G7=30)
+    assert per_domain == Counter(G5=106, G10=84, G2=75, G1=70, G3=54, G4=50, G8=28, G7=23, G6=21, G9=18)
 
 
 def test_load_emits_domain_triples_and_warns_for_unassigned(repo_data: Path) -> None:
     report = LoadReport("orphanet")
     triples = set(orphanet.load(repo_data, report))
     warnings = [p for p in report.problems if p.kind == "no-domain"]
-    assert len(warnings) == 453
+    assert len(warnings) == 648
     assert {p.record for p in warnings} >= {"ORPHA:46135", "ORPHA:213531"}
     in_domain = [t for t in triples if t[1] == RKG.inDomain]
-    assert len(in_domain) == 729
+    assert len(in_domain) == 529
     node = mint("domainassignment", "orpha/44890/G1/gist")
     assert (mint("entity", "orpha/44890"), RKG.domainAssignment, node) in triples
     assert (node, RKG.assignedDomain, mint("domain", "G1")) in triples
     assert (node, RKG.viaAncestor, mint("entity", "orpha/44890")) in triples
-    assert report.counts["domain_assignments"] == 742
+    assert report.counts["domain_assignments"] == 539
+    assert report.counts["excluded_entities"] == 478
+    neuroblastoma = mint("entity", "orpha/635")
+    assert (neuroblastoma, RKG.domainExclusion, Literal(PAEDIATRIC)) in triples
+    assert not [t for t in triples if t[0] == neuroblastoma and t[1] == RKG.inDomain]
+    assert not [t for t in triples if t[0] == mint("entity", "orpha/2495") and t[1] == RKG.domainExclusion]

@@ -227,4 +227,4 @@ def test_every_rkg_term_in_the_shapes_is_declared_in_the_ontology() -> None:
     declared = {str(s) for s in ontology.subjects(rdflib.RDF.type, None) if str(s).startswith(ns)}
     used = {str(t) for triple in load_shapes() for t in triple if str(t).startswith(ns)}
     assert used - declared == set()
-    assert len(used) == 94  # + the 12 ROR type and status individuals (loaders/ror.py)
+    assert len(used) == 97  # + the 12 ROR type and status individuals, and domainExclusion, domainExclusionReason, mappingReviewer (#17)

@@ -19,6 +19,11 @@ function heatmap(cov) {
   $("heatmap").innerHTML = head + "<tbody>" + body + "</tbody>";
 }
 
+function excluded(cov) {
+  $("excluded").innerHTML = (cov.excludedEntities || []).map((x) =>
+    `<li>${esc(x.category)}: ${esc(x.entities)} entities</li>`).join("") || "<li>none</li>";
+}
+
 function projector(bbox) {
   const [w, s, e, n] = bbox, k = Math.cos(52 * Math.PI / 180);
   const scale = 760 / (n - s);
@@ -60,6 +65,7 @@ async function allCentres() {
   try {
     const [cov, geo, centres] = await Promise.all([getJSON("/api/v1/coverage"), getJSON("/web/europe.geo.json"), allCentres()]);
     heatmap(cov);
+    excluded(cov);
     drawMap(geo, centres, new Set(cov.countries));
     $("status").textContent = `${cov.countries.length} countries with member centres, ${cov.gaps.length} domain gaps, ` +
       `${centres.length} centres on the map.`;

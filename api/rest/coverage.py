@@ -32,6 +32,16 @@ Q_EVIDENCE_DOMAINS = """SELECT DISTINCT ?c ?d WHERE {
   ?d a rkg:CancerDomain . ?x rkg:inDomain ?d . ?e rkg:aboutEntity ?x ; rkg:aboutProvider ?c }"""
 
 
+#: entities left out of every EURACAN domain on purpose, by category (loaders.domain_rules)
+Q_EXCLUDED = """SELECT ?category (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x rkg:domainExclusion ?category }
+GROUP BY ?category ORDER BY ?category"""
+
+
+def excluded_entities(cat: Catalogue) -> list[dict[str, Any]]:
+    """How many entities each exclusion category keeps out of the domains ("benign", ...)."""
+    return [{"category": row["category"].value, "entities": int(row["n"].value)} for row in cat.select(Q_EXCLUDED)]
+
+
 def coverage_matrix(cat: Catalogue, network: str) -> dict[str, Any]:
     """Cells for every domain and every country with a member centre of ``network``."""
     members: dict[tuple[str, str], list[str]] = {}
@@ -57,4 +67,5 @@ def coverage_matrix(cat: Catalogue, network: str) -> dict[str, Any]:
     gaps = [{"domain": c["domain"], "country": c["country"]} for c in cells if c["memberCentres"] == 0]
     return {"network": network, "domains": [{"id": d, "label": cat.label(i)} for d, i in zip(domain_ids, cat.domains)],
             "countries": ordered, "cells": cells, "gaps": gaps,
-            "domainsWithoutMembers": [d for d in domain_ids if not any(members.get((d, k)) for k in ordered)]}
+            "domainsWithoutMembers": [d for d in domain_ids if not any(members.get((d, k)) for k in ordered)],
+            "excludedEntities": excluded_entities(cat)}

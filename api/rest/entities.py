@@ -18,6 +18,7 @@ from api.rest.search import search
 from api.rest.views import (
     alterations_of,
     codes_of,
+    domain_exclusion_of,
     domains_of,
     entity_summary,
     epidemiology_of,
@@ -116,7 +117,8 @@ def entity_detail(cat: Catalogue, iri: str) -> dict[str, Any]:
             "molecularSubgroups": [{**ref(cat, c), "alterations": alterations_of(cat, c)}
                                    for c in children if c.startswith(BASE + "subgroup/")],
             "alterations": alterations_of(cat, iri),
-            "domains": domains_of(cat, iri), "rarity": rarity_of(cat, iri),
+            "domains": domains_of(cat, iri), "domainExclusion": domain_exclusion_of(cat, iri),
+            "rarity": rarity_of(cat, iri),
             "epidemiology": epidemiology_of(cat, iri),
             "sources": _sources(cat, iri)}
 

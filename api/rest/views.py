@@ -46,6 +46,14 @@ def domains_of(cat: Catalogue, entity: str) -> list[dict[str, Any]]:
     return sorted(out, key=lambda d: (int(d["id"][1:]) if d["id"][1:].isdigit() else 99, d["rule"] or ""))
 
 
+def domain_exclusion_of(cat: Catalogue, entity: str) -> dict[str, str] | None:
+    """Why the entity has no EURACAN domain on purpose (``{"category", "reason"}``), or None."""
+    category = cat.first(entity, RKG.domainExclusion)
+    if category is None:
+        return None
+    return {"category": category, "reason": cat.first(entity, RKG.domainExclusionReason) or ""}
+
+
 def alterations_of(cat: Catalogue, cls: str) -> list[dict[str, str]]:
     """Alteration classes a subgroup requires (``⊑ ∃ rkg:hasAlteration.X`` restrictions)."""
     found = set()
