@@ -141,14 +141,14 @@ def test_build_data_adds_original_files_to_the_default_dataset(built_store_path:
     store = tmp_path / "store"
     proc = rarekg("build", "--store", str(store), "--data", str(shared_data), "--no-reason")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "files-skipped=716" in proc.stderr and "files-ctgov-legacy=25" in proc.stderr
+    assert "files-skipped=719" in proc.stderr and "files-ctgov-legacy=66" in proc.stderr
     assert " records=23463," in proc.stderr  # ror: the partial registry under --data, not the compiled subset
     default = _figures(rarekg("stats", "--store", str(built_store_path)).stdout)
     stats = rarekg("stats", "--store", str(store))
     assert stats.returncode == 0, stats.stderr
     extra = _figures(stats.stdout)
-    assert [default[k] for k in EVIDENCE_FIGURES] == [27, 429, 410, 6, 38]
-    assert [extra[k] for k in EVIDENCE_FIGURES] == [32, 439, 421, 16, 39]
+    assert [default[k] for k in EVIDENCE_FIGURES] == [27, 429, 415, 6, 38]   # 410 curated, 3 registry, 2 open world
+    assert [extra[k] for k in EVIDENCE_FIGURES] == [73, 1259, 1189, 16, 49]
     q = rarekg("query", "--store", str(store), "--format", "csv", "-e", """
         SELECT ?trial (COUNT(?s) AS ?sites) (COUNT(?p) AS ?linked) {
           ?trial rkg:hasSite ?s . OPTIONAL { ?s rkg:atProvider ?p }
@@ -177,12 +177,12 @@ def test_build_data_reports_a_malformed_record_and_loads_the_rest(shared_data: P
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"error: {page} record study 2: [bad-study]" in proc.stderr
     figures = _figures(rarekg("stats", "--store", str(store)).stdout)
-    assert [figures[k] for k in EVIDENCE_FIGURES] == [32, 439, 421, 6, 38]
+    assert [figures[k] for k in EVIDENCE_FIGURES] == [73, 1259, 1157, 6, 38]
     broken = folder / "ctgov_legacy_xml" / "NCT00367861.xml"
     broken.write_text(broken.read_text(encoding="utf-8")[:500], encoding="utf-8")
     proc = rarekg("build", "--store", str(store), "--data", str(folder), "--no-reason")
     assert proc.returncode == 1 and str(broken) in proc.stderr
-    assert _figures(rarekg("stats", "--store", str(store)).stdout)["clinical trials"] == 32  # previous graph kept
+    assert _figures(rarekg("stats", "--store", str(store)).stdout)["clinical trials"] == 73  # previous graph kept
 
 
 def test_build_dataset_names_the_compiled_folder(repo_data: Path, tmp_path: Path) -> None:
