@@ -195,6 +195,35 @@ def _shared_names(found: list[Match], index: ConditionIndex) -> list[Match]:
     return list(extra.values())
 
 
+def _nearest_named(found: list[Match], text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``broader``, across sources: for an entity of one source that the other source does not
+    name, the other source's entity named by its nearest ancestor (OncoTree's testis "Embryonal
+    Carcinoma" and "Yolk Sac Tumor" are under "Non-Seminomatous Germ Cell Tumor", which Orphanet names:
+    "Testicular non seminomatous germ cell tumor"; "Atypical Meningioma" is under "Meningioma"). The
+    other source's entity must be at the site the text names; uninformative ancestors are skipped."""
+    have = {m.entity.iri for m in found if _source(m.entity) == "ORPHA"}
+    out: dict[str, Match] = {}
+    for m in found:
+        if _source(m.entity) != "oncotree" or any(
+                o.entity.iri in have for name in index.names(m.entity) for o in _lookup(name, index, "broader")):
+            continue  # an Orphanet entity, or an OncoTree one whose own Orphanet name is already linked
+        level, seen = [p for p in m.entity.parents if p in index.by_iri], set()
+        before = len(out)
+        while level and len(out) == before:
+            for iri in level:
+                anc = index.by_iri[iri]
+                if not index.informative(iri):
+                    continue
+                for name in index.names(anc):
+                    for other in _lookup(name, index, "broader"):
+                        if _source(other.entity) == "ORPHA" and (not sites_of(text) or index.at_site(
+                                other.entity.iri, sites_of(text))):
+                            out.setdefault(other.entity.iri, Match(other.entity, "broader", name, SCORES["broader"]))
+            seen |= set(level)
+            level = [g for i in level for g in index.by_iri[i].parents if g in index.by_iri and g not in seen]
+    return list(out.values())
+
+
 def match_term(term: Term, index: ConditionIndex) -> list[Match]:
     """The entities one text links to by itself, by the first rule that finds any (module docstring)."""
     code = code_of(term)
@@ -205,7 +234,10 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         found = _equivalent(term.text, index) or found
     if not found and (respelt := _respelt(term.text, index)):
         found = _equivalent(respelt, index, "spelling")
-    return found + _shared_names(found, index) if found else []
+    if not found:
+        return []
+    found = found + _shared_names(found, index)
+    return found + _nearest_named(found, term.text, index)
 
 
 def _unique(ents: Iterable[MappableEntity]) -> list[MappableEntity]:
