@@ -67,7 +67,7 @@ from kg.link.conditions_names import (
     canonical_words,
     sites_of,
 )
-from kg.linking import QUALIFIERS, EntityLink, Match, Term, _dedupe, link_term, mesh_key
+from kg.linking import QUALIFIERS, EntityLink, Match, Term, _clean, _contained, _dedupe, link_term, mesh_key
 from kg.mapping import tokens
 from loaders.base import MappableEntity
 
@@ -237,7 +237,11 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
     if not found:
         return []
     found = found + _shared_names(found, index)
-    return found + _nearest_named(found, term.text, index)
+    found += _nearest_named(found, term.text, index)
+    if not any(_source(m.entity) == "ORPHA" for m in found):  # a variant without a node: its parent's
+        found += [m for m in _contained(_clean(term.text), index)
+                  if _source(m.entity) == "ORPHA" and _site_ok(m, term.text, index)]
+    return found
 
 
 def _unique(ents: Iterable[MappableEntity]) -> list[MappableEntity]:

@@ -123,6 +123,26 @@ def families_of(text: str) -> set[str]:
     return out
 
 
+def _site_parts(label: str) -> list[str]:
+    """The names of a label covering two sites, one per site ("Carcinoma of gallbladder and extrahepatic
+    biliary tract" -> "Carcinoma of gallbladder", "Carcinoma of extrahepatic biliary tract"); none when
+    both halves name one site ("head and neck")."""
+    m = re.match(r"(?i)^(.+?\bof(?: the)?) (.+?) and (.+)$", label)
+    if not m or " and " in m.group(3):
+        return []
+    a, b = sites_of(m.group(2)), sites_of(m.group(3))
+    if not a or not b or a & b:
+        return []
+    return [f"{m.group(1)} {m.group(2)}", f"{m.group(1)} {m.group(3)}"]
+
+
+def _hyphen_alternatives(label: str) -> list[str]:
+    """The tumour names a hyphen-joined label lists ("Pheochromocytoma-paraganglioma"): each part one
+    word ending in "-oma"."""
+    parts = label.split("-")
+    return parts if len(parts) == 2 and all(re.fullmatch(r"[A-Za-z]+oma", p) for p in parts) else []
+
+
 #: a molecular qualifier after a comma in an OncoTree label (WHO 2021 CNS names)
 _MOLECULAR = re.compile(r",[^,]*\b(IDH|H3|mutant|wildtype|altered|codeleted)\b", re.IGNORECASE)
 
@@ -146,6 +166,18 @@ class ConditionIndex(EntityIndex):
                         self.vocabulary[word[:2]].add(word)
             for xref in ent.xrefs:
                 self.by_xref[xref.upper()].append(ent)
+        # "Malignant germ cell tumor of ovary" is also the "ovarian germ cell tumor" a text names, unless
+        # that name is another entity's ("Malignant schwannoma" is not "Schwannoma")
+        loose: dict[tuple[str, ...], list[tuple[MappableEntity, str]]] = defaultdict(list)
+        for ent in self.entities:
+            for name in self.names(ent):
+                if "malignant" in tokens(name) and not has_nos(name):
+                    key = canonical_key(name, True)
+                    source = ent.curie.split(":", 1)[0]
+                    if key and not any(e.curie.split(":", 1)[0] == source for e, _ in self.by_canonical.get(key, ())):
+                        loose[key].append((ent, name))
+        for key, hits in loose.items():
+            self.by_canonical[key] += hits
         self._ancestors: dict[str, frozenset[str]] = {}
         self._site: dict[str, frozenset[str]] = {}
         self._families: dict[str, frozenset[str]] = {}
@@ -165,6 +197,7 @@ class ConditionIndex(EntityIndex):
         names = [ent.label, *ent.synonyms, *_alternatives(ent.label)]
         if _MOLECULAR.search(ent.label):  # "Glioblastoma, IDH-Wildtype" is OncoTree's glioblastoma
             names.append(ent.label.split(",", 1)[0])
+        names += _site_parts(ent.label) + _hyphen_alternatives(ent.label)
         tissue = self.tissue.get(ent.iri)
         if tissue and "/" not in tissue and not sites_of(ent.label) and sites_of(tissue):
             names.append(f"{tissue} {ent.label}")
