@@ -312,7 +312,9 @@ def _by_lca(groups: Sequence[list[MappableEntity]], index: ConditionIndex) -> li
         if not all(per_group):
             continue
         every = set().union(*per_group)
-        lca = index.lowest_common_ancestor(every)
+        lca = index.lowest_common_ancestor(every, cover=True)
+        if not (lca and index.informative(lca)):  # no informative node covers them all: the shared one
+            lca = index.lowest_common_ancestor(every)
         if lca and index.informative(lca):
             rule = "trial-context" if len(every) == 1 else "broader"
             out.append(Match(index.by_iri[lca], rule, index.by_iri[lca].label, SCORES[rule]))
@@ -343,6 +345,20 @@ def _context(g: Generic, own: list[Match], specific: Sequence[tuple[Term, list[M
         return own + [m for m in found if _source(m.entity) not in mine]
     done = {_source(m.entity) for m in found}
     return found + [m for m in own if _source(m.entity) not in done]
+
+
+def _site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
+    """Rule ``broader`` for "X cancer" ("X carcinoma") with nothing else to go by: Orphanet's carcinoma
+    at site X, when it has exactly one that is not under another ("laryngeal cancer" -> squamous cell
+    carcinoma of the larynx, its only carcinoma node there)."""
+    if g.families - {"carcinoma"} or len(g.sites) != 1 or not {"cancer", "carcinoma"} & set(tokens(text)):
+        return []
+    cands = index.carcinomas_at(next(iter(g.sites)))
+    top = [i for i in cands if not index.ancestors(i) & cands]
+    if len(top) != 1:
+        return []
+    ent = index.by_iri[top[0]]
+    return [Match(ent, "broader", ent.label, SCORES["broader"])]
 
 
 def _more_specific(term: Term, own: dict[Term, list[Match]], terms: Sequence[Term],
@@ -385,6 +401,8 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
             matches = own[term] or _more_specific(term, own, terms, index)
         else:
             matches = _context(g, own[term], specific, named, index)
+            if not any(_source(m.entity) == "ORPHA" for m in matches):
+                matches = list(matches) + _site_carcinoma(term.text, g, index)
         if not matches:
             result.unmatched[term.text] += 1
         result.links += [EntityLink(kind, subject_id, term, m) for m in _dedupe(list(matches))]

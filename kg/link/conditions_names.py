@@ -143,6 +143,8 @@ def _hyphen_alternatives(label: str) -> list[str]:
     return parts if len(parts) == 2 and all(re.fullmatch(r"[A-Za-z]+oma", p) for p in parts) else []
 
 
+#: Orphanet's rare-tumour root: it and its direct children are too broad to link a text to
+RARE_TUMOR = "ORPHA:98057"
 #: a molecular qualifier after a comma in an OncoTree label (WHO 2021 CNS names)
 _MOLECULAR = re.compile(r",[^,]*\b(IDH|H3|mutant|wildtype|altered|codeleted)\b", re.IGNORECASE)
 
@@ -181,6 +183,7 @@ class ConditionIndex(EntityIndex):
         self._ancestors: dict[str, frozenset[str]] = {}
         self._site: dict[str, frozenset[str]] = {}
         self._families: dict[str, frozenset[str]] = {}
+        self._carcinomas: dict[str, set[str]] | None = None
 
     @classmethod
     def from_data(cls, data_dir: Path) -> ConditionIndex:
@@ -249,13 +252,41 @@ class ConditionIndex(EntityIndex):
         return self._families[iri]
 
     def informative(self, iri: str) -> bool:
-        """False for groupings that say nothing a trial could study ("Rare tumor", "Rare renal tumor",
-        "Rare cancer of corpus uteri", the OncoTree "Other" buckets)."""
-        label = self.by_iri[iri].label
-        return not re.match(r"(?i)^rare\b|.*\b(other|miscellaneous)\b", label) and bool(canonical_key(label))
+        """False for groupings that say nothing a trial could study: Orphanet's root "Rare tumor" and its
+        top-level branches ("Rare renal tumor", "Rare nervous system tumor"), the OncoTree "Rare …" and
+        "Other" buckets. Orphanet's "Rare …" groups further down ("Rare cancer of corpus uteri", "Rare
+        hepatic and biliary tract tumor") are the nearest informative node of an umbrella term."""
+        ent = self.by_iri[iri]
+        if ent.curie.startswith("ORPHA:"):  # Orphanet's "Rare …" groups below its top-level branches inform
+            top = {i for i in (iri, *ent.parents) if self.by_iri.get(i) and self.by_iri[i].curie == RARE_TUMOR}
+            if (top and (iri in top or ent.label.startswith("Rare"))) or re.search(r"(?i)\b(other|miscellaneous)\b", ent.label):
+                return False
+            return bool(canonical_key(ent.label.replace("Rare ", "")))
+        return not re.match(r"(?i)^rare\b|.*\b(other|miscellaneous)\b", ent.label) and bool(canonical_key(ent.label))
 
-    def lowest_common_ancestor(self, iris: set[str]) -> str | None:
-        """The one lowest entity that is or is an ancestor of every IRI given (None if none or several)."""
-        common = set.intersection(*({i, *self.ancestors(i)} for i in iris)) if iris else set()
+    def carcinomas_at(self, site: str) -> set[str]:
+        """The Orphanet entities whose own names make them carcinomas at the site (by :meth:`site`)."""
+        if self._carcinomas is None:
+            self._carcinomas = defaultdict(set)
+            for ent in self.entities:
+                if ent.curie.startswith("ORPHA:") and any("carcinoma" in families_of(n) for n in (ent.label, *ent.synonyms)):
+                    for where in self.site(ent.iri):
+                        self._carcinomas[where].add(ent.iri)
+        return self._carcinomas.get(site, set())
+
+    def covering(self, iri: str) -> set[str]:
+        """The entity and the ancestors that cover all of it: for an entity with several parents, only
+        the ancestors common to every parent ("Cholangiocarcinoma" is under both the intrahepatic and the
+        extrahepatic carcinoma, so only their common "Rare hepatic and biliary tract tumor" covers it)."""
+        parents = [p for p in self.by_iri[iri].parents if p in self.by_iri] if iri in self.by_iri else []
+        if not parents:
+            return {iri}
+        return {iri} | set.intersection(*({p, *self.ancestors(p)} for p in parents))
+
+    def lowest_common_ancestor(self, iris: set[str], *, cover: bool = False) -> str | None:
+        """The one lowest entity that is or is an ancestor of every IRI given (None if none or several);
+        with ``cover``, an ancestor that covers every one (:meth:`covering`)."""
+        reach = self.covering if cover else (lambda i: {i, *self.ancestors(i)})
+        common = set.intersection(*(reach(i) for i in iris)) if len(iris) > 1 else set(iris)
         lowest = [c for c in common if not any(c in self.ancestors(o) for o in common if o != c)]
         return lowest[0] if len(lowest) == 1 else None
