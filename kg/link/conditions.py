@@ -26,8 +26,15 @@ rule                score  what matches
                            Histiocytoma" carries the former name to Orphanet's "Undifferentiated pleomorphic
                            sarcoma"); the matched entity's score less 0.05
 ``trial-context``  0.70   see below
-``broader``        0.65   see below
+``broader``        0.65   see below; also, for an OncoTree match that names no Orphanet entity, the
+                           Orphanet entity its nearest informative OncoTree ancestor names, at the text's
+                           site (testis "Yolk Sac Tumor" -> NSGCT -> "Non-seminomatous germ cell tumor of
+                           testis"); and "X cancer" with nothing else: Orphanet's only top carcinoma at X
 ==================  =====  ===============================================================================
+
+A text that still reaches no Orphanet entity takes the Orphanet entity its name ends with (rule
+``containment``, site-guarded): a histological variant without a node is read as its parent ("Atypical
+meningioma" -> "Meningioma").
 
 **Generic terms** (a family and/or a site without a tumour type: "Sarcoma", "Carcinoma", "Mesothelioma",
 "Head and Neck Cancer", "Brain and Central Nervous System Tumors", "Testicular Neoplasms") are read in
@@ -35,7 +42,8 @@ their record (:func:`link_record`): the tumour types the record's title names, i
 family and site (a single-disease trial: "Sarcoma" in an osteosarcoma trial is the osteosarcoma), rule
 ``trial-context``; else, per source, the lowest common ancestor of the entities that the record's
 condition texts (else all its texts) link to in that family and at that site, when every one of those
-texts has an entity in that source and the ancestor is informative (not a "Rare ..." grouping), rule
+texts has an entity in that source and the ancestor is informative (not a top-level "Rare ..." branch;
+the node covering every parent of a multi-parent entity first), rule
 ``trial-context`` for one entity, ``broader`` otherwise. What a generic term matches by itself counts too:
 a family with a site ("soft tissue sarcoma") keeps its own match; an organ term ("Thymus Neoplasms" =
 "Thymic tumor") keeps it and takes the context in the other source; a family word alone ("Glioma",
