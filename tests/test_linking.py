@@ -167,6 +167,11 @@ def test_unmatched_terms_counted_and_unknown_codes_reported_once(index: Conditio
     ("Gall Bladder Carcinoma", {"oncotree:GBC", "ORPHA:56044"}, None),     # one of a two-site label's sites
     ("recurrent pheochromocytoma", {"oncotree:PHC", "ORPHA:573163"}, None),  # "Pheochromocytoma-paraganglioma"
     ("recurrent ovarian germ cell tumor", {"oncotree:OGCT", "ORPHA:35807"}, None),  # "Malignant ... of ovary"
+    ("Ewing Sarcoma", {"oncotree:ES", "ORPHA:319", "ORPHA:370334"}, None),  # Orphanet splits it by tissue
+    ("Uterine or Soft Tissue Leiomyosarcoma", {"ORPHA:213625", "oncotree:ULMS", "oncotree:LMS"}, "equivalent"),
+    ("Malignant Pleural or Peritoneal Mesothelioma", {"ORPHA:50251", "ORPHA:168811", "oncotree:PLMESO",
+                                                       "oncotree:PEMESO"}, "equivalent"),
+    ("Salivary Gland Cancer", {"ORPHA:276145"}, "equivalent"),  # "Malignant epithelial tumor of salivary glands"
     ("uterine leiomyosarcoma", {"ORPHA:213625", "oncotree:ULMS"}, None),           # uterine = corpus uteri
     ("adult extraskeletal osteosarcoma", set(), None),                           # not a bone osteosarcoma
     ("adult neurofibrosarcoma", {"ORPHA:3148", "oncotree:MPNST"}, None),        # Orphanet synonym, shared
@@ -220,6 +225,11 @@ def test_generic_terms_read_in_their_trial(index: ConditionIndex) -> None:
     biliary = _links_of([Term("Cholangiocarcinoma", "condition"), Term("Gall Bladder Carcinoma", "condition"),
                          Term("Carcinoma", "condition-mesh")], "Adjuvant therapy of biliary tract cancer", index)
     assert "ORPHA:101943" in biliary["Carcinoma"]  # covers intra- and extrahepatic cholangiocarcinoma too
+    gct = _links_of([Term("Ovarian Cancer", "condition"), Term("recurrent ovarian germ cell tumor", "keyword")],
+                    "Chemotherapy for Germ Cell Tumors", index)
+    assert "ORPHA:35807" in gct["Ovarian Cancer"] and "ORPHA:398934" not in gct["Ovarian Cancer"]  # X cancer in context
+    ewing = _links_of([Term("Sarcoma", "condition"), Term("Ewing sarcoma", "keyword")], "Chemotherapy for Ewing Sarcoma", index)
+    assert {"ORPHA:319", "ORPHA:370334"} <= ewing["Sarcoma"]  # no Orphanet umbrella: the list
     neo = _links_of([Term("Neoplasms", "condition-mesh"), Term("bone", "keyword"), Term("Osteosarcoma", "condition")],
                     "Osteosarcoma", index)
     assert neo["Neoplasms"] == set() and neo["bone"] == set()
@@ -276,8 +286,8 @@ def test_default_build_links_and_report(default_graph) -> None:  # type: ignore[
     store, report = default_graph
     outcome = next(o for o in report.outcomes if o.source.name == "links")
     counts = outcome.report.counts
-    assert (counts["trial-entity-links"], counts["publication-entity-links"], counts["alteration-links"]) == (136, 0, 2)  # #17 linking2: +10 Orphanet entities (OncoTree-only before)
-    assert counts["trial-text-links"] == 270  # #17 linking2: +24 texts reach their Orphanet entity too
+    assert (counts["trial-entity-links"], counts["publication-entity-links"], counts["alteration-links"]) == (143, 0, 2)  # #17 linking2: +17 entities, mostly Orphanet (OncoTree-only before)
+    assert counts["trial-text-links"] == 287  # #17 linking2: +41 per-text links, texts reaching Orphanet too
     assert counts["terms"] == 259
     kinds = {p.kind for p in outcome.report.problems}
     assert "unmatched-term" in kinds

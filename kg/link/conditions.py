@@ -79,6 +79,8 @@ from kg.linking import QUALIFIERS, EntityLink, Match, Term, _clean, _contained, 
 from kg.mapping import tokens
 from loaders.base import MappableEntity
 
+#: at most this many Orphanet entities stand for an umbrella term whose entities no informative node covers
+MAX_LIST = 3
 SCORES = {"xref": 0.95, "equivalent": 0.85, "spelling": 0.75, "trial-context": 0.70, "broader": 0.65}
 #: the rapidfuzz ratio from which a word is read as a misspelling of an entity-name word. Chosen on the
 #: development half (tests/fixtures/condition_links_dev.tsv): every threshold from 70 to 90 gives the same
@@ -139,6 +141,12 @@ def _lookup(text: str, index: ConditionIndex, rule: str) -> list[Match]:
         if len(top) == 1:
             ent, name = cands[top[0]]
             out.append(Match(ent, rule, name, SCORES[rule]))
+    # a type a source splits by site, without a node for the whole ("Ewing sarcoma": Orphanet's skeletal
+    # and extraskeletal Ewing sarcoma): every part of the split
+    split = index.by_split.get(canonical_key(text), {})
+    for source, parts in split.items():
+        if source not in found and len(parts) > 1:
+            out += [Match(ent, rule, name, SCORES[rule]) for ent, name in parts.values()]
     return out
 
 
@@ -154,7 +162,15 @@ def _parts(text: str) -> list[str]:
     first = tokens(parts[0])
     lead = [w for w in first[:next((i for i, w in enumerate(first) if w not in SITE_WORDS and w not in QUALIFIERS), 0)]
             if w in SITE_WORDS]
-    return [parts[0], *(p if sites_of(p) else " ".join([*lead, p]) for p in parts[1:])]
+    parts = [parts[0], *(p if sites_of(p) else " ".join([*lead, p]) for p in parts[1:])]
+    # "Uterine or Soft Tissue Leiomyosarcoma", "Pleural or Peritoneal Mesothelioma": a part made only of
+    # site words takes the tumour words the last part ends with
+    last = tokens(parts[-1])
+    tail = last[next((i for i, w in enumerate(last) if w not in SITE_WORDS and w not in SITE_FILLERS
+                      and w not in QUALIFIERS), len(last)):]
+    bare = [all(w in SITE_WORDS or w in SITE_FILLERS or w in QUALIFIERS or w == "malignant" for w in tokens(p))
+            for p in parts]
+    return [" ".join([p, *tail]) if only_site and tail else p for p, only_site in zip(parts, bare)]
 
 
 def _equivalent(text: str, index: ConditionIndex, rule: str = "equivalent") -> list[Match]:
@@ -326,12 +342,19 @@ def _by_lca(groups: Sequence[list[MappableEntity]], index: ConditionIndex) -> li
         if lca and index.informative(lca):
             rule = "trial-context" if len(every) == 1 else "broader"
             out.append(Match(index.by_iri[lca], rule, index.by_iri[lca].label, SCORES[rule]))
+        elif source == "ORPHA":  # no informative node covers them: the list ("Ewing sarcoma of bone or soft
+            # tissue" -> skeletal | extraskeletal Ewing sarcoma, as Orphanet has no Ewing umbrella)
+            tops = sorted(i for i in every if not index.ancestors(i) & every)
+            if len(tops) <= MAX_LIST:
+                out += [Match(index.by_iri[i], "broader", index.by_iri[i].label, SCORES["broader"]) for i in tops]
     return out
 
 
 def _context(g: Generic, own: list[Match], specific: Sequence[tuple[Term, list[Match]]],
-             title: list[MappableEntity], index: ConditionIndex) -> list[Match]:
-    """The links of one generic term read in its record (see the module docstring)."""
+             title: list[MappableEntity], index: ConditionIndex, *, cancer: bool = False) -> list[Match]:
+    """The links of one generic term read in its record (see the module docstring); ``cancer`` for an
+    organ's "X cancer", which means the record's carcinoma of X if it has one, else what its texts say
+    the cancer of X is ("Ovarian Cancer" in a germ-cell trial), before its own name."""
     if not g.families and not g.sites:
         return []
     named = [e for e in title if _fits(e, g, index)]
@@ -344,11 +367,13 @@ def _context(g: Generic, own: list[Match], specific: Sequence[tuple[Term, list[M
         texts = [(t, [m.entity for m in ms if _fits(m.entity, g, index)]) for t, ms in specific]
         texts = [(t, es) for t, es in texts if es]
         # a family word alone leaves its own match only for the title's or a condition's type
-        texts = [(t, es) for t, es in texts if t.field == "condition"] or ([] if own else texts)
+        texts = [(t, es) for t, es in texts if t.field == "condition"] or ([] if own and not cancer else texts)
+        if cancer and any("carcinoma" in index.families(e.iri) for _, es in texts for e in es):
+            texts = [(t, es) for t, es in texts if any("carcinoma" in index.families(e.iri) for e in es)]
         found = _by_lca([es for _, es in texts], index)
     if own and g.sites and g.families:  # "Soft tissue sarcoma": a type of its own
         return own
-    if g.sites:  # an organ term with a name of its own ("Thymus Neoplasms" = "Thymic tumor")
+    if g.sites and not cancer:  # an organ term with a name of its own ("Thymus Neoplasms" = "Thymic tumor")
         mine = {_source(m.entity) for m in own}
         return own + [m for m in found if _source(m.entity) not in mine]
     done = {_source(m.entity) for m in found}
@@ -408,7 +433,9 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
         if g is None:
             matches = own[term] or _more_specific(term, own, terms, index)
         else:
-            matches = _context(g, own[term], specific, named, index)
+            cancer = bool(g.sites) and not g.families and "cancer" in tokens(term.text)
+            others = [(t, ms) for t, ms in specific if t != term] if cancer else specific
+            matches = _context(g, own[term], others, named, index, cancer=cancer)
             if not any(_source(m.entity) == "ORPHA" for m in matches):
                 matches = list(matches) + _site_carcinoma(term.text, g, index)
         if not matches:

@@ -78,12 +78,17 @@ ANY = GENERIC | QUALIFIERS | frozenset({"cancer", "tumor", "neoplasm", "malignan
                                         "primary", "the", "of", "and", "other", "malignant", "high"})
 
 
+#: Orphanet's "Malignant epithelial tumor of X" is the carcinoma of X ("Salivary gland cancer")
+_EPITHELIAL = re.compile(r"(?i)\bmalignant epithelial (?:tumou?r|neoplasm)s?\b")
+
+
 def canonical_words(text: str, *, drop_malignant: bool = False) -> list[str]:
     """The words of a name in order, with site adjectives and "cancer" in canonical form;
     "uterine"/"endometrial" become "corpus uteri", "gall bladder" and "extra gonadal" one word, and
     "malignant" is dropped if asked (a text's "Malignant Mesothelioma" is a mesothelioma; an entity's
     "Malignant schwannoma" is not a schwannoma, so entity names keep it)."""
     out: list[str] = []
+    text = _EPITHELIAL.sub("carcinoma", text)
     for word in tokens(text):
         if (word, out[-1] if out else "") in (("bladder", "gall"), ("gonadal", "extra")):
             out[-1] = out[-1] + word
@@ -143,6 +148,8 @@ def _hyphen_alternatives(label: str) -> list[str]:
     return parts if len(parts) == 2 and all(re.fullmatch(r"[A-Za-z]+oma", p) for p in parts) else []
 
 
+#: words by which a source splits one tumour type by tissue, with no node for the whole
+SPLIT_WORDS = frozenset({"skeletal", "extraskeletal", "osseous", "extraosseous"})
 #: Orphanet's rare-tumour root: it and its direct children are too broad to link a text to
 RARE_TUMOR = "ORPHA:98057"
 #: a molecular qualifier after a comma in an OncoTree label (WHO 2021 CNS names)
@@ -180,6 +187,16 @@ class ConditionIndex(EntityIndex):
                         loose[key].append((ent, name))
         for key, hits in loose.items():
             self.by_canonical[key] += hits
+        #: names without their bone/soft-tissue word, by source and entity ("Skeletal Ewing sarcoma" and
+        #: "Extraskeletal Ewing sarcoma" are both "Ewing sarcoma")
+        self.by_split: dict[tuple[str, ...], dict[str, dict[str, tuple[MappableEntity, str]]]] = defaultdict(dict)
+        for ent in self.entities:
+            for name in self.names(ent):
+                words = canonical_words(name)
+                if SPLIT_WORDS & set(words) and not has_nos(name):
+                    key = canonical_key(" ".join(w for w in words if w not in SPLIT_WORDS))
+                    if key:
+                        self.by_split[key].setdefault(ent.curie.split(":", 1)[0], {}).setdefault(ent.iri, (ent, name))
         self._ancestors: dict[str, frozenset[str]] = {}
         self._site: dict[str, frozenset[str]] = {}
         self._families: dict[str, frozenset[str]] = {}
