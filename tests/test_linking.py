@@ -228,6 +228,14 @@ def test_generic_terms_read_in_their_trial(index: ConditionIndex) -> None:
     gct = _links_of([Term("Ovarian Cancer", "condition"), Term("recurrent ovarian germ cell tumor", "keyword")],
                     "Chemotherapy for Germ Cell Tumors", index)
     assert "ORPHA:35807" in gct["Ovarian Cancer"] and "ORPHA:398934" not in gct["Ovarian Cancer"]  # X cancer in context
+    net = _links_of([Term("Pancreatic Neuroendocrine Tumor", "condition"),
+                     Term("Small intestine neuroendocrine tumor", "condition"), Term("Neuroendocrine Tumors", "condition-mesh")],
+                    "Everolimus in advanced neuroendocrine tumours", index)
+    assert "ORPHA:100092" in net["Neuroendocrine Tumors"]  # GEP-NEN; OncoTree's NOS is under CUP, not reached
+    assert "ORPHA:631251" not in net["Neuroendocrine Tumors"]
+    meso = _links_of([Term("Malignant Mesothelioma", "condition"), Term("Pleural mesothelioma", "keyword"),
+                      Term("Peritoneal mesothelioma", "keyword")], "Pemetrexed in mesothelioma", index)
+    assert meso["Malignant Mesothelioma"] == {"ORPHA:50251", "ORPHA:168811"}  # no informative common node: the list
     ewing = _links_of([Term("Sarcoma", "condition"), Term("Ewing sarcoma", "keyword")], "Chemotherapy for Ewing Sarcoma", index)
     assert {"ORPHA:319", "ORPHA:370334"} <= ewing["Sarcoma"]  # no Orphanet umbrella: the list
     neo = _links_of([Term("Neoplasms", "condition-mesh"), Term("bone", "keyword"), Term("Osteosarcoma", "condition")],
@@ -286,8 +294,8 @@ def test_default_build_links_and_report(default_graph) -> None:  # type: ignore[
     store, report = default_graph
     outcome = next(o for o in report.outcomes if o.source.name == "links")
     counts = outcome.report.counts
-    assert (counts["trial-entity-links"], counts["publication-entity-links"], counts["alteration-links"]) == (143, 0, 2)  # #17 linking2: +17 entities, mostly Orphanet (OncoTree-only before)
-    assert counts["trial-text-links"] == 287  # #17 linking2: +41 per-text links, texts reaching Orphanet too
+    assert (counts["trial-entity-links"], counts["publication-entity-links"], counts["alteration-links"]) == (141, 0, 2)  # #17 linking2: +15 entities, mostly Orphanet (OncoTree-only before)
+    assert counts["trial-text-links"] == 283  # #17 linking2: +37 per-text links, texts reaching Orphanet too
     assert counts["terms"] == 259
     kinds = {p.kind for p in outcome.report.problems}
     assert "unmatched-term" in kinds

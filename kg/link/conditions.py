@@ -295,6 +295,8 @@ def generic(text: str) -> Generic | None:
     if any(w not in ANY and w not in SITE_WORDS and w not in SITE_FILLERS and w not in FAMILIES and w != "glial"
            for w in words):
         return None
+    if "neuroendocrine" in fams and len(fams) > 1:
+        return None  # "Neuroendocrine carcinoma" is a type; "Neuroendocrine Tumors" a family
     if not fams and not TUMOUR_WORDS.intersection(words):
         return Generic(frozenset(), frozenset())  # "bone", "soft tissue": a site, not a disease
     return Generic(frozenset(fams), frozenset(SITE_WORDS[w] for w in words if w in SITE_WORDS))

@@ -72,6 +72,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "sarcoma": ("sarcoma",), "carcinoma": ("carcinoma", "cancer"), "adenocarcinoma": ("adenocarcinoma",),
     "glioma": ("glioma", "glial"), "mesothelioma": ("mesothelioma",), "germ": ("germ",),
     "neuroectodermal": ("neuroectodermal",), "melanoma": ("melanoma",), "lymphoma": ("lymphoma",),
+    "neuroendocrine": ("neuroendocrine",),
 }
 #: words of a generic term that name no family and no site
 ANY = GENERIC | QUALIFIERS | frozenset({"cancer", "tumor", "neoplasm", "malignancy", "embryonal", "cell",
@@ -150,6 +151,9 @@ def _hyphen_alternatives(label: str) -> list[str]:
 
 #: words by which a source splits one tumour type by tissue, with no node for the whole
 SPLIT_WORDS = frozenset({"skeletal", "extraskeletal", "osseous", "extraosseous"})
+#: labels of groupings by what they are not, or by an unknown origin (OncoTree files its site-less NOS types
+#: such as "Neuroendocrine Tumor, NOS" under "Cancer of Unknown Primary", which is no kind of them)
+_UNTYPED = re.compile(r"(?i)\b(other|miscellaneous|unknown primary)\b")
 #: Orphanet's rare-tumour root: it and its direct children are too broad to link a text to
 RARE_TUMOR = "ORPHA:98057"
 #: a molecular qualifier after a comma in an OncoTree label (WHO 2021 CNS names)
@@ -276,10 +280,10 @@ class ConditionIndex(EntityIndex):
         ent = self.by_iri[iri]
         if ent.curie.startswith("ORPHA:"):  # Orphanet's "Rare …" groups below its top-level branches inform
             top = {i for i in (iri, *ent.parents) if self.by_iri.get(i) and self.by_iri[i].curie == RARE_TUMOR}
-            if (top and (iri in top or ent.label.startswith("Rare"))) or re.search(r"(?i)\b(other|miscellaneous)\b", ent.label):
+            if (top and (iri in top or ent.label.startswith("Rare"))) or _UNTYPED.search(ent.label):
                 return False
             return bool(canonical_key(ent.label.replace("Rare ", "")))
-        return not re.match(r"(?i)^rare\b|.*\b(other|miscellaneous)\b", ent.label) and bool(canonical_key(ent.label))
+        return not re.match(r"(?i)^rare\b", ent.label) and not _UNTYPED.search(ent.label) and bool(canonical_key(ent.label))
 
     def carcinomas_at(self, site: str) -> set[str]:
         """The Orphanet entities whose own names make them carcinomas at the site (by :meth:`site`)."""
@@ -306,4 +310,6 @@ class ConditionIndex(EntityIndex):
         reach = self.covering if cover else (lambda i: {i, *self.ancestors(i)})
         common = set.intersection(*(reach(i) for i in iris)) if len(iris) > 1 else set(iris)
         lowest = [c for c in common if not any(c in self.ancestors(o) for o in common if o != c)]
+        if len(lowest) > 1:  # several branches meet them (GEP-NEN and "Rare digestive tumor"): the informative one
+            lowest = [c for c in lowest if self.informative(c)]
         return lowest[0] if len(lowest) == 1 else None
