@@ -69,6 +69,7 @@ from kg.link.conditions_names import (
     ANY,
     FAMILIES,
     SITE_FILLERS,
+    SITE_GROUPS,
     SITE_WORDS,
     ConditionIndex,
     canonical_key,
@@ -248,6 +249,19 @@ def _nearest_named(found: list[Match], text: str, index: ConditionIndex) -> list
     return list(out.values())
 
 
+def _site_group(text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``broader`` for a gut segment ("midgut neuroendocrine tumor", "midgut carcinoid"): the Orphanet
+    node covering what the text names at each site of the segment (:data:`SITE_GROUPS`); a carcinoid is
+    read by its current name, neuroendocrine tumour."""
+    words = re.sub(r"(?i)\bcarcinoids?\b(?: tumou?rs?)?", "neuroendocrine tumor", text)
+    group = next((g for g in SITE_GROUPS if re.search(rf"(?i)\b{g}\b", words)), None)
+    if group is None:
+        return []
+    hits = {m.entity.iri for site in SITE_GROUPS[group]
+            for m in _equivalent(re.sub(rf"(?i)\b{group}\b", site, words), index) if _source(m.entity) == "ORPHA"}
+    return _by_lca([[index.by_iri[i]] for i in sorted(hits)], index) if len(hits) > 1 else []
+
+
 def match_term(term: Term, index: ConditionIndex) -> list[Match]:
     """The entities one text links to by itself, by the first rule that finds any (module docstring)."""
     code = code_of(term)
@@ -258,10 +272,10 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         found = _equivalent(term.text, index) or found
     if not found and (respelt := _respelt(term.text, index)):
         found = _equivalent(respelt, index, "spelling")
-    if not found:
-        return []
     found = found + _shared_names(found, index)
     found += _nearest_named(found, term.text, index)
+    if not any(_source(m.entity) == "ORPHA" for m in found):
+        found += _site_group(term.text, index)
     if not any(_source(m.entity) == "ORPHA" for m in found):  # a variant without a node: its parent's
         found += [m for m in _contained(_clean(term.text), index)
                   if _source(m.entity) == "ORPHA" and _site_ok(m, term.text, index)]
@@ -282,6 +296,10 @@ class Generic:
     sites: frozenset[str]
 
 
+#: words that name a family by another word ("Glial tumors", "Carcinoid Tumors" = neuroendocrine tumours)
+_FAMILY_WORDS = {"glial": "glioma", "carcinoid": "neuroendocrine"}
+
+
 def generic(text: str) -> Generic | None:
     """The family and sites of a generic term; None if the text names a tumour type.
 
@@ -291,8 +309,8 @@ def generic(text: str) -> Generic | None:
     (frozenset({'glioma'}), None)
     """
     words = [w for w in tokens(text) if w not in QUALIFIERS]
-    fams = {("glioma" if w == "glial" else w) for w in words if w in FAMILIES or w == "glial"}
-    if any(w not in ANY and w not in SITE_WORDS and w not in SITE_FILLERS and w not in FAMILIES and w != "glial"
+    fams = {_FAMILY_WORDS.get(w, w) for w in words if w in FAMILIES or w in _FAMILY_WORDS}
+    if any(w not in ANY and w not in SITE_WORDS and w not in SITE_FILLERS and w not in FAMILIES and w not in _FAMILY_WORDS
            for w in words):
         return None
     if "neuroendocrine" in fams and len(fams) > 1:

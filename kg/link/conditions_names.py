@@ -52,6 +52,13 @@ SITE_WORDS: dict[str, str] = {
     "salivary": "salivary gland", "sinonasal": "sinonasal", "heart": "heart", "cardiac": "heart",
     "extraskeletal": "soft tissue", "extraosseous": "soft tissue",
 }
+#: embryological gut segments and the sites they are made of ("midgut NET": small intestine, appendix and
+#: right colon; no source has a node per segment, so such a text reaches the node covering its sites)
+SITE_GROUPS: dict[str, tuple[str, ...]] = {
+    "foregut": ("stomach", "duodenum", "pancreas", "lung"),
+    "midgut": ("small intestine", "appendix", "colon"),
+    "hindgut": ("colon", "rectum"),
+}
 #: sites that are part of a larger site a generic term may name ("Head and Neck Cancer")
 PART_OF: dict[str, str] = {
     "oropharynx": "head and neck", "hypopharynx": "head and neck", "larynx": "head and neck",
@@ -310,6 +317,8 @@ class ConditionIndex(EntityIndex):
         reach = self.covering if cover else (lambda i: {i, *self.ancestors(i)})
         common = set.intersection(*(reach(i) for i in iris)) if len(iris) > 1 else set(iris)
         lowest = [c for c in common if not any(c in self.ancestors(o) for o in common if o != c)]
-        if len(lowest) > 1:  # several branches meet them (GEP-NEN and "Rare digestive tumor"): the informative one
+        if len(lowest) > 1:  # several branches meet them (GEP-NEN and "Rare digestive tumor"): the informative
+            # one, a tumour family before a site grouping ("Gastroenteric NEN" before "Rare intestinal tumor")
             lowest = [c for c in lowest if self.informative(c)]
+            lowest = [c for c in lowest if not self.by_iri[c].label.startswith("Rare")] or lowest
         return lowest[0] if len(lowest) == 1 else None
