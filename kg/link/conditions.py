@@ -74,6 +74,7 @@ from kg.link.conditions_names import (
     ConditionIndex,
     canonical_key,
     canonical_words,
+    sitefree_key,
     sites_of,
 )
 from kg.linking import QUALIFIERS, EntityLink, Match, Term, _clean, _contained, _dedupe, link_term, mesh_key
@@ -249,6 +250,20 @@ def _nearest_named(found: list[Match], text: str, index: ConditionIndex) -> list
     return list(out.values())
 
 
+def _site_named(text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``equivalent`` by site: the Orphanet entity whose name, site words aside, is the text's, and
+    whose site is the one the text names ("Supratentorial PNET" -> "CNS PNET"; "soft tissue
+    leiomyosarcoma" -> "Leiomyosarcoma", a soft-tissue sarcoma); the top one where several are."""
+    want = sites_of(_unqualified(text))
+    if not want:
+        return []
+    key = sitefree_key(_unqualified(text), True)
+    cands = {e.iri: (e, name) for e, name in index.by_sitefree.get(key, []) if _source(e) == "ORPHA"
+             and index.site(e.iri) and index.at_site(e.iri, want)}
+    top = [i for i in cands if not index.ancestors(i) & set(cands)]
+    return [Match(cands[i][0], "equivalent", cands[i][1], SCORES["equivalent"]) for i in top] if len(top) == 1 else []
+
+
 def _site_group(text: str, index: ConditionIndex) -> list[Match]:
     """Rule ``broader`` for a gut segment ("midgut neuroendocrine tumor", "midgut carcinoid"): the Orphanet
     node covering what the text names at each site of the segment (:data:`SITE_GROUPS`); a carcinoid is
@@ -275,7 +290,7 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
     found = found + _shared_names(found, index)
     found += _nearest_named(found, term.text, index)
     if not any(_source(m.entity) == "ORPHA" for m in found):
-        found += _site_group(term.text, index)
+        found += _site_named(term.text, index) or _site_group(term.text, index)
     if not any(_source(m.entity) == "ORPHA" for m in found):  # a variant without a node: its parent's
         found += [m for m in _contained(_clean(term.text), index)
                   if _source(m.entity) == "ORPHA" and _site_ok(m, term.text, index)]

@@ -50,7 +50,8 @@ SITE_WORDS: dict[str, str] = {
     "intestine": "intestine", "intestinal": "intestine", "colon": "colon", "rectum": "rectum", "anal": "anus",
     "penis": "penis", "penile": "penis", "prostate": "prostate", "tongue": "tongue", "lip": "lip",
     "salivary": "salivary gland", "sinonasal": "sinonasal", "heart": "heart", "cardiac": "heart",
-    "extraskeletal": "soft tissue", "extraosseous": "soft tissue",
+    "extraskeletal": "soft tissue", "extraosseous": "soft tissue", "anus": "anus", "appendix": "appendix",
+    "appendiceal": "appendix", "supratentorial": "nervous system", "infratentorial": "nervous system",
 }
 #: embryological gut segments and the sites they are made of ("midgut NET": small intestine, appendix and
 #: right colon; no source has a node per segment, so such a text reaches the node covering its sites)
@@ -68,7 +69,7 @@ PART_OF: dict[str, str] = {
 }
 #: words that only help a site word ("system" in "nervous system", "tissue" in "soft tissue")
 SITE_FILLERS = frozenset({"system", "tissue", "gland", "tract", "uteri", "and", "cavity", "duct", "small",
-                          "gall", "of", "wall", "trunk", "extremity"})
+                          "gall", "of", "wall", "trunk", "extremity", "canal"})
 #: canonical spelling of a site word inside a name key (both sides of a comparison use it)
 _CANON = {"pleural": "pleura", "peritoneal": "peritoneum", "testicular": "testis", "testes": "testis",
           "ovarian": "ovary", "laryngeal": "larynx", "oropharyngeal": "oropharynx", "hypopharyngeal": "hypopharynx",
@@ -92,13 +93,13 @@ _EPITHELIAL = re.compile(r"(?i)\bmalignant epithelial (?:tumou?r|neoplasm)s?\b")
 
 def canonical_words(text: str, *, drop_malignant: bool = False) -> list[str]:
     """The words of a name in order, with site adjectives and "cancer" in canonical form;
-    "uterine"/"endometrial" become "corpus uteri", "gall bladder" and "extra gonadal" one word, and
+    "uterine"/"endometrial" become "corpus uteri", "gall bladder", "extra gonadal" and "non X" one word, and
     "malignant" is dropped if asked (a text's "Malignant Mesothelioma" is a mesothelioma; an entity's
     "Malignant schwannoma" is not a schwannoma, so entity names keep it)."""
     out: list[str] = []
     text = _EPITHELIAL.sub("carcinoma", text)
     for word in tokens(text):
-        if (word, out[-1] if out else "") in (("bladder", "gall"), ("gonadal", "extra")):
+        if (word, out[-1] if out else "") in (("bladder", "gall"), ("gonadal", "extra")) or (out and out[-1] == "non"):
             out[-1] = out[-1] + word
         elif word in ("uterine", "endometrial"):
             out += ["corpus", "uteri"]
@@ -118,6 +119,14 @@ def canonical_key(text: str, drop_malignant: bool = False) -> tuple[str, ...]:
     """
     words = canonical_words(text, drop_malignant=drop_malignant)
     return () if set(words) <= GENERIC else tuple(sorted(set(words)))
+
+
+def sitefree_key(text: str, drop_malignant: bool = False) -> tuple[str, ...]:
+    """The canonical key without site words ("Carcinoma of the anal canal" -> ("carcinoma",)); empty when
+    nothing but generic words is left, so organ terms never match by it."""
+    words = {w for w in canonical_words(text, drop_malignant=drop_malignant)
+             if w not in SITE_WORDS and w not in SITE_FILLERS and w not in ("the", "uteri")}
+    return () if words <= GENERIC else tuple(sorted(words))
 
 
 def sites_of(text: str) -> set[str]:
@@ -198,6 +207,14 @@ class ConditionIndex(EntityIndex):
                         loose[key].append((ent, name))
         for key, hits in loose.items():
             self.by_canonical[key] += hits
+        #: names by their words other than site words, for a text that names the site its own way
+        #: ("Supratentorial PNET" = "CNS PNET"; "soft tissue leiomyosarcoma" = "Leiomyosarcoma", whose
+        #: site is soft tissue by its parent); used only with the text's site (:meth:`at_site`)
+        self.by_sitefree: dict[tuple[str, ...], list[tuple[MappableEntity, str]]] = defaultdict(list)
+        for ent in self.entities:
+            for name in self.names(ent):
+                if (key := sitefree_key(name)) and not has_nos(name):
+                    self.by_sitefree[key].append((ent, name))
         #: names without their bone/soft-tissue word, by source and entity ("Skeletal Ewing sarcoma" and
         #: "Extraskeletal Ewing sarcoma" are both "Ewing sarcoma")
         self.by_split: dict[tuple[str, ...], dict[str, dict[str, tuple[MappableEntity, str]]]] = defaultdict(dict)
