@@ -74,6 +74,7 @@ from kg.link.conditions_names import (
     ConditionIndex,
     canonical_key,
     canonical_words,
+    families_of,
     sitefree_key,
     sites_of,
 )
@@ -401,11 +402,15 @@ def _context(g: Generic, own: list[Match], specific: Sequence[tuple[Term, list[M
     else:
         texts = [(t, [m.entity for m in ms if _fits(m.entity, g, index)]) for t, ms in specific]
         texts = [(t, es) for t, es in texts if es]
-        # a family word alone leaves its own match only for the title's or a condition's type
-        texts = [(t, es) for t, es in texts if t.field == "condition"] or ([] if own and not cancer else texts)
         if cancer and any("carcinoma" in index.families(e.iri) for _, es in texts for e in es):
             texts = [(t, es) for t, es in texts if any("carcinoma" in index.families(e.iri) for e in es)]
-        found = _by_lca([es for _, es in texts], index)
+        # a family word alone leaves its own match only for the title's or a condition's type
+        conditions = [(t, es) for t, es in texts if t.field == "condition"]
+        found = _by_lca([es for _, es in conditions or ([] if own and not cancer else texts)], index)
+        if (not own or cancer) and not any(_source(m.entity) == "ORPHA" for m in found):
+            # Orphanet, if the conditions do not reach it: what the other texts reach there
+            rest = [[e for e in es if _source(e) == "ORPHA"] for _, es in texts]
+            found += _by_lca([es for es in rest if es], index)
     if own and g.sites and g.families:  # "Soft tissue sarcoma": a type of its own
         return own
     if g.sites and not cancer:  # an organ term with a name of its own ("Thymus Neoplasms" = "Thymic tumor")
@@ -470,7 +475,11 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
         else:
             cancer = bool(g.sites) and not g.families and "cancer" in tokens(term.text)
             others = [(t, ms) for t, ms in specific if t != term] if cancer else specific
-            matches = _context(g, own[term], others, named, index, cancer=cancer)
+            mine = own[term]
+            if cancer and any(g.sites & sites_of(t.text) and (fams := families_of(t.text)) and "carcinoma" not in fams
+                              for t in terms if t != term):
+                mine = []  # "Ovarian Cancer" beside "ovarian sarcoma": the record says it is no carcinoma
+            matches = _context(g, mine, others, named, index, cancer=cancer)
             if not any(_source(m.entity) == "ORPHA" for m in matches):
                 matches = list(matches) + _site_carcinoma(term.text, g, index)
         if not matches:
