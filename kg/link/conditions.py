@@ -32,9 +32,12 @@ rule                score  what matches
                            testis"); and "X cancer" with nothing else: Orphanet's only top carcinoma at X
 ==================  =====  ===============================================================================
 
-A text that still reaches no Orphanet entity takes the Orphanet entity its name ends with (rule
-``containment``, site-guarded): a histological variant without a node is read as its parent ("Atypical
-meningioma" -> "Meningioma").
+A text that still reaches no Orphanet entity takes, in order: the Orphanet entity named like it once site
+words are set aside, at the text's site (``equivalent``: "Supratentorial PNET" -> "CNS PNET"); for a gut
+segment, the node covering its sites (``broader``: midgut NET -> gastroenteric NEN); the Orphanet entity its
+name ends with (``containment``, site-guarded): a histological variant without a node is read as its parent
+("Atypical meningioma" -> "Meningioma"). A type Orphanet splits by tissue without a node for the whole is
+the list of its parts ("Ewing sarcoma" -> skeletal | extraskeletal Ewing sarcoma).
 
 **Generic terms** (a family and/or a site without a tumour type: "Sarcoma", "Carcinoma", "Mesothelioma",
 "Head and Neck Cancer", "Brain and Central Nervous System Tumors", "Testicular Neoplasms") are read in
@@ -43,12 +46,15 @@ family and site (a single-disease trial: "Sarcoma" in an osteosarcoma trial is t
 ``trial-context``; else, per source, the lowest common ancestor of the entities that the record's
 condition texts (else all its texts) link to in that family and at that site, when every one of those
 texts has an entity in that source and the ancestor is informative (not a top-level "Rare ..." branch;
-the node covering every parent of a multi-parent entity first), rule
+the node covering every parent of a multi-parent entity first; for Orphanet, with no such node, the list
+of at most :data:`MAX_LIST` entities; Orphanet from the other texts where the conditions reach none), rule
 ``trial-context`` for one entity, ``broader`` otherwise. What a generic term matches by itself counts too:
 a family with a site ("soft tissue sarcoma") keeps its own match; an organ term ("Thymus Neoplasms" =
 "Thymic tumor") keeps it and takes the context in the other source; a family word alone ("Glioma",
 "Melanoma") keeps it only where neither the title nor a condition names a type of that family. A term
-with no family or tumour word ("Neoplasms", "Metastatic Cancer", "bone") links to nothing.
+with no family or tumour word ("Neoplasms", "Metastatic Cancer", "bone") links to nothing. An organ's "X
+cancer" is the record's own type at X (carcinomas first) before its own name, is not the carcinoma if
+another text names a non-carcinoma at X, and with nothing else is Orphanet's only top carcinoma at X.
 
 **A MeSH or keyword term never overrides a more specific condition**: a generic one is read through the
 record's conditions as above (MeSH "Melanoma" in a uveal-melanoma trial is the uveal melanoma); a specific
