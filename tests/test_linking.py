@@ -85,12 +85,17 @@ def test_condition_entity_gold_precision_and_recall(real_links: dict[tuple[str, 
         expected.setdefault((r["record"], r["field"], r["term"]), set())
         if r["expected"] != "NONE":
             expected[(r["record"], r["field"], r["term"])].add(r["expected"])
-    pairs = []
-    for key, exp in expected.items():
-        pairs.append((real_links.get(key, set()), exp))
+    # rules are tuned on the dev half; this older fixture (superseded protocol, OncoTree-only answers
+    # accepted) also holds test-half trials, whose figures are printed, not asserted: the test half is
+    # scored against tests/gold/conditions_test.tsv by its own protocol
+    from tests.gold.split import ids_in_half
+    test_half = ids_in_half("test")
+    pairs = [(real_links.get(key, set()), exp) for key, exp in expected.items() if key[0] not in test_half]
+    held = [(real_links.get(key, set()), exp) for key, exp in expected.items() if key[0] in test_half]
     precision, recall, tp, fp, fn = _score(pairs)
-    print(f"\ncondition->entity: {len(rows)} gold rows, {len(pairs)} terms, {sum(not e for _, e in pairs)} "
-          f"true negatives; TP={tp} FP={fp} FN={fn}; precision={precision:.3f} recall={recall:.3f}")
+    print(f"\ncondition->entity: {len(rows)} gold rows, {len(pairs)} terms outside the test half, "
+          f"{sum(not e for _, e in pairs)} true negatives; TP={tp} FP={fp} FN={fn}; precision={precision:.3f} "
+          f"recall={recall:.3f}; test-half rows (old protocol): precision/recall {_score(held)[:2]}")
     assert precision >= 0.95
     assert recall >= 0.90
 
@@ -155,7 +160,22 @@ def test_unmatched_terms_counted_and_unknown_codes_reported_once(index: Conditio
     ("adult malignant fibrous histiocytoma", {"oncotree:MFH", "ORPHA:2023"}, None),  # former name, shared
     ("adult malignant hemangiopericytoma", {"oncotree:SFT", "ORPHA:2126"}, None),
     ("meningeoma", {"ORPHA:2495", "oncotree:MNG"}, "spelling"),
-    ("testicular yolk sac tumor", {"oncotree:TYST"}, "equivalent"),  # not Orphanet's extragonadal one
+    # not Orphanet's extragonadal yolk sac tumour: OncoTree's parent NSGCT names Orphanet's testicular node
+    ("testicular yolk sac tumor", {"oncotree:TYST", "ORPHA:363494"}, "broader"),
+    ("testicular embryonal carcinoma", {"oncotree:EMBCA", "ORPHA:363494"}, "broader"),
+    ("Grade 2 Atypical meningioma", {"oncotree:ATM", "ORPHA:2495"}, "containment"),  # variant -> its parent
+    ("Gall Bladder Carcinoma", {"oncotree:GBC", "ORPHA:56044"}, None),     # one of a two-site label's sites
+    ("recurrent pheochromocytoma", {"oncotree:PHC", "ORPHA:573163"}, None),  # "Pheochromocytoma-paraganglioma"
+    ("recurrent ovarian germ cell tumor", {"oncotree:OGCT", "ORPHA:35807"}, None),  # "Malignant ... of ovary"
+    ("Ewing Sarcoma", {"oncotree:ES", "ORPHA:319", "ORPHA:370334"}, None),  # Orphanet splits it by tissue
+    ("Uterine or Soft Tissue Leiomyosarcoma", {"ORPHA:213625", "oncotree:ULMS", "oncotree:LMS"}, "equivalent"),
+    ("Malignant Pleural or Peritoneal Mesothelioma", {"ORPHA:50251", "ORPHA:168811", "oncotree:PLMESO",
+                                                       "oncotree:PEMESO"}, "equivalent"),
+    ("Salivary Gland Cancer", {"ORPHA:276145"}, "equivalent"),  # "Malignant epithelial tumor of salivary glands"
+    ("Midgut carcinoid tumors", {"ORPHA:481508"}, "broader"),  # the node covering small intestine, appendix, colon
+    ("Supratentorial PNET", {"ORPHA:251870"}, "equivalent"),  # former name; the site named its own way ("CNS PNET")
+    ("Nonseminomatous Germ Cell Tumor", {"oncotree:NSGCT", "ORPHA:363494"}, None),  # "non X" is one word
+    ("Non-Small Cell Lung Cancer", {"oncotree:NSCLC"}, "label"),  # a common cancer: no Orphanet node
     ("uterine leiomyosarcoma", {"ORPHA:213625", "oncotree:ULMS"}, None),           # uterine = corpus uteri
     ("adult extraskeletal osteosarcoma", set(), None),                           # not a bone osteosarcoma
     ("adult neurofibrosarcoma", {"ORPHA:3148", "oncotree:MPNST"}, None),        # Orphanet synonym, shared
@@ -203,6 +223,27 @@ def test_generic_terms_read_in_their_trial(index: ConditionIndex) -> None:
                     Term("stage III squamous cell carcinoma of the oropharynx", "keyword"),
                     Term("stage IV squamous cell carcinoma of the larynx", "keyword")], "Advanced Head and Neck Cancer", index)
     assert hn["Head and Neck Cancer"] == {"ORPHA:67037", "oncotree:HNSC"}  # nearest informative broader node
+    larynx = _links_of([Term("Laryngeal Cancer", "condition"), Term("Mucositis", "condition")],
+                       "Radiotherapy of Laryngeal Cancer", index)
+    assert larynx == {"Laryngeal Cancer": {"ORPHA:494550"}, "Mucositis": set()}  # Orphanet's only laryngeal carcinoma
+    biliary = _links_of([Term("Cholangiocarcinoma", "condition"), Term("Gall Bladder Carcinoma", "condition"),
+                         Term("Carcinoma", "condition-mesh")], "Adjuvant therapy of biliary tract cancer", index)
+    assert "ORPHA:101943" in biliary["Carcinoma"]  # covers intra- and extrahepatic cholangiocarcinoma too
+    gct = _links_of([Term("Ovarian Cancer", "condition"), Term("recurrent ovarian germ cell tumor", "keyword")],
+                    "Chemotherapy for Germ Cell Tumors", index)
+    assert "ORPHA:35807" in gct["Ovarian Cancer"] and "ORPHA:398934" not in gct["Ovarian Cancer"]  # X cancer in context
+    net = _links_of([Term("Pancreatic Neuroendocrine Tumor", "condition"),
+                     Term("Small intestine neuroendocrine tumor", "condition"), Term("Neuroendocrine Tumors", "condition-mesh")],
+                    "Everolimus in advanced neuroendocrine tumours", index)
+    assert "ORPHA:100092" in net["Neuroendocrine Tumors"]  # GEP-NEN; OncoTree's NOS is under CUP, not reached
+    assert "ORPHA:631251" not in net["Neuroendocrine Tumors"]
+    meso = _links_of([Term("Malignant Mesothelioma", "condition"), Term("Pleural mesothelioma", "keyword"),
+                      Term("Peritoneal mesothelioma", "keyword")], "Pemetrexed in mesothelioma", index)
+    assert meso["Malignant Mesothelioma"] == {"ORPHA:50251", "ORPHA:168811"}  # no informative common node: the list
+    ovary = _links_of([Term("Ovarian Cancer", "condition"), Term("ovarian sarcoma", "keyword")], "Soft tissue sarcoma", index)
+    assert "ORPHA:398934" not in ovary["Ovarian Cancer"]  # the record says its ovarian cancer is a sarcoma
+    ewing = _links_of([Term("Sarcoma", "condition"), Term("Ewing sarcoma", "keyword")], "Chemotherapy for Ewing Sarcoma", index)
+    assert {"ORPHA:319", "ORPHA:370334"} <= ewing["Sarcoma"]  # no Orphanet umbrella: the list
     neo = _links_of([Term("Neoplasms", "condition-mesh"), Term("bone", "keyword"), Term("Osteosarcoma", "condition")],
                     "Osteosarcoma", index)
     assert neo["Neoplasms"] == set() and neo["bone"] == set()
@@ -259,8 +300,8 @@ def test_default_build_links_and_report(default_graph) -> None:  # type: ignore[
     store, report = default_graph
     outcome = next(o for o in report.outcomes if o.source.name == "links")
     counts = outcome.report.counts
-    assert (counts["trial-entity-links"], counts["publication-entity-links"], counts["alteration-links"]) == (126, 0, 2)
-    assert counts["trial-text-links"] == 246
+    assert (counts["trial-entity-links"], counts["publication-entity-links"], counts["alteration-links"]) == (142, 0, 2)  # #17 linking2: +16 entities, mostly Orphanet (OncoTree-only before)
+    assert counts["trial-text-links"] == 286  # #17 linking2: +40 per-text links, texts reaching Orphanet too
     assert counts["terms"] == 259
     kinds = {p.kind for p in outcome.report.problems}
     assert "unmatched-term" in kinds

@@ -50,7 +50,15 @@ SITE_WORDS: dict[str, str] = {
     "intestine": "intestine", "intestinal": "intestine", "colon": "colon", "rectum": "rectum", "anal": "anus",
     "penis": "penis", "penile": "penis", "prostate": "prostate", "tongue": "tongue", "lip": "lip",
     "salivary": "salivary gland", "sinonasal": "sinonasal", "heart": "heart", "cardiac": "heart",
-    "extraskeletal": "soft tissue", "extraosseous": "soft tissue",
+    "extraskeletal": "soft tissue", "extraosseous": "soft tissue", "anus": "anus", "appendix": "appendix",
+    "appendiceal": "appendix", "supratentorial": "nervous system", "infratentorial": "nervous system",
+}
+#: embryological gut segments and the sites they are made of ("midgut NET": small intestine, appendix and
+#: right colon; no source has a node per segment, so such a text reaches the node covering its sites)
+SITE_GROUPS: dict[str, tuple[str, ...]] = {
+    "foregut": ("stomach", "duodenum", "pancreas", "lung"),
+    "midgut": ("small intestine", "appendix", "colon"),
+    "hindgut": ("colon", "rectum"),
 }
 #: sites that are part of a larger site a generic term may name ("Head and Neck Cancer")
 PART_OF: dict[str, str] = {
@@ -61,7 +69,7 @@ PART_OF: dict[str, str] = {
 }
 #: words that only help a site word ("system" in "nervous system", "tissue" in "soft tissue")
 SITE_FILLERS = frozenset({"system", "tissue", "gland", "tract", "uteri", "and", "cavity", "duct", "small",
-                          "gall", "of", "wall", "trunk", "extremity"})
+                          "gall", "of", "wall", "trunk", "extremity", "canal"})
 #: canonical spelling of a site word inside a name key (both sides of a comparison use it)
 _CANON = {"pleural": "pleura", "peritoneal": "peritoneum", "testicular": "testis", "testes": "testis",
           "ovarian": "ovary", "laryngeal": "larynx", "oropharyngeal": "oropharynx", "hypopharyngeal": "hypopharynx",
@@ -72,20 +80,26 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "sarcoma": ("sarcoma",), "carcinoma": ("carcinoma", "cancer"), "adenocarcinoma": ("adenocarcinoma",),
     "glioma": ("glioma", "glial"), "mesothelioma": ("mesothelioma",), "germ": ("germ",),
     "neuroectodermal": ("neuroectodermal",), "melanoma": ("melanoma",), "lymphoma": ("lymphoma",),
+    "neuroendocrine": ("neuroendocrine",),
 }
 #: words of a generic term that name no family and no site
 ANY = GENERIC | QUALIFIERS | frozenset({"cancer", "tumor", "neoplasm", "malignancy", "embryonal", "cell",
                                         "primary", "the", "of", "and", "other", "malignant", "high"})
 
 
+#: Orphanet's "Malignant epithelial tumor of X" is the carcinoma of X ("Salivary gland cancer")
+_EPITHELIAL = re.compile(r"(?i)\bmalignant epithelial (?:tumou?r|neoplasm)s?\b")
+
+
 def canonical_words(text: str, *, drop_malignant: bool = False) -> list[str]:
     """The words of a name in order, with site adjectives and "cancer" in canonical form;
-    "uterine"/"endometrial" become "corpus uteri", "gall bladder" and "extra gonadal" one word, and
+    "uterine"/"endometrial" become "corpus uteri", "gall bladder", "extra gonadal" and "non X" one word, and
     "malignant" is dropped if asked (a text's "Malignant Mesothelioma" is a mesothelioma; an entity's
     "Malignant schwannoma" is not a schwannoma, so entity names keep it)."""
     out: list[str] = []
+    text = _EPITHELIAL.sub("carcinoma", text)
     for word in tokens(text):
-        if (word, out[-1] if out else "") in (("bladder", "gall"), ("gonadal", "extra")):
+        if (word, out[-1] if out else "") in (("bladder", "gall"), ("gonadal", "extra")) or (out and out[-1] == "non"):
             out[-1] = out[-1] + word
         elif word in ("uterine", "endometrial"):
             out += ["corpus", "uteri"]
@@ -107,6 +121,14 @@ def canonical_key(text: str, drop_malignant: bool = False) -> tuple[str, ...]:
     return () if set(words) <= GENERIC else tuple(sorted(set(words)))
 
 
+def sitefree_key(text: str, drop_malignant: bool = False) -> tuple[str, ...]:
+    """The canonical key without site words ("Carcinoma of the anal canal" -> ("carcinoma",)); empty when
+    nothing but generic words is left, so organ terms never match by it."""
+    words = {w for w in canonical_words(text, drop_malignant=drop_malignant)
+             if w not in SITE_WORDS and w not in SITE_FILLERS and w not in ("the", "uteri")}
+    return () if words <= GENERIC else tuple(sorted(words))
+
+
 def sites_of(text: str) -> set[str]:
     """The sites a name's words name ("Squamous cell carcinoma of head and neck" -> {"head and neck"})."""
     return {SITE_WORDS[w] for w in tokens(text) if w in SITE_WORDS}
@@ -123,6 +145,33 @@ def families_of(text: str) -> set[str]:
     return out
 
 
+def _site_parts(label: str) -> list[str]:
+    """The names of a label covering two sites, one per site ("Carcinoma of gallbladder and extrahepatic
+    biliary tract" -> "Carcinoma of gallbladder", "Carcinoma of extrahepatic biliary tract"); none when
+    both halves name one site ("head and neck")."""
+    m = re.match(r"(?i)^(.+?\bof(?: the)?) (.+?) and (.+)$", label)
+    if not m or " and " in m.group(3):
+        return []
+    a, b = sites_of(m.group(2)), sites_of(m.group(3))
+    if not a or not b or a & b:
+        return []
+    return [f"{m.group(1)} {m.group(2)}", f"{m.group(1)} {m.group(3)}"]
+
+
+def _hyphen_alternatives(label: str) -> list[str]:
+    """The tumour names a hyphen-joined label lists ("Pheochromocytoma-paraganglioma"): each part one
+    word ending in "-oma"."""
+    parts = label.split("-")
+    return parts if len(parts) == 2 and all(re.fullmatch(r"[A-Za-z]+oma", p) for p in parts) else []
+
+
+#: words by which a source splits one tumour type by tissue, with no node for the whole
+SPLIT_WORDS = frozenset({"skeletal", "extraskeletal", "osseous", "extraosseous"})
+#: labels of groupings by what they are not, or by an unknown origin (OncoTree files its site-less NOS types
+#: such as "Neuroendocrine Tumor, NOS" under "Cancer of Unknown Primary", which is no kind of them)
+_UNTYPED = re.compile(r"(?i)\b(other|miscellaneous|unknown primary)\b")
+#: Orphanet's rare-tumour root: it and its direct children are too broad to link a text to
+RARE_TUMOR = "ORPHA:98057"
 #: a molecular qualifier after a comma in an OncoTree label (WHO 2021 CNS names)
 _MOLECULAR = re.compile(r",[^,]*\b(IDH|H3|mutant|wildtype|altered|codeleted)\b", re.IGNORECASE)
 
@@ -146,9 +195,40 @@ class ConditionIndex(EntityIndex):
                         self.vocabulary[word[:2]].add(word)
             for xref in ent.xrefs:
                 self.by_xref[xref.upper()].append(ent)
+        # "Malignant germ cell tumor of ovary" is also the "ovarian germ cell tumor" a text names, unless
+        # that name is another entity's ("Malignant schwannoma" is not "Schwannoma")
+        loose: dict[tuple[str, ...], list[tuple[MappableEntity, str]]] = defaultdict(list)
+        for ent in self.entities:
+            for name in self.names(ent):
+                if "malignant" in tokens(name) and not has_nos(name):
+                    key = canonical_key(name, True)
+                    source = ent.curie.split(":", 1)[0]
+                    if key and not any(e.curie.split(":", 1)[0] == source for e, _ in self.by_canonical.get(key, ())):
+                        loose[key].append((ent, name))
+        for key, hits in loose.items():
+            self.by_canonical[key] += hits
+        #: names by their words other than site words, for a text that names the site its own way
+        #: ("Supratentorial PNET" = "CNS PNET"; "soft tissue leiomyosarcoma" = "Leiomyosarcoma", whose
+        #: site is soft tissue by its parent); used only with the text's site (:meth:`at_site`)
+        self.by_sitefree: dict[tuple[str, ...], list[tuple[MappableEntity, str]]] = defaultdict(list)
+        for ent in self.entities:
+            for name in self.names(ent):
+                if (key := sitefree_key(name)) and not has_nos(name):
+                    self.by_sitefree[key].append((ent, name))
+        #: names without their bone/soft-tissue word, by source and entity ("Skeletal Ewing sarcoma" and
+        #: "Extraskeletal Ewing sarcoma" are both "Ewing sarcoma")
+        self.by_split: dict[tuple[str, ...], dict[str, dict[str, tuple[MappableEntity, str]]]] = defaultdict(dict)
+        for ent in self.entities:
+            for name in self.names(ent):
+                words = canonical_words(name)
+                if SPLIT_WORDS & set(words) and not has_nos(name):
+                    key = canonical_key(" ".join(w for w in words if w not in SPLIT_WORDS))
+                    if key:
+                        self.by_split[key].setdefault(ent.curie.split(":", 1)[0], {}).setdefault(ent.iri, (ent, name))
         self._ancestors: dict[str, frozenset[str]] = {}
         self._site: dict[str, frozenset[str]] = {}
         self._families: dict[str, frozenset[str]] = {}
+        self._carcinomas: dict[str, set[str]] | None = None
 
     @classmethod
     def from_data(cls, data_dir: Path) -> ConditionIndex:
@@ -165,6 +245,7 @@ class ConditionIndex(EntityIndex):
         names = [ent.label, *ent.synonyms, *_alternatives(ent.label)]
         if _MOLECULAR.search(ent.label):  # "Glioblastoma, IDH-Wildtype" is OncoTree's glioblastoma
             names.append(ent.label.split(",", 1)[0])
+        names += _site_parts(ent.label) + _hyphen_alternatives(ent.label)
         tissue = self.tissue.get(ent.iri)
         if tissue and "/" not in tissue and not sites_of(ent.label) and sites_of(tissue):
             names.append(f"{tissue} {ent.label}")
@@ -216,13 +297,45 @@ class ConditionIndex(EntityIndex):
         return self._families[iri]
 
     def informative(self, iri: str) -> bool:
-        """False for groupings that say nothing a trial could study ("Rare tumor", "Rare renal tumor",
-        "Rare cancer of corpus uteri", the OncoTree "Other" buckets)."""
-        label = self.by_iri[iri].label
-        return not re.match(r"(?i)^rare\b|.*\b(other|miscellaneous)\b", label) and bool(canonical_key(label))
+        """False for groupings that say nothing a trial could study: Orphanet's root "Rare tumor" and its
+        top-level branches ("Rare renal tumor", "Rare nervous system tumor"), the OncoTree "Rare …" and
+        "Other" buckets. Orphanet's "Rare …" groups further down ("Rare cancer of corpus uteri", "Rare
+        hepatic and biliary tract tumor") are the nearest informative node of an umbrella term."""
+        ent = self.by_iri[iri]
+        if ent.curie.startswith("ORPHA:"):  # Orphanet's "Rare …" groups below its top-level branches inform
+            top = {i for i in (iri, *ent.parents) if self.by_iri.get(i) and self.by_iri[i].curie == RARE_TUMOR}
+            if (top and (iri in top or ent.label.startswith("Rare"))) or _UNTYPED.search(ent.label):
+                return False
+            return bool(canonical_key(ent.label.replace("Rare ", "")))
+        return not re.match(r"(?i)^rare\b", ent.label) and not _UNTYPED.search(ent.label) and bool(canonical_key(ent.label))
 
-    def lowest_common_ancestor(self, iris: set[str]) -> str | None:
-        """The one lowest entity that is or is an ancestor of every IRI given (None if none or several)."""
-        common = set.intersection(*({i, *self.ancestors(i)} for i in iris)) if iris else set()
+    def carcinomas_at(self, site: str) -> set[str]:
+        """The Orphanet entities whose own names make them carcinomas at the site (by :meth:`site`)."""
+        if self._carcinomas is None:
+            self._carcinomas = defaultdict(set)
+            for ent in self.entities:
+                if ent.curie.startswith("ORPHA:") and any("carcinoma" in families_of(n) for n in (ent.label, *ent.synonyms)):
+                    for where in self.site(ent.iri):
+                        self._carcinomas[where].add(ent.iri)
+        return self._carcinomas.get(site, set())
+
+    def covering(self, iri: str) -> set[str]:
+        """The entity and the ancestors that cover all of it: for an entity with several parents, only
+        the ancestors common to every parent ("Cholangiocarcinoma" is under both the intrahepatic and the
+        extrahepatic carcinoma, so only their common "Rare hepatic and biliary tract tumor" covers it)."""
+        parents = [p for p in self.by_iri[iri].parents if p in self.by_iri] if iri in self.by_iri else []
+        if not parents:
+            return {iri}
+        return {iri} | set.intersection(*({p, *self.ancestors(p)} for p in parents))
+
+    def lowest_common_ancestor(self, iris: set[str], *, cover: bool = False) -> str | None:
+        """The one lowest entity that is or is an ancestor of every IRI given (None if none or several);
+        with ``cover``, an ancestor that covers every one (:meth:`covering`)."""
+        reach = self.covering if cover else (lambda i: {i, *self.ancestors(i)})
+        common = set.intersection(*(reach(i) for i in iris)) if len(iris) > 1 else set(iris)
         lowest = [c for c in common if not any(c in self.ancestors(o) for o in common if o != c)]
+        if len(lowest) > 1:  # several branches meet them (GEP-NEN and "Rare digestive tumor"): the informative
+            # one, a tumour family before a site grouping ("Gastroenteric NEN" before "Rare intestinal tumor")
+            lowest = [c for c in lowest if self.informative(c)]
+            lowest = [c for c in lowest if not self.by_iri[c].label.startswith("Rare")] or lowest
         return lowest[0] if len(lowest) == 1 else None
