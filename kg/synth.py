@@ -8,7 +8,7 @@
   ``PUBLICATIONS_PER_SCALE * N`` articles;
 * ``out/euracan/*.tsv`` — the curated EURACAN files of ``data/euracan`` plus
   ``EXTRA_CENTRES_PER_SCALE * N`` synthetic centres and their memberships, in the same format;
-* symbolic links to the repository's other compiled sources (orphanet, oncotree, subgroups,
+* symbolic links to the repository's other compiled sources (orphanet, oncotree, subgroups, ror,
   mappings, institutions), so ``out`` is a complete dataset folder;
 * ``out/evidence/*.jsonl`` — the raw files read by the real loaders (``loaders.evidence``), unless
   ``compile=False``. Then ``rarekg build --synthetic --dataset out`` builds the graph with every real loader and linker.
@@ -45,7 +45,7 @@ PUBLICATIONS_PER_SCALE = 1000
 EXTRA_CENTRES_PER_SCALE = 8
 PAGE_SIZE = 1000
 SEED = 20_170_421            # EURACAN's launch day
-LINKED_SOURCES = ("orphanet", "oncotree", "subgroups", "mappings", "institutions")
+LINKED_SOURCES = ("orphanet", "oncotree", "subgroups", "mappings", "institutions", "ror")
 SYNTH_URL = "https://w3id.org/rarekg/synthetic"
 
 STATUSES = (("COMPLETED", 45), ("RECRUITING", 17), ("ACTIVE_NOT_RECRUITING", 9), ("TERMINATED", 10),

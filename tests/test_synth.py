@@ -85,6 +85,14 @@ def test_build_of_the_corpus(corpus: Path) -> None:
     assert store.count(graph_iri("evidence")) > 20_000   # beyond the default set's bounds
 
 
+def test_a_corpus_has_every_compiled_source_of_the_repository(corpus: Path, repo_data: Path) -> None:
+    """Regression: the ROR source came without its folder in the corpus, so `rarekg build --synthetic`
+    stopped on a missing data/ror/records.jsonl (and bench_build with it)."""
+    compiled = {p.name for p in repo_data.iterdir() if p.is_dir()}
+    assert "ror" in compiled
+    assert compiled <= {p.name for p in corpus.iterdir()}
+
+
 def test_counts_grow_linearly(tmp_path: Path) -> None:
     one, three = synth.counts(1), synth.counts(3)
     assert (three.trials, three.publications, three.extra_centres) == (3 * one.trials, 3 * one.publications,
