@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kg import __version__
-from kg.errors import NotFoundError, QueryError, RarekgError
+from kg.errors import DataError, NotFoundError, QueryError, RarekgError
 from kg.ontology import DATA_DIR
 from kg.store import default_store_path
 
@@ -51,6 +51,11 @@ def cmd_build(args: argparse.Namespace) -> int:
             raise QueryError(f"unknown source {unknown[0]!r}; sources: "
                              + ", ".join(d.rsplit('.', 1)[1] for d in DEFAULT_SOURCES))
         sources = tuple(d for d in DEFAULT_SOURCES if d.rsplit(".", 1)[1] in args.source)
+    if args.members:
+        from loaders.euracan import MEMBERS_SETTING
+        if not args.members.is_file():
+            raise DataError("official member list not found", path=args.members)
+        os.environ[MEMBERS_SETTING] = str(args.members.resolve())
     store = _open(args)
     report = build(store, args.dataset, sources=sources, strict=args.strict, reason=not args.no_reason,
                    extra_dirs=args.data, progress=_progress)
@@ -242,6 +247,9 @@ def parser() -> argparse.ArgumentParser:
                         "other files are skipped (repeatable)")
     p.add_argument("--source", action="append", metavar="NAME", help="load only this source (repeatable)")
     p.add_argument("--strict", action="store_true", help="fail the build on any row-level error")
+    p.add_argument("--members", type=Path, metavar="FILE",
+                   help="a network office's official member list (CSV, data/euracan/README.md); it takes "
+                        "precedence over the collected membership claims (setting: RAREKG_MEMBERS_FILE)")
     p.add_argument("--no-reason", action="store_true", help="skip the HermiT reasoning step")
     p.add_argument("--synthetic", action="store_true",
                    help="--dataset is a corpus from `rarekg synth` (evidence without the default set's bounds)")
