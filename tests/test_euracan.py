@@ -348,3 +348,32 @@ def test_official_member_list_row_problems_are_named(tmp_path: Path) -> None:
     members.write_text("hospital,city,country\nX,Y,FR\n", encoding="utf-8")
     with pytest.raises(DataError, match="missing column"):
         list(read_official_members(members))
+
+
+def _store_of(triples: set):  # type: ignore[no-untyped-def]
+    from kg.store import EmbeddedStore
+
+    store = EmbeddedStore()
+    store.replace_graph(NamedNode("https://w3id.org/rarekg/graph/euracan"), list(triples))
+    return store
+
+
+def test_members_on_record_against_the_reported_size(loaded) -> None:
+    from kg.members_on_record import members_on_record
+
+    triples, _ = loaded
+    found = members_on_record(_store_of(triples).select)
+    assert found["statement"] == "members on record: 56 of 102 reported; countries on record: 16 of 25 reported"
+    assert found["reportedBy"] == "https://euracan.eu/about-us/about-euracan" and found["formerMembers"] == 0
+
+
+def test_a_former_uk_member_is_not_on_record(data_copy: Path) -> None:
+    from kg.members_on_record import members_on_record
+
+    _rewrite(data_copy / "euracan" / "centres.tsv", "\tLyon\tFR\t", "\tLyon\tGB\t")
+    from datetime import date
+
+    select = _store_of(set(euracan.load(data_copy, LoadReport("euracan")))).select
+    assert members_on_record(select)["onRecord"] == 56  # the tests' day is 2018-06-01: still a member
+    found = members_on_record(select, today=date(2021, 1, 1))
+    assert (found["onRecord"], found["formerMembers"]) == (55, 1)

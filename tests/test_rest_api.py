@@ -139,7 +139,7 @@ def test_centres_coverage_stats(api: httpx.Client) -> None:
     assert len(cov["gaps"]) == sum(1 for c in cov["cells"] if c["memberCentres"] == 0)
     stats = api.get(f"{V1}/stats").json()
     assert stats["domains"] == 10 and stats["entities"]["orphanet"] == 1095 and stats["entities"]["oncotree"] == 898
-    assert stats["memberCentres"] == 51 and stats["memberCountries"] == len(cov["countries"])
+    assert stats["memberCentres"] == 56 and stats["memberCountries"] == len(cov["countries"])
 
 
 def test_centre_detail_and_publication(api: httpx.Client) -> None:

@@ -67,7 +67,7 @@ def test_coverage_heatmap_and_map_render_offline(server: str, browser) -> None:
     assert "FR" in [c.text for c in countries]
     assert len(browser.find_elements(By.CSS_SELECTOR, "#map path")) == 56
     dots = browser.find_elements(By.CSS_SELECTOR, "#map a")
-    assert len(dots) >= 250 and len(browser.find_elements(By.CSS_SELECTOR, "#map circle.member")) == 51
+    assert len(dots) >= 250 and len(browser.find_elements(By.CSS_SELECTOR, "#map circle.member")) == 56
     assert "Natural Earth" in browser.find_element(By.ID, "attribution").text
     gaps = [td for td in browser.find_elements(By.CSS_SELECTOR, "#heatmap td") if td.text == "gap"]
     assert gaps and browser.find_element(By.ID, "status").text.endswith("centres on the map.")
