@@ -72,6 +72,24 @@ class Evidence:
     derived_from: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A provider's network membership as the graph merged it (loaders.euracan)."""
+
+    iri: str
+    domains: frozenset[str]   # domain IRIs it covers; empty = no domain recorded
+    role: str                 # coordinator | full-member | affiliated-partner | unspecified
+    status: str               # confirmed | third-party statement | probable
+    end: date | None          # schema:endDate (e.g. UK hospitals: 2020-12-31); None = current
+
+    def current(self, day: date) -> bool:
+        return self.end is None or self.end >= day
+
+
+ROLE_NAMES = {RKG.CoordinatorRole.value: "coordinator", RKG.FullMemberRole.value: "full-member",
+              RKG.AffiliatedPartnerRole.value: "affiliated-partner", RKG.UnspecifiedMemberRole.value: "unspecified"}
+
+
 @dataclass(slots=True)
 class Trial:
     iri: str
@@ -109,6 +127,8 @@ class Index:
     enrolling_studying: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     #: (trial, provider) pairs whose site says it takes no patients (withdrawn, completed, ...)
     closed_sites: set[tuple[str, str]] = field(default_factory=set)
+    #: provider -> its network membership (role, status, covered domains, end)
+    memberships: dict[str, Membership] = field(default_factory=dict)
 
 
 def parse_date(text: str | None) -> date | None:
@@ -195,6 +215,19 @@ def load_providers(index: Index, store: GraphStore) -> None:
         index.providers[iri] = Provider(iri, v["name"].get(iri, iri), v["city"].get(iri), v["country"].get(iri),
                                         float(lat) if both else None, float(lon) if both else None,  # type: ignore[arg-type]
                                         iri in v["member"])
+
+
+def load_memberships(index: Index, store: GraphStore) -> None:
+    """Each provider's membership: covered domains, role, status and end date."""
+    member_of = {m: c for m, c in pairs(store, "org:member") if c in index.providers}
+    domains: dict[str, set[str]] = defaultdict(set)
+    for m, d in pairs(store, "rkg:coversDomain"):
+        domains[m].add(d)
+    role, status = first_values(store, "org:role", keep=member_of), first_values(store, "rkg:membershipStatus", keep=member_of)
+    end = first_values(store, "schema:endDate", keep=member_of)
+    for m, c in sorted(member_of.items()):
+        index.memberships[c] = Membership(m, frozenset(domains.get(m, ())), ROLE_NAMES.get(role.get(m, ""), "unspecified"),
+                                          status.get(m, "confirmed"), parse_date(end.get(m)))
 
 
 def load_trials(index: Index, store: GraphStore) -> None:
@@ -291,6 +324,7 @@ def load_index(store: GraphStore) -> Index:
         index.domain_labels[r["d"].value] = (r["notation"].value if "notation" in r else
                                              r["label"].value if "label" in r else r["d"].value)
     load_providers(index, store)
+    load_memberships(index, store)
     load_trials(index, store)
     load_evidence(index, store)
     return index
