@@ -7,8 +7,9 @@ against the network's reported size, so that nobody reads a gap in the list as a
 The reported size is the largest size stated by the network's own site (the host of its
 ``schema:url``; for EURACAN euracan.eu's "102 highly specialised cancer centres across 25 European
 countries"); other statements (press items, the coordinator's deck) stay in the graph as
-``rkg:NetworkSizeStatement`` nodes. A member on record is a centre whose membership has not ended
-(``schema:endDate`` before the answer's day: e.g. UK hospitals, which left on 1 January 2021).
+``rkg:NetworkSizeStatement`` nodes. A member on record is a centre whose membership holds on the answer's day: not ended
+(``schema:endDate`` before it: e.g. UK hospitals, which left on 1 January 2021) and not started
+after it (``schema:startDate``: the January 2022 intake is not yet on record as of 2018).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from kg.vocab import BASE
 
 NETWORK = BASE + "network/euracan"
 
-Q_MEMBERS = """SELECT ?c ?country ?end WHERE {{ ?m org:member ?c ; org:organization <{net}> .
-  OPTIONAL {{ ?m schema:endDate ?end }} OPTIONAL {{ ?c schema:addressCountry ?country }} }}"""
+Q_MEMBERS = """SELECT ?c ?country ?start ?end WHERE {{ ?m org:member ?c ; org:organization <{net}> .
+  OPTIONAL {{ ?m schema:startDate ?start }} OPTIONAL {{ ?m schema:endDate ?end }}
+  OPTIONAL {{ ?c schema:addressCountry ?country }} }}"""
 Q_SIZES = """SELECT ?s ?n ?k ?src ?site WHERE {{ <{net}> rkg:reportedSize ?s . ?s rkg:reportedCentreCount ?n .
   OPTIONAL {{ ?s rkg:reportedCountryCount ?k }} OPTIONAL {{ ?s dcterms:source ?src }}
   OPTIONAL {{ <{net}> schema:url ?site }} }}"""
@@ -54,10 +56,14 @@ def members_on_record(select: Callable[[str], list[dict[str, Any]]], network: st
     day = today or answer_day()
     current: dict[str, str] = {}
     former: set[str] = set()
+    future: set[str] = set()    # joined after ``day`` (the answer is as of a day)
     for r in select(Q_MEMBERS.format(net=network)):
         end = parse_date(r["end"].value) if "end" in r else None
+        start = parse_date(r["start"].value) if "start" in r else None
         if end is not None and end < day:
             former.add(r["c"].value)
+        elif start is not None and start > day:
+            future.add(r["c"].value)
         else:
             current[r["c"].value] = r["country"].value if "country" in r else ""
     size = reported_size(select, network)
@@ -67,5 +73,6 @@ def members_on_record(select: Callable[[str], list[dict[str, Any]]], network: st
     if size and size["countries"]:
         statement += f"; countries on record: {len(countries)} of {size['countries']} reported"
     return {"onRecord": len(current), "countriesOnRecord": len(countries), "formerMembers": len(former - set(current)),
+            "laterMembers": len(future - set(current)),
             "reported": size["centres"] if size else None, "reportedCountries": size["countries"] if size else None,
             "reportedBy": size["source"] if size else None, "asOf": day.isoformat(), "statement": statement}

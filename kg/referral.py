@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import DataError, ParameterError
-from kg.referral_geo import NETWORK_COUNTRIES, country_origin, validate_location
+from kg.referral_geo import country_origin, network_countries, validate_location
 from kg.referral_index import Evidence, Index, Membership, index_for, resolve
 from kg.store import GraphStore
 from kg.trial_status import open_cutoff
@@ -56,9 +56,9 @@ NO_DOMAIN_NOTE = ("a membership without a recorded domain counts as a weaker sig
 
 @dataclass(frozen=True)
 class RankingConfig:
-    membership_domain: float = 3.0
-    membership_no_domain: float = 1.0
-    third_party_factor: float = 0.8
+    membership_domain: float = 4.0
+    membership_no_domain: float = 2.0
+    third_party_factor: float = 0.85
     probable_factor: float = 0.5
     affiliated_partner_factor: float = 0.7
     trial: float = 2.0
@@ -373,6 +373,8 @@ def rank(index: Index, entity: str, opts: ReferralOptions = ReferralOptions(),
                              "network membership for its domain(s)" if ref.basis == "domain" else
                              f"no evidence and no domain with centres for {ref.label}")
     per = _collect(index, classes, domains, cfg, cutoff, today)
+    if ref.basis == "domain" and not per:
+        ref.basis, ref.notes[-1] = "none", f"no evidence and no domain with centres for {ref.label}"
     ref.centres = _ranked(index, per, set(classes), domains, opts, cfg, today, ref)
     if any(c.membership and c.membership["relation"] == "no-domain-recorded" for c in ref.centres):
         ref.notes.append(NO_DOMAIN_NOTE.format(weak=cfg.membership_no_domain, full=cfg.membership_domain))
@@ -390,21 +392,23 @@ def _evidence_key(c: RankedCentre) -> tuple:
     return -c.score, -items, -len(c.open_trials), -c.components["membership"]
 
 
-def _place(index: Index, opts: ReferralOptions, ref: Referral, per: dict[str, list[EvidenceItem]]
+def _place(index: Index, opts: ReferralOptions, ref: Referral, per: dict[str, list[EvidenceItem]], day: date
            ) -> tuple[set[str], tuple[float, float] | None]:
     """The providers that pass the geography and membership filters, and the point distances are
     measured from; a patient country without any of them gets the whole network, measured from its
     capital, and the answer says so."""
+    inside = network_countries(day)
+
     def keep(iri: str, country: str | None) -> bool:
         p = index.providers[iri]
         return (not opts.members_only or p.member) and \
-            (opts.outside_network or (p.country or "").upper() in NETWORK_COUNTRIES) and \
+            (opts.outside_network or (p.country or "").upper() in inside) and \
             (country is None or (p.country or "").upper() == country)
     country = opts.country.upper() if opts.country and not opts.prefer_country else None
     origin = (opts.lat, opts.lon) if opts.lat is not None and opts.lon is not None else None
     kept = {iri for iri in per if keep(iri, country)}
     outside = {index.providers[i].country for i in per if keep(i, None) is False and
-               (index.providers[i].country or "").upper() not in NETWORK_COUNTRIES}
+               (index.providers[i].country or "").upper() not in inside}
     if outside and not opts.outside_network:
         ref.notes.append(f"centres outside the network's countries ({', '.join(sorted(k or '?' for k in outside))}) "
                          "are not listed; ask for them with outside_network")
@@ -421,7 +425,7 @@ def _place(index: Index, opts: ReferralOptions, ref: Referral, per: dict[str, li
 
 def _ranked(index: Index, per: dict[str, list[EvidenceItem]], classes: set[str], domains: set[str],
             opts: ReferralOptions, cfg: RankingConfig, today: date, ref: Referral) -> list[RankedCentre]:
-    kept, origin = _place(index, opts, ref, per)
+    kept, origin = _place(index, opts, ref, per, today)
     out = []
     for iri in kept:
         p, items = index.providers[iri], per[iri]

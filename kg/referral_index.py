@@ -81,9 +81,12 @@ class Membership:
     role: str                 # coordinator | full-member | affiliated-partner | unspecified
     status: str               # confirmed | third-party statement | probable
     end: date | None          # schema:endDate (e.g. UK hospitals: 2020-12-31); None = current
+    start: date | None = None  # schema:startDate (the 2017 launch, the January 2022 intake, ...)
 
     def current(self, day: date) -> bool:
-        return self.end is None or self.end >= day
+        """Whether the membership holds on ``day``: started (a year or month counts from its first day)
+        and not ended."""
+        return (self.start is None or self.start <= day) and (self.end is None or self.end >= day)
 
 
 ROLE_NAMES = {RKG.CoordinatorRole.value: "coordinator", RKG.FullMemberRole.value: "full-member",
@@ -225,9 +228,10 @@ def load_memberships(index: Index, store: GraphStore) -> None:
         domains[m].add(d)
     role, status = first_values(store, "org:role", keep=member_of), first_values(store, "rkg:membershipStatus", keep=member_of)
     end = first_values(store, "schema:endDate", keep=member_of)
+    start = first_values(store, "schema:startDate", keep=member_of)
     for m, c in sorted(member_of.items()):
         index.memberships[c] = Membership(m, frozenset(domains.get(m, ())), ROLE_NAMES.get(role.get(m, ""), "unspecified"),
-                                          status.get(m, "confirmed"), parse_date(end.get(m)))
+                                          status.get(m, "confirmed"), parse_date(end.get(m)), parse_date(start.get(m)))
 
 
 def load_trials(index: Index, store: GraphStore) -> None:
