@@ -356,6 +356,20 @@ def index_for(store: GraphStore) -> Index:
 
 
 
+def close_entities(index: Index, text: str, limit: int = 5) -> list[tuple[str, str, str]]:
+    """The entities whose label, synonym or code is closest to ``text``: (IRI, label, matched key)."""
+    # token_sort_ratio compares whole names: WRatio's partial matching let short codes such as
+    # "ASTR" outrank the intended label ("gastro stromal tumr" → Astrocytoma first)
+    found = process.extract(text.strip().casefold(), list(index.lookup), scorer=fuzz.token_sort_ratio, limit=8)
+    out: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for choice, _score, _ in found:
+        for iri in sorted(index.lookup[choice] - seen):
+            seen.add(iri)
+            out.append((iri, index.labels.get(iri, iri), choice))
+    return out[:limit]
+
+
 def resolve(index: Index, text: str) -> str:
     """The entity IRI for ``text``: an IRI, a CURIE (ORPHA:44890, NCIT:C3868, oncotree:GIST), a bare
     Orphanet code (44890) or OncoTree code (GIST), a subgroup slug, a label or a synonym; case-insensitive.
@@ -369,16 +383,6 @@ def resolve(index: Index, text: str) -> str:
     hits = index.lookup.get(key) or index.lookup.get("orpha:" + key) or set()
     if hits:
         return min(hits, key=lambda iri: (0 if "/entity/orpha/" in iri else 1 if "/entity/" in iri else 2, iri))
-    choices = list(index.lookup)
-    # token_sort_ratio compares whole names: WRatio's partial matching let short codes such as
-    # "ASTR" outrank the intended label ("gastro stromal tumr" → Astrocytoma first)
-    found = process.extract(key, choices, scorer=fuzz.token_sort_ratio, limit=8)
-    suggestions: list[str] = []
-    seen: set[str] = set()
-    for choice, _score, _ in found:
-        for iri in sorted(index.lookup[choice] - seen):
-            seen.add(iri)
-            suggestions.append(f"{index.labels.get(iri, iri)} <{iri}> (matched {choice!r})")
-    suggestions = suggestions[:5]
+    suggestions = [f"{label} <{iri}> (matched {choice!r})" for iri, label, choice in close_entities(index, key)]
     raise NotFoundError(f"no cancer entity matches {text!r}"
                         + (f"; closest: {'; '.join(suggestions)}" if suggestions else ""), suggestions)
