@@ -148,7 +148,8 @@ def cmd_refer(args: argparse.Namespace) -> int:
 
     from kg.referral import ReferralOptions, format_referral, refer
     opts = ReferralOptions(country=args.country, prefer_country=args.prefer_country, lat=args.lat, lon=args.lon,
-                           max_km=args.max_km, members_only=args.members_only, limit=args.limit)
+                           max_km=args.max_km, members_only=args.members_only, limit=args.limit,
+                           outside_network=args.outside_network)
     ref = refer(_open(args), args.entity, opts)
     print(json.dumps(ref.to_dict(), indent=1) if args.json else format_referral(ref))
     return 0
@@ -313,6 +314,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--lon", type=float, help="patient longitude (with --lat)")
     p.add_argument("--max-km", type=float, help="only centres within this great-circle distance (needs --lat/--lon)")
     p.add_argument("--members-only", action="store_true", help="only centres with a network membership on record")
+    p.add_argument("--outside-network", action="store_true",
+                   help="also centres outside the network's countries (EU/EEA): Switzerland, the UK, North America ...")
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.set_defaults(func=cmd_refer)

@@ -92,7 +92,7 @@ def load_config(path: Path | None = None) -> RankingConfig:
     return RankingConfig(**flat)
 
 
-@dataclass
+@dataclass(slots=True)
 class EvidenceItem:
     evidence: str
     kind: str
@@ -186,10 +186,21 @@ def scope(index: Index, entity: str, cfg: RankingConfig) -> dict[str, tuple[str,
     for sub, d in _walk(index, eq, index.children, cfg.max_subtype_depth).items():
         out.setdefault(sub, ("subtype", d))
     for cls in list(out):
-        for anc in _walk(index, {cls}, index.parents, cfg.max_fallback_distance):
-            if anc in index.baskets and anc not in out:
+        for anc in baskets_above(index, cls, cfg.max_fallback_distance):
+            if anc not in out:
                 out[anc] = ("basket", 1)
     return out
+
+
+def baskets_above(index: Index, cls: str, limit: int) -> frozenset[str]:
+    """The basket classes up to ``limit`` levels above ``cls``: part of the hierarchy, not of an
+    answer, so kept on the index after the first walk (a root entity has a thousand subtypes)."""
+    key = (cls, limit)
+    found = index.baskets_above.get(key)
+    if found is None:
+        found = index.baskets_above[key] = frozenset(a for a in _walk(index, {cls}, index.parents, limit)
+                                                     if a in index.baskets)
+    return found
 
 
 def fallback_scope(index: Index, entity: str, cfg: RankingConfig) -> tuple[dict[str, tuple[str, int]], int]:
@@ -482,10 +493,10 @@ def format_referral(ref: Referral) -> str:
     lines += [f"note: {n}" for n in ref.notes]
     if not ref.centres:
         lines.append("no centre matches")
-    for rank_no, c in enumerate(ref.centres, 1):
+    for c in ref.centres:
         where = ", ".join(x for x in (c.city, c.country) if x)
         km = f", {c.distance_km} km" if c.distance_km is not None else ""
-        lines.append(f"{rank_no}. {c.name} ({where}{km})  score {c.score:.3f}"
+        lines.append(f"{c.rank}. {c.name} ({where}{km})  score {c.score:.3f}"
                      + (f"  [{c.note}]" if c.note else ""))
         lines.append("   components: " + ", ".join(f"{k} {v:+.3f}" for k, v in c.components.items() if v))
         for i in c.evidence:

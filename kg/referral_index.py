@@ -132,6 +132,8 @@ class Index:
     closed_sites: set[tuple[str, str]] = field(default_factory=set)
     #: provider -> its network membership (role, status, covered domains, end)
     memberships: dict[str, Membership] = field(default_factory=dict)
+    #: (class, levels) -> the basket classes above it: the hierarchy's closure, filled on first use
+    baskets_above: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
 
 
 def parse_date(text: str | None) -> date | None:
