@@ -146,7 +146,7 @@ def _evidence(cat: Catalogue, item: Any) -> dict[str, Any]:
             "evidence": item.evidence, "derivedFrom": item.derived_from, "openTrial": item.open_trial,
             "closedSite": item.closed_site,
             # the page that states it: the registry record, the PubMed record or the membership's source
-            "source": cat.first(item.evidence, DCTERMS.source)}
+            "source": min(cat.strings(item.evidence, DCTERMS.source), default=None)}
 
 
 __all__ = ["engine", "router"]
