@@ -124,6 +124,8 @@ class RankedCentre:
     rank: int = 0
     #: the membership as weighed: role, status, domains, and how it relates to the entity's domains
     membership: dict[str, Any] | None = None
+    #: distinct trials, publications and curated statements in scope (the first tie-breaker)
+    evidence_count: int = 0
 
 
 @dataclass
@@ -244,31 +246,66 @@ def _item(index: Index, ev: Evidence, relation: str, distance: int, cfg: Ranking
                         open_here and ev.kind == "trial", closed and ev.kind == "trial")
 
 
+#: one piece of evidence as collected: (evidence node, or None for a membership without a domain,
+#: relation, distance); an EvidenceItem is made only for the centres an answer shows
+Entry = tuple[Evidence | None, str, int]
+
+
 def _collect(index: Index, classes: dict[str, tuple[str, int]], domains: set[str],
-             cfg: RankingConfig, cutoff: date, day: date) -> dict[str, list[EvidenceItem]]:
-    """Evidence items per centre; one item per source (trial, publication, ...) at its nearest distance;
-    the sourced membership items of memberships covering ``domains``, and one item for a current
+             day: date) -> dict[str, dict[str, Entry]]:
+    """Evidence entries per centre; one per source (trial, publication, ...) at its nearest distance;
+    the sourced membership items of memberships covering ``domains``, and one entry for a current
     membership without a recorded domain (when the entity has a domain)."""
-    per: dict[str, dict[str, EvidenceItem]] = {}
+    per: dict[str, dict[str, Entry]] = {}
     for cls, (relation, distance) in classes.items():
         for ev in index.by_entity.get(cls, ()):
-            item = _item(index, ev, relation, distance, cfg, cutoff)
             key = ev.derived_from or ev.iri
-            best = per.setdefault(ev.provider, {}).get(key)
+            entries = per.setdefault(ev.provider, {})
+            best = entries.get(key)
             # the class the item is about breaks ties, so the answer never hangs on set iteration order
-            if best is None or (item.distance, item.evidence, item.about) < (best.distance, best.evidence, best.about):
-                per[ev.provider][key] = item
+            if best is None or (distance, ev.iri, ev.entity or ev.domain or "") < (
+                    best[2], best[0].iri, best[0].entity or best[0].domain or ""):  # type: ignore[union-attr]
+                entries[key] = (ev, relation, distance)
     for dom in sorted(domains):
         for ev in index.by_domain.get(dom, ()):
             m = index.memberships.get(ev.provider)
             if m is None or m.current(day):
-                per.setdefault(ev.provider, {}).setdefault(ev.iri, _item(index, ev, "domain", 0, cfg, cutoff))
+                per.setdefault(ev.provider, {}).setdefault(ev.iri, (ev, "domain", 0))
     if domains:
         for provider, m in index.memberships.items():
             if not m.domains and m.current(day):
-                per.setdefault(provider, {})[m.iri] = EvidenceItem(
-                    m.iri, "membership", "", "no domain recorded", "membership-without-domain", 0, 1.0, None, m.iri)
-    return {c: sorted(items.values(), key=lambda i: (i.distance, i.kind, i.evidence)) for c, items in per.items()}
+                per.setdefault(provider, {})[m.iri] = (None, "membership-without-domain", 0)
+    return per
+
+
+def _items(index: Index, provider: str, entries: dict[str, Entry], cfg: RankingConfig, cutoff: date
+           ) -> list[EvidenceItem]:
+    """The evidence items of one answered centre, nearest first."""
+    out = []
+    for key, (ev, relation, distance) in entries.items():
+        if ev is None:
+            out.append(EvidenceItem(key, "membership", "", "no domain recorded", relation, 0, 1.0, None, key))
+        else:
+            out.append(_item(index, ev, relation, distance, cfg, cutoff))
+    return sorted(out, key=lambda i: (i.distance, i.kind, i.evidence))
+
+
+def _entry_parts(index: Index, entries: dict[str, Entry], cfg: RankingConfig, today: date, cutoff: date
+                 ) -> list[tuple[str, float, bool, float]]:
+    """(kind, base weight, recent, distance factor) of each entity-level entry, without making items."""
+    parts = []
+    recent_days = cfg.recent_years * 365.25
+    for ev, _, distance in entries.values():
+        if ev is None or ev.kind not in _KIND_COMPONENT:
+            continue
+        base = 1.0
+        trial = index.trials.get(ev.derived_from or "") if ev.kind == "trial" else None
+        if trial is not None:
+            closed = (trial.iri, ev.provider) in index.closed_sites
+            base = cfg.open_factor if trial.open_since(cutoff) and not closed else cfg.closed_site_factor if closed else 1.0
+        parts.append((ev.kind, base, ev.date is not None and (today - ev.date).days <= recent_days,
+                      cfg.discount_per_level ** distance))
+    return parts
 
 
 def weigh_membership(m: Membership | None, domains: set[str], day: date, cfg: RankingConfig,
@@ -300,16 +337,20 @@ def score(items: list[EvidenceItem], cfg: RankingConfig, today: date, membership
     """The score components of one centre's evidence (their sum is the score): per kind,
     ``weight * log2(1 + sum of item weights)``, split into the plain volume, what recency adds and
     what the hierarchy distance takes away."""
+    parts = [(i.kind, cfg.open_factor if i.open_trial else cfg.closed_site_factor if i.closed_site else 1.0,
+              _recent(i.date, today, cfg.recent_years), i.factor) for i in items if i.kind in _KIND_COMPONENT]
+    return components(parts, cfg, membership)
+
+
+def components(parts: list[tuple[str, float, bool, float]], cfg: RankingConfig, membership: float) -> dict[str, float]:
+    """The components from each item's (kind, base weight, recent, distance factor): see :func:`score`."""
     comp = dict.fromkeys(COMPONENTS, 0.0)
     comp["membership"] = membership
     sums: dict[str, list[float]] = {}
-    for i in items:
-        if i.kind not in _KIND_COMPONENT:
-            continue
-        base = cfg.open_factor if i.open_trial else cfg.closed_site_factor if i.closed_site else 1.0
-        recent = base * (cfg.recent_factor if _recent(i.date, today, cfg.recent_years) else 1.0)
-        acc = sums.setdefault(i.kind, [0.0, 0.0, 0.0])
-        acc[0], acc[1], acc[2] = acc[0] + base, acc[1] + recent, acc[2] + recent * i.factor
+    for kind, base, is_recent, factor in parts:
+        recent = base * (cfg.recent_factor if is_recent else 1.0)
+        acc = sums.setdefault(kind, [0.0, 0.0, 0.0])
+        acc[0], acc[1], acc[2] = acc[0] + base, acc[1] + recent, acc[2] + recent * factor
     weights = {"trial": cfg.trial, "publication": cfg.publication, "curated_statement": cfg.curated_statement}
     for kind, (plain, recent, discounted) in sums.items():
         w = weights[kind]
@@ -383,7 +424,7 @@ def rank(index: Index, entity: str, opts: ReferralOptions = ReferralOptions(),
             ref.notes.append(f"no entity-level evidence for {ref.label}, its subtypes or ancestors; ranking by "
                              "network membership for its domain(s)" if ref.basis == "domain" else
                              f"no evidence and no domain with centres for {ref.label}")
-    per = _collect(index, classes, domains, cfg, cutoff, today)
+    per = _collect(index, classes, domains, today)
     if ref.basis == "domain" and not per:
         ref.basis, ref.notes[-1] = "none", f"no evidence and no domain with centres for {ref.label}"
     ref.centres = _ranked(index, per, set(classes), domains, opts, cfg, today, ref)
@@ -399,11 +440,10 @@ def rank(index: Index, entity: str, opts: ReferralOptions = ReferralOptions(),
 
 def _evidence_key(c: RankedCentre) -> tuple:
     """What orders centres: the score, then the evidence (distinct items, open trials, membership)."""
-    items = sum(1 for i in c.evidence if i.kind in _KIND_COMPONENT)
-    return -c.score, -items, -len(c.open_trials), -c.components["membership"]
+    return -c.score, -c.evidence_count, -len(c.open_trials), -c.components["membership"]
 
 
-def _place(index: Index, opts: ReferralOptions, ref: Referral, per: dict[str, list[EvidenceItem]], day: date
+def _place(index: Index, opts: ReferralOptions, ref: Referral, per: dict[str, dict[str, Entry]], day: date
            ) -> tuple[set[str], tuple[float, float] | None]:
     """The providers that pass the geography and membership filters, and the point distances are
     measured from; a patient country without any of them gets the whole network, measured from its
@@ -434,27 +474,28 @@ def _place(index: Index, opts: ReferralOptions, ref: Referral, per: dict[str, li
     return kept, origin
 
 
-def _ranked(index: Index, per: dict[str, list[EvidenceItem]], classes: set[str], domains: set[str],
+def _ranked(index: Index, per: dict[str, dict[str, Entry]], classes: set[str], domains: set[str],
             opts: ReferralOptions, cfg: RankingConfig, today: date, ref: Referral) -> list[RankedCentre]:
     kept, origin = _place(index, opts, ref, per, today)
+    cutoff = open_cutoff(today)
     out = []
     for iri in kept:
-        p, items = index.providers[iri], per[iri]
+        p, entries = index.providers[iri], per[iri]
         km = None
         if origin is not None and p.lat is not None and p.lon is not None:
             km = round(haversine_km(origin[0], origin[1], p.lat, p.lon), 1)
         if opts.max_km is not None and (km is None or km > opts.max_km):
             continue
         member_value, membership = weigh_membership(index.memberships.get(iri), domains, today, cfg, index.domain_labels)
-        comp = score(items, cfg, today, round(member_value, 4))
+        parts = _entry_parts(index, entries, cfg, today, cutoff)
+        comp = components(parts, cfg, round(member_value, 4))
         note = None if p.member else "no network membership on record"
         if membership and membership["relation"] == "no-domain-recorded":
             note = "membership without a recorded domain: a weaker signal for every domain"
         out.append(RankedCentre(iri, p.name, p.city, p.country, p.member, round(sum(comp.values()), 4), comp,
-                                items, [], km, note, membership=membership))
+                                [], [], km, note, membership=membership, evidence_count=len(parts)))
     # open trials before ordering (they break ties); a large centre runs thousands of trials at scale,
     # so only the trials in scope are intersected
-    cutoff = open_cutoff(today)
     open_in_scope = {t for c in classes for t in index.enrolling_studying.get(c, ()) if index.trials[t].open_since(cutoff)}
     for centre in out:
         centre.open_trials = _open_trials(index, centre.centre, open_in_scope) if open_in_scope else []
@@ -470,7 +511,10 @@ def _ranked(index: Index, per: dict[str, list[EvidenceItem]], classes: set[str],
         if nearest:
             ref.notes.append("nearest centres abroad: " + "; ".join(f"{c.name} ({c.city}, {c.country}, {c.distance_km:g} km)"
                                                                    for c in nearest))
-    return out[: opts.limit] if opts.limit else out
+    out = out[: opts.limit] if opts.limit else out
+    for c in out:
+        c.evidence = _items(index, c.centre, per[c.centre], cfg, cutoff)
+    return out
 
 
 def refer(store: GraphStore, text: str, opts: ReferralOptions = ReferralOptions(),

@@ -258,7 +258,7 @@ def test_misspelt_name_suggests_the_label_not_a_short_code(default_graph) -> Non
 def test_evidence_about_two_equivalent_classes_is_reported_the_same_way_every_time() -> None:
     """Regression: an evidence node about an entity and its exactMatch (both distance 0) was reported
     about whichever class set iteration met first, so two processes could answer differently."""
-    from kg.referral import _collect
+    from kg.referral import _collect, _items
     from kg.referral_index import Evidence, Index
     a, b = "https://w3id.org/rarekg/entity/orpha/1", "https://w3id.org/rarekg/entity/oncotree/X"
     answers = set()
@@ -267,7 +267,7 @@ def test_evidence_about_two_equivalent_classes_is_reported_the_same_way_every_ti
         for cls in order:
             index.by_entity[cls].append(Evidence("urn:ev", "urn:centre", "trial", cls, None, None, "urn:trial"))
         classes = {cls: ("self" if cls == a else "equivalent", 0) for cls in order}
-        items = _collect(index, classes, set(), load_config(), TODAY, TODAY)["urn:centre"]
+        items = _items(index, "urn:centre", _collect(index, classes, set(), TODAY)["urn:centre"], load_config(), TODAY)
         answers.add(tuple((i.about, i.relation) for i in items))
     assert answers == {((b, "equivalent"),)}
 
