@@ -126,6 +126,8 @@ class RankedCentre:
     membership: dict[str, Any] | None = None
     #: distinct trials, publications and curated statements in scope (the first tie-breaker)
     evidence_count: int = 0
+    #: what was collected, until :func:`fill_evidence` makes it items (never serialised)
+    entries: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -144,7 +146,10 @@ class Referral:
     abroad: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        for c in out["centres"]:
+            c.pop("entries", None)
+        return out
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -290,22 +295,32 @@ def _items(index: Index, provider: str, entries: dict[str, Entry], cfg: RankingC
     return sorted(out, key=lambda i: (i.distance, i.kind, i.evidence))
 
 
-def _entry_parts(index: Index, entries: dict[str, Entry], cfg: RankingConfig, today: date, cutoff: date
-                 ) -> list[tuple[str, float, bool, float]]:
-    """(kind, base weight, recent, distance factor) of each entity-level entry, without making items."""
-    parts = []
-    recent_days = cfg.recent_years * 365.25
+def _entry_sums(index: Index, entries: dict[str, Entry], cfg: RankingConfig, today: date, cutoff: date
+                ) -> tuple[dict[str, list[float]], int]:
+    """Per kind, the sums of the entity-level entries' weights (plain, with the recent bonus, also
+    discounted by distance), and how many entries there are: no item is made."""
+    sums: dict[str, list[float]] = {}
+    count = 0
+    recent_days, recent_factor, discount = cfg.recent_years * 365.25, cfg.recent_factor, cfg.discount_per_level
+    trials, closed_sites = index.trials, index.closed_sites
     for ev, _, distance in entries.values():
         if ev is None or ev.kind not in _KIND_COMPONENT:
             continue
+        count += 1
         base = 1.0
-        trial = index.trials.get(ev.derived_from or "") if ev.kind == "trial" else None
-        if trial is not None:
-            closed = (trial.iri, ev.provider) in index.closed_sites
-            base = cfg.open_factor if trial.open_since(cutoff) and not closed else cfg.closed_site_factor if closed else 1.0
-        parts.append((ev.kind, base, ev.date is not None and (today - ev.date).days <= recent_days,
-                      cfg.discount_per_level ** distance))
-    return parts
+        if ev.kind == "trial":
+            trial = trials.get(ev.derived_from or "")
+            if trial is not None:
+                closed = (trial.iri, ev.provider) in closed_sites
+                base = cfg.open_factor if not closed and trial.open_since(cutoff) else cfg.closed_site_factor if closed else 1.0
+        recent = base * recent_factor if ev.date is not None and (today - ev.date).days <= recent_days else base
+        acc = sums.get(ev.kind)
+        if acc is None:
+            acc = sums[ev.kind] = [0.0, 0.0, 0.0]
+        acc[0] += base
+        acc[1] += recent
+        acc[2] += recent * discount ** distance
+    return sums, count
 
 
 def weigh_membership(m: Membership | None, domains: set[str], day: date, cfg: RankingConfig,
@@ -337,26 +352,26 @@ def score(items: list[EvidenceItem], cfg: RankingConfig, today: date, membership
     """The score components of one centre's evidence (their sum is the score): per kind,
     ``weight * log2(1 + sum of item weights)``, split into the plain volume, what recency adds and
     what the hierarchy distance takes away."""
-    parts = [(i.kind, cfg.open_factor if i.open_trial else cfg.closed_site_factor if i.closed_site else 1.0,
-              _recent(i.date, today, cfg.recent_years), i.factor) for i in items if i.kind in _KIND_COMPONENT]
-    return components(parts, cfg, membership)
-
-
-def components(parts: list[tuple[str, float, bool, float]], cfg: RankingConfig, membership: float) -> dict[str, float]:
-    """The components from each item's (kind, base weight, recent, distance factor): see :func:`score`."""
-    comp = dict.fromkeys(COMPONENTS, 0.0)
-    comp["membership"] = membership
     sums: dict[str, list[float]] = {}
-    for kind, base, is_recent, factor in parts:
-        recent = base * (cfg.recent_factor if is_recent else 1.0)
-        acc = sums.setdefault(kind, [0.0, 0.0, 0.0])
-        acc[0], acc[1], acc[2] = acc[0] + base, acc[1] + recent, acc[2] + recent * factor
-    weights = {"trial": cfg.trial, "publication": cfg.publication, "curated_statement": cfg.curated_statement}
+    for i in items:
+        if i.kind in _KIND_COMPONENT:
+            base = cfg.open_factor if i.open_trial else cfg.closed_site_factor if i.closed_site else 1.0
+            recent = base * (cfg.recent_factor if _recent(i.date, today, cfg.recent_years) else 1.0)
+            acc = sums.setdefault(i.kind, [0.0, 0.0, 0.0])
+            acc[0], acc[1], acc[2] = acc[0] + base, acc[1] + recent, acc[2] + recent * i.factor
+    return components(sums, cfg, membership)
+
+
+def components(sums: dict[str, list[float]], cfg: RankingConfig, membership: float) -> dict[str, float]:
+    """The components from each kind's weight sums (plain, recent, discounted): see :func:`score`."""
+    comp = {"membership": membership, "trials": 0.0, "publications": 0.0, "curated_statements": 0.0,
+            "recency": 0.0, "hierarchy": 0.0}
     for kind, (plain, recent, discounted) in sums.items():
-        w = weights[kind]
-        comp[_KIND_COMPONENT[kind]] += w * math.log2(1 + plain)
-        comp["recency"] += w * (math.log2(1 + recent) - math.log2(1 + plain))
-        comp["hierarchy"] += w * (math.log2(1 + discounted) - math.log2(1 + recent))
+        w = cfg.trial if kind == "trial" else cfg.publication if kind == "publication" else cfg.curated_statement
+        lp, lr = math.log2(1 + plain), math.log2(1 + recent)
+        comp[_KIND_COMPONENT[kind]] += w * lp
+        comp["recency"] += w * (lr - lp)
+        comp["hierarchy"] += w * (math.log2(1 + discounted) - lr)
     return {k: round(v, 4) for k, v in comp.items()}
 
 
@@ -395,6 +410,8 @@ class ReferralOptions:
     today: date | None = None
     #: list centres outside the network's countries (EU/EEA) too
     outside_network: bool = False
+    #: leave each centre's evidence list to :func:`fill_evidence` (an API pages first, then fills one page)
+    lazy_evidence: bool = False
 
 
 def rank(index: Index, entity: str, opts: ReferralOptions = ReferralOptions(),
@@ -487,13 +504,13 @@ def _ranked(index: Index, per: dict[str, dict[str, Entry]], classes: set[str], d
         if opts.max_km is not None and (km is None or km > opts.max_km):
             continue
         member_value, membership = weigh_membership(index.memberships.get(iri), domains, today, cfg, index.domain_labels)
-        parts = _entry_parts(index, entries, cfg, today, cutoff)
-        comp = components(parts, cfg, round(member_value, 4))
+        sums, count = _entry_sums(index, entries, cfg, today, cutoff)
+        comp = components(sums, cfg, round(member_value, 4))
         note = None if p.member else "no network membership on record"
         if membership and membership["relation"] == "no-domain-recorded":
             note = "membership without a recorded domain: a weaker signal for every domain"
         out.append(RankedCentre(iri, p.name, p.city, p.country, p.member, round(sum(comp.values()), 4), comp,
-                                [], [], km, note, membership=membership, evidence_count=len(parts)))
+                                [], [], km, note, membership=membership, evidence_count=count))
     # open trials before ordering (they break ties); a large centre runs thousands of trials at scale,
     # so only the trials in scope are intersected
     open_in_scope = {t for c in classes for t in index.enrolling_studying.get(c, ()) if index.trials[t].open_since(cutoff)}
@@ -513,8 +530,18 @@ def _ranked(index: Index, per: dict[str, dict[str, Entry]], classes: set[str], d
                                                                    for c in nearest))
     out = out[: opts.limit] if opts.limit else out
     for c in out:
-        c.evidence = _items(index, c.centre, per[c.centre], cfg, cutoff)
+        c.entries = per[c.centre]
+    if not opts.lazy_evidence:
+        fill_evidence(index, out, cfg, today)
     return out
+
+
+def fill_evidence(index: Index, centres: list[RankedCentre], cfg: RankingConfig, today: date) -> None:
+    """Make the evidence items of ``centres`` (ranked with ``lazy_evidence``) from what was collected."""
+    cutoff = open_cutoff(today)
+    for c in centres:
+        if c.entries is not None:
+            c.evidence, c.entries = _items(index, c.centre, c.entries, cfg, cutoff), None
 
 
 def refer(store: GraphStore, text: str, opts: ReferralOptions = ReferralOptions(),

@@ -18,6 +18,7 @@ from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canon
 from api.rest.ids import local_id
 from api.rest.problems import Problem, bad_param
 from api.rest.views import centre_summary, ref
+from kg.trial_status import today
 from kg.vocab import BASE, DCTERMS
 
 router = APIRouter(prefix="/api/v1", tags=["referral"])
@@ -82,16 +83,20 @@ async def entity_centres(
 
     def build() -> Any:
         from kg.errors import ParameterError
-        from kg.referral import ReferralOptions, rank
+        from kg.referral import ReferralOptions, fill_evidence, rank
         index, cfg = engine(request.app.state.backend, cat)
         opts = ReferralOptions(country=country.upper() if country else None, lat=lat, lon=lon, max_km=max_km,
-                               members_only=members_only, limit=None, outside_network=outside_network)
+                               members_only=members_only, limit=None, outside_network=outside_network,
+                               lazy_evidence=True)
         try:
             answer = rank(index, found.iri, opts, cfg, query=entity)
         except ParameterError as exc:
             raise bad_param(exc.parameter, _reason(exc)) from None
-        rows = [_centre_row(cat, n, r) for n, r in enumerate(answer.centres, 1)]
-        chunk, info, headers = page(request, rows, [(r["position"],) for r in rows], limit, cursor)
+        # page first, then make the evidence of that page's centres only (a root entity has hundreds)
+        ranked = list(enumerate(answer.centres, 1))
+        chunk, info, headers = page(request, ranked, [(n,) for n, _ in ranked], limit, cursor)
+        fill_evidence(index, [r for _, r in chunk], cfg, opts.today or today())
+        chunk = [_centre_row(cat, n, r) for n, r in chunk]
         fallback = None
         if answer.fallback:
             fallback = {"ancestors": [ref(cat, a) for a in answer.fallback["ancestors"]],
