@@ -361,10 +361,16 @@ def _store_of(triples: set):  # type: ignore[no-untyped-def]
 def test_members_on_record_against_the_reported_size(loaded) -> None:
     from kg.members_on_record import members_on_record
 
+    from datetime import date
+
     triples, _ = loaded
-    found = members_on_record(_store_of(triples).select)
+    select = _store_of(triples).select
+    found = members_on_record(select, today=date(2026, 12, 7))
     assert found["statement"] == "members on record: 56 of 102 reported; countries on record: 16 of 25 reported"
     assert found["reportedBy"] == "https://euracan.eu/about-us/about-euracan" and found["formerMembers"] == 0
+    # as of the tests' day (2018-06-01) the January 2022 intake and Naples (2025) had not joined yet
+    early = members_on_record(select)
+    assert (early["onRecord"], early["laterMembers"]) == (45, 11)
 
 
 def test_a_former_uk_member_is_not_on_record(data_copy: Path) -> None:
@@ -374,6 +380,13 @@ def test_a_former_uk_member_is_not_on_record(data_copy: Path) -> None:
     from datetime import date
 
     select = _store_of(set(euracan.load(data_copy, LoadReport("euracan")))).select
-    assert members_on_record(select)["onRecord"] == 56  # the tests' day is 2018-06-01: still a member
-    found = members_on_record(select, today=date(2021, 1, 1))
+    assert members_on_record(select)["formerMembers"] == 0  # the tests' day is 2018-06-01: still a member
+    found = members_on_record(select, today=date(2026, 12, 7))
     assert (found["onRecord"], found["formerMembers"]) == (55, 1)
+
+
+def test_rarekg_stats_states_the_coverage(loaded) -> None:
+    from kg.stats import stats_table
+
+    triples, _ = loaded
+    assert "EURACAN members on record: 45 of 102 reported" in stats_table(_store_of(triples))  # as of 2018-06-01
