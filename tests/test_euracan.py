@@ -36,7 +36,7 @@ def test_load_counts_are_exact(loaded) -> None:
     assert report.counts["memberships"] == 56
     assert report.counts["size_statements"] == 13
     assert report.counts["evidence"] == 68
-    assert len(triples) == report.counts["triples"] == 2003
+    assert len(triples) == report.counts["triples"] == 2004
     countries = {o.value for (_, p, o) in triples if p == SCHEMA.addressCountry}
     assert len(countries) == 16
     assert len({s for (s, p, _) in triples if p == RKG.coversDomain}) == 27
@@ -359,9 +359,9 @@ def _store_of(triples: set):  # type: ignore[no-untyped-def]
 
 
 def test_members_on_record_against_the_reported_size(loaded) -> None:
-    from kg.members_on_record import members_on_record
-
     from datetime import date
+
+    from kg.members_on_record import members_on_record
 
     triples, _ = loaded
     select = _store_of(triples).select
