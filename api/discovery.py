@@ -108,11 +108,13 @@ def void_statistics(store: GraphStore, counts: dict[str, int]) -> list[GraphStat
     return out
 
 
-def void_description(base: str, statistics: list[GraphStatistics]) -> Triples:
+def void_description(base: str, statistics: list[GraphStatistics], members: str | None = None) -> Triples:
     """VoID of the whole graph and of each named graph: triples, distinct subjects and objects,
-    class partitions (entities per class) and property partitions (triples per property)."""
+    class partitions (entities per class) and property partitions (triples per property); ``members``
+    is the network coverage sentence ("members on record: N of 102 reported", kg/members_on_record.py)."""
     whole = ox.NamedNode(f"{base}/.well-known/void")
-    out = [_t(whole, RDF.type, VOID.Dataset), _t(whole, RDF.type, DCAT.Dataset),
+    out = [_t(whole, DCTERMS.description, "EURACAN " + members)] if members else []
+    out += [_t(whole, RDF.type, VOID.Dataset), _t(whole, RDF.type, DCAT.Dataset),
            _t(whole, DCTERMS.title, "rarekg: knowledge graph of rare adult cancers"),
            _t(whole, DCTERMS.hasVersion, __version__),
            _t(whole, VOID.sparqlEndpoint, ox.NamedNode(f"{base}/sparql")),
@@ -210,7 +212,9 @@ def _base(request: Request) -> str:
             responses=rdf_document("The VoID description (Turtle unless `Accept` asks otherwise)"))
 async def void(request: Request, backend: BackendDep) -> Response:
     statistics = await _void_statistics(request, backend)
-    return _rdf_response(request, void_description(_base(request), statistics))
+    from kg.members_on_record import members_on_record
+    members = members_on_record(backend.store.select)["statement"]
+    return _rdf_response(request, void_description(_base(request), statistics, members))
 
 
 async def _void_statistics(request: Request, backend: Backend) -> list[GraphStatistics]:

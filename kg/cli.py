@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kg import __version__
-from kg.errors import NotFoundError, QueryError, RarekgError
+from kg.errors import DataError, NotFoundError, QueryError, RarekgError
 from kg.ontology import DATA_DIR
 from kg.store import default_store_path
 
@@ -54,6 +54,11 @@ def cmd_build(args: argparse.Namespace) -> int:
             raise QueryError(f"unknown source {unknown[0]!r}; sources: "
                              + ", ".join(d.rsplit('.', 1)[1] for d in DEFAULT_SOURCES))
         sources = tuple(d for d in DEFAULT_SOURCES if d.rsplit(".", 1)[1] in args.source)
+    if args.members:
+        from loaders.euracan import MEMBERS_SETTING
+        if not args.members.is_file():
+            raise DataError("official member list not found", path=args.members)
+        os.environ[MEMBERS_SETTING] = str(args.members.resolve())
     store = _open(args, write=True)
     report = build(store, args.dataset, sources=sources, strict=args.strict, reason=not args.no_reason,
                    extra_dirs=args.data, progress=_progress)
@@ -146,7 +151,8 @@ def cmd_refer(args: argparse.Namespace) -> int:
 
     from kg.referral import ReferralOptions, format_referral, refer
     opts = ReferralOptions(country=args.country, prefer_country=args.prefer_country, lat=args.lat, lon=args.lon,
-                           max_km=args.max_km, members_only=args.members_only, limit=args.limit)
+                           max_km=args.max_km, members_only=args.members_only, limit=args.limit,
+                           outside_network=args.outside_network)
     ref = refer(_open(args), args.entity, opts)
     print(json.dumps(ref.to_dict(), indent=1) if args.json else format_referral(ref))
     return 0
@@ -251,6 +257,9 @@ def parser() -> argparse.ArgumentParser:
                         "other files are skipped (repeatable)")
     p.add_argument("--source", action="append", metavar="NAME", help="load only this source (repeatable)")
     p.add_argument("--strict", action="store_true", help="fail the build on any row-level error")
+    p.add_argument("--members", type=Path, metavar="FILE",
+                   help="a network office's official member list (CSV, data/euracan/README.md); it takes "
+                        "precedence over the collected membership claims (setting: RAREKG_MEMBERS_FILE)")
     p.add_argument("--no-reason", action="store_true", help="skip the HermiT reasoning step")
     p.add_argument("--synthetic", action="store_true",
                    help="--dataset is a corpus from `rarekg synth` (evidence without the default set's bounds)")
@@ -314,6 +323,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--lon", type=float, help="patient longitude (with --lat)")
     p.add_argument("--max-km", type=float, help="only centres within this great-circle distance (needs --lat/--lon)")
     p.add_argument("--members-only", action="store_true", help="only centres with a network membership on record")
+    p.add_argument("--outside-network", action="store_true",
+                   help="also centres outside the network's countries (EU/EEA): Switzerland, the UK, North America ...")
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.set_defaults(func=cmd_refer)

@@ -72,6 +72,27 @@ class Evidence:
     derived_from: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A provider's network membership as the graph merged it (loaders.euracan)."""
+
+    iri: str
+    domains: frozenset[str]   # domain IRIs it covers; empty = no domain recorded
+    role: str                 # coordinator | full-member | affiliated-partner | unspecified
+    status: str               # confirmed | third-party statement | probable
+    end: date | None          # schema:endDate (e.g. UK hospitals: 2020-12-31); None = current
+    start: date | None = None  # schema:startDate (the 2017 launch, the January 2022 intake, ...)
+
+    def current(self, day: date) -> bool:
+        """Whether the membership holds on ``day``: started (a year or month counts from its first day)
+        and not ended."""
+        return (self.start is None or self.start <= day) and (self.end is None or self.end >= day)
+
+
+ROLE_NAMES = {RKG.CoordinatorRole.value: "coordinator", RKG.FullMemberRole.value: "full-member",
+              RKG.AffiliatedPartnerRole.value: "affiliated-partner", RKG.UnspecifiedMemberRole.value: "unspecified"}
+
+
 @dataclass(slots=True)
 class Trial:
     iri: str
@@ -109,6 +130,10 @@ class Index:
     enrolling_studying: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     #: (trial, provider) pairs whose site says it takes no patients (withdrawn, completed, ...)
     closed_sites: set[tuple[str, str]] = field(default_factory=set)
+    #: provider -> its network membership (role, status, covered domains, end)
+    memberships: dict[str, Membership] = field(default_factory=dict)
+    #: (class, levels) -> the basket classes above it: the hierarchy's closure, filled on first use
+    baskets_above: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
 
 
 def parse_date(text: str | None) -> date | None:
@@ -195,6 +220,20 @@ def load_providers(index: Index, store: GraphStore) -> None:
         index.providers[iri] = Provider(iri, v["name"].get(iri, iri), v["city"].get(iri), v["country"].get(iri),
                                         float(lat) if both else None, float(lon) if both else None,  # type: ignore[arg-type]
                                         iri in v["member"])
+
+
+def load_memberships(index: Index, store: GraphStore) -> None:
+    """Each provider's membership: covered domains, role, status and end date."""
+    member_of = {m: c for m, c in pairs(store, "org:member") if c in index.providers}
+    domains: dict[str, set[str]] = defaultdict(set)
+    for m, d in pairs(store, "rkg:coversDomain"):
+        domains[m].add(d)
+    role, status = first_values(store, "org:role", keep=member_of), first_values(store, "rkg:membershipStatus", keep=member_of)
+    end = first_values(store, "schema:endDate", keep=member_of)
+    start = first_values(store, "schema:startDate", keep=member_of)
+    for m, c in sorted(member_of.items()):
+        index.memberships[c] = Membership(m, frozenset(domains.get(m, ())), ROLE_NAMES.get(role.get(m, ""), "unspecified"),
+                                          status.get(m, "confirmed"), parse_date(end.get(m)), parse_date(start.get(m)))
 
 
 def load_trials(index: Index, store: GraphStore) -> None:
@@ -291,6 +330,7 @@ def load_index(store: GraphStore) -> Index:
         index.domain_labels[r["d"].value] = (r["notation"].value if "notation" in r else
                                              r["label"].value if "label" in r else r["d"].value)
     load_providers(index, store)
+    load_memberships(index, store)
     load_trials(index, store)
     load_evidence(index, store)
     return index
@@ -318,6 +358,20 @@ def index_for(store: GraphStore) -> Index:
 
 
 
+def close_entities(index: Index, text: str, limit: int = 5) -> list[tuple[str, str, str]]:
+    """The entities whose label, synonym or code is closest to ``text``: (IRI, label, matched key)."""
+    # token_sort_ratio compares whole names: WRatio's partial matching let short codes such as
+    # "ASTR" outrank the intended label ("gastro stromal tumr" → Astrocytoma first)
+    found = process.extract(text.strip().casefold(), list(index.lookup), scorer=fuzz.token_sort_ratio, limit=8)
+    out: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for choice, _score, _ in found:
+        for iri in sorted(index.lookup[choice] - seen):
+            seen.add(iri)
+            out.append((iri, index.labels.get(iri, iri), choice))
+    return out[:limit]
+
+
 def resolve(index: Index, text: str) -> str:
     """The entity IRI for ``text``: an IRI, a CURIE (ORPHA:44890, NCIT:C3868, oncotree:GIST), a bare
     Orphanet code (44890) or OncoTree code (GIST), a subgroup slug, a label or a synonym; case-insensitive.
@@ -331,16 +385,6 @@ def resolve(index: Index, text: str) -> str:
     hits = index.lookup.get(key) or index.lookup.get("orpha:" + key) or set()
     if hits:
         return min(hits, key=lambda iri: (0 if "/entity/orpha/" in iri else 1 if "/entity/" in iri else 2, iri))
-    choices = list(index.lookup)
-    # token_sort_ratio compares whole names: WRatio's partial matching let short codes such as
-    # "ASTR" outrank the intended label ("gastro stromal tumr" → Astrocytoma first)
-    found = process.extract(key, choices, scorer=fuzz.token_sort_ratio, limit=8)
-    suggestions: list[str] = []
-    seen: set[str] = set()
-    for choice, _score, _ in found:
-        for iri in sorted(index.lookup[choice] - seen):
-            seen.add(iri)
-            suggestions.append(f"{index.labels.get(iri, iri)} <{iri}> (matched {choice!r})")
-    suggestions = suggestions[:5]
+    suggestions = [f"{label} <{iri}> (matched {choice!r})" for iri, label, choice in close_entities(index, key)]
     raise NotFoundError(f"no cancer entity matches {text!r}"
                         + (f"; closest: {'; '.join(suggestions)}" if suggestions else ""), suggestions)

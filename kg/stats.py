@@ -71,6 +71,9 @@ def stats_table(store: GraphStore) -> str:
     parts.append(f"total: {sum(n for _, n in gc)} triples in {len(gc)} named graphs\n")
     parts.append(format_table(["figure", "count"], [{"figure": _lit(k), "count": _lit(v)} for k, v in figures(store)]))
     parts.append("")
+    # the network's coverage, stated wherever members are counted (issue 18; kg/members_on_record.py)
+    from kg.members_on_record import members_on_record
+    parts.append("EURACAN " + members_on_record(store.select)["statement"] + "\n")
     parts.append(format_table(["class", "instances"], [{"class": _lit(c), "instances": _lit(n)}
                                                       for c, n in class_counts(store)]))
     return "\n".join(parts)

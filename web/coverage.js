@@ -66,6 +66,9 @@ async function allCentres() {
     const [cov, geo, centres] = await Promise.all([getJSON("/api/v1/coverage"), getJSON("/web/europe.geo.json"), allCentres()]);
     heatmap(cov);
     excluded(cov);
+    const m = cov.membersOnRecord;
+    $("members-on-record").textContent = `EURACAN ${m.statement}. No public source lists every member, so a gap ` +
+      "below may be a gap in our list, not in the network.";
     drawMap(geo, centres, new Set(cov.countries));
     $("status").textContent = `${cov.countries.length} countries with member centres, ${cov.gaps.length} domain gaps, ` +
       `${centres.length} centres on the map.`;

@@ -78,30 +78,63 @@ async function find() {
   try {
     const r = await getJSON(`/api/v1/entities/${encodeURIComponent(id)}/centres?${params}`);
     render(r);
-  } catch (e) { $("status").textContent = "No answer: " + e.message; $("results").innerHTML = ""; }
+  } catch (e) { $("status").textContent = "No answer: " + e.message; $("results").innerHTML = ""; $("notes").innerHTML = ""; $("fallback").hidden = true; }
+}
+
+function fallbackText(r) {
+  const names = r.fallback.ancestors.map((a) => `${a.label} (${a.id})`).join(", ");
+  return `No centre has evidence for ${r.entity.label} itself or its subtypes: answering from its nearest ancestor ` +
+    `${names}, ${r.fallback.distance} level(s) up.`;
+}
+
+function abroadText(r) {
+  const names = new Intl.DisplayNames(["en"], {type: "region"});
+  const near = r.abroad.nearest.map((n) => `${n.centre.label} (${n.distanceKm} km)`).join("; ");
+  return `No centre in ${names.of(r.abroad.country)} is on record for ${r.entity.label}: showing the network's centres abroad` +
+    (r.abroad.from ? `, with distances from ${r.abroad.from}` : "") + (near ? `. Nearest: ${near}.` : ".");
+}
+
+function membershipText(c) {
+  const m = c.membership;
+  if (!m) return c.note ? ` · <span class="note">${esc(c.note)}</span>` : "";
+  const what = {"covers-domain": `network member for ${esc(m.domains.join(", "))}`,
+    "no-domain-recorded": "network member, no domain recorded (a weaker signal for every domain)",
+    "other-domains": `network member for ${esc(m.domains.join(", "))} only`,
+    "ended": `former network member (until ${esc(m.until)})`}[m.relation] || "network member";
+  return ` · <span class="membership">${what}${m.status !== "confirmed" ? ` (${esc(m.status)})` : ""}</span>`;
+}
+
+function evidenceLine(e) {
+  const about = e.about ? " about " + esc(e.about.label) : "";
+  const rel = e.relation && !["self", "domain"].includes(e.relation) ? ` [${esc(e.relation)}${e.distance ? ", " + e.distance + " level(s)" : ""}]` : "";
+  const flags = (e.openTrial ? " · open" : "") + (e.closedSite ? " · site closed" : "");
+  return `<li>${esc(e.kind)}${about}${rel}${e.date ? " (" + esc(e.date) + ")" : ""}${flags}` +
+    `${e.source ? ` · <a href="${esc(e.source)}" rel="noopener">source</a>` : ""}</li>`;
 }
 
 function render(r) {
   const fb = $("fallback");
-  fb.hidden = !r.fallback;
-  if (r.fallback) fb.textContent = `No centre has evidence for ${r.entity.label} itself: showing centres for its ancestor ` +
-    `${r.fallback.ancestor.label} (${r.fallback.ancestor.id}), ${r.fallback.distance} level(s) up.`;
-  $("status").textContent = `${r.page.total} centre(s) for ${r.entity.label} (${r.entity.id}).`;
+  fb.hidden = !r.fallback && !r.abroad;
+  fb.textContent = [r.fallback ? fallbackText(r) : "", r.abroad ? abroadText(r) : ""].filter(Boolean).join(" ");
+  $("status").textContent = r.page.total ? `${r.page.total} centre(s) for ${r.entity.label} (${r.entity.id}).` :
+    `No centre on record for ${r.entity.label} (${r.entity.id}).`;
+  $("notes").innerHTML = r.notes.map((n) => `<li>${esc(n)}</li>`).join("");
   $("results").innerHTML = r.items.map((c) => `<li class="centre">
-    <h2><a href="/centre/${esc(c.centre.id)}">${esc(c.centre.label)}</a></h2>
-    <p>${esc(c.centre.city)}, ${esc(c.centre.country)}${c.distanceKm != null ? ` · <span class="distance">${c.distanceKm} km</span>` : ""}
-      ${c.centre.member ? " · network member" : c.note ? ` · <span class="note">${esc(c.note)}</span>` : ""}</p>
-    <p><span class="score">Score ${c.score}</span> <span class="components">(${Object.entries(c.components).map(([k, v]) => `${esc(k)} ${v}`).join(", ")})</span></p>
-    <details><summary>Why: ${c.evidence.length} piece(s) of evidence</summary><ul>${c.evidence.map((e) =>
-      `<li>${esc(e.kind)}${e.about ? " about " + esc(e.about.label) : ""}${e.date ? " (" + esc(e.date) + ")" : ""}${e.source ? ` · <a href="${esc(e.source)}">source</a>` : ""}</li>`).join("")}</ul></details>
+    <h2><span class="rank">${c.rank}.</span> <a href="/centre/${esc(c.centre.id)}">${esc(c.centre.label)}</a></h2>
+    <p>${esc(c.centre.city)}, ${esc(c.centre.country)}${c.distanceKm != null ? ` · <span class="distance">${c.distanceKm} km</span>` : ""}${membershipText(c)}</p>
+    <p><span class="score">Score ${c.score}</span> <span class="components">(${Object.entries(c.components).filter(([, v]) => v).map(([k, v]) => `${esc(k)} ${v}`).join(", ")})</span></p>
+    <details><summary>Why: ${c.evidence.length} piece(s) of evidence</summary><ul>${c.evidence.map(evidenceLine).join("")}</ul></details>
     <p>Open trials as of ${esc(r.openAsOf)}: ${c.openTrials.length ? c.openTrials.map((t) => `<a href="/trial/${esc(t.id)}">${esc(t.id)}</a> ${esc(t.label)} (${esc(t.status)}, verified ${esc(t.statusVerified || "never")})`).join("; ") : "none recorded"}</p>
   </li>`).join("");
 }
 
 (async () => {
   try {
+    // every European country, members on record or not: a patient in Poland must be able to say so
     const cov = await getJSON("/api/v1/coverage");
     const names = new Intl.DisplayNames(["en"], {type: "region"});
-    $("country").innerHTML += cov.countries.map((c) => `<option value="${c}">${esc(names.of(c))}</option>`).join("");
+    const withMembers = new Set(cov.countries);
+    const all = cov.patientCountries.map((c) => [c, names.of(c)]).sort((a, b) => a[1].localeCompare(b[1]));
+    $("country").innerHTML += all.map(([c, n]) => `<option value="${c}">${esc(n)}${withMembers.has(c) ? "" : " (no member on record)"}</option>`).join("");
   } catch (e) { /* the country list is optional */ }
 })();

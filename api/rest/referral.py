@@ -16,10 +16,11 @@ from fastapi.responses import Response
 from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canonical, page
 from api.rest.ids import local_id
-from api.rest.problems import bad_param
+from api.rest.problems import Problem, bad_param
 from api.rest.responses import declare
 from api.rest.views import centre_summary, ref
-from kg.vocab import BASE
+from kg.trial_status import today
+from kg.vocab import BASE, DCTERMS
 
 router = APIRouter(prefix="/api/v1", tags=["referral"])
 
@@ -31,7 +32,8 @@ _EXAMPLE = {
     "items": [{"rank": 1, "score": 7.5, "components": {"membership": 3.0, "trials": 3.5, "publications": 1.0},
                "distanceKm": None,
                "centre": {"id": "centre-leon-berard", "label": "Centre Léon Bérard", "city": "Lyon", "country": "FR"},
-               "evidence": [{"kind": "MembershipEvidence", "about": "G1", "source": "https://euracan.eu/", "date": "2024"}],
+               "evidence": [{"kind": "membership", "about": {"id": "G1", "label": "G1"}, "relation": "domain",
+                             "source": "https://euracan.eu/", "date": "2024"}],
                "openTrials": [{"id": "NCT00000000", "label": "A recruiting trial", "status": "Recruiting",
                                "statusVerified": "2026-10-01"}]}],
     "page": {"limit": 20, "total": 1, "returned": 1, "next": None}}
@@ -41,8 +43,10 @@ def engine(backend: Any, cat: Catalogue) -> tuple[Any, Any]:
     """kg.referral's index of the served store and its ranking weights, built once per snapshot."""
     def build() -> tuple[Any, Any]:
         from kg.referral import load_config
+        from kg.referral_geo import country_origin
         from kg.referral_index import load_index
         built = (load_index(backend.store), load_config())
+        country_origin("FR")   # the capitals table (a second to read), before the first patient country asks
         gc.collect()
         gc.freeze()
         return built
@@ -55,51 +59,82 @@ def engine(backend: Any, cat: Catalogue) -> tuple[Any, Any]:
                        **declare(400, 404, 422, redirects=True)})
 async def entity_centres(
         entity: str, request: Request, cat: CatalogueDep,
-        country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", examples=["FR"],
-                                             description="The patient's country (ISO alpha-2): only its centres")] = None,
-        lat: Annotated[float | None, Query(ge=-90, le=90, examples=[45.76], description="Patient latitude")] = None,
-        lon: Annotated[float | None, Query(ge=-180, le=180, examples=[4.84], description="Patient longitude")] = None,
-        max_km: Annotated[float | None, Query(gt=0, le=20000, examples=[500],
+        country: Annotated[str | None, Query(examples=["PL"], description=(
+            "The patient's country (ISO alpha-2, any European country): only its centres; with none on "
+            "record, the network's centres abroad with the distance from its capital"))] = None,
+        lat: Annotated[float | None, Query(examples=[45.76], description="Patient latitude (in Europe)")] = None,
+        lon: Annotated[float | None, Query(examples=[4.84], description="Patient longitude (in Europe)")] = None,
+        max_km: Annotated[float | None, Query(examples=[500],
                                               description="Only centres within this distance (needs lat and lon)")] = None,
         members_only: Annotated[bool, Query(description="Only network member centres")] = False,
+        outside_network: Annotated[bool, Query(description="Also centres outside the network's countries "
+                                                           "(EU/EEA): Switzerland, the UK, North America ...")] = False,
         limit: LimitParam = 20, cursor: CursorParam = None) -> Response:
-    found = canonical(request, cat, "entity", entity)
+    from kg.errors import ParameterError
+    from kg.referral_geo import validate_location
+    found = _entity(request, cat, entity)
     if isinstance(found, Response):
         return found
-    if (lat is None) != (lon is None):
-        raise bad_param("lon" if lon is None else "lat", "lat and lon go together", 422)
-    if max_km is not None and lat is None:
-        raise bad_param("max_km", "needs lat and lon", 422)
+    try:   # a bad or non-European location is the client's error: 400 naming the parameter
+        validate_location(lat, lon, max_km, country)
+    except ParameterError as exc:
+        raise bad_param(exc.parameter, _reason(exc)) from None
 
     def build() -> Any:
         from kg.errors import ParameterError
-        from kg.referral import ReferralOptions, rank
+        from kg.referral import ReferralOptions, fill_evidence, rank
         index, cfg = engine(request.app.state.backend, cat)
         opts = ReferralOptions(country=country.upper() if country else None, lat=lat, lon=lon, max_km=max_km,
-                               members_only=members_only, limit=None)
+                               members_only=members_only, limit=None, outside_network=outside_network,
+                               lazy_evidence=True)
         try:
             answer = rank(index, found.iri, opts, cfg, query=entity)
         except ParameterError as exc:
-            raise bad_param(exc.parameter, str(exc), 422) from None
-        # page first, then shape only the page: a row lists every evidence item of its centre, and
-        # every ranked centre was shaped, also the rows a page of 20 never sends
+            raise bad_param(exc.parameter, _reason(exc)) from None
+        # page first, then make the evidence of that page's centres only (a root entity has hundreds)
         ranked = list(enumerate(answer.centres, 1))
-        page_of, info, headers = page(request, ranked, [(n,) for n, _ in ranked], limit, cursor)
-        chunk = [_centre_row(cat, n, r) for n, r in page_of]
+        chunk, info, headers = page(request, ranked, [(n,) for n, _ in ranked], limit, cursor)
+        fill_evidence(index, [r for _, r in chunk], cfg, opts.today or today())
+        chunk = [_centre_row(cat, n, r) for n, r in chunk]
         fallback = None
         if answer.fallback:
             fallback = {"ancestors": [ref(cat, a) for a in answer.fallback["ancestors"]],
                         "distance": answer.fallback["distance"]}
-        return {"entity": ref(cat, found.iri), "basis": answer.basis, "fallback": fallback,
+        abroad = None
+        if answer.abroad:
+            abroad = {"country": answer.abroad["country"], "from": answer.abroad["from"],
+                      "nearest": [{"centre": {"id": local_id(n["centre"], "centre"), "label": n["name"]}, "distanceKm": n["km"]}
+                                  for n in answer.abroad.get("nearest", [])]}
+        return {"entity": ref(cat, found.iri), "basis": answer.basis, "fallback": fallback, "abroad": abroad,
                 "domains": answer.domains, "notes": answer.notes, "openAsOf": answer.open_as_of,
-                "query": {"country": country, "lat": lat, "lon": lon, "max_km": max_km, "members_only": members_only},
+                "query": {"country": country, "lat": lat, "lon": lon, "max_km": max_km, "members_only": members_only,
+                          "outside_network": outside_network},
                 "items": chunk, "page": info}, headers
     return cached(request, cat, build)
 
 
-def _centre_row(cat: Catalogue, rank: int, ranked: Any) -> dict[str, Any]:
+def _reason(exc: Any) -> str:
+    """The reason of a ParameterError without its "parameter 'x': " prefix (the problem names it)."""
+    return str(exc).split(": ", 1)[-1]
+
+
+def _entity(request: Request, cat: Catalogue, entity: str) -> Any:
+    """The entity ``entity`` names (or a redirect); an unknown one is a 404 whose ``closeMatches`` fall
+    back to the referral index's fuzzy match on labels and synonyms when the id forms match nothing."""
+    try:
+        return canonical(request, cat, "entity", entity)
+    except Problem as problem:
+        if problem.status != 404 or problem.extra.get("closeMatches"):
+            raise
+        from kg.referral_index import close_entities
+        index, _ = engine(request.app.state.backend, cat)
+        problem.extra["closeMatches"] = [ref(cat, iri) | {"matched": key} for iri, _, key in close_entities(index, entity)]
+        raise problem from None
+
+
+def _centre_row(cat: Catalogue, position: int, ranked: Any) -> dict[str, Any]:
     summary = centre_summary(cat, ranked.centre)
-    return {"rank": rank, "score": ranked.score, "components": ranked.components, "distanceKm": ranked.distance_km,
+    return {"rank": ranked.rank, "position": position, "score": ranked.score, "membership": ranked.membership, "components": ranked.components, "distanceKm": ranked.distance_km,
             "centre": {k: summary[k] for k in ("id", "label", "iri", "city", "country", "lat", "lon")}
             | {"member": ranked.member}, "note": ranked.note,
             "evidence": [_evidence(cat, e) for e in ranked.evidence],
@@ -109,9 +144,13 @@ def _centre_row(cat: Catalogue, rank: int, ranked: Any) -> dict[str, Any]:
 
 def _evidence(cat: Catalogue, item: Any) -> dict[str, Any]:
     about = item.about
-    return {"kind": item.kind, "about": ref(cat, about) if about.startswith(BASE) else {"id": about, "label": item.about_label},
+    about_ref = (ref(cat, about) if about.startswith(BASE) else {"id": about, "label": item.about_label}) if about else None
+    return {"kind": item.kind, "about": about_ref,
             "relation": item.relation, "distance": item.distance, "factor": item.factor, "date": item.date,
-            "evidence": item.evidence, "derivedFrom": item.derived_from, "openTrial": item.open_trial}
+            "evidence": item.evidence, "derivedFrom": item.derived_from, "openTrial": item.open_trial,
+            "closedSite": item.closed_site,
+            # the page that states it: the registry record, the PubMed record or the membership's source
+            "source": min(cat.strings(item.evidence, DCTERMS.source), default=None)}
 
 
 __all__ = ["engine", "router"]

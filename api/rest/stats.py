@@ -11,6 +11,7 @@ from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, cached
 from api.rest.responses import declare
 from api.rest.views import centre_rows, trial_rows
+from kg.members_on_record import members_on_record
 from kg.trial_status import today
 from kg.vocab import BASE, RKG
 
@@ -37,6 +38,7 @@ def counts(cat: Catalogue) -> dict[str, Any]:
             "memberCentres": sum(1 for c in centres if c["memberships"]),
             "countries": len({c["country"] for c in centres if c["country"]}),
             "memberCountries": len({c["country"] for c in centres if c["memberships"] and c["country"]}),
+            "membersOnRecord": members_on_record(cat.select),
             "trials": len(trials), "openTrials": sum(1 for t in trials if t.open),
             "openAsOf": today().isoformat(),
             "publications": len(cat.publications),
