@@ -77,12 +77,13 @@ def cached(request: Request, cat: Catalogue, build: Callable[[], Any], media_typ
         body = kept_json(payload)
         etag = '"' + hashlib.blake2b(body, digest_size=10).hexdigest() + '"'
         held = (body, {**headers, "ETag": etag, "Cache-Control": CACHE_CONTROL})
-        kept = cat.memo.get("responses-bytes", 0) + len(body)
-        if len(memo) >= _CACHE_SIZE or kept > _CACHE_BYTES:
-            memo.clear()
-            kept = len(body)
-        memo[key] = held
-        cat.memo["responses-bytes"] = kept
+        if len(body) <= _CACHE_BYTES:       # an answer larger than the whole budget is served, not kept
+            kept = cat.memo.get("responses-bytes", 0) + len(body)
+            if len(memo) >= _CACHE_SIZE or kept > _CACHE_BYTES:
+                memo.clear()
+                kept = len(body)
+            memo[key] = held
+            cat.memo["responses-bytes"] = kept
     body, headers = held
     if request.headers.get("if-none-match") in (headers["ETag"], "*"):
         return Response(status_code=304, headers=headers)
