@@ -27,6 +27,7 @@ from api.backend import Backend, BackendDep
 from api.federation import RemoteCallRefused, check, may_call
 from api.guard import shape_problem
 from api.limits import Busy, QueryJob, QueryTimeout, WorkerError, graph_terms
+from api.rest.responses import sparql
 from api.results import (
     GRAPH_MEDIA,
     NotAcceptable,
@@ -164,7 +165,10 @@ def wants_html(accept: str) -> bool:
     return bool(ranked) and ranked[0] in ("text/html", "application/xhtml+xml")
 
 
-@router.get("/sparql", summary="SPARQL query (GET); without a query: service description or query page")
+@router.get("/sparql", summary="SPARQL query (GET); without a query: service description or query page",
+            response_class=Response, responses=sparql(
+                "The query's answer in the negotiated format; without a query, the service description (RDF) "
+                "or, for a browser, the query page (HTML)", 400, 403, 406, 500, 503, 504, extra=("text/html",)))
 async def sparql_get(request: Request, backend: BackendDep) -> Response:
     params = list(request.query_params.multi_items())
     accept = request.headers.get("accept", "")
@@ -201,7 +205,9 @@ async def sparql_other_methods(request: Request) -> Response:
                    "use GET or POST", {"Allow": "GET, POST, OPTIONS"})
 
 
-@router.post("/sparql", summary="SPARQL query or update (POST form, sparql-query or sparql-update)")
+@router.post("/sparql", summary="SPARQL query or update (POST form, sparql-query or sparql-update)",
+             response_class=Response, responses=sparql("The query's answer in the negotiated format",
+                                                        400, 403, 406, 413, 415, 500, 503, 504, updates=True))
 async def sparql_post(request: Request, backend: BackendDep) -> Response:
     return await answer_post(backend, request.headers.get("content-type", ""), await request.body(),
                              list(request.query_params.multi_items()), request.headers.get("accept", ""),

@@ -15,11 +15,9 @@ Bounded for CI: ``RAREKG_SCHEMATHESIS_EXAMPLES`` examples per operation and mode
 run, so a slow machine gets fewer examples per operation, never a skipped operation (each one must
 get at least :data:`MIN_REQUESTS`).
 
-Findings that only files of another helper of #15 can fix are listed in :data:`KNOWN`, each by
-operation and Schemathesis failure code with what was seen. They do not hide anything else: the
-test fails on any other finding, and when only listed ones were seen it is marked ``xfail``
-naming them. Random testing proves no absence, so a listed finding not seen in a run is not an
-error; its entry goes when the owning change is merged.
+Any finding fails the test, listed by operation and Schemathesis failure code with one
+reproduction each: the routes declare every status and media type they answer with
+(:mod:`api.rest.responses`), so there is no list of tolerated findings.
 """
 
 from __future__ import annotations
@@ -48,36 +46,6 @@ POSITIVE_CHECKS = [schemathesis.checks.not_a_server_error, oas.status_code_confo
                    oas.response_headers_conformance]
 NEGATIVE_CHECKS = [*POSITIVE_CHECKS, oas.negative_data_rejection]
 
-#: (operation, Schemathesis failure code) -> what was seen, for findings in files owned by another
-#: helper of #15 (`endpoint`: api/sparql.py, api/fhir/, api/app.py; `ops`: api/linked_data.py,
-#: api/downloads.py). See the report of the `checks` helper.
-_FHIR_TYPE = "answers application/fhir+json; the document declares application/json (api/fhir/, `endpoint`)"
-_FHIR_404 = "an unknown id answers 404 OperationOutcome, not declared (api/fhir/, `endpoint`)"
-KNOWN: dict[tuple[str, str], str] = {
-    ("GET /fhir/metadata", "ST105"): _FHIR_TYPE,
-    **{(f"GET /fhir/{kind}", "ST105"): _FHIR_TYPE
-       for kind in ("Organization", "Location", "HealthcareService", "ResearchStudy")},
-    **{(f"GET /fhir/{kind}/{{ident}}", code): why
-       for kind in ("Organization", "Location", "HealthcareService", "ResearchStudy")
-       for code, why in (("ST103", _FHIR_404), ("ST105", _FHIR_TYPE))},
-    ("GET /fhir/ResearchStudy", "ST103"): "a `condition` naming no entity (e.g. condition=%C2%B6e) answers 400 "
-                                          "OperationOutcome, not declared (api/fhir/, `endpoint`)",
-    ("GET /sparql", "ST105"): "without `query` answers the service description as text/turtle; the document "
-                              "declares application/json (api/sparql.py, `endpoint`)",
-    ("POST /sparql", "ST103"): "a POST with no body or content type answers 415, not declared; the document "
-                               "declares only 200 (api/sparql.py, `endpoint`)",
-    ("GET /context.jsonld", "ST105"): "answers application/ld+json; declared application/json "
-                                      "(api/linked_data.py, `ops`)",
-    ("GET /ontology", "ST105"): "answers text/turtle; declared application/json (api/linked_data.py, `ops`)",
-    ("GET /{kind}/{local}", "ST103"): "an unknown IRI (e.g. /0/0) answers 404, not declared "
-                                      "(api/linked_data.py, `ops`)",
-    ("GET /downloads", "ST105"): "answers text/turtle (DCAT) by default; declared application/json "
-                                 "(api/downloads.py, `ops`)",
-    ("GET /downloads/{name}", "ST103"): "an unknown file name (e.g. /downloads/0) answers 404, not declared "
-                                        "(api/downloads.py, `ops`)",
-}
-
-
 @dataclass
 class Findings:
     """What the run saw: failures by (operation, code) with one reproduction each, and counts."""
@@ -90,9 +58,6 @@ class Findings:
         for failure in group.exceptions:
             key = (label, type(failure).code)
             self.seen.setdefault(key, f"{failure.title}\n{str(group)[:1500]}")
-
-    def unexpected(self) -> dict[tuple[str, str], str]:
-        return {k: v for k, v in self.seen.items() if k not in KNOWN}
 
 
 @pytest.fixture(scope="module")
@@ -147,8 +112,5 @@ def test_every_operation_answers_as_its_openapi_declares(api_schema) -> None:  #
     starved = {op.label: findings.requests[op.label] for op in operations
                if findings.requests[op.label] < (MIN_REQUESTS if _has_parameters(op) else 1)}
     assert not starved, f"operations that got too few requests (machine too slow for the budget?): {starved}"
-    unexpected = findings.unexpected()
-    assert not unexpected, "\n\n".join(f"{op} {code}: {text}" for (op, code), text in sorted(unexpected.items()))
-    if findings.seen:
-        pytest.xfail("only findings listed in KNOWN (files of other #15 helpers): "
-                     + "; ".join(f"{op} {code}: {KNOWN[(op, code)]}" for op, code in sorted(findings.seen)))
+    assert not findings.seen, "\n\n".join(f"{op} {code}: {text}"
+                                          for (op, code), text in sorted(findings.seen.items()))
