@@ -33,7 +33,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.backend import Backend, BackendDep
-from api.rest.responses import rdf_document
+from api.rest.responses import format_parameter, query_parameters, rdf_document
 from api.results import GRAPH_MEDIA, choose_graph_format, graph_bytes, parse_accept
 from api.settings import public_base
 from api.sparql import problem
@@ -210,7 +210,7 @@ def resource_html(iri: ox.NamedNode, desc: Description, extra: str = "") -> str:
 def _wants(request: Request) -> str | None:
     fmt = request.query_params.get("format")
     ranked = parse_accept(request.headers.get("accept", ""))
-    if not fmt and ranked and ranked[0] in ("text/html", "application/xhtml+xml"):
+    if fmt is None and ranked and ranked[0] in ("text/html", "application/xhtml+xml"):
         return "html"
     chosen = choose_graph_format(request.headers.get("accept", ""), fmt)
     return chosen if chosen in LD_FORMATS else None
@@ -241,6 +241,9 @@ def _late(exc: Late) -> Response:
 #: the problems every linked-data document may answer besides 406
 _LD_ERRORS = {400: f"`page` is not a whole number from 1 to {MAX_PAGE}",
               504: "The description took longer than the time limit"}
+_LD_PARAMETERS = query_parameters(
+    format_parameter(sorted(LD_FORMATS), "; without either, a browser gets HTML and anything else Turtle"),
+    ("page", "The page of incoming links to describe", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}))
 
 
 def _not_acceptable() -> Response:
@@ -258,7 +261,8 @@ async def context() -> JSONResponse:
 @router.get("/ontology", summary="The ontology: Turtle or RDF/XML download, or an HTML index of terms",
             response_class=Response, responses=rdf_document(
                 "The ontology graph (Turtle unless `Accept` or `format` asks otherwise), or for a browser an "
-                "HTML index of its terms", html=True, formats=LD_FORMATS, errors=_LD_ERRORS))
+                "HTML index of its terms", html=True, formats=LD_FORMATS, errors=_LD_ERRORS),
+            openapi_extra=_LD_PARAMETERS)
 async def ontology(request: Request, backend: BackendDep) -> Response:
     store = backend.store
     wanted = _wants(request)
@@ -298,7 +302,8 @@ def _ontology_index(store: GraphStore, page: int) -> tuple[Description, list[dic
                 "The resource's description (Turtle unless `Accept` or `format` asks otherwise), or for a "
                 "browser its HTML page", html=True, formats=LD_FORMATS,
                 errors={404: "No such resource in the knowledge graph (or no such page of its incoming links)",
-                        422: "A path parameter the router could not read", **_LD_ERRORS}))
+                        422: "A path parameter the router could not read", **_LD_ERRORS}),
+            openapi_extra=_LD_PARAMETERS)
 async def resource(kind: str, local: str, request: Request, backend: BackendDep) -> Response:
     if kind not in KINDS and kind != "ontology":
         return problem(404, "Not found", f"no resource at /{kind}/{local}")

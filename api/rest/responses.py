@@ -110,6 +110,19 @@ def rdf_document(description: str, json_listing: bool = False, *, html: bool = F
     return out
 
 
+
+def query_parameters(*specs: tuple[str, str, dict[str, Any]]) -> dict[str, Any]:
+    """``openapi_extra=`` for a route that reads its optional query parameters from the request
+    itself (content negotiation, the SPARQL protocol): each (name, description, schema)."""
+    return {"parameters": [{"name": name, "in": "query", "required": False, "description": why, "schema": schema}
+                           for name, why, schema in specs]}
+
+
+def format_parameter(names: list[str], also: str = "") -> tuple[str, str, dict[str, Any]]:
+    """The ``format`` parameter naming one of ``names`` (it wins over ``Accept``)."""
+    return ("format", "The answer's format (wins over `Accept`)" + also, {"type": "string", "enum": names})
+
+
 #: the problems of the SPARQL protocol (:mod:`api.sparql`), by status
 _SPARQL_WHY = {
     400: "A malformed query (the parser's message with line and column), a missing or repeated query, "
