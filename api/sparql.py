@@ -10,7 +10,9 @@
   type; 503 every worker busy; 504 timeout. Other methods get 405 from the router.
 * Limits: each answer carries ``X-Rarekg-Rows`` and ``X-Rarekg-Truncated`` (``true`` when the
   row cap cut it).
-* ``GET /sparql`` without a query: the query page for browsers, else the service description.
+* ``GET /sparql`` without a query (nor dataset parameters, which need one): the query page for
+  browsers, else the service description.
+* ``/openapi.json`` declares every answer above (:func:`api.rest.responses.sparql`).
 """
 
 from __future__ import annotations
