@@ -302,7 +302,8 @@ def _ontology_index(store: GraphStore, page: int) -> tuple[Description, list[dic
                 "The resource's description (Turtle unless `Accept` or `format` asks otherwise), or for a "
                 "browser its HTML page", html=True, formats=LD_FORMATS,
                 errors={404: "No such resource in the knowledge graph (or no such page of its incoming links)",
-                        422: "A path parameter the router could not read", **_LD_ERRORS}),
+                        422: "Request validation (declared for every route with parameters; string path "
+                             "parameters always pass it)", **_LD_ERRORS}),
             openapi_extra=_LD_PARAMETERS)
 async def resource(kind: str, local: str, request: Request, backend: BackendDep) -> Response:
     if kind not in KINDS and kind != "ontology":

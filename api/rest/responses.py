@@ -110,7 +110,6 @@ def rdf_document(description: str, json_listing: bool = False, *, html: bool = F
     return out
 
 
-
 def query_parameters(*specs: tuple[str, str, dict[str, Any]]) -> dict[str, Any]:
     """``openapi_extra=`` for a route that reads its optional query parameters from the request
     itself (content negotiation, the SPARQL protocol): each (name, description, schema)."""
@@ -182,4 +181,3 @@ def fhir(description: str, *outcomes: int) -> dict[int | str, dict[str, Any]]:
     for status in outcomes:
         out[status] = {"description": _FHIR_WHY[status], "content": {FHIR_MEDIA: {"schema": OUTCOME_SCHEMA}}}
     return out
-
