@@ -21,7 +21,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from api.backend import Backend, BackendDep
-from api.results import parse_accept
+from api.rest.responses import format_parameter, media_content, query_parameters, rdf_document
+from api.rest.responses import problem as declared_problem
+from api.results import GRAPH_MEDIA, parse_accept
 from api.sparql import problem
 from kg import __version__
 from kg.errors import StoreError
@@ -72,6 +74,9 @@ def _current(backend: Backend, key: str) -> tuple[Path, list[dict[str, Any]]]:
     return folder, json.loads((folder / LISTING).read_text())
 
 
+_BUSY = "The dumps of the current state are being written (`Retry-After` says when to ask again), or failed"
+
+
 async def current_dumps(backend: Backend) -> tuple[Path, list[dict[str, Any]]] | Response:
     """The folder and listing of the current state's dumps, written now if needed; or a 503 problem
     while another process writes them."""
@@ -98,7 +103,12 @@ def _html(entries: list[dict[str, Any]]) -> str:
             f"graph <code>{META_GRAPH.value}</code>.</p></body></html>")
 
 
-@router.get("/downloads", summary="Dumps with size, SHA-256, licence and version (HTML, JSON or DCAT)")
+@router.get("/downloads", summary="Dumps with size, SHA-256, licence and version (HTML, JSON or DCAT)",
+            response_class=Response, responses=rdf_document(
+                "The listing: JSON by default (`format=json`), an HTML page for browsers, or DCAT in the RDF "
+                "format `Accept` or `format` names", json_listing=True, html=True, errors={503: _BUSY}),
+            openapi_extra=query_parameters(format_parameter(["json", *GRAPH_MEDIA], "; `json` is the listing, "
+                                                                    "the others DCAT")))
 async def downloads(request: Request, backend: BackendDep) -> Response:
     current = await current_dumps(backend)
     if isinstance(current, Response):
@@ -107,15 +117,19 @@ async def downloads(request: Request, backend: BackendDep) -> Response:
     fmt = request.query_params.get("format")
     ranked = parse_accept(request.headers.get("accept", ""))
     best = ranked[0] if ranked else "application/json"
-    if fmt == "json" or (not fmt and best == "application/json"):
+    if fmt == "json" or (fmt is None and best == "application/json"):
         return JSONResponse(entries)
-    if not fmt and best in ("text/html", "application/xhtml+xml"):
+    if fmt is None and best in ("text/html", "application/xhtml+xml"):
         return HTMLResponse(_html(entries))
     from api.discovery import _base, _rdf_response, dcat_description
     return _rdf_response(request, dcat_description(_base(request), entries))
 
 
-@router.get("/downloads/{name}", summary="One dump file")
+@router.get("/downloads/{name}", summary="One dump file", response_class=Response, responses={
+    200: {"description": "The file: a named graph as Turtle, or every graph as gzip N-Quads",
+          "content": media_content(["text/turtle", "application/gzip", "application/n-quads"])},
+    404: declared_problem(404, "No dump of that name; `/downloads` lists them"), 422: declared_problem(422),
+    503: declared_problem(503, _BUSY)})
 async def download_file(name: str, backend: BackendDep) -> Response:
     current = await current_dumps(backend)
     if isinstance(current, Response):

@@ -33,6 +33,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.backend import Backend, BackendDep
+from api.rest.responses import format_parameter, query_parameters, rdf_document
 from api.results import GRAPH_MEDIA, choose_graph_format, graph_bytes, parse_accept
 from api.settings import public_base
 from api.sparql import problem
@@ -209,7 +210,7 @@ def resource_html(iri: ox.NamedNode, desc: Description, extra: str = "") -> str:
 def _wants(request: Request) -> str | None:
     fmt = request.query_params.get("format")
     ranked = parse_accept(request.headers.get("accept", ""))
-    if not fmt and ranked and ranked[0] in ("text/html", "application/xhtml+xml"):
+    if fmt is None and ranked and ranked[0] in ("text/html", "application/xhtml+xml"):
         return "html"
     chosen = choose_graph_format(request.headers.get("accept", ""), fmt)
     return chosen if chosen in LD_FORMATS else None
@@ -237,17 +238,31 @@ def _late(exc: Late) -> Response:
     return problem(504, "Description timeout", str(exc))
 
 
+#: the problems every linked-data document may answer besides 406
+_LD_ERRORS = {400: f"`page` is not a whole number from 1 to {MAX_PAGE}",
+              504: "The description took longer than the time limit"}
+_LD_PARAMETERS = query_parameters(
+    format_parameter(sorted(LD_FORMATS), "; without either, a browser gets HTML and anything else Turtle"),
+    ("page", "The page of incoming links to describe", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}))
+
+
 def _not_acceptable() -> Response:
     return problem(406, "Not acceptable", "available as text/html, text/turtle, application/ld+json, "
                    "application/n-triples and application/rdf+xml")
 
 
-@router.get("/context.jsonld", summary="The JSON-LD @context of the linked-data documents")
+@router.get("/context.jsonld", summary="The JSON-LD @context of the linked-data documents", response_class=Response,
+            responses={200: {"description": "The @context: prefix -> namespace IRI", "content": {
+                "application/ld+json": {"schema": {"type": "object", "required": ["@context"]}}}}})
 async def context() -> JSONResponse:
     return JSONResponse({"@context": dict(sorted(PREFIXES.items()))}, media_type="application/ld+json")
 
 
-@router.get("/ontology", summary="The ontology: Turtle or RDF/XML download, or an HTML index of terms")
+@router.get("/ontology", summary="The ontology: Turtle or RDF/XML download, or an HTML index of terms",
+            response_class=Response, responses=rdf_document(
+                "The ontology graph (Turtle unless `Accept` or `format` asks otherwise), or for a browser an "
+                "HTML index of its terms", html=True, formats=LD_FORMATS, errors=_LD_ERRORS),
+            openapi_extra=_LD_PARAMETERS)
 async def ontology(request: Request, backend: BackendDep) -> Response:
     store = backend.store
     wanted = _wants(request)
@@ -282,7 +297,14 @@ def _ontology_index(store: GraphStore, page: int) -> tuple[Description, list[dic
     return desc, terms
 
 
-@router.get("/{kind}/{local:path}", summary="Dereference https://w3id.org/rarekg/{kind}/{local}")
+@router.get("/{kind}/{local:path}", summary="Dereference https://w3id.org/rarekg/{kind}/{local}",
+            response_class=Response, responses=rdf_document(
+                "The resource's description (Turtle unless `Accept` or `format` asks otherwise), or for a "
+                "browser its HTML page", html=True, formats=LD_FORMATS,
+                errors={404: "No such resource in the knowledge graph (or no such page of its incoming links)",
+                        422: "Request validation (declared for every route with parameters; string path "
+                             "parameters always pass it)", **_LD_ERRORS}),
+            openapi_extra=_LD_PARAMETERS)
 async def resource(kind: str, local: str, request: Request, backend: BackendDep) -> Response:
     if kind not in KINDS and kind != "ontology":
         return problem(404, "Not found", f"no resource at /{kind}/{local}")

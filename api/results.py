@@ -68,8 +68,9 @@ def negotiate(accept: str, fmt: str | None, table: dict[str, str], known: set[st
               default: str) -> str | None:
     """The short format name to answer with, or None when nothing acceptable is offered.
 
-    ``fmt`` (the ``format`` parameter: a short name or a media type) wins over ``accept``."""
-    if fmt:
+    ``fmt`` (the ``format`` parameter: a short name or a media type) wins over ``accept``; given
+    empty, it names no format (None), as any other unknown name."""
+    if fmt is not None:
         fmt = fmt.strip().lower()
         fmt = _ALIASES.get(fmt, fmt)
         if fmt in known:

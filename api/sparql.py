@@ -10,7 +10,9 @@
   type; 503 every worker busy; 504 timeout. Other methods get 405 from the router.
 * Limits: each answer carries ``X-Rarekg-Rows`` and ``X-Rarekg-Truncated`` (``true`` when the
   row cap cut it).
-* ``GET /sparql`` without a query: the query page for browsers, else the service description.
+* ``GET /sparql`` without a query (nor dataset parameters, which need one): the query page for
+  browsers, else the service description.
+* ``/openapi.json`` declares every answer above (:func:`api.rest.responses.sparql`).
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from api.backend import Backend, BackendDep
 from api.federation import RemoteCallRefused, check, may_call
 from api.guard import shape_problem
 from api.limits import Busy, QueryJob, QueryTimeout, WorkerError, graph_terms
+from api.rest.responses import format_parameter, query_parameters, sparql
 from api.results import (
     GRAPH_MEDIA,
+    RESULT_MEDIA,
     NotAcceptable,
     choose_formats,
     choose_graph_format,
@@ -39,6 +43,12 @@ from api.settings import prefixes
 from kg.errors import ParameterError, QueryError, StoreError
 
 router = APIRouter(tags=["SPARQL"])
+_GRAPHS = {"type": "array", "items": {"type": "string"}}
+#: the protocol's URL parameters, as the document declares them (the routes read them from the request)
+_PROTOCOL = [("default-graph-uri", "A graph of the default graph (replaces the query's FROM)", _GRAPHS),
+             ("named-graph-uri", "A named graph of the dataset (replaces the query's FROM NAMED)", _GRAPHS),
+             format_parameter([*RESULT_MEDIA, *GRAPH_MEDIA], "; which ones fit depends on the query form")]
+_TEXT = {"type": "string"}
 
 def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None,
             parameter: str | None = None) -> JSONResponse:
@@ -164,11 +174,15 @@ def wants_html(accept: str) -> bool:
     return bool(ranked) and ranked[0] in ("text/html", "application/xhtml+xml")
 
 
-@router.get("/sparql", summary="SPARQL query (GET); without a query: service description or query page")
+@router.get("/sparql", summary="SPARQL query (GET); without a query: service description or query page",
+            response_class=Response, responses=sparql(
+                "The query's answer in the negotiated format; without a query, the service description (RDF) "
+                "or, for a browser, the query page (HTML)", 400, 403, 406, 500, 503, 504, extra=("text/html",)),
+            openapi_extra=query_parameters(("query", "The SPARQL query", _TEXT), *_PROTOCOL))
 async def sparql_get(request: Request, backend: BackendDep) -> Response:
     params = list(request.query_params.multi_items())
     accept = request.headers.get("accept", "")
-    if not any(k in ("query", "update") for k, _ in params):
+    if not any(k in ("query", "update", "default-graph-uri", "named-graph-uri") for k, _ in params):
         if wants_html(accept):
             return FileResponse(request.app.state.web_dir / "index.html", media_type="text/html")
         return service_description_response(request, backend, accept, params)
@@ -201,7 +215,13 @@ async def sparql_other_methods(request: Request) -> Response:
                    "use GET or POST", {"Allow": "GET, POST, OPTIONS"})
 
 
-@router.post("/sparql", summary="SPARQL query or update (POST form, sparql-query or sparql-update)")
+@router.post("/sparql", summary="SPARQL query or update (POST form, sparql-query or sparql-update)",
+             response_class=Response, responses=sparql("The query's answer in the negotiated format",
+                                                        400, 403, 406, 413, 415, 500, 503, 504, updates=True),
+             openapi_extra={**query_parameters(*_PROTOCOL), "requestBody": {"content": {
+                 "application/sparql-query": {"schema": _TEXT}, "application/sparql-update": {"schema": _TEXT},
+                 "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+                     "query": _TEXT, "update": _TEXT, "default-graph-uri": _GRAPHS, "named-graph-uri": _GRAPHS}}}}}})
 async def sparql_post(request: Request, backend: BackendDep) -> Response:
     return await answer_post(backend, request.headers.get("content-type", ""), await request.body(),
                              list(request.query_params.multi_items()), request.headers.get("accept", ""),

@@ -24,6 +24,7 @@ from api.rest.catalogue import Catalogue
 from api.rest.common import MAX_LIMIT, CatalogueDep, cached
 from api.rest.ids import NotFound, local_id, resolve
 from api.rest.problems import FHIR_MEDIA, Problem
+from api.rest.responses import fhir
 from api.rest.search import fold
 from api.settings import public_base
 from kg.vocab import RKG
@@ -57,7 +58,8 @@ def _search(request: Request, cat: Catalogue, rows: list[Any], build: Callable[[
     return fr.bundle([build(r) for r in chunk], base, len(rows), self_url, next_url), headers
 
 
-@router.get("/metadata", summary="CapabilityStatement")
+@router.get("/metadata", summary="CapabilityStatement", response_class=Response,
+            responses=fhir("The CapabilityStatement"))
 async def metadata(request: Request, cat: CatalogueDep) -> Response:
     def build() -> dict[str, Any]:
         kinds = {"Organization": ["name", "address-country"], "Location": ["name", "address-country"],
@@ -71,12 +73,14 @@ async def metadata(request: Request, cat: CatalogueDep) -> Response:
     return cached(request, cat, build, FHIR_MEDIA)
 
 
-@router.get("/Organization/{ident}", summary="A centre as Organization")
+@router.get("/Organization/{ident}", summary="A centre as Organization", response_class=Response,
+            responses=fhir("The Organization", 404, 422))
 async def read_organization(ident: str, request: Request, cat: CatalogueDep) -> Response:
     return cached(request, cat, lambda: _read(cat, "centre", ident, lambda i: fr.organization(cat, i)), FHIR_MEDIA)
 
 
-@router.get("/Location/{ident}", summary="A centre's position as Location")
+@router.get("/Location/{ident}", summary="A centre's position as Location", response_class=Response,
+            responses=fhir("The Location", 404, 422))
 async def read_location(ident: str, request: Request, cat: CatalogueDep) -> Response:
     return cached(request, cat, lambda: _read(cat, "centre", ident, lambda i: fr.location(cat, i)), FHIR_MEDIA)
 
@@ -90,7 +94,8 @@ def _centres(cat: Catalogue, name: str | None, country: str | None) -> list[str]
     return rows
 
 
-@router.get("/Organization", summary="Search centres (Bundle)")
+@router.get("/Organization", summary="Search centres (Bundle)", response_class=Response,
+            responses=fhir("A searchset Bundle of Organization", 422))
 async def search_organizations(request: Request, cat: CatalogueDep, count: Count = 20, offset: Offset = 0,
                                name: str | None = None,
                                country: Annotated[str | None, Query(alias="address-country", pattern=r"^[A-Za-z]{2}$")] = None
@@ -99,7 +104,8 @@ async def search_organizations(request: Request, cat: CatalogueDep, count: Count
                                                 lambda c: fr.organization(cat, c), count, offset), FHIR_MEDIA)
 
 
-@router.get("/Location", summary="Search centre locations (Bundle)")
+@router.get("/Location", summary="Search centre locations (Bundle)", response_class=Response,
+            responses=fhir("A searchset Bundle of Location", 422))
 async def search_locations(request: Request, cat: CatalogueDep, count: Count = 20, offset: Offset = 0,
                            name: str | None = None,
                            country: Annotated[str | None, Query(alias="address-country", pattern=r"^[A-Za-z]{2}$")] = None
@@ -108,7 +114,8 @@ async def search_locations(request: Request, cat: CatalogueDep, count: Count = 2
                                                 lambda c: fr.location(cat, c), count, offset), FHIR_MEDIA)
 
 
-@router.get("/HealthcareService/{ident}", summary="A centre's expert service for one domain")
+@router.get("/HealthcareService/{ident}", summary="A centre's expert service for one domain", response_class=Response,
+            responses=fhir("The HealthcareService", 404, 422))
 async def read_service(ident: str, request: Request, cat: CatalogueDep) -> Response:
     def build() -> dict[str, Any]:
         if ident not in fr.services(cat):
@@ -118,7 +125,8 @@ async def read_service(ident: str, request: Request, cat: CatalogueDep) -> Respo
     return cached(request, cat, build, FHIR_MEDIA)
 
 
-@router.get("/HealthcareService", summary="Search expert services by domain or centre (Bundle)")
+@router.get("/HealthcareService", summary="Search expert services by domain or centre (Bundle)", response_class=Response,
+            responses=fhir("A searchset Bundle of HealthcareService", 422))
 async def search_services(request: Request, cat: CatalogueDep, count: Count = 20, offset: Offset = 0,
                           specialty: Annotated[str | None, Query(pattern=r"^(.*\|)?[Gg]\d{1,2}$", examples=["G1"])] = None,
                           organization: Annotated[str | None, Query(examples=["Organization/centre-leon-berard"])] = None
@@ -135,12 +143,14 @@ async def search_services(request: Request, cat: CatalogueDep, count: Count = 20
                                                 count, offset), FHIR_MEDIA)
 
 
-@router.get("/ResearchStudy/{ident}", summary="A trial as ResearchStudy")
+@router.get("/ResearchStudy/{ident}", summary="A trial as ResearchStudy", response_class=Response,
+            responses=fhir("The ResearchStudy", 404, 422))
 async def read_study(ident: str, request: Request, cat: CatalogueDep) -> Response:
     return cached(request, cat, lambda: _read(cat, "trial", ident, lambda t: fr.research_study(cat, t)), FHIR_MEDIA)
 
 
-@router.get("/ResearchStudy", summary="Search trials by FHIR status or condition (Bundle)")
+@router.get("/ResearchStudy", summary="Search trials by FHIR status or condition (Bundle)", response_class=Response,
+            responses=fhir("A searchset Bundle of ResearchStudy", 400, 422))
 async def search_studies(request: Request, cat: CatalogueDep, count: Count = 20, offset: Offset = 0,
                          status: Annotated[str | None, Query(examples=["active"])] = None,
                          condition: Annotated[str | None, Query(examples=["ORPHA:44890"])] = None) -> Response:
