@@ -57,6 +57,14 @@ class FastPath:
             await problem(500, "Internal server error", f"the server failed on this request "
                           f"({type(exc).__name__}); it has been logged")(scope, receive, send)
 
+    async def _bounded_body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+        """The request body within the query-size limit; None once answered 413 or the client went away."""
+        body = await _body(receive, self.backend.settings.max_query_bytes)
+        if body is not None and len(body) > self.backend.settings.max_query_bytes:
+            await _too_large(self.backend)(scope, receive, send)
+            return None
+        return body
+
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -68,11 +76,8 @@ class FastPath:
             return
         if scope["path"] != "/sparql" or scope["method"] not in ("GET", "POST") or "origin" in headers:
             if _has_body(headers):
-                body = await _body(receive, self.backend.settings.max_query_bytes)
+                body = await self._bounded_body(scope, receive, send)
                 if body is None:
-                    return  # the client went away
-                if len(body) > self.backend.settings.max_query_bytes:
-                    await _too_large(self.backend)(scope, receive, send)
                     return
                 receive = _replay(body, receive)
             await self.app(scope, receive, send)
@@ -85,11 +90,8 @@ class FastPath:
                 return
             response = await answer_get(self.backend, params, accept)
         else:
-            body = await _body(receive, self.backend.settings.max_query_bytes)
+            body = await self._bounded_body(scope, receive, send)
             if body is None:
-                return  # the client went away
-            if len(body) > self.backend.settings.max_query_bytes:
-                await _too_large(self.backend)(scope, receive, send)
                 return
             response = await answer_post(self.backend, headers.get("content-type", ""), body, params,
                                          accept, headers.get("authorization", ""))
