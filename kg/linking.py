@@ -150,9 +150,15 @@ class EntityIndex:
 
 def _alternatives(label: str) -> list[str]:
     """The names a slash-joined OncoTree label lists ("Solitary Fibrous Tumor/Hemangiopericytoma"),
-    each only if it names a tumour by itself (ends with a tumour word, not "Uterine Sarcoma/Mesenchymal")."""
+    each only if it names a tumour by itself (ends with a tumour word, not "Uterine Sarcoma/Mesenchymal").
+    A slash inside a name ("Extranodal nasal NK/T cell lymphoma", "Myeloid/lymphoid neoplasm") lists
+    nothing: the part before it must itself be a tumour name.
+
+    >>> _alternatives("Solitary Fibrous Tumor/Hemangiopericytoma"), _alternatives("Extranodal nasal NK/T cell lymphoma")
+    (['Solitary Fibrous Tumor', 'Hemangiopericytoma'], [])
+    """
     parts = [p.strip() for p in label.split("/")]
-    if len(parts) < 2:
+    if len(parts) < 2 or not _TUMOUR_HEAD.search(parts[0]):
         return []
     return [p for p in parts if _TUMOUR_HEAD.search(p)]
 

@@ -18,8 +18,15 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from kg.link.conditions_context import context, generic, more_specific, site_carcinoma, title_entities
-from kg.link.conditions_match import code_of, match_term, source_of
+from kg.link.conditions_context import (
+    Generic,
+    context,
+    generic,
+    more_specific,
+    site_carcinoma,
+    title_entities,
+)
+from kg.link.conditions_match import code_of, match_term, respelt, source_of
 from kg.link.conditions_names import ConditionIndex, families_of, sites_of
 from kg.linking import EntityLink, Match, Term, _dedupe
 from kg.mapping import tokens
@@ -56,7 +63,7 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
         own[term] = cache[term]
         if term.mesh_id and code_of(term) is None:
             result.unknown_codes.setdefault(term.mesh_id, f"{kind} {subject_id}")
-    kinds = {t: generic(t.text) for t in terms}
+    kinds = {t: _generic(t.text, index) for t in terms}
     specific = [(t, own[t]) for t in terms if own[t] and (kinds[t] is None or kinds[t].sites)]
     named = title_entities(title, index)
     for term in terms:
@@ -77,6 +84,14 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
         if not matches:
             result.unmatched[term.text] += 1
         result.links += [EntityLink(kind, subject_id, term, m) for m in _dedupe(list(matches))]
+
+
+def _generic(text: str, index: ConditionIndex) -> Generic | None:
+    """What a generic term names, also when one of its words is misspelt ("Mesotelioma")."""
+    found = generic(text)
+    if found is None and (spelt := respelt(text, index)):
+        found = generic(spelt)
+    return found
 
 
 def link_records(records: Iterable[tuple[str, str, Sequence[Term], str | None]], index: ConditionIndex) -> RecordLinks:

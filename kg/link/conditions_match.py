@@ -145,7 +145,7 @@ def equivalent(text: str, index: ConditionIndex, rule: str = "equivalent") -> li
     return _dedupe(out)
 
 
-def _respelt(text: str, index: ConditionIndex) -> str | None:
+def respelt(text: str, index: ConditionIndex) -> str | None:
     """The text with each word unknown to the entity names replaced by the nearest known word sharing
     its first two letters (ratio >= SPELLING_THRESHOLD); None if no word changed."""
     changed, out = False, []
@@ -244,8 +244,8 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
     found = [m for m in link_term(Term(term.text, term.field), index) if _site_ok(m, term.text, index)]
     if not found or not {m.rule for m in found} & _WHOLE:
         found = equivalent(term.text, index) or found
-    if not found and (respelt := _respelt(term.text, index)):
-        found = equivalent(respelt, index, "spelling")
+    if not found and (spelt := respelt(term.text, index)):
+        found = equivalent(spelt, index, "spelling")
     found = found + shared_names(found, index)
     found += _nearest_named(found, term.text, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):

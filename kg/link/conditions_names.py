@@ -52,6 +52,7 @@ SITE_WORDS: dict[str, str] = {
     "salivary": "salivary gland", "sinonasal": "sinonasal", "heart": "heart", "cardiac": "heart",
     "extraskeletal": "soft tissue", "extraosseous": "soft tissue", "anus": "anus", "appendix": "appendix",
     "appendiceal": "appendix", "supratentorial": "nervous system", "infratentorial": "nervous system",
+    "bronchial": "lung", "bronchus": "lung",
 }
 #: embryological gut segments and the sites they are made of ("midgut NET": small intestine, appendix and
 #: right colon; no source has a node per segment, so such a text reaches the node covering its sites)
@@ -75,6 +76,11 @@ _CANON = {"pleural": "pleura", "peritoneal": "peritoneum", "testicular": "testis
           "ovarian": "ovary", "laryngeal": "larynx", "oropharyngeal": "oropharynx", "hypopharyngeal": "hypopharynx",
           "thymic": "thymus", "renal": "kidney", "nasopharyngeal": "nasopharynx", "cancer": "carcinoma",
           "bowel": "intestine", "cutaneous": "skin", "pancreatic": "pancreas", "mediastinal": "mediastinum"}
+#: abbreviations and former names read as the words they stand for, on both sides of a comparison
+#: ("Primary CNS Lymphoma" = "Primary central nervous system lymphoma"; a carcinoid is a neuroendocrine
+#: tumour, its current name: "Bronchial Carcinoid" = "Bronchial neuroendocrine tumor")
+_EXPAND = {"cns": ("central", "nervous", "system"), "carcinoid": ("neuroendocrine", "tumor"),
+           "carcinoids": ("neuroendocrine", "tumor")}
 #: family words of a generic term and the words an entity name of that family contains
 FAMILIES: dict[str, tuple[str, ...]] = {
     "sarcoma": ("sarcoma",), "carcinoma": ("carcinoma", "cancer"), "adenocarcinoma": ("adenocarcinoma",),
@@ -103,6 +109,8 @@ def canonical_words(text: str, *, drop_malignant: bool = False) -> list[str]:
             out[-1] = out[-1] + word
         elif word in ("uterine", "endometrial"):
             out += ["corpus", "uteri"]
+        elif word in _EXPAND:
+            out += [w for w in _EXPAND[word] if not out or w != out[-1]]
         elif word != "malignant" or not drop_malignant:
             out.append(_CANON.get(word, word))
     return out
