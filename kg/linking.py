@@ -154,8 +154,10 @@ def _alternatives(label: str) -> list[str]:
     A slash inside a name ("Extranodal nasal NK/T cell lymphoma", "Myeloid/lymphoid neoplasm") lists
     nothing: the part before it must itself be a tumour name.
 
-    >>> _alternatives("Solitary Fibrous Tumor/Hemangiopericytoma"), _alternatives("Extranodal nasal NK/T cell lymphoma")
-    (['Solitary Fibrous Tumor', 'Hemangiopericytoma'], [])
+    >>> _alternatives("Solitary Fibrous Tumor/Hemangiopericytoma")
+    ['Solitary Fibrous Tumor', 'Hemangiopericytoma']
+    >>> _alternatives("Extranodal nasal NK/T cell lymphoma")
+    []
     """
     parts = [p.strip() for p in label.split("/")]
     if len(parts) < 2 or not _TUMOUR_HEAD.search(parts[0]):

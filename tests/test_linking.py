@@ -188,6 +188,28 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
         assert rule in {m.rule for m in found}
 
 
+@pytest.mark.parametrize(("text", "expected", "rule"), [
+    ("Adrenal Cortical Carcinoma", {"ORPHA:1501"}, "similar"),     # a word break is no difference
+    ("Choroidal Melanoma", {"ORPHA:39044"}, "similar"),            # "Choroid melanoma", a synonym
+    ("Pleomorphic Sarcoma", set(), None),                          # a word less is not a misspelling
+    ("Primary CNS Lymphoma", {"ORPHA:46135"}, "equivalent"),       # CNS = central nervous system
+    ("Bronchial Carcinoid", {"ORPHA:97287"}, "equivalent"),        # a carcinoid is a neuroendocrine tumour
+    ("Cutaneous T-Cell Lymphoma", {"ORPHA:223735"}, None),         # not "Extranodal nasal NK/T cell lymphoma"
+])
+def test_match_term_orphanet_rules(index: ConditionIndex, text: str, expected: set[str], rule: str | None) -> None:
+    found = [m for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")]
+    assert {m.entity.curie for m in found} == expected
+    if rule:
+        assert {m.rule for m in found} == {rule}
+
+
+def test_slash_inside_a_name_lists_no_alternatives() -> None:
+    from kg.linking import _alternatives
+    assert _alternatives("Solitary Fibrous Tumor/Hemangiopericytoma") == ["Solitary Fibrous Tumor", "Hemangiopericytoma"]
+    assert _alternatives("Extranodal nasal NK/T cell lymphoma") == []
+    assert _alternatives("Myeloid/lymphoid neoplasm associated with FGFR1 rearrangement") == []
+
+
 def test_xref_rule_matches_any_source_code() -> None:
     from loaders.base import MappableEntity
     ent = MappableEntity("https://w3id.org/rarekg/entity/oncotree/X", "oncotree:X", "Some tumour", xrefs=("UMLS:C0025202",))

@@ -129,6 +129,18 @@ def canonical_key(text: str, drop_malignant: bool = False) -> tuple[str, ...]:
     return () if set(words) <= GENERIC else tuple(sorted(set(words)))
 
 
+def squash(text: str) -> tuple[str, str]:
+    """A name's canonical words run together, in their order and in sorted order: the forms compared
+    character by character by the tolerant rule, so that word breaks and word order do not count
+    ("Adrenal Cortical Carcinoma" ~ "Adrenocortical carcinoma").
+
+    >>> squash("Carcinoma, Adrenal Cortical")
+    ('carcinomaadrenalcortical', 'adrenalcarcinomacortical')
+    """
+    words = [w for w in canonical_words(text, drop_malignant=True) if w not in ("the", "of")]
+    return "".join(words), "".join(sorted(words))
+
+
 def sitefree_key(text: str, drop_malignant: bool = False) -> tuple[str, ...]:
     """The canonical key without site words ("Carcinoma of the anal canal" -> ("carcinoma",)); empty when
     nothing but generic words is left, so organ terms never match by it."""
@@ -237,6 +249,7 @@ class ConditionIndex(EntityIndex):
         self._site: dict[str, frozenset[str]] = {}
         self._families: dict[str, frozenset[str]] = {}
         self._carcinomas: dict[str, set[str]] | None = None
+        self._squashed: dict[str, list[tuple[MappableEntity, str]]] | None = None
 
     @classmethod
     def from_data(cls, data_dir: Path) -> ConditionIndex:
@@ -258,6 +271,17 @@ class ConditionIndex(EntityIndex):
         if tissue and "/" not in tissue and not sites_of(ent.label) and sites_of(tissue):
             names.append(f"{tissue} {ent.label}")
         return names
+
+    def squashed(self) -> dict[str, list[tuple[MappableEntity, str]]]:
+        """Entity names by their :func:`squash` forms (both), for the tolerant whole-name comparison."""
+        if self._squashed is None:
+            self._squashed = defaultdict(list)
+            for ent in self.entities:
+                for name in self.names(ent):
+                    if canonical_key(name) and not has_nos(name):
+                        for form in set(squash(name)):
+                            self._squashed[form].append((ent, name))
+        return self._squashed
 
     def ancestors(self, iri: str) -> frozenset[str]:
         """The IRIs of an entity's ancestors in its source (not itself)."""
