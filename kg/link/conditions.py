@@ -25,11 +25,13 @@ from kg.link.conditions_context import (
     more_specific,
     site_carcinoma,
     title_entities,
+    variant,
 )
 from kg.link.conditions_match import code_of, match_term, respelt, source_of
 from kg.link.conditions_names import ConditionIndex, families_of, sites_of
 from kg.linking import EntityLink, Match, Term, _dedupe
 from kg.mapping import tokens
+from loaders.base import MappableEntity
 
 __all__ = ["RecordLinks", "link_record", "link_records", "match_term"]
 
@@ -66,24 +68,47 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
     kinds = {t: _generic(t.text, index) for t in terms}
     specific = [(t, own[t]) for t in terms if own[t] and (kinds[t] is None or kinds[t].sites)]
     named = title_entities(title, index)
+    found = {t: _read(t, kinds[t], own, terms, specific, named, index) for t in terms}
+    # an organ term that reached Orphanet only in its record ("laryngeal cancer" -> squamous cell carcinoma of
+    # the larynx) says what the record's broader terms mean ("Head and Neck Cancer", "Laryngeal Neoplasms")
+    organs = [(t, ms) for t, ms in found.items() if kinds[t] is not None and kinds[t].sites and _orphanet(ms)
+              and not _orphanet(own[t])]
+    for term in terms:
+        if organs and kinds[term] is not None and not _orphanet(found[term]):
+            more = [(t, ms) for t, ms in organs if t != term]
+            found[term] = _read(term, kinds[term], own, terms, [*specific, *more], named, index)
     for term in terms:
         result.terms += 1
-        g = kinds[term]
-        if g is None:
-            matches = own[term] or more_specific(term, own, terms, index)
-        else:
-            cancer = bool(g.sites) and not g.families and "cancer" in tokens(term.text)
-            others = [(t, ms) for t, ms in specific if t != term] if cancer else specific
-            mine = own[term]
-            if cancer and any(g.sites & sites_of(t.text) and (fams := families_of(t.text)) and "carcinoma" not in fams
-                              for t in terms if t != term):
-                mine = []  # "Ovarian Cancer" beside "ovarian sarcoma": the record says it is no carcinoma
-            matches = context(g, mine, others, named, index, cancer=cancer)
-            if not any(source_of(m.entity) == "ORPHA" for m in matches):
-                matches = list(matches) + site_carcinoma(term.text, g, index)
-        if not matches:
+        if not found[term]:
             result.unmatched[term.text] += 1
-        result.links += [EntityLink(kind, subject_id, term, m) for m in _dedupe(list(matches))]
+        result.links += [EntityLink(kind, subject_id, term, m) for m in _dedupe(list(found[term]))]
+
+
+def _orphanet(matches: Iterable[Match]) -> bool:
+    return any(source_of(m.entity) == "ORPHA" for m in matches)
+
+
+def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Sequence[Term],
+          specific: Sequence[tuple[Term, list[Match]]], named: list[MappableEntity],
+          index: ConditionIndex) -> list[Match]:
+    """The links of one text of a record: its own, or what its record says it means (module docstring)."""
+    if g is None:
+        matches = own[term] or more_specific(term, own, terms, index)
+        if not _orphanet(matches) and (v := variant(term.text)):
+            # a kind of a family without a node of its own: the family read in its record
+            others = [(t, ms) for t, ms in specific if t != term]
+            matches = [*matches, *(m for m in context(v, [], others, named, index) if source_of(m.entity) == "ORPHA")]
+        return matches
+    cancer = bool(g.sites) and not g.families and "cancer" in tokens(term.text)
+    others = [(t, ms) for t, ms in specific if t != term] if cancer else list(specific)
+    mine = own[term]
+    if cancer and any(g.sites & sites_of(t.text) and (fams := families_of(t.text)) and "carcinoma" not in fams
+                      for t in terms if t != term):
+        mine = []  # "Ovarian Cancer" beside "ovarian sarcoma": the record says it is no carcinoma
+    matches = context(g, mine, others, named, index, cancer=cancer)
+    if not _orphanet(matches):
+        matches = list(matches) + site_carcinoma(term.text, g, index)
+    return matches
 
 
 def _generic(text: str, index: ConditionIndex) -> Generic | None:

@@ -41,7 +41,7 @@ from kg.link.conditions_match import (
     unqualified,
 )
 from kg.link.conditions_names import ANY, FAMILIES, SITE_FILLERS, SITE_WORDS, ConditionIndex, canonical_words
-from kg.linking import QUALIFIERS, Match, Term
+from kg.linking import CONTRAST, QUALIFIERS, Match, Term
 from kg.mapping import tokens
 from loaders.base import MappableEntity
 
@@ -78,6 +78,22 @@ def generic(text: str) -> Generic | None:
     if not fams and not TUMOUR_WORDS.intersection(words):
         return Generic(frozenset(), frozenset())  # "bone", "soft tissue": a site, not a disease
     return Generic(frozenset(fams), frozenset(SITE_WORDS[w] for w in words if w in SITE_WORDS))
+
+
+def variant(text: str) -> Generic | None:
+    """The family of a text that names a kind of it by words no entity has ("epithelial mesothelioma",
+    "mixed glioma"): its last word is a family word and no word contrasts ("benign", "non"); None otherwise.
+    Read in its record like a generic term when the text reaches no Orphanet entity by itself.
+
+    >>> variant("sarcomatous mesothelioma") == Generic(frozenset({"mesothelioma"}), frozenset())
+    True
+    >>> variant("benign mesothelioma") is None
+    True
+    """
+    words = [w for w in tokens(text) if w not in QUALIFIERS]
+    if len(words) < 2 or words[-1] not in FAMILIES or CONTRAST.intersection(words):
+        return None
+    return Generic(frozenset({words[-1]}), frozenset(SITE_WORDS[w] for w in words if w in SITE_WORDS))
 
 
 def _fits(ent: MappableEntity, g: Generic, index: ConditionIndex) -> bool:
