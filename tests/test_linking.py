@@ -235,6 +235,29 @@ def test_mesh_term_never_overrides_a_more_specific_condition(index: ConditionInd
     assert not {"oncotree:MEL", "oncotree:SKCM"} & got["Melanoma"]
 
 
+def test_organ_term_resolved_in_its_record_tells_the_broader_terms(index: ConditionIndex) -> None:
+    """'laryngeal cancer' reaches Orphanet only through its record; it then says what 'Head and Neck Cancer'
+    and MeSH 'Laryngeal Neoplasms' of the same record mean (two passes)."""
+    got = _links_of([Term("Head and Neck Cancer", "condition"), Term("Laryngeal Neoplasms", "condition-mesh"),
+                     Term("stage II laryngeal cancer", "keyword"), Term("Mucositis", "condition")],
+                    "Sargramostim to prevent mucositis during radiotherapy", index)
+    orpha = {k: {c for c in v if c.startswith("ORPHA:")} for k, v in got.items()}
+    assert orpha == {"Head and Neck Cancer": {"ORPHA:494550"}, "Laryngeal Neoplasms": {"ORPHA:494550"},
+                     "stage II laryngeal cancer": {"ORPHA:494550"}, "Mucositis": set()}
+
+
+def test_kind_of_a_family_without_a_node_is_read_in_its_record(index: ConditionIndex) -> None:
+    got = _links_of([Term("Malignant Mesothelioma", "condition"), Term("sarcomatous mesothelioma", "keyword"),
+                     Term("benign mesothelioma", "keyword")], "Surgery for malignant pleural mesothelioma", index)
+    assert "ORPHA:50251" in got["sarcomatous mesothelioma"]
+    assert not {c for c in got["benign mesothelioma"] if c.startswith("ORPHA:")}  # a contrast word: not a kind of it
+
+
+def test_two_names_written_one_after_the_other(index: ConditionIndex) -> None:
+    found = {m.entity.curie for m in match_term(Term("thymoma thymic carcinoma", "keyword"), index)}
+    assert {"ORPHA:99867", "ORPHA:99868"} <= found
+
+
 def test_generic_terms_read_in_their_trial(index: ConditionIndex) -> None:
     meso = _links_of([Term("Malignant Mesothelioma", "condition"), Term("Mesothelioma", "condition-mesh"),
                       Term("Lung Neoplasms", "condition-mesh")],

@@ -280,6 +280,17 @@ def _site_group(text: str, index: ConditionIndex) -> list[Match]:
     return by_lca([[index.by_iri[i]] for i in sorted(hits)], index) if len(hits) > 1 else []
 
 
+def _juxtaposed(text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``part`` for two names written one after the other without a joining word ("thymoma thymic
+    carcinoma"): the entities of both halves, when each half is a whole name (:func:`equivalent`)."""
+    words = _clean(text).split()
+    for cut in range(1, len(words)):
+        head, tail = " ".join(words[:cut]), " ".join(words[cut:])
+        if (first := lookup(head, index, "equivalent")) and (second := lookup(tail, index, "equivalent")):
+            return [Match(m.entity, "part", m.matched, 0.80) for m in (*first, *second)]
+    return []
+
+
 def match_term(term: Term, index: ConditionIndex) -> list[Match]:
     """The entities one text links to by itself, by the first rule that finds any (module docstring)."""
     code = code_of(term)
@@ -288,6 +299,8 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
     found = [m for m in link_term(Term(term.text, term.field), index) if _site_ok(m, term.text, index)]
     if not found or not {m.rule for m in found} & _WHOLE:
         found = equivalent(term.text, index) or found
+    if not {m.rule for m in found} & _WHOLE:  # nothing, or only a name the text ends with
+        found = _juxtaposed(term.text, index) or found
     if not found and (spelt := respelt(term.text, index)):
         found = equivalent(spelt, index, "spelling")
     found = found + shared_names(found, index)
