@@ -253,6 +253,22 @@ def test_kind_of_a_family_without_a_node_is_read_in_its_record(index: ConditionI
     assert not {c for c in got["benign mesothelioma"] if c.startswith("ORPHA:")}  # a contrast word: not a kind of it
 
 
+def test_site_less_text_read_at_its_records_one_site(index: ConditionIndex) -> None:
+    """In a testicular trial, MeSH 'Carcinoma, Embryonal' and 'Endodermal Sinus Tumor' are the testicular
+    tumours (NSGCT of testis), not Orphanet's extragonadal ones; a list of names is not moved."""
+    got = _links_of([Term("Testicular Cancer", "condition"), Term("Carcinoma, Embryonal", "condition-mesh"),
+                     Term("Endodermal Sinus Tumor", "condition-mesh"), Term("Testicular Neoplasms", "condition-mesh"),
+                     Term("Neoplasms, Glandular and Epithelial", "condition-mesh")],
+                    "Chemotherapy for testicular germ cell tumours", index)
+    orpha = {k: {c for c in v if c.startswith("ORPHA:")} for k, v in got.items()}
+    assert orpha["Carcinoma, Embryonal"] == orpha["Endodermal Sinus Tumor"] == {"ORPHA:363494"}
+    assert orpha["Neoplasms, Glandular and Epithelial"] == set()
+    # two sites in the record: the text keeps its own entity
+    both = _links_of([Term("Carcinoma, Embryonal", "condition-mesh"), Term("testicular cancer", "keyword"),
+                      Term("mediastinal germ cell tumor", "keyword")], "Germ cell tumours", index)
+    assert "ORPHA:180226" in both["Carcinoma, Embryonal"]
+
+
 def test_two_names_written_one_after_the_other(index: ConditionIndex) -> None:
     found = {m.entity.curie for m in match_term(Term("thymoma thymic carcinoma", "keyword"), index)}
     assert {"ORPHA:99867", "ORPHA:99868"} <= found

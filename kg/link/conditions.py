@@ -14,6 +14,7 @@ The index they share (names, sites, families, hierarchy) is :mod:`kg.link.condit
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from kg.link.conditions_context import (
     title_entities,
     variant,
 )
-from kg.link.conditions_match import code_of, match_term, respelt, source_of
+from kg.link.conditions_match import SCORES, code_of, match_term, respelt, source_of
 from kg.link.conditions_names import ConditionIndex, families_of, sites_of
 from kg.linking import EntityLink, Match, Term, _dedupe
 from kg.mapping import tokens
@@ -68,6 +69,10 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
     kinds = {t: _generic(t.text, index) for t in terms}
     specific = [(t, own[t]) for t in terms if own[t] and (kinds[t] is None or kinds[t].sites)]
     named = title_entities(title, index)
+    where = set().union(sites_of(title or ""), *(sites_of(t.text) for t in terms))
+    for term in terms:
+        if len(where) == 1 and (kinds[term] is None or _orphanet(own[term])):
+            own[term] = _at_record_site(term, own[term], next(iter(where)), index)
     found = {t: _read(t, kinds[t], own, terms, specific, named, index) for t in terms}
     # an organ term that reached Orphanet only in its record ("laryngeal cancer" -> squamous cell carcinoma of
     # the larynx) says what the record's broader terms mean ("Head and Neck Cancer", "Laryngeal Neoplasms")
@@ -82,6 +87,36 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
         if not found[term]:
             result.unmatched[term.text] += 1
         result.links += [EntityLink(kind, subject_id, term, m) for m in _dedupe(list(found[term]))]
+
+
+#: words and marks that join several names in one text
+_LISTING = re.compile(r"(?i)\s(?:and|or|&)\s|[;/]|,.*,")
+#: rules that match a part of a text only: not enough to move a text to the record's site
+_PARTIAL = frozenset({"part", "head", "containment"})
+
+
+def _at_record_site(term: Term, own: list[Match], site: str, index: ConditionIndex) -> list[Match]:
+    """A text naming no site, in a record whose texts and title name one site only, whose own Orphanet
+    entities are none or all at another site, is read at the record's site ("Carcinoma, Embryonal" in a
+    testicular trial is the testicular one, not Orphanet's extragonadal "Embryonal carcinoma";
+    "Leiomyosarcoma" in a uterine trial is the uterine one); rule ``trial-context``."""
+    if sites_of(term.text) or any(source_of(m.entity) == "ORPHA" and (not index.site(m.entity.iri)
+                                                                      or index.at_site(m.entity.iri, {site})) for m in own):
+        return own
+    if _LISTING.search(term.text):
+        return own  # a list of names ("Neoplasms, Glandular and Epithelial"): no one name to read there
+    text = " ".join(reversed(term.text.split(",", 1)))  # MeSH's inverted "Carcinoma, Embryonal"
+    names = [text, *(n for m in own if source_of(m.entity) == "ORPHA" for n in index.names(m.entity))]
+    there: list[Match] = []
+    for name in names:  # the text, else a name of its entity ("Endodermal sinus tumor" = "Yolk sac tumor")
+        there = [m for m in match_term(Term(f"{site} {name}", term.field), index)
+                 if source_of(m.entity) == "ORPHA" and index.at_site(m.entity.iri, {site}) and m.rule not in _PARTIAL]
+        if there:
+            break
+    else:
+        return own
+    return [*(m for m in own if source_of(m.entity) != "ORPHA"),
+            *(Match(m.entity, "trial-context", m.matched, SCORES["trial-context"]) for m in there)]
 
 
 def _orphanet(matches: Iterable[Match]) -> bool:

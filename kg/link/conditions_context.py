@@ -87,13 +87,17 @@ def variant(text: str) -> Generic | None:
 
     >>> variant("sarcomatous mesothelioma") == Generic(frozenset({"mesothelioma"}), frozenset())
     True
-    >>> variant("benign mesothelioma") is None
-    True
+    >>> variant("benign mesothelioma") is None, variant("Carcinoma, Squamous Cell").families
+    (True, frozenset({'carcinoma'}))
     """
     words = [w for w in tokens(text) if w not in QUALIFIERS]
-    if len(words) < 2 or words[-1] not in FAMILIES or CONTRAST.intersection(words):
+    if len(words) < 2 or CONTRAST.intersection(words):
         return None
-    return Generic(frozenset({words[-1]}), frozenset(SITE_WORDS[w] for w in words if w in SITE_WORDS))
+    sites = frozenset(SITE_WORDS[w] for w in words if w in SITE_WORDS)
+    if "," in text:  # MeSH's inverted form names its head first ("Carcinoma, Squamous Cell")
+        head = generic(text.split(",", 1)[0])
+        return Generic(head.families, head.sites | sites) if head and head.families else None
+    return Generic(frozenset({words[-1]}), sites) if words[-1] in FAMILIES else None
 
 
 def _fits(ent: MappableEntity, g: Generic, index: ConditionIndex) -> bool:
@@ -131,23 +135,15 @@ def context(g: Generic, own: list[Match], specific: Sequence[tuple[Term, list[Ma
     if not g.families and not g.sites:
         return []
     named = [e for e in title if _fits(e, g, index)]
+    found: list[Match] = []
     if named:
         if len({source_of(e) for e in named}) < len(named):  # the title names several types of a source
             found = by_lca([named], index)
         else:
             found = [Match(e, "trial-context", e.label, SCORES["trial-context"]) for e in named]
-    else:
-        texts = [(t, [m.entity for m in ms if _fits(m.entity, g, index)]) for t, ms in specific]
-        texts = [(t, es) for t, es in texts if es]
-        if cancer and any("carcinoma" in index.families(e.iri) for _, es in texts for e in es):
-            texts = [(t, es) for t, es in texts if any("carcinoma" in index.families(e.iri) for e in es)]
-        # a family word alone leaves its own match only for the title's or a condition's type
-        conditions = [(t, es) for t, es in texts if t.field == "condition"]
-        found = by_lca([es for _, es in conditions or ([] if own and not cancer else texts)], index)
-        if (not own or cancer) and not any(source_of(m.entity) == "ORPHA" for m in found):
-            # Orphanet, if the conditions do not reach it: what the other texts reach there
-            rest = [[e for e in es if source_of(e) == "ORPHA"] for _, es in texts]
-            found += by_lca([es for es in rest if es], index)
+    if not any(source_of(m.entity) == "ORPHA" for m in found):  # no title, or one naming no Orphanet type
+        have = {source_of(m.entity) for m in found}
+        found += [m for m in _from_texts(g, own, specific, index, cancer=cancer) if source_of(m.entity) not in have]
     if own and g.sites and g.families:  # "Soft tissue sarcoma": a type of its own
         return own
     if g.sites and not cancer:  # an organ term with a name of its own ("Thymus Neoplasms" = "Thymic tumor")
@@ -155,6 +151,24 @@ def context(g: Generic, own: list[Match], specific: Sequence[tuple[Term, list[Ma
         return own + [m for m in found if source_of(m.entity) not in mine]
     done = {source_of(m.entity) for m in found}
     return found + [m for m in own if source_of(m.entity) not in done]
+
+
+def _from_texts(g: Generic, own: list[Match], specific: Sequence[tuple[Term, list[Match]]], index: ConditionIndex,
+                *, cancer: bool) -> list[Match]:
+    """What the record's texts say a generic term means: the nearest informative node of the types its
+    conditions (else its other texts) name in the term's family and at its site."""
+    texts = [(t, [m.entity for m in ms if _fits(m.entity, g, index)]) for t, ms in specific]
+    texts = [(t, es) for t, es in texts if es]
+    if cancer and any("carcinoma" in index.families(e.iri) for _, es in texts for e in es):
+        texts = [(t, es) for t, es in texts if any("carcinoma" in index.families(e.iri) for e in es)]
+    # a family word alone leaves its own match only for the title's or a condition's type
+    conditions = [(t, es) for t, es in texts if t.field == "condition"]
+    found = by_lca([es for _, es in conditions or ([] if own and not cancer else texts)], index)
+    if (not own or cancer) and not any(source_of(m.entity) == "ORPHA" for m in found):
+        # Orphanet, if the conditions do not reach it: what the other texts reach there
+        rest = [[e for e in es if source_of(e) == "ORPHA"] for _, es in texts]
+        found += by_lca([es for es in rest if es], index)
+    return found
 
 
 def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:

@@ -52,7 +52,8 @@ SITE_WORDS: dict[str, str] = {
     "salivary": "salivary gland", "sinonasal": "sinonasal", "heart": "heart", "cardiac": "heart",
     "extraskeletal": "soft tissue", "extraosseous": "soft tissue", "anus": "anus", "appendix": "appendix",
     "appendiceal": "appendix", "supratentorial": "nervous system", "infratentorial": "nervous system",
-    "bronchial": "lung", "bronchus": "lung",
+    "bronchial": "lung", "bronchus": "lung", "connective": "soft tissue", "cerebellar": "nervous system",
+    "cerebellum": "nervous system", "cerebral": "nervous system", "intracranial": "nervous system",
 }
 #: embryological gut segments and the sites they are made of ("midgut NET": small intestine, appendix and
 #: right colon; no source has a node per segment, so such a text reaches the node covering its sites)
@@ -190,6 +191,8 @@ SPLIT_WORDS = frozenset({"skeletal", "extraskeletal", "osseous", "extraosseous"}
 #: labels of groupings by what they are not, or by an unknown origin (OncoTree files its site-less NOS types
 #: such as "Neuroendocrine Tumor, NOS" under "Cancer of Unknown Primary", which is no kind of them)
 _UNTYPED = re.compile(r"(?i)\b(other|miscellaneous|unknown primary)\b")
+#: a syndrome or predisposition, not a tumour, whatever tumour its name mentions
+_SYNDROME = re.compile(r"(?i)\b(syndrome|predisposition)\b")
 #: Orphanet's rare-tumour root: it and its direct children are too broad to link a text to
 RARE_TUMOR = "ORPHA:98057"
 #: a molecular qualifier after a comma in an OncoTree label (WHO 2021 CNS names)
@@ -342,11 +345,13 @@ class ConditionIndex(EntityIndex):
         return not re.match(r"(?i)^rare\b", ent.label) and not _UNTYPED.search(ent.label) and bool(canonical_key(ent.label))
 
     def carcinomas_at(self, site: str) -> set[str]:
-        """The Orphanet entities whose own names make them carcinomas at the site (by :meth:`site`)."""
+        """The Orphanet entities whose own names make them carcinomas at the site (by :meth:`site`); not the
+        syndromes that predispose to one ("... and oropharyngeal cancer predisposition syndrome")."""
         if self._carcinomas is None:
             self._carcinomas = defaultdict(set)
             for ent in self.entities:
-                if ent.curie.startswith("ORPHA:") and any("carcinoma" in families_of(n) for n in (ent.label, *ent.synonyms)):
+                if ent.curie.startswith("ORPHA:") and not _SYNDROME.search(ent.label) and any(
+                        "carcinoma" in families_of(n) for n in (ent.label, *ent.synonyms)):
                     for where in self.site(ent.iri):
                         self._carcinomas[where].add(ent.iri)
         return self._carcinomas.get(site, set())
