@@ -55,7 +55,9 @@ QUALIFIERS = frozenset({
     "metastatic", "metastasized", "metastasised", "disseminated", "unresectable", "resectable", "resected",
     "inoperable", "operable", "primary", "progressive", "newly", "diagnosed", "previously", "treated",
     "untreated", "high", "low", "risk", "grade", "stage", "i", "ii", "iii", "iv", "1", "2", "3", "4",
-    "regional", "distant", "early", "late", "invasive", "muscle", "protocol", "specific"})
+    "regional", "distant", "early", "late", "invasive", "muscle", "protocol", "specific",
+    # sub-stages ("stage IVB vulvar cancer")
+    *(f"{stage}{sub}" for stage in ("i", "ii", "iii", "iv", "1", "2", "3", "4") for sub in "abc")})
 #: extra words that make a containing term something other than a kind of the contained entity
 CONTRAST = frozenset({"non", "not", "extra", "benign", "borderline", "like", "without", "other", "mixed",
                       "precursor", "situ", "pre", "pseudo", "post"})

@@ -100,15 +100,15 @@ _EPITHELIAL = re.compile(r"(?i)\bmalignant epithelial (?:tumou?r|neoplasm)s?\b")
 
 def canonical_words(text: str, *, drop_malignant: bool = False) -> list[str]:
     """The words of a name in order, with site adjectives and "cancer" in canonical form;
-    "uterine"/"endometrial" become "corpus uteri", "gall bladder", "extra gonadal" and "non X" one word, and
-    "malignant" is dropped if asked (a text's "Malignant Mesothelioma" is a mesothelioma; an entity's
+    "uterine"/"endometrial"/"uterus" become "corpus uteri", "gall bladder", "extra gonadal" and "non X" one word,
+    abbreviations and former names the words they stand for (:data:`_EXPAND`), and "malignant" is dropped if asked (a text's "Malignant Mesothelioma" is a mesothelioma; an entity's
     "Malignant schwannoma" is not a schwannoma, so entity names keep it)."""
     out: list[str] = []
     text = _EPITHELIAL.sub("carcinoma", text)
     for word in tokens(text):
         if (word, out[-1] if out else "") in (("bladder", "gall"), ("gonadal", "extra")) or (out and out[-1] == "non"):
             out[-1] = out[-1] + word
-        elif word in ("uterine", "endometrial"):
+        elif word in ("uterine", "endometrial", "uterus"):
             out += ["corpus", "uteri"]
         elif word in _EXPAND:
             out += [w for w in _EXPAND[word] if not out or w != out[-1]]
@@ -265,14 +265,16 @@ class ConditionIndex(EntityIndex):
 
     def names(self, ent: MappableEntity) -> list[str]:
         """Label, synonyms, the names a slash-joined label lists, and for an OncoTree node whose label
-        names no site, the label qualified by its tissue."""
+        names no site, the label qualified by its tissue (by the one part of a slash-joined tissue that is a
+        site: "Ovary/Fallopian Tube" qualifies "Embryonal Carcinoma" as "Ovary Embryonal Carcinoma")."""
         names = [ent.label, *ent.synonyms, *_alternatives(ent.label)]
         if _MOLECULAR.search(ent.label):  # "Glioblastoma, IDH-Wildtype" is OncoTree's glioblastoma
             names.append(ent.label.split(",", 1)[0])
         names += _site_parts(ent.label) + _hyphen_alternatives(ent.label)
         tissue = self.tissue.get(ent.iri)
-        if tissue and "/" not in tissue and not sites_of(ent.label) and sites_of(tissue):
-            names.append(f"{tissue} {ent.label}")
+        parts = [part.strip() for part in (tissue or "").split("/") if sites_of(part)]
+        if tissue and not sites_of(ent.label) and ("/" not in tissue or len(parts) == 1):
+            names.append(f"{parts[0] if '/' in tissue else tissue} {ent.label}")  # "Ovary/Fallopian Tube": "Ovary"
         return names
 
     def squashed(self) -> dict[str, list[tuple[MappableEntity, str]]]:
