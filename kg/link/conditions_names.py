@@ -101,8 +101,9 @@ _EPITHELIAL = re.compile(r"(?i)\bmalignant epithelial (?:tumou?r|neoplasm)s?\b")
 def canonical_words(text: str, *, drop_malignant: bool = False) -> list[str]:
     """The words of a name in order, with site adjectives and "cancer" in canonical form;
     "uterine"/"endometrial"/"uterus" become "corpus uteri", "gall bladder", "extra gonadal" and "non X" one word,
-    abbreviations and former names the words they stand for (:data:`_EXPAND`), and "malignant" is dropped if asked (a text's "Malignant Mesothelioma" is a mesothelioma; an entity's
-    "Malignant schwannoma" is not a schwannoma, so entity names keep it)."""
+    abbreviations and former names the words they stand for (:data:`_EXPAND`), and "malignant" is dropped if
+    asked (a text's "Malignant Mesothelioma" is a mesothelioma; an entity's "Malignant schwannoma" is not a
+    schwannoma, so entity names keep it)."""
     out: list[str] = []
     text = _EPITHELIAL.sub("carcinoma", text)
     for word in tokens(text):
