@@ -290,6 +290,16 @@ def test_site_less_text_read_at_its_records_one_site(index: ConditionIndex) -> N
     assert "ORPHA:180226" in both["Carcinoma, Embryonal"]
 
 
+def test_type_at_a_site_without_a_node_reaches_the_family_node_there(index: ConditionIndex) -> None:
+    got = _links_of([Term("salivary gland adenoid cystic carcinoma", "keyword"),
+                     Term("adult extraskeletal osteosarcoma", "keyword"),
+                     Term("recurrent basal cell carcinoma of the lip", "keyword")], "", index)
+    orpha = {k: {c for c in v if c.startswith("ORPHA:")} for k, v in got.items()}
+    assert orpha == {"salivary gland adenoid cystic carcinoma": {"ORPHA:276145"},  # malignant epithelial = carcinoma
+                     "adult extraskeletal osteosarcoma": {"ORPHA:3394"},           # a soft tissue sarcoma
+                     "recurrent basal cell carcinoma of the lip": set()}           # not the lip's squamous carcinoma
+
+
 def test_two_names_written_one_after_the_other(index: ConditionIndex) -> None:
     found = {m.entity.curie for m in match_term(Term("thymoma thymic carcinoma", "keyword"), index)}
     assert {"ORPHA:99867", "ORPHA:99868"} <= found

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from kg.link.conditions_context import (
     Generic,
     context,
+    family_at_site,
     generic,
     more_specific,
     site_carcinoma,
@@ -133,6 +134,8 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
             # a kind of a family without a node of its own: the family read in its record
             others = [(t, ms) for t, ms in specific if t != term]
             matches = [*matches, *(m for m in context(v, [], others, named, index) if source_of(m.entity) == "ORPHA")]
+        if not _orphanet(matches):
+            matches = [*matches, *family_at_site(term.text, index)]
         return matches
     cancer = bool(g.sites) and not g.families and "cancer" in tokens(term.text)
     others = [(t, ms) for t, ms in specific if t != term] if cancer else list(specific)

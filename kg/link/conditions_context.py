@@ -40,7 +40,16 @@ from kg.link.conditions_match import (
     unique,
     unqualified,
 )
-from kg.link.conditions_names import ANY, FAMILIES, SITE_FILLERS, SITE_WORDS, ConditionIndex, canonical_words
+from kg.link.conditions_names import (
+    ANY,
+    FAMILIES,
+    SITE_FILLERS,
+    SITE_WORDS,
+    ConditionIndex,
+    canonical_words,
+    families_of,
+    sites_of,
+)
 from kg.linking import CONTRAST, QUALIFIERS, Match, Term
 from kg.mapping import tokens
 from loaders.base import MappableEntity
@@ -169,6 +178,34 @@ def _from_texts(g: Generic, own: list[Match], specific: Sequence[tuple[Term, lis
         rest = [[e for e in es if source_of(e) == "ORPHA"] for _, es in texts]
         found += by_lca([es for es in rest if es], index)
     return found
+
+
+def _histology(name: str) -> set[str]:
+    """The words of a name that say more than its family and site ("squamous" in "Squamous cell carcinoma
+    of oral cavity and lip"): a node with such words is no home for a text that does not say them."""
+    return {w for w in canonical_words(name, drop_malignant=True)
+            if w not in SITE_WORDS and w not in SITE_FILLERS and w not in ANY and w not in FAMILIES
+            and w not in ("corpus", "uteri", "cell") and not families_of(w)}
+
+
+def family_at_site(text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``broader`` for a type named at a site where Orphanet has no node for it ("salivary gland adenoid
+    cystic carcinoma", "extraskeletal osteosarcoma"): Orphanet's one top entity of the type's family at that
+    site (a carcinoma of the salivary glands; a soft tissue sarcoma), if it has exactly one; never a "Rare …"
+    grouping, nor a node naming another histology ("basal cell carcinoma of the lip" is no squamous one)."""
+    sites, fams = sites_of(text), families_of(text)
+    if len(sites) != 1 or not fams:
+        return []
+    site = next(iter(sites))
+    cands = set().union(*(index.of_family_at(site, f) for f in fams))
+    words = set(canonical_words(text, drop_malignant=True))
+    cands = {i for i in cands if index.informative(i) and not index.by_iri[i].label.startswith("Rare")
+             and _histology(index.by_iri[i].label) <= words and families_of(index.by_iri[i].label) & fams}
+    top = [i for i in cands if not index.ancestors(i) & cands]
+    if len(top) != 1:
+        return []
+    ent = index.by_iri[top[0]]
+    return [Match(ent, "broader", ent.label, SCORES["broader"])]
 
 
 def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:

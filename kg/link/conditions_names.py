@@ -160,7 +160,7 @@ def families_of(text: str) -> set[str]:
     """The families a name belongs to by its words ("Osteosarcoma" -> {"sarcoma"}; a carcinosarcoma
     is a carcinoma, not a sarcoma)."""
     out = set()
-    for word in tokens(text):
+    for word in tokens(_EPITHELIAL.sub("carcinoma", text)):
         for family, stems in FAMILIES.items():
             if any(word.endswith(s) for s in stems) and not (family == "sarcoma" and word.startswith("carcino")):
                 out.add(family)
@@ -252,7 +252,7 @@ class ConditionIndex(EntityIndex):
         self._ancestors: dict[str, frozenset[str]] = {}
         self._site: dict[str, frozenset[str]] = {}
         self._families: dict[str, frozenset[str]] = {}
-        self._carcinomas: dict[str, set[str]] | None = None
+        self._by_family_site: dict[tuple[str, str], set[str]] | None = None
         self._squashed: dict[str, list[tuple[MappableEntity, str]]] | None = None
 
     @classmethod
@@ -348,16 +348,21 @@ class ConditionIndex(EntityIndex):
         return not re.match(r"(?i)^rare\b", ent.label) and not _UNTYPED.search(ent.label) and bool(canonical_key(ent.label))
 
     def carcinomas_at(self, site: str) -> set[str]:
-        """The Orphanet entities whose own names make them carcinomas at the site (by :meth:`site`); not the
-        syndromes that predispose to one ("... and oropharyngeal cancer predisposition syndrome")."""
-        if self._carcinomas is None:
-            self._carcinomas = defaultdict(set)
+        """The Orphanet entities whose own names make them carcinomas at the site (by :meth:`site`)."""
+        return self.of_family_at(site, "carcinoma")
+
+    def of_family_at(self, site: str, family: str) -> set[str]:
+        """The Orphanet entities whose own names put them in the family (:data:`FAMILIES`) and that are at
+        the site (by :meth:`site`); not the syndromes that predispose to one ("... and oropharyngeal cancer
+        predisposition syndrome")."""
+        if self._by_family_site is None:
+            self._by_family_site = defaultdict(set)
             for ent in self.entities:
-                if ent.curie.startswith("ORPHA:") and not _SYNDROME.search(ent.label) and any(
-                        "carcinoma" in families_of(n) for n in (ent.label, *ent.synonyms)):
-                    for where in self.site(ent.iri):
-                        self._carcinomas[where].add(ent.iri)
-        return self._carcinomas.get(site, set())
+                if ent.curie.startswith("ORPHA:") and not _SYNDROME.search(ent.label):
+                    for fam in set().union(*(families_of(n) for n in (ent.label, *ent.synonyms))):
+                        for where in self.site(ent.iri):
+                            self._by_family_site[(where, fam)].add(ent.iri)
+        return self._by_family_site.get((site, family), set())
 
     def covering(self, iri: str) -> set[str]:
         """The entity and the ancestors that cover all of it: for an entity with several parents, only
