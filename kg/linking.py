@@ -56,6 +56,8 @@ QUALIFIERS = frozenset({
     "inoperable", "operable", "primary", "progressive", "newly", "diagnosed", "previously", "treated",
     "untreated", "high", "low", "risk", "grade", "stage", "i", "ii", "iii", "iv", "1", "2", "3", "4",
     "regional", "distant", "early", "late", "invasive", "muscle", "protocol", "specific",
+    # markers that qualify a type without changing it ("HPV-positive Oropharyngeal Cancer")
+    "hpv", "p16", "ebv", "hiv", "positive", "negative",
     # sub-stages ("stage IVB vulvar cancer")
     *(f"{stage}{sub}" for stage in ("i", "ii", "iii", "iv", "1", "2", "3", "4") for sub in "abc")})
 #: extra words that make a containing term something other than a kind of the contained entity

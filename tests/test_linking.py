@@ -216,6 +216,11 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
     ("Primary CNS Lymphoma", {"ORPHA:46135"}, "equivalent"),       # CNS = central nervous system
     ("Bronchial Carcinoid", {"ORPHA:97287"}, "equivalent"),        # a carcinoid is a neuroendocrine tumour
     ("Cutaneous T-Cell Lymphoma", {"ORPHA:223735"}, None),         # not "Extranodal nasal NK/T cell lymphoma"
+    ("Appendiceal Carcinoid", {"ORPHA:100079"}, "broader"),        # NET -> Orphanet's NEN of the appendix
+    ("Neuroendocrine Tumors", set(), None),                        # a family term is not widened by itself
+    ("stage IVB vulvar cancer", {"ORPHA:494418"}, "equivalent"),   # sub-stage
+    ("Leiomyosarcoma of the Uterus", {"ORPHA:213625"}, None),      # uterus = corpus uteri, as uterine
+    ("ovarian yolk sac tumor", {"ORPHA:35807"}, "broader"),        # OncoTree's tissue "Ovary/Fallopian Tube"
 ])
 def test_match_term_orphanet_rules(index: ConditionIndex, text: str, expected: set[str], rule: str | None) -> None:
     found = [m for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")]
@@ -293,11 +298,15 @@ def test_site_less_text_read_at_its_records_one_site(index: ConditionIndex) -> N
 def test_type_at_a_site_without_a_node_reaches_the_family_node_there(index: ConditionIndex) -> None:
     got = _links_of([Term("salivary gland adenoid cystic carcinoma", "keyword"),
                      Term("adult extraskeletal osteosarcoma", "keyword"),
-                     Term("recurrent basal cell carcinoma of the lip", "keyword")], "", index)
+                     Term("recurrent basal cell carcinoma of the lip", "keyword"),
+                     Term("Retroperitoneal Sarcoma", "condition"),
+                     Term("HPV-positive Oropharyngeal Cancer", "condition")], "", index)
     orpha = {k: {c for c in v if c.startswith("ORPHA:")} for k, v in got.items()}
     assert orpha == {"salivary gland adenoid cystic carcinoma": {"ORPHA:276145"},  # malignant epithelial = carcinoma
                      "adult extraskeletal osteosarcoma": {"ORPHA:3394"},           # a soft tissue sarcoma
-                     "recurrent basal cell carcinoma of the lip": set()}           # not the lip's squamous carcinoma
+                     "recurrent basal cell carcinoma of the lip": set(),           # not the lip's squamous carcinoma
+                     "Retroperitoneal Sarcoma": {"ORPHA:3394"},
+                     "HPV-positive Oropharyngeal Cancer": {"ORPHA:500478"}}  # a marker names no type
 
 
 def test_two_names_written_one_after_the_other(index: ConditionIndex) -> None:

@@ -146,6 +146,8 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
     matches = context(g, mine, others, named, index, cancer=cancer)
     if not _orphanet(matches):
         matches = list(matches) + site_carcinoma(term.text, g, index)
+    if not _orphanet(matches) and g.families and g.sites:  # "Retroperitoneal Sarcoma": a soft tissue sarcoma
+        matches = list(matches) + family_at_site(term.text, index)
     return matches
 
 

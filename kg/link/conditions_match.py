@@ -267,6 +267,19 @@ def _site_named(text: str, index: ConditionIndex) -> list[Match]:
     return [Match(cands[i][0], "equivalent", cands[i][1], SCORES["equivalent"]) for i in top] if len(top) == 1 else []
 
 
+_NET = re.compile(r"(?i)\b(?:neuroendocrine tumou?rs?|carcinoids?(?: tumou?rs?)?)\b")
+
+
+def _as_neoplasm(text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``broader`` for a neuroendocrine tumour where Orphanet has only the neuroendocrine neoplasm (NEN,
+    tumours and carcinomas) of that site or group ("GEP-NET", "Appendiceal Carcinoid")."""
+    if not _NET.search(text) or not set(tokens(text)) - GENERIC - QUALIFIERS - {"neuroendocrine", "carcinoid", "net"}:
+        return []  # a family term ("Neuroendocrine Tumors") is read in its record, not widened
+    wider = _NET.sub("neuroendocrine neoplasm", re.sub(r"(?i)\bNET\b", "neuroendocrine tumor", text))
+    return [Match(m.entity, "broader", m.matched, SCORES["broader"]) for m in equivalent(wider, index)
+            if source_of(m.entity) == "ORPHA"]
+
+
 def _site_group(text: str, index: ConditionIndex) -> list[Match]:
     """Rule ``broader`` for a gut segment ("midgut neuroendocrine tumor", "midgut carcinoid"): the Orphanet
     node covering what the text names at each site of the segment (:data:`SITE_GROUPS`); a carcinoid is
@@ -309,7 +322,7 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         have = {source_of(m.entity) for m in found}
         found += [m for m in similar(term.text, index) if source_of(m.entity) not in have]
     if not any(source_of(m.entity) == "ORPHA" for m in found):
-        found += _site_named(term.text, index) or _site_group(term.text, index)
+        found += _site_named(term.text, index) or _site_group(term.text, index) or _as_neoplasm(term.text, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):  # a variant without a node: its parent's
         found += [m for m in _contained(_clean(term.text), index)
                   if source_of(m.entity) == "ORPHA" and _site_ok(m, term.text, index)]

@@ -54,6 +54,8 @@ SITE_WORDS: dict[str, str] = {
     "appendiceal": "appendix", "supratentorial": "nervous system", "infratentorial": "nervous system",
     "bronchial": "lung", "bronchus": "lung", "connective": "soft tissue", "cerebellar": "nervous system",
     "cerebellum": "nervous system", "cerebral": "nervous system", "intracranial": "nervous system",
+    "parotid": "salivary gland", "nasal": "sinonasal", "paranasal": "sinonasal",
+    "retroperitoneal": "soft tissue", "retroperitoneum": "soft tissue",
 }
 #: embryological gut segments and the sites they are made of ("midgut NET": small intestine, appendix and
 #: right colon; no source has a node per segment, so such a text reaches the node covering its sites)
@@ -71,12 +73,13 @@ PART_OF: dict[str, str] = {
 }
 #: words that only help a site word ("system" in "nervous system", "tissue" in "soft tissue")
 SITE_FILLERS = frozenset({"system", "tissue", "gland", "tract", "uteri", "and", "cavity", "duct", "small",
-                          "gall", "of", "wall", "trunk", "extremity", "canal"})
+                          "gall", "of", "wall", "trunk", "extremity", "canal", "sinus"})
 #: canonical spelling of a site word inside a name key (both sides of a comparison use it)
 _CANON = {"pleural": "pleura", "peritoneal": "peritoneum", "testicular": "testis", "testes": "testis",
           "ovarian": "ovary", "laryngeal": "larynx", "oropharyngeal": "oropharynx", "hypopharyngeal": "hypopharynx",
           "thymic": "thymus", "renal": "kidney", "nasopharyngeal": "nasopharynx", "cancer": "carcinoma",
-          "bowel": "intestine", "cutaneous": "skin", "pancreatic": "pancreas", "mediastinal": "mediastinum"}
+          "bowel": "intestine", "cutaneous": "skin", "pancreatic": "pancreas", "mediastinal": "mediastinum",
+          "gastrointestinal": "gastroenteric"}
 #: abbreviations and former names read as the words they stand for, on both sides of a comparison
 #: ("Primary CNS Lymphoma" = "Primary central nervous system lymphoma"; a carcinoid is a neuroendocrine
 #: tumour, its current name: "Bronchial Carcinoid" = "Bronchial neuroendocrine tumor")
