@@ -324,7 +324,10 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
     if not any(source_of(m.entity) == "ORPHA" for m in found):
         found += _site_named(term.text, index) or _site_group(term.text, index) or _as_neoplasm(term.text, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):  # a variant without a node: its parent's
-        found += [m for m in _contained(_clean(term.text), index)
+        text = _clean(term.text)
+        if text.count(",") == 1:  # MeSH's inverted "Meningioma, Atypical" ends with its type once turned
+            text = " ".join(part.strip() for part in reversed(text.split(",")))
+        found += [m for m in _contained(text, index)
                   if source_of(m.entity) == "ORPHA" and _site_ok(m, term.text, index)]
     return found
 
