@@ -309,6 +309,21 @@ def test_type_at_a_site_without_a_node_reaches_the_family_node_there(index: Cond
                      "HPV-positive Oropharyngeal Cancer": {"ORPHA:500478"}}  # a marker names no type
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Testicular Cancer", set()),                     # not "Paratesticular adenocarcinoma"
+    ("Breast Cancer", set()),                         # a common cancer: not "Rare malignant breast tumor"
+    ("Prostate Cancer", set()),                       # not "Familial prostate cancer"
+    ("Cervical Cancer", set()),                       # not "Adenocarcinoma of the cervix uteri"
+    ("Skin Cancer", set()),                           # not "Cutaneous neuroendocrine carcinoma"
+    ("Non-small Cell Lung Cancer", set()),            # not "Small cell lung cancer"
+    ("Oropharyngeal Cancer", {"ORPHA:500478"}),       # not the predisposition syndrome; squamous by default here
+])
+def test_organ_cancer_alone_is_its_sites_own_carcinoma_or_nothing(index: ConditionIndex, text: str,
+                                                                 expected: set[str]) -> None:
+    got = _links_of([Term(text, "condition")], "", index)
+    assert {c for c in got[text] if c.startswith("ORPHA:")} == expected
+
+
 def test_two_names_written_one_after_the_other(index: ConditionIndex) -> None:
     found = {m.entity.curie for m in match_term(Term("thymoma thymic carcinoma", "keyword"), index)}
     assert {"ORPHA:99867", "ORPHA:99868"} <= found

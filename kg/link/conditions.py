@@ -79,9 +79,10 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
     # the larynx) says what the record's broader terms mean ("Head and Neck Cancer", "Laryngeal Neoplasms")
     organs = [(t, ms) for t, ms in found.items() if kinds[t] is not None and kinds[t].sites and _orphanet(ms)
               and not _orphanet(own[t])]
-    for term in terms:
-        if organs and kinds[term] is not None and not _orphanet(found[term]):
-            more = [(t, ms) for t, ms in organs if t != term]
+    for term in terms:  # also where the first pass had nothing but the site's own carcinoma to go by
+        more = [(t, ms) for t, ms in organs if t != term]
+        if more and kinds[term] is not None and not _orphanet(
+                _read(term, kinds[term], own, terms, specific, named, index, fallback=False)):
             found[term] = _read(term, kinds[term], own, terms, [*specific, *more], named, index)
     for term in terms:
         result.terms += 1
@@ -126,15 +127,16 @@ def _orphanet(matches: Iterable[Match]) -> bool:
 
 def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Sequence[Term],
           specific: Sequence[tuple[Term, list[Match]]], named: list[MappableEntity],
-          index: ConditionIndex) -> list[Match]:
-    """The links of one text of a record: its own, or what its record says it means (module docstring)."""
+          index: ConditionIndex, *, fallback: bool = True) -> list[Match]:
+    """The links of one text of a record: its own, or what its record says it means (module docstring);
+    without ``fallback``, not the family node of its site that it takes with nothing else to go by."""
     if g is None:
         matches = own[term] or more_specific(term, own, terms, index)
         if not _orphanet(matches) and (v := variant(term.text)):
             # a kind of a family without a node of its own: the family read in its record
             others = [(t, ms) for t, ms in specific if t != term]
             matches = [*matches, *(m for m in context(v, [], others, named, index) if source_of(m.entity) == "ORPHA")]
-        if not _orphanet(matches):
+        if fallback and not _orphanet(matches):
             matches = [*matches, *family_at_site(term.text, index)]
         return matches
     cancer = bool(g.sites) and not g.families and "cancer" in tokens(term.text)
@@ -144,9 +146,9 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
                       for t in terms if t != term):
         mine = []  # "Ovarian Cancer" beside "ovarian sarcoma": the record says it is no carcinoma
     matches = context(g, mine, others, named, index, cancer=cancer)
-    if not _orphanet(matches):
+    if fallback and not _orphanet(matches):
         matches = list(matches) + site_carcinoma(term.text, g, index)
-    if not _orphanet(matches) and g.families and g.sites:  # "Retroperitoneal Sarcoma": a soft tissue sarcoma
+    if fallback and not _orphanet(matches) and g.families and g.sites:  # "Retroperitoneal Sarcoma": a soft tissue sarcoma
         matches = list(matches) + family_at_site(term.text, index)
     return matches
 

@@ -26,6 +26,7 @@ same and more (:func:`more_specific`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ from kg.link.conditions_match import (
 from kg.link.conditions_names import (
     ANY,
     FAMILIES,
+    PART_OF,
     SITE_FILLERS,
     SITE_WORDS,
     ConditionIndex,
@@ -180,12 +182,16 @@ def _from_texts(g: Generic, own: list[Match], specific: Sequence[tuple[Term, lis
     return found
 
 
-def _histology(name: str) -> set[str]:
-    """The words of a name that say more than its family and site ("squamous" in "Squamous cell carcinoma
-    of oral cavity and lip"): a node with such words is no home for a text that does not say them."""
-    return {w for w in canonical_words(name, drop_malignant=True)
-            if w not in SITE_WORDS and w not in SITE_FILLERS and w not in ANY and w not in FAMILIES
-            and w not in ("corpus", "uteri", "cell") and not families_of(w)}
+def _histology(name: str, fams: set[str]) -> set[str]:
+    """The words of a name that say more than the families ``fams`` and a site ("squamous" in "Squamous cell
+    carcinoma of oral cavity and lip", "neuroendocrine" in "Cutaneous neuroendocrine carcinoma", "small" in
+    "Small cell lung cancer"): a node with such words is no home for a text that does not say them."""
+    def says_more(w: str) -> bool:
+        if families_of(w):  # "adenocarcinoma" says more than "carcinoma"
+            return not families_of(w) <= fams
+        return (w not in SITE_WORDS and (w not in SITE_FILLERS or w == "small") and w not in ANY
+                and w not in ("corpus", "uteri", "cell"))
+    return {w for w in canonical_words(name, drop_malignant=True) if says_more(w)}
 
 
 def family_at_site(text: str, index: ConditionIndex) -> list[Match]:
@@ -200,7 +206,7 @@ def family_at_site(text: str, index: ConditionIndex) -> list[Match]:
     cands = set().union(*(index.of_family_at(site, f) for f in fams))
     words = set(canonical_words(text, drop_malignant=True))
     cands = {i for i in cands if index.informative(i) and not index.by_iri[i].label.startswith("Rare")
-             and _histology(index.by_iri[i].label) <= words and families_of(index.by_iri[i].label) & fams}
+             and _histology(index.by_iri[i].label, fams) <= words and families_of(index.by_iri[i].label) & fams}
     top = [i for i in cands if not index.ancestors(i) & cands]
     if len(top) != 1:
         return []
@@ -208,13 +214,27 @@ def family_at_site(text: str, index: ConditionIndex) -> list[Match]:
     return [Match(ent, "broader", ent.label, SCORES["broader"])]
 
 
+#: names of groupings and inherited conditions: never what "X cancer" means ("Rare cancer of cervix uteri",
+#: "Familial prostate cancer")
+_GROUPING = re.compile(r"(?i)^(rare|familial|hereditary|inherited)\b")
+
+
 def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
     """Rule ``broader`` for "X cancer" ("X carcinoma") with nothing else to go by: Orphanet's carcinoma
     at site X, when it has exactly one that is not under another ("laryngeal cancer" -> squamous cell
-    carcinoma of the larynx, its only carcinoma node there)."""
+    carcinoma of the larynx, its only carcinoma node there). Only a node naming X itself ("Paratesticular
+    adenocarcinoma" is no testicular cancer) and no histology the text does not say, but squamous at the
+    head and neck ("Skin Cancer" is not the cutaneous neuroendocrine carcinoma); never a "Rare …" grouping or an inherited
+    condition: a common cancer ("Breast Cancer", "Cervical Cancer") has no Orphanet node."""
     if g.families - {"carcinoma"} or len(g.sites) != 1 or not {"cancer", "carcinoma"} & set(tokens(text)):
         return []
-    cands = index.carcinomas_at(next(iter(g.sites)))
+    site = next(iter(g.sites))
+    words = set(canonical_words(text, drop_malignant=True))
+    if site == "head and neck" or PART_OF.get(site) == "head and neck":
+        words.add("squamous")  # the cancer of the head and neck mucosa is its squamous cell carcinoma
+    cands = {i for i in index.carcinomas_at(site) if not _GROUPING.match(index.by_iri[i].label)
+             and _histology(index.by_iri[i].label, {"carcinoma"}) <= words
+             and site in set().union(*(sites_of(n) for n in (index.by_iri[i].label, *index.by_iri[i].synonyms)))}
     top = [i for i in cands if not index.ancestors(i) & cands]
     if len(top) != 1:
         return []
