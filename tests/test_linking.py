@@ -249,7 +249,7 @@ def _links_of(terms: list[Term], title: str, index: ConditionIndex) -> dict[str,
     link_record("trial", "T", terms, title, index, result)
     out: dict[str, set[str]] = {t.text: set() for t in terms}
     for link in result.links:
-        out[link.term.text].add(link.match.entity.curie)
+        out.setdefault(link.term.text, set()).add(link.match.entity.curie)
     return out
 
 
@@ -322,6 +322,18 @@ def test_organ_cancer_alone_is_its_sites_own_carcinoma_or_nothing(index: Conditi
                                                                  expected: set[str]) -> None:
     got = _links_of([Term(text, "condition")], "", index)
     assert {c for c in got[text] if c.startswith("ORPHA:")} == expected
+
+
+def test_title_names_the_orphanet_type_when_no_text_reaches_one(index: ConditionIndex) -> None:
+    title = "Radiotherapy With or Without Cisplatin for Nasopharyngeal Carcinoma"
+    result = RecordLinks()
+    link_record("trial", "T", [Term("Mucositis", "condition"), Term("Cisplatin", "keyword")], title, index, result)
+    assert {(link.term.field, link.match.entity.curie, link.match.rule) for link in result.links} == {
+        ("title", "ORPHA:150", "title")}
+    # a text reaching Orphanet: the title adds nothing
+    result = RecordLinks()
+    link_record("trial", "T", [Term("Nasopharyngeal Cancer", "condition")], title, index, result)
+    assert {link.term.field for link in result.links} == {"condition"}
 
 
 def test_two_names_written_one_after_the_other(index: ConditionIndex) -> None:

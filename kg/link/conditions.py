@@ -89,6 +89,10 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
         if not found[term]:
             result.unmatched[term.text] += 1
         result.links += [EntityLink(kind, subject_id, term, m) for m in _dedupe(list(found[term]))]
+    if title and not any(_orphanet(ms) for ms in found.values()):
+        # no text reaches Orphanet: the Orphanet types the title names, as links of the title itself
+        result.links += [EntityLink(kind, subject_id, Term(title, "title"), Match(e, "title", e.label, SCORES["title"]))
+                         for e in named if source_of(e) == "ORPHA"]
 
 
 #: words and marks that join several names in one text

@@ -66,7 +66,7 @@ from loaders.base import MappableEntity
 #: at most this many Orphanet entities stand for an umbrella term whose entities no informative node covers
 MAX_LIST = 3
 SCORES = {"xref": 0.95, "equivalent": 0.85, "spelling": 0.75, "similar": 0.72, "trial-context": 0.70,
-          "broader": 0.65}
+          "broader": 0.65, "title": 0.60}
 #: the rapidfuzz ratio from which a whole name, run together, is read as the text's (rule ``similar``).
 #: Chosen on the development half (tests/gold/conditions_dev.tsv, every text scanned): with at most two
 #: letters apart, every ratio from 80 to 90 adds no false link and 92 loses a right one; with three letters
