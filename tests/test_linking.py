@@ -324,6 +324,17 @@ def test_organ_cancer_alone_is_its_sites_own_carcinoma_or_nothing(index: Conditi
     assert {c for c in got[text] if c.startswith("ORPHA:")} == expected
 
 
+def test_family_condition_is_one_of_the_records_types(index: ConditionIndex) -> None:
+    """'Glioma' beside 'Meningioma': the organ terms are either (glial tumour, meningioma), not the meningioma
+    alone; a family condition is not read through its own match ('Lymphoma' in a PCNSL trial is the PCNSL)."""
+    brain = _links_of([Term("Glioma", "condition"), Term("Meningioma", "condition"),
+                       Term("Brain Neoplasms", "condition-mesh")], "Brain Tumor Trial", index)
+    assert {c for c in brain["Brain Neoplasms"] if c.startswith("ORPHA:")} == {"ORPHA:182067", "ORPHA:2495"}
+    pcnsl = _links_of([Term("Lymphoma", "condition"), Term("Primary CNS Lymphoma", "condition")],
+                      "Lymphoma trial of the CNS", index)
+    assert {c for c in pcnsl["Lymphoma"] if c.startswith("ORPHA:")} == {"ORPHA:46135"}
+
+
 def test_title_names_the_orphanet_type_when_no_text_reaches_one(index: ConditionIndex) -> None:
     title = "Radiotherapy With or Without Cisplatin for Nasopharyngeal Carcinoma"
     result = RecordLinks()
