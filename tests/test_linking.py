@@ -221,6 +221,7 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
     ("stage IVB vulvar cancer", {"ORPHA:494418"}, "equivalent"),   # sub-stage
     ("Leiomyosarcoma of the Uterus", {"ORPHA:213625"}, None),      # uterus = corpus uteri, as uterine
     ("ovarian yolk sac tumor", {"ORPHA:35807"}, "broader"),        # OncoTree's tissue "Ovary/Fallopian Tube"
+    ("esthesioneuroblastoma of the paranasal sinus and nasal cavity", {"ORPHA:1957"}, "head"),  # no site guard
 ])
 def test_match_term_orphanet_rules(index: ConditionIndex, text: str, expected: set[str], rule: str | None) -> None:
     found = [m for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")]

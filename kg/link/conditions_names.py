@@ -54,7 +54,7 @@ SITE_WORDS: dict[str, str] = {
     "appendiceal": "appendix", "supratentorial": "nervous system", "infratentorial": "nervous system",
     "bronchial": "lung", "bronchus": "lung", "connective": "soft tissue", "cerebellar": "nervous system",
     "cerebellum": "nervous system", "cerebral": "nervous system", "intracranial": "nervous system",
-    "parotid": "salivary gland", "nasal": "sinonasal", "paranasal": "sinonasal",
+    "parotid": "salivary gland",
     "retroperitoneal": "soft tissue", "retroperitoneum": "soft tissue",
 }
 #: embryological gut segments and the sites they are made of ("midgut NET": small intestine, appendix and
@@ -73,7 +73,7 @@ PART_OF: dict[str, str] = {
 }
 #: words that only help a site word ("system" in "nervous system", "tissue" in "soft tissue")
 SITE_FILLERS = frozenset({"system", "tissue", "gland", "tract", "uteri", "and", "cavity", "duct", "small",
-                          "gall", "of", "wall", "trunk", "extremity", "canal", "sinus"})
+                          "gall", "of", "wall", "trunk", "extremity", "canal"})
 #: canonical spelling of a site word inside a name key (both sides of a comparison use it)
 _CANON = {"pleural": "pleura", "peritoneal": "peritoneum", "testicular": "testis", "testes": "testis",
           "ovarian": "ovary", "laryngeal": "larynx", "oropharyngeal": "oropharynx", "hypopharyngeal": "hypopharynx",
