@@ -301,13 +301,15 @@ def test_type_at_a_site_without_a_node_reaches_the_family_node_there(index: Cond
                      Term("adult extraskeletal osteosarcoma", "keyword"),
                      Term("recurrent basal cell carcinoma of the lip", "keyword"),
                      Term("Retroperitoneal Sarcoma", "condition"),
-                     Term("HPV-positive Oropharyngeal Cancer", "condition")], "", index)
+                     Term("HPV-positive Oropharyngeal Cancer", "condition"),
+                     Term("ovarian sarcoma", "keyword")], "", index)
     orpha = {k: {c for c in v if c.startswith("ORPHA:")} for k, v in got.items()}
     assert orpha == {"salivary gland adenoid cystic carcinoma": {"ORPHA:276145"},  # malignant epithelial = carcinoma
                      "adult extraskeletal osteosarcoma": {"ORPHA:3394"},           # a soft tissue sarcoma
                      "recurrent basal cell carcinoma of the lip": set(),           # not the lip's squamous carcinoma
                      "Retroperitoneal Sarcoma": {"ORPHA:3394"},
-                     "HPV-positive Oropharyngeal Cancer": {"ORPHA:500478"}}  # a marker names no type
+                     "HPV-positive Oropharyngeal Cancer": {"ORPHA:500478"},  # a marker names no type
+                     "ovarian sarcoma": {"ORPHA:398940"}}  # a sarcoma is a malignant non-epithelial tumour
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -99,6 +99,11 @@ ANY = GENERIC | QUALIFIERS | frozenset({"cancer", "tumor", "neoplasm", "malignan
 
 #: Orphanet's "Malignant epithelial tumor of X" is the carcinoma of X ("Salivary gland cancer")
 _EPITHELIAL = re.compile(r"(?i)\bmalignant epithelial (?:tumou?r|neoplasm)s?\b")
+#: ... and its "Malignant mesenchymal tumor" a sarcoma (3394's and 213797's own synonyms)
+_MESENCHYMAL = re.compile(r"(?i)\bmalignant mesenchymal (?:tumou?r|neoplasm)s?\b")
+#: "Malignant non-epithelial tumor of ovary" covers the sarcomas and germ cell tumours of its site
+_NON_EPITHELIAL = re.compile(r"(?i)\bnon-?epithelial\b")
+NON_EPITHELIAL_FAMILIES = frozenset({"sarcoma", "germ"})
 
 
 def canonical_words(text: str, *, drop_malignant: bool = False) -> list[str]:
@@ -108,7 +113,7 @@ def canonical_words(text: str, *, drop_malignant: bool = False) -> list[str]:
     asked (a text's "Malignant Mesothelioma" is a mesothelioma; an entity's "Malignant schwannoma" is not a
     schwannoma, so entity names keep it)."""
     out: list[str] = []
-    text = _EPITHELIAL.sub("carcinoma", text)
+    text = _MESENCHYMAL.sub("sarcoma", _EPITHELIAL.sub("carcinoma", text))
     for word in tokens(text):
         if (word, out[-1] if out else "") in (("bladder", "gall"), ("gonadal", "extra")) or (out and out[-1] == "non"):
             out[-1] = out[-1] + word
@@ -161,9 +166,9 @@ def sites_of(text: str) -> set[str]:
 
 def families_of(text: str) -> set[str]:
     """The families a name belongs to by its words ("Osteosarcoma" -> {"sarcoma"}; a carcinosarcoma
-    is a carcinoma, not a sarcoma)."""
-    out = set()
-    for word in tokens(_EPITHELIAL.sub("carcinoma", text)):
+    is a carcinoma, not a sarcoma; a malignant non-epithelial tumour covers sarcomas and germ cell tumours)."""
+    out = set(NON_EPITHELIAL_FAMILIES) if _NON_EPITHELIAL.search(text) else set()
+    for word in tokens(_MESENCHYMAL.sub("sarcoma", _EPITHELIAL.sub("carcinoma", text))):
         for family, stems in FAMILIES.items():
             if any(word.endswith(s) for s in stems) and not (family == "sarcoma" and word.startswith("carcino")):
                 out.add(family)
