@@ -222,6 +222,7 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
     ("Leiomyosarcoma of the Uterus", {"ORPHA:213625"}, None),      # uterus = corpus uteri, as uterine
     ("ovarian yolk sac tumor", {"ORPHA:35807"}, "broader"),        # OncoTree's tissue "Ovary/Fallopian Tube"
     ("esthesioneuroblastoma of the paranasal sinus and nasal cavity", {"ORPHA:1957"}, "head"),  # no site guard
+    ("embryonal-botryoid childhood rhabdomyosarcoma", {"ORPHA:99757"}, "equivalent"),  # either variant word
 ])
 def test_match_term_orphanet_rules(index: ConditionIndex, text: str, expected: set[str], rule: str | None) -> None:
     found = [m for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")]
