@@ -223,6 +223,7 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
     ("ovarian yolk sac tumor", {"ORPHA:35807"}, "broader"),        # OncoTree's tissue "Ovary/Fallopian Tube"
     ("esthesioneuroblastoma of the paranasal sinus and nasal cavity", {"ORPHA:1957"}, "head"),  # no site guard
     ("embryonal-botryoid childhood rhabdomyosarcoma", {"ORPHA:99757"}, "equivalent"),  # either variant word
+    ("adult malignant mesenchymoma", {"ORPHA:3394"}, "equivalent"),  # Orphanet: "Malignant mesenchymal tumor"
 ])
 def test_match_term_orphanet_rules(index: ConditionIndex, text: str, expected: set[str], rule: str | None) -> None:
     found = [m for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")]

@@ -82,9 +82,10 @@ _CANON = {"pleural": "pleura", "peritoneal": "peritoneum", "testicular": "testis
           "gastrointestinal": "gastroenteric"}
 #: abbreviations and former names read as the words they stand for, on both sides of a comparison
 #: ("Primary CNS Lymphoma" = "Primary central nervous system lymphoma"; a carcinoid is a neuroendocrine
-#: tumour, its current name: "Bronchial Carcinoid" = "Bronchial neuroendocrine tumor")
+#: tumour, its current name: "Bronchial Carcinoid" = "Bronchial neuroendocrine tumor"; a malignant
+#: mesenchymoma is a malignant mesenchymal tumour, Orphanet's synonym of soft tissue sarcoma)
 _EXPAND = {"cns": ("central", "nervous", "system"), "carcinoid": ("neuroendocrine", "tumor"),
-           "carcinoids": ("neuroendocrine", "tumor")}
+           "carcinoids": ("neuroendocrine", "tumor"), "mesenchymoma": ("mesenchymal", "tumor")}
 #: family words of a generic term and the words an entity name of that family contains
 FAMILIES: dict[str, tuple[str, ...]] = {
     "sarcoma": ("sarcoma",), "carcinoma": ("carcinoma", "cancer"), "adenocarcinoma": ("adenocarcinoma",),
@@ -113,7 +114,7 @@ def canonical_words(text: str, *, drop_malignant: bool = False) -> list[str]:
     asked (a text's "Malignant Mesothelioma" is a mesothelioma; an entity's "Malignant schwannoma" is not a
     schwannoma, so entity names keep it)."""
     out: list[str] = []
-    text = _MESENCHYMAL.sub("sarcoma", _EPITHELIAL.sub("carcinoma", text))
+    text = _EPITHELIAL.sub("carcinoma", text)
     for word in tokens(text):
         if (word, out[-1] if out else "") in (("bladder", "gall"), ("gonadal", "extra")) or (out and out[-1] == "non"):
             out[-1] = out[-1] + word
