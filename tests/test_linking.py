@@ -444,8 +444,8 @@ def test_default_build_links_and_report(default_graph) -> None:  # type: ignore[
     store, report = default_graph
     outcome = next(o for o in report.outcomes if o.source.name == "links")
     counts = outcome.report.counts
-    assert (counts["trial-entity-links"], counts["publication-entity-links"], counts["alteration-links"]) == (143, 0, 2)  # #17 linking2: +16 entities, mostly Orphanet (OncoTree-only before); #17 conditions: +1
-    assert counts["trial-text-links"] == 291  # #17 linking2: +40 per-text links; #17 conditions: +5 (record-site, family variants, tolerant names)
+    assert (counts["trial-entity-links"], counts["publication-entity-links"], counts["alteration-links"]) == (144, 0, 2)  # #17 linking2: +16 entities, mostly Orphanet (OncoTree-only before); #17 conditions: +2
+    assert counts["trial-text-links"] == 294  # #17 linking2: +40 per-text links; #17 conditions: +8 (record-site, family variants, tolerant names, mesenchymoma)
     assert counts["terms"] == 259
     kinds = {p.kind for p in outcome.report.problems}
     assert "unmatched-term" in kinds
