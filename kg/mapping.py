@@ -44,8 +44,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from pyoxigraph import Literal, NamedNode
-from unidecode import unidecode
 
+from kg.text import plain
 from kg.vocab import RDF, RDFS, RKG, SKOS, XSD, mint
 from loaders.base import LoadReport, MappableEntity, SourceInfo, Triple
 
@@ -121,7 +121,7 @@ def tokens(label: str, *, keep_links: bool = False) -> list[str]:
 @functools.lru_cache(maxsize=65_536)
 def _tokens(label: str, keep_links: bool) -> tuple[str, ...]:
     """:func:`tokens`, memoised: the containment rule compares every label with every other one."""
-    words = re.findall(r"[a-z0-9]+|[/-]", unidecode(label).lower())
+    words = re.findall(r"[a-z0-9]+|[/-]", plain(label))
     out: list[str] = []
     for word in words:
         if word in _STOPWORDS or (word in _LINKS and not keep_links):

@@ -21,7 +21,8 @@ import re
 from functools import lru_cache
 
 from rapidfuzz import fuzz
-from unidecode import unidecode
+
+from kg import text as _text
 
 #: one canonical word for a concept written in several languages (keys are folded words)
 WORDS: dict[str, str] = {}
@@ -85,15 +86,13 @@ DEPARTMENT_WORDS: frozenset[str] = frozenset(
 _SEGMENT_SPLIT = re.compile(r"\s+-\s+|\s*[,;/&]\s*")
 
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _LETTER_RUN = re.compile(r"\b([a-z])((?: [a-z]\b)+)")
 
 
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Accents, scripts, case and punctuation folded: ``"Hôpital d'Enfants"`` -> ``"hopital d enfants"``."""
-    folded = (unidecode(text) if text and not text.isascii() else text or "").lower().replace("'", " ")
-    folded = _NON_ALNUM.sub(" ", folded).strip()
+    folded = _text.fold(text)
     if not any(len(w) == 1 for w in folded.split()):
         return folded
     # runs of single letters are one abbreviation: "u z" -> "uz", "c h" -> "ch"

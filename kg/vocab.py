@@ -18,10 +18,11 @@ IRI policy (see docs/decisions/0002-iri-policy.md):
 from __future__ import annotations
 
 import re
-import unicodedata
 from urllib.parse import quote
 
 from pyoxigraph import NamedNode
+
+from kg.text import slug as slugify  # noqa: F401  (the IRI slug, one policy with every text fold)
 
 BASE = "https://w3id.org/rarekg/"
 ONTOLOGY_IRI = BASE + "ontology"
@@ -124,16 +125,6 @@ KINDS = frozenset({
 })
 
 _LOCAL_OK = re.compile(r"^[A-Za-z0-9._~\-/:]+$")
-
-
-def slugify(text: str) -> str:
-    """A lower-case ASCII slug for names: accents folded, runs of other characters become ``-``.
-
-    >>> slugify("Centre Léon Bérard")
-    'centre-leon-berard'
-    """
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
 
 
 def mint(kind: str, local: str) -> NamedNode:

@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz
-from unidecode import unidecode
 
 from kg.errors import DataError
+from kg.text import fold
 from loaders.ror import successor_map
 from loaders.ror_dump import RorRecord, read
 from loaders.ror_subset import fold_city
@@ -62,7 +62,7 @@ def fold_name(name: str) -> str:
     abbreviations (CHU, CHRU, CHR, CH) that begin a name written out:
     ``"The Christie NHS Foundation Trust"`` -> ``"christie nhs foundation trust"``,
     ``"CHU de Rouen"`` -> ``"centre hospitalier universitaire de rouen"``."""
-    folded = _PUNCT.sub(" ", unidecode(name).casefold()).strip().removeprefix("the ").strip()
+    folded = fold(name).removeprefix("the ").strip()
     head, _, rest = folded.partition(" ")
     return f"{_FRENCH_HOSPITALS[head]} {rest}".strip() if head in _FRENCH_HOSPITALS else folded
 

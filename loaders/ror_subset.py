@@ -32,8 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from unidecode import unidecode
-
+from kg.text import plain
 from loaders.base import LoadReport
 from loaders.ror_dump import RorRecord
 
@@ -59,12 +58,12 @@ class Wanted:
 
 def fold_city(city: str) -> str:
     """A city name compared without case, accents or surrounding space: ``"Besançon "`` -> ``"besancon"``."""
-    return unidecode(city).casefold().strip()
+    return plain(city).strip()
 
 
 def words(text: str) -> set[str]:
     """The folded words of a text: ``"Institut Gustave-Roussy"`` -> ``{"institut", "gustave", "roussy"}``."""
-    return set(_WORD.findall(unidecode(text).casefold()))
+    return set(_WORD.findall(plain(text)))
 
 
 def wanted(data_dir: Path) -> Wanted:

@@ -25,9 +25,9 @@ from typing import ClassVar
 
 import pycountry
 from pyoxigraph import Literal, NamedNode
-from unidecode import unidecode
 
 from kg import trial_status
+from kg.text import fold
 from kg.vocab import DCTERMS, GEO, RDF, RDFS, RKG, SCHEMA, XSD, mint
 from loaders.base import Triple
 
@@ -189,11 +189,6 @@ def country_code(name: str | None) -> str | None:
             return str(pycountry.countries.search_fuzzy(name.strip())[0].alpha_2)
         except LookupError:
             return None
-
-
-def fold(text: str | None) -> str:
-    """Accent- and case-folded text with runs of other characters as one space (for comparisons)."""
-    return re.sub(r"[^a-z0-9]+", " ", unidecode(text or "").lower()).strip()
 
 
 # -- merging -----------------------------------------------------------------------------------------
