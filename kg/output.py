@@ -8,18 +8,14 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError
 from kg.store import RDF_FORMATS, RESULT_FORMATS
-from kg.vocab import PREFIXES
-
-_BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+from kg.vocab import PREFIXES, compact_iri
 
 
 def compact(term: Any) -> str:
     """A term as people read it: CURIE for known namespaces, the lexical form for literals."""
     if isinstance(term, ox.NamedNode):
-        for prefix, ns in _BY_LENGTH:
-            if term.value.startswith(ns) and len(term.value) > len(ns):
-                return f"{prefix}:{term.value[len(ns):]}"
-        return f"<{term.value}>"
+        curie = compact_iri(term.value)
+        return curie if curie != term.value else f"<{term.value}>"
     if isinstance(term, ox.Literal):
         return term.value + (f"@{term.language}" if term.language else "")
     if isinstance(term, ox.BlankNode):

@@ -25,7 +25,7 @@ import pyoxigraph as ox
 from kg import trial_status
 from kg.errors import QueryError
 from kg.ontology import QUERIES_DIR
-from kg.vocab import PREFIXES, XSD
+from kg.vocab import XSD, expand_curie
 
 PARAM_TYPES = {"iri", "string", "integer", "decimal", "boolean", "date"}
 #: defaults a parameter may name (``# param: since date=open-cutoff ...``), computed when the query is bound
@@ -98,9 +98,9 @@ def expand_iri(value: str) -> str:
     value = value.strip()
     if value.startswith("<") and value.endswith(">"):
         value = value[1:-1]
-    prefix, sep, local = value.partition(":")
-    if sep and prefix in PREFIXES and not local.startswith("//"):
-        return PREFIXES[prefix] + local
+    expanded = expand_curie(value)
+    if expanded is not None:
+        return expanded
     if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value):
         raise ValueError("expected an IRI such as <https://w3id.org/rarekg/domain/G1> or a CURIE like rkgd:domain/G1")
     return value

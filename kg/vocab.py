@@ -18,11 +18,16 @@ IRI policy (see docs/decisions/0002-iri-policy.md):
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from pyoxigraph import NamedNode
 
 from kg.text import slug as slugify  # noqa: F401  (the IRI slug, one policy with every text fold)
+
+if TYPE_CHECKING:
+    from curies import Converter
 
 BASE = "https://w3id.org/rarekg/"
 ONTOLOGY_IRI = BASE + "ontology"
@@ -94,6 +99,47 @@ PREFIXES: dict[str, str] = {
     "adms": ADMS.iri,
     "rkgd": BASE,
 }
+
+
+@cache
+def curies_converter() -> Converter:
+    """The one ``curies`` converter of :data:`PREFIXES`: every CURIE expanded or IRI compacted goes through it.
+
+    Built on first use (importing curies costs most of a second, which a CLI run that never
+    compacts an IRI should not pay).
+
+    >>> curies_converter().expand("rkgd:domain/G1")
+    'https://w3id.org/rarekg/domain/G1'
+    """
+    from curies import Converter
+
+    return Converter.from_prefix_map(PREFIXES)
+
+
+def compact_iri(iri: str) -> str:
+    """``prefix:local`` for an IRI under a project prefix (longest namespace wins), else the IRI itself.
+
+    A namespace IRI itself is compacted under a shorter namespace if one holds it, else kept whole.
+
+    >>> compact_iri("https://w3id.org/rarekg/ontology/Centre"), compact_iri("https://w3id.org/rarekg/centre/x")
+    ('rkg:Centre', 'rkgd:centre/x')
+    >>> compact_iri("https://w3id.org/rarekg/ontology/"), compact_iri("http://example.org/x")
+    ('rkgd:ontology/', 'http://example.org/x')
+    """
+    parsed = curies_converter().parse_uri(iri)
+    if parsed is None or parsed[0] is None:
+        return iri
+    if not parsed[1]:   # iri is a namespace: the longest namespace with a non-empty local part
+        shorter = compact_iri(iri[:-1])
+        return shorter + iri[-1] if shorter != iri[:-1] else iri
+    return f"{parsed[0]}:{parsed[1]}"
+
+
+def expand_curie(value: str) -> str | None:
+    """The IRI of a CURIE with a project prefix (``rkgd:domain/G1``), or None for anything else."""
+    if value.partition(":")[2].startswith("//"):   # an IRI whose scheme happens to be a prefix (rkg://...)
+        return None
+    return curies_converter().expand(value)
 
 #: The kinds of instance IRI rarekg mints. One word per concept.
 KINDS = frozenset({
