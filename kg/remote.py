@@ -42,6 +42,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from kg import backends
 from kg.backends import Flavour
 from kg.errors import QueryError, StoreError
+from kg.retry import Retryable, RetryPolicy
 from kg.store import RDF_FORMATS, Batch, GraphStore, Term, Triple, publish_update
 from kg.vocab import BASE, PREFIXES, STAGING_PREFIX
 
@@ -155,25 +156,25 @@ class RemoteStore(GraphStore):
                  **kw: Any) -> httpx.Response:
         """One request; retried on transport errors and 502/503/504 when ``safe`` (idempotent),
         and on connection failures (nothing was sent) always."""
-        last: str = ""
-        for pause in (*RETRY_PAUSES, None):
+        def attempt() -> httpx.Response:
             try:
                 response = self._http.request(method, url, auth=self._auth if auth else None, **kw)
             except httpx.ConnectError as exc:
-                last = repr(exc)
+                raise Retryable(repr(exc)) from exc
             except httpx.TransportError as exc:
                 if not safe:
                     raise StoreError(f"{method} {url} failed: {exc!r} (not retried: not idempotent)") from exc
-                last = repr(exc)
-            else:
-                if response.status_code in RETRY_STATUS and safe and pause is not None:
-                    last = f"HTTP {response.status_code}"
-                else:
-                    return _checked(response, method, url)
-            if pause is None:
-                break
-            time.sleep(pause)
-        raise StoreError(f"{method} {url} failed after {len(RETRY_PAUSES) + 1} attempts: {last}")
+                raise Retryable(repr(exc)) from exc
+            if response.status_code in RETRY_STATUS and safe:
+                raise Retryable(f"HTTP {response.status_code}", response=response)
+            return _checked(response, method, url)
+
+        try:
+            return RetryPolicy.fixed(RETRY_PAUSES).call(attempt)
+        except Retryable as exc:
+            if exc.response is not None:   # the last answer was a 502/503/504: say what the server said
+                return _checked(exc.response, method, url)
+            raise StoreError(f"{method} {url} failed after {len(RETRY_PAUSES) + 1} attempts: {exc.problem}") from exc
 
     def _dataset(self, default: list[ox.NamedNode] | None,
                  named: list[ox.NamedNode] | None) -> list[tuple[str, str]]:
@@ -290,24 +291,24 @@ class RemoteStore(GraphStore):
         new ones, never a mix: each attempt is one transaction), QueryError when it is refused."""
         update = publish_update(staged, staging_meta, meta_graph)
         probe = next((staging for _, staging, count in staged if count), None)
-        last = ""
-        try:
-            for pause in (*PUBLISH_PAUSES, None):
-                try:
-                    self._post_update(update)
-                    return
-                except _NoAnswer as exc:
-                    last = str(exc)
-                if pause is None:
-                    break
-                time.sleep(pause)
+        tried = False
+
+        def attempt() -> None:
+            nonlocal update, tried
+            if tried:   # the last attempt got no answer: was it committed?
                 if probe is not None and not self._holds(probe):
                     return  # the move was committed; only its answer was lost
                 update = publish_update(staged, staging_meta, meta_graph, idempotent=True)
+            tried = True
+            self._post_update(update)
+
+        try:
+            RetryPolicy.fixed(PUBLISH_PAUSES).call(attempt)
+        except _NoAnswer as exc:
+            raise StoreError(f"publishing to {self.endpoints.update} failed after {len(PUBLISH_PAUSES) + 1} "
+                             f"attempts ({exc}); the server holds the previous graphs or the new ones") from exc
         finally:
             self._published = None
-        raise StoreError(f"publishing to {self.endpoints.update} failed after {len(PUBLISH_PAUSES) + 1} "
-                         f"attempts ({last}); the server holds the previous graphs or the new ones")
 
     def _post_update(self, sparql: str) -> None:
         """POST one update with the publish timeout. Raises _NoAnswer when its outcome is unknown."""
@@ -337,7 +338,7 @@ class RemoteStore(GraphStore):
         self._http.close()
 
 
-class _NoAnswer(Exception):
+class _NoAnswer(Retryable):
     """An update got no answer that says whether it was applied."""
 
 

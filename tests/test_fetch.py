@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import httpx
 import pytest
 
 from kg.errors import FetchError
@@ -433,3 +434,33 @@ def test_rarekg_fetch_ror_command(zenodo, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert (out / "ror" / replay.zip_name).read_bytes() == replay.body
     assert f"1 files in {out}; load them with: rarekg build --data {out}" in proc.stdout
+
+
+def _mocked(answers: list[httpx.Response], **kw) -> tuple[PoliteClient, list[float]]:
+    """A PoliteClient answered by ``answers`` in order, its pauses recorded instead of slept."""
+    pauses: list[float] = []
+    client = PoliteClient(rate=1e9, sleep=pauses.append, **kw)
+    queue = iter(answers)
+    client._client = httpx.Client(transport=httpx.MockTransport(lambda request: next(queue)))
+    return client, pauses
+
+
+def test_retry_pauses_follow_the_shared_policy_and_retry_after() -> None:
+    client, pauses = _mocked([httpx.Response(503), httpx.Response(429, headers={"Retry-After": "7"}),
+                              httpx.Response(502), httpx.Response(503, headers={"Retry-After": "999"}),
+                              httpx.Response(200, content=b"ok")], backoff=0.5, max_backoff=60.0)
+    with client:
+        assert client.get("http://fetch.test/a", cache=False) == b"ok"
+    assert [p for p in pauses if p >= 0.01] == [0.5, 7.0, 2.0, 60.0]  # 0.5 * 2**n; Retry-After wins, capped
+    assert client.requests == 5
+
+
+def test_retries_run_out_or_stop_at_a_client_error() -> None:
+    client, pauses = _mocked([httpx.Response(503)] * 3, backoff=0.25, max_retries=2)
+    with client, pytest.raises(FetchError, match=r"GET http://fetch\.test/b failed after 2 retries; last: HTTP 503"):
+        client.get("http://fetch.test/b", cache=False)
+    assert [p for p in pauses if p >= 0.01] == [0.25, 0.5] and client.requests == 3
+    client, pauses = _mocked([httpx.Response(404), httpx.Response(200)])
+    with client, pytest.raises(FetchError, match="answered 404"):
+        client.get("http://fetch.test/c", cache=False)
+    assert client.requests == 1 and not [p for p in pauses if p >= 0.01]
