@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 
 from kg.errors import FetchError
 from kg.vocab import slugify
+from loaders import safexml
 from loaders.httpclient import PoliteClient
 
 CTGOV_BASE = "https://clinicaltrials.gov/api/v2"
@@ -199,7 +200,7 @@ def _esearch(client: PoliteClient, base_url: str, term: str, extra: dict[str, st
     params = {"db": "pubmed", "term": term, "usehistory": "y", "retmax": 0, **extra}
     body = client.get(f"{base_url}/esearch.fcgi", params, cache=False)  # a WebEnv is a live session
     try:
-        root = ET.fromstring(body)
+        root = safexml.fromstring(body)
     except ET.ParseError as exc:
         raise FetchError(f"esearch for {term!r} returned malformed XML: {exc}") from exc
     count, key, webenv = root.findtext("Count"), root.findtext("QueryKey"), root.findtext("WebEnv")

@@ -464,3 +464,10 @@ def test_retries_run_out_or_stop_at_a_client_error() -> None:
     with client, pytest.raises(FetchError, match="answered 404"):
         client.get("http://fetch.test/c", cache=False)
     assert client.requests == 1 and not [p for p in pauses if p >= 0.01]
+
+
+def test_esearch_answer_with_an_entity_bomb_is_refused() -> None:
+    bomb = b'<!DOCTYPE e [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><eSearchResult><Count>&b;</Count></eSearchResult>'
+    client, _ = _mocked([httpx.Response(200, content=bomb)])
+    with client, pytest.raises(FetchError, match="esearch for 'x' returned malformed XML: .*entity declaration"):
+        fetch._esearch(client, "http://eutils.test", "x", {})
