@@ -358,3 +358,19 @@ def test_sssom_validation_rejects_a_row_with_an_undeclared_prefix(repo_data: Pat
     bad.write_text(text.replace("ORPHA:44890", "MONDO:0011719", 1), encoding="utf-8")
     with pytest.raises(DataError, match="invalid"):
         mapping_sssom.validate_sssom(bad)
+
+
+def test_sssom_validate_command_accepts_the_committed_file_and_rejects_a_bad_one(repo_data: Path,
+                                                                                 tmp_path: Path) -> None:
+    """``sssom validate`` (sssom-py's own command line) on the committed file, and on a copy with a
+    CURIE whose prefix the file does not declare, which it must reject."""
+    from click.testing import CliRunner
+    from sssom.cli import main
+
+    committed = repo_data / "mappings" / mapping.SSSOM_FILE
+    ok = CliRunner().invoke(main, ["validate", str(committed)])
+    assert ok.exit_code == 0, ok.output or repr(ok.exception)
+    bad = tmp_path / "bad.sssom.tsv"
+    bad.write_text(committed.read_text(encoding="utf-8").replace("ORPHA:44890", "MONDO:0011719", 1), encoding="utf-8")
+    rejected = CliRunner().invoke(main, ["validate", str(bad)])
+    assert rejected.exit_code != 0
