@@ -3,15 +3,21 @@ and the condition linkers (:mod:`kg.linking`, :mod:`kg.link`) share.
 
 :func:`tokens` and :func:`normalise` are the shared words and key; :func:`match_tokens` and
 :func:`match_key` add the mapper-only equivalence of "cancer" and "carcinoma" (decision 0014), so the
-linkers' behaviour does not change from here.
+linkers' behaviour does not change from here. :func:`homonyms` and :func:`most_specific_container`
+say when labels of one source are shared and when one label names a kind of another (the mapper's
+containment rule).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 
 from unidecode import unidecode
+
+from loaders.base import MappableEntity
 
 _STOPWORDS = frozenset({"the", "a", "an", "nos"})
 _LINKS = frozenset({"of", "/", "-"})
@@ -98,3 +104,70 @@ def normalise(label: str) -> tuple[str, ...]:
     True
     """
     return tuple(sorted(tokens(label)))
+
+
+# --- containment: when one label names a kind of another ---------------------------------------------
+
+#: extra words that make a containing label something other than a kind of the contained one
+_CONTRAST = frozenset({"non", "not", "extra", "benign", "malignant", "borderline", "atypical", "like",
+                       "without", "other", "mixed", "poorly", "precursor", "in", "situ", "and", "or", "plus"})
+#: words that, just before the contained label, make it a different head ("adenoma of pancreas"
+#: does not end with a kind of "pancreas"; "pheochromocytoma-paraganglioma" is not a paraganglioma)
+_BAD_LINK = frozenset({"of", "/", "-", "with", "in", "and", "or", "plus"})
+
+
+def homonyms(entities: Iterable[MappableEntity]) -> dict[str, str]:
+    """Entities of one source whose normalised label another entity of that source shares, with why
+    each is narrower than the plain label: a ``, NOS`` node under a node of the same name, or one of
+    several site-specific nodes (OncoTree's ``Yolk Sac Tumor`` under brain, ovary, testis, vulva/vagina).
+    """
+    groups: dict[tuple[str, ...], list[MappableEntity]] = defaultdict(list)
+    for ent in entities:
+        groups[match_key(ent.label)].append(ent)
+    out: dict[str, str] = {}
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        plain = [e for e in group if not has_nos(e.label)]
+        for ent in group:
+            if has_nos(ent.label):
+                out[ent.iri] = "NOS node narrower than a node of the same name"
+            elif len(plain) > 1:
+                out[ent.iri] = f"one of {len(plain)} site-specific nodes with this label"
+    return out
+
+
+def _contains(longer: Sequence[str], shorter: Sequence[str]) -> bool:
+    """True if ``longer`` ends with ``shorter`` after words that make it a kind of ``shorter``.
+
+    Both are :func:`tokens` lists with ``keep_links``: the added words must not negate or contrast
+    (``non``, ``extra``, ``benign``, ...) and the word just before must not link a different head
+    (``of``, ``/``, ``-``, ``with``, ...).
+    """
+    n = len(shorter)
+    if not n or len(longer) <= n or longer[-n:] != shorter:
+        return False
+    extra = longer[:-n]
+    return extra[-1] not in _BAD_LINK and not _CONTRAST.intersection(extra)
+
+
+def by_last_word(candidates: list[MappableEntity]) -> dict[str, list[MappableEntity]]:
+    """Candidates by the last word of their label (:func:`_tokens` with links): a label can only
+    end with labels that end with its own last word, so each entity is compared with few others."""
+    index: dict[str, list[MappableEntity]] = defaultdict(list)
+    for c in candidates:
+        words = match_tokens(c.label, True)
+        if words:
+            index[words[-1]].append(c)
+    return index
+
+
+def most_specific_container(narrow: MappableEntity, candidates: dict[str, list[MappableEntity]]
+                             ) -> MappableEntity | None:
+    """The candidate (from :func:`by_last_word`) with the longest label that ``narrow``'s label
+    ends with (ties: smallest IRI)."""
+    own = match_tokens(narrow.label, True)
+    fits = [c for c in candidates.get(own[-1], ()) if _contains(own, match_tokens(c.label, True))] if own else []
+    if not fits:
+        return None
+    return min(fits, key=lambda c: (-len(tokens(c.label)), c.iri))
