@@ -248,9 +248,12 @@ OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
                 "276280", "636", "363700", "638", "64754", "2874", "313936", "306498", "744", "2969", "3110",
                 "370052", "137608", "163634", "2760", "201", "805", "377", "79493", "284343", "523", "300501",
                 "319340", "100094", "493", "65748", "85182", "404560",
-                # audit of 2026-12-07: familial forms of common cancers (cutaneous melanoma, prostate) and an
-                # inherited tumour syndrome (its definition) are predispositions, not rare cancer entities
-                "618", "1331", "97290"),
+                # audits of 2026-12-07 (seeds 3117, 4117): hereditary or familial forms of common cancers
+                # (cutaneous melanoma, prostate, pancreatic ductal, gastric, differentiated thyroid carcinoma) and
+                # an inherited tumour syndrome (its definition) are predispositions of the ERN GENTURIS, not rare
+                # cancer entities; hereditary forms of rare cancers (medullary thyroid carcinoma 99361,
+                # pheochromocytoma-paraganglioma 29072, gastric type 1 NET 464756) keep their domain
+                "618", "1331", "97290", "1333", "423776", "26106", "314022", "319487", "319494"),
                SYNDROME,
                "a genetic tumour risk, overgrowth or neurocutaneous syndrome, not a cancer entity: its "
                "cancers are mapped on their own entities; the syndromes belong to the ERN GENTURIS"),
