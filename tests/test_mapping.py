@@ -347,7 +347,7 @@ def test_sssom_export_reproduces_committed_file_and_validates(shared_data: Path,
     text = out.read_text(encoding="utf-8")
     header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
     for needed in ("mapping_set_id: https://w3id.org/rarekg/mappings/oncotree_orphanet.sssom.tsv",
-                   "mapping_set_version: '2.0'", "mapping_date: '2026-12-07'", "creator_id:",
+                   "mapping_set_version: '2.1'", "mapping_date: '2026-12-07'", "creator_id:",
                    "subject_source_version: oncotree_2025_10_03", "object_source_version: Orphadata product 3",
                    "ORPHA: http://www.orpha.net/ORDO/Orphanet_"):
         assert needed in header, needed
