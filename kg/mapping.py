@@ -1,7 +1,7 @@
 """OncoTree -> Orphanet entity mappings (SKOS predicates, SSSOM-style records); see decision 0014.
 
 The mapper compares every OncoTree entity (subject) with every Orphanet entity (object), both given
-as :class:`loaders.base.MappableEntity`, with four rules; per subject, an equal label beats an equal
+as :class:`loaders.base.MappableEntity`, with five rules; per subject, an equal label beats an equal
 synonym, and either beats containment. Labels are compared by :func:`match_key`, which is
 :func:`normalise` with "cancer" and "carcinoma" made one word (for the mapper only). Confidences
 follow the evidence, not the rule:
@@ -15,7 +15,10 @@ follow the evidence, not the rule:
 3. ``synonym``: an OncoTree label equal to an Orphanet synonym, where no label matched ->
    ``skos:exactMatch`` (Orphanet's synonyms name the same disorder), 0.90 verbatim, else 0.88, 0.05
    less for ``NOS``.
-4. ``containment``: for an entity that rules 1-3 left unmapped, the most specific label of the other
+3b. ``nos-parent``: an OncoTree ``X, NOS`` node that rules 1-3 left unmapped -> ``skos:broadMatch``
+   to its parent's exact match(es), 0.80 (its parent contains it; containment by label could only find
+   a shorter, less informative label).
+4. ``containment``: for an entity that rules 1-3b left unmapped, the most specific label of the other
    source that its own label ends with (``Uterine Leiomyosarcoma`` ends with ``Leiomyosarcoma``),
    unless the extra words negate or contrast (``non``, ``extra``, ``benign``, ``poorly`` ...) or the
    contained label follows ``of``, ``/`` or ``-``; the broader side must not be a ``NOS`` bucket or a
