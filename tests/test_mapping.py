@@ -120,6 +120,23 @@ def test_an_unmapped_nos_node_maps_to_its_parents_exact_match_not_a_shorter_labe
                    ("oncotree:AMBLNOS", "broadMatch", "ORPHA:251855", "nos-parent")}
 
 
+COVERAGE_AUDIT = Path(__file__).resolve().parents[1] / "docs" / "audits" / "mappings-coverage-audit.tsv"
+
+
+def test_every_unmapped_solid_type_is_judged_in_the_coverage_audit(data_dir: Path,
+                                                                   real: dict[tuple[str, str], Mapping]) -> None:
+    """The coverage audit judges exactly the solid OncoTree types that the mappings leave out, and none of
+    them has a counterpart: a change that drops or adds a type's rows must update the audit."""
+    _, nodes = oncotree.read_compiled(data_dir)
+    solid = {n.code for n in nodes if oncotree.is_tumour_type(n) and n.tissue not in mapping.HAEMATOLOGICAL_TISSUES}
+    unmapped = solid - {k[0].removeprefix("oncotree:") for k in real}
+    lines = [line for line in COVERAGE_AUDIT.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    rows = [dict(zip(lines[0].split("\t"), line.split("\t"), strict=True)) for line in lines[1:]]
+    assert {r["oncotree_code"] for r in rows} == unmapped, "update docs/audits/mappings-coverage-audit.tsv"
+    assert {r["verdict"] for r in rows} <= {"not eligible", "no informative counterpart"}
+    assert all(r["reason"] for r in rows)
+
+
 def test_poorly_differentiated_is_not_a_kind_of_differentiated() -> None:
     ms = map_entities([onco("THPD", "Poorly Differentiated Thyroid Cancer")], [orpha("146", "Differentiated thyroid carcinoma")])
     assert ms == []
