@@ -1,7 +1,7 @@
 """OncoTree -> Orphanet entity mappings (SKOS predicates, SSSOM-style records); see decision 0014.
 
 The mapper compares every OncoTree entity (subject) with every Orphanet entity (object), both given
-as :class:`loaders.base.MappableEntity`, with four rules; per subject, an equal label beats an equal
+as :class:`loaders.base.MappableEntity`, with five rules; per subject, an equal label beats an equal
 synonym, and either beats containment. Labels are compared by :func:`match_key`, which is
 :func:`normalise` with "cancer" and "carcinoma" made one word (for the mapper only). Confidences
 follow the evidence, not the rule:
@@ -15,7 +15,10 @@ follow the evidence, not the rule:
 3. ``synonym``: an OncoTree label equal to an Orphanet synonym, where no label matched ->
    ``skos:exactMatch`` (Orphanet's synonyms name the same disorder), 0.90 verbatim, else 0.88, 0.05
    less for ``NOS``.
-4. ``containment``: for an entity that rules 1-3 left unmapped, the most specific label of the other
+3b. ``nos-parent``: an OncoTree ``X, NOS`` node that rules 1-3 left unmapped -> ``skos:broadMatch``
+   to its parent's exact match(es), 0.80 (its parent contains it; containment by label could only find
+   a shorter, less informative label).
+4. ``containment``: for an entity that rules 1-3b left unmapped, the most specific label of the other
    source that its own label ends with (``Uterine Leiomyosarcoma`` ends with ``Leiomyosarcoma``),
    unless the extra words negate or contrast (``non``, ``extra``, ``benign``, ``poorly`` ...) or the
    contained label follows ``of``, ``/`` or ``-``; the broader side must not be a ``NOS`` bucket or a
@@ -34,18 +37,26 @@ The result is deterministic: the same inputs give the same mappings in the same 
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from pyoxigraph import Literal, NamedNode
 
-from kg.text import plain
+# the label words live in kg.mapping_text; the linkers still import them from here
+from kg.mapping_text import (
+    by_last_word,
+    has_nos,
+    homonyms,
+    match_key,
+    match_tokens,
+    most_specific_container,
+    normalise,
+    tokens,
+)
 from kg.vocab import RDF, RDFS, RKG, SKOS, XSD, mint
 from loaders.base import LoadReport, MappableEntity, SourceInfo, Triple
 
@@ -63,19 +74,11 @@ SEMAPV = "https://w3id.org/semapv/vocab/"
 SSSOM_FILE = "oncotree_orphanet.sssom.tsv"
 MAPPING_SET_ID = "https://w3id.org/rarekg/mappings/oncotree_orphanet.sssom.tsv"
 
-RULES = ("xref", "label", "synonym", "containment", "curated")
-_STOPWORDS = frozenset({"the", "a", "an", "nos"})
-_LINKS = frozenset({"of", "/", "-"})
-_SYNONYM_TOKENS = {"tumour": "tumor", "tumours": "tumor", "tumors": "tumor", "neoplasm": "tumor",
-                   "neoplasms": "tumor", "cancers": "cancer", "classical": "classic"}
-_NO_PLURAL = ("ss", "us", "is", "os")
-#: extra words that make a containing label something other than a kind of the contained one
-_CONTRAST = frozenset({"non", "not", "extra", "benign", "malignant", "borderline", "atypical", "like",
-                       "without", "other", "mixed", "poorly", "precursor", "in", "situ", "and", "or", "plus"})
-#: words that, just before the contained label, make it a different head ("adenoma of pancreas"
-#: does not end with a kind of "pancreas"; "pheochromocytoma-paraganglioma" is not a paraganglioma)
-_BAD_LINK = frozenset({"of", "/", "-", "with", "in", "and", "or", "plus"})
+RULES = ("xref", "label", "synonym", "nos-parent", "containment", "curated")
 K = TypeVar("K")
+__all__ = ["HAEMATOLOGICAL_ORPHA", "HAEMATOLOGICAL_TISSUES", "MAPPING_SET_ID", "RULES", "SEMAPV", "SOURCE",
+           "SSSOM_FILE", "Mapping", "compile", "compute", "has_nos", "homonyms", "load", "map_entities",
+           "mapping_iri", "match_key", "match_tokens", "normalise", "solid_only", "to_triples", "tokens"]
 
 
 @dataclass(frozen=True)
@@ -102,85 +105,6 @@ class Mapping:
     def key(self) -> tuple[str, str]:
         return self.subject.iri, self.object.iri
 
-
-def tokens(label: str, *, keep_links: bool = False) -> list[str]:
-    """The words of a label in order: ASCII-folded, lower case, punctuation dropped, British and
-    plural forms folded (``Tumours`` -> ``tumor``, ``neoplasm`` -> ``tumor`` except in
-    ``neuroendocrine neoplasm``, which WHO uses for tumours *and* carcinomas, ``sarcomas`` ->
-    ``sarcoma``), and the words ``the``, ``a``, ``an``, ``NOS`` left out; ``of`` is left out too
-    unless ``keep_links``, which also keeps ``/`` and ``-`` as words.
-
-    >>> tokens("Carcinomas of the Ampulla of Vater, NOS")
-    ['carcinoma', 'ampulla', 'vater']
-    >>> tokens("Pheochromocytoma-paraganglioma", keep_links=True)
-    ['pheochromocytoma', '-', 'paraganglioma']
-    """
-    return list(_tokens(label, keep_links))
-
-
-@functools.lru_cache(maxsize=65_536)
-def _tokens(label: str, keep_links: bool) -> tuple[str, ...]:
-    """:func:`tokens`, memoised: the containment rule compares every label with every other one."""
-    words = re.findall(r"[a-z0-9]+|[/-]", plain(label))
-    out: list[str] = []
-    for word in words:
-        if word in _STOPWORDS or (word in _LINKS and not keep_links):
-            continue
-        if word == "neoplasm" and out and out[-1] == "neuroendocrine":
-            out.append(word)
-            continue
-        word = _SYNONYM_TOKENS.get(word, word)
-        if len(word) > 4 and word.endswith("s") and not word.endswith(_NO_PLURAL):
-            word = word[:-1]
-        out.append(word)
-    return tuple(_drop_redundant_grade(out))
-
-
-def _drop_redundant_grade(words: list[str]) -> list[str]:
-    """Drop "well differentiated" before "neuroendocrine tumor": WHO (2019) defines a neuroendocrine
-    tumour as well differentiated, so OncoTree's "Well-Differentiated Neuroendocrine Tumor of the
-    Rectum" is Orphanet's "Neuroendocrine tumor of the rectum"."""
-    for i in range(len(words) - 3):
-        if words[i:i + 4] in (["well", "differentiated", "neuroendocrine", "tumor"],
-                              ["well", "-", "differentiated", "neuroendocrine"]):
-            drop = 3 if words[i + 1] == "-" else 2
-            if words[i + drop:i + drop + 2] == ["neuroendocrine", "tumor"]:
-                return words[:i] + words[i + drop:]
-    return words
-
-
-#: words that are one word for matching only (not for :func:`tokens`, which the condition linker
-#: shares): OncoTree says "Small Cell Lung Cancer" where Orphanet says "... carcinoma"
-_MATCH_TOKENS = {"cancer": "carcinoma"}
-
-
-@functools.lru_cache(maxsize=65_536)
-def match_tokens(label: str, keep_links: bool = False) -> tuple[str, ...]:
-    """:func:`tokens` with "cancer" and "carcinoma" made one word: the mapper's comparison words.
-
-    >>> match_tokens("Small Cell Lung Cancer") == match_tokens("Small cell lung carcinoma")
-    True
-    """
-    return tuple(_MATCH_TOKENS.get(w, w) for w in _tokens(label, keep_links))
-
-
-def match_key(label: str) -> tuple[str, ...]:
-    """The mapper's comparison key: :func:`match_tokens` sorted (word order does not matter)."""
-    return tuple(sorted(match_tokens(label)))
-
-
-def has_nos(label: str) -> bool:
-    """True if the label says "not otherwise specified" (``, NOS``)."""
-    return re.search(r"\bNOS\b", label) is not None
-
-
-def normalise(label: str) -> tuple[str, ...]:
-    """A label's comparison key: its :func:`tokens` sorted, so word order does not matter.
-
-    >>> normalise("Tumour, Gastrointestinal Stromal") == normalise("Gastrointestinal stromal tumor")
-    True
-    """
-    return tuple(sorted(tokens(label)))
 
 
 def _index(entities: Iterable[MappableEntity],
@@ -243,63 +167,6 @@ def _synonym_rule(sub: MappableEntity, objs: dict[tuple[str, ...], list[Mappable
             yield Mapping(sub, "exactMatch", obj, "LexicalMatching", round(confidence, 2), note, "synonym")
 
 
-def homonyms(entities: Iterable[MappableEntity]) -> dict[str, str]:
-    """Entities of one source whose normalised label another entity of that source shares, with why
-    each is narrower than the plain label: a ``, NOS`` node under a node of the same name, or one of
-    several site-specific nodes (OncoTree's ``Yolk Sac Tumor`` under brain, ovary, testis, vulva/vagina).
-    """
-    groups: dict[tuple[str, ...], list[MappableEntity]] = defaultdict(list)
-    for ent in entities:
-        groups[match_key(ent.label)].append(ent)
-    out: dict[str, str] = {}
-    for group in groups.values():
-        if len(group) < 2:
-            continue
-        plain = [e for e in group if not has_nos(e.label)]
-        for ent in group:
-            if has_nos(ent.label):
-                out[ent.iri] = "NOS node narrower than a node of the same name"
-            elif len(plain) > 1:
-                out[ent.iri] = f"one of {len(plain)} site-specific nodes with this label"
-    return out
-
-
-def _contains(longer: Sequence[str], shorter: Sequence[str]) -> bool:
-    """True if ``longer`` ends with ``shorter`` after words that make it a kind of ``shorter``.
-
-    Both are :func:`tokens` lists with ``keep_links``: the added words must not negate or contrast
-    (``non``, ``extra``, ``benign``, ...) and the word just before must not link a different head
-    (``of``, ``/``, ``-``, ``with``, ...).
-    """
-    n = len(shorter)
-    if not n or len(longer) <= n or longer[-n:] != shorter:
-        return False
-    extra = longer[:-n]
-    return extra[-1] not in _BAD_LINK and not _CONTRAST.intersection(extra)
-
-
-def _by_last_word(candidates: list[MappableEntity]) -> dict[str, list[MappableEntity]]:
-    """Candidates by the last word of their label (:func:`_tokens` with links): a label can only
-    end with labels that end with its own last word, so each entity is compared with few others."""
-    index: dict[str, list[MappableEntity]] = defaultdict(list)
-    for c in candidates:
-        words = match_tokens(c.label, True)
-        if words:
-            index[words[-1]].append(c)
-    return index
-
-
-def _most_specific_container(narrow: MappableEntity, candidates: dict[str, list[MappableEntity]]
-                             ) -> MappableEntity | None:
-    """The candidate (from :func:`_by_last_word`) with the longest label that ``narrow``'s label
-    ends with (ties: smallest IRI)."""
-    own = match_tokens(narrow.label, True)
-    fits = [c for c in candidates.get(own[-1], ()) if _contains(own, match_tokens(c.label, True))] if own else []
-    if not fits:
-        return None
-    return min(fits, key=lambda c: (-len(tokens(c.label)), c.iri))
-
-
 def _ancestors(entity: MappableEntity, by_iri: dict[str, MappableEntity]) -> set[str]:
     seen: set[str] = set()
     todo = list(entity.parents)
@@ -334,11 +201,33 @@ def map_entities(subjects: Iterable[MappableEntity], objects: Iterable[MappableE
                       () if by_label_rule else _synonym_rule(sub, by_synonym, why)):
             for m in found:
                 best.setdefault(m.key(), m)
+    for m in _nos_parent_rule(subs, best):
+        best.setdefault(m.key(), m)
     broad_subs = [s for s in subs if s.iri not in homonym and not has_nos(s.label)]
     broad_objs = [o for o in objs if not has_nos(o.label)]
     extra = _containment_rule(subs, objs, broad_subs, broad_objs, best)
     best.update({m.key(): m for m in extra if m.key() not in best})
     return sorted(best.values(), key=lambda m: (m.subject.iri, m.object.iri))
+
+
+def _nos_parent_rule(subs: list[MappableEntity], found: dict[tuple[str, str], Mapping]) -> Iterator[Mapping]:
+    """Rule 3b: an OncoTree ``X, NOS`` node that rules 1-3 left unmapped is a kind of its parent, so it
+    maps with ``skos:broadMatch`` to its parent's exact match(es): the most informative container, which
+    containment by label would miss ("Anaplastic Medulloblastoma, NOS" under "Large Cell/Anaplastic
+    Medulloblastoma" -> 251855, not plain "Medulloblastoma")."""
+    mapped = {s for s, _ in found}
+    exact: dict[str, list[MappableEntity]] = defaultdict(list)
+    for m in found.values():
+        if m.predicate == "exactMatch":
+            exact[m.subject.iri].append(m.object)
+    by_iri = {s.iri: s for s in subs}
+    for sub in subs:
+        if sub.iri in mapped or not has_nos(sub.label):
+            continue
+        for parent in sub.parents:
+            for obj in exact.get(parent, ()):
+                note = f"NOS node under {by_iri[parent].label!r}, whose exact match is {obj.label!r}"
+                yield Mapping(sub, "broadMatch", obj, "LexicalMatching", 0.8, note, "nos-parent")
 
 
 def _containment_rule(subs: list[MappableEntity], objs: list[MappableEntity], broad_subs: list[MappableEntity],
@@ -354,14 +243,14 @@ def _containment_rule(subs: list[MappableEntity], objs: list[MappableEntity], br
             exact[m.object.iri].add(m.subject.iri)
     sub_by_iri = {e.iri: e for e in subs}
     obj_by_iri = {e.iri: e for e in objs}
-    broad_objs_index, broad_subs_index = _by_last_word(broad_objs), _by_last_word(broad_subs)
+    broad_objs_index, broad_subs_index = by_last_word(broad_objs), by_last_word(broad_subs)
     for sub in subs:
-        obj = None if sub.iri in mapped_subs else _most_specific_container(sub, broad_objs_index)
+        obj = None if sub.iri in mapped_subs else most_specific_container(sub, broad_objs_index)
         if obj is not None:
             agree = bool(exact[obj.iri] & _ancestors(sub, sub_by_iri))
             yield _containment(sub, "broadMatch", obj, sub.label, obj.label, agree)
     for obj in objs:
-        sub = None if obj.iri in mapped_objs else _most_specific_container(obj, broad_subs_index)
+        sub = None if obj.iri in mapped_objs else most_specific_container(obj, broad_subs_index)
         # OncoTree nodes are scoped to a tissue ("Teratoma" under Testis), so an Orphanet entity is
         # taken as narrower only where Orphanet's own hierarchy puts it under the node's exact match
         # ("Extragonadal teratoma" is not a kind of testicular teratoma).

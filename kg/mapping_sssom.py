@@ -29,7 +29,7 @@ CURATED_HEADER = ("subject_id", "subject_label", "predicate_id", "object_id", "o
 PREDICATES = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch")
 
 #: bumped whenever the rules or the curated rows change the file's content
-MAPPING_SET_VERSION = "2.0"
+MAPPING_SET_VERSION = "2.1"
 MAPPING_DATE = "2026-12-07"
 CREATOR_ID = "rarekg:team"
 CREATOR_LABEL = "rarekg project"
