@@ -55,7 +55,11 @@ QUALIFIERS = frozenset({
     "metastatic", "metastasized", "metastasised", "disseminated", "unresectable", "resectable", "resected",
     "inoperable", "operable", "primary", "progressive", "newly", "diagnosed", "previously", "treated",
     "untreated", "high", "low", "risk", "grade", "stage", "i", "ii", "iii", "iv", "1", "2", "3", "4",
-    "regional", "distant", "early", "late", "invasive", "muscle", "protocol", "specific"})
+    "regional", "distant", "early", "late", "invasive", "muscle", "protocol", "specific",
+    # markers that qualify a type without changing it ("HPV-positive Oropharyngeal Cancer")
+    "hpv", "p16", "ebv", "hiv", "positive", "negative",
+    # sub-stages ("stage IVB vulvar cancer")
+    *(f"{stage}{sub}" for stage in ("i", "ii", "iii", "iv", "1", "2", "3", "4") for sub in "abc")})
 #: extra words that make a containing term something other than a kind of the contained entity
 CONTRAST = frozenset({"non", "not", "extra", "benign", "borderline", "like", "without", "other", "mixed",
                       "precursor", "situ", "pre", "pseudo", "post"})
@@ -150,9 +154,17 @@ class EntityIndex:
 
 def _alternatives(label: str) -> list[str]:
     """The names a slash-joined OncoTree label lists ("Solitary Fibrous Tumor/Hemangiopericytoma"),
-    each only if it names a tumour by itself (ends with a tumour word, not "Uterine Sarcoma/Mesenchymal")."""
+    each only if it names a tumour by itself (ends with a tumour word, not "Uterine Sarcoma/Mesenchymal").
+    A slash inside a name ("Extranodal nasal NK/T cell lymphoma", "Myeloid/lymphoid neoplasm") lists
+    nothing: the part before it must itself be a tumour name.
+
+    >>> _alternatives("Solitary Fibrous Tumor/Hemangiopericytoma")
+    ['Solitary Fibrous Tumor', 'Hemangiopericytoma']
+    >>> _alternatives("Extranodal nasal NK/T cell lymphoma")
+    []
+    """
     parts = [p.strip() for p in label.split("/")]
-    if len(parts) < 2:
+    if len(parts) < 2 or not _TUMOUR_HEAD.search(parts[0]):
         return []
     return [p for p in parts if _TUMOUR_HEAD.search(p)]
 

@@ -57,8 +57,8 @@ REPORTED_UNMATCHED = 20
 SSSOM = Namespace("https://w3id.org/sssom/")
 #: the semapv justification of each condition rule (kg.link.conditions, kg.linking)
 JUSTIFICATIONS = {"xref": "DatabaseCrossReference", "mesh-id": "DatabaseCrossReference",
-                  "spelling": "LexicalSimilarityThresholdMatching", "trial-context": "BackgroundKnowledgeBasedMatching",
-                  "broader": "StructuralMatching"}
+                  "spelling": "LexicalSimilarityThresholdMatching", "similar": "LexicalSimilarityThresholdMatching",
+                  "trial-context": "BackgroundKnowledgeBasedMatching", "broader": "StructuralMatching"}
 
 
 def entity_local(iri: str) -> str:

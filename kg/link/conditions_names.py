@@ -52,6 +52,10 @@ SITE_WORDS: dict[str, str] = {
     "salivary": "salivary gland", "sinonasal": "sinonasal", "heart": "heart", "cardiac": "heart",
     "extraskeletal": "soft tissue", "extraosseous": "soft tissue", "anus": "anus", "appendix": "appendix",
     "appendiceal": "appendix", "supratentorial": "nervous system", "infratentorial": "nervous system",
+    "bronchial": "lung", "bronchus": "lung", "connective": "soft tissue", "cerebellar": "nervous system",
+    "cerebellum": "nervous system", "cerebral": "nervous system", "intracranial": "nervous system",
+    "parotid": "salivary gland", "nasal": "sinonasal", "paranasal": "sinonasal",
+    "retroperitoneal": "soft tissue", "retroperitoneum": "soft tissue",
 }
 #: embryological gut segments and the sites they are made of ("midgut NET": small intestine, appendix and
 #: right colon; no source has a node per segment, so such a text reaches the node covering its sites)
@@ -69,12 +73,18 @@ PART_OF: dict[str, str] = {
 }
 #: words that only help a site word ("system" in "nervous system", "tissue" in "soft tissue")
 SITE_FILLERS = frozenset({"system", "tissue", "gland", "tract", "uteri", "and", "cavity", "duct", "small",
-                          "gall", "of", "wall", "trunk", "extremity", "canal"})
+                          "gall", "of", "wall", "trunk", "extremity", "canal", "sinus"})
 #: canonical spelling of a site word inside a name key (both sides of a comparison use it)
 _CANON = {"pleural": "pleura", "peritoneal": "peritoneum", "testicular": "testis", "testes": "testis",
           "ovarian": "ovary", "laryngeal": "larynx", "oropharyngeal": "oropharynx", "hypopharyngeal": "hypopharynx",
           "thymic": "thymus", "renal": "kidney", "nasopharyngeal": "nasopharynx", "cancer": "carcinoma",
-          "bowel": "intestine", "cutaneous": "skin", "pancreatic": "pancreas", "mediastinal": "mediastinum"}
+          "bowel": "intestine", "cutaneous": "skin", "pancreatic": "pancreas", "mediastinal": "mediastinum",
+          "gastrointestinal": "gastroenteric"}
+#: abbreviations and former names read as the words they stand for, on both sides of a comparison
+#: ("Primary CNS Lymphoma" = "Primary central nervous system lymphoma"; a carcinoid is a neuroendocrine
+#: tumour, its current name: "Bronchial Carcinoid" = "Bronchial neuroendocrine tumor")
+_EXPAND = {"cns": ("central", "nervous", "system"), "carcinoid": ("neuroendocrine", "tumor"),
+           "carcinoids": ("neuroendocrine", "tumor")}
 #: family words of a generic term and the words an entity name of that family contains
 FAMILIES: dict[str, tuple[str, ...]] = {
     "sarcoma": ("sarcoma",), "carcinoma": ("carcinoma", "cancer"), "adenocarcinoma": ("adenocarcinoma",),
@@ -93,16 +103,19 @@ _EPITHELIAL = re.compile(r"(?i)\bmalignant epithelial (?:tumou?r|neoplasm)s?\b")
 
 def canonical_words(text: str, *, drop_malignant: bool = False) -> list[str]:
     """The words of a name in order, with site adjectives and "cancer" in canonical form;
-    "uterine"/"endometrial" become "corpus uteri", "gall bladder", "extra gonadal" and "non X" one word, and
-    "malignant" is dropped if asked (a text's "Malignant Mesothelioma" is a mesothelioma; an entity's
-    "Malignant schwannoma" is not a schwannoma, so entity names keep it)."""
+    "uterine"/"endometrial"/"uterus" become "corpus uteri", "gall bladder", "extra gonadal" and "non X" one word,
+    abbreviations and former names the words they stand for (:data:`_EXPAND`), and "malignant" is dropped if
+    asked (a text's "Malignant Mesothelioma" is a mesothelioma; an entity's "Malignant schwannoma" is not a
+    schwannoma, so entity names keep it)."""
     out: list[str] = []
     text = _EPITHELIAL.sub("carcinoma", text)
     for word in tokens(text):
         if (word, out[-1] if out else "") in (("bladder", "gall"), ("gonadal", "extra")) or (out and out[-1] == "non"):
             out[-1] = out[-1] + word
-        elif word in ("uterine", "endometrial"):
+        elif word in ("uterine", "endometrial", "uterus"):
             out += ["corpus", "uteri"]
+        elif word in _EXPAND:
+            out += [w for w in _EXPAND[word] if not out or w != out[-1]]
         elif word != "malignant" or not drop_malignant:
             out.append(_CANON.get(word, word))
     return out
@@ -119,6 +132,18 @@ def canonical_key(text: str, drop_malignant: bool = False) -> tuple[str, ...]:
     """
     words = canonical_words(text, drop_malignant=drop_malignant)
     return () if set(words) <= GENERIC else tuple(sorted(set(words)))
+
+
+def squash(text: str) -> tuple[str, str]:
+    """A name's canonical words run together, in their order and in sorted order: the forms compared
+    character by character by the tolerant rule, so that word breaks and word order do not count
+    ("Adrenal Cortical Carcinoma" ~ "Adrenocortical carcinoma").
+
+    >>> squash("Carcinoma, Adrenal Cortical")
+    ('carcinomaadrenalcortical', 'adrenalcarcinomacortical')
+    """
+    words = [w for w in canonical_words(text, drop_malignant=True) if w not in ("the", "of")]
+    return "".join(words), "".join(sorted(words))
 
 
 def sitefree_key(text: str, drop_malignant: bool = False) -> tuple[str, ...]:
@@ -138,7 +163,7 @@ def families_of(text: str) -> set[str]:
     """The families a name belongs to by its words ("Osteosarcoma" -> {"sarcoma"}; a carcinosarcoma
     is a carcinoma, not a sarcoma)."""
     out = set()
-    for word in tokens(text):
+    for word in tokens(_EPITHELIAL.sub("carcinoma", text)):
         for family, stems in FAMILIES.items():
             if any(word.endswith(s) for s in stems) and not (family == "sarcoma" and word.startswith("carcino")):
                 out.add(family)
@@ -170,6 +195,8 @@ SPLIT_WORDS = frozenset({"skeletal", "extraskeletal", "osseous", "extraosseous"}
 #: labels of groupings by what they are not, or by an unknown origin (OncoTree files its site-less NOS types
 #: such as "Neuroendocrine Tumor, NOS" under "Cancer of Unknown Primary", which is no kind of them)
 _UNTYPED = re.compile(r"(?i)\b(other|miscellaneous|unknown primary)\b")
+#: a syndrome or predisposition, not a tumour, whatever tumour its name mentions
+_SYNDROME = re.compile(r"(?i)\b(syndrome|predisposition)\b")
 #: Orphanet's rare-tumour root: it and its direct children are too broad to link a text to
 RARE_TUMOR = "ORPHA:98057"
 #: a molecular qualifier after a comma in an OncoTree label (WHO 2021 CNS names)
@@ -228,7 +255,8 @@ class ConditionIndex(EntityIndex):
         self._ancestors: dict[str, frozenset[str]] = {}
         self._site: dict[str, frozenset[str]] = {}
         self._families: dict[str, frozenset[str]] = {}
-        self._carcinomas: dict[str, set[str]] | None = None
+        self._by_family_site: dict[tuple[str, str], set[str]] | None = None
+        self._squashed: dict[str, list[tuple[MappableEntity, str]]] | None = None
 
     @classmethod
     def from_data(cls, data_dir: Path) -> ConditionIndex:
@@ -241,15 +269,28 @@ class ConditionIndex(EntityIndex):
 
     def names(self, ent: MappableEntity) -> list[str]:
         """Label, synonyms, the names a slash-joined label lists, and for an OncoTree node whose label
-        names no site, the label qualified by its tissue."""
+        names no site, the label qualified by its tissue (by the one part of a slash-joined tissue that is a
+        site: "Ovary/Fallopian Tube" qualifies "Embryonal Carcinoma" as "Ovary Embryonal Carcinoma")."""
         names = [ent.label, *ent.synonyms, *_alternatives(ent.label)]
         if _MOLECULAR.search(ent.label):  # "Glioblastoma, IDH-Wildtype" is OncoTree's glioblastoma
             names.append(ent.label.split(",", 1)[0])
         names += _site_parts(ent.label) + _hyphen_alternatives(ent.label)
         tissue = self.tissue.get(ent.iri)
-        if tissue and "/" not in tissue and not sites_of(ent.label) and sites_of(tissue):
-            names.append(f"{tissue} {ent.label}")
+        parts = [part.strip() for part in (tissue or "").split("/") if sites_of(part)]
+        if tissue and not sites_of(ent.label) and ("/" not in tissue or len(parts) == 1):
+            names.append(f"{parts[0] if '/' in tissue else tissue} {ent.label}")  # "Ovary/Fallopian Tube": "Ovary"
         return names
+
+    def squashed(self) -> dict[str, list[tuple[MappableEntity, str]]]:
+        """Entity names by their :func:`squash` forms (both), for the tolerant whole-name comparison."""
+        if self._squashed is None:
+            self._squashed = defaultdict(list)
+            for ent in self.entities:
+                for name in self.names(ent):
+                    if canonical_key(name) and not has_nos(name):
+                        for form in set(squash(name)):
+                            self._squashed[form].append((ent, name))
+        return self._squashed
 
     def ancestors(self, iri: str) -> frozenset[str]:
         """The IRIs of an entity's ancestors in its source (not itself)."""
@@ -311,13 +352,20 @@ class ConditionIndex(EntityIndex):
 
     def carcinomas_at(self, site: str) -> set[str]:
         """The Orphanet entities whose own names make them carcinomas at the site (by :meth:`site`)."""
-        if self._carcinomas is None:
-            self._carcinomas = defaultdict(set)
+        return self.of_family_at(site, "carcinoma")
+
+    def of_family_at(self, site: str, family: str) -> set[str]:
+        """The Orphanet entities whose own names put them in the family (:data:`FAMILIES`) and that are at
+        the site (by :meth:`site`); not the syndromes that predispose to one ("... and oropharyngeal cancer
+        predisposition syndrome")."""
+        if self._by_family_site is None:
+            self._by_family_site = defaultdict(set)
             for ent in self.entities:
-                if ent.curie.startswith("ORPHA:") and any("carcinoma" in families_of(n) for n in (ent.label, *ent.synonyms)):
-                    for where in self.site(ent.iri):
-                        self._carcinomas[where].add(ent.iri)
-        return self._carcinomas.get(site, set())
+                if ent.curie.startswith("ORPHA:") and not _SYNDROME.search(ent.label):
+                    for fam in set().union(*(families_of(n) for n in (ent.label, *ent.synonyms))):
+                        for where in self.site(ent.iri):
+                            self._by_family_site[(where, fam)].add(ent.iri)
+        return self._by_family_site.get((site, family), set())
 
     def covering(self, iri: str) -> set[str]:
         """The entity and the ancestors that cover all of it: for an entity with several parents, only
