@@ -49,6 +49,9 @@ RECORDS = [
     rec("0eeeeee55", ["Kantonsspital Aarau"], "Aarau", "CH", ("company",)),
     rec("0fffffff6", ["Klinikum Mitte"], "Essen", "DE"),
     rec("0ggggggg7", ["Klinikum Süd"], "Essen", "DE"),
+    rec("04fkwzm96", ["Donostiako Unibertsitate Ospitalea", "Hospital Donostia"], "Donostia / San Sebastian", "ES"),
+    rec("01tc2d264", ["Centre Hospitalier Universitaire de Limoges"], "Limoges", "FR"),
+    rec("01fyp5w42", ["Hospital Universitario de Jerez"], "Jerez de la Frontera", "ES"),
 ]
 INDEX = G.build_index(RECORDS)
 
@@ -63,6 +66,7 @@ INDEX = G.build_index(RECORDS)
     ("CHU de Rouen", "Bois-Guillaume", "FR", "04cdk4t75", "name;named-city"),
     ("Universitair Medisch Centrum St Radboud", "Nijmegen", "NL", "05wg1m734", "name;city"),  # to the successor
     ("Hopital Nord", "Amiens", "FR", "0dddddd44", "name;city"),
+    ("Hospital Donostia", "San Sebastian", "ES", "04fkwzm96", "name;city"),  # one name of a bilingual city
 ])
 def test_registry_names_resolve_with_place_and_granularity(text: str, city: str, country: str, org: str,
                                                            rule: str) -> None:
@@ -84,6 +88,12 @@ def test_generic_names_resolve_only_when_unique_in_the_city_and_say_so() -> None
     assert unique is not None and unique.org == ROR + "03cv38k47"
     assert unique.rule == "generic-unique-in-city;confidence=medium" and unique.score == 0.6
     assert G.generic_unique(INDEX, "Klinikum", "Essen", "DE") is None  # two candidates of that kind
+    # a kind with a qualifier the registry's names lack ("regional", "centre"), tried without it
+    limoges = G.generic_unique(INDEX, "Centre Hospital Regional Universitaire de Limoges", "Limoges", "FR")
+    assert limoges is not None and limoges.org == ROR + "01tc2d264"
+    jerez = G.generic_unique(INDEX, "University Hospital", "Jerez", "ES")  # the city's longer registry name
+    assert jerez is not None and jerez.org == ROR + "01fyp5w42"
+    assert G.generic_unique(INDEX, "Hospital General", "Jerez", "ES") is None  # "general" is not a qualifier
 
 
 def test_a_successor_loop_is_a_clear_error_or_a_report_entry() -> None:

@@ -112,8 +112,18 @@ class Wanted:
     words: frozenset[str]
 
     def __contains__(self, city: str) -> bool:
-        canon = names.canonical_city(city)
-        return canon in self.cities or bool(canon) and set(canon.split()) <= self.words
+        for part in city_parts(city):
+            canon = names.canonical_city(part)
+            if canon in self.cities or bool(canon) and set(canon.split()) <= self.words:
+                return True
+        return False
+
+
+def city_parts(city: str) -> list[str]:
+    """A registry city and, when it is written in two languages, each of its names:
+    ``"Donostia / San Sebastian"`` -> ``["Donostia / San Sebastian", "Donostia", "San Sebastian"]``."""
+    parts = [p.strip() for p in (city or "").split("/") if p.strip()]
+    return [city, *parts] if len(parts) > 1 else [city]
 
 
 def wanted(places: Iterable[tuple[str, str]]) -> Wanted:
@@ -151,7 +161,7 @@ def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
         if target not in index.orgs or places is not None and index.orgs[target].city not in places \
                 and r.locations[0].city not in places:
             continue
-        strip = frozenset(names.city_tokens(r.locations[0].city))
+        strip = frozenset(w for part in city_parts(r.locations[0].city) for w in names.city_tokens(part))
         for n in r.names:
             stripped = _key(n.value, strip)
             for key in {stripped, _key(n.value, frozenset())}:  # with and without its city's words
@@ -167,12 +177,12 @@ def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
                         index.by_word.setdefault(word, set()).add(target)
     sums: dict[tuple[str, str], list[float]] = {}
     for org in index.orgs.values():
-        city = names.canonical_city(org.city)
-        index.by_city.setdefault((org.country, city), []).append(org.id)
-        index.countries_of_city.setdefault(city, set()).add(org.country)
-        if org.latitude is not None and org.longitude is not None:
-            acc = sums.setdefault((org.country, city), [0.0, 0.0, 0])
-            acc[0], acc[1], acc[2] = acc[0] + org.latitude, acc[1] + org.longitude, acc[2] + 1
+        for city in dict.fromkeys(names.canonical_city(part) for part in city_parts(org.city)):
+            index.by_city.setdefault((org.country, city), []).append(org.id)
+            index.countries_of_city.setdefault(city, set()).add(org.country)
+            if org.latitude is not None and org.longitude is not None:
+                acc = sums.setdefault((org.country, city), [0.0, 0.0, 0])
+                acc[0], acc[1], acc[2] = acc[0] + org.latitude, acc[1] + org.longitude, acc[2] + 1
     index.points = {k: (lat / n, lon / n) for k, (lat, lon, n) in sums.items()}
     return index
 
@@ -202,7 +212,8 @@ class Place:
         (the site's text names the record's city: "CHU de Rouen" in Bois-Guillaume) or None."""
         if org.country != self.country or not self.city:
             return None
-        how = names.city_agreement(self.city, org.city)
+        found = {names.city_agreement(self.city, part) for part in city_parts(org.city)}
+        how = "city" if "city" in found else "metro" if "metro" in found else None
         if how:
             return how
         own = names.city_tokens(org.city)
@@ -308,20 +319,44 @@ def match(index: RegistryIndex, text: str, city: str, country: str, country_word
     return None, seen[:3]
 
 
+#: kind words that qualify a kind without deciding it: tried without them when the whole kind finds
+#: nothing ("Centre Hospital Regional Universitaire" is the city's university hospital)
+_QUALIFIERS = frozenset({"regional", "centre"})
+
+
 def generic_unique(index: RegistryIndex, text: str, city: str, country: str) -> RegistryMatch | None:
     """A generic name ("CHU", "University Hospital") resolved when the site's city has exactly one
-    registry hospital whose name has all of its words: medium confidence, and the rule says so."""
+    registry hospital whose name has all of its words: medium confidence, and the rule says so. The
+    city is the site's city in any spelling, or a district or suburb written with or known to it
+    (:func:`kg.names.city_agreement`: "Jerez" for "Jerez de la Frontera"), never a place near it only;
+    when the whole kind finds no hospital, it is tried without :data:`_QUALIFIERS`."""
     kind = set(_key(text, names.city_tokens(city)))
     if not kind or not city or names.distinctive(tuple(kind)):
         return None
     place = Place(index, city, country)
-    canon = names.canonical_city(city)
-    found = {i for i in index.by_city.get((place.country, canon), ())
-             if index.orgs[i].hospital and any(kind <= set(k) for k in index.keys.get(i, ()))}
+    in_city = _hospitals_in(index, place)
+    for wanted in dict.fromkeys([frozenset(kind), frozenset(kind - _QUALIFIERS if "hospital" in kind else kind)]):
+        found = _unique_of_kind(index, in_city, set(wanted))
+        if found is not None:
+            return RegistryMatch(chu_of(index, found), "generic-unique-in-city;confidence=medium", 0.6, text)
+    return None
+
+
+def _hospitals_in(index: RegistryIndex, place: Place) -> list[str]:
+    """The hospitals of the site's city (its own spelling first; failing that, those of the places that
+    :func:`kg.names.city_agreement` calls the same city or one of its districts or suburbs)."""
+    canon = names.canonical_city(place.city)
+    own = [i for i in index.by_city.get((place.country, canon), ()) if index.orgs[i].hospital]
+    if own:
+        return own
+    return [i for (cc, other), ids in index.by_city.items() if cc == place.country and other != canon
+            and names.city_agreement(place.city, other) for i in ids if index.orgs[i].hospital]
+
+
+def _unique_of_kind(index: RegistryIndex, hospitals: list[str], kind: set[str]) -> str | None:
+    found = {i for i in hospitals if any(kind <= set(k) for k in index.keys.get(i, ()))}
     found = set(_prefer(index, dict.fromkeys(found, "city"))) if found else found
     exact = {i for i in found if any(kind == set(k) for k in index.keys[i])}
     if len(found) > 1 and len(exact) == 1:  # "University Hospital" in Basel: the one named exactly so
         found = exact
-    if len(found) != 1:
-        return None
-    return RegistryMatch(chu_of(index, found.pop()), "generic-unique-in-city;confidence=medium", 0.6, text)
+    return found.pop() if len(found) == 1 else None
