@@ -287,7 +287,7 @@ def _found(index: RegistryIndex, kind: str, key: tuple[str, ...]) -> set[str]:
 
 def match(index: RegistryIndex, text: str, city: str, country: str, country_words: Iterable[str] = (),
           providers_only: bool = False) -> tuple[RegistryMatch | None, list[str]]:
-    """The registry record of a site (or None) and the candidates considered (for the review queue).
+    """The registry record of a site (or None) and the candidates in its place (for the review queue).
     ``providers_only`` (affiliations): only hospitals that are not also universities, since an author's
     university or medical school is no provider."""
     place = Place(index, city, country, text)
@@ -300,9 +300,10 @@ def match(index: RegistryIndex, text: str, city: str, country: str, country_word
             if not stripped and kind != "name":
                 continue
             found = _found(index, kind, key)
-            seen.extend(i for i in sorted(found) if i not in seen)
-            for i in found:
+            for i in sorted(found):
                 how = place.agreement(index.orgs[i])
+                if how and i not in seen:  # a candidate for review is in the site's place
+                    seen.append(i)
                 org = index.orgs[i]
                 if providers_only and (not org.hospital or "education" in org.types):
                     continue
