@@ -52,6 +52,11 @@ RECORDS = [
     rec("04fkwzm96", ["Donostiako Unibertsitate Ospitalea", "Hospital Donostia"], "Donostia / San Sebastian", "ES"),
     rec("01tc2d264", ["Centre Hospitalier Universitaire de Limoges"], "Limoges", "FR"),
     rec("01fyp5w42", ["Hospital Universitario de Jerez"], "Jerez de la Frontera", "ES"),
+    rec("041zkgm14", ["University of Ferrara", "Università degli Studi di Ferrara"], "Ferrara", "IT",
+        ("education", "funder"), rel=(("related", "026yzxh70"), ("related", "00zs3y046"))),
+    rec("026yzxh70", ["Arcispedale Sant'Anna"], "Ferrara", "IT", rel=(("related", "041zkgm14"),)),
+    rec("00zs3y046", ["Istituto Nazionale di Fisica Nucleare, Sezione di Ferrara"], "Ferrara", "IT", ("facility",)),
+    rec("048tbm396", ["University of Turin", "Università di Torino"], "Turin", "IT", ("education",)),
 ]
 INDEX = G.build_index(RECORDS)
 
@@ -67,6 +72,9 @@ INDEX = G.build_index(RECORDS)
     ("Universitair Medisch Centrum St Radboud", "Nijmegen", "NL", "05wg1m734", "name;city"),  # to the successor
     ("Hopital Nord", "Amiens", "FR", "0dddddd44", "name;city"),
     ("Hospital Donostia", "San Sebastian", "ES", "04fkwzm96", "name;city"),  # one name of a bilingual city
+    # a university named as a site is the one hospital the registry links it to in its city
+    ("Universita di Ferrara", "Ferrara", "IT", "026yzxh70", "name;city;university-hospital"),
+    ("Universita di Torino", "Turin", "IT", "048tbm396", "name;city"),  # none linked: the university
 ])
 def test_registry_names_resolve_with_place_and_granularity(text: str, city: str, country: str, org: str,
                                                            rule: str) -> None:

@@ -24,8 +24,10 @@ words of the record's own city. :func:`match` then decides, in order:
 Among several records (decision 0012): inactive and withdrawn records are followed to their
 successor; a parent loses to its child and a group (a record with :data:`GROUP_CHILDREN` children
 or more) to any other record; a hospital (type healthcare) wins over a university; a hospital of a
-French regional university hospital (CHU) is the CHU; the site's own city wins over a suburb. Two
-records still standing make the match ambiguous: no answer, both kept as candidates for review.
+French regional university hospital (CHU) is the CHU; the site's own city wins over a suburb; a
+university is its university hospital when the registry links it to exactly one hospital of its city
+(:func:`hospital_of_university`). Two records still standing make the match ambiguous: no answer,
+both kept as candidates for review.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class Organisation:
     children: int
     wikidata: str = ""
     names: tuple[str, ...] = ()      # display name, labels and aliases (not acronyms)
+    linked: tuple[str, ...] = ()     # its children and related records
 
     @property
     def hospital(self) -> bool:
@@ -155,7 +158,8 @@ def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
             wikidata = next((v for k, v in r.external_ids if k == "wikidata"), "")
             index.orgs[r.id] = Organisation(r.id, r.display, loc.city, loc.country, loc.latitude, loc.longitude,
                                             r.types, r.related("parent"), len(r.related("child")), wikidata,
-                                            tuple(n.value for n in r.names if "acronym" not in n.types))
+                                            tuple(n.value for n in r.names if "acronym" not in n.types),
+                                            (*r.related("child"), *r.related("related")))
     for r in kept:
         target = r.id if r.status == "active" else successors.get(r.id, "")
         if target not in index.orgs or places is not None and index.orgs[target].city not in places \
@@ -258,6 +262,19 @@ def chu_of(index: RegistryIndex, org_id: str) -> str:
     return org_id
 
 
+def hospital_of_university(index: RegistryIndex, org_id: str) -> str | None:
+    """The university hospital of a university named as a site (decision 0012: a university, its faculty
+    or a department of it, named as a trial site, is its university hospital): the one hospital (type
+    healthcare) among the university's children and related records in its own city; None for a record
+    that is a hospital itself, or a university with none or several there."""
+    org = index.orgs[org_id]
+    if org.hospital or "education" not in org.types:
+        return None
+    found = {i for i in org.linked if i in index.orgs and index.orgs[i].hospital
+             and index.orgs[i].country == org.country and names.city_agreement(index.orgs[i].city, org.city) == "city"}
+    return found.pop() if len(found) == 1 else None
+
+
 def _queries(text: str, strip: set[str]) -> list[tuple[str, tuple[str, ...], bool]]:
     """(segment, key, key without the site's city words?) for the whole text and each segment. The
     key with the city's words ("university hospital groningen") is only ever matched as a whole name."""
@@ -316,7 +333,11 @@ def match(index: RegistryIndex, text: str, city: str, country: str, country_word
         if len(chosen) != 1:
             return None, chosen
         rule = f"{kind};{hits[chosen[0]]}" + (";country-disagrees" if place.country_disagrees else "")
-        return RegistryMatch(chu_of(index, chosen[0]), rule, score, matched[chosen[0]]), seen
+        org_id = chosen[0]
+        hospital = None if providers_only else hospital_of_university(index, org_id)
+        if hospital is not None:
+            org_id, rule = hospital, rule + ";university-hospital"
+        return RegistryMatch(chu_of(index, org_id), rule, score, matched[chosen[0]]), seen
     return None, seen[:3]
 
 
