@@ -150,6 +150,18 @@ def test_a_site_without_place_is_reported_with_file_and_site_number() -> None:
     assert "site 1" in problem.message
 
 
+def test_a_site_of_a_former_state_is_placed_by_its_city_s_one_country() -> None:
+    """Regression: "Institute of Oncology and Radiology of Serbia", Belgrade, "Former Yugoslavia" (no
+    ISO code) stayed unresolved for want of a country; the registry knows Belgrade in one country."""
+    steps = SiteResolver(R.build_index([]), INDEX)
+    res = steps.resolve("Ziekenhuis Martini", "Groningen", None)  # Groningen: records in NL only
+    assert (res.status, res.institution) == ("resolved", "ow-nl-groningen-hospital-martini")
+    assert res.rule == "open-world:name;city;country-from-city"
+    assert steps.resolve("Ziekenhuis Martini", "Atlantis", None).rule == "no-place"  # a city it does not know
+    mitte = steps.resolve("Klinikum Mitte", "Essen", "")  # Essen: DE only; then the registry step
+    assert (mitte.institution, mitte.rule) == ("ror-0fffffff6", "registry:name;city;country-from-city")
+
+
 def test_open_world_keys_ignore_departments_and_city_words() -> None:
     pool = OpenWorld()
     a = pool.node("Department of Oncology, Ospedale San Gerardo di Monza", "Monza", "IT")
