@@ -134,7 +134,7 @@ def cmd_institutions(args: argparse.Namespace) -> int:
     from loaders.institutions import review_table
     if not args.unresolved:
         raise QueryError("rarekg institutions: say what to list (--unresolved)")
-    print(review_table(args.data, _open(args) if args.store or args.backend else None))
+    print(review_table(args.data, _open(args) if args.store or args.backend else None, args.raw))
     return 0
 
 
@@ -306,6 +306,9 @@ def parser() -> argparse.ArgumentParser:
                    help="list the unresolved sites of the graph on this SPARQL 1.1 server")
     p.add_argument("--data", type=Path, default=DATA_DIR, help=f"default dataset folder (default: {DATA_DIR})")
     p.add_argument("--unresolved", action="store_true", help="list unresolved strings, most frequent first")
+    p.add_argument("--from", dest="raw", type=Path, action="append", default=[], metavar="DIR",
+                   help="a folder the store was built from (rarekg build --data DIR): the registry candidates "
+                        "come from the same registry dump")
     p.set_defaults(func=cmd_institutions)
 
     p = sub.add_parser("synth", help="write a deterministic synthetic corpus in the original source formats")

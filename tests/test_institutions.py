@@ -327,6 +327,39 @@ def test_cli_lists_the_review_queue() -> None:
     assert any(r[4] == "Novartis Investigative Site" for r in generic) and all(r[8] == "" for r in generic)
 
 
+class _StoredSites:
+    """A store that answers the review query with fixed rows (pyoxigraph terms, as a store gives them)."""
+
+    def __init__(self, rows: list[dict[str, str]]) -> None:
+        from pyoxigraph import Literal, NamedNode
+        iris = {"s", "p"}
+        self.rows = [{k: NamedNode(v) if k in iris else Literal(v) for k, v in r.items()} for r in rows]
+        self.queries: list[str] = []
+
+    def select(self, query: str) -> list[dict[str, object]]:
+        self.queries.append(query)
+        return self.rows
+
+
+def test_review_of_a_store_shows_the_store_s_decisions_not_a_fresh_default_one() -> None:
+    """Regression: a store built with ``--data`` resolved "University Hospital" (Basel) by the full registry,
+    yet its review queue listed it as generic, re-resolving it with the default dataset's registry subset."""
+    site = "https://w3id.org/rarekg/site/"
+    store = _StoredSites([
+        {"s": site + "NCT00003731/4", "f": "University Hospital", "c": "Basel", "k": "CH", "status": "resolved",
+         "rule": "registry:generic-unique-in-city;confidence=medium", "p": "https://w3id.org/rarekg/centre/ror-04k51q396"},
+        {"s": site + "NCT00003888/9", "f": "Kantonspital Aarau", "c": "Aarau", "k": "CH", "status": "resolved",
+         "rule": "open-world:name;city", "p": "https://w3id.org/rarekg/centre/ow-ch-aarau-kantonspital"},
+        {"s": site + "NCT00171873/2", "f": "Novartis Investigative Site", "c": "Kiel", "k": "DE",
+         "status": "generic", "rule": "generic:sponsor"}])
+    rows = [line.split("\t") for line in L.review_table(DATA, store).splitlines()[1:]]
+    assert store.queries == [L.REVIEW_QUERY]
+    assert [r[:6] for r in rows] == [
+        ["1", "site", "generic", "", "Novartis Investigative Site", "Kiel DE"],
+        ["1", "site", "open-world", "ow-ch-aarau-kantonspital", "Kantonspital Aarau", "Aarau CH"]]
+    assert [r[6] for r in rows] == ["NCT00171873", "NCT00003888"]
+
+
 def test_resolution_memo_never_serves_a_changed_input(tmp_path: Path, repo_data: Path) -> None:
     import shutil
 

@@ -24,8 +24,10 @@ words of the record's own city. :func:`match` then decides, in order:
 Among several records (decision 0012): inactive and withdrawn records are followed to their
 successor; a parent loses to its child and a group (a record with :data:`GROUP_CHILDREN` children
 or more) to any other record; a hospital (type healthcare) wins over a university; a hospital of a
-French regional university hospital (CHU) is the CHU; the site's own city wins over a suburb. Two
-records still standing make the match ambiguous: no answer, both kept as candidates for review.
+French regional university hospital (CHU) is the CHU; the site's own city wins over a suburb; a
+university is its university hospital when the registry links it to exactly one hospital of its city
+(:func:`hospital_of_university`). Two records still standing make the match ambiguous: no answer,
+both kept as candidates for review.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class Organisation:
     children: int
     wikidata: str = ""
     names: tuple[str, ...] = ()      # display name, labels and aliases (not acronyms)
+    linked: tuple[str, ...] = ()     # its children and related records
 
     @property
     def hospital(self) -> bool:
@@ -112,8 +115,18 @@ class Wanted:
     words: frozenset[str]
 
     def __contains__(self, city: str) -> bool:
-        canon = names.canonical_city(city)
-        return canon in self.cities or bool(canon) and set(canon.split()) <= self.words
+        for part in city_parts(city):
+            canon = names.canonical_city(part)
+            if canon in self.cities or bool(canon) and set(canon.split()) <= self.words:
+                return True
+        return False
+
+
+def city_parts(city: str) -> list[str]:
+    """A registry city and, when it is written in two languages, each of its names:
+    ``"Donostia / San Sebastian"`` -> ``["Donostia / San Sebastian", "Donostia", "San Sebastian"]``."""
+    parts = [p.strip() for p in (city or "").split("/") if p.strip()]
+    return [city, *parts] if len(parts) > 1 else [city]
 
 
 def wanted(places: Iterable[tuple[str, str]]) -> Wanted:
@@ -145,13 +158,14 @@ def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
             wikidata = next((v for k, v in r.external_ids if k == "wikidata"), "")
             index.orgs[r.id] = Organisation(r.id, r.display, loc.city, loc.country, loc.latitude, loc.longitude,
                                             r.types, r.related("parent"), len(r.related("child")), wikidata,
-                                            tuple(n.value for n in r.names if "acronym" not in n.types))
+                                            tuple(n.value for n in r.names if "acronym" not in n.types),
+                                            (*r.related("child"), *r.related("related")))
     for r in kept:
         target = r.id if r.status == "active" else successors.get(r.id, "")
         if target not in index.orgs or places is not None and index.orgs[target].city not in places \
                 and r.locations[0].city not in places:
             continue
-        strip = frozenset(names.city_tokens(r.locations[0].city))
+        strip = frozenset(w for part in city_parts(r.locations[0].city) for w in names.city_tokens(part))
         for n in r.names:
             stripped = _key(n.value, strip)
             for key in {stripped, _key(n.value, frozenset())}:  # with and without its city's words
@@ -167,12 +181,12 @@ def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
                         index.by_word.setdefault(word, set()).add(target)
     sums: dict[tuple[str, str], list[float]] = {}
     for org in index.orgs.values():
-        city = names.canonical_city(org.city)
-        index.by_city.setdefault((org.country, city), []).append(org.id)
-        index.countries_of_city.setdefault(city, set()).add(org.country)
-        if org.latitude is not None and org.longitude is not None:
-            acc = sums.setdefault((org.country, city), [0.0, 0.0, 0])
-            acc[0], acc[1], acc[2] = acc[0] + org.latitude, acc[1] + org.longitude, acc[2] + 1
+        for city in dict.fromkeys(names.canonical_city(part) for part in city_parts(org.city)):
+            index.by_city.setdefault((org.country, city), []).append(org.id)
+            index.countries_of_city.setdefault(city, set()).add(org.country)
+            if org.latitude is not None and org.longitude is not None:
+                acc = sums.setdefault((org.country, city), [0.0, 0.0, 0])
+                acc[0], acc[1], acc[2] = acc[0] + org.latitude, acc[1] + org.longitude, acc[2] + 1
     index.points = {k: (lat / n, lon / n) for k, (lat, lon, n) in sums.items()}
     return index
 
@@ -202,7 +216,8 @@ class Place:
         (the site's text names the record's city: "CHU de Rouen" in Bois-Guillaume) or None."""
         if org.country != self.country or not self.city:
             return None
-        how = names.city_agreement(self.city, org.city)
+        found = {names.city_agreement(self.city, part) for part in city_parts(org.city)}
+        how = "city" if "city" in found else "metro" if "metro" in found else None
         if how:
             return how
         own = names.city_tokens(org.city)
@@ -247,6 +262,19 @@ def chu_of(index: RegistryIndex, org_id: str) -> str:
     return org_id
 
 
+def hospital_of_university(index: RegistryIndex, org_id: str) -> str | None:
+    """The university hospital of a university named as a site (decision 0012: a university, its faculty
+    or a department of it, named as a trial site, is its university hospital): the one hospital (type
+    healthcare) among the university's children and related records in its own city; None for a record
+    that is a hospital itself, or a university with none or several there."""
+    org = index.orgs[org_id]
+    if org.hospital or "education" not in org.types:
+        return None
+    found = {i for i in org.linked if i in index.orgs and index.orgs[i].hospital
+             and index.orgs[i].country == org.country and names.city_agreement(index.orgs[i].city, org.city) == "city"}
+    return found.pop() if len(found) == 1 else None
+
+
 def _queries(text: str, strip: set[str]) -> list[tuple[str, tuple[str, ...], bool]]:
     """(segment, key, key without the site's city words?) for the whole text and each segment. The
     key with the city's words ("university hospital groningen") is only ever matched as a whole name."""
@@ -276,7 +304,7 @@ def _found(index: RegistryIndex, kind: str, key: tuple[str, ...]) -> set[str]:
 
 def match(index: RegistryIndex, text: str, city: str, country: str, country_words: Iterable[str] = (),
           providers_only: bool = False) -> tuple[RegistryMatch | None, list[str]]:
-    """The registry record of a site (or None) and the candidates considered (for the review queue).
+    """The registry record of a site (or None) and the candidates in its place (for the review queue).
     ``providers_only`` (affiliations): only hospitals that are not also universities, since an author's
     university or medical school is no provider."""
     place = Place(index, city, country, text)
@@ -289,9 +317,10 @@ def match(index: RegistryIndex, text: str, city: str, country: str, country_word
             if not stripped and kind != "name":
                 continue
             found = _found(index, kind, key)
-            seen.extend(i for i in sorted(found) if i not in seen)
-            for i in found:
+            for i in sorted(found):
                 how = place.agreement(index.orgs[i])
+                if how and i not in seen:  # a candidate for review is in the site's place
+                    seen.append(i)
                 org = index.orgs[i]
                 if providers_only and (not org.hospital or "education" in org.types):
                     continue
@@ -304,24 +333,52 @@ def match(index: RegistryIndex, text: str, city: str, country: str, country_word
         if len(chosen) != 1:
             return None, chosen
         rule = f"{kind};{hits[chosen[0]]}" + (";country-disagrees" if place.country_disagrees else "")
-        return RegistryMatch(chu_of(index, chosen[0]), rule, score, matched[chosen[0]]), seen
+        org_id = chosen[0]
+        hospital = None if providers_only else hospital_of_university(index, org_id)
+        if hospital is not None:
+            org_id, rule = hospital, rule + ";university-hospital"
+        return RegistryMatch(chu_of(index, org_id), rule, score, matched[chosen[0]]), seen
     return None, seen[:3]
+
+
+#: kind words that qualify a kind without deciding it: tried without them when the whole kind finds
+#: nothing ("Centre Hospital Regional Universitaire" is the city's university hospital)
+_QUALIFIERS = frozenset({"regional", "centre"})
 
 
 def generic_unique(index: RegistryIndex, text: str, city: str, country: str) -> RegistryMatch | None:
     """A generic name ("CHU", "University Hospital") resolved when the site's city has exactly one
-    registry hospital whose name has all of its words: medium confidence, and the rule says so."""
+    registry hospital whose name has all of its words: medium confidence, and the rule says so. The
+    city is the site's city in any spelling, or a district or suburb written with or known to it
+    (:func:`kg.names.city_agreement`: "Jerez" for "Jerez de la Frontera"), never a place near it only;
+    when the whole kind finds no hospital, it is tried without :data:`_QUALIFIERS`."""
     kind = set(_key(text, names.city_tokens(city)))
     if not kind or not city or names.distinctive(tuple(kind)):
         return None
     place = Place(index, city, country)
-    canon = names.canonical_city(city)
-    found = {i for i in index.by_city.get((place.country, canon), ())
-             if index.orgs[i].hospital and any(kind <= set(k) for k in index.keys.get(i, ()))}
+    in_city = _hospitals_in(index, place)
+    for wanted in dict.fromkeys([frozenset(kind), frozenset(kind - _QUALIFIERS if "hospital" in kind else kind)]):
+        found = _unique_of_kind(index, in_city, set(wanted))
+        if found is not None:
+            return RegistryMatch(chu_of(index, found), "generic-unique-in-city;confidence=medium", 0.6, text)
+    return None
+
+
+def _hospitals_in(index: RegistryIndex, place: Place) -> list[str]:
+    """The hospitals of the site's city (its own spelling first; failing that, those of the places that
+    :func:`kg.names.city_agreement` calls the same city or one of its districts or suburbs)."""
+    canon = names.canonical_city(place.city)
+    own = [i for i in index.by_city.get((place.country, canon), ()) if index.orgs[i].hospital]
+    if own:
+        return own
+    return [i for (cc, other), ids in index.by_city.items() if cc == place.country and other != canon
+            and names.city_agreement(place.city, other) for i in ids if index.orgs[i].hospital]
+
+
+def _unique_of_kind(index: RegistryIndex, hospitals: list[str], kind: set[str]) -> str | None:
+    found = {i for i in hospitals if any(kind <= set(k) for k in index.keys.get(i, ()))}
     found = set(_prefer(index, dict.fromkeys(found, "city"))) if found else found
     exact = {i for i in found if any(kind == set(k) for k in index.keys[i])}
     if len(found) > 1 and len(exact) == 1:  # "University Hospital" in Basel: the one named exactly so
         found = exact
-    if len(found) != 1:
-        return None
-    return RegistryMatch(chu_of(index, found.pop()), "generic-unique-in-city;confidence=medium", 0.6, text)
+    return found.pop() if len(found) == 1 else None

@@ -11,8 +11,10 @@
 3. **open world**: :class:`kg.link.open_world.OpenWorld` (rule ``open-world:name;city``, score
    :data:`OPEN_WORLD_SCORE`; the node is new or joined, by its key).
 
-Generic and anonymous facilities stay ``generic``; a site without a city or a country cannot be
-placed and stays ``unresolved`` (rule ``no-place``), which the loader reports.
+Generic and anonymous facilities stay ``generic``. A site whose country has no code (a former state:
+"Former Yugoslavia") is placed in the one country where the registry has its city (rule suffix
+``;country-from-city``); a site without a city, or whose city is in none or several countries, cannot
+be placed and stays ``unresolved`` (rule ``no-place``), which the loader reports.
 """
 
 from __future__ import annotations
@@ -59,6 +61,12 @@ class SiteResolver:
         departments and universities that are no provider, and carries its postal address, so a node
         keyed by its words would be neither one institution nor a provider."""
         text, city, country = (text or "").strip(), (city or "").strip(), (country or "").strip().upper()
+        if city and not country:  # "Former Yugoslavia": no country code, but the city has one country
+            placed = self.country_of_city(city)
+            if placed:
+                res = self.resolve(text, city, placed, sponsors=sponsors, identifiers=identifiers,
+                                   country_words=country_words, open_world=open_world)
+                return replace(res, rule=res.rule + ";country-from-city") if res.rule else res
         words = tuple(sorted(country_words))
         first = self.curated(text, city, country, tuple(identifiers), words)
         if first.status == "resolved":
@@ -91,6 +99,13 @@ class SiteResolver:
             return first
         return replace(first, status="resolved", institution=nid, score=OPEN_WORLD_SCORE,
                        rule="open-world:name;city", matched_text=text)
+
+    def country_of_city(self, city: str) -> str:
+        """The one country in which the registry has records in ``city`` (any spelling), or ""."""
+        if self.registry is None:
+            return ""
+        countries = self.registry.countries_of_city.get(names.canonical_city(city), set())
+        return next(iter(countries)) if len(countries) == 1 else ""
 
     def curated(self, text: str, city: str, country: str, identifiers: tuple[str, ...] = (),
                 country_words: tuple[str, ...] = ()) -> curated.Resolution:
