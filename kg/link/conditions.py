@@ -57,8 +57,10 @@ class RecordLinks:
 
 
 def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | None, index: ConditionIndex,
-                result: RecordLinks, cache: dict[Term, list[Match]] | None = None) -> None:
-    """Add the links of every text of one record to ``result`` (one per text and entity)."""
+                result: RecordLinks, cache: dict[Term, list[Match]] | None = None,
+                titles: dict[str | None, list[MappableEntity]] | None = None) -> None:
+    """Add the links of every text of one record to ``result`` (one per text and entity); ``cache``
+    and ``titles`` keep the answers of :func:`match_term` and :func:`title_entities` across records."""
     cache = {} if cache is None else cache
     own: dict[Term, list[Match]] = {}
     for term in terms:
@@ -69,7 +71,10 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
             result.unknown_codes.setdefault(term.mesh_id, f"{kind} {subject_id}")
     kinds = {t: _generic(t.text, index) for t in terms}
     specific = [(t, own[t]) for t in terms if own[t] and (kinds[t] is None or kinds[t].sites)]
-    named = title_entities(title, index)
+    if titles is None:
+        named = title_entities(title, index)
+    elif (named := titles.get(title)) is None:  # registries repeat titles: each distinct one is read once
+        named = titles[title] = title_entities(title, index)
     where = set().union(sites_of(title or ""), *(sites_of(t.text) for t in terms))
     for term in terms:
         if len(where) == 1 and (kinds[term] is None or _orphanet(own[term])):
@@ -169,6 +174,7 @@ def link_records(records: Iterable[tuple[str, str, Sequence[Term], str | None]],
     """The per-text links of (kind, id, terms, title) records, sharing one cache of text matches."""
     result = RecordLinks()
     cache: dict[Term, list[Match]] = {}
+    titles: dict[str | None, list[MappableEntity]] = {}
     for kind, subject_id, terms, title in records:
-        link_record(kind, subject_id, terms, title, index, result, cache)
+        link_record(kind, subject_id, terms, title, index, result, cache, titles)
     return result
