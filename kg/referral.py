@@ -150,6 +150,16 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 
+def _km_from(index: Index, iri: str, lat: float, lon: float, lat0: float, lon0: float, cos0: float) -> float:
+    """:func:`haversine_km` from a point given in radians (with its latitude's cosine) to a centre,
+    whose radians are kept on the index after the first answer that measures it."""
+    here = index.radians.get(iri)
+    if here is None:
+        here = index.radians[iri] = (math.radians(lat), math.radians(lon), math.cos(math.radians(lat)))
+    a = math.sin((here[0] - lat0) / 2) ** 2 + cos0 * here[2] * math.sin((here[1] - lon0) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
 def _open_trials(index: Index, centre: str, open_in_scope: frozenset[str]) -> list[dict[str, str]]:
     """The open trials at ``centre`` among ``open_in_scope`` whose site there is not closed, by IRI."""
     out = []
@@ -259,14 +269,18 @@ def _score_rows(index: Index, found: Candidates, kept: set[str], origin: tuple[f
     home = opts.country.upper() if opts.country and opts.prefer_country else None
     rows: list[_Row] = []
     evidence, providers, memberships, labels = found.evidence, index.providers, index.memberships, index.domain_labels
+    if origin is not None:
+        lat0, lon0 = math.radians(origin[0]), math.radians(origin[1])
+        cos0 = math.cos(lat0)
     for iri in kept:
         p = providers[iri]
         km = None
         if origin is not None and p.lat is not None and p.lon is not None:
-            km = round(haversine_km(origin[0], origin[1], p.lat, p.lon), 1)
+            km = round(_km_from(index, iri, p.lat, p.lon, lat0, lon0, cos0), 1)
         if opts.max_km is not None and (km is None or km > opts.max_km):
             continue
-        value, membership = weigh_membership(memberships.get(iri), domains, today, cfg, labels)
+        m = memberships.get(iri)
+        value, membership = (0.0, None) if m is None else weigh_membership(m, domains, today, cfg, labels)
         value = round(value, 4)
         parts, count = evidence.get(iri, (NO_EVIDENCE, 0))
         opened = (found.open_at.get(iri, 0) if found.open_at is not None

@@ -137,6 +137,8 @@ class Index:
     baskets_above: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
     #: class -> centre -> its evidence about the class (kg.referral_precompute.prepare fills it)
     by_entity_centre: dict[str, dict[str, list[Evidence]]] = field(default_factory=dict)
+    #: centre -> (latitude, longitude in radians, cosine of the latitude), filled by answers that measure it
+    radians: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     #: the candidates precomputed for the entities with the most evidence (kg.referral_precompute)
     prepared: Any = None
 

@@ -106,8 +106,26 @@ def evidence_parts(index: Index, entries: dict[str, Entry], cfg: RankingConfig, 
     """A centre's evidence components (rounded as :func:`components` rounds them) and its number of
     distinct trials, publications and curated statements."""
     sums, count = _entry_sums(index, entries, cfg, today, cutoff)
-    comp = components(sums, cfg, 0.0)
-    return tuple(comp[k] for k in COMPONENTS[1:]), count  # type: ignore[return-value]
+    if not sums:
+        return NO_EVIDENCE, count
+    # components() without its dictionary (one per centre with evidence, every answer): the same
+    # operations in the same order, so the same floats
+    trials = publications = curated = recency = hierarchy = 0.0
+    log2 = math.log2
+    for kind, (plain, recent, discounted) in sums.items():
+        lp, lr = log2(1 + plain), log2(1 + recent)
+        if kind == "trial":
+            w = cfg.trial
+            trials += w * lp
+        elif kind == "publication":
+            w = cfg.publication
+            publications += w * lp
+        else:
+            w = cfg.curated_statement
+            curated += w * lp
+        recency += w * (lr - lp)
+        hierarchy += w * (log2(1 + discounted) - lr)
+    return (round(trials, 4), round(publications, 4), round(curated, 4), round(recency, 4), round(hierarchy, 4)), count
 
 
 def total(membership: float, parts: EvidenceParts) -> float:
