@@ -281,3 +281,43 @@ def test_index_reads_each_property_once_and_matches_the_fixture(query_fixture_st
     assert index.trials[B + "trial/NCT001"].open_since(date(2024, 6, 1))
     assert B + "trial/NCT001" in index.enrolling_studying[gist]
     assert index.trials_at[B + "centre/alpha"] == {B + f"trial/NCT00{n}" for n in (1, 2, 3)}
+
+
+def test_precomputed_candidates_answer_as_the_per_call_ones(query_fixture_store, monkeypatch) -> None:
+    """The heaviest entities' candidates are computed ahead of the calls (kg.referral_precompute):
+    the answer is the one computed per call, for every option that shapes it."""
+    from kg import referral_precompute
+    from kg.referral import rank
+    from kg.referral_index import load_index
+    cfg = load_config()
+    live, ahead = load_index(query_fixture_store), load_index(query_fixture_store)
+    monkeypatch.setattr(referral_precompute, "HEAVY_EVIDENCE", 0)
+    prepared = referral_precompute.prepare(ahead, cfg, TODAY)
+    assert B + "entity/orpha/200" in prepared.by_entity and ahead.by_entity_centre
+    for kw in ({}, {"lat": 45.75, "lon": 4.85, "max_km": 500}, {"country": "PL"}, {"members_only": True},
+               {"country": "IT", "prefer_country": True}, {"limit": 2}):
+        for entity in (B + "entity/orpha/200", B + "subgroup/gist-kit-exon11", B + "entity/orpha/300"):
+            assert rank(ahead, entity, opts(**kw), cfg).to_dict() == rank(live, entity, opts(**kw), cfg).to_dict(), (entity, kw)
+    # another day: computed per call, not from the candidates of the prepared day
+    later = ReferralOptions(today=date(2027, 1, 1))
+    assert rank(ahead, B + "entity/orpha/200", later, cfg).to_dict() == rank(live, B + "entity/orpha/200", later, cfg).to_dict()
+
+
+def test_an_answer_lists_the_most_telling_evidence_and_counts_the_rest(query_fixture_store) -> None:
+    full = refer(query_fixture_store, "ORPHA:200", opts(evidence_limit=None))
+    alpha = full.centres[0]
+    assert alpha.evidence_total == len(alpha.evidence) == 4
+    # nearest first; at distance 0 the memberships (G1, G5) before the open trial
+    assert [(i.kind, i.distance) for i in alpha.evidence] == [("membership", 0), ("membership", 0), ("trial", 0), ("trial", 1)]
+    two = refer(query_fixture_store, "ORPHA:200", opts(evidence_limit=3)).centres[0]
+    assert two.evidence_total == 4 and [i.evidence for i in two.evidence] == [i.evidence for i in alpha.evidence[:3]]
+
+
+def test_changed_weights_are_read_again(tmp_path: Path) -> None:
+    import os
+    path = tmp_path / "weights.toml"
+    path.write_text("[evidence]\ntrial = 3.0\n")
+    assert load_config(path).trial == 3.0
+    path.write_text("[evidence]\ntrial = 5.0\n")
+    os.utime(path, ns=(1, 10**18))   # a new modification time, whatever the file system's resolution
+    assert load_config(path).trial == 5.0

@@ -33,7 +33,7 @@ _EXAMPLE = {
                "distanceKm": None,
                "centre": {"id": "centre-leon-berard", "label": "Centre Léon Bérard", "city": "Lyon", "country": "FR"},
                "evidence": [{"kind": "membership", "about": {"id": "G1", "label": "G1"}, "relation": "domain",
-                             "source": "https://euracan.eu/", "date": "2024"}],
+                             "source": "https://euracan.eu/", "date": "2024"}], "evidenceTotal": 1,
                "openTrials": [{"id": "NCT00000000", "label": "A recruiting trial", "status": "Recruiting",
                                "statusVerified": "2026-10-01"}]}],
     "page": {"limit": 20, "total": 1, "returned": 1, "next": None}}
@@ -45,7 +45,9 @@ def engine(backend: Any, cat: Catalogue) -> tuple[Any, Any]:
         from kg.referral import load_config
         from kg.referral_geo import country_origin
         from kg.referral_index import load_index
+        from kg.referral_precompute import prepare
         built = (load_index(backend.store), load_config())
+        prepare(built[0], built[1], today())   # the heaviest entities' candidates (kg.referral_precompute)
         country_origin("FR")   # the capitals table (a second to read), before the first patient country asks
         gc.collect()
         gc.freeze()
@@ -83,7 +85,9 @@ async def entity_centres(
     def build() -> Any:
         from kg.errors import ParameterError
         from kg.referral import ReferralOptions, fill_evidence, rank
+        from kg.referral_precompute import prepare
         index, cfg = engine(request.app.state.backend, cat)
+        prepare(index, cfg, today())   # a no-op but on a server's first answer of a new day
         opts = ReferralOptions(country=country.upper() if country else None, lat=lat, lon=lon, max_km=max_km,
                                members_only=members_only, limit=None, outside_network=outside_network,
                                lazy_evidence=True)
@@ -137,7 +141,8 @@ def _centre_row(cat: Catalogue, position: int, ranked: Any) -> dict[str, Any]:
     return {"rank": ranked.rank, "position": position, "score": ranked.score, "membership": ranked.membership, "components": ranked.components, "distanceKm": ranked.distance_km,
             "centre": {k: summary[k] for k in ("id", "label", "iri", "city", "country", "lat", "lon")}
             | {"member": ranked.member}, "note": ranked.note,
-            "evidence": [_evidence(cat, e) for e in ranked.evidence],
+            # the most telling items (kg.referral.EVIDENCE_LIMIT) and how many there are in all
+            "evidence": [_evidence(cat, e) for e in ranked.evidence], "evidenceTotal": ranked.evidence_total,
             "openTrials": [{"id": local_id(t["trial"], "trial"), "label": t["title"], "status": t["status"],
                             "statusVerified": t["verified"] or None} for t in ranked.open_trials]}
 
