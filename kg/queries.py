@@ -15,9 +15,10 @@ computed when the query runs, ``date=open-cutoff`` (see :data:`DEFAULTS`): such 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -25,8 +26,11 @@ import pyoxigraph as ox
 from kg import trial_status
 from kg.errors import QueryError
 from kg.ontology import QUERIES_DIR
+from kg.store import GraphStore, Term
 from kg.vocab import XSD, expand_curie
 
+#: the read model's queries: the questions the REST and FHIR answers are shaped from (api/rest/)
+READ_DIR = QUERIES_DIR / "read"
 PARAM_TYPES = {"iri", "string", "integer", "decimal", "boolean", "date"}
 #: defaults a parameter may name (``# param: since date=open-cutoff ...``), computed when the query is bound
 DEFAULTS: dict[str, Callable[[], str]] = {
@@ -146,3 +150,23 @@ def get(name: str, directory: Path = QUERIES_DIR) -> LibraryQuery:
         known = ", ".join(sorted(p.stem for p in directory.glob("*.rq")))
         raise QueryError(f"unknown query {name!r}; known queries: {known}")
     return parse(path)
+
+
+@lru_cache(maxsize=64)
+def read_query(name: str) -> LibraryQuery:
+    """One query of the read model (``queries/read/<name>.rq``, else the library's ``queries/<name>.rq``),
+    parsed once per process. Raises QueryError listing the known names."""
+    return get(name, READ_DIR) if (READ_DIR / f"{name}.rq").is_file() else get(name)
+
+
+def run(store: GraphStore, name: str, values: Mapping[str, Term] | None = None) -> list[dict[str, Term]]:
+    """The rows of read-model query ``name`` on ``store`` with its parameters bound to ``values``
+    (RDF terms, bound by substitution). Raises QueryError naming a parameter the query does not
+    declare, or one it needs and is not given; QueryError / StoreError from the store."""
+    query = read_query(name)
+    given = dict(values or {})
+    declared = {p.name for p in query.params}
+    if set(given) != declared:
+        wrong = min(set(given) ^ declared)
+        raise QueryError(f"query {name!r}: parameter {wrong!r} " + ("is not declared" if wrong in given else "is missing"))
+    return store.select(query.text, given)

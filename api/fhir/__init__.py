@@ -27,7 +27,9 @@ from api.rest.ids import NotFound, local_id, resolve
 from api.rest.problems import FHIR_MEDIA, Problem
 from api.rest.responses import fhir
 from api.rest.search import fold
+from api.rest.views import centre_rows, trial_rows
 from api.settings import public_base
+from kg.trial_status import fold_status
 from kg.vocab import RKG
 
 router = APIRouter(prefix="/fhir", tags=["FHIR R4B"])
@@ -82,12 +84,12 @@ async def read_location(ident: str, request: Request, cat: CatalogueDep) -> Resp
 
 
 def _centres(cat: Catalogue, name: str | None, country: str | None) -> list[str]:
-    rows = cat.centres
+    rows = centre_rows(cat)     # the table of every centre, read column by column
     if country:
-        rows = [c for c in rows if (cat.first(c, fr.SCHEMA.addressCountry) or "") == country.upper()]
+        rows = [r for r in rows if (r["country"] or "") == country.upper()]
     if name:
-        rows = [c for c in rows if fold(name) in fold(cat.label(c))]
-    return rows
+        rows = [r for r in rows if fold(name) in fold(r["label"])]
+    return [r["iri"] for r in rows]
 
 
 @router.get("/Organization", summary="Search centres (Bundle)", response_class=Response,
@@ -152,14 +154,16 @@ async def search_studies(request: Request, cat: CatalogueDep, count: Count = 20,
                          condition: Annotated[str | None, Query(examples=["ORPHA:44890"])] = None) -> Response:
     def rows() -> list[str]:
         out = cat.trials
-        if status:
-            out = [t for t in out if fr.study_status(cat, t) == status]
+        if status:   # a ResearchStudy's status is its registry status mapped (the trials' table holds it)
+            mapped = {r.id: fr._STATUS.get(fold_status(r.status), "in-review") for r in trial_rows(cat)}
+            out = [t for t in out if mapped[local_id(t, "trial")] == status]
         if condition:
             try:
                 entity = resolve(cat, "entity", condition.rsplit("|", 1)[-1]).iri
             except NotFound:
                 raise Problem(400, "Invalid parameter", f"condition: unknown entity {condition!r}") from None
-            out = [t for t in out if entity in cat.strings(t, RKG.studiesEntity)]
+            studying = set(cat.subjects(RKG.studiesEntity, entity))
+            out = [t for t in out if t in studying]
         return out
     return cached(request, cat, lambda: _search(request, cat, rows(), lambda t: fr.research_study(cat, t),
                                                 count, offset), FHIR_MEDIA)

@@ -31,16 +31,17 @@ JSON = "application/json"
 
 
 def catalogue_of(backend: Backend, state: Any) -> Catalogue:
-    """The snapshot of ``backend``'s store, reloaded when its generation changes."""
+    """The read model of ``backend``'s store (:mod:`api.rest.catalogue`), made anew when its generation changes."""
     store = backend.store  # reopens first if another process updated the store
     held = getattr(state, "rest_catalogue", None)
     if held is None or held[0] != backend.generation:
         # the triple count is the backend's, counted once per store state
-        held = (backend.generation, load_catalogue(store, lambda: sum(backend.graph_counts().values())))
+        held = (backend.generation, load_catalogue(store, lambda: sum(backend.graph_counts().values()),
+                                                   backend.generation))
         state.rest_catalogue = held
-        # A remote store's snapshot is ~1M long-lived objects (and the lazy indexes' lists and the
-        # referral index grow to as many): keep what exists now out of the cyclic GC's full scans,
-        # which otherwise stall a request for hundreds of ms now and then (p99).
+        # The tables of every centre and trial and the referral index are long-lived objects: keep
+        # what exists now out of the cyclic GC's full scans, which otherwise stall a request for
+        # hundreds of ms now and then (p99).
         gc.collect()
         gc.freeze()
     return held[1]  # type: ignore[no-any-return]

@@ -28,6 +28,7 @@ async def get_publication(publication: str, request: Request, cat: CatalogueDep)
 def publication_detail(cat: Catalogue, iri: str) -> dict[str, Any]:
     """Everything the API says about one publication."""
     authors = []
+    cat.preload(iri, RKG.hasAuthorship)     # every authorship's facts in one query (over a server)
     for a in cat.strings(iri, RKG.hasAuthorship):
         centre = cat.first(a, RKG.affiliatedWith)
         authors.append({"name": cat.first(a, SCHEMA.name), "position": int(cat.number(a, RKG.authorPosition) or 0),

@@ -56,7 +56,9 @@ def names(cat: Catalogue) -> list[Name]:
 
 
 def _names(cat: Catalogue) -> list[Name]:
+    from api.rest.views import entity_view
     out: list[Name] = []
+    cat = entity_view(cat)
     for iri in cat.entities:
         for field, terms in (("label", cat.values(iri, RDFS.label)), ("synonym", cat.values(iri, SKOS.altLabel)),
                              ("xref", cat.values(iri, OBOINOWL.hasDbXref))):
