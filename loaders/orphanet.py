@@ -39,7 +39,7 @@ from typing import Any, ClassVar
 from pyoxigraph import Literal, NamedNode
 
 from kg.errors import DataError
-from kg.vocab import DCTERMS, OBOINOWL, OWL, RDF, RDFS, RKG, SKOS, XSD, mint
+from kg.vocab import DCTERMS, OBOINOWL, OWL, RDF, RDFS, RKG, SKOS, XSD, hgnc_iri, mint
 from loaders import domain_rules
 from loaders.base import LoadReport, MappableEntity, SourceInfo, Triple, read_records, write_records
 from loaders.orphanet_classification import ClassificationNode, read_classification, read_info
@@ -380,13 +380,14 @@ def association_triples(g: OrphanetGeneAssociation) -> Iterator[Triple]:
 
 
 def gene_triples(symbol: str, hgnc: str | None, name: str) -> Iterator[Triple]:
-    """The class of one gene: ``gene/<SYMBOL>`` ⊑ rkg:Gene with its HGNC id and full name."""
+    """The class of one gene: ``gene/<SYMBOL>`` ⊑ rkg:Gene, skos:exactMatch its identifiers.org HGNC IRI,
+    with its full name."""
     s = mint("gene", symbol)
     yield s, RDF.type, OWL.Class
     yield s, RDFS.subClassOf, RKG.Gene
     yield s, RDFS.label, Literal(symbol)
     if hgnc:
-        yield s, OBOINOWL.hasDbXref, Literal(f"HGNC:{hgnc}")
+        yield s, SKOS.exactMatch, hgnc_iri(hgnc)
     if name:
         yield s, SKOS.definition, Literal(name, language="en")
 
