@@ -59,6 +59,7 @@ from kg.vocab import (
     SPDX,
     VERSION,
     VOID,
+    XSD,
     graph_iri,
     hgnc_iri,
     mint,
@@ -118,7 +119,7 @@ def _mask_meta(q: Quad, sizes: dict[str, int], ontology_file: set[str]) -> Quad:
         if isinstance(o, ox.NamedNode):
             o = ox.NamedNode(o.value.replace(digest, "ONTOLOGY-FILE"))
         elif isinstance(o, ox.Literal) and o.value == digest:
-            o = ox.Literal("ONTOLOGY-FILE")
+            o = ox.Literal("ONTOLOGY-FILE", datatype=o.datatype)
     return g, s, p, o
 
 
@@ -170,7 +171,7 @@ def _rules(g: str, s, p, o, by_subject: dict[str, list[Quad]], generated: dict[s
             c = mint("source", f"{o.value}/sha256")
             return [("rkg:sha256 -> spdx:checksum node (algorithm, value)",
                      [(g, s, CHECKSUM, c), (g, c, RDF.type, SPDX.Checksum), (g, c, SPDX.algorithm, SHA256),
-                      (g, c, SPDX.checksumValue, ox.Literal(o.value))])]
+                      (g, c, SPDX.checksumValue, ox.Literal(o.value, datatype=XSD.hexBinary))])]
     if p == RDF.type and o in (RKG.ConditionLink, RKG.AlterationLink):
         return [(f"{o.value.rsplit('/', 1)[1]} also typed owl:Axiom", [(g, s, p, o), (g, s, RDF.type, MAPPING)])]
     if p in (RKG.linkSubject,):

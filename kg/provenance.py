@@ -101,7 +101,7 @@ def load_record(source: SourceInfo, graph: NamedNode, report: LoadReport, *, sta
             (src, CHECKSUM, checksum),
             (checksum, RDF.type, SPDX.Checksum),
             (checksum, SPDX.algorithm, SHA256),
-            (checksum, SPDX.checksumValue, Literal(digest)),
+            (checksum, SPDX.checksumValue, Literal(digest, datatype=XSD.hexBinary)),
             (src, DCTERMS.format, Literal(path.suffix.lstrip(".") or "unknown")),
         ]
     return out

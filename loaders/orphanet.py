@@ -311,6 +311,9 @@ def load(data_dir: Path, report: LoadReport) -> Iterator[Triple]:
     genes = {(g.symbol, g.hgnc, g.name) for g in data.genes}
     for symbol, hgnc, name in sorted(genes, key=lambda g: (g[0], g[1] or "", g[2])):
         report.counts["genes"] += 1
+        if hgnc and not hgnc.isdigit():  # its identifiers.org IRI needs the number (decision 0019)
+            report.warn("bad-hgnc", f"gene {symbol}: HGNC id {hgnc!r} is not a number; no HGNC IRI")
+            hgnc = None
         yield from gene_triples(symbol, hgnc, name)
     result = domain_assignments(data.entities)
     for code, found in result.assigned.items():
