@@ -33,7 +33,7 @@ from kg.vocab import BASE, META_GRAPH, RKG
 router = APIRouter(tags=["downloads"])
 
 _LICENSES = f"""SELECT ?graph ?license WHERE {{ GRAPH {META_GRAPH} {{
-  ?graph {RKG.currentLoad} ?load . ?load <http://purl.org/dc/terms/license> ?license }} }}"""
+  ?graph {RKG.currentLoad} ?load ; <http://purl.org/dc/terms/license> ?license }} }}"""
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 #: seconds a client is told to wait while another process writes the dumps
 RETRY_AFTER_S = 30

@@ -5,15 +5,17 @@ loaders, never a store). For each record it yields
 
 * ``trial rkg:studiesEntity entity`` / ``publication rkg:topicEntity entity`` (see :mod:`kg.link.conditions`),
 * for every text of a record (condition, condition MeSH term, keyword, MeSH heading) and every entity it
-  links to, a ``rkg:ConditionLink`` node (``link/<kind>/<id>/text/<hash>/<target>``): ``rkg:linkSubject``,
-  ``rkg:linkedEntity``, ``rkg:linkField``, ``rkg:linkRule`` and SSSOM's ``sssom:subject_label`` (the text),
-  ``sssom:match_string``, ``sssom:confidence`` and ``sssom:mapping_justification`` (a semapv IRI);
+  links to, a ``rkg:ConditionLink`` node (``link/<kind>/<id>/text/<hash>/<target>``), an SSSOM mapping in
+  SSSOM's RDF form (``owl:Axiom`` with ``owl:annotatedSource`` the record, ``owl:annotatedProperty``
+  ``rkg:studiesEntity``/``rkg:topicEntity``, ``owl:annotatedTarget`` the entity), ``rkg:linkField``,
+  ``sssom:curation_rule_text`` (the rule), ``sssom:subject_label`` (the text), ``sssom:match_string``,
+  ``sssom:confidence`` and ``sssom:mapping_justification`` (a semapv IRI);
 * ``trial rkg:eligibleAlteration alteration`` for every non-negated, resolved mention in the title,
   keywords, conditions or inclusion criteria (see :mod:`kg.alterations`),
-* for each, a ``rkg:EntityLink`` (deprecated, kept for one release: the best text per entity) /
-  ``rkg:AlterationLink`` node (``link/<kind>/<id>/<target>``) that
-  explains it: ``rkg:linkSubject``, ``rkg:linkedEntity`` / ``rkg:linkedAlteration``, ``rkg:linkRule``,
-  ``rkg:linkField``, ``rkg:matchedText``, ``rkg:linkScore``;
+* for each, a node (``link/<kind>/<id>/<target>``) that explains it: an ``owl:Axiom`` (the best text
+  per entity, formerly typed EntityLink) or an ``rkg:AlterationLink`` ``owl:Axiom``, with
+  ``owl:annotatedSource``/``annotatedProperty``/``annotatedTarget``, ``sssom:curation_rule_text``,
+  ``rkg:linkField``, ``sssom:match_string`` (the text) and ``sssom:confidence``;
 * the entity side of provider evidence: ``evidence/trial/<id>/<provider>`` (and
   ``evidence/publication/<pmid>/<provider>``) ``rkg:aboutEntity`` each entity of the record, for every
   provider that :func:`provider_evidence` finds (the site/affiliation resolver of ``loaders.institutions``).
@@ -37,7 +39,23 @@ from kg.link.conditions import RecordLinks, link_records
 from kg.link.conditions_names import ConditionIndex
 from kg.linking import EntityLink, publication_terms, trial_terms
 from kg.mapping import SEMAPV
-from kg.vocab import BASE, RDF, RDFS, RKG, XSD, Namespace, mint
+from kg.vocab import (
+    BASE,
+    CONFIDENCE,
+    JUSTIFICATION,
+    MAPPING,
+    MAPPING_OBJECT,
+    MAPPING_PREDICATE,
+    MAPPING_SUBJECT,
+    MATCH_STRING,
+    RDF,
+    RDFS,
+    RKG,
+    RULE,
+    SUBJECT_LABEL,
+    XSD,
+    mint,
+)
 from loaders import evidence, subgroups
 from loaders.base import LoadReport, SourceInfo, Triple
 from loaders.pubmed import Publication, publication_iri
@@ -54,7 +72,6 @@ SOURCE = SourceInfo(
 )
 #: how many unmatched terms the load report names (the rest are counted)
 REPORTED_UNMATCHED = 20
-SSSOM = Namespace("https://w3id.org/sssom/")
 #: the semapv justification of each condition rule (kg.link.conditions, kg.linking)
 JUSTIFICATIONS = {"xref": "DatabaseCrossReference", "mesh-id": "DatabaseCrossReference",
                   "spelling": "LexicalSimilarityThresholdMatching", "similar": "LexicalSimilarityThresholdMatching",
@@ -71,15 +88,16 @@ def subject_iri(kind: str, subject_id: str) -> NamedNode:
 
 
 def entity_link_triples(link: EntityLink) -> Iterator[Triple]:
-    """The link triple and its explaining ``rkg:EntityLink`` node (pure)."""
+    """The link triple and its explaining node, the best text per entity (pure): an SSSOM mapping
+    (``owl:Axiom``) of the link triple, not typed ``rkg:ConditionLink``."""
     subj = subject_iri(link.subject_kind, link.subject_id)
     ent = NamedNode(link.match.entity.iri)
-    yield subj, RKG.studiesEntity if link.subject_kind == "trial" else RKG.topicEntity, ent
+    prop = RKG.studiesEntity if link.subject_kind == "trial" else RKG.topicEntity
+    yield subj, prop, ent
     node = mint("link", f"{link.subject_kind}/{link.subject_id}/entity/{entity_local(ent.value)}")
-    yield node, RDF.type, RKG.EntityLink
+    yield node, RDF.type, MAPPING
     yield node, RDFS.label, Literal(f"{link.subject_kind} {link.subject_id} -> {link.match.entity.curie}")
-    yield node, RKG.linkSubject, subj
-    yield node, RKG.linkedEntity, ent
+    yield from _reified(node, subj, prop, ent)
     yield from _explanation(node, link.match.rule, link.term.field, link.term.text, link.match.score)
 
 
@@ -90,23 +108,30 @@ def condition_link_triples(link: EntityLink) -> Iterator[Triple]:
     digest = hashlib.sha256(f"{link.term.field}\n{link.term.text}".encode()).hexdigest()[:16]
     node = mint("link", f"{link.subject_kind}/{link.subject_id}/text/{digest}/{entity_local(ent.value)}")
     yield node, RDF.type, RKG.ConditionLink
+    yield node, RDF.type, MAPPING
     yield node, RDFS.label, Literal(f"{link.subject_kind} {link.subject_id} {link.term.field} "
                                     f"{link.term.text!r} -> {link.match.entity.curie}")
-    yield node, RKG.linkSubject, subj
-    yield node, RKG.linkedEntity, ent
+    yield from _reified(node, subj, RKG.studiesEntity if link.subject_kind == "trial" else RKG.topicEntity, ent)
     yield node, RKG.linkField, Literal(link.term.field)
-    yield node, RKG.linkRule, Literal(link.match.rule)
-    yield node, SSSOM.subject_label, Literal(link.term.text)
-    yield node, SSSOM.match_string, Literal(link.match.matched)
-    yield node, SSSOM.confidence, Literal(f"{link.match.score:.2f}", datatype=XSD.decimal)
-    yield node, SSSOM.mapping_justification, NamedNode(SEMAPV + JUSTIFICATIONS.get(link.match.rule, "LexicalMatching"))
+    yield node, RULE, Literal(link.match.rule)
+    yield node, SUBJECT_LABEL, Literal(link.term.text)
+    yield node, MATCH_STRING, Literal(link.match.matched)
+    yield node, CONFIDENCE, Literal(f"{link.match.score:.2f}", datatype=XSD.decimal)
+    yield node, JUSTIFICATION, NamedNode(SEMAPV + JUSTIFICATIONS.get(link.match.rule, "LexicalMatching"))
+
+
+def _reified(node: NamedNode, subj: NamedNode, prop: NamedNode, target: NamedNode) -> Iterator[Triple]:
+    """The SSSOM (OWL axiom annotation) form of ``subj prop target`` on ``node``."""
+    yield node, MAPPING_SUBJECT, subj
+    yield node, MAPPING_PREDICATE, prop
+    yield node, MAPPING_OBJECT, target
 
 
 def _explanation(node: NamedNode, rule: str, field: str, text: str, score: float) -> Iterator[Triple]:
-    yield node, RKG.linkRule, Literal(rule)
+    yield node, RULE, Literal(rule)
     yield node, RKG.linkField, Literal(field)
-    yield node, RKG.matchedText, Literal(text)
-    yield node, RKG.linkScore, Literal(f"{score:.2f}", datatype=XSD.decimal)
+    yield node, MATCH_STRING, Literal(text)
+    yield node, CONFIDENCE, Literal(f"{score:.2f}", datatype=XSD.decimal)
 
 
 def trial_texts(trial: Trial) -> list[tuple[str, str]]:
@@ -136,9 +161,9 @@ def alteration_triples(trial: Trial, mentions: list[tuple[str, Mention]]) -> Ite
         node = mint("link", f"trial/{trial.canonical_id}/alteration/{alt_id}")
         yield subj, RKG.eligibleAlteration, alt
         yield node, RDF.type, RKG.AlterationLink
+        yield node, RDF.type, MAPPING
         yield node, RDFS.label, Literal(f"trial {trial.canonical_id} -> alteration {alt_id}")
-        yield node, RKG.linkSubject, subj
-        yield node, RKG.linkedAlteration, alt
+        yield from _reified(node, subj, RKG.eligibleAlteration, alt)
         yield from _explanation(node, f"{m.pattern}:{m.rule}", field, m.text, m.score)
 
 
@@ -233,8 +258,9 @@ def load(data_dir: Path, report: LoadReport, *, extra_dirs: Sequence[Path] = ())
 TRIAL_ENTITIES_QUERY = """
 SELECT ?trial ?entity ?code ?rule ?field ?text ?score WHERE {
   ?trial rkg:studiesEntity ?entity .
-  ?link a rkg:EntityLink ; rkg:linkSubject ?trial ; rkg:linkedEntity ?entity ;
-        rkg:linkRule ?rule ; rkg:linkField ?field ; rkg:matchedText ?text ; rkg:linkScore ?score .
+  ?link a owl:Axiom ; owl:annotatedSource ?trial ; owl:annotatedProperty rkg:studiesEntity ; owl:annotatedTarget ?entity ;
+        sssom:curation_rule_text ?rule ; rkg:linkField ?field ; sssom:match_string ?text ; sssom:confidence ?score .
+  FILTER NOT EXISTS { ?link a rkg:ConditionLink }
   OPTIONAL { ?entity rkg:orphaCode ?orpha }
   OPTIONAL { ?entity rkg:oncotreeCode ?onco }
   BIND(COALESCE(CONCAT("ORPHA:", STR(?orpha)), CONCAT("oncotree:", STR(?onco))) AS ?code)
@@ -244,10 +270,9 @@ ORDER BY ?code
 
 #: Every text of one trial (bind ?trial) with each entity it links to: field, text, rule, justification, score.
 TRIAL_CONDITION_LINKS_QUERY = """
-PREFIX sssom: <https://w3id.org/sssom/>
 SELECT ?trial ?field ?text ?entity ?code ?rule ?justification ?matched ?confidence WHERE {
-  ?link a rkg:ConditionLink ; rkg:linkSubject ?trial ; rkg:linkedEntity ?entity ; rkg:linkField ?field ;
-        rkg:linkRule ?rule ; sssom:subject_label ?text ; sssom:match_string ?matched ;
+  ?link a rkg:ConditionLink ; owl:annotatedSource ?trial ; owl:annotatedTarget ?entity ; rkg:linkField ?field ;
+        sssom:curation_rule_text ?rule ; sssom:subject_label ?text ; sssom:match_string ?matched ;
         sssom:confidence ?confidence ; sssom:mapping_justification ?justification .
   OPTIONAL { ?entity rkg:orphaCode ?orpha }
   OPTIONAL { ?entity rkg:oncotreeCode ?onco }

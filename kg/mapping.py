@@ -57,7 +57,21 @@ from kg.mapping_text import (
     normalise,
     tokens,
 )
-from kg.vocab import RDF, RDFS, RKG, SKOS, XSD, mint
+from kg.vocab import (
+    CONFIDENCE,
+    JUSTIFICATION,
+    MAPPING,
+    MAPPING_OBJECT,
+    MAPPING_PREDICATE,
+    MAPPING_SUBJECT,
+    RATIONALE,
+    RDF,
+    RDFS,
+    REVIEWER,
+    SKOS,
+    XSD,
+    mint,
+)
 from loaders.base import LoadReport, MappableEntity, SourceInfo, Triple
 
 SOURCE = SourceInfo(
@@ -277,18 +291,19 @@ def mapping_iri(m: Mapping) -> NamedNode:
 
 
 def to_triples(m: Mapping) -> Iterator[Triple]:
-    """The EntityMapping node of one mapping and the SKOS triple itself (pure)."""
+    """The SSSOM mapping node of one mapping (an owl:Axiom reifying the SKOS triple, see
+    docs/decisions/0019-standard-vocabularies.md) and the SKOS triple itself (pure)."""
     node, sub, obj = mapping_iri(m), NamedNode(m.subject.iri), NamedNode(m.object.iri)
-    yield node, RDF.type, RKG.EntityMapping
+    yield node, RDF.type, MAPPING
     yield node, RDFS.label, Literal(f"{m.subject.curie} {m.predicate} {m.object.curie}")
-    yield node, RKG.subjectEntity, sub
-    yield node, RKG.objectEntity, obj
-    yield node, RKG.mappingPredicate, m.predicate_iri
-    yield node, RKG.mappingJustification, m.justification_iri
-    yield node, RKG.confidence, Literal(f"{m.confidence:.2f}", datatype=XSD.decimal)
-    yield node, RKG.matchedOn, Literal(m.matched_on)
+    yield node, MAPPING_SUBJECT, sub
+    yield node, MAPPING_OBJECT, obj
+    yield node, MAPPING_PREDICATE, m.predicate_iri
+    yield node, JUSTIFICATION, m.justification_iri
+    yield node, CONFIDENCE, Literal(f"{m.confidence:.2f}", datatype=XSD.decimal)
+    yield node, RATIONALE, Literal(m.matched_on)
     if m.reviewer:
-        yield node, RKG.mappingReviewer, Literal(m.reviewer)
+        yield node, REVIEWER, Literal(m.reviewer)
     yield sub, m.predicate_iri, obj
 
 

@@ -1,8 +1,11 @@
-"""Provenance of every load, in PROV-O, VoID and DCTERMS, kept in the ``graph/meta`` named graph.
+"""Provenance of every load, in PROV-O, VoID, PAV, SPDX and DCTERMS, kept in the ``graph/meta`` named graph.
 
-One :func:`load_record` per source load: which files (path, SHA-256), which source version and
-licence, which loader version, when, and how many triples it produced. The graph IRI points to
-its current load with ``rkg:currentLoad``; earlier loads stay as history.
+One :func:`load_record` per source load: the load (a ``prov:Activity``) says which files it used
+(``spdx:fileName``, an ``spdx:checksum`` SHA-256), which loader version, and when; the graph (a
+``void:Dataset``, ``prov:wasGeneratedBy`` its load) carries what describes its current content: the
+source version (``pav:version``), the licence and ``void:triples``. The graph IRI points to its
+current load with ``rkg:currentLoad``; earlier loads stay as history (see
+docs/decisions/0019-standard-vocabularies.md).
 """
 
 from __future__ import annotations
@@ -15,7 +18,23 @@ from typing import TYPE_CHECKING
 from pyoxigraph import Literal, NamedNode
 
 from kg import __version__
-from kg.vocab import DCTERMS, META_GRAPH, PROV, RDF, RDFS, RKG, SD, VOID, XSD, mint
+from kg.vocab import (
+    CHECKSUM,
+    DCTERMS,
+    FILE_NAME,
+    META_GRAPH,
+    PROV,
+    RDF,
+    RDFS,
+    RKG,
+    SD,
+    SHA256,
+    SPDX,
+    VERSION,
+    VOID,
+    XSD,
+    mint,
+)
 from loaders.base import LoadReport, SourceInfo, Triple
 
 if TYPE_CHECKING:
@@ -52,39 +71,44 @@ def load_record(source: SourceInfo, graph: NamedNode, report: LoadReport, *, sta
     load = mint("load", f"{source.name}/{started.strftime('%Y%m%dT%H%M%S%fZ')}")
     out: list[Triple] = [
         (load, RDF.type, RKG.Load),
+        (load, RDF.type, PROV.Activity),  # asserted: a consumer without a reasoner finds it
         (load, RDFS.label, Literal(f"load of {source.name} at {started.isoformat(timespec='seconds')}")),
         (load, PROV.generated, graph),
         (load, PROV.startedAtTime, _datetime(started)),
         (load, PROV.endedAtTime, _datetime(ended)),
-        (load, VOID.triples, Literal(str(triples), datatype=XSD.integer)),
         (load, RKG.loaderVersion, Literal(f"rarekg {__version__}")),
         (load, RKG.attribution, Literal(source.attribution)),
         (graph, RDF.type, VOID.Dataset),
         (graph, RDF.type, SD.NamedGraph),
         (graph, RDFS.label, Literal(source.title)),
         (graph, RKG.currentLoad, load),
+        (graph, PROV.wasGeneratedBy, load),
+        (graph, VOID.triples, Literal(str(triples), datatype=XSD.integer)),
     ]
     if report.version:
-        out.append((load, RKG.sourceVersion, Literal(report.version)))
+        out.append((graph, VERSION, Literal(report.version)))
     license_iri = LICENSE_IRIS.get(source.license)
     if license_iri:
-        out.append((load, DCTERMS.license, NamedNode(license_iri)))
+        out.append((graph, DCTERMS.license, NamedNode(license_iri)))
     for path in sorted(set(report.files)):
         digest = sha256_file(path)
-        src = mint("source", digest)
+        src, checksum = mint("source", digest), mint("source", f"{digest}/sha256")
         shown = str(path.relative_to(base_dir)) if base_dir and path.is_relative_to(base_dir) else str(path)
         out += [
             (load, PROV.used, src),
             (src, RDF.type, RKG.SourceFile),
-            (src, RKG.path, Literal(shown)),
-            (src, RKG.sha256, Literal(digest)),
+            (src, FILE_NAME, Literal(shown)),
+            (src, CHECKSUM, checksum),
+            (checksum, RDF.type, SPDX.Checksum),
+            (checksum, SPDX.algorithm, SHA256),
+            (checksum, SPDX.checksumValue, Literal(digest, datatype=XSD.hexBinary)),
             (src, DCTERMS.format, Literal(path.suffix.lstrip(".") or "unknown")),
         ]
     return out
 
 
-_Q_RECORDED = (f"SELECT (SUM(?n) AS ?total) WHERE {{ GRAPH <{META_GRAPH.value}> {{ ?g rkg:currentLoad ?load . "
-               "?load void:triples ?n } }")
+_Q_RECORDED = (f"SELECT (SUM(?n) AS ?total) WHERE {{ GRAPH <{META_GRAPH.value}> {{ ?g rkg:currentLoad ?load ; "
+               "void:triples ?n } }")
 
 
 def recorded_triples(store: GraphStore) -> int:

@@ -25,7 +25,7 @@ from rapidfuzz import fuzz, process
 from kg.errors import NotFoundError
 from kg.store import GraphStore, iter_rows
 from kg.trial_status import enrols, site_closed, verification_day
-from kg.vocab import BASE, RKG
+from kg.vocab import BASE, EVIDENCE_KIND_NAMES, RKG
 
 ENTITY_PREFIXES = (BASE + "entity/", BASE + "subgroup/")
 
@@ -34,9 +34,7 @@ def entity_filter(var: str) -> str:
     """A SPARQL expression true when ``var`` is a rarekg entity or subgroup class IRI."""
     return " || ".join(f'STRSTARTS(STR({var}), "{p}")' for p in ENTITY_PREFIXES)
 
-KIND_NAMES = {RKG.MembershipEvidence.value: "membership", RKG.TrialSiteEvidence.value: "trial",
-              RKG.PublicationEvidence.value: "publication",
-              RKG.CuratedStatementEvidence.value: "curated_statement"}
+KIND_NAMES = EVIDENCE_KIND_NAMES  # ECO class -> membership | trial | publication | curated_statement
 
 #: The index is read with one single-pattern query per property, streamed and joined in Python:
 #: pyoxigraph hash-joins OPTIONAL groups against full scans (minutes and gigabytes at scale 10),

@@ -11,7 +11,8 @@ FIGURES: list[tuple[str, str]] = [
     ("OncoTree entities", "SELECT (COUNT(DISTINCT ?e) AS ?n) { ?e rkg:oncotreeCode ?c }"),
     ("molecular subgroups", "SELECT (COUNT(DISTINCT ?e) AS ?n) { ?e rdfs:subClassOf [ owl:onProperty rkg:hasAlteration ] }"),
     ("basket classes", "SELECT (COUNT(DISTINCT ?e) AS ?n) { ?e rkg:isBasket true }"),
-    ("entity mappings", "SELECT (COUNT(DISTINCT ?m) AS ?n) { ?m a rkg:EntityMapping }"),
+    ("entity mappings", ("SELECT (COUNT(DISTINCT ?m) AS ?n) { ?m a owl:Axiom ; owl:annotatedProperty ?p "
+     "VALUES ?p { skos:exactMatch skos:closeMatch skos:broadMatch skos:narrowMatch } }")),
     ("entities with a domain", "SELECT (COUNT(DISTINCT ?e) AS ?n) { ?e rkg:inDomain ?d }"),
     ("cancer domains", "SELECT (COUNT(DISTINCT ?d) AS ?n) { ?d a rkg:CancerDomain }"),
     ("healthcare providers", "SELECT (COUNT(DISTINCT ?c) AS ?n) { ?c a rkg:HealthcareProvider }"),
@@ -24,11 +25,11 @@ FIGURES: list[tuple[str, str]] = [
     ("trial sites", "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s a rkg:TrialSite }"),
     ("trial sites resolved to a provider", "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s rkg:resolutionStatus \"resolved\" }"),
     *[(f"trial sites resolved by {label}", ("SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s rkg:resolutionStatus \"resolved\" ; "
-       f"rkg:linkRule ?r FILTER(STRSTARTS(?r, \"{step}:\")) }}"))
+       f"sssom:curation_rule_text ?r FILTER(STRSTARTS(?r, \"{step}:\")) }}"))
       for label, step in (("curated aliases", "curated"), ("the registry (ROR)", "registry"),
                           ("the open world (new institutions)", "open-world"))],
     ("trial sites resolved with medium confidence (a generic name unique in its city)",
-     "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s a rkg:TrialSite ; rkg:linkRule ?r FILTER(CONTAINS(?r, \"confidence=medium\")) }"),
+     "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s a rkg:TrialSite ; sssom:curation_rule_text ?r FILTER(CONTAINS(?r, \"confidence=medium\")) }"),
     ("trial sites generic (never guessed)", "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s rkg:resolutionStatus \"generic\" }"),
     ("trial sites unresolved", "SELECT (COUNT(DISTINCT ?s) AS ?n) { ?s rkg:resolutionStatus \"unresolved\" }"),
     ("institutions from the registry (ROR)", ("SELECT (COUNT(DISTINCT ?p) AS ?n) { ?x rkg:atProvider|rkg:affiliatedWith ?p "
@@ -36,7 +37,7 @@ FIGURES: list[tuple[str, str]] = [
     ("institutions from the open world", ("SELECT (COUNT(DISTINCT ?p) AS ?n) { ?x rkg:atProvider|rkg:affiliatedWith ?p "
      "FILTER(STRSTARTS(STR(?p), \"https://w3id.org/rarekg/centre/ow-\")) }")),
     ("affiliations linked to a provider", "SELECT (COUNT(*) AS ?n) { ?a rkg:affiliatedWith ?p }"),
-    ("providers without membership, with evidence", "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?e rkg:aboutProvider ?p ; rkg:evidenceKind ?k FILTER(?k != rkg:MembershipEvidence) FILTER NOT EXISTS { ?p org:hasMembership ?m } }"),
+    ("providers without membership, with evidence", "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?e rkg:aboutProvider ?p ; rkg:evidenceKind ?k FILTER(?k != obo:ECO_0000304) FILTER NOT EXISTS { ?p org:hasMembership ?m } }"),
     ("trials linked to an entity", "SELECT (COUNT(DISTINCT ?t) AS ?n) { ?t rkg:studiesEntity ?e }"),
     ("publications linked to an entity", "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p rkg:topicEntity ?e }"),
     ("trial alteration mentions", "SELECT (COUNT(DISTINCT ?l) AS ?n) { ?l a rkg:AlterationLink }"),

@@ -34,7 +34,7 @@ import pyoxigraph as ox
 from kg import faults, generations
 from kg.bulk import bulk_quads, bulk_write, start_write
 from kg.errors import QueryError, StoreError
-from kg.vocab import PREFIXES, RKG, STAGING_PREFIX
+from kg.vocab import PREFIXES, RKG, STAGING_PREFIX  # noqa: F401 (RKG: the docstring examples)
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Triple = tuple[Any, ox.NamedNode, Any]
@@ -76,9 +76,9 @@ def publish_update(staged: list[tuple[ox.NamedNode, ox.NamedNode, int]],
                    staging_meta: ox.NamedNode | None, meta_graph: ox.NamedNode | None,
                    *, idempotent: bool = False) -> str:
     """The one SPARQL Update that publishes a batch: each staged graph moved over its published
-    graph (or the graph dropped when the source is now empty), the graphs' previous
-    ``rkg:currentLoad`` links removed and the new provenance added. Stores run it as one
-    transaction, which is what makes a build atomic.
+    graph (or the graph dropped when the source is now empty), the graphs' previous description
+    (``rkg:currentLoad``, ``void:triples``, ``pav:version``, licence) removed and the new provenance
+    added. Stores run it as one transaction, which is what makes a build atomic.
 
     Run twice, the plain form loses data: the second ``MOVE SILENT`` finds no staging graph and
     empties the published one. The ``idempotent`` form (for a retry that cannot know whether the
@@ -95,7 +95,9 @@ def publish_update(staged: list[tuple[ox.NamedNode, ox.NamedNode, int]],
         else:
             ops.append(f"MOVE SILENT GRAPH {staging} TO GRAPH {graph}")
         if staging_meta is not None:
-            ops.append(f"DELETE WHERE {{ GRAPH {meta_graph} {{ {graph} {RKG.currentLoad} ?load }} }}")
+            # the graph's description (current load, void:triples, pav:version, licence) is its
+            # current one: the new load record re-adds it; the loads themselves stay as history
+            ops.append(f"DELETE WHERE {{ GRAPH {meta_graph} {{ {graph} ?p ?o }} }}")
     if staging_meta is not None:
         ops.append(f"ADD SILENT GRAPH {staging_meta} TO GRAPH {meta_graph}")
     return " ;\n".join(ops)
@@ -485,7 +487,7 @@ class Rebuild:
     Every staged graph is bulk-loaded, under its final name, into a new store generation beside the
     live one (:mod:`kg.generations`). Leaving the ``with`` block normally copies over the live
     graphs the build did not stage and the live provenance (minus the replaced graphs'
-    ``rkg:currentLoad`` links), adds the new provenance, and switches readers to the new
+    descriptions: ``rkg:currentLoad``, ``void:triples``, ...), adds the new provenance, and switches readers to the new
     generation in one rename. Leaving it by an exception deletes the new generation: the store
     folder and every published graph stay exactly as they were. Same interface as :class:`Batch`;
     with :meth:`stage_async` the engine stores one graph while the caller produces the next.
@@ -572,7 +574,7 @@ class Rebuild:
                 continue
             quads = live.quads_for_pattern(None, None, None, g)
             if g == self._meta_graph:
-                quads = (q for q in quads if not (q.predicate == RKG.currentLoad and q.subject in replaced))
+                quads = (q for q in quads if q.subject not in replaced)  # described anew (publish_update)
             bulk_quads(new, quads)
         if self._meta_graph is not None:
             bulk_write(new, self._meta_graph, self._meta)

@@ -77,6 +77,12 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
+SSSOM = Namespace("https://w3id.org/sssom/")
+SEMAPV = Namespace("https://w3id.org/semapv/vocab/")
+PAV = Namespace("http://purl.org/pav/")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+OBO = Namespace("http://purl.obolibrary.org/obo/")
+HGNC = Namespace("https://identifiers.org/hgnc:")
 
 #: Prefixes offered to every query and every serialisation.
 PREFIXES: dict[str, str] = {
@@ -97,6 +103,11 @@ PREFIXES: dict[str, str] = {
     "dcat": DCAT.iri,
     "sd": SD.iri,
     "adms": ADMS.iri,
+    "sssom": SSSOM.iri,
+    "semapv": SEMAPV.iri,
+    "pav": PAV.iri,
+    "spdx": SPDX.iri,
+    "obo": OBO.iri,
     "rkgd": BASE,
 }
 
@@ -198,3 +209,62 @@ META_GRAPH = graph_iri("meta")          # provenance of every load
 ONTOLOGY_GRAPH = graph_iri("ontology")  # the ontology itself
 INFERRED_GRAPH = graph_iri("inferred")  # reasoner output
 STAGING_PREFIX = BASE + "graph/_staging/"  # never visible to readers
+
+
+# --- standard terms rarekg uses where it once had its own (issue #19, docs/decisions/0019) ----------
+# Mapping and link nodes are SSSOM mappings in SSSOM's RDF form: an owl:Axiom reifying
+# (annotatedSource, annotatedProperty, annotatedTarget) with sssom: metadata. Code that emits or reads
+# mapping, link, evidence or provenance nodes uses these names, never the deprecated rkg terms.
+MAPPING = OWL.Axiom                         #: the class of a mapping or link node (was EntityMapping / EntityLink)
+MAPPING_SUBJECT = OWL.annotatedSource       #: was subjectEntity / linkSubject
+MAPPING_PREDICATE = OWL.annotatedProperty   #: was mappingPredicate
+MAPPING_OBJECT = OWL.annotatedTarget        #: was objectEntity / linkedEntity / linkedAlteration
+JUSTIFICATION = SSSOM.mapping_justification  #: a semapv IRI (was mappingJustification)
+CONFIDENCE = SSSOM.confidence               #: xsd:decimal 0..1 (was confidence / linkScore)
+MATCH_STRING = SSSOM.match_string           #: the text that matched (was matchedText)
+RATIONALE = RDFS.comment                    #: why a mapping holds, as the SSSOM file's comment (was matchedOn)
+SUBJECT_LABEL = SSSOM.subject_label         #: the label or text of the subject side
+RULE = SSSOM.curation_rule_text             #: the name of the rule that made it (was linkRule)
+REVIEWER = SSSOM.reviewer_label             #: who reviewed a curated mapping (was mappingReviewer)
+
+#: ECO classes of the kinds of expertise evidence, the values of evidenceKind (were rkg individuals)
+ECO_MEMBERSHIP = OBO.ECO_0000304    # author statement supported by traceable reference used in manual assertion
+ECO_TRIAL_SITE = OBO.ECO_0000313    # imported information used in automatic assertion
+ECO_PUBLICATION = OBO.ECO_0007669   # computational evidence used in automatic assertion
+ECO_CURATED_STATEMENT = OBO.ECO_0000305  # curator inference used in manual assertion
+#: evidence kind -> the short name the API and the ranking show
+EVIDENCE_KIND_NAMES: dict[str, str] = {
+    ECO_MEMBERSHIP.value: "membership", ECO_TRIAL_SITE.value: "trial",
+    ECO_PUBLICATION.value: "publication", ECO_CURATED_STATEMENT.value: "curated_statement",
+}
+
+#: Sequence Ontology classes of the kinds of molecular alteration (were Mutation, Fusion, ...)
+ALTERATION_KINDS: dict[str, NamedNode] = {
+    "mutation": OBO.SO_0001059,        # sequence_alteration
+    "fusion": OBO.SO_0001565,          # gene_fusion
+    "amplification": OBO.SO_0001742,   # copy_number_gain
+    "deletion": OBO.SO_0000159,        # deletion
+    "deficiency": OBO.SO_0002317,      # absent_gene_product
+    "methylation": OBO.SO_0001720,     # epigenetically_modified_region
+    "overexpression": OBO.SO_0002315,  # increased_gene_product_level
+}
+
+#: provenance: versions (PAV) and checksums (SPDX)
+VERSION = PAV.version                       #: on the void:Dataset (was sourceVersion on the load)
+CHECKSUM = SPDX.checksum                    #: an spdx:Checksum node (was sha256)
+SHA256 = SPDX.checksumAlgorithm_sha256
+FILE_NAME = SPDX.fileName                   #: a source file's path in its data folder (was path)
+
+
+def hgnc_iri(curie: str) -> NamedNode:
+    """The identifiers.org IRI of an HGNC id, given as ``HGNC:6342`` or ``6342``.
+
+    >>> hgnc_iri("HGNC:6342").value
+    'https://identifiers.org/hgnc:6342'
+
+    Raises ValueError for anything but digits after the optional prefix.
+    """
+    local = curie.split(":", 1)[1] if curie.upper().startswith("HGNC:") else curie
+    if not local.isdigit():
+        raise ValueError(f"not an HGNC id: {curie!r}")
+    return HGNC.term(local)

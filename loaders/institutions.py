@@ -33,7 +33,22 @@ from kg.link import review
 from kg.link.registry import Wanted, wanted
 from kg.link.registry import build_index as registry_index
 from kg.link.sites import SiteResolver, registry_id
-from kg.vocab import DCTERMS, ORG, PROV, RDF, RDFS, RKG, XSD, mint, slugify
+from kg.vocab import (
+    CONFIDENCE,
+    DCTERMS,
+    ECO_PUBLICATION,
+    ECO_TRIAL_SITE,
+    MATCH_STRING,
+    ORG,
+    PROV,
+    RDF,
+    RDFS,
+    RKG,
+    RULE,
+    XSD,
+    mint,
+    slugify,
+)
 from loaders import euracan, euracan_tsv, evidence, pubmed, ror, trials
 from loaders.base import LoadReport, SourceInfo, Triple, build_memo
 from loaders.euracan import centre_iri
@@ -302,11 +317,11 @@ def link_triples(links: list[Link], names_by_id: dict[str, str]) -> Iterator[Tri
         if link.kind == "site":
             yield link.node, RKG.resolutionStatus, Literal(res.status)
             if res.rule:
-                yield link.node, RKG.linkRule, Literal(res.rule)
+                yield link.node, RULE, Literal(res.rule)
         if res.status != "resolved" or res.institution is None:
             continue
         if link.kind == "site":
-            yield link.node, RKG.linkScore, Literal(f"{res.score:.3f}", datatype=XSD.decimal)
+            yield link.node, CONFIDENCE, Literal(f"{res.score:.3f}", datatype=XSD.decimal)
         provider = mint("centre", res.institution)
         yield link.node, RKG.atProvider if link.kind == "site" else RKG.affiliatedWith, provider
         e = evidence_iri(link)
@@ -334,14 +349,14 @@ def _evidence_triples(e: NamedNode, link: Link, names_by_id: dict[str, str]) -> 
     yield e, RDFS.label, Literal(f"{names_by_id[res.institution or '']}: {'site of' if site else 'author of'} {what}",
                                  language="en")
     yield e, RKG.aboutProvider, mint("centre", res.institution or "")
-    yield e, RKG.evidenceKind, RKG.TrialSiteEvidence if site else RKG.PublicationEvidence
+    yield e, RKG.evidenceKind, ECO_TRIAL_SITE if site else ECO_PUBLICATION
     yield e, PROV.wasDerivedFrom, record
     yield e, DCTERMS.source, NamedNode(record_url(link))
     if link.date:
         yield e, DCTERMS.date, trials.date_literal(link.date)
-    yield e, RKG.linkRule, Literal(res.rule)
-    yield e, RKG.matchedText, Literal(res.matched_text or link.text)
-    yield e, RKG.linkScore, Literal(f"{res.score:.3f}", datatype=XSD.decimal)
+    yield e, RULE, Literal(res.rule)
+    yield e, MATCH_STRING, Literal(res.matched_text or link.text)
+    yield e, CONFIDENCE, Literal(f"{res.score:.3f}", datatype=XSD.decimal)
 
 
 # -- the source ---------------------------------------------------------------------------------------
@@ -491,7 +506,7 @@ def made_institutions(steps: SiteResolver, links: list[Link]) -> list[Institutio
 #: the sites of a store that the curated step did not resolve, with the store's own decision for each
 REVIEW_QUERY = (
     "SELECT ?s ?f ?c ?k ?status ?rule ?p { ?s rkg:resolutionStatus ?status ; rkg:facilityName ?f "
-    "OPTIONAL { ?s rkg:linkRule ?rule } OPTIONAL { ?s schema:addressLocality ?c } "
+    "OPTIONAL { ?s sssom:curation_rule_text ?rule } OPTIONAL { ?s schema:addressLocality ?c } "
     "OPTIONAL { ?s schema:addressCountry ?k } OPTIONAL { ?s rkg:atProvider ?p } "
     "FILTER(?status != \"resolved\" || !BOUND(?rule) || !STRSTARTS(?rule, \"curated:\")) }")
 

@@ -39,7 +39,7 @@ from typing import Any, ClassVar
 from pyoxigraph import Literal, NamedNode
 
 from kg.errors import DataError
-from kg.vocab import DCTERMS, OBOINOWL, OWL, RDF, RDFS, RKG, SKOS, XSD, mint
+from kg.vocab import DCTERMS, OBOINOWL, OWL, RDF, RDFS, RKG, SKOS, XSD, hgnc_iri, mint
 from loaders import domain_rules
 from loaders.base import LoadReport, MappableEntity, SourceInfo, Triple, read_records, write_records
 from loaders.orphanet_classification import ClassificationNode, read_classification, read_info
@@ -311,6 +311,9 @@ def load(data_dir: Path, report: LoadReport) -> Iterator[Triple]:
     genes = {(g.symbol, g.hgnc, g.name) for g in data.genes}
     for symbol, hgnc, name in sorted(genes, key=lambda g: (g[0], g[1] or "", g[2])):
         report.counts["genes"] += 1
+        if hgnc and not hgnc.isdigit():  # its identifiers.org IRI needs the number (decision 0019)
+            report.warn("bad-hgnc", f"gene {symbol}: HGNC id {hgnc!r} is not a number; no HGNC IRI")
+            hgnc = None
         yield from gene_triples(symbol, hgnc, name)
     result = domain_assignments(data.entities)
     for code, found in result.assigned.items():
@@ -380,13 +383,14 @@ def association_triples(g: OrphanetGeneAssociation) -> Iterator[Triple]:
 
 
 def gene_triples(symbol: str, hgnc: str | None, name: str) -> Iterator[Triple]:
-    """The class of one gene: ``gene/<SYMBOL>`` ⊑ rkg:Gene with its HGNC id and full name."""
+    """The class of one gene: ``gene/<SYMBOL>`` ⊑ rkg:Gene, skos:exactMatch its identifiers.org HGNC IRI,
+    with its full name."""
     s = mint("gene", symbol)
     yield s, RDF.type, OWL.Class
     yield s, RDFS.subClassOf, RKG.Gene
     yield s, RDFS.label, Literal(symbol)
     if hgnc:
-        yield s, OBOINOWL.hasDbXref, Literal(f"HGNC:{hgnc}")
+        yield s, SKOS.exactMatch, hgnc_iri(hgnc)
     if name:
         yield s, SKOS.definition, Literal(name, language="en")
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from pyoxigraph import BlankNode, Literal, NamedNode
 
 from kg.errors import DataError
-from kg.vocab import DCTERMS, OBOINOWL, OWL, RDF, RDFS, RKG, SKOS, XSD, mint
+from kg.vocab import ALTERATION_KINDS, DCTERMS, OWL, RDF, RDFS, RKG, SKOS, XSD, hgnc_iri, mint
 from loaders.base import LoadReport, SourceInfo, Subject, Triple
 
 SOURCE = SourceInfo(
@@ -49,16 +49,11 @@ SOURCE = SourceInfo(
 GENES_FILE, ALTERATIONS_FILE, SUBGROUPS_FILE = "genes.tsv", "alterations.tsv", "subgroups.tsv"
 TRIPLE_BOUNDS = (500, 5000)
 
-#: alteration kind (as written in alterations.tsv) -> ontology class
+#: alteration kind (as written in alterations.tsv) -> ontology class: a Sequence Ontology class
+#: (kg.vocab.ALTERATION_KINDS, e.g. SO:0001565 gene_fusion), or rkg:MolecularAlteration for any kind
 KINDS: dict[str, NamedNode] = {
     "alteration": RKG.MolecularAlteration,  # any kind, e.g. "RET-altered" (mutation or fusion)
-    "mutation": RKG.Mutation,
-    "fusion": RKG.Fusion,
-    "amplification": RKG.Amplification,
-    "deletion": RKG.Deletion,
-    "deficiency": RKG.Deficiency,
-    "methylation": RKG.Methylation,
-    "overexpression": RKG.Overexpression,
+    **ALTERATION_KINDS,
 }
 GENE_COLUMNS = ("symbol", "hgnc_id", "name", "family", "source")
 ALTERATION_COLUMNS = ("id", "kind", "genes", "variant", "label")
@@ -321,7 +316,7 @@ def gene_triples(gene: Gene) -> Iterator[Triple]:
     yield s, RDFS.subClassOf, family_iri(gene.family) if gene.family else RKG.Gene
     yield s, RDFS.label, Literal(gene.symbol)
     if gene.hgnc_id:
-        yield s, OBOINOWL.hasDbXref, Literal(gene.hgnc_id)
+        yield s, SKOS.exactMatch, hgnc_iri(gene.hgnc_id)
     if gene.name:
         yield s, SKOS.definition, Literal(gene.name, language="en")
     if gene.source:

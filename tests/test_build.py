@@ -43,7 +43,7 @@ def test_default_graph_counts(default_graph) -> None:
 
 def test_provenance_for_every_load(default_graph) -> None:
     store, report = default_graph
-    rows = store.select("""SELECT ?graph ?n ?files { ?graph rkg:currentLoad ?load . ?load void:triples ?n .
+    rows = store.select("""SELECT ?graph ?n ?files { ?graph rkg:currentLoad ?load ; void:triples ?n .
         { SELECT ?load (COUNT(?f) AS ?files) { ?load prov:used ?f } GROUP BY ?load } }""",
                         default_graphs=[META_GRAPH])
     by_graph = {r["graph"].value: (int(r["n"].value), int(r["files"].value)) for r in rows}

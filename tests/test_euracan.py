@@ -10,7 +10,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode
 
 from kg.errors import DataError
-from kg.vocab import DCTERMS, GEO, ORG, RDF, RKG, SCHEMA, SKOS, XSD, mint
+from kg.vocab import DCTERMS, ECO_MEMBERSHIP, GEO, ORG, RDF, RKG, SCHEMA, SKOS, XSD, mint
 from loaders import euracan
 from loaders.base import LoadReport
 from loaders.euracan_tsv import read_centres, read_memberships
@@ -64,7 +64,7 @@ def test_int_milan_covers_sarcoma_and_head_and_neck(loaded) -> None:
     assert Literal("INT Milano") in objects(triples, int_milan, SKOS.altLabel)
     evidence = {s for (s, p, o) in triples if p == RKG.aboutProvider and o == int_milan}
     assert len(evidence) == 4  # G1 and G7 from two CNAO pages
-    assert all(objects(triples, e, RKG.evidenceKind) == {RKG.MembershipEvidence} for e in evidence)
+    assert all(objects(triples, e, RKG.evidenceKind) == {ECO_MEMBERSHIP} for e in evidence)
 
 
 def test_ljubljana_start_date_and_domains(loaded) -> None:

@@ -294,9 +294,9 @@ def test_evidence_nodes_carry_provider_rule_and_date(default_graph) -> None:
         SELECT ?kind ?rule ?text ?score ?date ?from {
           <https://w3id.org/rarekg/evidence/trial/NCT00367861/institut-bergonie> a rkg:Evidence ;
              rkg:aboutProvider <https://w3id.org/rarekg/centre/institut-bergonie> ; rkg:evidenceKind ?kind ;
-             rkg:linkRule ?rule ; rkg:matchedText ?text ; rkg:linkScore ?score ; dcterms:date ?date ;
+             sssom:curation_rule_text ?rule ; sssom:match_string ?text ; sssom:confidence ?score ; dcterms:date ?date ;
              prov:wasDerivedFrom ?from }""")
-    assert rows == [("https://w3id.org/rarekg/ontology/TrialSiteEvidence", "curated:name-exact;city", "Institut Bergonié",
+    assert rows == [("http://purl.obolibrary.org/obo/ECO_0000313", "curated:name-exact;city", "Institut Bergonié",
                      "1", "2002-05", "https://w3id.org/rarekg/trial/NCT00367861")]
 
 
@@ -436,6 +436,6 @@ def test_groups_and_merged_hospitals_are_sub_organizations(default_graph) -> Non
     rows = _rows(store, """SELECT ?part { ?part org:subOrganizationOf <https://w3id.org/rarekg/centre/amsterdam-umc> }
                            ORDER BY ?part""")
     assert [r[0].rsplit("/", 1)[-1] for r in rows] == ["academic-medical-center", "vu-university-medical-center"]
-    rows = _rows(store, """SELECT ?rule ?score { <https://w3id.org/rarekg/site/NCT00367861/3> rkg:linkRule ?rule ;
-                           rkg:linkScore ?score }""")
+    rows = _rows(store, """SELECT ?rule ?score { <https://w3id.org/rarekg/site/NCT00367861/3> sssom:curation_rule_text ?rule ;
+                           sssom:confidence ?score }""")
     assert rows == [("curated:name-exact;city", "1")]

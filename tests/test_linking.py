@@ -19,7 +19,7 @@ from kg.link.conditions_names import ConditionIndex
 from kg.link.conditions_score import read_gold, score
 from kg.linking import EntityIndex, EntityLink, Match, Term, link_term, mesh_key
 from kg.store import EmbeddedStore
-from kg.vocab import RKG, graph_iri, mint
+from kg.vocab import CONFIDENCE, JUSTIFICATION, RKG, graph_iri, mint
 from loaders import ctgov, evidence, trials
 from loaders.base import LoadReport
 
@@ -484,25 +484,27 @@ def test_link_shapes_pass_good_and_fail_bad_links(index: ConditionIndex) -> None
     good = list(links.entity_link_triples(EntityLink("trial", "NCT00470223", Term("Osteosarcoma", "condition"), match)))
     assert validate_quads([ox.Triple(*t) for t in good]).conforms
     node = mint("link", "trial/NCT00470223/entity/orpha/668")
-    bad = [t for t in good if t[1] != RKG.linkScore] + [(node, RKG.linkScore, ox.Literal("1.5", datatype=ox.NamedNode(
+    bad = [t for t in good if t[1] != CONFIDENCE] + [(node, CONFIDENCE, ox.Literal("1.5", datatype=ox.NamedNode(
         "http://www.w3.org/2001/XMLSchema#decimal")))]
     result = validate_quads([ox.Triple(*t) for t in bad])
     assert [(r.focus, r.shape) for r in result.results] == [
-        (node.value, "https://w3id.org/rarekg/shapes#Link-score")]
+        (node.value, "https://w3id.org/rarekg/shapes#Mapping-confidence")]
+    missing = validate_quads([ox.Triple(*t) for t in good if t[1] != CONFIDENCE])
+    assert [(r.focus, r.shape) for r in missing.results] == [(node.value, "https://w3id.org/rarekg/shapes#Link-score")]
 
 
 def test_provider_evidence_gets_the_trials_entities(default_graph) -> None:  # type: ignore[no-untyped-def]
     """Every TrialSiteEvidence node of a trial is about each entity the trial is linked to, and nothing else."""
     store, _ = default_graph
     missing = store.select("""SELECT ?e ?entity {
-        ?e rkg:evidenceKind rkg:TrialSiteEvidence ; prov:wasDerivedFrom ?t . ?t rkg:studiesEntity ?entity .
+        ?e rkg:evidenceKind obo:ECO_0000313 ; prov:wasDerivedFrom ?t . ?t rkg:studiesEntity ?entity .
         FILTER NOT EXISTS { ?e rkg:aboutEntity ?entity } }""")
     assert missing == []
     extra = store.select("""SELECT ?e ?entity {
-        ?e rkg:evidenceKind rkg:TrialSiteEvidence ; prov:wasDerivedFrom ?t ; rkg:aboutEntity ?entity .
+        ?e rkg:evidenceKind obo:ECO_0000313 ; prov:wasDerivedFrom ?t ; rkg:aboutEntity ?entity .
         FILTER NOT EXISTS { ?t rkg:studiesEntity ?entity } }""")
     assert extra == []
-    rows = store.select("""SELECT (COUNT(*) AS ?n) { ?e rkg:evidenceKind rkg:TrialSiteEvidence ;
+    rows = store.select("""SELECT (COUNT(*) AS ?n) { ?e rkg:evidenceKind obo:ECO_0000313 ;
         prov:wasDerivedFrom <https://w3id.org/rarekg/trial/NCT00367861> ;
         rkg:aboutEntity <https://w3id.org/rarekg/entity/orpha/44890> }""")
     assert int(rows[0]["n"].value) == 8  # BFR14: its 8 sites resolve to 8 providers
@@ -517,8 +519,8 @@ def test_condition_link_shapes_pass_good_and_fail_bad(index: ConditionIndex) -> 
     good = list(links.condition_link_triples(EntityLink("trial", "NCT00002539", term, context)))
     assert validate_quads([ox.Triple(*t) for t in good]).conforms
     node = good[0][0]
-    bad = [t for t in good if t[1] != links.SSSOM.mapping_justification]
-    bad.append((node, links.SSSOM.mapping_justification, ox.NamedNode("https://w3id.org/semapv/vocab/Guesswork")))
+    bad = [t for t in good if t[1] != JUSTIFICATION]
+    bad.append((node, JUSTIFICATION, ox.NamedNode("https://w3id.org/semapv/vocab/Guesswork")))
     result = validate_quads([ox.Triple(*t) for t in bad])
     assert [(r.focus, r.shape) for r in result.results] == [
         (node.value, "https://w3id.org/rarekg/shapes#ConditionLink-justification")]
@@ -540,7 +542,8 @@ def test_every_text_of_a_trial_keeps_its_own_link(default_graph) -> None:  # typ
 
 def test_rest_trial_entities_keep_the_best_text_not_a_per_text_link(server: str) -> None:
     """Regression: with one rkg:ConditionLink per text, the REST trial answer must still explain each
-    entity by its rkg:EntityLink (best text), not by whichever per-text node sorts last."""
+    entity by its best-text link node (an owl:Axiom, formerly typed EntityLink), not by whichever per-text
+    node sorts last."""
     import httpx
     t = httpx.get(f"{server}/api/v1/trials/NCT00685828", timeout=30).json()
     assert sorted((e["id"], e["rule"], e["field"], e["matchedText"]) for e in t["entities"]) == [

@@ -15,7 +15,7 @@ from pyoxigraph import Literal, NamedNode
 from kg import mapping, mapping_sssom
 from kg.errors import DataError
 from kg.mapping import Mapping, map_entities, match_key, normalise, tokens
-from kg.vocab import RDF, RKG, SKOS, XSD
+from kg.vocab import OWL, RDF, RDFS, SKOS, SSSOM, XSD
 from loaders import oncotree, orphanet
 from loaders.base import LoadReport, MappableEntity
 
@@ -189,13 +189,13 @@ def test_to_triples_of_one_mapping() -> None:
     node = mapping.mapping_iri(m)
     sub, obj = NamedNode(ONCO + "GIST"), NamedNode(ORPHA + "44890")
     assert set(mapping.to_triples(m)) == {
-        (node, RDF.type, RKG.EntityMapping),
+        (node, RDF.type, OWL.Axiom),
         (node, NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), Literal("oncotree:GIST exactMatch ORPHA:44890")),
-        (node, RKG.subjectEntity, sub), (node, RKG.objectEntity, obj),
-        (node, RKG.mappingPredicate, SKOS.exactMatch),
-        (node, RKG.mappingJustification, NamedNode("https://w3id.org/semapv/vocab/LexicalMatching")),
-        (node, RKG.confidence, Literal("0.95", datatype=XSD.decimal)),
-        (node, RKG.matchedOn, Literal("label 'Gastrointestinal Stromal Tumor' = label 'Gastrointestinal stromal tumor'")),
+        (node, OWL.annotatedSource, sub), (node, OWL.annotatedTarget, obj),
+        (node, OWL.annotatedProperty, SKOS.exactMatch),
+        (node, SSSOM.mapping_justification, NamedNode("https://w3id.org/semapv/vocab/LexicalMatching")),
+        (node, SSSOM.confidence, Literal("0.95", datatype=XSD.decimal)),
+        (node, RDFS.comment, Literal("label 'Gastrointestinal Stromal Tumor' = label 'Gastrointestinal stromal tumor'")),
         (sub, SKOS.exactMatch, obj),
     }
     assert node.value.startswith("https://w3id.org/rarekg/mapping/")
@@ -350,7 +350,7 @@ def test_load_is_deterministic_and_counts(data_dir: Path) -> None:
     assert triples == list(mapping.load(data_dir, second))
     curated = sum(k.startswith("curated:") and v for k, v in first.counts.items() if isinstance(v, int))
     assert first.counts["mappings"] == ROWS
-    assert len(triples) == first.counts["triples"] == ROWS * 9 + curated   # + rkg:mappingReviewer
+    assert len(triples) == first.counts["triples"] == ROWS * 9 + curated   # + sssom:reviewer_label
     assert first.version == "oncotree_2025_10_03 x orphanet 1.3.42 / 4.1.8 [2025-03-03]"
     assert first.counts["haematological_entities_left_out"] == 479
 

@@ -291,7 +291,7 @@ def test_root_gene_and_association_triples(loaded: tuple[list, LoadReport]) -> N
     assert (mint("entity", "orpha/250908"), RDFS.subClassOf, RKG.CancerEntity) in triples
     kit = mint("gene", "KIT")
     assert (kit, RDFS.subClassOf, RKG.Gene) in triples
-    assert (kit, OBOINOWL.hasDbXref, Literal("HGNC:6342")) in triples
+    assert (kit, SKOS.exactMatch, NamedNode("https://identifiers.org/hgnc:6342")) in triples
     somatic_kit = [s for (s, p, o) in triples if p == RKG.gene and o == kit
                    and (s, RKG.alterationOrigin, RKG.Somatic) in triples]
     assert somatic_kit

@@ -61,8 +61,9 @@ def test_every_subgroup_is_a_molecularly_defined_entity(subgroups: reasoning.Rea
 
 
 def test_alteration_classes_are_classified(subgroups: reasoning.ReasonerResult) -> None:
-    assert subgroups.superclasses(K + "alteration/etv6-ntrk3-fusion") == {
-        K + "alteration/ntrk3-fusion", RKG + "Fusion", RKG + "MolecularAlteration"}
+    assert subgroups.superclasses(K + "alteration/etv6-ntrk3-fusion") == {  # SO:0001565 gene_fusion (#19)
+        K + "alteration/ntrk3-fusion", "http://purl.obolibrary.org/obo/SO_0001565", RKG + "Fusion",
+        RKG + "MolecularAlteration"}
     assert K + "alteration/ntrk3-fusion" not in subgroups.superclasses(K + "alteration/lmna-ntrk1-fusion")
 
 
@@ -72,7 +73,7 @@ def test_inferred_links_are_not_asserted_ones(subgroups: reasoning.ReasonerResul
     inferred = {(t.subject.value, t.object.value) for t in subgroups.inferred}
     assert asserted & inferred == set()
     assert (GIST_KIT, RKG + "CancerEntity") not in inferred  # asserted through entity/oncotree/GIST
-    assert len(subgroups.inferred) == 20
+    assert len(subgroups.inferred) == 24  # + each alteration ⊑ the deprecated rkg kind equivalent to its SO class (#19)
     assert all(t.predicate.value == "http://www.w3.org/2000/01/rdf-schema#subClassOf" for t in subgroups.inferred)
 
 

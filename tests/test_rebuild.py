@@ -79,7 +79,7 @@ def test_rebuild_carries_over_graphs_it_does_not_replace_and_their_provenance(tm
         batch.stage(A, triples("v2", 2), meta=meta_for(A))
     assert store.graphs() == sorted([A, B, META_GRAPH], key=lambda g: g.value)
     assert values(store, A) == {"v2"} and values(store, B) == {"b"}
-    current = store.select("SELECT ?g ?n { GRAPH ?m { ?g rkg:currentLoad ?l . ?l void:triples ?n } }",
+    current = store.select("SELECT ?g ?n { GRAPH ?m { ?g rkg:currentLoad ?l ; void:triples ?n } }",
                            named_graphs=[META_GRAPH])
     assert sorted((r["g"].value, int(r["n"].value)) for r in current) == [(A.value, 2), (B.value, 3)]
     loads = store.select("SELECT ?l { GRAPH ?m { ?l a rkg:Load } }", named_graphs=[META_GRAPH])
@@ -125,7 +125,7 @@ def test_a_graph_is_stored_while_the_next_is_produced(tmp_path: Path) -> None:
         stored_b = batch.stage_async(B, b_triples(), meta=meta_for(B))
     assert (stored_a.result(), stored_b.result()) == (4, 3)
     assert values(store, A) == {"a"} and values(store, B) == {"b"}
-    current = store.select("SELECT ?g ?n { GRAPH ?m { ?g rkg:currentLoad ?l . ?l void:triples ?n } }",
+    current = store.select("SELECT ?g ?n { GRAPH ?m { ?g rkg:currentLoad ?l ; void:triples ?n } }",
                            named_graphs=[META_GRAPH])
     assert sorted((r["g"].value, int(r["n"].value)) for r in current) == [(A.value, 4), (B.value, 3)]
 

@@ -143,8 +143,8 @@ def test_provenance_recorded_per_load(store: EmbeddedStore, tmp_path: Path) -> N
                             meta=lambda n, r=report, s=started: load_record(
                                 INFO, G, r, started=s, ended=now(), triples=n))
     rows = store.select("""
-        SELECT ?version ?n ?sha { GRAPH ?m { ?g rkg:currentLoad ?load . ?load rkg:sourceVersion ?version ;
-            void:triples ?n ; prov:used ?f . ?f rkg:sha256 ?sha } }""", default_graphs=[META_GRAPH])
+        SELECT ?version ?n ?sha { GRAPH ?m { ?g rkg:currentLoad ?load ; pav:version ?version ;
+            void:triples ?n . ?load prov:used ?f . ?f spdx:checksum/spdx:checksumValue ?sha } }""", default_graphs=[META_GRAPH])
     assert [(r["version"].value, r["n"].value) for r in rows] == [("2.0", "4")]
     assert rows[0]["sha"].value == hashlib.sha256(b"a\tb\n").hexdigest()
     loads = store.select("SELECT ?load { ?load a rkg:Load }")
