@@ -13,8 +13,8 @@ from api.limits import ProcessRunner, QueryJob, ThreadRunner, execute
 from api.lookups import is_bounded_lookup
 from api.results import Answer
 from api.settings import Settings, query_memory_bytes
-from kg import generations
-from kg.store import EmbeddedStore, GraphStore
+from kg.store import generations
+from kg.store.embedded import EmbeddedStore, GraphStore
 
 
 class Backend:

@@ -38,9 +38,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from api.results import Answer, NotAcceptable, serialize
-from kg import generations
-from kg.errors import ParameterError, QueryError, StoreError
-from kg.store import EmbeddedStore, GraphStore
+from kg.core.errors import ParameterError, QueryError, StoreError
+from kg.store import generations
+from kg.store.embedded import EmbeddedStore, GraphStore
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from api.results import (
     parse_accept,
 )
 from api.settings import prefixes
-from kg.errors import ParameterError, QueryError, StoreError
+from kg.core.errors import ParameterError, QueryError, StoreError
 
 router = APIRouter(tags=["SPARQL"])
 _GRAPHS = {"type": "array", "items": {"type": "string"}}

@@ -3,10 +3,10 @@
     .venv/bin/python bench/bench_backends.py [--data DIR --synthetic] [--runs 50] [--budget 5]
 
 Builds the same graph (the default dataset, or a ``rarekg synth`` corpus) into an on-disk embedded
-store and, through :class:`kg.remote.RemoteStore`, into a fresh Oxigraph server and a fresh
+store and, through :class:`kg.store.remote.RemoteStore`, into a fresh Oxigraph server and a fresh
 Virtuoso (both started from temporary folders on 127.0.0.1 by ``tests/services.py`` and stopped by
 PID), then times every query of ``queries/`` with its example parameters on each, as a Python
-caller of :class:`kg.store.GraphStore` sees it (so the remote figures include HTTP and parsing).
+caller of :class:`kg.store.embedded.GraphStore` sees it (so the remote figures include HTTP and parsing).
 A backend whose binary is missing is left out with a note.
 """
 
@@ -22,12 +22,13 @@ import _common  # noqa: F401
 import services
 from _common import p50_p99, table, timed_runs
 
-from kg import queries, synth
-from kg.build import DEFAULT_SOURCES, build
-from kg.errors import RarekgError
-from kg.ontology import DATA_DIR
-from kg.remote import open_backend
-from kg.store import EmbeddedStore, GraphStore
+from kg.core.errors import RarekgError
+from kg.core.ontology import DATA_DIR
+from kg.store import queries
+from kg.store.embedded import EmbeddedStore, GraphStore
+from kg.store.remote import open_backend
+from rarekg import synth
+from rarekg.build import DEFAULT_SOURCES, build
 
 
 def cases() -> list[tuple[str, dict[str, str]]]:

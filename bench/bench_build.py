@@ -28,9 +28,9 @@ import _common  # noqa: F401  (puts the repository on sys.path)
 import pyoxigraph as ox
 from _common import peak_rss_mb, table
 
-from kg import synth
-from kg.build import build
-from kg.store import EmbeddedStore
+from kg.store.embedded import EmbeddedStore
+from rarekg import synth
+from rarekg.build import build
 
 
 def run(scale: int, work: Path) -> dict[str, object]:

@@ -38,10 +38,10 @@ from typing import Any, ClassVar
 
 from pyoxigraph import Literal, NamedNode
 
-from kg.errors import DataError
-from kg.vocab import DCTERMS, OBOINOWL, OWL, RDF, RDFS, RKG, SKOS, XSD, hgnc_iri, mint
+from kg.core.errors import DataError
+from kg.core.records import LoadReport, MappableEntity, SourceInfo, Triple, read_records, write_records
+from kg.core.vocab import DCTERMS, OBOINOWL, OWL, RDF, RDFS, RKG, SKOS, XSD, hgnc_iri, mint
 from loaders import domain_rules
-from loaders.base import LoadReport, MappableEntity, SourceInfo, Triple, read_records, write_records
 from loaders.orphanet_classification import ClassificationNode, read_classification, read_info
 from loaders.orphapackets import (
     ORDO_PURL,

@@ -31,9 +31,9 @@ from pathlib import Path
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
-from kg.errors import DataError
-from kg.vocab import ALTERATION_KINDS, DCTERMS, OWL, RDF, RDFS, RKG, SKOS, XSD, hgnc_iri, mint
-from loaders.base import LoadReport, SourceInfo, Subject, Triple
+from kg.core.errors import DataError
+from kg.core.records import LoadReport, SourceInfo, Subject, Triple
+from kg.core.vocab import ALTERATION_KINDS, DCTERMS, OWL, RDF, RDFS, RKG, SKOS, XSD, hgnc_iri, mint
 
 SOURCE = SourceInfo(
     name="subgroups",
@@ -50,7 +50,7 @@ GENES_FILE, ALTERATIONS_FILE, SUBGROUPS_FILE = "genes.tsv", "alterations.tsv", "
 TRIPLE_BOUNDS = (500, 5000)
 
 #: alteration kind (as written in alterations.tsv) -> ontology class: a Sequence Ontology class
-#: (kg.vocab.ALTERATION_KINDS, e.g. SO:0001565 gene_fusion), or rkg:MolecularAlteration for any kind
+#: (kg.core.vocab.ALTERATION_KINDS, e.g. SO:0001565 gene_fusion), or rkg:MolecularAlteration for any kind
 KINDS: dict[str, NamedNode] = {
     "alteration": RKG.MolecularAlteration,  # any kind, e.g. "RET-altered" (mutation or fusion)
     **ALTERATION_KINDS,

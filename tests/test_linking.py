@@ -1,5 +1,5 @@
-"""Linking trials and publications to cancer entities and molecular alterations (kg.linking,
-kg.alterations, kg.links): scored against hand-labelled gold sets from the real records, plus the
+"""Linking trials and publications to cancer entities and molecular alterations (loaders.link.terms,
+loaders.link.alterations, loaders.links): scored against hand-labelled gold sets from the real records, plus the
 GIST trial and the basket-trial fixture end to end."""
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import links
-from kg.alterations import Vocabulary, detect
-from kg.link.conditions import RecordLinks, link_record, match_term
-from kg.link.conditions_names import ConditionIndex
-from kg.link.conditions_score import read_gold, score
-from kg.linking import EntityIndex, EntityLink, Match, Term, link_term, mesh_key
-from kg.store import EmbeddedStore
-from kg.vocab import CONFIDENCE, JUSTIFICATION, RKG, graph_iri, mint
-from loaders import ctgov, evidence, trials
-from loaders.base import LoadReport
+from kg.core.records import LoadReport
+from kg.core.vocab import CONFIDENCE, JUSTIFICATION, RKG, graph_iri, mint
+from kg.store.embedded import EmbeddedStore
+from loaders import ctgov, evidence, links, trials
+from loaders.link.alterations import Vocabulary, detect
+from loaders.link.conditions import RecordLinks, link_record, match_term
+from loaders.link.conditions_names import ConditionIndex
+from loaders.link.conditions_score import read_gold, score
+from loaders.link.terms import EntityIndex, EntityLink, Match, Term, link_term, mesh_key
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASKET = FIXTURES / "basket_trial" / "NCT99999901.json"
@@ -154,7 +153,7 @@ def test_link_rules_named_and_scored(index: ConditionIndex) -> None:
 
 
 def test_mesh_id_rule_matches_a_mesh_xref() -> None:
-    from loaders.base import MappableEntity
+    from kg.core.records import MappableEntity
     ent = MappableEntity("https://w3id.org/rarekg/entity/orpha/1", "ORPHA:1", "Some tumour", xrefs=("MESH:D009447",))
     idx = EntityIndex([ent])
     [m] = link_term(Term("Nerve cell tumour, registry wording", "condition-mesh", "D000009447"), idx)
@@ -230,14 +229,14 @@ def test_match_term_orphanet_rules(index: ConditionIndex, text: str, expected: s
 
 
 def test_slash_inside_a_name_lists_no_alternatives() -> None:
-    from kg.linking import _alternatives
+    from loaders.link.terms import _alternatives
     assert _alternatives("Solitary Fibrous Tumor/Hemangiopericytoma") == ["Solitary Fibrous Tumor", "Hemangiopericytoma"]
     assert _alternatives("Extranodal nasal NK/T cell lymphoma") == []
     assert _alternatives("Myeloid/lymphoid neoplasm associated with FGFR1 rearrangement") == []
 
 
 def test_xref_rule_matches_any_source_code() -> None:
-    from loaders.base import MappableEntity
+    from kg.core.records import MappableEntity
     ent = MappableEntity("https://w3id.org/rarekg/entity/oncotree/X", "oncotree:X", "Some tumour", xrefs=("UMLS:C0025202",))
     idx = ConditionIndex([ent])
     [m] = match_term(Term("registry wording", "condition", "UMLS:C0025202"), idx)
@@ -478,7 +477,7 @@ def test_basket_fixture_reaches_ntrk_subgroups_through_reasoning(default_graph, 
 
 
 def test_link_shapes_pass_good_and_fail_bad_links(index: ConditionIndex) -> None:
-    from kg.validation import validate_quads
+    from kg.checks.shacl import validate_quads
 
     [match] = [m for m in link_term(Term("Osteosarcoma", "condition"), index) if m.entity.curie == "ORPHA:668"]
     good = list(links.entity_link_triples(EntityLink("trial", "NCT00470223", Term("Osteosarcoma", "condition"), match)))
@@ -511,7 +510,7 @@ def test_provider_evidence_gets_the_trials_entities(default_graph) -> None:  # t
 
 
 def test_condition_link_shapes_pass_good_and_fail_bad(index: ConditionIndex) -> None:
-    from kg.validation import validate_quads
+    from kg.checks.shacl import validate_quads
 
     term = Term("Sarcoma", "condition")
     [match] = [m for m in match_term(Term("Osteosarcoma", "condition"), index) if m.entity.curie == "ORPHA:668"]

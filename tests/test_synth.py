@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from kg import synth
-from kg.build import build
-from kg.cli import main
-from kg.errors import DataError
-from kg.store import EmbeddedStore
-from kg.vocab import graph_iri
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
+from kg.core.vocab import graph_iri
+from kg.store.embedded import EmbeddedStore
 from loaders import euracan, evidence
-from loaders.base import LoadReport
 from loaders.trials import fold
+from rarekg import synth
+from rarekg.build import build
+from rarekg.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_centres_load_with_the_real_loader(corpus: Path, repo_data: Path) -> Non
 
 def test_build_of_the_corpus(corpus: Path) -> None:
     store = EmbeddedStore()
-    report = build(store, corpus, sources=("kg.ontology", "loaders.euracan", "kg.synth"), reason=False)
+    report = build(store, corpus, sources=("kg.core.ontology", "loaders.euracan", "rarekg.synth"), reason=False)
     assert [o.source.name for o in report.outcomes] == ["ontology", "euracan", "evidence"]
     trials = store.select("SELECT (COUNT(?t) AS ?n) WHERE { ?t a rkg:ClinicalTrial }")
     pubs = store.select("SELECT (COUNT(?p) AS ?n) WHERE { ?p a rkg:Publication }")

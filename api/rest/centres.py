@@ -16,7 +16,7 @@ from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canon
 from api.rest.ids import local_id
 from api.rest.responses import declare
 from api.rest.views import centre_rows, centre_summary, ref, trial_summaries
-from kg.vocab import ECO_CURATED_STATEMENT, ECO_MEMBERSHIP, ECO_PUBLICATION, ECO_TRIAL_SITE, RKG, SKOS
+from kg.core.vocab import ECO_CURATED_STATEMENT, ECO_MEMBERSHIP, ECO_PUBLICATION, ECO_TRIAL_SITE, RKG, SKOS
 
 router = APIRouter(prefix="/api/v1", tags=["centres"])
 #: the keys of ``evidenceCounts``: the names the evidence kinds had before they were ECO classes (#19)
