@@ -611,3 +611,22 @@ class Rebuild:
         self._loading.clear()
         self._new = None
         generations.discard(self._gen)
+
+
+def apply_update(store: EmbeddedStore, sparql: str) -> None:
+    """Apply one SPARQL Update to the on-disk store behind ``store`` and tell the other processes
+    serving it (the marker file). A read-only handle gets a short-lived writer for the update: this is
+    the one write path of the web process (the admin update), kept here so ``api/`` never opens a
+    writable store itself."""
+    if store.path is None:
+        store.update(sparql)
+        return
+    if store.read_only:
+        writer = EmbeddedStore(store.path)
+        try:
+            writer.update(sparql)
+        finally:
+            writer.close()
+    else:
+        store.update(sparql)
+    generations.touch_marker(store.path)
