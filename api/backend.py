@@ -9,8 +9,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.limits import ProcessRunner, QueryJob, ThreadRunner, execute
+from api.limits import ProcessRunner, ThreadRunner
 from api.lookups import is_bounded_lookup
+from api.query_job import QueryJob, execute
 from api.results import Answer
 from api.settings import Settings, query_memory_bytes
 from kg.store import generations

@@ -25,7 +25,8 @@ from _common import table
 
 from api.app import create_app
 from api.fast import with_fast_path
-from api.limits import ProcessRunner, QueryJob, execute
+from api.limits import ProcessRunner
+from api.query_job import QueryJob, execute
 from api.settings import Settings
 from kg.store.embedded import EmbeddedStore
 

@@ -3,7 +3,7 @@ and provenance into ``meta`` — published together in one transaction.
 
 If any source fails (a structural error, row errors in strict mode, a triple count outside its
 bounds), nothing is published: the store keeps every graph it had before the build. On disk the
-build writes a new store generation and switches to it (see :class:`kg.store.embedded.Rebuild`).
+build writes a new store generation and switches to it (see :class:`kg.store.staging.Rebuild`).
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from api.backend import Backend
-from api.limits import QueryJob, WorkerError
 from api.lookups import INLINE_LIMIT, is_bounded_lookup
+from api.query_job import QueryJob, WorkerError
 from api.results import NotAcceptable
 from api.settings import Settings
 from kg.core.errors import QueryError

@@ -5,7 +5,7 @@ Graph Store Protocol (HTTP POST of N-Triples into a graph). Each source keeps it
 server's known differences (result JSON, row cap, endpoint paths, authentication) are described in
 :mod:`kg.store.backends`.
 
-Atomic replacement works as in the embedded store (see :class:`kg.store.embedded.Batch`): a source's triples
+Atomic replacement works as in the embedded store (see :class:`kg.store.staging.Batch`): a source's triples
 are POSTed into a private staging graph ``graph/_staging/<uuid>``, counted and checked, and then
 all staged graphs are moved over the published ones with **one** SPARQL Update request (``MOVE``).
 If anything fails before that request, only staging graphs (never visible to readers) are touched,
@@ -44,7 +44,8 @@ from kg.core.retry import Retryable, RetryPolicy
 from kg.core.vocab import BASE, PREFIXES, STAGING_PREFIX
 from kg.store import backends
 from kg.store.backends import Flavour
-from kg.store.embedded import RDF_FORMATS, Batch, GraphStore, Term, Triple, publish_update
+from kg.store.embedded import RDF_FORMATS, GraphStore, Term, Triple, publish_update
+from kg.store.staging import Batch
 
 GRAPH_PREFIX = BASE + "graph/"
 #: an IRI naming no graph: the default graph of a query when nothing is published
@@ -257,7 +258,7 @@ class RemoteStore(GraphStore):
             self._published = None
 
     def batch(self, meta_graph: ox.NamedNode | None = None) -> Batch:
-        """Graph replacements published together by one update request (see :class:`kg.store.embedded.Batch`)."""
+        """Graph replacements published together by one update request (see :class:`kg.store.staging.Batch`)."""
         return Batch(self, meta_graph)  # type: ignore[arg-type]
 
     def drop_graph(self, graph: ox.NamedNode) -> None:
