@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_scale.py [--scale 1 --scale 10 --scale 100] [--runs 200] [--budget 20]
         [--reuse 10=/tmp/rarekg-q10/store]
 
-For each scale: ``rarekg synth`` writes the corpus; a **build process** compiles it and builds the
+For each scale: ``bench/synth.py corpus`` writes the corpus; a **build process** compiles it and builds the
 on-disk store (its peak RSS is the build memory); a **serve process** opens the store read-only, as
 each query worker of ``rarekg serve`` does, builds the referral index (``kg/expertise/referral_index.py``:
 its time and the resident memory it adds are reported), then answers the **referral**
@@ -50,8 +50,9 @@ LABELS = [REFERRAL, *QUERIES]
 
 
 def phase_build(corpus: Path, store_dir: Path) -> dict[str, object]:
+    import synth
+
     from kg.store.embedded import EmbeddedStore
-    from rarekg import synth
     from rarekg.build import build
     t0 = time.perf_counter()
     synth.compile_evidence(corpus)
@@ -122,7 +123,7 @@ def _child(*args: str) -> dict[str, object]:
 
 
 def run_scale(scale: int, work: Path, runs: int, budget_s: float, reuse: Path | None = None) -> dict[str, object]:
-    from rarekg import synth
+    import synth
     result: dict[str, object] = {"scale": scale, "build_s": "reused", "build_peak_mb": "reused"}
     store_dir = reuse
     if store_dir is None:

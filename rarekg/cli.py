@@ -45,9 +45,6 @@ def _open(args: argparse.Namespace, *, write: bool = False):  # type: ignore[no-
 def cmd_build(args: argparse.Namespace) -> int:
     from rarekg.build import DEFAULT_SOURCES, build
     sources = DEFAULT_SOURCES
-    if args.synthetic:
-        from rarekg import synth
-        sources = synth.sources()
     if args.source:
         unknown = [s for s in args.source if not any(d.endswith("." + s) for d in DEFAULT_SOURCES)]
         if unknown:
@@ -137,13 +134,6 @@ def cmd_institutions(args: argparse.Namespace) -> int:
     print(review_table(args.data, _open(args) if args.store or args.backend else None, args.raw))
     return 0
 
-
-def cmd_synth(args: argparse.Namespace) -> int:
-    from rarekg.synth import write_corpus
-    made = write_corpus(args.scale, args.out, compile=not args.no_compile, progress=_progress)
-    print(f"{made.trials} trials, {made.publications} publications, {made.extra_centres} extra centres in "
-          f"{args.out}; build with: rarekg build --synthetic --dataset {args.out}")
-    return 0
 
 
 def cmd_refer(args: argparse.Namespace) -> int:
@@ -261,8 +251,6 @@ def parser() -> argparse.ArgumentParser:
                    help="a network office's official member list (CSV, data/euracan/README.md); it takes "
                         "precedence over the collected membership claims (setting: RAREKG_MEMBERS_FILE)")
     p.add_argument("--no-reason", action="store_true", help="skip the HermiT reasoning step")
-    p.add_argument("--synthetic", action="store_true",
-                   help="--dataset is a corpus from `rarekg synth` (evidence without the default set's bounds)")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("serve", help="serve the store over HTTP (SPARQL endpoint and API)")
@@ -310,12 +298,6 @@ def parser() -> argparse.ArgumentParser:
                    help="a folder the store was built from (rarekg build --data DIR): the registry candidates "
                         "come from the same registry dump")
     p.set_defaults(func=cmd_institutions)
-
-    p = sub.add_parser("synth", help="write a deterministic synthetic corpus in the original source formats")
-    p.add_argument("--scale", type=int, required=True, help="1 is about the real default graph; 100 about all cancer trials")
-    p.add_argument("--out", type=Path, required=True, help="output folder (a complete dataset folder)")
-    p.add_argument("--no-compile", action="store_true", help="write only the original-format files")
-    p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("refer", help="rank the centres for a cancer entity, with score components and evidence")
     _store_arg(p)

@@ -1,4 +1,8 @@
-"""``rarekg synth``: a deterministic synthetic corpus in the original source formats, for scale tests.
+"""A deterministic synthetic corpus in the original source formats, for benchmarks and scale tests.
+
+Not part of the product (decision 0017): run it from the repository,
+``python bench/synth.py corpus --scale 10 --out /tmp/c10`` then
+``python bench/synth.py build --dataset /tmp/c10 --store /tmp/s10``.
 
 ``write_corpus(scale, out)`` writes, for a scale factor N:
 
@@ -11,7 +15,7 @@
 * symbolic links to the repository's other compiled sources (orphanet, oncotree, subgroups, ror,
   mappings, institutions), so ``out`` is a complete dataset folder;
 * ``out/evidence/*.jsonl`` — the raw files read by the real loaders (``loaders.evidence``), unless
-  ``compile=False``. Then ``rarekg build --synthetic --dataset out`` builds the graph with every real loader and linker.
+  ``compile=False``. Then ``python bench/synth.py build --dataset out`` builds the graph with every real loader and linker.
 
 Distributions follow the real registries: sites per trial heavy-tailed (a third single-site, a few
 with hundreds), conditions drawn Zipf-like from real entity labels (Orphanet, OncoTree), status and
@@ -356,11 +360,56 @@ def compile_evidence(out: Path) -> None:
 # -- building a synthetic corpus ------------------------------------------------------------------------------
 
 #: The synthetic corpus is the "evidence" source without the default set's triple bounds (its
-#: size grows with the scale); ``rarekg build --synthetic`` uses :data:`SOURCES`.
+#: size grows with the scale); ``build`` below uses :func:`sources`.
 from loaders.evidence import SOURCE, load  # noqa: F401  (this module is a build source)
 
 
 def sources() -> tuple[str, ...]:
     """The build's default sources with this module in place of ``loaders.evidence``."""
     from rarekg.build import DEFAULT_SOURCES
-    return tuple("rarekg.synth" if s == "loaders.evidence" else s for s in DEFAULT_SOURCES)
+    return tuple(__name__ if s == "loaders.evidence" else s for s in DEFAULT_SOURCES)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``corpus``: write a corpus; ``build``: build one into an on-disk store with every real loader."""
+    import argparse
+    import sys
+
+    from kg.store.embedded import EmbeddedStore
+    from rarekg.build import build
+
+    parser = argparse.ArgumentParser(prog="bench/synth.py", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("corpus", help="write a deterministic synthetic corpus in the original source formats")
+    p.add_argument("--scale", type=int, required=True, help="1 is about the real default graph; 100 about all cancer trials")
+    p.add_argument("--out", type=Path, required=True, help="output folder (a complete dataset folder)")
+    p.add_argument("--no-compile", action="store_true", help="write only the original-format files")
+    p = sub.add_parser("build", help="build a corpus into a store")
+    p.add_argument("--dataset", type=Path, required=True, help="a folder written by `corpus`")
+    p.add_argument("--store", type=Path, required=True, help="on-disk store folder")
+    p.add_argument("--no-reason", action="store_true", help="skip the HermiT step")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "corpus":
+            made = write_corpus(args.scale, args.out, compile=not args.no_compile,
+                                progress=lambda m: print(m, file=sys.stderr))
+            print(f"{made.trials} trials, {made.publications} publications, {made.extra_centres} extra centres "
+                  f"in {args.out}")
+            return 0
+        if not (args.dataset / "evidence").is_dir():
+            raise DataError("not a compiled synthetic corpus (no evidence/ folder): run `corpus` without "
+                            "--no-compile", path=args.dataset)
+        store = EmbeddedStore(args.store)
+        report = build(store, args.dataset, sources=sources(), reason=not args.no_reason,
+                       progress=lambda m: print(m, file=sys.stderr))
+        print(report.table())
+        store.optimize()
+        store.close()
+        return 0
+    except DataError as exc:
+        print(f"bench/synth.py: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
