@@ -3,8 +3,8 @@ the REST questions, and the latency of the same questions over the embedded stor
 
     .venv/bin/python bench/bench_remote_memory.py --store STORE --work DIR [--calls 25] [--port-base 8680]
 
-``STORE`` is a built on-disk store (e.g. ``rarekg build --synthetic --dataset CORPUS --store STORE``
-after ``rarekg synth --scale 100``). Its published graphs are dumped as N-Quads into ``DIR`` and bulk
+``STORE`` is a built on-disk store (e.g. ``python bench/synth.py build --dataset CORPUS --store STORE``
+after ``python bench/synth.py corpus --scale 100``). Its published graphs are dumped as N-Quads into ``DIR`` and bulk
 loaded into an Oxigraph server database (``oxigraph load``; both kept in ``DIR`` for the next run),
 or with ``--share-store`` the server opens the store's live generation read-only (same engine
 version, same files), served by the ``oxigraph`` command of PyPI's ``oxigraph`` package on
