@@ -38,6 +38,7 @@ def _refuse_stage(graph: ox.NamedNode, meta: object, meta_graph: ox.NamedNode | 
 class Batch:
     """Stage several graphs, then publish them all in one transaction.
 
+    >>> from kg.core.vocab import RKG
     >>> from kg.store.embedded import EmbeddedStore
     >>> store = EmbeddedStore()
     >>> g = ox.NamedNode("https://w3id.org/rarekg/graph/example")
