@@ -132,8 +132,8 @@ def _fixture_store():
     """Two trials: NCT1 links GIST from its condition (right) and soft tissue sarcoma from its MeSH
     term (wrong: the gold says GIST); NCT2 links only OncoTree PLMESO, which a mapping calls close to
     pleural mesothelioma (50251)."""
-    from kg.store import EmbeddedStore
-    from kg.vocab import PREFIXES
+    from kg.core.vocab import PREFIXES
+    from kg.store.embedded import EmbeddedStore
 
     rkg = PREFIXES["rkg"]
     store = EmbeddedStore()
@@ -150,16 +150,19 @@ def _fixture_store():
                ox.Triple(trial1, iri(rkg + "studiesEntity"), iri("https://w3id.org/rarekg/entity/oncotree/GIST")),
                ox.Triple(trial2, iri(rkg + "studiesEntity"), iri("https://w3id.org/rarekg/entity/oncotree/PLMESO"))]
     mapping = iri("https://example.org/mapping")
-    triples += [ox.Triple(mapping, iri(PREFIXES["rdf"] + "type"), iri(rkg + "EntityMapping")),
-                ox.Triple(mapping, iri(rkg + "subjectEntity"), iri("https://w3id.org/rarekg/entity/oncotree/PLMESO")),
-                ox.Triple(mapping, iri(rkg + "objectEntity"), iri("https://w3id.org/rarekg/entity/orpha/50251")),
-                ox.Triple(mapping, iri(rkg + "mappingPredicate"), iri(PREFIXES["skos"] + "closeMatch"))]
+    owl = PREFIXES["owl"]
+    triples += [ox.Triple(mapping, iri(PREFIXES["rdf"] + "type"), iri(owl + "Axiom")),
+                ox.Triple(mapping, iri(owl + "annotatedSource"), iri("https://w3id.org/rarekg/entity/oncotree/PLMESO")),
+                ox.Triple(mapping, iri(owl + "annotatedTarget"), iri("https://w3id.org/rarekg/entity/orpha/50251")),
+                ox.Triple(mapping, iri(owl + "annotatedProperty"), iri(PREFIXES["skos"] + "closeMatch"))]
     for n, (entity, field, text) in enumerate([(gist, "condition", "gastrointestinal stromal tumor"),
                                                (sts, "condition-mesh", "Sarcoma")]):
         link = iri(f"https://example.org/link{n}")
-        triples += [ox.Triple(link, iri(rkg + "linkSubject"), trial1), ox.Triple(link, iri(rkg + "linkedEntity"), entity),
+        triples += [ox.Triple(link, iri(PREFIXES["rdf"] + "type"), iri(owl + "Axiom")),
+                    ox.Triple(link, iri(owl + "annotatedSource"), trial1), ox.Triple(link, iri(owl + "annotatedTarget"), entity),
+                    ox.Triple(link, iri(owl + "annotatedProperty"), iri(rkg + "studiesEntity")),
                     ox.Triple(link, iri(rkg + "linkField"), ox.Literal(field)),
-                    ox.Triple(link, iri(rkg + "matchedText"), ox.Literal(text))]
+                    ox.Triple(link, iri(PREFIXES["sssom"] + "match_string"), ox.Literal(text))]
     store.replace_graph(iri("https://example.org/graph"), triples)
     return store
 
@@ -324,10 +327,10 @@ def test_domains_sample_is_the_seeded_draw_its_protocol_states(shared_data):
 # ---------------------------------------------------------------- the mappings scorer on a hand-made graph
 
 def test_mappings_scorer_judges_right_implied_and_wrong_rows(tmp_path):
-    from kg.store import EmbeddedStore
-    from kg.vocab import PREFIXES
+    from kg.core.vocab import PREFIXES
+    from kg.store.embedded import EmbeddedStore
 
-    rkg, onco, orpha = PREFIXES["rkg"], "https://w3id.org/rarekg/entity/oncotree/", "https://w3id.org/rarekg/entity/orpha/"
+    onco, orpha = "https://w3id.org/rarekg/entity/oncotree/", "https://w3id.org/rarekg/entity/orpha/"
     sub = ox.NamedNode(PREFIXES["rdfs"] + "subClassOf")
     triples = [ox.Triple(ox.NamedNode(orpha + "213625"), sub, ox.NamedNode(orpha + "213620")),
                ox.Triple(ox.NamedNode(orpha + "99971"), sub, ox.NamedNode(orpha + "69078"))]
@@ -337,10 +340,11 @@ def test_mappings_scorer_judges_right_implied_and_wrong_rows(tmp_path):
                ("WDLS", "broadMatch", "69078")]
     for n, (code, predicate, target) in enumerate(emitted):
         m = ox.NamedNode(f"https://example.org/m{n}")
-        triples += [ox.Triple(m, ox.NamedNode(PREFIXES["rdf"] + "type"), ox.NamedNode(rkg + "EntityMapping")),
-                    ox.Triple(m, ox.NamedNode(rkg + "subjectEntity"), ox.NamedNode(onco + code)),
-                    ox.Triple(m, ox.NamedNode(rkg + "objectEntity"), ox.NamedNode(orpha + target)),
-                    ox.Triple(m, ox.NamedNode(rkg + "mappingPredicate"), ox.NamedNode(PREFIXES["skos"] + predicate))]
+        owl = PREFIXES["owl"]
+        triples += [ox.Triple(m, ox.NamedNode(PREFIXES["rdf"] + "type"), ox.NamedNode(owl + "Axiom")),
+                    ox.Triple(m, ox.NamedNode(owl + "annotatedSource"), ox.NamedNode(onco + code)),
+                    ox.Triple(m, ox.NamedNode(owl + "annotatedTarget"), ox.NamedNode(orpha + target)),
+                    ox.Triple(m, ox.NamedNode(owl + "annotatedProperty"), ox.NamedNode(PREFIXES["skos"] + predicate))]
     store = EmbeddedStore()
     store.replace_graph(ox.NamedNode("https://example.org/graph"), triples)
     try:

@@ -1,5 +1,5 @@
-"""Linking trials and publications to cancer entities and molecular alterations (kg.linking,
-kg.alterations, kg.links): scored against hand-labelled gold sets from the real records, plus the
+"""Linking trials and publications to cancer entities and molecular alterations (loaders.link.terms,
+loaders.link.alterations, loaders.links): scored against hand-labelled gold sets from the real records, plus the
 GIST trial and the basket-trial fixture end to end."""
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import links
-from kg.alterations import Vocabulary, detect
-from kg.link.conditions import RecordLinks, link_record, match_term
-from kg.link.conditions_names import ConditionIndex
-from kg.link.conditions_score import read_gold, score
-from kg.linking import EntityIndex, EntityLink, Match, Term, link_term, mesh_key
-from kg.store import EmbeddedStore
-from kg.vocab import RKG, graph_iri, mint
-from loaders import ctgov, evidence, trials
-from loaders.base import LoadReport
+from kg.core.records import LoadReport
+from kg.core.vocab import CONFIDENCE, JUSTIFICATION, RKG, graph_iri, mint
+from kg.store.embedded import EmbeddedStore
+from loaders import ctgov, evidence, links, trials
+from loaders.link.alterations import Vocabulary, detect
+from loaders.link.conditions import RecordLinks, link_record, match_term
+from loaders.link.conditions_names import ConditionIndex
+from loaders.link.conditions_score import read_gold, score
+from loaders.link.terms import EntityIndex, EntityLink, Match, Term, link_term, mesh_key
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASKET = FIXTURES / "basket_trial" / "NCT99999901.json"
@@ -154,7 +153,7 @@ def test_link_rules_named_and_scored(index: ConditionIndex) -> None:
 
 
 def test_mesh_id_rule_matches_a_mesh_xref() -> None:
-    from loaders.base import MappableEntity
+    from kg.core.records import MappableEntity
     ent = MappableEntity("https://w3id.org/rarekg/entity/orpha/1", "ORPHA:1", "Some tumour", xrefs=("MESH:D009447",))
     idx = EntityIndex([ent])
     [m] = link_term(Term("Nerve cell tumour, registry wording", "condition-mesh", "D000009447"), idx)
@@ -233,14 +232,14 @@ def test_match_term_orphanet_rules(index: ConditionIndex, text: str, expected: s
 
 
 def test_slash_inside_a_name_lists_no_alternatives() -> None:
-    from kg.linking import _alternatives
+    from loaders.link.terms import _alternatives
     assert _alternatives("Solitary Fibrous Tumor/Hemangiopericytoma") == ["Solitary Fibrous Tumor", "Hemangiopericytoma"]
     assert _alternatives("Extranodal nasal NK/T cell lymphoma") == []
     assert _alternatives("Myeloid/lymphoid neoplasm associated with FGFR1 rearrangement") == []
 
 
 def test_xref_rule_matches_any_source_code() -> None:
-    from loaders.base import MappableEntity
+    from kg.core.records import MappableEntity
     ent = MappableEntity("https://w3id.org/rarekg/entity/oncotree/X", "oncotree:X", "Some tumour", xrefs=("UMLS:C0025202",))
     idx = ConditionIndex([ent])
     [m] = match_term(Term("registry wording", "condition", "UMLS:C0025202"), idx)
@@ -494,38 +493,40 @@ def test_basket_fixture_reaches_ntrk_subgroups_through_reasoning(default_graph, 
 
 
 def test_link_shapes_pass_good_and_fail_bad_links(index: ConditionIndex) -> None:
-    from kg.validation import validate_quads
+    from kg.checks.shacl import validate_quads
 
     [match] = [m for m in link_term(Term("Osteosarcoma", "condition"), index) if m.entity.curie == "ORPHA:668"]
     good = list(links.entity_link_triples(EntityLink("trial", "NCT00470223", Term("Osteosarcoma", "condition"), match)))
     assert validate_quads([ox.Triple(*t) for t in good]).conforms
     node = mint("link", "trial/NCT00470223/entity/orpha/668")
-    bad = [t for t in good if t[1] != RKG.linkScore] + [(node, RKG.linkScore, ox.Literal("1.5", datatype=ox.NamedNode(
+    bad = [t for t in good if t[1] != CONFIDENCE] + [(node, CONFIDENCE, ox.Literal("1.5", datatype=ox.NamedNode(
         "http://www.w3.org/2001/XMLSchema#decimal")))]
     result = validate_quads([ox.Triple(*t) for t in bad])
     assert [(r.focus, r.shape) for r in result.results] == [
-        (node.value, "https://w3id.org/rarekg/shapes#Link-score")]
+        (node.value, "https://w3id.org/rarekg/shapes#Mapping-confidence")]
+    missing = validate_quads([ox.Triple(*t) for t in good if t[1] != CONFIDENCE])
+    assert [(r.focus, r.shape) for r in missing.results] == [(node.value, "https://w3id.org/rarekg/shapes#Link-score")]
 
 
 def test_provider_evidence_gets_the_trials_entities(default_graph) -> None:  # type: ignore[no-untyped-def]
     """Every TrialSiteEvidence node of a trial is about each entity the trial is linked to, and nothing else."""
     store, _ = default_graph
     missing = store.select("""SELECT ?e ?entity {
-        ?e rkg:evidenceKind rkg:TrialSiteEvidence ; prov:wasDerivedFrom ?t . ?t rkg:studiesEntity ?entity .
+        ?e rkg:evidenceKind obo:ECO_0000313 ; prov:wasDerivedFrom ?t . ?t rkg:studiesEntity ?entity .
         FILTER NOT EXISTS { ?e rkg:aboutEntity ?entity } }""")
     assert missing == []
     extra = store.select("""SELECT ?e ?entity {
-        ?e rkg:evidenceKind rkg:TrialSiteEvidence ; prov:wasDerivedFrom ?t ; rkg:aboutEntity ?entity .
+        ?e rkg:evidenceKind obo:ECO_0000313 ; prov:wasDerivedFrom ?t ; rkg:aboutEntity ?entity .
         FILTER NOT EXISTS { ?t rkg:studiesEntity ?entity } }""")
     assert extra == []
-    rows = store.select("""SELECT (COUNT(*) AS ?n) { ?e rkg:evidenceKind rkg:TrialSiteEvidence ;
+    rows = store.select("""SELECT (COUNT(*) AS ?n) { ?e rkg:evidenceKind obo:ECO_0000313 ;
         prov:wasDerivedFrom <https://w3id.org/rarekg/trial/NCT00367861> ;
         rkg:aboutEntity <https://w3id.org/rarekg/entity/orpha/44890> }""")
     assert int(rows[0]["n"].value) == 8  # BFR14: its 8 sites resolve to 8 providers
 
 
 def test_condition_link_shapes_pass_good_and_fail_bad(index: ConditionIndex) -> None:
-    from kg.validation import validate_quads
+    from kg.checks.shacl import validate_quads
 
     term = Term("Sarcoma", "condition")
     [match] = [m for m in match_term(Term("Osteosarcoma", "condition"), index) if m.entity.curie == "ORPHA:668"]
@@ -533,8 +534,8 @@ def test_condition_link_shapes_pass_good_and_fail_bad(index: ConditionIndex) -> 
     good = list(links.condition_link_triples(EntityLink("trial", "NCT00002539", term, context)))
     assert validate_quads([ox.Triple(*t) for t in good]).conforms
     node = good[0][0]
-    bad = [t for t in good if t[1] != links.SSSOM.mapping_justification]
-    bad.append((node, links.SSSOM.mapping_justification, ox.NamedNode("https://w3id.org/semapv/vocab/Guesswork")))
+    bad = [t for t in good if t[1] != JUSTIFICATION]
+    bad.append((node, JUSTIFICATION, ox.NamedNode("https://w3id.org/semapv/vocab/Guesswork")))
     result = validate_quads([ox.Triple(*t) for t in bad])
     assert [(r.focus, r.shape) for r in result.results] == [
         (node.value, "https://w3id.org/rarekg/shapes#ConditionLink-justification")]
@@ -556,7 +557,8 @@ def test_every_text_of_a_trial_keeps_its_own_link(default_graph) -> None:  # typ
 
 def test_rest_trial_entities_keep_the_best_text_not_a_per_text_link(server: str) -> None:
     """Regression: with one rkg:ConditionLink per text, the REST trial answer must still explain each
-    entity by its rkg:EntityLink (best text), not by whichever per-text node sorts last."""
+    entity by its best-text link node (an owl:Axiom, formerly typed EntityLink), not by whichever per-text
+    node sorts last."""
     import httpx
     t = httpx.get(f"{server}/api/v1/trials/NCT00685828", timeout=30).json()
     assert sorted((e["id"], e["rule"], e["field"], e["matchedText"]) for e in t["entities"]) == [
