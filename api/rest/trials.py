@@ -11,8 +11,8 @@ from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canonical, page
 from api.rest.responses import declare
 from api.rest.views import norm_phase, ref, site_view, trial_rows, trial_summary
-from kg.trial_status import fold_status, status_matches
-from kg.vocab import (
+from kg.core.trial_status import fold_status, status_matches
+from kg.core.vocab import (
     BASE,
     DCTERMS,
     MAPPING_OBJECT,
