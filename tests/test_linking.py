@@ -509,7 +509,7 @@ def test_link_shapes_pass_good_and_fail_bad_links(index: ConditionIndex) -> None
 
 
 def test_provider_evidence_gets_the_trials_entities(default_graph) -> None:  # type: ignore[no-untyped-def]
-    """Every TrialSiteEvidence node of a trial is about each entity the trial is linked to, and nothing else."""
+    """Every trial-site evidence node (ECO:0000313) of a trial is about each entity the trial is linked to, and nothing else."""
     store, _ = default_graph
     missing = store.select("""SELECT ?e ?entity {
         ?e rkg:evidenceKind obo:ECO_0000313 ; prov:wasDerivedFrom ?t . ?t rkg:studiesEntity ?entity .

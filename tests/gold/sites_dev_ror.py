@@ -41,7 +41,7 @@ SELECT ?rid ?facility ?city ?country ?status ?rule ?provider ?label
   OPTIONAL {{ ?site schema:addressLocality ?city }}
   OPTIONAL {{ ?site schema:addressCountry ?country }}
   OPTIONAL {{ ?site rkg:resolutionStatus ?status }}
-  OPTIONAL {{ ?site rkg:linkRule ?rule }}
+  OPTIONAL {{ ?site <https://w3id.org/sssom/curation_rule_text> ?rule }}
   OPTIONAL {{ ?site rkg:atProvider ?provider . OPTIONAL {{ ?provider rdfs:label ?label }}
              OPTIONAL {{ ?provider ?p ?ror . FILTER(STRSTARTS(STR(?ror), "https://ror.org/")) }} }}
 }} GROUP BY ?rid ?facility ?city ?country ?status ?rule ?provider ?label"""
