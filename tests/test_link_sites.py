@@ -138,6 +138,19 @@ def test_generic_and_anonymous_sites_make_no_node() -> None:
     assert not steps.open_world.ids
 
 
+def test_a_kind_named_with_its_city_is_that_city_s_one_institution_unless_the_registry_has_several() -> None:
+    """"Aalborg University Hospital" names one institution (the registry has none of that kind there): an
+    open-world node, low confidence; "University Hospital" alone, or a kind of which the registry holds
+    two in the city, stays generic."""
+    steps = SiteResolver(R.build_index([]), INDEX)
+    a = steps.resolve("Aalborg University Hospital", "Aalborg", "DK")
+    b = steps.resolve("University Hospital of Aalborg", "Aalborg", "DK")
+    assert (a.status, a.institution, a.score) == ("resolved", "ow-dk-aalborg-university-hospital", 0.4)
+    assert a.rule == "open-world:kind-and-named-city;confidence=low" and b.institution == a.institution
+    assert steps.resolve("University Hospital", "Aalborg", "DK").status == "generic"  # the name says no city
+    assert steps.resolve("Klinikum Essen", "Essen", "DE").status == "generic"  # two of that kind in Essen
+
+
 def test_a_site_without_place_is_reported_with_file_and_site_number() -> None:
     steps = SiteResolver(R.build_index([]), INDEX)
     trial = Trial("ctgov-v2", ["trials/NCT00000001.json"], nct_ids=["NCT00000001"],

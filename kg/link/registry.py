@@ -364,6 +364,13 @@ def generic_unique(index: RegistryIndex, text: str, city: str, country: str) -> 
     return None
 
 
+def of_kind_in_city(index: RegistryIndex, text: str, city: str, country: str) -> int:
+    """How many registry hospitals of the site's city have every word of a generic name's kind."""
+    kind = set(_key(text, names.city_tokens(city)))
+    hospitals = _hospitals_in(index, Place(index, city, country))
+    return sum(1 for i in hospitals if any(kind <= set(k) for k in index.keys.get(i, ())))
+
+
 def _hospitals_in(index: RegistryIndex, place: Place) -> list[str]:
     """The hospitals of the site's city (its own spelling first; failing that, those of the places that
     :func:`kg.names.city_agreement` calls the same city or one of its districts or suburbs)."""
