@@ -57,6 +57,9 @@ RECORDS = [
     rec("026yzxh70", ["Arcispedale Sant'Anna"], "Ferrara", "IT", rel=(("related", "041zkgm14"),)),
     rec("00zs3y046", ["Istituto Nazionale di Fisica Nucleare, Sezione di Ferrara"], "Ferrara", "IT", ("facility",)),
     rec("048tbm396", ["University of Turin", "Università di Torino"], "Turin", "IT", ("education",)),
+    rec("00xtwy257", ["Academisch Ziekenhuis Rotterdam", "Dijkzigt Hospital"], "Rotterdam", "NL",
+        rel=(("successor", "018906e22"),)),  # active, yet succeeded
+    rec("018906e22", ["Erasmus MC"], "Rotterdam", "NL", rel=(("predecessor", "00xtwy257"),)),
 ]
 INDEX = G.build_index(RECORDS)
 
@@ -75,6 +78,7 @@ INDEX = G.build_index(RECORDS)
     # a university named as a site is the one hospital the registry links it to in its city
     ("Universita di Ferrara", "Ferrara", "IT", "026yzxh70", "name;city;university-hospital"),
     ("Universita di Torino", "Turin", "IT", "048tbm396", "name;city"),  # none linked: the university
+    ("Dijkzigt Hospital", "Rotterdam", "NL", "018906e22", "name;city"),  # an active record's successor
 ])
 def test_registry_names_resolve_with_place_and_granularity(text: str, city: str, country: str, org: str,
                                                            rule: str) -> None:

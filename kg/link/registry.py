@@ -146,7 +146,8 @@ def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
     """The index of ``records`` (see the module docstring); with ``places``, only the names of records
     in those places are indexed (every record still counts for places, parents and successors).
     Inactive or withdrawn records index their names under their final successor
-    (:func:`loaders.ror.successor_map`); a successor loop raises :class:`kg.errors.DataError` as that
+    (:func:`loaders.ror.successor_map`), an active record that names a successor under it
+    (:func:`_renamed_active`); a successor loop raises :class:`kg.errors.DataError` as that
     function does, or, with ``report``, is recorded there and its records are not followed."""
     records = list(records)
     successors = successor_map(records, report)
@@ -160,8 +161,9 @@ def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
                                             r.types, r.related("parent"), len(r.related("child")), wikidata,
                                             tuple(n.value for n in r.names if "acronym" not in n.types),
                                             (*r.related("child"), *r.related("related")))
+    renamed = _renamed_active(index, kept)
     for r in kept:
-        target = r.id if r.status == "active" else successors.get(r.id, "")
+        target = renamed.get(r.id, r.id) if r.status == "active" else successors.get(r.id, "")
         if target not in index.orgs or places is not None and index.orgs[target].city not in places \
                 and r.locations[0].city not in places:
             continue
@@ -189,6 +191,20 @@ def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
                 acc[0], acc[1], acc[2] = acc[0] + org.latitude, acc[1] + org.longitude, acc[2] + 1
     index.points = {k: (lat / n, lon / n) for k, (lat, lon, n) in sums.items()}
     return index
+
+
+def _renamed_active(index: RegistryIndex, records: list[RorRecord]) -> dict[str, str]:
+    """Active records that name a successor anyway (the registry kept "Academisch Ziekenhuis Rotterdam"
+    active beside its successor Erasmus MC): record -> that successor, when it is an active record of
+    the same country that names no successor itself (one step, so no loop can form). A renamed
+    hospital is its successor (decision 0012)."""
+    out = {}
+    named = {r.id: r.related("successor") for r in records if r.status == "active" and r.related("successor")}
+    for rid, following in named.items():
+        nxt = following[0]
+        if nxt in index.orgs and nxt not in named and index.orgs[nxt].country == index.orgs[rid].country:
+            out[rid] = nxt
+    return out
 
 
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
