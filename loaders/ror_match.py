@@ -41,7 +41,8 @@ Tiers 1-2 are tried with the row's names, then with its aliases; then tier 3 the
 Among several qualifying records the only active one is taken, else the only one typed healthcare.
 An alias never matches a university or a hospital of a local healthcare group
 (see :meth:`Index._part_or_university`).
-An inactive or withdrawn record is replaced by its final successor (:func:`loaders.ror.successor_map`);
+An inactive or withdrawn record is replaced by its final successor (:func:`loaders.ror.successor_map`),
+an active record that names an active successor (without one of its own) by that successor;
 an inactive record without one loses to an active record that qualifies with it (the registry keeps an
 old record of a renamed hospital beside the new one: Medisch Centrum Haaglanden, Haaglanden MC).
 An alias may name a *medical* university (an education record whose name says medical university
@@ -182,6 +183,11 @@ class Index:
     def __init__(self, records: Iterable[RorRecord]) -> None:
         self.records = {r.id: r for r in records}
         self.successors = successor_map(self.records.values())
+        named = {r.id: r.related("successor")[0] for r in self.records.values()
+                 if r.status == "active" and r.related("successor")}
+        for rid, nxt in named.items():  # an active record that names a successor anyway (AZR -> Erasmus MC)
+            if nxt in self.records and self.records[nxt].status == "active" and nxt not in named:
+                self.successors.setdefault(rid, nxt)
         self.by_name: dict[str, dict[str, bool]] = defaultdict(dict)  # name -> record id -> acronym only
         self.by_place: dict[tuple[str, str], list[RorRecord]] = defaultdict(list)
         self.by_words: dict[tuple[str, ...], set[str]] = defaultdict(set)      # words_key -> record ids
