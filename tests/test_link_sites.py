@@ -60,6 +60,8 @@ RECORDS = [
     rec("00xtwy257", ["Academisch Ziekenhuis Rotterdam", "Dijkzigt Hospital"], "Rotterdam", "NL",
         rel=(("successor", "018906e22"),)),  # active, yet succeeded
     rec("018906e22", ["Erasmus MC"], "Rotterdam", "NL", rel=(("predecessor", "00xtwy257"),)),
+    rec("02n0bts35", ["Medical University of Graz", "Medizinische Universität Graz"], "Graz", "AT", ("education",)),
+    rec("01faaaf77", ["University of Graz", "Karl-Franzens-Universität Graz"], "Graz", "AT", ("education",)),
 ]
 INDEX = G.build_index(RECORDS)
 
@@ -106,6 +108,11 @@ def test_generic_names_resolve_only_when_unique_in_the_city_and_say_so() -> None
     jerez = G.generic_unique(INDEX, "University Hospital", "Jerez", "ES")  # the city's longer registry name
     assert jerez is not None and jerez.org == ROR + "01fyp5w42"
     assert G.generic_unique(INDEX, "Hospital General", "Jerez", "ES") is None  # "general" is not a qualifier
+    # no hospital in the city, one medical university: its clinics are the university hospital
+    graz = G.generic_unique(INDEX, "Universitaetsklinikum Graz", "Graz", "AT")
+    assert graz is not None and graz.org == ROR + "02n0bts35"
+    assert graz.rule == "generic-medical-university-in-city;confidence=medium"
+    assert G.generic_unique(INDEX, "Klinikum Graz", "Graz", "AT") is None  # not a university hospital
 
 
 def test_a_successor_loop_is_a_clear_error_or_a_report_entry() -> None:

@@ -367,7 +367,9 @@ def generic_unique(index: RegistryIndex, text: str, city: str, country: str) -> 
     registry hospital whose name has all of its words: medium confidence, and the rule says so. The
     city is the site's city in any spelling, or a district or suburb written with or known to it
     (:func:`kg.names.city_agreement`: "Jerez" for "Jerez de la Frontera"), never a place near it only;
-    when the whole kind finds no hospital, it is tried without :data:`_QUALIFIERS`."""
+    when the whole kind finds no hospital, it is tried without :data:`_QUALIFIERS`; a university hospital
+    in a city where the registry holds no hospital at all is the city's one medical university, if any
+    (:func:`_medical_university_in`, rule ``generic-medical-university-in-city``)."""
     kind = set(_key(text, names.city_tokens(city)))
     if not kind or not city or names.distinctive(tuple(kind)):
         return None
@@ -377,7 +379,22 @@ def generic_unique(index: RegistryIndex, text: str, city: str, country: str) -> 
         found = _unique_of_kind(index, in_city, set(wanted))
         if found is not None:
             return RegistryMatch(chu_of(index, found), "generic-unique-in-city;confidence=medium", 0.6, text)
+    if {"university", "hospital"} <= kind and not in_city:
+        school = _medical_university_in(index, place)
+        if school is not None:
+            return RegistryMatch(school, "generic-medical-university-in-city;confidence=medium", 0.6, text)
     return None
+
+
+def _medical_university_in(index: RegistryIndex, place: Place) -> str | None:
+    """The one medical university (an education record whose name says medical university or medical
+    school) of the site's city, when the registry holds no hospital there: its clinics are the city's
+    university hospital (decision 0012; Graz, Innsbruck, like Hannover's MHH)."""
+    canon = names.canonical_city(place.city)
+    found = {i for i in index.by_city.get((place.country, canon), ()) if "education" in index.orgs[i].types
+             and any({"medical", "university"} <= set(names.normalise_name(n).split())
+                     or "medical school" in names.normalise_name(n) for n in index.orgs[i].names)}
+    return found.pop() if len(found) == 1 else None
 
 
 def of_kind_in_city(index: RegistryIndex, text: str, city: str, country: str) -> int:
