@@ -14,7 +14,7 @@ Rule (docs/decisions/0011-research-organization-registry.md). A curated row (``d
 2. **country**: failing 1, a name of the row that is not an acronym equals a non-acronym name of
    exactly one record located in the row's country (the city differs: a suburb or a registry error);
 3. **words**: failing 2, a non-acronym name of the row and one of the record have the same words after
-   :func:`kg.names.normalise_name` (one word per concept in every language: "Hôpital Pitié-Salpêtrière"
+   :func:`kg.core.names.normalise_name` (one word per concept in every language: "Hôpital Pitié-Salpêtrière"
    = "Pitié-Salpêtrière Hospital", "Institut" = "Institute", "Ospedaliero" = "Ospedaliera"; status
    words such as IRCCS dropped), word order ignored, without the words "campus" and "location" and
    those of the row's city ("Skåne University Hospital Lund" = "Skåne University Hospital"; the
@@ -22,7 +22,7 @@ Rule (docs/decisions/0011-research-organization-registry.md). A curated row (``d
    place (:func:`in_place`: the same city in any spelling, a suburb, or one of the names of a
    bilingual registry city such as "Donostia / San Sebastian");
 4. **distinctive words**: failing 3, the distinctive words of one of the row's own names (not an alias;
-   :func:`kg.names.distinctive`: not "hospital", "university", "centre" ...) equal those of one name of
+   :func:`kg.core.names.distinctive`: not "hospital", "university", "centre" ...) equal those of one name of
    exactly one healthcare record in the row's place, and the kind words of both names differ at most
    by "hospital" and "university" (:func:`_kind_fits`: "Hôpital Henri Mondor" = "Hôpitaux
    Universitaires Henri-Mondor"; a cancer centre is not its university).
@@ -65,10 +65,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz
-from unidecode import unidecode
 
-from kg import names as kg_names
-from kg.errors import DataError
+from kg.core import names as kg_names
+from kg.core.errors import DataError
+from kg.core.text import fold
 from loaders.ror import successor_map
 from loaders.ror_dump import RorRecord, read
 from loaders.ror_subset import fold_city
@@ -96,7 +96,7 @@ def fold_name(name: str) -> str:
     abbreviations (CHU, CHRU, CHR, CH) that begin a name written out:
     ``"The Christie NHS Foundation Trust"`` -> ``"christie nhs foundation trust"``,
     ``"CHU de Rouen"`` -> ``"centre hospitalier universitaire de rouen"``."""
-    folded = _PUNCT.sub(" ", unidecode(name).casefold()).strip().removeprefix("the ").strip()
+    folded = fold(name).removeprefix("the ").strip()
     head, _, rest = folded.partition(" ")
     return f"{_FRENCH_HOSPITALS[head]} {rest}".strip() if head in _FRENCH_HOSPITALS else folded
 
@@ -106,7 +106,7 @@ _PART_WORDS = frozenset({"campus", "location"})
 
 
 def words_key(name: str, *cities: str) -> tuple[str, ...]:
-    """The words of :func:`kg.names.normalise_name` without those of ``cities`` and :data:`_PART_WORDS`,
+    """The words of :func:`kg.core.names.normalise_name` without those of ``cities`` and :data:`_PART_WORDS`,
     sorted: ``words_key("Hôpital Pitié-Salpêtrière", "Paris")`` = ``('hospital', 'pitie', 'salpetriere')``."""
     strip = set(_PART_WORDS)
     for city in cities:
@@ -124,7 +124,7 @@ def city_parts(city: str) -> list[str]:
 
 def in_place(city: str, country: str, record: RorRecord) -> str | None:
     """How the record's locations agree with ``city`` in ``country``: "city" (the same city in any
-    spelling, one name of a bilingual city included), "metro" (a suburb: :func:`kg.names.city_agreement`)
+    spelling, one name of a bilingual city included), "metro" (a suburb: :func:`kg.core.names.city_agreement`)
     or None."""
     found = {kg_names.city_agreement(city, part) for loc in record.locations if loc.country == country
              for part in city_parts(loc.city)}

@@ -1,4 +1,4 @@
-"""The registry and open-world steps of site resolution (kg/link/), on tiny hand-made registry records,
+"""The registry and open-world steps of site resolution (loaders/link/), on tiny hand-made registry records,
 and the default dataset's registry subset end to end (rules: docs/decisions/0012-institution-granularity.md)."""
 
 from __future__ import annotations
@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from kg import institutions as R
-from kg.errors import DataError
-from kg.link import registry as G
-from kg.link.open_world import OpenWorld
-from kg.link.sites import SiteResolver
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
 from loaders import institutions as L
-from loaders.base import LoadReport
+from loaders.link import curated as R
+from loaders.link import registry as G
+from loaders.link.open_world import OpenWorld
+from loaders.link.sites import SiteResolver
 from loaders.ror import RorLocation, RorName, RorRecord
 from loaders.trials import Trial, TrialSite
 
@@ -259,7 +259,7 @@ def test_dev_half_figures(tmp_path: Path, shared_data: Path, repo_data: Path) ->
 
 
 def test_a_district_written_after_its_city_is_that_city_s_metro() -> None:
-    from kg import names
+    from kg.core import names
     assert names.city_agreement("Bochum-Langendreer", "Bochum") == "metro"
     assert names.city_agreement("Nantes-Saint Herblain", "Nantes") == "metro"
     assert names.city_agreement("Bochum", "Bonn") is None

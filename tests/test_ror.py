@@ -11,10 +11,10 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from kg.errors import DataError
-from kg.validation import validate
+from kg.checks.shacl import validate
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
 from loaders import ror, ror_match
-from loaders.base import LoadReport
 from loaders.ror import RorLocation, RorName, read, successor_map
 
 A, B, C, D = (f"https://ror.org/0{c * 6}{n:02d}" for c, n in zip("abcd", (11, 22, 33, 44), strict=True))
@@ -303,15 +303,15 @@ def _dump_order(path: Path, cache: dict = {}) -> dict[str, int]:  # noqa: B006 (
 
 
 def _build(store, extra: list[Path]):
-    from kg.build import build
-    return build(store, sources=("kg.ontology", "loaders.ror"), reason=False, extra_dirs=extra)
+    from rarekg.build import build
+    return build(store, sources=("kg.core.ontology", "loaders.ror"), reason=False, extra_dirs=extra)
 
 
 def test_build_with_a_dump_under_data_loads_it_and_a_failed_dump_leaves_the_graph(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kg.build import build
-    from kg.store import EmbeddedStore
-    from kg.vocab import graph_iri
+    from kg.core.vocab import graph_iri
+    from kg.store.embedded import EmbeddedStore
+    from rarekg.build import build
 
     store, graph = EmbeddedStore(), graph_iri("ror")
     _build(store, [])  # the compiled default subset
@@ -450,7 +450,7 @@ def test_a_place_keeps_one_position_when_two_records_round_it_differently(tmp_pa
 
 
 def test_compiled_subset_outside_its_record_bounds_fails_naming_the_file(tmp_path: Path) -> None:
-    from loaders.base import write_records
+    from kg.core.records import write_records
     records = list(read(dump(tmp_path, [v2(A), v2(B)])))
     release = ror.RorRelease("v1-2026-01-01-ror-data.zip", "v1-2026-01-01-ror-data", "2026-01-01", "0" * 64, 2)
     path = tmp_path / "data" / "ror" / ror.RECORDS_FILE

@@ -93,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("dump", type=Path)
     parser.add_argument("--all", action="store_true")
     args = parser.parse_args(argv)
-    from kg.store import EmbeddedStore
+    from kg.store.embedded import EmbeddedStore
 
     store = EmbeddedStore(args.store, read_only=True)
     try:
