@@ -31,7 +31,7 @@ from api.rest.views import (
     trial_summaries,
 )
 from kg.trial_status import status_matches
-from kg.vocab import BASE, DCTERMS, RKG, SKOS
+from kg.vocab import BASE, DCTERMS, RDFS, RKG, SKOS
 
 router = APIRouter(prefix="/api/v1", tags=["entities"])
 EntityId = Annotated[str, "An entity id in any form: ORPHA:44890, 44890, oncotree:GIST, GIST, NCIT:C3868, a label"]
@@ -109,6 +109,7 @@ async def get_entity(entity: str, request: Request, cat: CatalogueDep) -> Respon
 
 def entity_detail(cat: Catalogue, iri: str) -> dict[str, Any]:
     """Everything the API says about one entity."""
+    cat.preload(iri, RDFS.subClassOf, incoming=True)    # the children's facts in one query (over a server)
     children = cat.children(iri)
     return {**ref(cat, iri), "iri": iri, "definition": cat.first(iri, SKOS.definition),
             "disorderType": cat.first(iri, RKG.disorderType), "ageOfOnset": cat.strings(iri, RKG.ageOfOnset),

@@ -52,6 +52,7 @@ async def get_trial(trial: str, request: Request, cat: CatalogueDep) -> Response
 def trial_detail(cat: Catalogue, iri: str) -> dict[str, Any]:
     """Everything the API says about one trial."""
     sites = cat.strings(iri, RKG.hasSite)
+    cat.preload(iri, RKG.linkSubject, incoming=True)    # the links' facts in one query (over a server)
     links = {cat.first(link, RKG.linkedEntity): link for link in cat.subjects(RKG.linkSubject, iri)
              if cat.has_type(link, RKG.EntityLink)}  # the best text per entity, not each rkg:ConditionLink
     entities = []
