@@ -158,8 +158,8 @@ def _trials_for(cat: Catalogue, iri: str, status: str | None, phase: str | None,
     rows = []
     ordered = sorted(best.items())
     summaries = trial_summaries(cat, [t for t, _ in ordered])
-    # every trial's alterations in one column query (over a server), not one read per trial
-    view = cat.prefetch(best, (RKG.eligibleAlteration,), of_type(RKG.ClinicalTrial)) if len(best) > 1 else cat
+    # many trials' alterations in one column query over every trial, rather than one read per trial
+    view = cat.prefetch(best, (RKG.eligibleAlteration,), of_type(RKG.ClinicalTrial)) if len(best) > 300 else cat
     for (trial, (distance, via)), summary in zip(ordered, summaries, strict=True):
         row = {**summary, "distance": distance, "via": ref(cat, via),
                "eligibleAlterations": [{"id": a[len(BASE):], "label": cat.label(a)}
