@@ -1,4 +1,5 @@
-"""FHIR R4 (JSON) under ``/fhir/``: read by id and a few search parameters, searches as Bundles.
+"""FHIR R4B (4.3.0, JSON) under ``/fhir/``: read by id and a few search parameters, searches as Bundles.
+Every answer is built by the ``fhir.resources`` R4B models (:mod:`api.fhir.resources`).
 
 | resource | read | search parameters |
 | --- | --- | --- |
@@ -28,22 +29,22 @@ from api.rest.responses import fhir
 from api.rest.search import fold
 from api.rest.views import centre_rows, trial_rows
 from api.settings import public_base
-from kg.trial_status import fold_status
-from kg.vocab import RKG
+from kg.core.trial_status import fold_status
+from kg.core.vocab import RKG
 
-router = APIRouter(prefix="/fhir", tags=["FHIR R4"])
+router = APIRouter(prefix="/fhir", tags=["FHIR R4B"])
 Count = Annotated[int, Query(alias="_count", ge=0, description=f"Entries per page (at most {MAX_LIMIT})")]
 Offset = Annotated[int, Query(alias="_offset", ge=0, description="Entries to skip")]
 
 
-def _read(cat: Catalogue, kind: str, ident: str, build: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+def _read(cat: Catalogue, kind: str, ident: str, build: Callable[[str], Any]) -> dict[str, Any]:
     try:
         found = resolve(cat, kind, ident)
     except NotFound:
         raise Problem(404, "Not found", f"no {kind} with id {ident!r}") from None
     if found.status != 200 and fr._fhir_id(found.canonical) != ident:
         raise Problem(404, "Not found", f"no resource with id {ident!r}; try {found.canonical!r}")
-    return build(found.iri)
+    return fr.json_ready(build(found.iri))
 
 
 def _search(request: Request, cat: Catalogue, rows: list[Any], build: Callable[[Any], dict[str, Any]],
@@ -57,7 +58,7 @@ def _search(request: Request, cat: Catalogue, rows: list[Any], build: Callable[[
     headers = {"X-Rarekg-Limit-Clamped": f"requested={count}; used={used}"} if count > used else {}
     query = request.url.query
     self_url = f"{base}{request.url.path}" + (f"?{query}" if query else "")
-    return fr.bundle([build(r) for r in chunk], base, len(rows), self_url, next_url), headers
+    return fr.json_ready(fr.bundle([build(r) for r in chunk], base, len(rows), self_url, next_url)), headers
 
 
 @router.get("/metadata", summary="CapabilityStatement", response_class=Response,
@@ -66,12 +67,7 @@ async def metadata(request: Request, cat: CatalogueDep) -> Response:
     def build() -> dict[str, Any]:
         kinds = {"Organization": ["name", "address-country"], "Location": ["name", "address-country"],
                  "HealthcareService": ["specialty", "organization"], "ResearchStudy": ["status", "condition"]}
-        return {"resourceType": "CapabilityStatement", "status": "active", "date": "2025-01-01", "kind": "instance",
-                "fhirVersion": "4.3.0", "format": ["json"],
-                "rest": [{"mode": "server", "resource": [
-                    {"type": t, "interaction": [{"code": "read"}, {"code": "search-type"}],
-                     "searchParam": [{"name": p, "type": "string" if p == "name" else "token"} for p in ps]}
-                    for t, ps in kinds.items()]}]}
+        return fr.json_ready(fr.capability_statement(kinds))
     return cached(request, cat, build, FHIR_MEDIA)
 
 
@@ -123,7 +119,7 @@ async def read_service(ident: str, request: Request, cat: CatalogueDep) -> Respo
         if ident not in fr.services(cat):
             raise Problem(404, "Not found", f"no HealthcareService {ident!r} (ids are <centre>.<domain>, e.g. "
                           f"{next(iter(fr.services(cat)), 'centre.G1')})")
-        return fr.healthcare_service(cat, ident)
+        return fr.json_ready(fr.healthcare_service(cat, ident))
     return cached(request, cat, build, FHIR_MEDIA)
 
 

@@ -16,9 +16,13 @@ from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canon
 from api.rest.ids import local_id
 from api.rest.responses import declare
 from api.rest.views import centre_ref, centre_rows, centre_summary, entity_view, ref, trial_summaries
-from kg.vocab import RKG, SKOS
+from kg.core.vocab import ECO_CURATED_STATEMENT, ECO_MEMBERSHIP, ECO_PUBLICATION, ECO_TRIAL_SITE, RKG, SKOS
 
 router = APIRouter(prefix="/api/v1", tags=["centres"])
+#: the keys of ``evidenceCounts``: the names the evidence kinds had before they were ECO classes (#19)
+EVIDENCE_COUNT_KEYS = {ECO_MEMBERSHIP.value: "MembershipEvidence", ECO_TRIAL_SITE.value: "TrialSiteEvidence",
+                       ECO_PUBLICATION.value: "PublicationEvidence",
+                       ECO_CURATED_STATEMENT.value: "CuratedStatementEvidence"}
 
 _EXAMPLE = {"items": [{"id": "centre-leon-berard", "label": "Centre Léon Bérard", "city": "Lyon", "country": "FR",
                        "lat": 45.7378, "lon": 4.8826, "iri": "https://w3id.org/rarekg/centre/centre-leon-berard",
@@ -69,7 +73,8 @@ def centre_detail(cat: Catalogue, iri: str) -> dict[str, Any]:
     """Everything the API says about one centre."""
     cat.preload(iri, RKG.aboutProvider, incoming=True)     # the evidence's facts in one query (over a server)
     evidence = cat.subjects(RKG.aboutProvider, iri)
-    kinds = Counter((cat.first(e, RKG.evidenceKind) or "").rsplit("/", 1)[-1] for e in evidence)
+    kinds = Counter(EVIDENCE_COUNT_KEYS.get(kind, kind.rsplit("/", 1)[-1])
+                    for kind in (cat.first(e, RKG.evidenceKind) or "" for e in evidence))
     entities: Counter[str] = Counter(x for e in evidence for x in cat.strings(e, RKG.aboutEntity))
     domains = sorted({*member_domains(cat, iri),
                       *(local_id(d, "domain") for e in evidence for d in cat.strings(e, RKG.aboutDomain))},

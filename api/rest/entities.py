@@ -30,8 +30,8 @@ from api.rest.views import (
     synonyms_of,
     trial_summaries,
 )
-from kg.trial_status import status_matches
-from kg.vocab import BASE, DCTERMS, RDFS, RKG, SKOS
+from kg.core.trial_status import status_matches
+from kg.core.vocab import BASE, DCTERMS, RDFS, RKG, SKOS
 
 router = APIRouter(prefix="/api/v1", tags=["entities"])
 EntityId = Annotated[str, "An entity id in any form: ORPHA:44890, 44890, oncotree:GIST, GIST, NCIT:C3868, a label"]
