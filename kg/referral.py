@@ -348,7 +348,7 @@ def refer(store: GraphStore, text: str, opts: ReferralOptions = ReferralOptions(
         raise ParameterError("limit", f"{opts.limit} must be at least 1")
     index = index_for(store)
     cfg = cfg or load_config()
-    prepare(index, cfg, opts.today or answer_day())
+    prepare(index, cfg, answer_day())   # for today only: an answer as of another day computes its own
     return rank(index, resolve(index, text), opts, cfg, query=text)
 
 
