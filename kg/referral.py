@@ -45,7 +45,7 @@ from kg.referral_scope import (
     _items,
     answer_scope,
     collect_domain,
-    collect_entity,
+    collect_nearest,
     entity_domains,
     fallback_scope,
     merge_entries,
@@ -117,6 +117,8 @@ class RankedCentre:
     evidence_total: int = 0
     #: what was collected, until :func:`fill_evidence` makes it items (never serialised)
     entries: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    #: set when ``entries`` hold the nearest levels only: as many items as can be listed from them
+    entries_limit: int | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -138,6 +140,7 @@ class Referral:
         out = asdict(self)
         for c in out["centres"]:
             c.pop("entries", None)
+            c.pop("entries_limit", None)
         return out
 
 
@@ -318,12 +321,34 @@ def _ranked(index: Index, found: Candidates, by_domain: dict[str, dict[str, Entr
             ref.notes.append("nearest centres abroad: " + "; ".join(
                 f"{index.providers[iri].name} ({index.providers[iri].city}, {index.providers[iri].country}, {km:g} km)"
                 for km, iri in nearest))
-    entity_entries = found.entries if found.entries is not None else collect_entity(index, classes, [c.centre for c in out])
     for c in out:
-        c.entries = merge_entries(entity_entries.get(c.centre), by_domain.get(c.centre))
+        if found.entries is not None:
+            c.entries = merge_entries(found.entries.get(c.centre), by_domain.get(c.centre))
+        else:
+            _nearest_entries(index, found, classes, c, by_domain.get(c.centre), opts.evidence_limit)
     if not opts.lazy_evidence:
         fill_evidence(index, out, cfg, today, opts.evidence_limit)
     return out
+
+
+def _nearest_entries(index: Index, found: Candidates, classes: dict, c: RankedCentre,
+                     domain: dict[str, Entry] | None, limit: int | None) -> None:
+    """A shown centre's entries from precomputed candidates: the entity-level ones of the nearest
+    levels (enough for its ``limit`` most telling items), its membership ones, and the count of all
+    (from the candidates: the entity-level entries, plus the membership ones no entity-level entry
+    shares a key with), without collecting the farther levels."""
+    entity = collect_nearest(index, classes, c.centre, limit)
+    shared = (found.membership_keys or {}).get(c.centre, frozenset())
+    merged, total = dict(entity), (found.entry_counts or {}).get(c.centre, 0)
+    # as merge_entries over all the entries: a membership entry of the domain whose key no entity-level
+    # entry has is one more; the one without a domain replaces an entity-level entry of its key; any other
+    # leaves the entity-level entry (kept in ``entity`` if near enough)
+    for key, entry in (domain or {}).items():
+        if key not in shared and key not in merged:
+            merged[key], total = entry, total + 1
+        elif entry[0] is None:
+            merged[key] = entry
+    c.entries, c.evidence_total, c.entries_limit = merged, total, limit
 
 
 def fill_evidence(index: Index, centres: list[RankedCentre], cfg: RankingConfig, today: date,
@@ -333,7 +358,10 @@ def fill_evidence(index: Index, centres: list[RankedCentre], cfg: RankingConfig,
     cutoff = open_cutoff(today)
     for c in centres:
         if c.entries is not None:
-            c.evidence_total = len(c.entries)
+            if c.entries_limit is None:
+                c.evidence_total = len(c.entries)
+            else:   # the nearest entries only: enough for the ranking's own limit, not more
+                limit = c.entries_limit if limit is None else min(limit, c.entries_limit)
             c.evidence, c.entries = _items(index, c.centre, c.entries, cfg, cutoff, limit), None
 
 

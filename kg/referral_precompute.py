@@ -40,6 +40,11 @@ class Candidates:
     stale: str | None
     #: the entries per centre when computed per call; None when precomputed (made per shown centre)
     entries: dict[str, dict[str, Entry]] | None
+    #: centre -> its number of entity-level entries (all kinds), when precomputed
+    entry_counts: dict[str, int] | None = None
+    #: centre -> the keys of its entity-level membership entries (the only ones a membership entry of
+    #: the domain can share), for the centres that have any, when precomputed
+    membership_keys: dict[str, frozenset[str]] | None = None
 
 
 @dataclass(slots=True)
@@ -82,8 +87,12 @@ def candidates(index: Index, classes: Classes, cfg: RankingConfig, day: date, ke
     if not keep_entries:   # counted once for every centre that runs one of them
         centres = {c for t in open_in_scope for c in index.trials[t].providers}
         open_at = {c: n for c in centres if (n := open_count(index, c, open_in_scope))}
-    return Candidates(evidence, open_in_scope, open_at, stale_note(index, enrolling, cutoff, day),
-                      per if keep_entries else None)
+    if keep_entries:
+        return Candidates(evidence, open_in_scope, open_at, stale_note(index, enrolling, cutoff, day), per)
+    keys = {centre: found for centre, entries in per.items()
+            if (found := frozenset(k for k, (ev, _, _) in entries.items() if ev is not None and ev.kind == "membership"))}
+    return Candidates(evidence, open_in_scope, open_at, stale_note(index, enrolling, cutoff, day), None,
+                      {centre: len(entries) for centre, entries in per.items()}, keys)
 
 
 def index_by_centre(index: Index) -> None:

@@ -156,6 +156,24 @@ def collect_entity(index: Index, classes: Classes, only: Iterable[str] | None = 
     return per
 
 
+def collect_nearest(index: Index, classes: Classes, centre: str, enough: int | None) -> dict[str, Entry]:
+    """One centre's entity-level entries, level by level from the nearest, stopping after the first
+    level that brings them to ``enough`` (None: all): every entry left out is farther than all those
+    kept, so the ``enough`` most telling (:func:`_telling`, nearest first) are among them. Reads the
+    index's evidence by class and centre (:func:`kg.referral_precompute.index_by_centre`)."""
+    levels: dict[int, list[tuple[str, str]]] = {}
+    for cls, (relation, distance) in classes.items():
+        levels.setdefault(distance, []).append((cls, relation))
+    per: dict[str, dict[str, Entry]] = {}
+    for distance in sorted(levels):
+        for cls, relation in levels[distance]:
+            for ev in index.by_entity_centre.get(cls, {}).get(centre, ()):
+                _keep(per, ev, relation, distance)
+        if enough is not None and len(per.get(centre, ())) >= enough:
+            break
+    return per.get(centre, {})
+
+
 def collect_domain(index: Index, domains: set[str], day: date) -> dict[str, dict[str, Entry]]:
     """Membership entries per centre: the sourced membership items of current memberships covering
     ``domains``, and one entry for a current membership without a recorded domain (when the entity
