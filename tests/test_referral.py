@@ -321,3 +321,26 @@ def test_changed_weights_are_read_again(tmp_path: Path) -> None:
     path.write_text("[evidence]\ntrial = 5.0\n")
     os.utime(path, ns=(1, 10**18))   # a new modification time, whatever the file system's resolution
     assert load_config(path).trial == 5.0
+
+
+def test_a_read_only_store_is_indexed_once_without_asking_its_state(tmp_path: Path, monkeypatch) -> None:
+    """A read-only on-disk store is a snapshot as of opening: no state query per answer."""
+    import pyoxigraph as ox
+
+    from kg import referral_index
+    from kg.store import EmbeddedStore
+    writable = EmbeddedStore(tmp_path / "store")
+    fixture = Path(__file__).parent / "fixtures" / "queries" / "fixture.trig"
+    graphs: dict = {}
+    for q in ox.parse(path=str(fixture), format=ox.RdfFormat.TRIG):
+        graphs.setdefault(q.graph_name, []).append((q.subject, q.predicate, q.object))
+    for graph, triples in graphs.items():
+        writable.replace_graph(graph, triples)
+    writable.close()
+    store = EmbeddedStore(tmp_path / "store", read_only=True)
+
+    def no_state(_store):  # type: ignore[no-untyped-def]
+        raise AssertionError("a snapshot's state was asked")
+    monkeypatch.setattr(referral_index, "state_key", no_state)
+    first = index_for(store)
+    assert index_for(store) is first and names(refer(store, "ORPHA:200", opts()))[0] == "Alpha Cancer Centre"
