@@ -39,12 +39,11 @@ from typing import Any
 from kg.errors import ParameterError
 from kg.referral_geo import country_origin, network_countries, validate_location
 from kg.referral_index import Index, index_for, resolve
-from kg.referral_precompute import Candidates, candidates_for, open_count, prepare
+from kg.referral_precompute import Candidates, DomainPart, candidates_for, domain_part, open_count, prepare
 from kg.referral_scope import (
     _collect,
     _items,
     answer_scope,
-    collect_domain,
     collect_nearest,
     entity_domains,
     fallback_scope,
@@ -61,7 +60,6 @@ from kg.referral_score import (
     load_config,
     score,
     total,
-    weigh_membership,
 )
 from kg.store import GraphStore
 from kg.trial_status import open_cutoff
@@ -216,10 +214,10 @@ def rank(index: Index, entity: str, opts: ReferralOptions = ReferralOptions(),
                          "network membership for its domain(s)" if ref.basis == "domain" else
                          f"no evidence and no domain with centres for {ref.label}")
     found = candidates_for(index, entity, classes, cfg, today)
-    by_domain = collect_domain(index, domains, today)
+    by_domain, member_values = domain_part(index, domains, cfg, today)
     if ref.basis == "domain" and not found.evidence and not by_domain:
         ref.basis, ref.notes[-1] = "none", f"no evidence and no domain with centres for {ref.label}"
-    ref.centres = _ranked(index, found, by_domain, classes, domains, opts, cfg, today, ref)
+    ref.centres = _ranked(index, found, (by_domain, member_values), classes, opts, cfg, today, ref)
     if any(c.membership and c.membership["relation"] == "no-domain-recorded" for c in ref.centres):
         ref.notes.append(NO_DOMAIN_NOTE.format(weak=cfg.membership_no_domain, full=cfg.membership_domain))
     ref.open_as_of = today.isoformat()
@@ -265,13 +263,14 @@ _Row = tuple[tuple, str, float | None, float, dict[str, Any] | None, EvidencePar
 
 
 def _score_rows(index: Index, found: Candidates, kept: set[str], origin: tuple[float, float] | None,
-                domains: set[str], opts: ReferralOptions, cfg: RankingConfig, today: date) -> list[_Row]:
+                member_values: dict[str, tuple[float, dict[str, Any] | None]], opts: ReferralOptions) -> list[_Row]:
     """Every kept centre's order key and score parts, without making its answer (most are not shown):
     score, then evidence (distinct items, open trials, membership), then distance, then IRI; the
     patient's country first when preferred."""
     home = opts.country.upper() if opts.country and opts.prefer_country else None
     rows: list[_Row] = []
-    evidence, providers, memberships, labels = found.evidence, index.providers, index.memberships, index.domain_labels
+    evidence, providers = found.evidence, index.providers
+    no_membership: tuple[float, None] = (0.0, None)
     if origin is not None:
         lat0, lon0 = math.radians(origin[0]), math.radians(origin[1])
         cos0 = math.cos(lat0)
@@ -282,9 +281,7 @@ def _score_rows(index: Index, found: Candidates, kept: set[str], origin: tuple[f
             km = round(_km_from(index, iri, p.lat, p.lon, lat0, lon0, cos0), 1)
         if opts.max_km is not None and (km is None or km > opts.max_km):
             continue
-        m = memberships.get(iri)
-        value, membership = (0.0, None) if m is None else weigh_membership(m, domains, today, cfg, labels)
-        value = round(value, 4)
+        value, membership = member_values.get(iri, no_membership)
         parts, count = evidence.get(iri, (NO_EVIDENCE, 0))
         opened = (found.open_at.get(iri, 0) if found.open_at is not None
                   else open_count(index, iri, found.open_in_scope))
@@ -294,11 +291,11 @@ def _score_rows(index: Index, found: Candidates, kept: set[str], origin: tuple[f
     return rows
 
 
-def _ranked(index: Index, found: Candidates, by_domain: dict[str, dict[str, Entry]], classes: dict,
-            domains: set[str], opts: ReferralOptions, cfg: RankingConfig, today: date, ref: Referral
-            ) -> list[RankedCentre]:
+def _ranked(index: Index, found: Candidates, membership_side: DomainPart, classes: dict,
+            opts: ReferralOptions, cfg: RankingConfig, today: date, ref: Referral) -> list[RankedCentre]:
+    by_domain, member_values = membership_side
     kept, origin = _place(index, opts, ref, set(found.evidence) | set(by_domain), today)
-    rows = _score_rows(index, found, kept, origin, domains, opts, cfg, today)
+    rows = _score_rows(index, found, kept, origin, member_values, opts)
     shown = heapq.nsmallest(opts.limit, rows) if opts.limit else sorted(rows)
     home = opts.country and opts.prefer_country
     out: list[RankedCentre] = []
@@ -310,7 +307,8 @@ def _ranked(index: Index, found: Candidates, by_domain: dict[str, dict[str, Entr
         same = n and (not home or out[n - 1].country == p.country) and key[1:5] == shown[n - 1][0][1:5]
         out.append(RankedCentre(iri, p.name, p.city, p.country, p.member, -key[1], dict(zip(COMPONENTS, (value, *parts))),
                                 [], _open_trials(index, iri, found.open_in_scope) if found.open_in_scope else [],
-                                km, note, rank=out[n - 1].rank if same else n + 1, membership=membership,
+                                km, note, rank=out[n - 1].rank if same else n + 1,
+                                membership=dict(membership) if membership else None,   # the kept one stays as is
                                 evidence_count=count))
     if ref.abroad is not None:
         # the nearest three; at the same distance, the better ranked first
@@ -339,16 +337,16 @@ def _nearest_entries(index: Index, found: Candidates, classes: dict, c: RankedCe
     shares a key with), without collecting the farther levels."""
     entity = collect_nearest(index, classes, c.centre, limit)
     shared = (found.membership_keys or {}).get(c.centre, frozenset())
-    merged, total = dict(entity), (found.entry_counts or {}).get(c.centre, 0)
+    merged, in_all = dict(entity), (found.entry_counts or {}).get(c.centre, 0)
     # as merge_entries over all the entries: a membership entry of the domain whose key no entity-level
     # entry has is one more; the one without a domain replaces an entity-level entry of its key; any other
     # leaves the entity-level entry (kept in ``entity`` if near enough)
     for key, entry in (domain or {}).items():
         if key not in shared and key not in merged:
-            merged[key], total = entry, total + 1
+            merged[key], in_all = entry, in_all + 1
         elif entry[0] is None:
             merged[key] = entry
-    c.entries, c.evidence_total, c.entries_limit = merged, total, limit
+    c.entries, c.evidence_total, c.entries_limit = merged, in_all, limit
 
 
 def fill_evidence(index: Index, centres: list[RankedCentre], cfg: RankingConfig, today: date,

@@ -139,6 +139,8 @@ class Index:
     by_entity_centre: dict[str, dict[str, list[Evidence]]] = field(default_factory=dict)
     #: centre -> (latitude, longitude in radians, cosine of the latitude), filled by answers that measure it
     radians: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    #: (domains, day, weights) -> the membership side of an answer (kg.referral_precompute.domain_part)
+    domain_parts: dict[Any, Any] = field(default_factory=dict)
     #: the candidates precomputed for the entities with the most evidence (kg.referral_precompute)
     prepared: Any = None
 

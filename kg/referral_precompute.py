@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from kg.referral_index import Index
-from kg.referral_scope import Classes, answer_scope, collect_entity
-from kg.referral_score import Entry, EvidenceParts, RankingConfig, evidence_parts
+from kg.referral_scope import Classes, answer_scope, collect_domain, collect_entity
+from kg.referral_score import Entry, EvidenceParts, RankingConfig, evidence_parts, weigh_membership
 from kg.trial_status import open_cutoff
 
 #: evidence rows in an answer's classes above which its candidates are computed ahead of the calls
@@ -140,3 +141,25 @@ def candidates_for(index: Index, entity: str, classes: Classes, cfg: RankingConf
         if found is not None:
             return found
     return candidates(index, classes, cfg, day)
+
+
+#: per domain set: the membership entries per centre and each member's weighed membership
+DomainPart = tuple[dict[str, dict[str, Entry]], dict[str, tuple[float, dict[str, Any] | None]]]
+
+
+def domain_part(index: Index, domains: set[str], cfg: RankingConfig, day: date) -> DomainPart:
+    """The membership side of an answer for an entity of ``domains``: :func:`collect_domain`'s entries
+    and every member's (rounded membership value, what the answer says of it). The same for every
+    entity of those domains (a few dozen sets), so kept on the index per day and weights: at scale 100
+    the synthetic network has 856 members, weighed once per set instead of once per answer. Read only."""
+    key = (frozenset(domains), day, cfg)
+    found = index.domain_parts.get(key)
+    if found is None:
+        if len(index.domain_parts) > 256:
+            index.domain_parts.clear()
+        values: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        for iri, m in index.memberships.items():
+            value, info = weigh_membership(m, domains, day, cfg, index.domain_labels)
+            values[iri] = (round(value, 4), info)
+        found = index.domain_parts[key] = (collect_domain(index, domains, day), values)
+    return found
