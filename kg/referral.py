@@ -117,6 +117,8 @@ class RankedCentre:
     entries: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     #: set when ``entries`` hold the nearest levels only: as many items as can be listed from them
     entries_limit: int | None = field(default=None, repr=False, compare=False)
+    #: what collecting its entries needs, until :func:`fill_evidence` does it (never serialised)
+    pending: tuple | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -139,6 +141,7 @@ class Referral:
         for c in out["centres"]:
             c.pop("entries", None)
             c.pop("entries_limit", None)
+            c.pop("pending", None)
         return out
 
 
@@ -322,8 +325,8 @@ def _ranked(index: Index, found: Candidates, membership_side: DomainPart, classe
     for c in out:
         if found.entries is not None:
             c.entries = merge_entries(found.entries.get(c.centre), by_domain.get(c.centre))
-        else:
-            _nearest_entries(index, found, classes, c, by_domain.get(c.centre), opts.evidence_limit)
+        else:   # collected when its evidence is made (an API pages first: hundreds of centres, one page)
+            c.pending = (found, classes, by_domain.get(c.centre), opts.evidence_limit)
     if not opts.lazy_evidence:
         fill_evidence(index, out, cfg, today, opts.evidence_limit)
     return out
@@ -355,12 +358,17 @@ def fill_evidence(index: Index, centres: list[RankedCentre], cfg: RankingConfig,
     the ``limit`` most telling of each (None: all), and how many there are."""
     cutoff = open_cutoff(today)
     for c in centres:
+        if c.pending is not None:
+            found, classes, domain, enough = c.pending
+            _nearest_entries(index, found, classes, c, domain, enough)
+            c.pending = None
         if c.entries is not None:
+            shown = limit
             if c.entries_limit is None:
                 c.evidence_total = len(c.entries)
             else:   # the nearest entries only: enough for the ranking's own limit, not more
-                limit = c.entries_limit if limit is None else min(limit, c.entries_limit)
-            c.evidence, c.entries = _items(index, c.centre, c.entries, cfg, cutoff, limit), None
+                shown = c.entries_limit if limit is None else min(limit, c.entries_limit)
+            c.evidence, c.entries = _items(index, c.centre, c.entries, cfg, cutoff, shown), None
 
 
 def refer(store: GraphStore, text: str, opts: ReferralOptions = ReferralOptions(),

@@ -298,6 +298,13 @@ def test_precomputed_candidates_answer_as_the_per_call_ones(query_fixture_store,
                {"country": "IT", "prefer_country": True}, {"limit": 2}):
         for entity in (B + "entity/orpha/200", B + "subgroup/gist-kit-exon11", B + "entity/orpha/300"):
             assert rank(ahead, entity, opts(**kw), cfg).to_dict() == rank(live, entity, opts(**kw), cfg).to_dict(), (entity, kw)
+    # an API ranks lazily, then makes the evidence of one page: the same items as made at once
+    from kg.referral import fill_evidence
+    for index in (ahead, live):
+        lazy = rank(index, B + "entity/orpha/200", opts(limit=None, lazy_evidence=True), cfg)
+        fill_evidence(index, lazy.centres[:2], cfg, TODAY)
+        whole = rank(index, B + "entity/orpha/200", opts(limit=None), cfg)
+        assert [(c.evidence, c.evidence_total) for c in lazy.centres[:2]] == [(c.evidence, c.evidence_total) for c in whole.centres[:2]]
     # another day: computed per call, not from the candidates of the prepared day
     later = ReferralOptions(today=date(2027, 1, 1))
     assert rank(ahead, B + "entity/orpha/200", later, cfg).to_dict() == rank(live, B + "entity/orpha/200", later, cfg).to_dict()
