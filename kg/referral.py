@@ -41,9 +41,11 @@ from kg.referral_geo import country_origin, network_countries, validate_location
 from kg.referral_index import Index, index_for, resolve
 from kg.referral_precompute import Candidates, DomainPart, candidates_for, domain_part, open_count, prepare
 from kg.referral_scope import (
+    Levels,
     _collect,
     _items,
     answer_scope,
+    by_level,
     collect_nearest,
     entity_domains,
     fallback_scope,
@@ -322,23 +324,24 @@ def _ranked(index: Index, found: Candidates, membership_side: DomainPart, classe
             ref.notes.append("nearest centres abroad: " + "; ".join(
                 f"{index.providers[iri].name} ({index.providers[iri].city}, {index.providers[iri].country}, {km:g} km)"
                 for km, iri in nearest))
+    levels = by_level(index, classes) if found.entries is None and out else []
     for c in out:
         if found.entries is not None:
             c.entries = merge_entries(found.entries.get(c.centre), by_domain.get(c.centre))
         else:   # collected when its evidence is made (an API pages first: hundreds of centres, one page)
-            c.pending = (found, classes, by_domain.get(c.centre), opts.evidence_limit)
+            c.pending = (found, levels, by_domain.get(c.centre), opts.evidence_limit)
     if not opts.lazy_evidence:
         fill_evidence(index, out, cfg, today, opts.evidence_limit)
     return out
 
 
-def _nearest_entries(index: Index, found: Candidates, classes: dict, c: RankedCentre,
-                     domain: dict[str, Entry] | None, limit: int | None) -> None:
+def _nearest_entries(found: Candidates, levels: Levels, c: RankedCentre, domain: dict[str, Entry] | None,
+                     limit: int | None) -> None:
     """A shown centre's entries from precomputed candidates: the entity-level ones of the nearest
     levels (enough for its ``limit`` most telling items), its membership ones, and the count of all
     (from the candidates: the entity-level entries, plus the membership ones no entity-level entry
     shares a key with), without collecting the farther levels."""
-    entity = collect_nearest(index, classes, c.centre, limit)
+    entity = collect_nearest(levels, c.centre, limit)
     shared = (found.membership_keys or {}).get(c.centre, frozenset())
     merged, in_all = dict(entity), (found.entry_counts or {}).get(c.centre, 0)
     # as merge_entries over all the entries: a membership entry of the domain whose key no entity-level
@@ -359,8 +362,8 @@ def fill_evidence(index: Index, centres: list[RankedCentre], cfg: RankingConfig,
     cutoff = open_cutoff(today)
     for c in centres:
         if c.pending is not None:
-            found, classes, domain, enough = c.pending
-            _nearest_entries(index, found, classes, c, domain, enough)
+            found, levels, domain, enough = c.pending
+            _nearest_entries(found, levels, c, domain, enough)
             c.pending = None
         if c.entries is not None:
             shown = limit
