@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import bulk
+from kg.store import bulk
 
 G = ox.NamedNode("https://example.org/g")
 H = ox.NamedNode("https://example.org/h")
@@ -99,3 +99,23 @@ def test_an_interrupt_while_the_load_is_queued_does_not_hang() -> None:
     runner.join(timeout=60)
     assert not runner.is_alive(), "the queued load never saw the end of its document"
     assert len(outcome) == 1 and len(store) == 0
+
+
+def test_terms_written_as_text_come_back_exactly(small_slices: None) -> None:
+    """Lines are formatted from the terms' own N-Triples forms: every escape, language tag, datatype
+    and IRI a loader can yield must parse back to the same term (and a default-graph quad stays there)."""
+    texts = ["a\"b", "back\\slash", "nl\nx", "cr\rx", "tab\tx", "\x00\x01\x1f\x7f", "é ü 漢字 😀", "\u2028\u2029",
+             "\ufeff", "\x08\x0c", "'single'", "", " trailing "]
+    dec = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+    objects: list[object] = [ox.Literal(1.5), ox.Literal(True), ox.Literal(3),
+                             ox.NamedNode("https://w3id.org/x/é漢"), ox.NamedNode("http://a/b%20c?q=1#f")]
+    for t in texts:
+        objects += [ox.Literal(t), ox.Literal(t, language="en"), ox.Literal(t, language="de-CH"), ox.Literal(t, datatype=dec)]
+    triples = [(ox.NamedNode(f"urn:x:s{i}"), P, o) for i, o in enumerate(objects)]
+    store = ox.Store()
+    bulk.bulk_write(store, G, iter(triples))
+    assert {(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, G)} == set(triples)
+    quads = [ox.Quad(s, p, o, G if i % 3 else ox.DefaultGraph()) for i, (s, p, o) in enumerate(triples)]
+    other = ox.Store()
+    bulk.bulk_quads(other, quads)
+    assert set(other) == set(quads)
