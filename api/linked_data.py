@@ -37,8 +37,8 @@ from api.rest.responses import format_parameter, query_parameters, rdf_document
 from api.results import GRAPH_MEDIA, choose_graph_format, graph_bytes, parse_accept
 from api.settings import public_base
 from api.sparql import problem
-from kg.store import GraphStore
-from kg.vocab import BASE, KINDS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF, RDFS, compact_iri
+from kg.core.vocab import BASE, KINDS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF, RDFS, compact_iri
+from kg.store.embedded import GraphStore
 
 router = APIRouter(tags=["linked data"])
 

@@ -2,7 +2,7 @@
 
     python bench/bench_referral.py [--store PATH] [--calls 2000] [--budget 60] [--seed 15]
 
-Without ``--store`` builds the default graph in memory. Every timed call is ``kg.referral.refer``
+Without ``--store`` builds the default graph in memory. Every timed call is ``kg.expertise.referral.refer``
 (what ``rarekg refer`` and ``GET /api/v1/entities/{id}/centres`` run): it resolves the entity and
 ranks its centres with the great-circle distance to the location. Nothing of one answer is kept for
 the next; only the index is built once per store state (first call, timed apart, as a server does
@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import p50_p99
 
-from kg.referral import ReferralOptions, load_config, refer
-from kg.referral_index import index_for
-from kg.referral_precompute import prepare
-from kg.store import EmbeddedStore, GraphStore
-from kg.trial_status import today
+from kg.core.trial_status import today
+from kg.expertise.referral import ReferralOptions, load_config, refer
+from kg.expertise.referral_index import index_for
+from kg.expertise.referral_precompute import prepare
+from kg.store.embedded import EmbeddedStore, GraphStore
 
 TARGET_P50_MS, TARGET_P99_MS = 5.0, 50.0
 #: where the random patients live: a box around Europe (EURACAN's centres are European)
@@ -70,7 +70,7 @@ def main() -> None:
     if args.store:
         store: GraphStore = EmbeddedStore(args.store, read_only=True)
     else:
-        from kg.build import build
+        from rarekg.build import build
         store = EmbeddedStore()
         build(store)
     t0 = time.perf_counter()

@@ -3,8 +3,8 @@ the REST questions, and the latency of the same questions over the embedded stor
 
     .venv/bin/python bench/bench_remote_memory.py --store STORE --work DIR [--calls 25] [--port-base 8680]
 
-``STORE`` is a built on-disk store (e.g. ``rarekg build --synthetic --dataset CORPUS --store STORE``
-after ``rarekg synth --scale 100``). Its published graphs are dumped as N-Quads into ``DIR`` and bulk
+``STORE`` is a built on-disk store (e.g. ``python bench/synth.py build --dataset CORPUS --store STORE``
+after ``python bench/synth.py corpus --scale 100``). Its published graphs are dumped as N-Quads into ``DIR`` and bulk
 loaded into an Oxigraph server database (``oxigraph load``; both kept in ``DIR`` for the next run),
 or with ``--share-store`` the server opens the store's live generation read-only (same engine
 version, same files), served by the ``oxigraph`` command of PyPI's ``oxigraph`` package on
@@ -41,7 +41,7 @@ from _common import table
 from bench_serve import tree
 from services import oxigraph_binary
 
-from kg.store import EmbeddedStore
+from kg.store.embedded import EmbeddedStore
 
 
 def prepare_server_db(store_path: Path, work: Path, binary: str, share: bool = False) -> Path:
@@ -49,7 +49,7 @@ def prepare_server_db(store_path: Path, work: Path, binary: str, share: bool = F
     with ``share``, the store's live generation itself (the same engine and files, opened read-only
     by the server: no copy, minutes saved at scale 100)."""
     if share:
-        from kg import generations
+        from kg.store import generations
         return generations.live_dir(store_path, create=False)
     db = work / "oxdb"
     if (db / "CURRENT").exists():
@@ -189,6 +189,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--calls", type=int, default=25, help="distinct ids per kind of question")
     parser.add_argument("--port-base", type=int, default=8680)
+    parser.add_argument("--remote-only", action="store_true", help="measure the web process over the server only")
     parser.add_argument("--share-store", action="store_true",
                         help="the Oxigraph server opens the store's live generation read-only (no dump, no load)")
     args = parser.parse_args()
@@ -198,20 +199,24 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     db = prepare_server_db(args.store, args.work, binary, args.share_store)
-    print(f"server database ready in {time.perf_counter() - t0:.1f} s: {db}")
+    print(f"server database ready in {time.perf_counter() - t0:.1f} s: {db}", flush=True)
     todo = calls(args.store, args.calls)
-    print(f"{len(todo)} calls per store")
+    print(f"{len(todo)} calls per store", flush=True)
     ox_port, remote_port, embedded_port = args.port_base, args.port_base + 1, args.port_base + 2
     server = start([binary, "serve-read-only", "--location", str(db), "--bind", f"127.0.0.1:{ox_port}"],
                    args.work / "oxigraph.log")
     try:
         wait_ready(server, f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D", 120)
-        rarekg = [sys.executable, "-m", "kg.cli", "serve", "--host", "127.0.0.1", "--no-build"]
+        rarekg = [sys.executable, "-m", "rarekg.cli", "serve", "--host", "127.0.0.1", "--no-build"]
         remote = serve_and_drive(rarekg + ["--backend", f"http://127.0.0.1:{ox_port}/", "--port", str(remote_port)],
                                  f"http://127.0.0.1:{remote_port}", args.work / "remote.log", todo,
                                  {"RAREKG_BACKEND_KIND": "oxigraph"})
     finally:
         stop(server)
+    print(f"remote: ready in {remote['ready_s']:.1f} s, {len(todo)} calls in {remote['drive_s']:.1f} s, HTTP process "
+          f"peak {remote['http_peak_mb']:.0f} MB, tree peak {remote['tree_peak_mb']:.0f} MB", flush=True)
+    if args.remote_only:
+        return
     embedded = serve_and_drive(rarekg + ["--store", str(args.store), "--port", str(embedded_port)],
                                f"http://127.0.0.1:{embedded_port}", args.work / "embedded.log", todo)
     print()

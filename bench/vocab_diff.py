@@ -27,8 +27,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.store import open_store
-from kg.vocab import (
+from kg.core.vocab import (
     ALTERATION_KINDS,
     CHECKSUM,
     CONFIDENCE,
@@ -64,6 +63,7 @@ from kg.vocab import (
     hgnc_iri,
     mint,
 )
+from kg.store.embedded import open_store
 
 Quad = tuple[str, ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]
 

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kg.errors import DataError
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
 from loaders import safexml
-from loaders.base import LoadReport
 from loaders.trials import MeshTerm, Trial, TrialSite, classify_ids, country_code, iso_date, unique
 
 # -- API v2 JSON -------------------------------------------------------------------------------------

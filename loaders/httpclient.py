@@ -1,7 +1,7 @@
 """A polite HTTP client for live fetches: rate limit, retries with backoff, on-disk cache.
 
 * Rate limit: at most ``rate`` requests per second, measured between request starts (retries count).
-* Retries (the shared policy of :mod:`kg.retry`): on 429 and 5xx answers and on transport errors
+* Retries (the shared policy of :mod:`kg.core.retry`): on 429 and 5xx answers and on transport errors
   (refused or reset connections, a body shorter than its Content-Length), up to ``max_retries``
   times, waiting ``Retry-After`` when the server sends it (seconds or an HTTP date), else
   ``backoff * 2**attempt`` seconds (capped at ``max_backoff``).
@@ -22,8 +22,8 @@ from typing import Self, TypeVar
 
 import httpx
 
-from kg.errors import FetchError
-from kg.retry import Retryable, RetryPolicy
+from kg.core.errors import FetchError
+from kg.core.retry import Retryable, RetryPolicy
 
 USER_AGENT = "rarekg/0.1 (+https://w3id.org/rarekg/; knowledge graph of rare adult cancers)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})

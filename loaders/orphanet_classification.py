@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.errors import DataError
+from kg.core.errors import DataError
 from loaders import safexml
 
 

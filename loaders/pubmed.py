@@ -23,10 +23,10 @@ from typing import ClassVar
 
 from pyoxigraph import Literal, NamedNode
 
-from kg.errors import DataError
-from kg.vocab import DCTERMS, RDF, RDFS, RKG, SCHEMA, XSD, mint
+from kg.core.errors import DataError
+from kg.core.records import LoadReport, Triple
+from kg.core.vocab import DCTERMS, RDF, RDFS, RKG, SCHEMA, XSD, mint
 from loaders import safexml
-from loaders.base import LoadReport, Triple
 from loaders.trials import date_literal, unique
 
 _MONTHS = {m: i for i, m in enumerate(

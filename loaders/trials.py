@@ -26,10 +26,10 @@ from typing import ClassVar
 import pycountry
 from pyoxigraph import Literal, NamedNode
 
-from kg import trial_status
-from kg.text import fold
-from kg.vocab import DCTERMS, GEO, RDF, RDFS, RKG, SCHEMA, XSD, mint
-from loaders.base import Triple
+from kg.core import trial_status
+from kg.core.records import Triple
+from kg.core.text import fold
+from kg.core.vocab import DCTERMS, GEO, RDF, RDFS, RKG, SCHEMA, XSD, mint
 
 NCT_RE = re.compile(r"\bNCT\d{8}\b")
 CTIS_RE = re.compile(r"\b(\d{4}-5\d{5}-\d{2}-\d{2})\b")

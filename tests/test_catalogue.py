@@ -12,8 +12,8 @@ import pytest
 
 from api.rest.catalogue import load_catalogue
 from api.rest.views import centre_rows, centre_summary, trial_rows, trial_summary
-from kg.store import EmbeddedStore
-from kg.vocab import RDFS, RKG, SCHEMA, graph_iri
+from kg.core.vocab import RDFS, RKG, SCHEMA, graph_iri
+from kg.store.embedded import EmbeddedStore
 
 
 @pytest.mark.parametrize("read_only", [True, False])

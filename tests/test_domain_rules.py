@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal
 
-from kg.vocab import RKG, mint
+from kg.core.records import LoadReport
+from kg.core.vocab import RKG, mint
 from loaders import orphanet
-from loaders.base import LoadReport
 from loaders.domain_rules import (
     BENIGN,
     CATEGORIES,

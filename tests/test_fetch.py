@@ -18,9 +18,9 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from kg.errors import FetchError
+from kg.core.errors import FetchError
+from kg.core.records import LoadReport
 from loaders import evidence, fetch
-from loaders.base import LoadReport
 from loaders.httpclient import PoliteClient
 
 MANIFEST = json.loads((Path(__file__).parent / "fixtures" / "replay" / "manifest.json").read_text())
@@ -280,7 +280,7 @@ def test_cli_fetch_trials_end_to_end(server, shared_data: Path, tmp_path: Path) 
     base, replay = server
     replay.faults[("/api/v2/studies", "NF0g5JGBlPMo")] = ["500"]
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "kg.cli", "fetch", "trials", "--out", str(out), "--base-url", f"{base}/api/v2",
+    cmd = [sys.executable, "-m", "rarekg.cli", "fetch", "trials", "--out", str(out), "--base-url", f"{base}/api/v2",
            "--condition", "neuroblastoma", "--page-size", "2", "--cache", str(tmp_path / "cache")]
     proc = subprocess.run([*cmd, "--max-pages", "2"], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
@@ -429,7 +429,7 @@ def test_rarekg_fetch_ror_command(zenodo, tmp_path: Path) -> None:
     import sys
     base, replay = zenodo
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "kg.cli", "fetch", "ror", "--out", str(out), "--base-url", f"{base}/api"],
+    proc = subprocess.run([sys.executable, "-m", "rarekg.cli", "fetch", "ror", "--out", str(out), "--base-url", f"{base}/api"],
                           check=False, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert (out / "ror" / replay.zip_name).read_bytes() == replay.body

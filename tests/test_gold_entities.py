@@ -132,8 +132,8 @@ def _fixture_store():
     """Two trials: NCT1 links GIST from its condition (right) and soft tissue sarcoma from its MeSH
     term (wrong: the gold says GIST); NCT2 links only OncoTree PLMESO, which a mapping calls close to
     pleural mesothelioma (50251)."""
-    from kg.store import EmbeddedStore
-    from kg.vocab import PREFIXES
+    from kg.core.vocab import PREFIXES
+    from kg.store.embedded import EmbeddedStore
 
     rkg = PREFIXES["rkg"]
     store = EmbeddedStore()
@@ -327,8 +327,8 @@ def test_domains_sample_is_the_seeded_draw_its_protocol_states(shared_data):
 # ---------------------------------------------------------------- the mappings scorer on a hand-made graph
 
 def test_mappings_scorer_judges_right_implied_and_wrong_rows(tmp_path):
-    from kg.store import EmbeddedStore
-    from kg.vocab import PREFIXES
+    from kg.core.vocab import PREFIXES
+    from kg.store.embedded import EmbeddedStore
 
     onco, orpha = "https://w3id.org/rarekg/entity/oncotree/", "https://w3id.org/rarekg/entity/orpha/"
     sub = ox.NamedNode(PREFIXES["rdfs"] + "subClassOf")

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from kg import institutions as R
-from kg.link.sites import SiteResolver
-from kg.vocab import slugify
+from kg.core.records import LoadReport
+from kg.core.vocab import slugify
 from loaders import evidence
 from loaders import institutions as L
-from loaders.base import LoadReport
+from loaders.link import curated as R
+from loaders.link.sites import SiteResolver
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
@@ -229,7 +229,7 @@ def test_curated_files_are_in_canonical_form() -> None:
 def test_reusing_a_member_id_in_institutions_fails(tmp_path: Path) -> None:
     import shutil
 
-    from kg.errors import DataError
+    from kg.core.errors import DataError
     shutil.copytree(DATA / "euracan", tmp_path / "euracan")
     shutil.copytree(DATA / "institutions", tmp_path / "institutions")
     path = tmp_path / "institutions" / L.INSTITUTIONS_FILE
@@ -314,7 +314,7 @@ def test_institutions_never_get_a_membership(default_graph) -> None:
 
 
 def test_cli_lists_the_review_queue() -> None:
-    proc = subprocess.run([sys.executable, "-m", "kg.cli", "institutions", "--unresolved"],
+    proc = subprocess.run([sys.executable, "-m", "rarekg.cli", "institutions", "--unresolved"],
                           check=False, capture_output=True, text=True, timeout=120, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
@@ -352,8 +352,9 @@ def test_review_of_a_store_shows_the_store_s_decisions_not_a_fresh_default_one()
          "rule": "open-world:name;city", "p": "https://w3id.org/rarekg/centre/ow-ch-aarau-kantonspital"},
         {"s": site + "NCT00171873/2", "f": "Novartis Investigative Site", "c": "Kiel", "k": "DE",
          "status": "generic", "rule": "generic:sponsor"}])
-    rows = [line.split("\t") for line in L.review_table(DATA, store).splitlines()[1:]]
-    assert store.queries == [L.REVIEW_QUERY]
+    from loaders import institutions_review
+    rows = [line.split("\t") for line in institutions_review.review_table(DATA, store).splitlines()[1:]]
+    assert store.queries == [institutions_review.REVIEW_QUERY]
     assert [r[:6] for r in rows] == [
         ["1", "site", "generic", "", "Novartis Investigative Site", "Kiel DE"],
         ["1", "site", "open-world", "ow-ch-aarau-kantonspital", "Kantonspital Aarau", "Aarau CH"]]
@@ -409,7 +410,7 @@ def test_merged_hospitals_and_cancer_institutes_keep_their_own_nodes() -> None:
 def test_part_of_must_name_a_known_institution(tmp_path: Path) -> None:
     import shutil
 
-    from kg.errors import DataError
+    from kg.core.errors import DataError
     shutil.copytree(DATA / "euracan", tmp_path / "euracan")
     shutil.copytree(DATA / "institutions", tmp_path / "institutions")
     path = tmp_path / "institutions" / L.INSTITUTIONS_FILE
@@ -420,7 +421,7 @@ def test_part_of_must_name_a_known_institution(tmp_path: Path) -> None:
 
 
 def test_stats_count_sites_by_step(default_graph) -> None:
-    from kg.stats import figures
+    from kg.checks.stats import figures
     store, _ = default_graph
     got = dict(figures(store))
     assert got["trial sites resolved by curated aliases"] == 410

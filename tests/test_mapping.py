@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode
 
-from kg import mapping, mapping_sssom
-from kg.errors import DataError
-from kg.mapping import Mapping, map_entities, match_key, normalise, tokens
-from kg.vocab import OWL, RDF, RDFS, SKOS, SSSOM, XSD
-from loaders import oncotree, orphanet
-from loaders.base import LoadReport, MappableEntity
+from kg.core.errors import DataError
+from kg.core.records import LoadReport, MappableEntity
+from kg.core.vocab import OWL, RDF, RDFS, SKOS, SSSOM, XSD
+from loaders import mapping, mapping_sssom, oncotree, orphanet
+from loaders.mapping import Mapping, map_entities, match_key, normalise, tokens
 
 ONCO = "https://w3id.org/rarekg/entity/oncotree/"
 ORPHA = "https://w3id.org/rarekg/entity/orpha/"

@@ -11,8 +11,8 @@ import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from kg.errors import OntologyError
-from kg.validation import ONTOLOGY_PATH, load_ontology_rdflib
+from kg.checks.shacl import ONTOLOGY_PATH, load_ontology_rdflib
+from kg.core.errors import OntologyError
 
 REPO = Path(__file__).resolve().parent.parent
 NS = "https://w3id.org/rarekg/ontology/"
@@ -111,7 +111,7 @@ def test_every_rkg_term_used_in_the_code_is_declared(onto: rdflib.Graph) -> None
     declared = declared_terms(onto)
     undeclared = {name: sorted(files) for name, files in used.items() if name not in declared}
     assert undeclared == {}, "declare these in ontology/rarekg.ttl (and docs/ontology-terms.md) or fix the name"
-    assert "CancerEntity" in used  # the scan does find kg/vocab.py's use
+    assert "CancerEntity" in used  # the scan does find kg/core/vocab.py's use
 
 
 def test_no_punning_between_classes_and_properties(onto: rdflib.Graph) -> None:
@@ -200,9 +200,9 @@ DEPRECATED_TERMS_ALLOWED = {"bench/vocab_diff.py"}
 
 
 def deprecated_term_uses(deprecated: set[str]) -> dict[str, list[str]]:
-    """file -> deprecated rkg terms it names (RKG.X, RKG.term("X"), rkg:X or the full IRI), in the code,
-    the queries and the web pages."""
-    dirs = ("kg", "loaders", "api", "bench", "queries", "web")
+    """file -> deprecated rkg terms it names (RKG.X, RKG.term("X"), rkg:X or the full IRI), in the code (kg,
+    loaders, api, rarekg, bench), the queries and the web pages."""
+    dirs = ("kg", "loaders", "api", "rarekg", "bench", "queries", "web")
     files = [p for d in dirs for p in (REPO / d).rglob("*") if p.suffix in (".py", ".rq", ".js", ".html", ".toml")]
     patterns = [re.compile(r"\bRKG\.(\w+)"), re.compile(r"\bRKG\.term\(\s*[\"'](\w+)[\"']"),
                 re.compile(r"\brkg:(\w+)"), re.compile(re.escape(NS) + r"(\w+)")]
@@ -235,7 +235,7 @@ def test_the_replaced_terms_are_deprecated_with_their_replacement(onto: rdflib.G
 
 def test_no_code_query_or_page_uses_a_deprecated_term(onto: rdflib.Graph) -> None:
     assert deprecated_term_uses(deprecated_terms(onto)) == {}, (
-        "switch these to the standard terms (kg.vocab constants; docs/ontology-terms.md, Deprecated terms)")
+        "switch these to the standard terms (kg.core.vocab constants; docs/ontology-terms.md, Deprecated terms)")
 
 
 def test_the_deprecated_term_scan_finds_a_use(onto: rdflib.Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode
 
-from kg.errors import DataError
-from kg.vocab import OBOINOWL, RDFS, RKG, SKOS, mint
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
+from kg.core.vocab import OBOINOWL, RDFS, RKG, SKOS, mint
 from loaders import orphanet
-from loaders.base import LoadReport
 from loaders.orphanet_classification import read_classification, read_info
 from loaders.orphapackets import (
     Prevalence,

@@ -1,4 +1,4 @@
-"""One curies converter of kg.vocab.PREFIXES for every CURIE expanded and every IRI compacted."""
+"""One curies converter of kg.core.vocab.PREFIXES for every CURIE expanded and every IRI compacted."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from api.linked_data import compact_iri as linked_data_compact
-from kg.output import compact
-from kg.queries import expand_iri
-from kg.vocab import BASE, PREFIXES, compact_iri, curies_converter, expand_curie
+from kg.core.vocab import BASE, PREFIXES, compact_iri, curies_converter, expand_curie
+from kg.store.output import compact
+from kg.store.queries import expand_iri
 
 LOCAL = st.text(st.sampled_from([*string.ascii_letters, *string.digits, *"-._~/:é"]),
                 min_size=1).filter(lambda s: not s.startswith("//"))

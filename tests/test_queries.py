@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kg import queries
-from kg.errors import QueryError
+from kg.core.errors import QueryError
+from kg.store import queries
 
 BASE = "https://w3id.org/rarekg/"
 
@@ -272,7 +272,7 @@ def test_example_answers_on_the_default_graph(default_graph, name: str) -> None:
 
 
 def test_cli_runs_a_library_query(built_store_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "kg.cli", "query", "--store", str(built_store_path),
+    proc = subprocess.run([sys.executable, "-m", "rarekg.cli", "query", "--store", str(built_store_path),
                            "--name", "entity-lookup", "--param", "text=ORPHA:44890", "--format", "csv"],
                           check=False, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -27,11 +27,11 @@ from api.rest.entities import entity_detail
 from api.rest.ids import entity_id, local_id
 from api.rest.trials import trial_detail
 from api.rest.views import centre_rows, trial_rows
-from kg import queries
-from kg.backends import inline_bindings, with_prefixes
-from kg.errors import QueryError
-from kg.store import EmbeddedStore
-from kg.vocab import BASE, DCTERMS, RDFS, RKG, SCHEMA, SKOS
+from kg.core.errors import QueryError
+from kg.core.vocab import BASE, DCTERMS, RDFS, RKG, SCHEMA, SKOS
+from kg.store import queries
+from kg.store.backends import inline_bindings, with_prefixes
+from kg.store.embedded import EmbeddedStore
 
 V1 = "/api/v1"
 FIXTURE_TRIALS = ["trial/NCT001", "trial/NCT002", "trial/NCT003"]

@@ -9,9 +9,9 @@ import owlready2
 import pyoxigraph as ox
 import pytest
 
-from kg import reasoning
-from kg.errors import OntologyError, ReasonerError
-from kg.reasoning import classify
+from kg.checks import reasoning
+from kg.checks.reasoning import classify
+from kg.core.errors import OntologyError, ReasonerError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ontology"
 K = "https://w3id.org/rarekg/"
@@ -112,8 +112,8 @@ def test_missing_java_raises_reasoner_error(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_classify_store_needs_a_published_ontology() -> None:
-    from kg.reasoning import classify_store
-    from kg.store import EmbeddedStore
+    from kg.checks.reasoning import classify_store
+    from kg.store.embedded import EmbeddedStore
 
     store = EmbeddedStore()
     g = ox.NamedNode(K + "graph/subgroups")

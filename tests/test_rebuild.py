@@ -12,12 +12,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import generations
-from kg.errors import StoreError
-from kg.provenance import load_record, now
-from kg.store import EmbeddedStore, Rebuild
-from kg.vocab import META_GRAPH, graph_iri
-from loaders.base import LoadReport, SourceInfo
+from kg.core.errors import StoreError
+from kg.core.provenance import load_record, now
+from kg.core.records import LoadReport, SourceInfo
+from kg.core.vocab import META_GRAPH, graph_iri
+from kg.store import generations
+from kg.store.embedded import EmbeddedStore
+from kg.store.staging import Rebuild
 
 A, B = graph_iri("a"), graph_iri("b")
 P = ox.NamedNode("https://example.org/p")
@@ -197,7 +198,7 @@ def test_readers_of_a_served_store_reopen_after_a_full_rebuild(tmp_path: Path) -
     import asyncio
 
     from api.backend import Backend
-    from api.limits import QueryJob
+    from api.query_job import QueryJob
     from api.settings import Settings
 
     path = tmp_path / "store"

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from kg.errors import DataError, NotFoundError, ParameterError
-from kg.referral import ReferralOptions, haversine_km, load_config, refer
-from kg.referral_geo import network_countries
-from kg.referral_index import index_for, resolve
-from kg.trial_status import is_open
-from kg.vocab import RKG
+from kg.core.errors import DataError, NotFoundError, ParameterError
+from kg.core.trial_status import is_open
+from kg.core.vocab import RKG
+from kg.expertise.referral import ReferralOptions, haversine_km, load_config, refer
+from kg.expertise.referral_geo import network_countries
+from kg.expertise.referral_index import index_for, resolve
 
 B = "https://w3id.org/rarekg/"
 TODAY = date(2025, 6, 1)
@@ -64,7 +64,7 @@ def test_gist_ranking_components_and_tie_break(query_fixture_store) -> None:
 
 
 def test_evidence_volume_is_on_a_diminishing_scale() -> None:
-    from kg.referral import EvidenceItem, RankingConfig, score
+    from kg.expertise.referral import EvidenceItem, RankingConfig, score
 
     cfg, day = RankingConfig(), date(2025, 6, 1)
 
@@ -89,7 +89,7 @@ def test_a_withdrawn_site_is_not_an_open_site() -> None:
     """Regression (#17): site status was loaded but never read, so a withdrawn site counted as open."""
     import pyoxigraph as ox
 
-    from kg.store import EmbeddedStore
+    from kg.store.embedded import EmbeddedStore
     graphs: dict = {}
     fixture = Path(__file__).parent / "fixtures" / "queries" / "fixture.trig"
     for q in ox.parse(path=str(fixture), format=ox.RdfFormat.TRIG):
@@ -258,8 +258,8 @@ def test_misspelt_name_suggests_the_label_not_a_short_code(default_graph) -> Non
 def test_evidence_about_two_equivalent_classes_is_reported_the_same_way_every_time() -> None:
     """Regression: an evidence node about an entity and its exactMatch (both distance 0) was reported
     about whichever class set iteration met first, so two processes could answer differently."""
-    from kg.referral import _collect, _items
-    from kg.referral_index import Evidence, Index
+    from kg.expertise.referral import _collect, _items
+    from kg.expertise.referral_index import Evidence, Index
     a, b = "https://w3id.org/rarekg/entity/orpha/1", "https://w3id.org/rarekg/entity/oncotree/X"
     answers = set()
     for order in ([a, b], [b, a]):
@@ -273,7 +273,7 @@ def test_evidence_about_two_equivalent_classes_is_reported_the_same_way_every_ti
 
 
 def test_index_reads_each_property_once_and_matches_the_fixture(query_fixture_store) -> None:
-    from kg.referral_index import load_index
+    from kg.expertise.referral_index import load_index
     index = load_index(query_fixture_store)
     gist = B + "entity/orpha/200"
     assert index.labels[gist] == "Gastrointestinal stromal tumor"
@@ -284,11 +284,11 @@ def test_index_reads_each_property_once_and_matches_the_fixture(query_fixture_st
 
 
 def test_precomputed_candidates_answer_as_the_per_call_ones(query_fixture_store, monkeypatch) -> None:
-    """The heaviest entities' candidates are computed ahead of the calls (kg.referral_precompute):
+    """The heaviest entities' candidates are computed ahead of the calls (kg.expertise.referral_precompute):
     the answer is the one computed per call, for every option that shapes it."""
-    from kg import referral_precompute
-    from kg.referral import rank
-    from kg.referral_index import load_index
+    from kg.expertise import referral_precompute
+    from kg.expertise.referral import rank
+    from kg.expertise.referral_index import load_index
     cfg = load_config()
     live, ahead = load_index(query_fixture_store), load_index(query_fixture_store)
     monkeypatch.setattr(referral_precompute, "HEAVY_EVIDENCE", 0)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.errors import DataError
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
 from loaders import ctgov, orphanet_classification, pubmed, safexml
-from loaders.base import LoadReport
 
 BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE root [

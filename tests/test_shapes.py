@@ -8,8 +8,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from kg.errors import OntologyError, ValidationFailed
-from kg.validation import (
+from kg.checks.shacl import (
     assert_conforms,
     load_ontology_rdflib,
     load_shapes,
@@ -17,6 +16,7 @@ from kg.validation import (
     validate_quads,
     validate_store,
 )
+from kg.core.errors import OntologyError, ValidationFailed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ontology"
 GOOD = FIXTURES / "shapes_good.ttl"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.errors import QueryError, StoreError
-from kg.provenance import load_record, now
-from kg.store import EmbeddedStore
-from kg.vocab import META_GRAPH, RKG, STAGING_PREFIX, graph_iri
-from loaders.base import LoadReport, SourceInfo
+from kg.core.errors import QueryError, StoreError
+from kg.core.provenance import load_record, now
+from kg.core.records import LoadReport, SourceInfo
+from kg.core.vocab import META_GRAPH, RKG, STAGING_PREFIX, graph_iri
+from kg.store.embedded import EmbeddedStore
 
 G = graph_iri("example")
 P = ox.NamedNode("https://example.org/p")

@@ -1,7 +1,7 @@
-"""kg.text: one folding and slug policy, and the pinned slugs of the default build.
+"""kg.core.text: one folding and slug policy, and the pinned slugs of the default build.
 
-``fixtures/slugs/default_build_slugs.tsv`` holds every (name, slug) that ``kg.vocab.slugify`` returned
-during ``rarekg build`` of the default dataset before kg.text replaced it (recorded by wrapping the old
+``fixtures/slugs/default_build_slugs.tsv`` holds every (name, slug) that ``kg.core.vocab.slugify`` returned
+during ``rarekg build`` of the default dataset before kg.core.text replaced it (recorded by wrapping the old
 function), plus every centres.tsv name with its id; ``default_build_centres.txt`` lists the local
 names of every ``centre/`` IRI that build minted. Decision 0018 says why they must not change.
 """
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kg import text
-from kg.vocab import BASE, mint, slugify
+from kg.core import text
+from kg.core.vocab import BASE, mint, slugify
 
 PINNED = Path(__file__).parent / "fixtures" / "slugs"
 
@@ -30,7 +30,7 @@ def test_every_slug_of_the_default_build_is_kept() -> None:
     pinned = _pinned_slugs()
     assert len(pinned) == 280 and sum(not n.isascii() for n, _ in pinned) == 77
     changed = [(n, s, text.slug(n)) for n, s in pinned if text.slug(n) != s]
-    assert not changed, f"kg.text.slug changed IRIs of the default build (name, was, now): {changed[:10]}"
+    assert not changed, f"kg.core.text.slug changed IRIs of the default build (name, was, now): {changed[:10]}"
 
 
 def test_default_build_mints_the_pinned_centre_iris(built_store) -> None:

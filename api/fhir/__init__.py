@@ -29,7 +29,7 @@ from api.rest.responses import fhir
 from api.rest.search import fold
 from api.rest.views import centre_rows, trial_rows
 from api.settings import public_base
-from kg.vocab import RKG
+from kg.core.vocab import RKG
 
 router = APIRouter(prefix="/fhir", tags=["FHIR R4B"])
 Count = Annotated[int, Query(alias="_count", ge=0, description=f"Entries per page (at most {MAX_LIMIT})")]

@@ -21,8 +21,8 @@ from typing import Any
 from api.rest.catalogue import Catalogue
 from api.rest.ids import entity_id, local_id
 from api.rest.views import centre_rows, centre_summary, norm_phase
-from kg.trial_status import fold_status
-from kg.vocab import BASE, DCTERMS, RKG, SCHEMA, SKOS
+from kg.core.trial_status import fold_status
+from kg.core.vocab import BASE, DCTERMS, RKG, SCHEMA, SKOS
 
 RKG_SYSTEM = "https://w3id.org/rarekg/"
 DOMAIN_SYSTEM = "https://w3id.org/rarekg/domain"

@@ -1,5 +1,5 @@
 """The read model of the REST and FHIR handlers: the questions they answer, asked of the store
-through the read queries of the library (``queries/read/*.rq``, :mod:`kg.queries`), whatever the store.
+through the read queries of the library (``queries/read/*.rq``, :mod:`kg.store.queries`), whatever the store.
 
 A :class:`Catalogue` reads the facts of a node (``out``: ``node-facts``) and the nodes pointing at a
 node (``into``: ``node-referrers``) on first use and keeps them in one bounded LRU cache keyed by
@@ -11,7 +11,7 @@ about, at most :data:`LAZY_CACHE` nodes (docs/decisions/0020-one-read-path.md).
 
 Over the embedded store (what ``rarekg serve`` runs) a single-pattern read (``node-facts``,
 ``node-referrers``, a column) is evaluated straight on the store's indexes
-(:meth:`kg.store.EmbeddedStore.triples`), the same pattern without a SPARQL parse (microseconds
+(:meth:`kg.store.embedded.EmbeddedStore.triples`), the same pattern without a SPARQL parse (microseconds
 a node); ``load_catalogue(store, via_queries=True)`` runs the query text instead, and the tests
 check that both give the same answers. Nothing here writes to the store.
 """
@@ -25,9 +25,9 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
-from kg import queries
-from kg.store import EmbeddedStore, GraphStore
-from kg.vocab import RDF, RDFS, RKG
+from kg.core.vocab import RDF, RDFS, RKG
+from kg.store import queries
+from kg.store.embedded import EmbeddedStore, GraphStore
 
 T = TypeVar("T")
 

@@ -20,7 +20,7 @@ from api.backend import Backend
 from api.rest.catalogue import Catalogue, load_catalogue
 from api.rest.ids import NotFound, Resolved, resolve
 from api.rest.problems import Problem, bad_param
-from kg import trial_status
+from kg.core import trial_status
 
 MAX_LIMIT = 100
 CACHE_CONTROL = "public, max-age=300"
@@ -63,7 +63,7 @@ CursorParam = Annotated[str | None, Query(description="Opaque cursor from a prev
 
 def cached(request: Request, cat: Catalogue, build: Callable[[], Any], media_type: str = JSON) -> Response:
     """The answer to this request, built once per store state and answer day and served as stored bytes
-    (an answer that says which trials are open holds for one day: :func:`kg.trial_status.today`).
+    (an answer that says which trials are open holds for one day: :func:`kg.core.trial_status.today`).
 
     ``build`` returns a JSON-ready payload, or ``(payload, headers)``; a :class:`Problem` it raises
     is not cached. Answers ``304`` when ``If-None-Match`` names the current ETag."""

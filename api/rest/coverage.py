@@ -13,8 +13,8 @@ from api.rest.common import CatalogueDep, cached
 from api.rest.ids import local_id
 from api.rest.responses import declare
 from api.rest.views import centre_rows
-from kg.members_on_record import members_on_record
-from kg.vocab import BASE
+from kg.core.vocab import BASE
+from kg.expertise.members_on_record import members_on_record
 
 router = APIRouter(prefix="/api/v1", tags=["coverage"])
 
@@ -57,7 +57,7 @@ def coverage_matrix(cat: Catalogue, network: str) -> dict[str, Any]:
               "centres": sorted(set(members.get((d, k), []))),
               "providersWithEvidence": len(evidence.get((d, k), ()))} for d in domain_ids for k in ordered]
     gaps = [{"domain": c["domain"], "country": c["country"]} for c in cells if c["memberCentres"] == 0]
-    from kg.referral_geo import european_countries
+    from kg.expertise.referral_geo import european_countries
     return {"network": network, "membersOnRecord": members_on_record(cat.select, BASE + "network/" + network),
             # a patient may be in any European country, members on record or not (the finder offers them all)
             "patientCountries": european_countries(),

@@ -22,7 +22,7 @@ from typing import Any
 
 from api.rest.catalogue import Catalogue, of_type
 from api.rest.search import fold, search
-from kg.vocab import BASE, DCTERMS, OBOINOWL, RDFS, RKG, SKOS, slugify
+from kg.core.vocab import BASE, DCTERMS, OBOINOWL, RDFS, RKG, SKOS, slugify
 
 _ORPHA = re.compile(r"^(?:orpha(?:net)?[:_ ]?|.*orphanet_|.*/entity/orpha/)?(\d{1,7})$", re.IGNORECASE)
 _PMID = re.compile(r"^(?:pmid:?\s*|.*/publication/pmid/)?(\d{1,9})$", re.IGNORECASE)

@@ -11,7 +11,7 @@ from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, cached, canonical
 from api.rest.responses import declare
 from api.rest.views import ref
-from kg.vocab import DCTERMS, RKG, SCHEMA
+from kg.core.vocab import DCTERMS, RKG, SCHEMA
 
 router = APIRouter(prefix="/api/v1", tags=["publications"])
 

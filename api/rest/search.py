@@ -16,8 +16,8 @@ import pyoxigraph as ox
 from rapidfuzz import fuzz, process
 
 from api.rest.catalogue import Catalogue
-from kg.text import plain
-from kg.vocab import OBOINOWL, RDFS, RKG, SKOS
+from kg.core.text import plain
+from kg.core.vocab import OBOINOWL, RDFS, RKG, SKOS
 
 FIELD_ORDER = {"label": 0, "synonym": 1, "code": 2, "xref": 3}
 _WORD = re.compile(r"[a-z0-9]+")

@@ -11,9 +11,9 @@ from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, cached
 from api.rest.responses import declare
 from api.rest.views import centre_rows, entity_view, trial_rows
-from kg.members_on_record import members_on_record
-from kg.trial_status import today
-from kg.vocab import BASE, RKG
+from kg.core.trial_status import today
+from kg.core.vocab import BASE, RKG
+from kg.expertise.members_on_record import members_on_record
 
 router = APIRouter(prefix="/api/v1", tags=["stats"])
 

@@ -12,8 +12,8 @@ import pyoxigraph as ox
 from api.rest.catalogue import ENTITIES, Catalogue, of_type
 from api.rest.common import kept_json
 from api.rest.ids import entity_id, local_id
-from kg.trial_status import enrols, open_as_of, today
-from kg.vocab import BASE, DCTERMS, GEO, OBOINOWL, ORG, RDFS, RKG, SCHEMA, SKOS
+from kg.core.trial_status import enrols, open_as_of, today
+from kg.core.vocab import BASE, DCTERMS, GEO, OBOINOWL, ORG, RDFS, RKG, SCHEMA, SKOS
 
 
 def norm_phase(text: str | None) -> str:
@@ -145,6 +145,14 @@ def centre_rows(cat: Catalogue) -> list[dict[str, Any]]:
     return cat.kept("centre-rows", build)
 
 
+def centre_ref(cat: Catalogue, iri: str) -> dict[str, str]:
+    """:func:`ref` of a centre, from :func:`centre_rows` (read once for every centre) rather than
+    read centre by centre: a centre may have hundreds of collaborators."""
+    index = cat.kept("centre-refs", lambda: {r["iri"]: {"id": r["id"], "label": r["label"]} for r in centre_rows(cat)})
+    held = index.get(iri)
+    return dict(held) if held is not None else ref(cat, iri)
+
+
 class TrialRow(NamedTuple):
     """A trial's :func:`trial_summary`, serialised, with the fields the list filters on."""
 
@@ -189,7 +197,7 @@ def _trial_row(summary: dict[str, Any]) -> TrialRow:
 
 
 def trial_summary(cat: Catalogue, iri: str, *, preload: bool = True) -> dict[str, Any]:
-    """A trial in brief. ``open`` is judged as of ``openAsOf`` (:func:`kg.trial_status.open_as_of`): an
+    """A trial in brief. ``open`` is judged as of ``openAsOf`` (:func:`kg.core.trial_status.open_as_of`): an
     enrolling status verified longer ago says "last known status ..., verified ..." in ``statusNote``.
     ``preload`` reads its sites' facts in one query first (over a server)."""
     status, verified = cat.first(iri, RKG.overallStatus), cat.first(iri, RKG.statusDate)

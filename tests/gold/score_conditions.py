@@ -162,7 +162,7 @@ def trial_texts(path: Path) -> list[tuple[str, str]]:
 
 
 def read_links(store: Any, *, through_mappings: bool = False) -> Links:
-    """The trial → Orphanet entity links a store holds (any object with kg.store's ``select``).
+    """The trial → Orphanet entity links a store holds (any object with kg.store.embedded's ``select``).
 
     With ``through_mappings``, a link to another vocabulary's class (OncoTree) also counts as a link to
     each Orphanet class that the graph's own mappings call exact or close to it."""
@@ -291,7 +291,7 @@ def run_scorer(argv: list[str] | None, doc: str, gold: Path, extra: list[tuple[s
     args = parser.parse_args(argv)
     if not args.store.is_dir():
         parser.error(f"--store {args.store}: no store there")
-    from kg.store import EmbeddedStore
+    from kg.store.embedded import EmbeddedStore
 
     store = EmbeddedStore(args.store, read_only=True)
     try:
