@@ -16,10 +16,10 @@ from api import discovery, downloads, fhir, linked_data, pages, rest, sparql
 from api.backend import Backend
 from api.settings import Settings
 from kg import __version__
-from kg.store import GraphStore
+from kg.store.embedded import GraphStore
 
 DESCRIPTION = ("Knowledge graph of rare adult cancers and the EURACAN network: a REST API for referral tools "
-               "(`/api/v1/`), FHIR R4 (`/fhir/`), a SPARQL 1.1 endpoint (`/sparql`), linked data and dumps. "
+               "(`/api/v1/`), FHIR R4B (`/fhir/`), a SPARQL 1.1 endpoint (`/sparql`), linked data and dumps. "
                "Errors are RFC 9457 problem details; ids are accepted in any form and redirect to the canonical id.")
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 

@@ -9,12 +9,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.limits import ProcessRunner, QueryJob, ThreadRunner, execute
+from api.limits import ProcessRunner, ThreadRunner
 from api.lookups import is_bounded_lookup
+from api.query_job import QueryJob, execute
 from api.results import Answer
 from api.settings import Settings, query_memory_bytes
-from kg import generations
-from kg.store import EmbeddedStore, GraphStore
+from kg.store import generations
+from kg.store.embedded import EmbeddedStore, GraphStore, apply_update
 
 
 class Backend:
@@ -94,15 +95,7 @@ class Backend:
         if self.path is None or not isinstance(self._store, EmbeddedStore):
             self._store.update(sparql)
             return
-        if self._store.read_only:
-            writer = EmbeddedStore(self.path)
-            try:
-                writer.update(sparql)
-            finally:
-                writer.close()
-        else:
-            self._store.update(sparql)
-        generations.touch_marker(self.path)
+        apply_update(self._store, sparql)
 
 
 def get_backend(request: Request) -> Backend:

@@ -20,9 +20,10 @@ from api.backend import Backend, BackendDep
 from api.rest.responses import rdf_document
 from api.results import GRAPH_MEDIA, choose_graph_format, graph_bytes
 from api.settings import prefixes, public_base
-from kg import __version__, queries
-from kg.store import GraphStore
-from kg.vocab import BASE, DCAT, DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SD, SH, VOID, XSD
+from kg import __version__
+from kg.core.vocab import BASE, DCAT, DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SD, SH, VOID, XSD
+from kg.store import queries
+from kg.store.embedded import GraphStore
 
 router = APIRouter(tags=["discovery"])
 
@@ -111,7 +112,7 @@ def void_statistics(store: GraphStore, counts: dict[str, int]) -> list[GraphStat
 def void_description(base: str, statistics: list[GraphStatistics], members: str | None = None) -> Triples:
     """VoID of the whole graph and of each named graph: triples, distinct subjects and objects,
     class partitions (entities per class) and property partitions (triples per property); ``members``
-    is the network coverage sentence ("members on record: N of 102 reported", kg/members_on_record.py)."""
+    is the network coverage sentence ("members on record: N of 102 reported", kg/expertise/members_on_record.py)."""
     whole = ox.NamedNode(f"{base}/.well-known/void")
     out = [_t(whole, DCTERMS.description, "EURACAN " + members)] if members else []
     out += [_t(whole, RDF.type, VOID.Dataset), _t(whole, RDF.type, DCAT.Dataset),
@@ -212,7 +213,7 @@ def _base(request: Request) -> str:
             responses=rdf_document("The VoID description (Turtle unless `Accept` asks otherwise)"))
 async def void(request: Request, backend: BackendDep) -> Response:
     statistics = await _void_statistics(request, backend)
-    from kg.members_on_record import members_on_record
+    from kg.expertise.members_on_record import members_on_record
     members = members_on_record(backend.store.select)["statement"]
     return _rdf_response(request, void_description(_base(request), statistics, members))
 

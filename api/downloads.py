@@ -1,9 +1,9 @@
 """``/downloads``: versioned dumps (gzip N-Quads of everything, Turtle per named graph) with size,
 SHA-256, licence and version, as HTML, JSON or DCAT (by content negotiation).
 
-The files are written by :func:`kg.export.export` (the same files as ``rarekg export``) on the
+The files are written by :func:`kg.store.export.export` (the same files as ``rarekg export``) on the
 first request after the store changed, into a folder keyed by the store's state, and reused: once
-per state whatever the number of clients and HTTP processes (:func:`kg.export.export_once`, a lock
+per state whatever the number of clients and HTTP processes (:func:`kg.store.export.export_once`, a lock
 file in the downloads folder). While one process writes them, other requests get a 503 problem
 with ``Retry-After``; the folders of older states are pruned (the previous one is kept).
 """
@@ -26,14 +26,14 @@ from api.rest.responses import problem as declared_problem
 from api.results import GRAPH_MEDIA, parse_accept
 from api.sparql import problem
 from kg import __version__
-from kg.errors import StoreError
-from kg.export import ExportBusy, export, export_once
-from kg.vocab import BASE, META_GRAPH, RKG
+from kg.core.errors import StoreError
+from kg.core.vocab import BASE, META_GRAPH, RKG
+from kg.store.export import ExportBusy, export, export_once
 
 router = APIRouter(tags=["downloads"])
 
 _LICENSES = f"""SELECT ?graph ?license WHERE {{ GRAPH {META_GRAPH} {{
-  ?graph {RKG.currentLoad} ?load . ?load <http://purl.org/dc/terms/license> ?license }} }}"""
+  ?graph {RKG.currentLoad} ?load ; <http://purl.org/dc/terms/license> ?license }} }}"""
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 #: seconds a client is told to wait while another process writes the dumps
 RETRY_AFTER_S = 30

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from kg.vocab import PREFIXES
+from kg.core.vocab import PREFIXES
 
 #: the longest text that mentions SERVICE (or LOAD) and is parsed to check it (rdflib's parser is
 #: pure Python: about 10 ms per kilobyte)
@@ -81,7 +81,7 @@ def remote_calls(text: str, update: bool = False) -> list[RemoteCall]:
                                 "characters, too long to check for calls to other hosts, so it is not run")
     from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-    try:   # with the prefixes the endpoint predeclares (kg.vocab.PREFIXES), as the store parses it
+    try:   # with the prefixes the endpoint predeclares (kg.core.vocab.PREFIXES), as the store parses it
         algebra: Any = (translateUpdate(parseUpdate(text), initNs=PREFIXES).algebra if update
                         else translateQuery(parseQuery(text), initNs=PREFIXES).algebra)
     except Exception as exc:  # noqa: BLE001 - pyparsing errors, RecursionError, and rdflib raises a bare

@@ -37,8 +37,8 @@ from api.rest.responses import format_parameter, query_parameters, rdf_document
 from api.results import GRAPH_MEDIA, choose_graph_format, graph_bytes, parse_accept
 from api.settings import public_base
 from api.sparql import problem
-from kg.store import GraphStore
-from kg.vocab import BASE, KINDS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF, RDFS
+from kg.core.vocab import BASE, KINDS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF, RDFS, compact_iri
+from kg.store.embedded import GraphStore
 
 router = APIRouter(tags=["linked data"])
 
@@ -137,13 +137,6 @@ def json_ld(triples: list[ox.Triple], base: str) -> bytes:
         nodes = nodes.get("@graph", [nodes])
     return json.dumps({"@context": f"{base}/context.jsonld", "@graph": [_compact(n) for n in nodes]},
                       ensure_ascii=False, indent=1).encode()
-
-
-def compact_iri(iri: str) -> str:
-    """``prefix:local`` for an IRI under a project prefix (longest namespace wins), else the IRI."""
-    best = max(((p, ns) for p, ns in PREFIXES.items() if iri.startswith(ns) and len(iri) > len(ns)),
-               key=lambda item: len(item[1]), default=None)
-    return f"{best[0]}:{iri[len(best[1]):]}" if best else iri
 
 
 def _compact(value: Any) -> Any:

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from kg.vocab import PREFIXES
+from kg.core.vocab import PREFIXES
 
 #: SELECT/ASK formats: short name -> media type.
 RESULT_MEDIA: dict[str, str] = {

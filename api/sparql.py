@@ -28,7 +28,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from api.backend import Backend, BackendDep
 from api.federation import RemoteCallRefused, check, may_call
 from api.guard import shape_problem
-from api.limits import Busy, QueryJob, QueryTimeout, WorkerError, graph_terms
+from api.query_job import Busy, QueryJob, QueryTimeout, WorkerError, graph_terms
 from api.rest.responses import format_parameter, query_parameters, sparql
 from api.results import (
     GRAPH_MEDIA,
@@ -40,7 +40,7 @@ from api.results import (
     parse_accept,
 )
 from api.settings import prefixes
-from kg.errors import ParameterError, QueryError, StoreError
+from kg.core.errors import ParameterError, QueryError, StoreError
 
 router = APIRouter(tags=["SPARQL"])
 _GRAPHS = {"type": "array", "items": {"type": "string"}}

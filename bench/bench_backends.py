@@ -2,11 +2,11 @@
 
     .venv/bin/python bench/bench_backends.py [--data DIR --synthetic] [--runs 50] [--budget 5]
 
-Builds the same graph (the default dataset, or a ``rarekg synth`` corpus) into an on-disk embedded
-store and, through :class:`kg.remote.RemoteStore`, into a fresh Oxigraph server and a fresh
+Builds the same graph (the default dataset, or a ``bench/synth.py corpus`` corpus) into an on-disk embedded
+store and, through :class:`kg.store.remote.RemoteStore`, into a fresh Oxigraph server and a fresh
 Virtuoso (both started from temporary folders on 127.0.0.1 by ``tests/services.py`` and stopped by
 PID), then times every query of ``queries/`` with its example parameters on each, as a Python
-caller of :class:`kg.store.GraphStore` sees it (so the remote figures include HTTP and parsing).
+caller of :class:`kg.store.embedded.GraphStore` sees it (so the remote figures include HTTP and parsing).
 A backend whose binary is missing is left out with a note.
 """
 
@@ -20,14 +20,15 @@ from pathlib import Path
 
 import _common  # noqa: F401
 import services
+import synth
 from _common import p50_p99, table, timed_runs
 
-from kg import queries, synth
-from kg.build import DEFAULT_SOURCES, build
-from kg.errors import RarekgError
-from kg.ontology import DATA_DIR
-from kg.remote import open_backend
-from kg.store import EmbeddedStore, GraphStore
+from kg.core.errors import RarekgError
+from kg.core.ontology import DATA_DIR
+from kg.store import queries
+from kg.store.embedded import EmbeddedStore, GraphStore
+from kg.store.remote import open_backend
+from rarekg.build import DEFAULT_SOURCES, build
 
 
 def cases() -> list[tuple[str, dict[str, str]]]:
@@ -54,7 +55,7 @@ def measure(store: GraphStore, runs: int, budget_s: float) -> dict[str, tuple[fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DATA_DIR)
-    parser.add_argument("--synthetic", action="store_true", help="--data is a `rarekg synth` corpus")
+    parser.add_argument("--synthetic", action="store_true", help="--data is a `bench/synth.py corpus` corpus")
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--budget", type=float, default=5.0)
     args = parser.parse_args()

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_build.py [--scale 1] [--work /tmp/rarekg-bench]
 
 End to end = the synthetic corpus's original files (ClinicalTrials.gov v2 JSON, PubMed XML, centres
-TSV; written by ``rarekg synth`` beforehand, not timed) read by the real loaders and linkers, plus
+TSV; written by ``bench/synth.py corpus`` beforehand, not timed) read by the real loaders and linkers, plus
 every other source of the default build, reasoned, published atomically and optimised into an
 on-disk store (``compile_evidence`` + ``build`` + ``optimize``). Raw = the resulting quads, dumped
 to N-Quads (not timed), then ``Store.bulk_load`` into a fresh on-disk store plus ``optimize``.
@@ -26,11 +26,11 @@ from pathlib import Path
 
 import _common  # noqa: F401  (puts the repository on sys.path)
 import pyoxigraph as ox
+import synth
 from _common import peak_rss_mb, table
 
-from kg import synth
-from kg.build import build
-from kg.store import EmbeddedStore
+from kg.store.embedded import EmbeddedStore
+from rarekg.build import build
 
 
 def run(scale: int, work: Path) -> dict[str, object]:

@@ -139,7 +139,7 @@ def measure(url: str, paths: list[str], seconds: float, work: Path) -> dict[str,
 def entity_iris(store: Path, limit: int) -> list[str]:
     """Up to ``limit`` IRIs that have a label in ``store`` (sorted, so both servers get the same)."""
     sys.path.insert(0, str(REPO))
-    from kg.store import EmbeddedStore
+    from kg.store.embedded import EmbeddedStore
     view = EmbeddedStore(store, read_only=True)
     rows = view.select(f"SELECT DISTINCT ?s WHERE {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l . "
                        f"FILTER(isIRI(?s)) }} ORDER BY ?s LIMIT {limit}")

@@ -57,7 +57,7 @@ def all_entities(store: Path) -> list[str]:
     """The canonical ids of every entity the REST API serves, sorted."""
     from api.rest.catalogue import load_catalogue
     from api.rest.ids import entity_id
-    from kg.store import EmbeddedStore
+    from kg.store.embedded import EmbeddedStore
     s = EmbeddedStore(store, read_only=True)
     try:
         return sorted(entity_id(e) for e in load_catalogue(s).entities)
@@ -72,7 +72,7 @@ def questions(entities: list[str], count: int, seed: int) -> list[tuple[str, flo
 
 def centres_query() -> str:
     """``centres-for-entity`` with the prefixes it needs and without comments or indentation."""
-    from kg.vocab import PREFIXES
+    from kg.core.vocab import PREFIXES
     body = " ".join(line.strip() for line in (REPO / "queries" / "centres-for-entity.rq").read_text().splitlines()
                     if line.strip() and not line.startswith("#"))
     return "".join(f"PREFIX {p}: <{ns}> " for p, ns in PREFIXES.items() if f"{p}:" in body) + body

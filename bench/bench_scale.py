@@ -3,9 +3,9 @@
     .venv/bin/python bench/bench_scale.py [--scale 1 --scale 10 --scale 100] [--runs 200] [--budget 20]
         [--reuse 10=/tmp/rarekg-q10/store]
 
-For each scale: ``rarekg synth`` writes the corpus; a **build process** compiles it and builds the
+For each scale: ``bench/synth.py corpus`` writes the corpus; a **build process** compiles it and builds the
 on-disk store (its peak RSS is the build memory); a **serve process** opens the store read-only, as
-each query worker of ``rarekg serve`` does, builds the referral index (``kg/referral_index.py``:
+each query worker of ``rarekg serve`` does, builds the referral index (``kg/expertise/referral_index.py``:
 its time and the resident memory it adds are reported), then answers the **referral**
 (``kg/referral.refer``, what ``rarekg refer`` and the REST API run) for up to 100 entities and three
 library queries with varying parameters (up to ``--runs`` runs or ``--budget`` seconds each; its
@@ -34,9 +34,9 @@ from typing import Any
 import _common  # noqa: F401
 from _common import p50_p99, peak_rss_mb, rss_mb, table, timed_runs
 
-from kg.store import GraphStore
+from kg.store.embedded import GraphStore
 
-REFERRAL = "referral (kg/referral.py)"
+REFERRAL = "referral (kg/expertise/referral.py)"
 #: name -> (library query, parameter, query that lists parameter values)
 QUERIES = {
     "centres-for-entity": ("centres-for-entity", "entity",
@@ -50,9 +50,10 @@ LABELS = [REFERRAL, *QUERIES]
 
 
 def phase_build(corpus: Path, store_dir: Path) -> dict[str, object]:
-    from kg import synth
-    from kg.build import build
-    from kg.store import EmbeddedStore
+    import synth
+
+    from kg.store.embedded import EmbeddedStore
+    from rarekg.build import build
     t0 = time.perf_counter()
     synth.compile_evidence(corpus)
     store = EmbeddedStore(store_dir)
@@ -64,7 +65,7 @@ def phase_build(corpus: Path, store_dir: Path) -> dict[str, object]:
 
 
 def phase_serve(store_dir: Path, runs: int, budget_s: float) -> dict[str, object]:
-    from kg.store import EmbeddedStore
+    from kg.store.embedded import EmbeddedStore
     store = EmbeddedStore(store_dir, read_only=True)
     out: dict[str, object] = {}
     out.update(serve_referral(store, runs, budget_s))
@@ -77,8 +78,8 @@ def serve_referral(store: GraphStore, runs: int, budget_s: float) -> dict[str, o
     """Build the referral index (time, resident memory added), then time ``refer`` over 100 entities."""
     from bench_referral import pick_entities
 
-    from kg.referral import ReferralOptions, refer
-    from kg.referral_index import index_for
+    from kg.expertise.referral import ReferralOptions, refer
+    from kg.expertise.referral_index import index_for
     before = rss_mb()
     t0 = time.perf_counter()
     index_for(store)
@@ -97,7 +98,7 @@ def serve_queries(store: GraphStore, runs: int, budget_s: float) -> dict[str, ob
     """p50/p99 of each library query of QUERIES over parameter values found in the store."""
     import pyoxigraph as ox
 
-    from kg import queries
+    from kg.store import queries
     out: dict[str, object] = {}
     for label, (name, param, values_query) in QUERIES.items():
         q = queries.get(name)
@@ -122,7 +123,7 @@ def _child(*args: str) -> dict[str, object]:
 
 
 def run_scale(scale: int, work: Path, runs: int, budget_s: float, reuse: Path | None = None) -> dict[str, object]:
-    from kg import synth
+    import synth
     result: dict[str, object] = {"scale": scale, "build_s": "reused", "build_peak_mb": "reused"}
     store_dir = reuse
     if store_dir is None:
@@ -199,7 +200,7 @@ def main() -> None:
         print(json.dumps(phase_build(args.corpus, args.store)))
         return
     if args.phase == "count":
-        from kg.store import EmbeddedStore
+        from kg.store.embedded import EmbeddedStore
         print(json.dumps({"triples": EmbeddedStore(args.store, read_only=True).count()}))
         return
     if args.phase == "serve":

@@ -25,9 +25,10 @@ from _common import table
 
 from api.app import create_app
 from api.fast import with_fast_path
-from api.limits import ProcessRunner, QueryJob, execute
+from api.limits import ProcessRunner
+from api.query_job import QueryJob, execute
 from api.settings import Settings
-from kg.store import EmbeddedStore
+from kg.store.embedded import EmbeddedStore
 
 POINT = ("SELECT ?n WHERE { <https://w3id.org/rarekg/domain/G7> "
          "<http://www.w3.org/2004/02/skos/core#notation> ?n }")

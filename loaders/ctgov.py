@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kg.errors import DataError
-from loaders.base import LoadReport
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
+from loaders import safexml
 from loaders.trials import MeshTerm, Trial, TrialSite, classify_ids, country_code, iso_date, unique
 
 # -- API v2 JSON -------------------------------------------------------------------------------------
@@ -103,7 +104,7 @@ def read_legacy(path: Path, report: LoadReport) -> Iterator[Trial]:
     """The study of a legacy ``clinical_study`` XML file. Raises DataError for a file that is not XML
     or whose root is not ``clinical_study``; a study without ``nct_id`` is reported and skipped."""
     try:
-        root = ET.parse(path).getroot()
+        root = safexml.parse(path)
     except ET.ParseError as exc:
         raise DataError(f"malformed XML: {exc}", path=path, line=exc.position[0]) from exc
     if root.tag != "clinical_study":

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kg.errors import DataError
-from loaders.base import LoadReport
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
 from loaders.trials import Trial, TrialSite, classify_ids, country_code, iso_date, unique
 
 

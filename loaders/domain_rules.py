@@ -100,9 +100,10 @@ RULES: tuple[DomainRule, ...] = (
                "borderline (673473: Kaposi sarcoma, haemangioendotheliomas) vascular tumours are vascular "
                "sarcomas; benign vascular tumours (673470) are not covered."),
     DomainRule("sarcomas-at-organ-sites", ("G1",),
-               ("104076", "178315", "206492", "213620", "213711", "213797", "457246"),
+               ("104076", "206492", "213600", "213620", "213711", "213792", "213797", "457246"),
                f"{_SARCOMA} at any site; these sarcomas are filed only under organ branches "
-               "(small-intestinal leiomyosarcoma, embryonal sarcoma of liver, vulvovaginal "
+               "(small-intestinal leiomyosarcoma, uterine and cervical adenosarcomas, whose malignant component "
+               "is the stroma, vulvovaginal "
                "rhabdomyosarcoma, uterine corpus and cervix sarcomas, endometrial stromal sarcoma, "
                "clear cell sarcoma of kidney)."),
     DomainRule("gynaecological", ("G2",), ("98063",),
@@ -167,7 +168,13 @@ RULES: tuple[DomainRule, ...] = (
                "pericardial and tunica vaginalis mesotheliomas."),
     DomainRule("skin", ("G9",), ("79386",),
                "EURACAN domain 9 covers rare skin cancers (adnexal carcinomas, Merkel cell carcinoma, skin "
-               "sarcomas, mucosal melanoma); Orphanet 79386 'Rare skin tumor or hamartoma'."),
+               "sarcomas, mucosal melanoma); Orphanet 79386 'Rare skin tumor or hamartoma'. Angiomatoid fibrous "
+               "histiocytoma (569164), filed there, is a soft tissue tumour of the subcutis (its definition), "
+               "domain 1, and is left out.",
+               excluding=("569164",)),
+    DomainRule("soft-tissue-tumours-filed-under-skin", ("G1",), ("569164",),
+               "Angiomatoid fibrous histiocytoma is 'a rare soft tissue tumor' of intermediate malignancy (its "
+               "Orphanet definition) filed only under the skin branch: EURACAN domain 1."),
     DomainRule("eye", ("G9",), ("101950",),
                "EURACAN domain 9 covers non-cutaneous melanoma including uveal and conjunctival melanoma; "
                "Orphanet 101950 'Rare eye tumor'."),
@@ -178,7 +185,10 @@ RULES: tuple[DomainRule, ...] = (
                "system is filed only under the nervous system branch."),
     DomainRule("central-nervous-system", ("G10",), ("98062",),
                "EURACAN domain 10 covers rare brain and central nervous system tumours; Orphanet 98062 "
-               "'Rare nervous system tumor'."),
+               "'Rare nervous system tumor'. Malignant peripheral nerve sheath tumours (3148), also filed there "
+               "under 'Tumor of cranial and spinal nerves', are soft tissue sarcomas of peripheral nerves "
+               "(domain 1) and are left out.",
+               excluding=("3148",)),
 )
 
 #: reason categories of an exclusion (the value of ``rkg:domainExclusion`` in the graph)
@@ -210,7 +220,11 @@ OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
                 "58040", "314473", "314478", "314451", "314466", "2807", "252046", "252054", "251618",
                 "83468", "91414", "864", "840", "353356", "171723", "168816", "91351", "615", "206484",
                 "251992", "867", "91481", "79466", "79467", "79468", "57782", "100035", "263662", "675814",
-                "675822", "180237", "674968"),
+                "675822", "180237", "674968",
+                # audit of 2026-12-07 (seed 3117): benign or self-limiting by their Orphanet definitions or by
+                # WHO: proliferating trichilemmal cyst, nodular fasciitis, glomus tumour, choroidal osteoma,
+                # eruptive keratoacanthoma, adenoid ameloblastoma, central giant cell granuloma, perineuriomas
+                "492", "477742", "391651", "674965", "411777", "689430", "696078", "85102"),
                BENIGN, _BENIGN_DEF),
     OutOfScope("pituitary-adenomas-and-hormone-syndromes", ("99408", "2207", "99879", "404", "649017"), HORMONE,
                "pituitary adenomas (99408: prolactinoma, acromegaly, Cushing disease, gigantism ...), "
@@ -220,7 +234,11 @@ OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
     OutOfScope("paediatric-tumours",
                ("635", "654", "790", "449", "33402", "64742", "99966", "251899", "2665", "251940", "141077",
                 "284362", "251877", "268139", "247762", "141115", "69077", "875", "2028", "2481", "2086",
-                "251858", "497188", "656417"),
+                "251858", "497188", "656417",
+                # audit of 2026-12-07: undifferentiated embryonal sarcoma of the liver ('a neoplasm of childhood'),
+                # kaposiform haemangioendothelioma (infancy, Kasabach-Merritt), infant-type hemispheric glioma,
+                # pancreatoblastoma ('most often found in children'), nasopharyngeal and sacrococcygeal teratomas
+                "178315", "2122", "695136", "677", "141107", "494421"),
                PAEDIATRIC,
                "a tumour of children (Orphanet: onset in infancy or childhood, 'typically affecting the "
                "pediatric population'): neuroblastoma, nephroblastoma, retinoblastoma, hepatoblastoma, "
@@ -229,7 +247,13 @@ OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
                ("97685", "109", "113", "122", "139", "140944", "1359", "370046", "306658", "53715", "306661",
                 "276280", "636", "363700", "638", "64754", "2874", "313936", "306498", "744", "2969", "3110",
                 "370052", "137608", "163634", "2760", "201", "805", "377", "79493", "284343", "523", "300501",
-                "319340", "100094", "493", "65748", "85182", "404560"),
+                "319340", "100094", "493", "65748", "85182", "404560",
+                # audits of 2026-12-07 (seeds 3117, 4117): hereditary or familial forms of common cancers
+                # (cutaneous melanoma, prostate, pancreatic ductal, gastric, differentiated thyroid carcinoma) and
+                # an inherited tumour syndrome (its definition) are predispositions of the ERN GENTURIS, not rare
+                # cancer entities; hereditary forms of rare cancers (medullary thyroid carcinoma 99361,
+                # pheochromocytoma-paraganglioma 29072, gastric type 1 NET 464756) keep their domain
+                "618", "1331", "97290", "1333", "423776", "26106", "314022", "319487", "319494"),
                SYNDROME,
                "a genetic tumour risk, overgrowth or neurocutaneous syndrome, not a cancer entity: its "
                "cancers are mapped on their own entities; the syndromes belong to the ERN GENTURIS"),

@@ -11,7 +11,7 @@ checks: :mod:`loaders.euracan_tsv`) and yields triples per ``docs/ontology-terms
 * ``centre/<slug>``: ``rkg:HealthcareProvider`` with address, coordinates and aliases;
 * ``membership/<slug>--euracan``: one ``org:Membership`` per centre, merging its claims (role and status:
   the strongest claim; domains: the union; start: the earliest stated); ``org:hasMembership`` on the centre;
-* ``evidence/<hash>``: ``rkg:Evidence`` of kind ``rkg:MembershipEvidence``, one per (centre, domain,
+* ``evidence/<hash>``: ``rkg:Evidence`` of kind ECO:0000304 (author statement with a traceable reference), one per (centre, domain,
   claim page), so each domain link keeps the page and date that state it.
 """
 
@@ -26,8 +26,22 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
-from kg.vocab import DCTERMS, GEO, ORG, PROV, RDF, RDFS, RKG, SCHEMA, SKOS, XSD, mint, slugify
-from loaders.base import LoadReport, SourceInfo, Triple
+from kg.core.records import LoadReport, SourceInfo, Triple
+from kg.core.vocab import (
+    DCTERMS,
+    ECO_MEMBERSHIP,
+    GEO,
+    ORG,
+    PROV,
+    RDF,
+    RDFS,
+    RKG,
+    SCHEMA,
+    SKOS,
+    XSD,
+    mint,
+    slugify,
+)
 from loaders.euracan_members import OFFICIAL_EVIDENCE, OfficialMember, read_official_members
 from loaders.euracan_tsv import (
     Centre,
@@ -164,7 +178,7 @@ def _evidence_triples(centre: Centre, claim: MembershipClaim, domain_id: str) ->
     yield e, RDFS.label, _en(f"{centre.name}: EURACAN membership covering {domain_id}")
     yield e, RKG.aboutProvider, centre_iri(centre.id)
     yield e, RKG.aboutDomain, domain_iri(domain_id)
-    yield e, RKG.evidenceKind, RKG.MembershipEvidence
+    yield e, RKG.evidenceKind, ECO_MEMBERSHIP
     yield e, PROV.wasDerivedFrom, membership_iri(centre.id, claim.network)
     yield e, DCTERMS.source, NamedNode(claim.source_url)
     if claim.source_date:

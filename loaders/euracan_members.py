@@ -29,8 +29,8 @@ from pathlib import Path
 
 import pycountry
 
-from kg.errors import DataError
-from loaders.base import LoadReport
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
 from loaders.euracan_tsv import DOMAIN_IDS, ROLES, URL_RE, _check_date, _Rows, _split, check_period
 
 MEMBERS_HEADER = ("hospital", "city", "country", "domains", "since", "until", "source")

@@ -4,9 +4,9 @@ I/O and row validation only; meaning (triples) lives in :mod:`loaders.euracan`. 
 described in ``data/euracan/README.md``.
 
 Structural problems (missing file, wrong or missing header column, a row with the wrong number of
-cells) raise :class:`kg.errors.DataError` naming file and line. Row problems (bad country code, latitude
+cells) raise :class:`kg.core.errors.DataError` naming file and line. Row problems (bad country code, latitude
 out of range, unknown domain or centre, duplicate id, a membership without a source) go to the
-:class:`loaders.base.LoadReport` as errors with file and line; without a report they raise DataError.
+:class:`kg.core.records.LoadReport` as errors with file and line; without a report they raise DataError.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pycountry
 
-from kg.errors import DataError
-from loaders.base import LoadReport
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
 
 DOMAIN_HEADER = ("id", "number", "name", "description", "entities", "jarc_family", "source_urls",
                  "source_note", "license")

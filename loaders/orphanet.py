@@ -32,22 +32,28 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
-from kg.errors import DataError
-from kg.vocab import DCTERMS, OBOINOWL, OWL, RDF, RDFS, RKG, SKOS, XSD, mint
+from kg.core.errors import DataError
+from kg.core.records import LoadReport, MappableEntity, SourceInfo, Triple, read_records, write_records
+from kg.core.vocab import DCTERMS, OBOINOWL, OWL, RDF, RDFS, RKG, SKOS, XSD, hgnc_iri, mint
 from loaders import domain_rules
-from loaders.base import LoadReport, MappableEntity, SourceInfo, Triple, read_records, write_records
 from loaders.orphanet_classification import ClassificationNode, read_classification, read_info
+from loaders.orphanet_records import (
+    RECORD_TYPES,
+    OrphanetEntity,
+    OrphanetEpidemiology,
+    OrphanetGeneAssociation,
+    OrphanetRarity,
+    OrphanetRelease,
+)
 from loaders.orphapackets import (
     ORDO_PURL,
     Packet,
-    ParentRef,
-    Xref,
     class_bounds,
     mapping_relation,
     parse_association_type,
@@ -74,81 +80,6 @@ EPIDEMIOLOGY_FILE = "epidemiology.jsonl"
 #: Expected triple count of a load; the build fails outside these bounds.
 TRIPLE_BOUNDS = (36_000, 46_000)
 
-
-@dataclass(frozen=True)
-class OrphanetRelease:
-    """Which Orphanet release the compiled files come from."""
-
-    version: str
-    date: str
-    classification_id: str
-    classification_name: str
-    classification_file: str
-    packet_version: str
-    packets: int
-
-
-@dataclass(frozen=True)
-class OrphanetEntity:
-    """One ORPHAcode of classification 202, merged with its ORPHApacket where there is one."""
-
-    _nested: ClassVar[dict[str, type]] = {"xrefs": Xref, "other_parents": ParentRef}
-
-    code: str
-    label: str
-    disorder_type: str
-    parents: list[str] = field(default_factory=list)
-    other_parents: list[ParentRef] = field(default_factory=list)
-    synonyms: list[str] = field(default_factory=list)
-    definition: str | None = None
-    xrefs: list[Xref] = field(default_factory=list)
-    ages_of_onset: list[str] = field(default_factory=list)
-    inheritance: list[str] = field(default_factory=list)
-    in_packet: bool = False
-
-
-@dataclass(frozen=True)
-class OrphanetGeneAssociation:
-    """A disorder-gene association; origin and role are read from Orphanet's association text."""
-
-    code: str
-    symbol: str
-    name: str
-    hgnc: str | None
-    association_type: str
-    origin: str
-    role: str
-    qualifier: str = ""
-
-
-@dataclass(frozen=True)
-class OrphanetEpidemiology:
-    """One epidemiology figure of a disorder; bounds per 100 000 computed from the class (decimal text)."""
-
-    code: str
-    measure: str
-    value_class: str
-    mean_value: str | None
-    geographic: str
-    qualification: str
-    source: str | None
-    lower_per_100k: str | None = None
-    upper_per_100k: str | None = None
-
-
-@dataclass(frozen=True)
-class OrphanetRarity:
-    """The RARECARE rarity of a disorder with a packet (see :func:`loaders.orphapackets.rarecare_rarity`)."""
-
-    code: str
-    rarity: str
-    geographic: str | None
-    classes: list[str]
-    reason: str
-
-
-RECORD_TYPES: dict[str, type] = {t.__name__: t for t in (
-    OrphanetRelease, OrphanetEntity, OrphanetGeneAssociation, OrphanetEpidemiology, OrphanetRarity)}
 
 ORIGINS = {"germline": RKG.Germline, "somatic": RKG.Somatic, "unspecified": RKG.OriginUnspecified}
 ROLES = {"disease-causing": RKG.DiseaseCausing, "modifier": RKG.Modifier, "biomarker": RKG.Biomarker,
@@ -311,6 +242,9 @@ def load(data_dir: Path, report: LoadReport) -> Iterator[Triple]:
     genes = {(g.symbol, g.hgnc, g.name) for g in data.genes}
     for symbol, hgnc, name in sorted(genes, key=lambda g: (g[0], g[1] or "", g[2])):
         report.counts["genes"] += 1
+        if hgnc and not hgnc.isdigit():  # its identifiers.org IRI needs the number (decision 0019)
+            report.warn("bad-hgnc", f"gene {symbol}: HGNC id {hgnc!r} is not a number; no HGNC IRI")
+            hgnc = None
         yield from gene_triples(symbol, hgnc, name)
     result = domain_assignments(data.entities)
     for code, found in result.assigned.items():
@@ -380,13 +314,14 @@ def association_triples(g: OrphanetGeneAssociation) -> Iterator[Triple]:
 
 
 def gene_triples(symbol: str, hgnc: str | None, name: str) -> Iterator[Triple]:
-    """The class of one gene: ``gene/<SYMBOL>`` ⊑ rkg:Gene with its HGNC id and full name."""
+    """The class of one gene: ``gene/<SYMBOL>`` ⊑ rkg:Gene, skos:exactMatch its identifiers.org HGNC IRI,
+    with its full name."""
     s = mint("gene", symbol)
     yield s, RDF.type, OWL.Class
     yield s, RDFS.subClassOf, RKG.Gene
     yield s, RDFS.label, Literal(symbol)
     if hgnc:
-        yield s, OBOINOWL.hasDbXref, Literal(f"HGNC:{hgnc}")
+        yield s, SKOS.exactMatch, hgnc_iri(hgnc)
     if name:
         yield s, SKOS.definition, Literal(name, language="en")
 

@@ -27,7 +27,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.errors import DataError
+from kg.core.errors import DataError
+from loaders import safexml
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class ClassificationInfo:
 def _parse(path: Path) -> ET.Element:
     """The root element of ``path``; DataError with file and line for malformed XML."""
     try:
-        return ET.parse(path).getroot()
+        return safexml.parse(path)
     except ET.ParseError as exc:
         line, column = exc.position
         raise DataError(f"malformed XML (column {column}): {exc}", path=path, line=line) from exc

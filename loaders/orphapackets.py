@@ -24,8 +24,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from kg.errors import DataError
-from loaders.base import LoadReport
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
 
 PACKET_GLOB = "ORPHApacket_*.json"
 ORDO_PURL = "http://www.orpha.net/ORDO/Orphanet_"

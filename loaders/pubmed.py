@@ -23,9 +23,10 @@ from typing import ClassVar
 
 from pyoxigraph import Literal, NamedNode
 
-from kg.errors import DataError
-from kg.vocab import DCTERMS, RDF, RDFS, RKG, SCHEMA, XSD, mint
-from loaders.base import LoadReport, Triple
+from kg.core.errors import DataError
+from kg.core.records import LoadReport, Triple
+from kg.core.vocab import DCTERMS, RDF, RDFS, RKG, SCHEMA, XSD, mint
+from loaders import safexml
 from loaders.trials import date_literal, unique
 
 _MONTHS = {m: i for i, m in enumerate(
@@ -93,7 +94,7 @@ class Publication:
 def read_xml(path: Path, report: LoadReport) -> Iterator[Publication]:
     """The articles of a ``PubmedArticleSet`` file. Raises DataError for malformed XML or another root."""
     try:
-        root = ET.parse(path).getroot()
+        root = safexml.parse(path)
     except ET.ParseError as exc:
         raise DataError(f"malformed XML: {exc}", path=path, line=exc.position[0]) from exc
     yield from xml_articles(root, path, report)

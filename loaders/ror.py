@@ -23,9 +23,9 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
 
-from kg.errors import DataError
-from kg.vocab import ADMS, DCTERMS, GEO, ORG, RDF, RDFS, RKG, SCHEMA, SKOS, XSD
-from loaders.base import LoadReport, SourceInfo, Triple, read_records, write_records
+from kg.core.errors import DataError
+from kg.core.records import LoadReport, SourceInfo, Triple, read_records, write_records
+from kg.core.vocab import ADMS, DCTERMS, GEO, ORG, RDF, RDFS, RKG, SCHEMA, SKOS, XSD
 from loaders.ror_dump import (
     ROR_RE,
     RorLocation,
@@ -220,7 +220,7 @@ def successor_map(records: Iterable[RorRecord], report: LoadReport | None = None
 
 def release_of(path: Path, records_in_dump: int) -> RorRelease:
     """The :class:`RorRelease` of a dump file."""
-    from kg.provenance import sha256_file
+    from kg.core.provenance import sha256_file
 
     date = _DATE_RE.search(path.name)
     return RorRelease(path.name, path.name.removesuffix(".zip"), date.group(1) if date else "",
@@ -263,7 +263,7 @@ def compile(raw_dir: Path, data_dir: Path, report: LoadReport) -> Path:
 
 def read_compiled(data_dir: Path) -> tuple[RorRelease, list[RorRecord]]:
     """The release and records of ``data_dir/ror/records.jsonl``. Raises DataError as
-    :func:`loaders.base.read_records` does, or when the file has no single RorRelease."""
+    :func:`kg.core.records.read_records` does, or when the file has no single RorRelease."""
     path = Path(data_dir) / SOURCE.name / RECORDS_FILE
     releases, records = [], []
     for item in read_records(path, {"RorRelease": RorRelease, "RorRecord": RorRecord}):
@@ -333,7 +333,7 @@ def one_place_one_position(triples: Iterable[Triple], report: LoadReport) -> Ite
 
 def _curated_provider_triples(data_dir: Path, by_id: dict[str, RorRecord], successors: dict[str, str],
                               report: LoadReport) -> Iterator[Triple]:
-    from kg.vocab import mint
+    from kg.core.vocab import mint
     from loaders.institutions import candidates
 
     for candidate in candidates(data_dir):

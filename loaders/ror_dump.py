@@ -9,9 +9,9 @@ Records are streamed (``ijson``), so the full registry (~120,000 records, severa
 is never held as one parsed document.
 
 Errors: a file that is not a readable zip, holds no JSON member or whose JSON is malformed raises
-:class:`kg.errors.DataError` naming the file (``dump.zip!member.json``) and, for malformed JSON, the
+:class:`kg.core.errors.DataError` naming the file (``dump.zip!member.json``) and, for malformed JSON, the
 record position. A record that breaks its schema or repeats an id already read from the same schema
-is a row problem: with a :class:`loaders.base.LoadReport` it is recorded there (kind ``ror-schema``
+is a row problem: with a :class:`kg.core.records.LoadReport` it is recorded there (kind ``ror-schema``
 or ``duplicate-id``, naming the member and the record) and skipped; without one it raises DataError.
 """
 
@@ -27,8 +27,8 @@ from typing import Any
 
 import ijson
 
-from kg.errors import DataError
-from loaders.base import LoadReport
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
 
 ROR_PREFIX = "https://ror.org/"
 #: a ROR id: "0", six characters of Crockford base32, two check digits

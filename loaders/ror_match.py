@@ -12,12 +12,42 @@ Rule (docs/decisions/0011-research-organization-registry.md). A curated row (``d
    French CHU/CHRU/CHR/CH written out; word order ignored, :func:`name_key`), the record has a
    location in the row's country and city (folded), and exactly one record qualifies; or
 2. **country**: failing 1, a name of the row that is not an acronym equals a non-acronym name of
-   exactly one record located in the row's country (the city differs: a suburb or a registry error).
+   exactly one record located in the row's country (the city differs: a suburb or a registry error);
+3. **words**: failing 2, a non-acronym name of the row and one of the record have the same words after
+   :func:`kg.core.names.normalise_name` (one word per concept in every language: "Hôpital Pitié-Salpêtrière"
+   = "Pitié-Salpêtrière Hospital", "Institut" = "Institute", "Ospedaliero" = "Ospedaliera"; status
+   words such as IRCCS dropped), word order ignored, without the words "campus" and "location" and
+   those of the row's city ("Skåne University Hospital Lund" = "Skåne University Hospital"; the
+   record's name is taken with and without those of its own city), and the record lies in the row's
+   place (:func:`in_place`: the same city in any spelling, a suburb, or one of the names of a
+   bilingual registry city such as "Donostia / San Sebastian");
+4. **distinctive words**: failing 3, the distinctive words of one of the row's own names (not an alias;
+   :func:`kg.core.names.distinctive`: not "hospital", "university", "centre" ...) equal those of one name of
+   exactly one healthcare record in the row's place, and the kind words of both names differ at most
+   by "hospital" and "university" (:func:`_kind_fits`: "Hôpital Henri Mondor" = "Hôpitaux
+   Universitaires Henri-Mondor"; a cancer centre is not its university).
 
-Among several qualifying records the only one typed healthcare is taken. The row's own names (name,
-local name) are tried first; its aliases only when they find nothing, and then a university or a
-hospital of a local healthcare group never qualifies (see :meth:`Index._part_or_university`).
-An inactive or withdrawn record is replaced by its final successor (:func:`loaders.ror.successor_map`).
+5. **part**: failing 4, a name of the row and a name of a healthcare record in the row's own city
+   (not a suburb; not a group of :data:`GROUP_CHILDREN` hospitals or more) have the same words once
+   the distinctive words of the row's own name are added to both, and one of them holds those words:
+   "Institut de Cancérologie de l'Ouest Paul Papin" (Angers) is ICO's record, located in Angers (a
+   group split by city gives its one record to its part at the record's location, decision 0012).
+
+Tiers 3-5 need a distinctive word (a kind and a city, "Aarhus Universitetshospital", name no one
+institution), and a name that holds its city's name ("Institut Català d'Oncologia Badalona") needs a
+record in that city, not a suburb of it: it names the institution's part there.
+
+Tiers 1-2 are tried with the row's names, then with its aliases; then tier 3 the same way, then tier 4.
+Among several qualifying records the only active one is taken, else the only one typed healthcare.
+An alias never matches a university or a hospital of a local healthcare group
+(see :meth:`Index._part_or_university`).
+An inactive or withdrawn record is replaced by its final successor (:func:`loaders.ror.successor_map`),
+an active record that names an active successor (without one of its own) by that successor;
+an inactive record without one loses to an active record that qualifies with it (the registry keeps an
+old record of a renamed hospital beside the new one: Medisch Centrum Haaglanden, Haaglanden MC).
+An alias may name a *medical* university (an education record whose name says medical university
+or medical school) when the row's own names find nothing: the clinics of a medical university are its
+hospital where the registry has no record of the hospital itself (Graz, like Hannover's MHH).
 Two qualifying records are ambiguous and the row stays empty, as does a row without any. A ``ror``
 value already in a file is kept, and a disagreement with the rule is listed. The listing says which
 rows were matched by which tier and which were not, with the reason.
@@ -35,12 +65,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz
-from unidecode import unidecode
 
-from kg.errors import DataError
+from kg.core import names as kg_names
+from kg.core.errors import DataError
+from kg.core.text import fold
 from loaders.ror import successor_map
 from loaders.ror_dump import RorRecord, read
 from loaders.ror_subset import fold_city
+
+#: a record with this many children is a group (AP-HP): never the part of it that a row names
+GROUP_CHILDREN = 8
 
 CURATED = (Path("euracan") / "centres.tsv", Path("institutions") / "institutions.tsv")
 _PUNCT = re.compile(r"[^a-z0-9]+")
@@ -62,9 +96,59 @@ def fold_name(name: str) -> str:
     abbreviations (CHU, CHRU, CHR, CH) that begin a name written out:
     ``"The Christie NHS Foundation Trust"`` -> ``"christie nhs foundation trust"``,
     ``"CHU de Rouen"`` -> ``"centre hospitalier universitaire de rouen"``."""
-    folded = _PUNCT.sub(" ", unidecode(name).casefold()).strip().removeprefix("the ").strip()
+    folded = fold(name).removeprefix("the ").strip()
     head, _, rest = folded.partition(" ")
     return f"{_FRENCH_HOSPITALS[head]} {rest}".strip() if head in _FRENCH_HOSPITALS else folded
+
+
+#: words that say which part of an institution a name means, never which institution
+_PART_WORDS = frozenset({"campus", "location"})
+
+
+def words_key(name: str, *cities: str) -> tuple[str, ...]:
+    """The words of :func:`kg.core.names.normalise_name` without those of ``cities`` and :data:`_PART_WORDS`,
+    sorted: ``words_key("Hôpital Pitié-Salpêtrière", "Paris")`` = ``('hospital', 'pitie', 'salpetriere')``."""
+    strip = set(_PART_WORDS)
+    for city in cities:
+        for part in city_parts(city):
+            strip |= kg_names.city_tokens(part)
+    return tuple(sorted({w for w in kg_names.normalise_name(name).split() if w not in strip}))
+
+
+def city_parts(city: str) -> list[str]:
+    """A registry city and its names when it has several: ``"Donostia / San Sebastian"`` -> the whole,
+    ``"Donostia"`` and ``"San Sebastian"``."""
+    parts = [p.strip() for p in city.split("/") if p.strip()]
+    return [city, *parts] if len(parts) > 1 else [city]
+
+
+def in_place(city: str, country: str, record: RorRecord) -> str | None:
+    """How the record's locations agree with ``city`` in ``country``: "city" (the same city in any
+    spelling, one name of a bilingual city included), "metro" (a suburb: :func:`kg.core.names.city_agreement`)
+    or None."""
+    found = {kg_names.city_agreement(city, part) for loc in record.locations if loc.country == country
+             for part in city_parts(loc.city)}
+    return "city" if "city" in found else "metro" if "metro" in found else None
+
+
+#: kind words of one class for :func:`_kind_fits`: the words a hospital's names vary in
+_HOSPITAL_KINDS = frozenset({"hospital", "centre", "clinic", "institute", "medical", "general", "regional", "national",
+                             "research", "azienda", "sanitaria", "health", "care", "healthcare", "hospitalier"})
+_CANCER_KINDS = frozenset({"cancer", "oncology", "tumours"})
+
+
+def _kinds(words: Iterable[str]) -> set[str]:
+    return {"hospital" if w in _HOSPITAL_KINDS else "cancer" if w in _CANCER_KINDS else w
+            for w in words if w in kg_names.GENERIC}
+
+
+def _kind_fits(words: tuple[str, ...], record: RorRecord) -> bool:
+    """True if the row's name has kind words and they and those of one of the record's names differ at
+    most by "hospital" and "university" (a bare "Sainte Catherine" fits nothing): "Hôpital Henri Mondor" fits "Hôpitaux Universitaires Henri-Mondor", but neither
+    "Medical University of South Carolina" its "Cancer Center" nor a children's hospital an adults' one."""
+    own = _kinds(words)
+    return bool(own) and any(own ^ _kinds(kg_names.normalise_name(n.value).split()) <= {"hospital", "university"}
+               for n in record.names if n.types != ("acronym",))
 
 
 def name_key(name: str) -> str:
@@ -99,31 +183,50 @@ class Index:
     def __init__(self, records: Iterable[RorRecord]) -> None:
         self.records = {r.id: r for r in records}
         self.successors = successor_map(self.records.values())
+        named = {r.id: r.related("successor")[0] for r in self.records.values()
+                 if r.status == "active" and r.related("successor")}
+        for rid, nxt in named.items():  # an active record that names a successor anyway (AZR -> Erasmus MC)
+            if nxt in self.records and self.records[nxt].status == "active" and nxt not in named:
+                self.successors.setdefault(rid, nxt)
         self.by_name: dict[str, dict[str, bool]] = defaultdict(dict)  # name -> record id -> acronym only
         self.by_place: dict[tuple[str, str], list[RorRecord]] = defaultdict(list)
+        self.by_words: dict[tuple[str, ...], set[str]] = defaultdict(set)      # words_key -> record ids
+        self.by_distinct: dict[tuple[str, ...], set[str]] = defaultdict(set)   # distinctive words -> ids
         for record in self.records.values():
             for place in {(fold_city(loc.city), loc.country) for loc in record.locations}:
                 self.by_place[place].append(record)
+            cities = [loc.city for loc in record.locations]
             for name in record.names:
                 key = name_key(name.value)
                 if key:
                     acronym = name.types == ("acronym",)
                     self.by_name[key][record.id] = self.by_name[key].get(record.id, True) and acronym
+                if name.types == ("acronym",):
+                    continue
+                for words in {words_key(name.value, *cities), words_key(name.value)}:  # "Hospital Donostia"
+                    if words:
+                        self.by_words[words].add(record.id)
+                    distinct = tuple(kg_names.distinctive(words))
+                    if distinct and "healthcare" in record.types:
+                        self.by_distinct[distinct].add(record.id)
 
     def current(self, rid: str) -> str:
         return self.successors.get(rid, rid)
 
     def match(self, row: Row) -> Outcome:
-        """The rule's outcome for one row: its primary names (name, local name) first, then with its
-        aliases; among several qualifying records, the only one typed healthcare if there is one."""
-        found: dict[str, set[str]] = {}
-        for names, how in ((row.names[:row.primary], "name"), (row.names, "alias")):
-            found = self._candidates(row, names, strict=how == "alias")
-            for tier in ("city", "country"):
-                chosen = self._one(found[tier])
-                if chosen:
-                    return Outcome(row, chosen, tier, f"{self._shown(chosen)} [by {how}]")
-        several = next((t for t in ("city", "country") if found[t]), "")
+        """The rule's outcome for one row: tiers 1-2 with its primary names (name, local name), then with
+        its aliases, then tier 3 the same way, then tier 4; among several qualifying records, the only
+        active one, else the only one typed healthcare."""
+        tried = [(self._candidates(row, names, strict=how == "alias"), how)
+                 for names, how in ((row.names[:row.primary], "name"), (row.names, "alias"))]
+        for tiers in (("city", "country"), ("words",), ("distinctive",), ("part",)):  # exact names first
+            for found, how in tried:
+                for tier in tiers:
+                    chosen = self._one(found[tier])
+                    if chosen:
+                        return Outcome(row, chosen, tier, f"{self._shown(chosen)} [by {how}]")
+        found = tried[-1][0]
+        several = next((t for t in TIERS if found[t]), "")
         if several:
             listed = "; ".join(sorted(self._shown(r, r) for r in found[several]))
             return Outcome(row, "", "ambiguous", f"{several}: {listed}")
@@ -145,7 +248,7 @@ class Index:
 
     def _candidates(self, row: Row, names: Sequence[str], strict: bool) -> dict[str, set[str]]:
         city, country = fold_city(row.city), row.country
-        found: dict[str, set[str]] = {"city": set(), "country": set()}
+        found: dict[str, set[str]] = {tier: set() for tier in TIERS}
         for name in names:
             for rid, acronym_only in self.by_name.get(name_key(name), {}).items():
                 if strict and self._part_or_university(self.records[rid]):
@@ -155,6 +258,48 @@ class Index:
                     found["city"].add(self.current(rid))
                 elif not acronym_only and not _is_acronym(name) and any(loc.country == country for loc in locations):
                     found["country"].add(self.current(rid))
+            if _is_acronym(name):
+                continue
+            words = words_key(name, row.city)
+            distinct = tuple(kg_names.distinctive(words))
+            if not distinct:  # a kind and a city ("Aarhus Universitetshospital") names no one institution
+                continue
+            # a name that says its city ("Institut Català d'Oncologia Badalona") is the part in that city
+            level = ("city",) if words != words_key(name) else ("city", "metro")
+            for tier, rids in (("words", self.by_words.get(words, set())),
+                               ("distinctive", set() if strict else self.by_distinct.get(distinct, set()))):
+                for rid in rids:
+                    record = self.records[rid]
+                    if strict and self._part_or_university(record) or in_place(row.city, country, record) not in level:
+                        continue
+                    if tier == "distinctive" and not _kind_fits(words, record):
+                        continue
+                    found[tier].add(self.current(rid))
+            found["part"] |= self._parts(row, words, strict)
+        return found
+
+    def _parts(self, row: Row, words: tuple[str, ...], strict: bool) -> set[str]:
+        """Tier 5: records of the row's own city whose name, with the distinctive words of the row's own
+        name added, has the words of ``words`` with them added, where one of the two names holds them
+        all and the rest of the record's name is distinctive: "Institut de Cancérologie de l'Ouest Paul
+        Papin" (Angers) is the registry's "Institut de Cancérologie de l'Ouest" (Angers), the part of a
+        group at the record's own location; "Institut de Cancérologie de la Loire" is "Institute Cancer
+        de la Loire Lucien Neuwirth"."""
+        own = set(kg_names.distinctive(words_key(row.names[0], row.city))) if row.names else set()
+        if not own or len(own) > 4:
+            return set()
+        base, found = set(words) - own, set()
+        extras = sorted(own)
+        for mask in range(1 << len(extras)):
+            with_some = base | {w for i, w in enumerate(extras) if mask >> i & 1}
+            if not (own <= set(words) or own <= with_some) or not kg_names.distinctive(sorted(with_some - own)):
+                continue
+            for rid in self.by_words.get(tuple(sorted(with_some)), set()):
+                record = self.records[rid]
+                if "healthcare" not in record.types or len(record.related("child")) >= GROUP_CHILDREN \
+                        or strict and self._part_or_university(record) or in_place(row.city, row.country, record) != "city":
+                    continue
+                found.add(self.current(rid))
         return found
 
     def _part_or_university(self, record: RorRecord) -> bool:
@@ -164,7 +309,9 @@ class Index:
         whose alias names one hospital of a local group is the group (a French CHU is one
         institution whichever of its hospitals is named)."""
         if "education" in record.types and "healthcare" not in record.types:
-            return True
+            return not any({"medical", "university"} <= set(kg_names.normalise_name(n.value).split())
+                           or "medical school" in kg_names.normalise_name(n.value)
+                           for n in record.names if n.types != ("acronym",))
         cities = {(fold_city(loc.city), loc.country) for loc in record.locations}
         for parent_id in record.related("parent"):
             parent = self.records.get(parent_id)
@@ -176,6 +323,10 @@ class Index:
     def _one(self, rids: set[str]) -> str:
         if len(rids) == 1:
             return next(iter(rids))
+        active = {r for r in rids if r not in self.records or self.records[r].status == "active"}
+        if len(active) == 1:  # an old record without a successor beside the renamed hospital's record
+            return next(iter(active))
+        rids = active or rids
         healthcare = [r for r in rids if r in self.records and "healthcare" in self.records[r].types]
         return healthcare[0] if len(healthcare) == 1 else ""
 
@@ -185,6 +336,10 @@ class Index:
             return rid
         where = f" ({record.locations[0].city})" if record.locations else ""
         return f"{prefix} {record.display}{where}".strip()
+
+
+#: the tiers of the rule, in the order they are tried
+TIERS = ("city", "country", "words", "distinctive", "part")
 
 
 def _is_acronym(name: str) -> bool:
@@ -254,6 +409,9 @@ def listing(outcomes: Sequence[Outcome]) -> str:
     """A Markdown listing of the outcomes: matched by tier, then not matched with the reason."""
     out = []
     for tier, title in (("city", "Matched: name and city"), ("country", "Matched: name and country, city differs"),
+                        ("words", "Matched: same words in any language, same place"),
+                        ("distinctive", "Matched: same distinctive words, a hospital of the same place"),
+                        ("part", "Matched: the part of a group at the record's own city"),
                         ("kept", "Kept from the file"), ("ambiguous", "Not matched: several records"),
                         ("none", "Not matched: no record")):
         rows = [o for o in outcomes if o.tier == tier]

@@ -4,7 +4,7 @@ The default graph needs, from the registry:
 
 1. the record of every curated centre and institution with a ROR id (``data/euracan/centres.tsv``,
    ``data/institutions/institutions.tsv``, column ``ror``), so they carry its identifiers;
-2. for the site resolution of the default trials (``data/evidence``; :mod:`kg.link.registry` reads
+2. for the site resolution of the default trials (``data/evidence``; :mod:`loaders.link.registry` reads
    these records), the records a site may resolve to, in a site's city or within
    :data:`NEAR_KM` of it (suburbs such as La Tronche for Grenoble; a city is placed at the mean
    position of its registry records, as the resolver does):
@@ -32,9 +32,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from unidecode import unidecode
-
-from loaders.base import LoadReport
+from kg.core.records import LoadReport
+from kg.core.text import plain
 from loaders.ror_dump import RorRecord
 
 KEPT_TYPES = frozenset({"healthcare"})
@@ -43,7 +42,7 @@ NAMED_TYPES = frozenset({"education", "nonprofit", "facility", "government", "ot
 FUNCTION_WORDS = frozenset({"de", "del", "della", "di", "du", "des", "la", "le", "les", "l", "d", "the", "of", "and",
                             "et", "y", "i", "e", "und", "fur", "der", "den", "het", "van", "von", "en", "a", "an"})
 FOLLOWED = ("parent", "successor")
-#: a record this close to a site's city (km) is in its place, as in kg.link.registry
+#: a record this close to a site's city (km) is in its place, as in loaders.link.registry
 NEAR_KM = 12.0
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -59,12 +58,12 @@ class Wanted:
 
 def fold_city(city: str) -> str:
     """A city name compared without case, accents or surrounding space: ``"Besançon "`` -> ``"besancon"``."""
-    return unidecode(city).casefold().strip()
+    return plain(city).strip()
 
 
 def words(text: str) -> set[str]:
     """The folded words of a text: ``"Institut Gustave-Roussy"`` -> ``{"institut", "gustave", "roussy"}``."""
-    return set(_WORD.findall(unidecode(text).casefold()))
+    return set(_WORD.findall(plain(text)))
 
 
 def wanted(data_dir: Path) -> Wanted:
@@ -72,7 +71,7 @@ def wanted(data_dir: Path) -> Wanted:
     A folder being compiled (``rarekg data compile --to DIR``) holds the compiled sources but not the
     curated files; those are then read from the repository's dataset. Raises DataError as the
     curated and evidence readers do."""
-    from kg.ontology import DATA_DIR
+    from kg.core.ontology import DATA_DIR
     from loaders import evidence
     from loaders.institutions import candidates
 

@@ -25,11 +25,11 @@ from typing import ClassVar
 
 import pycountry
 from pyoxigraph import Literal, NamedNode
-from unidecode import unidecode
 
-from kg import trial_status
-from kg.vocab import DCTERMS, GEO, RDF, RDFS, RKG, SCHEMA, XSD, mint
-from loaders.base import Triple
+from kg.core import trial_status
+from kg.core.records import Triple
+from kg.core.text import fold
+from kg.core.vocab import DCTERMS, GEO, RDF, RDFS, RKG, SCHEMA, XSD, mint
 
 NCT_RE = re.compile(r"\bNCT\d{8}\b")
 CTIS_RE = re.compile(r"\b(\d{4}-5\d{5}-\d{2}-\d{2})\b")
@@ -189,11 +189,6 @@ def country_code(name: str | None) -> str | None:
             return str(pycountry.countries.search_fuzzy(name.strip())[0].alpha_2)
         except LookupError:
             return None
-
-
-def fold(text: str | None) -> str:
-    """Accent- and case-folded text with runs of other characters as one space (for comparisons)."""
-    return re.sub(r"[^a-z0-9]+", " ", unidecode(text or "").lower()).strip()
 
 
 # -- merging -----------------------------------------------------------------------------------------

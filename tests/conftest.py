@@ -50,7 +50,7 @@ def built_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import sys
 
     path = tmp_path_factory.mktemp("built") / "store"
-    proc = subprocess.run([sys.executable, "-m", "kg.cli", "build", "--store", str(path)],
+    proc = subprocess.run([sys.executable, "-m", "rarekg.cli", "build", "--store", str(path)],
                           check=False, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return path
@@ -59,7 +59,7 @@ def built_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture()
 def built_store(built_store_path: Path):
     """The built default store opened in this process (closed after the test)."""
-    from kg.store import EmbeddedStore
+    from kg.store.embedded import EmbeddedStore
 
     store = EmbeddedStore(built_store_path)
     yield store
@@ -69,8 +69,8 @@ def built_store(built_store_path: Path):
 @pytest.fixture(scope="session")
 def default_graph():
     """The default graph built once in memory with the real build (all sources + reasoning)."""
-    from kg.build import build
-    from kg.store import EmbeddedStore
+    from kg.store.embedded import EmbeddedStore
+    from rarekg.build import build
 
     store = EmbeddedStore()
     report = build(store)
@@ -83,7 +83,7 @@ def query_fixture_store():
     one named graph per GRAPH block, in an in-memory store."""
     import pyoxigraph as ox
 
-    from kg.store import EmbeddedStore
+    from kg.store.embedded import EmbeddedStore
 
     graphs: dict = {}
     for q in ox.parse(path=str(REPO / "tests" / "fixtures" / "queries" / "fixture.trig"), format=ox.RdfFormat.TRIG):

@@ -161,7 +161,7 @@ def virtuoso_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[n
 def start_rarekg(store: Path, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
     """Start `rarekg serve` on a free loopback port in its own session; returns (process, base URL)."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--store", str(store),
+    proc = subprocess.Popen([sys.executable, "-m", "rarekg.cli", "serve", "--store", str(store),
                              "--port", str(port), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
                             env={**os.environ, **(env or {})})

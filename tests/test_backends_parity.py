@@ -1,11 +1,11 @@
 """The same behaviour on every backend: the default graph built by the real build into the embedded
 store, the Oxigraph server and Virtuoso 7 gives the same answer to every query of ``queries/``, the
-same referral ranking (``kg/referral.py``, its index read through the backend) and the same REST
+same referral ranking (``kg/expertise/referral.py``, its index read through the backend) and the same REST
 answers (``rarekg serve --backend`` over real HTTP against ``rarekg serve --store``).
 
 Provenance values that differ between two builds by nature (load times, load IRIs) are masked here,
 in :func:`_mask` and :func:`_mask_json`; the servers' own differences (typed-literal JSON, row cap)
-are undone in ``kg/backends.py``, the one place for them.
+are undone in ``kg/store/backends.py``, the one place for them.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import pyoxigraph as ox
 import pytest
 from services import serving, start_rarekg, stop_process, wait_ready
 
-from kg import queries
-from kg.build import build
-from kg.remote import open_backend
-from kg.store import GraphStore
+from kg.store import queries
+from kg.store.embedded import GraphStore
+from kg.store.remote import open_backend
+from rarekg.build import build
 
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 LOAD_PREFIX = "https://w3id.org/rarekg/load/"
@@ -101,7 +101,7 @@ def _server_store(kind: str, request: pytest.FixtureRequest, cache: dict[str, Gr
 
 
 def _meta(store: GraphStore) -> int:
-    from kg.vocab import META_GRAPH
+    from kg.core.vocab import META_GRAPH
     return store.count(META_GRAPH)
 
 
@@ -147,8 +147,8 @@ REFERRAL_CASES = ["ORPHA:44890", "oncotree:GIST", "ORPHA:3273", "ewing-sarcoma-e
 
 def referral_answers(store: GraphStore) -> list[dict]:
     """Every referral case ranked from ``store``'s own index, with and without a place."""
-    from kg.referral import ReferralOptions, rank, refer
-    from kg.referral_index import load_index, resolve
+    from kg.expertise.referral import ReferralOptions, rank, refer
+    from kg.expertise.referral_index import load_index, resolve
     index = load_index(store)   # read through this backend, not a cached index of another
     answers = []
     for text in REFERRAL_CASES:

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from loaders.base import collector_paused
+from kg.core.records import collector_paused
 
 
 def test_collector_paused_restores_the_collector_after_an_error() -> None:

@@ -9,10 +9,10 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from kg.build import DEFAULT_SOURCES, build
-from kg.errors import DataError
-from kg.store import EmbeddedStore
-from kg.vocab import INFERRED_GRAPH, META_GRAPH, graph_iri
+from kg.core.errors import DataError
+from kg.core.vocab import INFERRED_GRAPH, META_GRAPH, graph_iri
+from kg.store.embedded import EmbeddedStore
+from rarekg.build import DEFAULT_SOURCES, build
 
 SOURCE_NAMES = [m.rsplit(".", 1)[1] for m in DEFAULT_SOURCES]
 
@@ -43,7 +43,7 @@ def test_default_graph_counts(default_graph) -> None:
 
 def test_provenance_for_every_load(default_graph) -> None:
     store, report = default_graph
-    rows = store.select("""SELECT ?graph ?n ?files { ?graph rkg:currentLoad ?load . ?load void:triples ?n .
+    rows = store.select("""SELECT ?graph ?n ?files { ?graph rkg:currentLoad ?load ; void:triples ?n .
         { SELECT ?load (COUNT(?f) AS ?files) { ?load prov:used ?f } GROUP BY ?load } }""",
                         default_graphs=[META_GRAPH])
     by_graph = {r["graph"].value: (int(r["n"].value), int(r["files"].value)) for r in rows}
@@ -68,8 +68,8 @@ def test_inferred_graph_holds_basket_classification(default_graph) -> None:
 def test_built_graph_conforms_to_shapes(default_graph) -> None:
     import io
 
-    from kg.validation import validate_quads
-    from kg.vocab import ONTOLOGY_GRAPH
+    from kg.checks.shacl import validate_quads
+    from kg.core.vocab import ONTOLOGY_GRAPH
 
     store, _ = default_graph
     buf = io.BytesIO()

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from kg.link.conditions import RecordLinks, link_record, link_records
-from kg.link.conditions_names import ConditionIndex
-from kg.linking import Term
+from kg.core.records import LoadReport
 from loaders import evidence
-from loaders.base import LoadReport
+from loaders.link.conditions import RecordLinks, link_record, link_records
+from loaders.link.conditions_names import ConditionIndex
+from loaders.link.terms import Term
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def _links(result: RecordLinks) -> list[tuple[str, str, Term, str, str, str]]:
 
 def test_title_and_text_memos_change_no_link(index: ConditionIndex, repo_data: Path) -> None:
     _, found, pubs = evidence.read_evidence(repo_data, LoadReport("evidence"))
-    from kg.linking import publication_terms, trial_terms
+    from loaders.link.terms import publication_terms, trial_terms
     records = [("trial", t.canonical_id, trial_terms(t), t.brief_title) for t in found]
     records += [("publication", p.pmid, publication_terms(p), p.title) for p in pubs]
     # every record twice (and a title reused by a record with other texts), so the memos answer

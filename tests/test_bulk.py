@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import bulk
+from kg.store import bulk
 
 G = ox.NamedNode("https://example.org/g")
 H = ox.NamedNode("https://example.org/h")

@@ -1,5 +1,5 @@
-"""The REST catalogue's whole-graph reads (``api/rest/catalogue.py``): a prefetched view answers
-exactly as the lazy per-subject indexes do, and the tables of every centre and trial built from it
+"""The REST read model's whole-list reads (``api/rest/catalogue.py``): a prefetched view answers
+exactly as the lazy per-subject reads do, and the tables of every centre and trial built from it
 equal the per-node summaries, on the built default store (read-only and writable)."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 
 from api.rest.catalogue import load_catalogue
 from api.rest.views import centre_rows, centre_summary, trial_rows, trial_summary
-from kg.store import EmbeddedStore
-from kg.vocab import RDFS, RKG, SCHEMA, graph_iri
+from kg.core.vocab import RDFS, RKG, SCHEMA, graph_iri
+from kg.store.embedded import EmbeddedStore
 
 
 @pytest.mark.parametrize("read_only", [True, False])
@@ -62,7 +62,7 @@ def test_kept_answers_and_lazy_indexes_stay_bounded(built_store_path: Path, monk
     from api.rest.ids import local_id
 
     monkeypatch.setattr(common, "_CACHE_BYTES", 20_000)
-    monkeypatch.setattr(catalogue, "_LAZY_CACHE", 50)
+    monkeypatch.setattr(catalogue, "LAZY_CACHE", 50)
     store = EmbeddedStore(built_store_path, read_only=True)
     try:
         with TestClient(create_app(store)) as client:
@@ -72,7 +72,7 @@ def test_kept_answers_and_lazy_indexes_stay_bounded(built_store_path: Path, monk
             first = {p: client.get(p) for p in paths}
             assert all(r.status_code == 200 for r in first.values())
             assert cat.memo["responses-bytes"] <= 20_000 and len(cat.memo["responses"]) < len(paths)
-            assert len(cat.out._cache) <= 50
+            assert cat.reader is not None and len(cat.reader.cache) <= 50
             again = {p: client.get(p) for p in paths[:10]}
             assert all(again[p].content == first[p].content for p in again)   # rebuilt, same bytes
     finally:

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 
 def rarekg(*args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kg.cli", *args], check=False, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "rarekg.cli", *args], check=False, capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -222,7 +222,7 @@ def test_read_only_commands_on_a_mistyped_store_fail_and_create_nothing(tmp_path
 
 
 def test_read_only_commands_do_not_take_the_write_lock(built_store_path: Path, tmp_path: Path) -> None:
-    from kg.store import EmbeddedStore
+    from kg.store.embedded import EmbeddedStore
 
     copy = tmp_path / "store"
     shutil.copytree(built_store_path, copy)
@@ -239,8 +239,8 @@ def test_read_only_commands_do_not_take_the_write_lock(built_store_path: Path, t
 def test_validate_classifies_the_ontology_the_store_publishes(built_store_path: Path, tmp_path: Path) -> None:
     """Regression (#15): the reasoner step classified the repository's ontology file, so it passed
     whatever the store held."""
-    from kg.store import EmbeddedStore
-    from kg.vocab import ONTOLOGY_GRAPH
+    from kg.core.vocab import ONTOLOGY_GRAPH
+    from kg.store.embedded import EmbeddedStore
 
     copy = tmp_path / "store"
     shutil.copytree(built_store_path, copy)

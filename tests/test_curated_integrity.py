@@ -12,7 +12,7 @@ from pathlib import Path
 import pycountry
 import pytest
 
-from kg.vocab import slugify
+from kg.core.vocab import slugify
 from loaders.euracan_tsv import (
     CENTRE_HEADER,
     DOMAIN_HEADER,

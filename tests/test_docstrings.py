@@ -17,7 +17,7 @@ MODULES = sorted(
 
 
 def test_the_examples_are_found() -> None:
-    assert {"kg.store", "kg.trial_status", "kg.vocab"} <= set(MODULES)
+    assert {"kg.store.embedded", "kg.core.trial_status", "kg.core.vocab"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode
 
-from kg.errors import DataError
-from kg.vocab import DCTERMS, GEO, ORG, RDF, RKG, SCHEMA, SKOS, XSD, mint
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
+from kg.core.vocab import DCTERMS, ECO_MEMBERSHIP, GEO, ORG, RDF, RKG, SCHEMA, SKOS, XSD, mint
 from loaders import euracan
-from loaders.base import LoadReport
 from loaders.euracan_tsv import read_centres, read_memberships
 from loaders.gazetteer import locate
 
@@ -36,7 +36,7 @@ def test_load_counts_are_exact(loaded) -> None:
     assert report.counts["memberships"] == 56
     assert report.counts["size_statements"] == 13
     assert report.counts["evidence"] == 68
-    assert len(triples) == report.counts["triples"] == 2037  # + 33 schema:sameAs ROR IRIs (ror column, loaders/ror_match.py)
+    assert len(triples) == report.counts["triples"] == 2041  # + 37 schema:sameAs ROR IRIs (ror column, loaders/ror_match.py)
     countries = {o.value for (_, p, o) in triples if p == SCHEMA.addressCountry}
     assert len(countries) == 16
     assert len({s for (s, p, _) in triples if p == RKG.coversDomain}) == 27
@@ -64,7 +64,7 @@ def test_int_milan_covers_sarcoma_and_head_and_neck(loaded) -> None:
     assert Literal("INT Milano") in objects(triples, int_milan, SKOS.altLabel)
     evidence = {s for (s, p, o) in triples if p == RKG.aboutProvider and o == int_milan}
     assert len(evidence) == 4  # G1 and G7 from two CNAO pages
-    assert all(objects(triples, e, RKG.evidenceKind) == {RKG.MembershipEvidence} for e in evidence)
+    assert all(objects(triples, e, RKG.evidenceKind) == {ECO_MEMBERSHIP} for e in evidence)
 
 
 def test_ljubljana_start_date_and_domains(loaded) -> None:
@@ -351,7 +351,7 @@ def test_official_member_list_row_problems_are_named(tmp_path: Path) -> None:
 
 
 def _store_of(triples: set):  # type: ignore[no-untyped-def]
-    from kg.store import EmbeddedStore
+    from kg.store.embedded import EmbeddedStore
 
     store = EmbeddedStore()
     store.replace_graph(NamedNode("https://w3id.org/rarekg/graph/euracan"), list(triples))
@@ -361,7 +361,7 @@ def _store_of(triples: set):  # type: ignore[no-untyped-def]
 def test_members_on_record_against_the_reported_size(loaded) -> None:
     from datetime import date
 
-    from kg.members_on_record import members_on_record
+    from kg.expertise.members_on_record import members_on_record
 
     triples, _ = loaded
     select = _store_of(triples).select
@@ -374,7 +374,7 @@ def test_members_on_record_against_the_reported_size(loaded) -> None:
 
 
 def test_a_former_uk_member_is_not_on_record(data_copy: Path) -> None:
-    from kg.members_on_record import members_on_record
+    from kg.expertise.members_on_record import members_on_record
 
     _rewrite(data_copy / "euracan" / "centres.tsv", "\tLyon\tFR\t", "\tLyon\tGB\t")
     from datetime import date
@@ -386,7 +386,7 @@ def test_a_former_uk_member_is_not_on_record(data_copy: Path) -> None:
 
 
 def test_rarekg_stats_states_the_coverage(loaded) -> None:
-    from kg.stats import stats_table
+    from kg.checks.stats import stats_table
 
     triples, _ = loaded
     assert "EURACAN members on record: 45 of 102 reported" in stats_table(_store_of(triples))  # as of 2018-06-01

@@ -1,4 +1,4 @@
-"""Crash safety of a build: ``rarekg build`` killed with SIGKILL at named points (kg/faults.py).
+"""Crash safety of a build: ``rarekg build`` killed with SIGKILL at named points (kg/store/faults.py).
 
 After each kill the store must still answer (``rarekg stats``, a query) and publish exactly the
 graphs it held before the build or exactly those of the finished build: never a mix, never a loss.
@@ -19,9 +19,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import faults
-from kg.store import EmbeddedStore
-from kg.vocab import META_GRAPH
+from kg.core.vocab import META_GRAPH
+from kg.store import faults
+from kg.store.embedded import EmbeddedStore
 
 #: (fault point, what readers must see after the kill there)
 POINTS = [
@@ -40,7 +40,7 @@ POINTS = [
 
 
 def rarekg(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kg.cli", *args], check=False, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "rarekg.cli", *args], check=False, capture_output=True, text=True,
                           timeout=900, env={**os.environ, **(env or {})})
 
 

@@ -15,11 +15,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import httpx
 import pytest
 
-from kg.errors import FetchError
+from kg.core.errors import FetchError
+from kg.core.records import LoadReport
 from loaders import evidence, fetch
-from loaders.base import LoadReport
 from loaders.httpclient import PoliteClient
 
 MANIFEST = json.loads((Path(__file__).parent / "fixtures" / "replay" / "manifest.json").read_text())
@@ -279,7 +280,7 @@ def test_cli_fetch_trials_end_to_end(server, shared_data: Path, tmp_path: Path) 
     base, replay = server
     replay.faults[("/api/v2/studies", "NF0g5JGBlPMo")] = ["500"]
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "kg.cli", "fetch", "trials", "--out", str(out), "--base-url", f"{base}/api/v2",
+    cmd = [sys.executable, "-m", "rarekg.cli", "fetch", "trials", "--out", str(out), "--base-url", f"{base}/api/v2",
            "--condition", "neuroblastoma", "--page-size", "2", "--cache", str(tmp_path / "cache")]
     proc = subprocess.run([*cmd, "--max-pages", "2"], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
@@ -428,8 +429,45 @@ def test_rarekg_fetch_ror_command(zenodo, tmp_path: Path) -> None:
     import sys
     base, replay = zenodo
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "kg.cli", "fetch", "ror", "--out", str(out), "--base-url", f"{base}/api"],
+    proc = subprocess.run([sys.executable, "-m", "rarekg.cli", "fetch", "ror", "--out", str(out), "--base-url", f"{base}/api"],
                           check=False, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert (out / "ror" / replay.zip_name).read_bytes() == replay.body
     assert f"1 files in {out}; load them with: rarekg build --data {out}" in proc.stdout
+
+
+def _mocked(answers: list[httpx.Response], **kw) -> tuple[PoliteClient, list[float]]:
+    """A PoliteClient answered by ``answers`` in order, its pauses recorded instead of slept."""
+    pauses: list[float] = []
+    client = PoliteClient(rate=1e9, sleep=pauses.append, **kw)
+    queue = iter(answers)
+    client._client = httpx.Client(transport=httpx.MockTransport(lambda request: next(queue)))
+    return client, pauses
+
+
+def test_retry_pauses_follow_the_shared_policy_and_retry_after() -> None:
+    client, pauses = _mocked([httpx.Response(503), httpx.Response(429, headers={"Retry-After": "7"}),
+                              httpx.Response(502), httpx.Response(503, headers={"Retry-After": "999"}),
+                              httpx.Response(200, content=b"ok")], backoff=0.5, max_backoff=60.0)
+    with client:
+        assert client.get("http://fetch.test/a", cache=False) == b"ok"
+    assert [p for p in pauses if p >= 0.01] == [0.5, 7.0, 2.0, 60.0]  # 0.5 * 2**n; Retry-After wins, capped
+    assert client.requests == 5
+
+
+def test_retries_run_out_or_stop_at_a_client_error() -> None:
+    client, pauses = _mocked([httpx.Response(503)] * 3, backoff=0.25, max_retries=2)
+    with client, pytest.raises(FetchError, match=r"GET http://fetch\.test/b failed after 2 retries; last: HTTP 503"):
+        client.get("http://fetch.test/b", cache=False)
+    assert [p for p in pauses if p >= 0.01] == [0.25, 0.5] and client.requests == 3
+    client, pauses = _mocked([httpx.Response(404), httpx.Response(200)])
+    with client, pytest.raises(FetchError, match="answered 404"):
+        client.get("http://fetch.test/c", cache=False)
+    assert client.requests == 1 and not [p for p in pauses if p >= 0.01]
+
+
+def test_esearch_answer_with_an_entity_bomb_is_refused() -> None:
+    bomb = b'<!DOCTYPE e [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><eSearchResult><Count>&b;</Count></eSearchResult>'
+    client, _ = _mocked([httpx.Response(200, content=bomb)])
+    with client, pytest.raises(FetchError, match="esearch for 'x' returned malformed XML: .*entity declaration"):
+        fetch._esearch(client, "http://eutils.test", "x", {})

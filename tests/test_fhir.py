@@ -1,5 +1,5 @@
-"""FHIR R4 through real HTTP: reads and searches, every resource validated with the
-``fhir.resources`` R4B models (R4-compatible), errors as OperationOutcome."""
+"""FHIR R4B through real HTTP: reads and searches, every resource validated with the
+``fhir.resources`` R4B models that also build them, errors as OperationOutcome."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 pytest.importorskip("fhir.resources")
+from fhir.resources import R4B
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.healthcareservice import HealthcareService
@@ -83,3 +84,20 @@ def test_errors_are_operation_outcomes(fhir: httpx.Client) -> None:
     bad = fhir.get("/Organization", params={"_count": -1})
     assert bad.status_code == 422 and "_count" in bad.json()["issue"][0]["diagnostics"]
     CapabilityStatement.model_validate(fhir.get("/metadata").json())
+
+
+def test_the_documented_fhir_version_is_the_one_served(fhir: httpx.Client, server: str) -> None:
+    """Regression: the API said R4 while its CapabilityStatement said 4.3.0 (R4B)."""
+    served = CapabilityStatement.model_validate(fhir.get("/metadata").json())
+    assert served.fhirVersion == R4B.__fhir_version__ == "4.3.0"
+    spec = httpx.get(server + "/openapi.json", timeout=30).json()
+    tags = {t for op in spec["paths"].values() for o in op.values() for t in o.get("tags", [])}
+    assert "FHIR R4B" in tags and not any(t.startswith("FHIR") and t != "FHIR R4B" for t in tags)
+    assert "FHIR R4B" in spec["info"]["description"] and "FHIR R4 " not in spec["info"]["description"]
+
+
+def test_status_search_matches_the_status_of_each_study(fhir: httpx.Client) -> None:
+    studies = everything(fhir, "ResearchStudy")
+    for status in sorted({s["status"] for s in studies}):
+        found = fhir.get("/ResearchStudy", params={"status": status, "_count": 100}).json()
+        assert found["total"] == sum(1 for s in studies if s["status"] == status)

@@ -183,7 +183,7 @@ def test_scorer_reports_a_gold_site_the_graph_lacks():
 @pytest.mark.shared
 def test_figures_on_the_test_half(shared_data, tmp_path: Path, capsys):
     store = tmp_path / "store"
-    proc = subprocess.run([sys.executable, "-m", "kg.cli", "build", "--store", str(store), "--data", str(shared_data)],
+    proc = subprocess.run([sys.executable, "-m", "rarekg.cli", "build", "--store", str(store), "--data", str(shared_data)],
                           check=False, capture_output=True, text=True, timeout=900, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-3000:]
     scores = score(read_gold(GOLD_FILE), read_graph(store))

@@ -61,7 +61,7 @@ def panic_server(built_store_path: Path, tmp_path_factory: pytest.TempPathFactor
     by one HTTP process with two query workers."""
     copy = tmp_path_factory.mktemp("panic") / "store"
     shutil.copytree(built_store_path, copy)
-    from kg.store import EmbeddedStore
+    from kg.store.embedded import EmbeddedStore
     store = EmbeddedStore(copy)
     store.replace_graph(ox.NamedNode(GRAPH), repro_triples("on_disk_triples"))
     store.close()

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from api.federation import RemoteCall, RemoteCallRefused, check, remote_calls
 from api.guard import MAX_DEPTH, MAX_OPERATORS, shape_problem
-from kg import queries
+from kg.store import queries
 
 INTERNAL = "http://127.0.0.1:9/sparql"
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from kg import institutions as R
-from kg.link.sites import SiteResolver
-from kg.vocab import slugify
+from kg.core.records import LoadReport
+from kg.core.vocab import slugify
 from loaders import evidence
 from loaders import institutions as L
-from loaders.base import LoadReport
+from loaders.link import curated as R
+from loaders.link.sites import SiteResolver
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
@@ -229,7 +229,7 @@ def test_curated_files_are_in_canonical_form() -> None:
 def test_reusing_a_member_id_in_institutions_fails(tmp_path: Path) -> None:
     import shutil
 
-    from kg.errors import DataError
+    from kg.core.errors import DataError
     shutil.copytree(DATA / "euracan", tmp_path / "euracan")
     shutil.copytree(DATA / "institutions", tmp_path / "institutions")
     path = tmp_path / "institutions" / L.INSTITUTIONS_FILE
@@ -294,9 +294,9 @@ def test_evidence_nodes_carry_provider_rule_and_date(default_graph) -> None:
         SELECT ?kind ?rule ?text ?score ?date ?from {
           <https://w3id.org/rarekg/evidence/trial/NCT00367861/institut-bergonie> a rkg:Evidence ;
              rkg:aboutProvider <https://w3id.org/rarekg/centre/institut-bergonie> ; rkg:evidenceKind ?kind ;
-             rkg:linkRule ?rule ; rkg:matchedText ?text ; rkg:linkScore ?score ; dcterms:date ?date ;
+             sssom:curation_rule_text ?rule ; sssom:match_string ?text ; sssom:confidence ?score ; dcterms:date ?date ;
              prov:wasDerivedFrom ?from }""")
-    assert rows == [("https://w3id.org/rarekg/ontology/TrialSiteEvidence", "curated:name-exact;city", "Institut Bergonié",
+    assert rows == [("http://purl.obolibrary.org/obo/ECO_0000313", "curated:name-exact;city", "Institut Bergonié",
                      "1", "2002-05", "https://w3id.org/rarekg/trial/NCT00367861")]
 
 
@@ -314,7 +314,7 @@ def test_institutions_never_get_a_membership(default_graph) -> None:
 
 
 def test_cli_lists_the_review_queue() -> None:
-    proc = subprocess.run([sys.executable, "-m", "kg.cli", "institutions", "--unresolved"],
+    proc = subprocess.run([sys.executable, "-m", "rarekg.cli", "institutions", "--unresolved"],
                           check=False, capture_output=True, text=True, timeout=120, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
@@ -325,6 +325,40 @@ def test_cli_lists_the_review_queue() -> None:
     assert mcgill[0][5:7] == ["Montreal CA", "NCT00002641"]
     generic = [r for r in rows if r[2] == "generic"]
     assert any(r[4] == "Novartis Investigative Site" for r in generic) and all(r[8] == "" for r in generic)
+
+
+class _StoredSites:
+    """A store that answers the review query with fixed rows (pyoxigraph terms, as a store gives them)."""
+
+    def __init__(self, rows: list[dict[str, str]]) -> None:
+        from pyoxigraph import Literal, NamedNode
+        iris = {"s", "p"}
+        self.rows = [{k: NamedNode(v) if k in iris else Literal(v) for k, v in r.items()} for r in rows]
+        self.queries: list[str] = []
+
+    def select(self, query: str) -> list[dict[str, object]]:
+        self.queries.append(query)
+        return self.rows
+
+
+def test_review_of_a_store_shows_the_store_s_decisions_not_a_fresh_default_one() -> None:
+    """Regression: a store built with ``--data`` resolved "University Hospital" (Basel) by the full registry,
+    yet its review queue listed it as generic, re-resolving it with the default dataset's registry subset."""
+    site = "https://w3id.org/rarekg/site/"
+    store = _StoredSites([
+        {"s": site + "NCT00003731/4", "f": "University Hospital", "c": "Basel", "k": "CH", "status": "resolved",
+         "rule": "registry:generic-unique-in-city;confidence=medium", "p": "https://w3id.org/rarekg/centre/ror-04k51q396"},
+        {"s": site + "NCT00003888/9", "f": "Kantonspital Aarau", "c": "Aarau", "k": "CH", "status": "resolved",
+         "rule": "open-world:name;city", "p": "https://w3id.org/rarekg/centre/ow-ch-aarau-kantonspital"},
+        {"s": site + "NCT00171873/2", "f": "Novartis Investigative Site", "c": "Kiel", "k": "DE",
+         "status": "generic", "rule": "generic:sponsor"}])
+    from loaders import institutions_review
+    rows = [line.split("\t") for line in institutions_review.review_table(DATA, store).splitlines()[1:]]
+    assert store.queries == [institutions_review.REVIEW_QUERY]
+    assert [r[:6] for r in rows] == [
+        ["1", "site", "generic", "", "Novartis Investigative Site", "Kiel DE"],
+        ["1", "site", "open-world", "ow-ch-aarau-kantonspital", "Kantonspital Aarau", "Aarau CH"]]
+    assert [r[6] for r in rows] == ["NCT00171873", "NCT00003888"]
 
 
 def test_resolution_memo_never_serves_a_changed_input(tmp_path: Path, repo_data: Path) -> None:
@@ -376,7 +410,7 @@ def test_merged_hospitals_and_cancer_institutes_keep_their_own_nodes() -> None:
 def test_part_of_must_name_a_known_institution(tmp_path: Path) -> None:
     import shutil
 
-    from kg.errors import DataError
+    from kg.core.errors import DataError
     shutil.copytree(DATA / "euracan", tmp_path / "euracan")
     shutil.copytree(DATA / "institutions", tmp_path / "institutions")
     path = tmp_path / "institutions" / L.INSTITUTIONS_FILE
@@ -387,7 +421,7 @@ def test_part_of_must_name_a_known_institution(tmp_path: Path) -> None:
 
 
 def test_stats_count_sites_by_step(default_graph) -> None:
-    from kg.stats import figures
+    from kg.checks.stats import figures
     store, _ = default_graph
     got = dict(figures(store))
     assert got["trial sites resolved by curated aliases"] == 410
@@ -403,6 +437,6 @@ def test_groups_and_merged_hospitals_are_sub_organizations(default_graph) -> Non
     rows = _rows(store, """SELECT ?part { ?part org:subOrganizationOf <https://w3id.org/rarekg/centre/amsterdam-umc> }
                            ORDER BY ?part""")
     assert [r[0].rsplit("/", 1)[-1] for r in rows] == ["academic-medical-center", "vu-university-medical-center"]
-    rows = _rows(store, """SELECT ?rule ?score { <https://w3id.org/rarekg/site/NCT00367861/3> rkg:linkRule ?rule ;
-                           rkg:linkScore ?score }""")
+    rows = _rows(store, """SELECT ?rule ?score { <https://w3id.org/rarekg/site/NCT00367861/3> sssom:curation_rule_text ?rule ;
+                           sssom:confidence ?score }""")
     assert rows == [("curated:name-exact;city", "1")]

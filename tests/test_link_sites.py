@@ -1,4 +1,4 @@
-"""The registry and open-world steps of site resolution (kg/link/), on tiny hand-made registry records,
+"""The registry and open-world steps of site resolution (loaders/link/), on tiny hand-made registry records,
 and the default dataset's registry subset end to end (rules: docs/decisions/0012-institution-granularity.md)."""
 
 from __future__ import annotations
@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from kg import institutions as R
-from kg.errors import DataError
-from kg.link import registry as G
-from kg.link.open_world import OpenWorld
-from kg.link.sites import SiteResolver
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
 from loaders import institutions as L
-from loaders.base import LoadReport
+from loaders.link import curated as R
+from loaders.link import registry as G
+from loaders.link.open_world import OpenWorld
+from loaders.link.sites import SiteResolver
 from loaders.ror import RorLocation, RorName, RorRecord
 from loaders.trials import Trial, TrialSite
 
@@ -49,6 +49,19 @@ RECORDS = [
     rec("0eeeeee55", ["Kantonsspital Aarau"], "Aarau", "CH", ("company",)),
     rec("0fffffff6", ["Klinikum Mitte"], "Essen", "DE"),
     rec("0ggggggg7", ["Klinikum Süd"], "Essen", "DE"),
+    rec("04fkwzm96", ["Donostiako Unibertsitate Ospitalea", "Hospital Donostia"], "Donostia / San Sebastian", "ES"),
+    rec("01tc2d264", ["Centre Hospitalier Universitaire de Limoges"], "Limoges", "FR"),
+    rec("01fyp5w42", ["Hospital Universitario de Jerez"], "Jerez de la Frontera", "ES"),
+    rec("041zkgm14", ["University of Ferrara", "Università degli Studi di Ferrara"], "Ferrara", "IT",
+        ("education", "funder"), rel=(("related", "026yzxh70"), ("related", "00zs3y046"))),
+    rec("026yzxh70", ["Arcispedale Sant'Anna"], "Ferrara", "IT", rel=(("related", "041zkgm14"),)),
+    rec("00zs3y046", ["Istituto Nazionale di Fisica Nucleare, Sezione di Ferrara"], "Ferrara", "IT", ("facility",)),
+    rec("048tbm396", ["University of Turin", "Università di Torino"], "Turin", "IT", ("education",)),
+    rec("00xtwy257", ["Academisch Ziekenhuis Rotterdam", "Dijkzigt Hospital"], "Rotterdam", "NL",
+        rel=(("successor", "018906e22"),)),  # active, yet succeeded
+    rec("018906e22", ["Erasmus MC"], "Rotterdam", "NL", rel=(("predecessor", "00xtwy257"),)),
+    rec("02n0bts35", ["Medical University of Graz", "Medizinische Universität Graz"], "Graz", "AT", ("education",)),
+    rec("01faaaf77", ["University of Graz", "Karl-Franzens-Universität Graz"], "Graz", "AT", ("education",)),
 ]
 INDEX = G.build_index(RECORDS)
 
@@ -63,6 +76,11 @@ INDEX = G.build_index(RECORDS)
     ("CHU de Rouen", "Bois-Guillaume", "FR", "04cdk4t75", "name;named-city"),
     ("Universitair Medisch Centrum St Radboud", "Nijmegen", "NL", "05wg1m734", "name;city"),  # to the successor
     ("Hopital Nord", "Amiens", "FR", "0dddddd44", "name;city"),
+    ("Hospital Donostia", "San Sebastian", "ES", "04fkwzm96", "name;city"),  # one name of a bilingual city
+    # a university named as a site is the one hospital the registry links it to in its city
+    ("Universita di Ferrara", "Ferrara", "IT", "026yzxh70", "name;city;university-hospital"),
+    ("Universita di Torino", "Turin", "IT", "048tbm396", "name;city"),  # none linked: the university
+    ("Dijkzigt Hospital", "Rotterdam", "NL", "018906e22", "name;city"),  # an active record's successor
 ])
 def test_registry_names_resolve_with_place_and_granularity(text: str, city: str, country: str, org: str,
                                                            rule: str) -> None:
@@ -84,6 +102,17 @@ def test_generic_names_resolve_only_when_unique_in_the_city_and_say_so() -> None
     assert unique is not None and unique.org == ROR + "03cv38k47"
     assert unique.rule == "generic-unique-in-city;confidence=medium" and unique.score == 0.6
     assert G.generic_unique(INDEX, "Klinikum", "Essen", "DE") is None  # two candidates of that kind
+    # a kind with a qualifier the registry's names lack ("regional", "centre"), tried without it
+    limoges = G.generic_unique(INDEX, "Centre Hospital Regional Universitaire de Limoges", "Limoges", "FR")
+    assert limoges is not None and limoges.org == ROR + "01tc2d264"
+    jerez = G.generic_unique(INDEX, "University Hospital", "Jerez", "ES")  # the city's longer registry name
+    assert jerez is not None and jerez.org == ROR + "01fyp5w42"
+    assert G.generic_unique(INDEX, "Hospital General", "Jerez", "ES") is None  # "general" is not a qualifier
+    # no hospital in the city, one medical university: its clinics are the university hospital
+    graz = G.generic_unique(INDEX, "Universitaetsklinikum Graz", "Graz", "AT")
+    assert graz is not None and graz.org == ROR + "02n0bts35"
+    assert graz.rule == "generic-medical-university-in-city;confidence=medium"
+    assert G.generic_unique(INDEX, "Klinikum Graz", "Graz", "AT") is None  # not a university hospital
 
 
 def test_a_successor_loop_is_a_clear_error_or_a_report_entry() -> None:
@@ -120,6 +149,19 @@ def test_generic_and_anonymous_sites_make_no_node() -> None:
     assert not steps.open_world.ids
 
 
+def test_a_kind_named_with_its_city_is_that_city_s_one_institution_unless_the_registry_has_several() -> None:
+    """"Aalborg University Hospital" names one institution (the registry has none of that kind there): an
+    open-world node, low confidence; "University Hospital" alone, or a kind of which the registry holds
+    two in the city, stays generic."""
+    steps = SiteResolver(R.build_index([]), INDEX)
+    a = steps.resolve("Aalborg University Hospital", "Aalborg", "DK")
+    b = steps.resolve("University Hospital of Aalborg", "Aalborg", "DK")
+    assert (a.status, a.institution, a.score) == ("resolved", "ow-dk-aalborg-university-hospital", 0.4)
+    assert a.rule == "open-world:kind-and-named-city;confidence=low" and b.institution == a.institution
+    assert steps.resolve("University Hospital", "Aalborg", "DK").status == "generic"  # the name says no city
+    assert steps.resolve("Klinikum Essen", "Essen", "DE").status == "generic"  # two of that kind in Essen
+
+
 def test_a_site_without_place_is_reported_with_file_and_site_number() -> None:
     steps = SiteResolver(R.build_index([]), INDEX)
     trial = Trial("ctgov-v2", ["trials/NCT00000001.json"], nct_ids=["NCT00000001"],
@@ -130,6 +172,18 @@ def test_a_site_without_place_is_reported_with_file_and_site_number() -> None:
     (problem,) = report.problems
     assert problem.kind == "site-without-place" and "trials/NCT00000001.json" in str(problem.path)
     assert "site 1" in problem.message
+
+
+def test_a_site_of_a_former_state_is_placed_by_its_city_s_one_country() -> None:
+    """Regression: "Institute of Oncology and Radiology of Serbia", Belgrade, "Former Yugoslavia" (no
+    ISO code) stayed unresolved for want of a country; the registry knows Belgrade in one country."""
+    steps = SiteResolver(R.build_index([]), INDEX)
+    res = steps.resolve("Ziekenhuis Martini", "Groningen", None)  # Groningen: records in NL only
+    assert (res.status, res.institution) == ("resolved", "ow-nl-groningen-hospital-martini")
+    assert res.rule == "open-world:name;city;country-from-city"
+    assert steps.resolve("Ziekenhuis Martini", "Atlantis", None).rule == "no-place"  # a city it does not know
+    mitte = steps.resolve("Klinikum Mitte", "Essen", "")  # Essen: DE only; then the registry step
+    assert (mitte.institution, mitte.rule) == ("ror-0fffffff6", "registry:name;city;country-from-city")
 
 
 def test_open_world_keys_ignore_departments_and_city_words() -> None:
@@ -205,7 +259,7 @@ def test_dev_half_figures(tmp_path: Path, shared_data: Path, repo_data: Path) ->
 
 
 def test_a_district_written_after_its_city_is_that_city_s_metro() -> None:
-    from kg import names
+    from kg.core import names
     assert names.city_agreement("Bochum-Langendreer", "Bochum") == "metro"
     assert names.city_agreement("Nantes-Saint Herblain", "Nantes") == "metro"
     assert names.city_agreement("Bochum", "Bonn") is None

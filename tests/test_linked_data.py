@@ -220,7 +220,7 @@ class _Watched:
 
         import pyoxigraph as ox
 
-        from kg.store import EmbeddedStore
+        from kg.store.embedded import EmbeddedStore
 
         class Store(EmbeddedStore):
             def select(inner, sparql, bindings=None, **kw):
@@ -291,8 +291,8 @@ def test_describe_runs_off_the_event_loop_and_under_the_deadline() -> None:
 _RACER = """
 import os, sys, time
 from pathlib import Path
-from kg.export import export, export_once
-from kg.store import EmbeddedStore
+from kg.store.export import export, export_once
+from kg.store.embedded import EmbeddedStore
 root, store_path, log, go = map(Path, sys.argv[1:5])
 store = EmbeddedStore(store_path, read_only=True)
 
@@ -329,8 +329,8 @@ def test_export_once_refuses_while_locked_keeps_failures_and_prunes(tmp_path: Pa
     import fcntl
     import os
 
-    from kg.errors import StoreError
-    from kg.export import LOCK_FILE, ExportBusy, export_once
+    from kg.core.errors import StoreError
+    from kg.store.export import LOCK_FILE, ExportBusy, export_once
 
     root, calls = tmp_path / "dumps", []
 
@@ -367,7 +367,7 @@ def test_downloads_keep_the_current_and_the_previous_state(tmp_path: Path) -> No
 
     from api.app import create_app
     from api.settings import Settings
-    from kg.store import EmbeddedStore
+    from kg.store.embedded import EmbeddedStore
 
     store = EmbeddedStore()
     g = ox.NamedNode(W3ID + "graph/test")
@@ -375,7 +375,7 @@ def test_downloads_keep_the_current_and_the_previous_state(tmp_path: Path) -> No
     import fcntl
     import os
 
-    from kg.export import LOCK_FILE
+    from kg.store.export import LOCK_FILE
 
     root = tmp_path / "dumps"
     root.mkdir()

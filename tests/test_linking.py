@@ -1,5 +1,5 @@
-"""Linking trials and publications to cancer entities and molecular alterations (kg.linking,
-kg.alterations, kg.links): scored against hand-labelled gold sets from the real records, plus the
+"""Linking trials and publications to cancer entities and molecular alterations (loaders.link.terms,
+loaders.link.alterations, loaders.links): scored against hand-labelled gold sets from the real records, plus the
 GIST trial and the basket-trial fixture end to end."""
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import links
-from kg.alterations import Vocabulary, detect
-from kg.link.conditions import RecordLinks, link_record, match_term
-from kg.link.conditions_names import ConditionIndex
-from kg.link.conditions_score import read_gold, score
-from kg.linking import EntityIndex, EntityLink, Match, Term, link_term, mesh_key
-from kg.store import EmbeddedStore
-from kg.vocab import RKG, graph_iri, mint
-from loaders import ctgov, evidence, trials
-from loaders.base import LoadReport
+from kg.core.records import LoadReport
+from kg.core.vocab import CONFIDENCE, JUSTIFICATION, RKG, graph_iri, mint
+from kg.store.embedded import EmbeddedStore
+from loaders import ctgov, evidence, links, trials
+from loaders.link.alterations import Vocabulary, detect
+from loaders.link.conditions import RecordLinks, link_record, match_term
+from loaders.link.conditions_names import ConditionIndex
+from loaders.link.conditions_score import read_gold, score
+from loaders.link.terms import EntityIndex, EntityLink, Match, Term, link_term, mesh_key
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASKET = FIXTURES / "basket_trial" / "NCT99999901.json"
@@ -75,6 +74,27 @@ def test_condition_links_dev_half(real_links: dict[tuple[str, str, str], set[str
     assert scores.precision >= 0.95 and scores.recall >= 0.85
     assert scores.trial_recall >= 0.95
     assert scores.trials_without_entity == []
+
+
+def test_condition_links_dev_half_by_the_gold_protocol(shared_data: Path, index: ConditionIndex) -> None:
+    """The dev half scored exactly as the test half is (tests/gold/score_conditions.py, Orphanet codes,
+    tests/gold/conditions_dev.tsv); the floors are the #17 targets, and the dev figures of this pass
+    (precision 0.980, recall 0.942, per trial 0.965) are printed."""
+    from tests.gold import score_conditions as sc
+    gold = sc.read_gold(Path(__file__).parent / "gold" / "conditions_dev.tsv")
+    ids = {row.registry_id for row in gold}
+    found, _ = evidence.read_path(shared_data / "trials", LoadReport("test"))
+    graph = sc.Links()
+    for link in links.link_conditions([t for t in found if t.canonical_id in ids], [], index).links:
+        graph.trials_with_any_entity.add(link.subject_id)
+        if code := sc.ORPHA_IRI.match(link.match.entity.iri):
+            graph.trial_codes[link.subject_id].add(code.group(1))
+            graph.text_links.append((link.subject_id, link.term.field, link.term.text, code.group(1)))
+    result = sc.score(gold, graph)
+    print("\ndev half, gold protocol:", result["text"], result["trial"])
+    assert result["text"]["precision"] >= 0.95 and result["text"]["recall"] >= 0.85
+    assert result["trial"]["recall"] >= 0.95
+    assert result["rare_trials_without_entity"] == []
 
 
 def test_condition_entity_gold_precision_and_recall(real_links: dict[tuple[str, str, str], set[str]]) -> None:
@@ -133,7 +153,7 @@ def test_link_rules_named_and_scored(index: ConditionIndex) -> None:
 
 
 def test_mesh_id_rule_matches_a_mesh_xref() -> None:
-    from loaders.base import MappableEntity
+    from kg.core.records import MappableEntity
     ent = MappableEntity("https://w3id.org/rarekg/entity/orpha/1", "ORPHA:1", "Some tumour", xrefs=("MESH:D009447",))
     idx = EntityIndex([ent])
     [m] = link_term(Term("Nerve cell tumour, registry wording", "condition-mesh", "D000009447"), idx)
@@ -188,8 +208,38 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
         assert rule in {m.rule for m in found}
 
 
+@pytest.mark.parametrize(("text", "expected", "rule"), [
+    ("Adrenal Cortical Carcinoma", {"ORPHA:1501"}, "similar"),     # a word break is no difference
+    ("Choroidal Melanoma", {"ORPHA:39044"}, "similar"),            # "Choroid melanoma", a synonym
+    ("Pleomorphic Sarcoma", set(), None),                          # a word less is not a misspelling
+    ("Primary CNS Lymphoma", {"ORPHA:46135"}, "equivalent"),       # CNS = central nervous system
+    ("Bronchial Carcinoid", {"ORPHA:97287"}, "equivalent"),        # a carcinoid is a neuroendocrine tumour
+    ("Cutaneous T-Cell Lymphoma", {"ORPHA:223735"}, None),         # not "Extranodal nasal NK/T cell lymphoma"
+    ("Appendiceal Carcinoid", {"ORPHA:100079"}, "broader"),        # NET -> Orphanet's NEN of the appendix
+    ("Neuroendocrine Tumors", set(), None),                        # a family term is not widened by itself
+    ("stage IVB vulvar cancer", {"ORPHA:494418"}, "equivalent"),   # sub-stage
+    ("Leiomyosarcoma of the Uterus", {"ORPHA:213625"}, None),      # uterus = corpus uteri, as uterine
+    ("ovarian yolk sac tumor", {"ORPHA:35807"}, "broader"),        # OncoTree's tissue "Ovary/Fallopian Tube"
+    ("esthesioneuroblastoma of the paranasal sinus and nasal cavity", {"ORPHA:1957"}, "head"),  # no site guard
+    ("embryonal-botryoid childhood rhabdomyosarcoma", {"ORPHA:99757"}, "equivalent"),  # either variant word
+    ("adult malignant mesenchymoma", {"ORPHA:3394"}, "equivalent"),  # Orphanet: "Malignant mesenchymal tumor"
+])
+def test_match_term_orphanet_rules(index: ConditionIndex, text: str, expected: set[str], rule: str | None) -> None:
+    found = [m for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")]
+    assert {m.entity.curie for m in found} == expected
+    if rule:
+        assert {m.rule for m in found} == {rule}
+
+
+def test_slash_inside_a_name_lists_no_alternatives() -> None:
+    from loaders.link.terms import _alternatives
+    assert _alternatives("Solitary Fibrous Tumor/Hemangiopericytoma") == ["Solitary Fibrous Tumor", "Hemangiopericytoma"]
+    assert _alternatives("Extranodal nasal NK/T cell lymphoma") == []
+    assert _alternatives("Myeloid/lymphoid neoplasm associated with FGFR1 rearrangement") == []
+
+
 def test_xref_rule_matches_any_source_code() -> None:
-    from loaders.base import MappableEntity
+    from kg.core.records import MappableEntity
     ent = MappableEntity("https://w3id.org/rarekg/entity/oncotree/X", "oncotree:X", "Some tumour", xrefs=("UMLS:C0025202",))
     idx = ConditionIndex([ent])
     [m] = match_term(Term("registry wording", "condition", "UMLS:C0025202"), idx)
@@ -201,7 +251,7 @@ def _links_of(terms: list[Term], title: str, index: ConditionIndex) -> dict[str,
     link_record("trial", "T", terms, title, index, result)
     out: dict[str, set[str]] = {t.text: set() for t in terms}
     for link in result.links:
-        out[link.term.text].add(link.match.entity.curie)
+        out.setdefault(link.term.text, set()).add(link.match.entity.curie)
     return out
 
 
@@ -211,6 +261,99 @@ def test_mesh_term_never_overrides_a_more_specific_condition(index: ConditionInd
                     "Adjuvant therapy of high-risk uveal melanoma", index)
     assert got["Melanoma"] == got["Uveal Melanoma"] and "ORPHA:39044" in got["Melanoma"]
     assert not {"oncotree:MEL", "oncotree:SKCM"} & got["Melanoma"]
+
+
+def test_organ_term_resolved_in_its_record_tells_the_broader_terms(index: ConditionIndex) -> None:
+    """'laryngeal cancer' reaches Orphanet only through its record; it then says what 'Head and Neck Cancer'
+    and MeSH 'Laryngeal Neoplasms' of the same record mean (two passes)."""
+    got = _links_of([Term("Head and Neck Cancer", "condition"), Term("Laryngeal Neoplasms", "condition-mesh"),
+                     Term("stage II laryngeal cancer", "keyword"), Term("Mucositis", "condition")],
+                    "Sargramostim to prevent mucositis during radiotherapy", index)
+    orpha = {k: {c for c in v if c.startswith("ORPHA:")} for k, v in got.items()}
+    assert orpha == {"Head and Neck Cancer": {"ORPHA:494550"}, "Laryngeal Neoplasms": {"ORPHA:494550"},
+                     "stage II laryngeal cancer": {"ORPHA:494550"}, "Mucositis": set()}
+
+
+def test_kind_of_a_family_without_a_node_is_read_in_its_record(index: ConditionIndex) -> None:
+    got = _links_of([Term("Malignant Mesothelioma", "condition"), Term("sarcomatous mesothelioma", "keyword"),
+                     Term("benign mesothelioma", "keyword")], "Surgery for malignant pleural mesothelioma", index)
+    assert "ORPHA:50251" in got["sarcomatous mesothelioma"]
+    assert not {c for c in got["benign mesothelioma"] if c.startswith("ORPHA:")}  # a contrast word: not a kind of it
+
+
+def test_site_less_text_read_at_its_records_one_site(index: ConditionIndex) -> None:
+    """In a testicular trial, MeSH 'Carcinoma, Embryonal' and 'Endodermal Sinus Tumor' are the testicular
+    tumours (NSGCT of testis), not Orphanet's extragonadal ones; a list of names is not moved."""
+    got = _links_of([Term("Testicular Cancer", "condition"), Term("Carcinoma, Embryonal", "condition-mesh"),
+                     Term("Endodermal Sinus Tumor", "condition-mesh"), Term("Testicular Neoplasms", "condition-mesh"),
+                     Term("Neoplasms, Glandular and Epithelial", "condition-mesh")],
+                    "Chemotherapy for testicular germ cell tumours", index)
+    orpha = {k: {c for c in v if c.startswith("ORPHA:")} for k, v in got.items()}
+    assert orpha["Carcinoma, Embryonal"] == orpha["Endodermal Sinus Tumor"] == {"ORPHA:363494"}
+    assert orpha["Neoplasms, Glandular and Epithelial"] == set()
+    # two sites in the record: the text keeps its own entity
+    both = _links_of([Term("Carcinoma, Embryonal", "condition-mesh"), Term("testicular cancer", "keyword"),
+                      Term("mediastinal germ cell tumor", "keyword")], "Germ cell tumours", index)
+    assert "ORPHA:180226" in both["Carcinoma, Embryonal"]
+
+
+def test_type_at_a_site_without_a_node_reaches_the_family_node_there(index: ConditionIndex) -> None:
+    got = _links_of([Term("salivary gland adenoid cystic carcinoma", "keyword"),
+                     Term("adult extraskeletal osteosarcoma", "keyword"),
+                     Term("recurrent basal cell carcinoma of the lip", "keyword"),
+                     Term("Retroperitoneal Sarcoma", "condition"),
+                     Term("HPV-positive Oropharyngeal Cancer", "condition"),
+                     Term("ovarian sarcoma", "keyword")], "", index)
+    orpha = {k: {c for c in v if c.startswith("ORPHA:")} for k, v in got.items()}
+    assert orpha == {"salivary gland adenoid cystic carcinoma": {"ORPHA:276145"},  # malignant epithelial = carcinoma
+                     "adult extraskeletal osteosarcoma": {"ORPHA:3394"},           # a soft tissue sarcoma
+                     "recurrent basal cell carcinoma of the lip": set(),           # not the lip's squamous carcinoma
+                     "Retroperitoneal Sarcoma": {"ORPHA:3394"},
+                     "HPV-positive Oropharyngeal Cancer": {"ORPHA:500478"},  # a marker names no type
+                     "ovarian sarcoma": {"ORPHA:398940"}}  # a sarcoma is a malignant non-epithelial tumour
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Testicular Cancer", set()),                     # not "Paratesticular adenocarcinoma"
+    ("Breast Cancer", set()),                         # a common cancer: not "Rare malignant breast tumor"
+    ("Prostate Cancer", set()),                       # not "Familial prostate cancer"
+    ("Cervical Cancer", set()),                       # not "Adenocarcinoma of the cervix uteri"
+    ("Skin Cancer", set()),                           # not "Cutaneous neuroendocrine carcinoma"
+    ("Non-small Cell Lung Cancer", set()),            # not "Small cell lung cancer"
+    ("Oropharyngeal Cancer", {"ORPHA:500478"}),       # not the predisposition syndrome; squamous by default here
+])
+def test_organ_cancer_alone_is_its_sites_own_carcinoma_or_nothing(index: ConditionIndex, text: str,
+                                                                 expected: set[str]) -> None:
+    got = _links_of([Term(text, "condition")], "", index)
+    assert {c for c in got[text] if c.startswith("ORPHA:")} == expected
+
+
+def test_family_condition_is_one_of_the_records_types(index: ConditionIndex) -> None:
+    """'Glioma' beside 'Meningioma': the organ terms are either (glial tumour, meningioma), not the meningioma
+    alone; a family condition is not read through its own match ('Lymphoma' in a PCNSL trial is the PCNSL)."""
+    brain = _links_of([Term("Glioma", "condition"), Term("Meningioma", "condition"),
+                       Term("Brain Neoplasms", "condition-mesh")], "Brain Tumor Trial", index)
+    assert {c for c in brain["Brain Neoplasms"] if c.startswith("ORPHA:")} == {"ORPHA:182067", "ORPHA:2495"}
+    pcnsl = _links_of([Term("Lymphoma", "condition"), Term("Primary CNS Lymphoma", "condition")],
+                      "Lymphoma trial of the CNS", index)
+    assert {c for c in pcnsl["Lymphoma"] if c.startswith("ORPHA:")} == {"ORPHA:46135"}
+
+
+def test_title_names_the_orphanet_type_when_no_text_reaches_one(index: ConditionIndex) -> None:
+    title = "Radiotherapy With or Without Cisplatin for Nasopharyngeal Carcinoma"
+    result = RecordLinks()
+    link_record("trial", "T", [Term("Mucositis", "condition"), Term("Cisplatin", "keyword")], title, index, result)
+    assert {(link.term.field, link.match.entity.curie, link.match.rule) for link in result.links} == {
+        ("title", "ORPHA:150", "title")}
+    # a text reaching Orphanet: the title adds nothing
+    result = RecordLinks()
+    link_record("trial", "T", [Term("Nasopharyngeal Cancer", "condition")], title, index, result)
+    assert {link.term.field for link in result.links} == {"condition"}
+
+
+def test_two_names_written_one_after_the_other(index: ConditionIndex) -> None:
+    found = {m.entity.curie for m in match_term(Term("thymoma thymic carcinoma", "keyword"), index)}
+    assert {"ORPHA:99867", "ORPHA:99868"} <= found
 
 
 def test_generic_terms_read_in_their_trial(index: ConditionIndex) -> None:
@@ -300,8 +443,8 @@ def test_default_build_links_and_report(default_graph) -> None:  # type: ignore[
     store, report = default_graph
     outcome = next(o for o in report.outcomes if o.source.name == "links")
     counts = outcome.report.counts
-    assert (counts["trial-entity-links"], counts["publication-entity-links"], counts["alteration-links"]) == (142, 0, 2)  # #17 linking2: +16 entities, mostly Orphanet (OncoTree-only before)
-    assert counts["trial-text-links"] == 286  # #17 linking2: +40 per-text links, texts reaching Orphanet too
+    assert (counts["trial-entity-links"], counts["publication-entity-links"], counts["alteration-links"]) == (144, 0, 2)  # #17 linking2: +16 entities, mostly Orphanet (OncoTree-only before); #17 conditions: +2
+    assert counts["trial-text-links"] == 294  # #17 linking2: +40 per-text links; #17 conditions: +8 (record-site, family variants, tolerant names, mesenchymoma)
     assert counts["terms"] == 259
     kinds = {p.kind for p in outcome.report.problems}
     assert "unmatched-term" in kinds
@@ -350,38 +493,40 @@ def test_basket_fixture_reaches_ntrk_subgroups_through_reasoning(default_graph, 
 
 
 def test_link_shapes_pass_good_and_fail_bad_links(index: ConditionIndex) -> None:
-    from kg.validation import validate_quads
+    from kg.checks.shacl import validate_quads
 
     [match] = [m for m in link_term(Term("Osteosarcoma", "condition"), index) if m.entity.curie == "ORPHA:668"]
     good = list(links.entity_link_triples(EntityLink("trial", "NCT00470223", Term("Osteosarcoma", "condition"), match)))
     assert validate_quads([ox.Triple(*t) for t in good]).conforms
     node = mint("link", "trial/NCT00470223/entity/orpha/668")
-    bad = [t for t in good if t[1] != RKG.linkScore] + [(node, RKG.linkScore, ox.Literal("1.5", datatype=ox.NamedNode(
+    bad = [t for t in good if t[1] != CONFIDENCE] + [(node, CONFIDENCE, ox.Literal("1.5", datatype=ox.NamedNode(
         "http://www.w3.org/2001/XMLSchema#decimal")))]
     result = validate_quads([ox.Triple(*t) for t in bad])
     assert [(r.focus, r.shape) for r in result.results] == [
-        (node.value, "https://w3id.org/rarekg/shapes#Link-score")]
+        (node.value, "https://w3id.org/rarekg/shapes#Mapping-confidence")]
+    missing = validate_quads([ox.Triple(*t) for t in good if t[1] != CONFIDENCE])
+    assert [(r.focus, r.shape) for r in missing.results] == [(node.value, "https://w3id.org/rarekg/shapes#Link-score")]
 
 
 def test_provider_evidence_gets_the_trials_entities(default_graph) -> None:  # type: ignore[no-untyped-def]
-    """Every TrialSiteEvidence node of a trial is about each entity the trial is linked to, and nothing else."""
+    """Every trial-site evidence node (ECO:0000313) of a trial is about each entity the trial is linked to, and nothing else."""
     store, _ = default_graph
     missing = store.select("""SELECT ?e ?entity {
-        ?e rkg:evidenceKind rkg:TrialSiteEvidence ; prov:wasDerivedFrom ?t . ?t rkg:studiesEntity ?entity .
+        ?e rkg:evidenceKind obo:ECO_0000313 ; prov:wasDerivedFrom ?t . ?t rkg:studiesEntity ?entity .
         FILTER NOT EXISTS { ?e rkg:aboutEntity ?entity } }""")
     assert missing == []
     extra = store.select("""SELECT ?e ?entity {
-        ?e rkg:evidenceKind rkg:TrialSiteEvidence ; prov:wasDerivedFrom ?t ; rkg:aboutEntity ?entity .
+        ?e rkg:evidenceKind obo:ECO_0000313 ; prov:wasDerivedFrom ?t ; rkg:aboutEntity ?entity .
         FILTER NOT EXISTS { ?t rkg:studiesEntity ?entity } }""")
     assert extra == []
-    rows = store.select("""SELECT (COUNT(*) AS ?n) { ?e rkg:evidenceKind rkg:TrialSiteEvidence ;
+    rows = store.select("""SELECT (COUNT(*) AS ?n) { ?e rkg:evidenceKind obo:ECO_0000313 ;
         prov:wasDerivedFrom <https://w3id.org/rarekg/trial/NCT00367861> ;
         rkg:aboutEntity <https://w3id.org/rarekg/entity/orpha/44890> }""")
     assert int(rows[0]["n"].value) == 8  # BFR14: its 8 sites resolve to 8 providers
 
 
 def test_condition_link_shapes_pass_good_and_fail_bad(index: ConditionIndex) -> None:
-    from kg.validation import validate_quads
+    from kg.checks.shacl import validate_quads
 
     term = Term("Sarcoma", "condition")
     [match] = [m for m in match_term(Term("Osteosarcoma", "condition"), index) if m.entity.curie == "ORPHA:668"]
@@ -389,8 +534,8 @@ def test_condition_link_shapes_pass_good_and_fail_bad(index: ConditionIndex) -> 
     good = list(links.condition_link_triples(EntityLink("trial", "NCT00002539", term, context)))
     assert validate_quads([ox.Triple(*t) for t in good]).conforms
     node = good[0][0]
-    bad = [t for t in good if t[1] != links.SSSOM.mapping_justification]
-    bad.append((node, links.SSSOM.mapping_justification, ox.NamedNode("https://w3id.org/semapv/vocab/Guesswork")))
+    bad = [t for t in good if t[1] != JUSTIFICATION]
+    bad.append((node, JUSTIFICATION, ox.NamedNode("https://w3id.org/semapv/vocab/Guesswork")))
     result = validate_quads([ox.Triple(*t) for t in bad])
     assert [(r.focus, r.shape) for r in result.results] == [
         (node.value, "https://w3id.org/rarekg/shapes#ConditionLink-justification")]
@@ -412,7 +557,8 @@ def test_every_text_of_a_trial_keeps_its_own_link(default_graph) -> None:  # typ
 
 def test_rest_trial_entities_keep_the_best_text_not_a_per_text_link(server: str) -> None:
     """Regression: with one rkg:ConditionLink per text, the REST trial answer must still explain each
-    entity by its rkg:EntityLink (best text), not by whichever per-text node sorts last."""
+    entity by its best-text link node (an owl:Axiom, formerly typed EntityLink), not by whichever per-text
+    node sorts last."""
     import httpx
     t = httpx.get(f"{server}/api/v1/trials/NCT00685828", timeout=30).json()
     assert sorted((e["id"], e["rule"], e["field"], e["matchedText"]) for e in t["entities"]) == [

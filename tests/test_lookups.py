@@ -10,12 +10,12 @@ import httpx
 import pytest
 
 from api.backend import Backend
-from api.limits import QueryJob, WorkerError
 from api.lookups import INLINE_LIMIT, is_bounded_lookup
+from api.query_job import QueryJob, WorkerError
 from api.results import NotAcceptable
 from api.settings import Settings
-from kg.errors import QueryError
-from kg.store import EmbeddedStore
+from kg.core.errors import QueryError
+from kg.store.embedded import EmbeddedStore
 
 GIST = "<https://w3id.org/rarekg/entity/orpha/44890>"
 

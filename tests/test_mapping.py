@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode
 
-from kg import mapping, mapping_sssom
-from kg.errors import DataError
-from kg.mapping import Mapping, map_entities, match_key, normalise, tokens
-from kg.vocab import RDF, RKG, SKOS, XSD
-from loaders import oncotree, orphanet
-from loaders.base import LoadReport, MappableEntity
+from kg.core.errors import DataError
+from kg.core.records import LoadReport, MappableEntity
+from kg.core.vocab import OWL, RDF, RDFS, SKOS, SSSOM, XSD
+from loaders import mapping, mapping_sssom, oncotree, orphanet
+from loaders.mapping import Mapping, map_entities, match_key, normalise, tokens
 
 ONCO = "https://w3id.org/rarekg/entity/oncotree/"
 ORPHA = "https://w3id.org/rarekg/entity/orpha/"
@@ -108,6 +107,35 @@ def test_confidence_reflects_the_evidence_not_the_rule() -> None:
     assert longer[0].confidence == 0.6                                  # four added words
 
 
+def test_an_unmapped_nos_node_maps_to_its_parents_exact_match_not_a_shorter_label() -> None:
+    """Regression (audit seed 4117): "Anaplastic Medulloblastoma, NOS" went to plain medulloblastoma by
+    containment although its parent's exact match, the anaplastic/large cell entity, contains it."""
+    subjects = [onco("AMBL", "Large Cell/Anaplastic Medulloblastoma"),
+                onco("AMBLNOS", "Anaplastic Medulloblastoma, NOS", parents=("AMBL",)),
+                onco("XNOS", "Something Else, NOS", parents=("NOPE",))]
+    objects = [orpha("616", "Medulloblastoma"), orpha("251855", "Anaplastic/large cell medulloblastoma")]
+    got = {(m.subject.curie, m.predicate, m.object.curie, m.rule) for m in map_entities(subjects, objects)}
+    assert got == {("oncotree:AMBL", "exactMatch", "ORPHA:251855", "label"),
+                   ("oncotree:AMBLNOS", "broadMatch", "ORPHA:251855", "nos-parent")}
+
+
+COVERAGE_AUDIT = Path(__file__).resolve().parents[1] / "docs" / "audits" / "mappings-coverage-audit.tsv"
+
+
+def test_every_unmapped_solid_type_is_judged_in_the_coverage_audit(data_dir: Path,
+                                                                   real: dict[tuple[str, str], Mapping]) -> None:
+    """The coverage audit judges exactly the solid OncoTree types that the mappings leave out, and none of
+    them has a counterpart: a change that drops or adds a type's rows must update the audit."""
+    _, nodes = oncotree.read_compiled(data_dir)
+    solid = {n.code for n in nodes if oncotree.is_tumour_type(n) and n.tissue not in mapping.HAEMATOLOGICAL_TISSUES}
+    unmapped = solid - {k[0].removeprefix("oncotree:") for k in real}
+    lines = [line for line in COVERAGE_AUDIT.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    rows = [dict(zip(lines[0].split("\t"), line.split("\t"), strict=True)) for line in lines[1:]]
+    assert {r["oncotree_code"] for r in rows} == unmapped, "update docs/audits/mappings-coverage-audit.tsv"
+    assert {r["verdict"] for r in rows} <= {"not eligible", "no informative counterpart"}
+    assert all(r["reason"] for r in rows)
+
+
 def test_poorly_differentiated_is_not_a_kind_of_differentiated() -> None:
     ms = map_entities([onco("THPD", "Poorly Differentiated Thyroid Cancer")], [orpha("146", "Differentiated thyroid carcinoma")])
     assert ms == []
@@ -160,13 +188,13 @@ def test_to_triples_of_one_mapping() -> None:
     node = mapping.mapping_iri(m)
     sub, obj = NamedNode(ONCO + "GIST"), NamedNode(ORPHA + "44890")
     assert set(mapping.to_triples(m)) == {
-        (node, RDF.type, RKG.EntityMapping),
+        (node, RDF.type, OWL.Axiom),
         (node, NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), Literal("oncotree:GIST exactMatch ORPHA:44890")),
-        (node, RKG.subjectEntity, sub), (node, RKG.objectEntity, obj),
-        (node, RKG.mappingPredicate, SKOS.exactMatch),
-        (node, RKG.mappingJustification, NamedNode("https://w3id.org/semapv/vocab/LexicalMatching")),
-        (node, RKG.confidence, Literal("0.95", datatype=XSD.decimal)),
-        (node, RKG.matchedOn, Literal("label 'Gastrointestinal Stromal Tumor' = label 'Gastrointestinal stromal tumor'")),
+        (node, OWL.annotatedSource, sub), (node, OWL.annotatedTarget, obj),
+        (node, OWL.annotatedProperty, SKOS.exactMatch),
+        (node, SSSOM.mapping_justification, NamedNode("https://w3id.org/semapv/vocab/LexicalMatching")),
+        (node, SSSOM.confidence, Literal("0.95", datatype=XSD.decimal)),
+        (node, RDFS.comment, Literal("label 'Gastrointestinal Stromal Tumor' = label 'Gastrointestinal stromal tumor'")),
         (sub, SKOS.exactMatch, obj),
     }
     assert node.value.startswith("https://w3id.org/rarekg/mapping/")
@@ -193,9 +221,9 @@ def test_real_counts_by_rule_and_predicate(real: dict[tuple[str, str], Mapping])
     # before #17: 342 rows (195 label exact, 17 label broad, 24 synonym close, 73 containment broad,
     # 33 containment narrow), a third of them blood cancers
     assert counts == {("label", "exactMatch"): 124, ("label", "broadMatch"): 7, ("synonym", "exactMatch"): 25,
-                      ("synonym", "broadMatch"): 1, ("containment", "broadMatch"): 45,
-                      ("containment", "narrowMatch"): 15, ("curated", "exactMatch"): 57,
-                      ("curated", "broadMatch"): 145, ("curated", "narrowMatch"): 18, ("curated", "closeMatch"): 6}
+                      ("synonym", "broadMatch"): 1, ("containment", "broadMatch"): 42, ("nos-parent", "broadMatch"): 7,
+                      ("containment", "narrowMatch"): 15, ("curated", "exactMatch"): 59,
+                      ("curated", "broadMatch"): 221, ("curated", "narrowMatch"): 18, ("curated", "closeMatch"): 5}
     # The ORPHApackets cross-reference only OMIM, OncoTree only NCIt and UMLS: no shared xref exists.
     assert counts[("xref", "exactMatch")] == 0
     assert len({m.confidence for m in real.values()}) >= 8, "confidences should vary with the evidence"
@@ -255,7 +283,7 @@ def test_real_mappings_leave_haematological_entities_out(data_dir: Path, real: d
     assert ("oncotree:CHL", "ORPHA:391") not in real         # classic Hodgkin lymphoma: EuroBloodNet
     solid = {f"oncotree:{n.code}" for n in nodes if oncotree.is_tumour_type(n)} - blood
     mapped = {k[0] for k in real}
-    assert (len(solid), len(solid & mapped)) == (639, 428)   # before #17: 215 of 639
+    assert (len(solid), len(solid & mapped)) == (639, 509)   # before #17: 215 of 639; 428 after its first pass
 
 
 # --- curated rows --------------------------------------------------------------------------------
@@ -312,7 +340,7 @@ def test_curated_file_with_a_wrong_header_fails(tmp_path: Path) -> None:
 
 # --- load and SSSOM ------------------------------------------------------------------------------
 
-ROWS = 443
+ROWS = 524
 
 
 def test_load_is_deterministic_and_counts(data_dir: Path) -> None:
@@ -321,7 +349,7 @@ def test_load_is_deterministic_and_counts(data_dir: Path) -> None:
     assert triples == list(mapping.load(data_dir, second))
     curated = sum(k.startswith("curated:") and v for k, v in first.counts.items() if isinstance(v, int))
     assert first.counts["mappings"] == ROWS
-    assert len(triples) == first.counts["triples"] == ROWS * 9 + curated   # + rkg:mappingReviewer
+    assert len(triples) == first.counts["triples"] == ROWS * 9 + curated   # + sssom:reviewer_label
     assert first.version == "oncotree_2025_10_03 x orphanet 1.3.42 / 4.1.8 [2025-03-03]"
     assert first.counts["haematological_entities_left_out"] == 479
 
@@ -335,7 +363,7 @@ def test_sssom_export_reproduces_committed_file_and_validates(shared_data: Path,
     text = out.read_text(encoding="utf-8")
     header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
     for needed in ("mapping_set_id: https://w3id.org/rarekg/mappings/oncotree_orphanet.sssom.tsv",
-                   "mapping_set_version: '2.0'", "mapping_date: '2026-12-07'", "creator_id:",
+                   "mapping_set_version: '2.1'", "mapping_date: '2026-12-07'", "creator_id:",
                    "subject_source_version: oncotree_2025_10_03", "object_source_version: Orphadata product 3",
                    "ORPHA: http://www.orpha.net/ORDO/Orphanet_"):
         assert needed in header, needed
@@ -358,3 +386,19 @@ def test_sssom_validation_rejects_a_row_with_an_undeclared_prefix(repo_data: Pat
     bad.write_text(text.replace("ORPHA:44890", "MONDO:0011719", 1), encoding="utf-8")
     with pytest.raises(DataError, match="invalid"):
         mapping_sssom.validate_sssom(bad)
+
+
+def test_sssom_validate_command_accepts_the_committed_file_and_rejects_a_bad_one(repo_data: Path,
+                                                                                 tmp_path: Path) -> None:
+    """``sssom validate`` (sssom-py's own command line) on the committed file, and on a copy with a
+    CURIE whose prefix the file does not declare, which it must reject."""
+    from click.testing import CliRunner
+    from sssom.cli import main
+
+    committed = repo_data / "mappings" / mapping.SSSOM_FILE
+    ok = CliRunner().invoke(main, ["validate", str(committed)])
+    assert ok.exit_code == 0, ok.output or repr(ok.exception)
+    bad = tmp_path / "bad.sssom.tsv"
+    bad.write_text(committed.read_text(encoding="utf-8").replace("ORPHA:44890", "MONDO:0011719", 1), encoding="utf-8")
+    rejected = CliRunner().invoke(main, ["validate", str(bad)])
+    assert rejected.exit_code != 0

@@ -8,8 +8,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kg import network
-from kg.errors import NotFoundError
+from kg.core.errors import NotFoundError
+from kg.expertise import network
 
 B = "https://w3id.org/rarekg/"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode
 
-from kg.errors import DataError
-from kg.vocab import OBOINOWL, OWL, RDF, RDFS, RKG, SKOS, XSD, mint
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
+from kg.core.vocab import OBOINOWL, OWL, RDF, RDFS, RKG, SKOS, XSD, mint
 from loaders import oncotree
-from loaders.base import LoadReport
 
 RELEASE = "oncotree_2025_10_03"
 

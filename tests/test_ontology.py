@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -10,8 +11,8 @@ import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from kg.errors import OntologyError
-from kg.validation import ONTOLOGY_PATH, load_ontology_rdflib
+from kg.checks.shacl import ONTOLOGY_PATH, load_ontology_rdflib
+from kg.core.errors import OntologyError
 
 REPO = Path(__file__).resolve().parent.parent
 NS = "https://w3id.org/rarekg/ontology/"
@@ -110,7 +111,7 @@ def test_every_rkg_term_used_in_the_code_is_declared(onto: rdflib.Graph) -> None
     declared = declared_terms(onto)
     undeclared = {name: sorted(files) for name, files in used.items() if name not in declared}
     assert undeclared == {}, "declare these in ontology/rarekg.ttl (and docs/ontology-terms.md) or fix the name"
-    assert "CancerEntity" in used  # the scan does find kg/vocab.py's use
+    assert "CancerEntity" in used  # the scan does find kg/core/vocab.py's use
 
 
 def test_no_punning_between_classes_and_properties(onto: rdflib.Graph) -> None:
@@ -187,3 +188,59 @@ def test_relative_path_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     """Regression: a relative path made Path.as_uri() raise ValueError."""
     monkeypatch.chdir(REPO)
     assert len(load_ontology_rdflib(Path("ontology/rarekg.ttl"))) == len(load_ontology_rdflib())
+
+
+def deprecated_terms(graph: rdflib.Graph) -> set[str]:
+    return {str(s)[len(NS):] for s in graph.subjects(OWL.deprecated, rdflib.Literal(True)) if str(s).startswith(NS)}
+
+
+#: the one file allowed to name deprecated terms: it rewrites the old vocabulary to check a build
+#: against one made before #19 (docs/decisions/0019-standard-vocabularies.md)
+DEPRECATED_TERMS_ALLOWED = {"bench/vocab_diff.py"}
+
+
+def deprecated_term_uses(deprecated: set[str]) -> dict[str, list[str]]:
+    """file -> deprecated rkg terms it names (RKG.X, RKG.term("X"), rkg:X or the full IRI), in the code (kg,
+    loaders, api, rarekg, bench), the queries and the web pages."""
+    dirs = ("kg", "loaders", "api", "rarekg", "bench", "queries", "web")
+    files = [p for d in dirs for p in (REPO / d).rglob("*") if p.suffix in (".py", ".rq", ".js", ".html", ".toml")]
+    patterns = [re.compile(r"\bRKG\.(\w+)"), re.compile(r"\bRKG\.term\(\s*[\"'](\w+)[\"']"),
+                re.compile(r"\brkg:(\w+)"), re.compile(re.escape(NS) + r"(\w+)")]
+    found: dict[str, list[str]] = {}
+    for path in sorted(files):
+        rel = str(path.relative_to(REPO))
+        if rel in DEPRECATED_TERMS_ALLOWED:
+            continue
+        text = path.read_text(encoding="utf-8")
+        names = {m for pat in patterns for m in pat.findall(text)} & deprecated
+        if names:
+            found[rel] = sorted(names)
+    return found
+
+
+def test_the_replaced_terms_are_deprecated_with_their_replacement(onto: rdflib.Graph) -> None:
+    deprecated = deprecated_terms(onto)
+    assert {"EntityMapping", "EntityLink", "mappingPredicate", "confidence", "linkRule", "linkScore", "matchedText",
+            "EvidenceKind", "MembershipEvidence", "Mutation", "Fusion", "sourceVersion", "sha256"} <= deprecated
+    assert len(deprecated) == 30
+    missing = sorted(t for t in deprecated if onto.value(rdflib.URIRef(NS + t), rdflib.DCTERMS.isReplacedBy) is None)
+    assert missing == [], "a deprecated term names its replacement with dcterms:isReplacedBy"
+    # the replacements of the ones OWL 2 DL lets us say are equivalent
+    for old, new in (("confidence", "https://w3id.org/sssom/confidence"), ("linkScore", "https://w3id.org/sssom/confidence"),
+                     ("sourceVersion", "http://purl.org/pav/version")):
+        assert onto.value(rdflib.URIRef(NS + old), OWL.equivalentProperty) == rdflib.URIRef(new), old
+    assert onto.value(rdflib.URIRef(NS + "Fusion"), OWL.equivalentClass) == rdflib.URIRef(
+        "http://purl.obolibrary.org/obo/SO_0001565")
+
+
+def test_no_code_query_or_page_uses_a_deprecated_term(onto: rdflib.Graph) -> None:
+    assert deprecated_term_uses(deprecated_terms(onto)) == {}, (
+        "switch these to the standard terms (kg.core.vocab constants; docs/ontology-terms.md, Deprecated terms)")
+
+
+def test_the_deprecated_term_scan_finds_a_use(onto: rdflib.Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scan is not vacuous: a query naming a deprecated term is found."""
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "old.rq").write_text("SELECT ?m { ?m a rkg:EntityMapping ; rkg:confidence ?c }")
+    monkeypatch.setattr(sys.modules[__name__], "REPO", tmp_path)
+    assert deprecated_term_uses(deprecated_terms(onto)) == {"queries/old.rq": ["EntityMapping", "confidence"]}

@@ -5,7 +5,7 @@ parameter binder.
   and rarekg IRIs, CURIE prefixes in any case, padding) resolves to the same node, with 200 for the
   canonical id and 301 for the others; the canonical id round-trips; any text at all resolves to a
   known node or raises NotFound, in-process and over HTTP (never a 5xx).
-* Binder (:mod:`kg.queries`): any string bound as a parameter is compared as one value, never read
+* Binder (:mod:`kg.store.queries`): any string bound as a parameter is compared as one value, never read
   as query text: ``entity-lookup`` answers exactly what a Python reading of its definition gives,
   for real values, arbitrary text and text made of SPARQL syntax; an IRI parameter either binds to
   that one IRI or is refused naming the parameter; nothing a binding holds changes the store.
@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 
 from api.rest.catalogue import Catalogue, load_catalogue
 from api.rest.ids import NotFound, entity_id, local_id, resolve
-from kg import queries
-from kg.errors import QueryError
-from kg.queries import Param, to_term
-from kg.vocab import BASE
+from kg.core.errors import QueryError
+from kg.core.vocab import BASE
+from kg.store import queries
+from kg.store.queries import Param, to_term
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 #: text that a binder gluing strings into the query would turn into syntax

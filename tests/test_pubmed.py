@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal
 
-from kg.errors import DataError
-from kg.vocab import RKG, mint
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
+from kg.core.vocab import RKG, mint
 from loaders import pubmed
-from loaders.base import LoadReport
 
 
 def _xml(shared: Path, rel: str) -> list[pubmed.Publication]:

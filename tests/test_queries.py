@@ -12,22 +12,22 @@ from pathlib import Path
 
 import pytest
 
-from kg import queries
-from kg.errors import QueryError
+from kg.core.errors import QueryError
+from kg.store import queries
 
 BASE = "https://w3id.org/rarekg/"
 
 
 def short(term) -> str:  # type: ignore[no-untyped-def]
-    return term.value.replace(BASE + "ontology/", "rkg:").replace(BASE, "")
+    return term.value.replace(BASE + "ontology/", "rkg:").replace(BASE, "").replace("http://purl.obolibrary.org/obo/", "obo:")
 
 
 EXPECTED = [
     ('centre-profile', {'centre': 'rkgd:centre/gamma'}, ('aspect', 'item', 'label', 'detail'), [
         ('domain', 'domain/G5', 'Digestive rare cancers', 'rkg:UnspecifiedMemberRole'),
-        ('entity', 'entity/orpha/200', 'Gastrointestinal stromal tumor', 'rkg:PublicationEvidence'),
-        ('entity', 'entity/orpha/300', 'Liposarcoma', 'rkg:CuratedStatementEvidence'),
-        ('entity', 'subgroup/kit-basket', 'KIT-altered solid tumour', 'rkg:TrialSiteEvidence'),
+        ('entity', 'entity/orpha/200', 'Gastrointestinal stromal tumor', 'obo:ECO_0007669'),
+        ('entity', 'entity/orpha/300', 'Liposarcoma', 'obo:ECO_0000305'),
+        ('entity', 'subgroup/kit-basket', 'KIT-altered solid tumour', 'obo:ECO_0000313'),
         ('publication', 'publication/pmid/111', 'GIST outcomes', '2022'),
         ('trial', 'trial/NCT002', 'KIT inhibitor basket trial', 'Not yet recruiting'),
     ]),
@@ -40,12 +40,12 @@ EXPECTED = [
         ('centre/beta', 'Beta Hospital', 'Lyon', 'FR', 'rkg:CoordinatorRole', 'confirmed', 'https://example.org/beta'),
     ]),
     ('centres-for-entity', {'entity': 'rkgd:subgroup/gist-kit-exon11'}, ('centre', 'name', 'relation', 'via', 'distance', 'kind', 'evidence'), [
-        ('centre/alpha', 'Alpha Cancer Centre', 'ancestor', 'subgroup/kit-basket', '1', 'rkg:TrialSiteEvidence', 'evidence/trial/NCT002/alpha'),
-        ('centre/gamma', 'Gamma Institute', 'ancestor', 'subgroup/kit-basket', '1', 'rkg:TrialSiteEvidence', 'evidence/trial/NCT002/gamma'),
-        ('centre/alpha', 'Alpha Cancer Centre', 'ancestor', 'entity/orpha/200', '2', 'rkg:TrialSiteEvidence', 'evidence/trial/NCT001/alpha'),
-        ('centre/beta', 'Beta Hospital', 'ancestor', 'entity/orpha/200', '2', 'rkg:PublicationEvidence', 'evidence/publication/111/beta'),
-        ('centre/delta', 'Delta Clinic', 'ancestor', 'entity/orpha/200', '2', 'rkg:TrialSiteEvidence', 'evidence/trial/NCT001/delta'),
-        ('centre/gamma', 'Gamma Institute', 'ancestor', 'entity/orpha/200', '2', 'rkg:PublicationEvidence', 'evidence/publication/111/gamma'),
+        ('centre/alpha', 'Alpha Cancer Centre', 'ancestor', 'subgroup/kit-basket', '1', 'obo:ECO_0000313', 'evidence/trial/NCT002/alpha'),
+        ('centre/gamma', 'Gamma Institute', 'ancestor', 'subgroup/kit-basket', '1', 'obo:ECO_0000313', 'evidence/trial/NCT002/gamma'),
+        ('centre/alpha', 'Alpha Cancer Centre', 'ancestor', 'entity/orpha/200', '2', 'obo:ECO_0000313', 'evidence/trial/NCT001/alpha'),
+        ('centre/beta', 'Beta Hospital', 'ancestor', 'entity/orpha/200', '2', 'obo:ECO_0007669', 'evidence/publication/111/beta'),
+        ('centre/delta', 'Delta Clinic', 'ancestor', 'entity/orpha/200', '2', 'obo:ECO_0000313', 'evidence/trial/NCT001/delta'),
+        ('centre/gamma', 'Gamma Institute', 'ancestor', 'entity/orpha/200', '2', 'obo:ECO_0007669', 'evidence/publication/111/gamma'),
     ]),
     ('collaborating-centres', {'centre': 'rkgd:centre/beta'}, ('partner', 'name', 'sharedTrials', 'sharedPublications'), [
         ('centre/alpha', 'Alpha Cancer Centre', '1', '0'),
@@ -72,10 +72,10 @@ EXPECTED = [
         ('entity/orpha/200', 'Gastrointestinal stromal tumor', 'synonym'),
     ]),
     ('evidence-by-kind', {}, ('graph', 'kind', 'evidenceCount', 'centres'), [
-        ('graph/euracan', 'rkg:MembershipEvidence', '4', '3'),
-        ('graph/evidence', 'rkg:CuratedStatementEvidence', '1', '1'),
-        ('graph/evidence', 'rkg:PublicationEvidence', '2', '2'),
-        ('graph/evidence', 'rkg:TrialSiteEvidence', '6', '4'),
+        ('graph/euracan', 'obo:ECO_0000304', '4', '3'),
+        ('graph/evidence', 'obo:ECO_0000305', '1', '1'),
+        ('graph/evidence', 'obo:ECO_0000313', '6', '4'),
+        ('graph/evidence', 'obo:ECO_0007669', '2', '2'),
     ]),
     ('graph-summary', {}, ('graph', 'triples', 'version', 'loadedAt'), [
         ('graph/evidence', '99', '2025-01-02', '2025-01-02T00:00:00Z'),
@@ -218,7 +218,7 @@ def _entity_lookup(store) -> None:  # type: ignore[no-untyped-def]
 
 def _evidence_by_kind(store) -> None:  # type: ignore[no-untyped-def]
     rows = run(store, "evidence-by-kind")
-    assert {"rkg:MembershipEvidence", "rkg:TrialSiteEvidence", "rkg:PublicationEvidence"} <= {r["kind"] for r in rows}
+    assert {"obo:ECO_0000304", "obo:ECO_0000313", "obo:ECO_0007669"} <= {r["kind"] for r in rows}
     assert all(int(r["evidenceCount"]) >= 1 and int(r["centres"]) >= 1 for r in rows)
     total = store.select("SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e rkg:evidenceKind ?k ; rkg:aboutProvider ?c }")
     assert sum(int(r["evidenceCount"]) for r in rows) == int(total[0]["n"].value)
@@ -272,7 +272,7 @@ def test_example_answers_on_the_default_graph(default_graph, name: str) -> None:
 
 
 def test_cli_runs_a_library_query(built_store_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "kg.cli", "query", "--store", str(built_store_path),
+    proc = subprocess.run([sys.executable, "-m", "rarekg.cli", "query", "--store", str(built_store_path),
                            "--name", "entity-lookup", "--param", "text=ORPHA:44890", "--format", "csv"],
                           check=False, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

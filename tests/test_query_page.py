@@ -14,7 +14,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 def test_page_runs_example_and_links_iris(server: str, browser) -> None:
     browser.get(server + "/sparql")
     wait = WebDriverWait(browser, 20)
-    from kg.queries import library
+    from kg.store.queries import library
     expected = len(library()) + 1  # one option per library query, plus the placeholder
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#examples option")) == expected)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#prefixes code"))

@@ -12,12 +12,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import generations
-from kg.errors import StoreError
-from kg.provenance import load_record, now
-from kg.store import EmbeddedStore, Rebuild
-from kg.vocab import META_GRAPH, graph_iri
-from loaders.base import LoadReport, SourceInfo
+from kg.core.errors import StoreError
+from kg.core.provenance import load_record, now
+from kg.core.records import LoadReport, SourceInfo
+from kg.core.vocab import META_GRAPH, graph_iri
+from kg.store import generations
+from kg.store.embedded import EmbeddedStore
+from kg.store.staging import Rebuild
 
 A, B = graph_iri("a"), graph_iri("b")
 P = ox.NamedNode("https://example.org/p")
@@ -79,7 +80,7 @@ def test_rebuild_carries_over_graphs_it_does_not_replace_and_their_provenance(tm
         batch.stage(A, triples("v2", 2), meta=meta_for(A))
     assert store.graphs() == sorted([A, B, META_GRAPH], key=lambda g: g.value)
     assert values(store, A) == {"v2"} and values(store, B) == {"b"}
-    current = store.select("SELECT ?g ?n { GRAPH ?m { ?g rkg:currentLoad ?l . ?l void:triples ?n } }",
+    current = store.select("SELECT ?g ?n { GRAPH ?m { ?g rkg:currentLoad ?l ; void:triples ?n } }",
                            named_graphs=[META_GRAPH])
     assert sorted((r["g"].value, int(r["n"].value)) for r in current) == [(A.value, 2), (B.value, 3)]
     loads = store.select("SELECT ?l { GRAPH ?m { ?l a rkg:Load } }", named_graphs=[META_GRAPH])
@@ -125,7 +126,7 @@ def test_a_graph_is_stored_while_the_next_is_produced(tmp_path: Path) -> None:
         stored_b = batch.stage_async(B, b_triples(), meta=meta_for(B))
     assert (stored_a.result(), stored_b.result()) == (4, 3)
     assert values(store, A) == {"a"} and values(store, B) == {"b"}
-    current = store.select("SELECT ?g ?n { GRAPH ?m { ?g rkg:currentLoad ?l . ?l void:triples ?n } }",
+    current = store.select("SELECT ?g ?n { GRAPH ?m { ?g rkg:currentLoad ?l ; void:triples ?n } }",
                            named_graphs=[META_GRAPH])
     assert sorted((r["g"].value, int(r["n"].value)) for r in current) == [(A.value, 4), (B.value, 3)]
 
@@ -197,7 +198,7 @@ def test_readers_of_a_served_store_reopen_after_a_full_rebuild(tmp_path: Path) -
     import asyncio
 
     from api.backend import Backend
-    from api.limits import QueryJob
+    from api.query_job import QueryJob
     from api.settings import Settings
 
     path = tmp_path / "store"

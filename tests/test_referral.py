@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from kg.errors import DataError, NotFoundError, ParameterError
-from kg.referral import ReferralOptions, haversine_km, load_config, refer
-from kg.referral_geo import network_countries
-from kg.referral_index import index_for, resolve
-from kg.trial_status import is_open
-from kg.vocab import RKG
+from kg.core.errors import DataError, NotFoundError, ParameterError
+from kg.core.trial_status import is_open
+from kg.core.vocab import RKG
+from kg.expertise.referral import ReferralOptions, haversine_km, load_config, refer
+from kg.expertise.referral_geo import network_countries
+from kg.expertise.referral_index import index_for, resolve
 
 B = "https://w3id.org/rarekg/"
 TODAY = date(2025, 6, 1)
@@ -64,7 +64,7 @@ def test_gist_ranking_components_and_tie_break(query_fixture_store) -> None:
 
 
 def test_evidence_volume_is_on_a_diminishing_scale() -> None:
-    from kg.referral import EvidenceItem, RankingConfig, score
+    from kg.expertise.referral import EvidenceItem, RankingConfig, score
 
     cfg, day = RankingConfig(), date(2025, 6, 1)
 
@@ -89,7 +89,7 @@ def test_a_withdrawn_site_is_not_an_open_site() -> None:
     """Regression (#17): site status was loaded but never read, so a withdrawn site counted as open."""
     import pyoxigraph as ox
 
-    from kg.store import EmbeddedStore
+    from kg.store.embedded import EmbeddedStore
     graphs: dict = {}
     fixture = Path(__file__).parent / "fixtures" / "queries" / "fixture.trig"
     for q in ox.parse(path=str(fixture), format=ox.RdfFormat.TRIG):
@@ -258,8 +258,8 @@ def test_misspelt_name_suggests_the_label_not_a_short_code(default_graph) -> Non
 def test_evidence_about_two_equivalent_classes_is_reported_the_same_way_every_time() -> None:
     """Regression: an evidence node about an entity and its exactMatch (both distance 0) was reported
     about whichever class set iteration met first, so two processes could answer differently."""
-    from kg.referral import _collect, _items
-    from kg.referral_index import Evidence, Index
+    from kg.expertise.referral import _collect, _items
+    from kg.expertise.referral_index import Evidence, Index
     a, b = "https://w3id.org/rarekg/entity/orpha/1", "https://w3id.org/rarekg/entity/oncotree/X"
     answers = set()
     for order in ([a, b], [b, a]):
@@ -273,7 +273,7 @@ def test_evidence_about_two_equivalent_classes_is_reported_the_same_way_every_ti
 
 
 def test_index_reads_each_property_once_and_matches_the_fixture(query_fixture_store) -> None:
-    from kg.referral_index import load_index
+    from kg.expertise.referral_index import load_index
     index = load_index(query_fixture_store)
     gist = B + "entity/orpha/200"
     assert index.labels[gist] == "Gastrointestinal stromal tumor"
@@ -281,3 +281,43 @@ def test_index_reads_each_property_once_and_matches_the_fixture(query_fixture_st
     assert index.trials[B + "trial/NCT001"].open_since(date(2024, 6, 1))
     assert B + "trial/NCT001" in index.enrolling_studying[gist]
     assert index.trials_at[B + "centre/alpha"] == {B + f"trial/NCT00{n}" for n in (1, 2, 3)}
+
+
+def test_precomputed_candidates_answer_as_the_per_call_ones(query_fixture_store, monkeypatch) -> None:
+    """The heaviest entities' candidates are computed ahead of the calls (kg.expertise.referral_precompute):
+    the answer is the one computed per call, for every option that shapes it."""
+    from kg.expertise import referral_precompute
+    from kg.expertise.referral import rank
+    from kg.expertise.referral_index import load_index
+    cfg = load_config()
+    live, ahead = load_index(query_fixture_store), load_index(query_fixture_store)
+    monkeypatch.setattr(referral_precompute, "HEAVY_EVIDENCE", 0)
+    prepared = referral_precompute.prepare(ahead, cfg, TODAY)
+    assert B + "entity/orpha/200" in prepared.by_entity and ahead.by_entity_centre
+    for kw in ({}, {"lat": 45.75, "lon": 4.85, "max_km": 500}, {"country": "PL"}, {"members_only": True},
+               {"country": "IT", "prefer_country": True}, {"limit": 2}):
+        for entity in (B + "entity/orpha/200", B + "subgroup/gist-kit-exon11", B + "entity/orpha/300"):
+            assert rank(ahead, entity, opts(**kw), cfg).to_dict() == rank(live, entity, opts(**kw), cfg).to_dict(), (entity, kw)
+    # another day: computed per call, not from the candidates of the prepared day
+    later = ReferralOptions(today=date(2027, 1, 1))
+    assert rank(ahead, B + "entity/orpha/200", later, cfg).to_dict() == rank(live, B + "entity/orpha/200", later, cfg).to_dict()
+
+
+def test_an_answer_lists_the_most_telling_evidence_and_counts_the_rest(query_fixture_store) -> None:
+    full = refer(query_fixture_store, "ORPHA:200", opts(evidence_limit=None))
+    alpha = full.centres[0]
+    assert alpha.evidence_total == len(alpha.evidence) == 4
+    # nearest first; at distance 0 the memberships (G1, G5) before the open trial
+    assert [(i.kind, i.distance) for i in alpha.evidence] == [("membership", 0), ("membership", 0), ("trial", 0), ("trial", 1)]
+    two = refer(query_fixture_store, "ORPHA:200", opts(evidence_limit=3)).centres[0]
+    assert two.evidence_total == 4 and [i.evidence for i in two.evidence] == [i.evidence for i in alpha.evidence[:3]]
+
+
+def test_changed_weights_are_read_again(tmp_path: Path) -> None:
+    import os
+    path = tmp_path / "weights.toml"
+    path.write_text("[evidence]\ntrial = 3.0\n")
+    assert load_config(path).trial == 3.0
+    path.write_text("[evidence]\ntrial = 5.0\n")
+    os.utime(path, ns=(1, 10**18))   # a new modification time, whatever the file system's resolution
+    assert load_config(path).trial == 5.0

@@ -1,4 +1,4 @@
-"""RemoteStore on a real Oxigraph server, and kg.backends' normalisation of server differences."""
+"""RemoteStore on a real Oxigraph server, and kg.store.backends' normalisation of server differences."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pyoxigraph as ox
 import pytest
 from services import free_port, oxigraph_binary, require, start_oxigraph
 
-from kg import backends, remote
-from kg.errors import DataError, QueryError, StoreError
-from kg.remote import BackendSettings, RemoteStore, open_backend
-from kg.vocab import RDFS, RKG, STAGING_PREFIX, graph_iri
+from kg.core.errors import DataError, QueryError, StoreError
+from kg.core.vocab import RDFS, RKG, STAGING_PREFIX, graph_iri
+from kg.store import backends, remote
+from kg.store.remote import BackendSettings, RemoteStore, open_backend
 
 EX = "https://w3id.org/rarekg/centre/"
 
@@ -148,7 +148,7 @@ def test_backend_from_environment(oxigraph_server, monkeypatch: pytest.MonkeyPat
     assert store.endpoints.store == oxigraph_server.url + "store"
 
 
-# -- kg.backends (no server) -------------------------------------------------------------------------
+# -- kg.store.backends (no server) -------------------------------------------------------------------------
 
 VIRTUOSO_JSON = (b'{"head": {"link": [], "vars": ["n", "d"]}, "results": {"distinct": false, "ordered": true, '
                  b'"bindings": [{"n": {"type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#integer",'
@@ -208,7 +208,7 @@ def test_prefixes_added_only_when_not_declared() -> None:
 
 
 def test_cli_build_and_query_through_backend(oxigraph_server, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from kg.cli import main
+    from rarekg.cli import main
     assert main(["build", "--backend", oxigraph_server.url, "--source", "euracan", "--no-reason"]) == 0
     store = open_backend(oxigraph_server.url)
     try:
@@ -226,7 +226,7 @@ def test_cli_build_and_query_through_backend(oxigraph_server, tmp_path, capsys) 
 def test_cli_review_queue_of_a_graph_on_a_server(oxigraph_server, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     """``rarekg institutions --unresolved --backend URL`` lists the server graph's unresolved sites,
     as ``--store`` does for the same graph built into the embedded store."""
-    from kg.cli import main
+    from rarekg.cli import main
     assert main(["build", "--backend", oxigraph_server.url, "--source", "evidence", "--source", "institutions", "--no-reason"]) == 0
     assert main(["build", "--store", str(tmp_path / "store"), "--source", "evidence", "--source", "institutions", "--no-reason"]) == 0
     store = open_backend(oxigraph_server.url)
@@ -331,7 +331,7 @@ def test_interrupted_publish_ends_with_the_new_graph_exactly_once(oxigraph_serve
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Regression (#15): the publishing MOVE was not retried, and retrying it blindly after a commit
     would empty the graph (a second MOVE SILENT finds no staging graph)."""
-    from kg.vocab import META_GRAPH
+    from kg.core.vocab import META_GRAPH
 
     monkeypatch.setattr(remote, "PUBLISH_PAUSES", (0.2, 0.5, 1.0))
     monkeypatch.setenv("RAREKG_BACKEND_PUBLISH_TIMEOUT_S", "2")
@@ -368,7 +368,7 @@ def test_interrupted_publish_ends_with_the_new_graph_exactly_once(oxigraph_serve
 
 
 def test_idempotent_publish_update_can_run_twice() -> None:
-    from kg.store import EmbeddedStore, publish_update
+    from kg.store.embedded import EmbeddedStore, publish_update
 
     store = EmbeddedStore()
     g, staging = _graph(), ox.NamedNode(STAGING_PREFIX + "x")

@@ -11,10 +11,10 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from kg.errors import DataError
-from kg.validation import validate
+from kg.checks.shacl import validate
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
 from loaders import ror, ror_match
-from loaders.base import LoadReport
 from loaders.ror import RorLocation, RorName, read, successor_map
 
 A, B, C, D = (f"https://ror.org/0{c * 6}{n:02d}" for c, n in zip("abcd", (11, 22, 33, 44), strict=True))
@@ -303,15 +303,15 @@ def _dump_order(path: Path, cache: dict = {}) -> dict[str, int]:  # noqa: B006 (
 
 
 def _build(store, extra: list[Path]):
-    from kg.build import build
-    return build(store, sources=("kg.ontology", "loaders.ror"), reason=False, extra_dirs=extra)
+    from rarekg.build import build
+    return build(store, sources=("kg.core.ontology", "loaders.ror"), reason=False, extra_dirs=extra)
 
 
 def test_build_with_a_dump_under_data_loads_it_and_a_failed_dump_leaves_the_graph(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kg.build import build
-    from kg.store import EmbeddedStore
-    from kg.vocab import graph_iri
+    from kg.core.vocab import graph_iri
+    from kg.store.embedded import EmbeddedStore
+    from rarekg.build import build
 
     store, graph = EmbeddedStore(), graph_iri("ror")
     _build(store, [])  # the compiled default subset
@@ -450,7 +450,7 @@ def test_a_place_keeps_one_position_when_two_records_round_it_differently(tmp_pa
 
 
 def test_compiled_subset_outside_its_record_bounds_fails_naming_the_file(tmp_path: Path) -> None:
-    from loaders.base import write_records
+    from kg.core.records import write_records
     records = list(read(dump(tmp_path, [v2(A), v2(B)])))
     release = ror.RorRelease("v1-2026-01-01-ror-data.zip", "v1-2026-01-01-ror-data", "2026-01-01", "0" * 64, 2)
     path = tmp_path / "data" / "ror" / ror.RECORDS_FILE
@@ -458,3 +458,70 @@ def test_compiled_subset_outside_its_record_bounds_fails_naming_the_file(tmp_pat
     assert ror.read_compiled(tmp_path / "data") == (release, records)  # the round trip keeps every field
     with pytest.raises(DataError, match=rf"{path}: 2 records, outside the expected bounds 800..1500"):
         list(ror.load(tmp_path / "data", LoadReport("ror")))
+
+
+E, F, G, H = (f"https://ror.org/0{c * 6}{n:02d}" for c, n in zip("efgh", (55, 66, 77, 88), strict=True))
+
+
+def test_matching_by_words_in_any_language_without_the_city_and_only_in_its_place(tmp_path: Path) -> None:
+    index = _index(tmp_path, [
+        _named(A, "Pitié-Salpêtrière Hospital", "Paris"),
+        _named(B, "Skåne University Hospital", "Lund", country="SE"),
+        _named(C, "Aarhus University", "Aarhus", ("education",), "DK"),
+        _named(D, "Institut Català d'Oncologia", "Barcelona", ("government",), "ES"),
+        _named(E, "Hospital Donostia", "Donostia / San Sebastian", country="ES")])
+    pitie = index.match(_row("pitie", ("Hôpital Pitié-Salpêtrière",), "Paris", "FR"))
+    assert (pitie.ror, pitie.tier) == (A, "words")  # word order and language do not count
+    assert index.match(_row("pitie", ("Hôpital Pitié-Salpêtrière",), "Lyon", "FR")).tier == "none"  # another city
+    assert index.match(_row("sus", ("Skåne University Hospital Lund",), "Lund", "SE")).ror == B  # its city's name
+    assert index.match(_row("auh", ("Aarhus Universitetshospital",), "Aarhus", "DK")).tier == "none"  # kind + city
+    # a name that holds its city's name is the part there; the record is in Barcelona, not Badalona
+    assert index.match(_row("ico", ("Institut Català d'Oncologia Badalona",), "Badalona", "ES")).tier == "none"
+    assert index.match(_row("ico", ("Institut Catala d'Oncologia",), "Badalona", "ES")).ror == D  # a suburb
+    assert index.match(_row("don", ("Hospital Donostia",), "San Sebastian", "ES")).ror == E  # a bilingual city
+
+
+def test_matching_by_distinctive_words_needs_own_names_a_hospital_and_fitting_kinds(tmp_path: Path) -> None:
+    index = _index(tmp_path, [
+        _named(A, "Hôpitaux Universitaires Henri-Mondor", "Créteil"),
+        v2(B, "Hollings Cancer Center", locations=_loc("Charleston", "US"), types=["healthcare"], external_ids=[],
+           names=[{"value": "Hollings Cancer Center", "types": ["ror_display"], "lang": None},
+                  {"value": "Medical University of South Carolina Cancer Center", "types": ["alias"], "lang": None}]),
+        _named(C, "Barts Health NHS Trust", "London", country="GB")])
+    mondor = index.match(_row("mondor", ("Hôpital Henri Mondor",), "Créteil", "FR"))
+    assert (mondor.ror, mondor.tier) == (A, "distinctive")
+    assert index.match(_row("musc", ("Medical University of South Carolina",), "Charleston", "US")).tier == "none"
+    assert index.match(_row("barts", ("St Bartholomew's Hospital", "Barts"), "London", "GB")).tier == "none"
+
+
+def test_matching_prefers_the_active_record_and_lets_an_alias_name_a_medical_university(tmp_path: Path) -> None:
+    index = _index(tmp_path, [
+        _named(A, "Medisch Centrum Haaglanden", "The Hague", country="NL", status="inactive"),
+        _named(B, "Haaglanden Medisch Centrum", "The Hague", country="NL"),
+        _named(C, "Medical University of Graz", "Graz", ("education",), "AT"),
+        _named(D, "University of Graz", "Graz", ("education",), "AT")])
+    assert index.match(_row("mch", ("Medisch Centrum Haaglanden",), "The Hague", "NL")).ror == B
+    graz = _row("lkh", ("LKH-Universitätsklinikum Graz", "Medical University of Graz"), "Graz", "AT")
+    assert index.match(graz).ror == C
+    assert index.match(_row("lkh", ("LKH-Universitätsklinikum Graz", "University of Graz"), "Graz", "AT")).tier == "none"
+
+
+def test_matching_gives_a_group_s_record_to_its_part_at_the_record_s_location(tmp_path: Path) -> None:
+    """Decision 0012: a group split by city (ICO: Angers, Saint-Herblain) gives its one record to the part
+    in the record's city; an old name plus the row's own words is the record that holds them."""
+    aphp_children = [{"type": "child", "id": f"https://ror.org/0{c * 6}{n:02d}"} for c, n in zip("abcdefghj", range(9))]
+    index = _index(tmp_path, [
+        _named(A, "Institut de Cancérologie de l'Ouest", "Angers"),
+        _named(B, "Institute Cancer De La Loire Lucien Neuwirth", "Saint-Priest-en-Jarez"),
+        _named(C, "Assistance Publique – Hôpitaux de Paris", "Paris", relationships=aphp_children)])
+    papin = index.match(_row("papin", ("Centre Paul Papin", "Institut de Cancérologie de l'Ouest Paul Papin"),
+                             "Angers", "FR"))
+    assert (papin.ror, papin.tier) == (A, "part")
+    gauducheau = _row("rg", ("Centre René Gauducheau", "Institut de Cancérologie de l'Ouest René Gauducheau"),
+                      "Saint-Herblain", "FR")
+    assert index.match(gauducheau).tier == "none"  # the record is in Angers, not here
+    icln = _row("icln", ("Institut de Cancérologie Lucien Neuwirth", "Institut de Cancérologie de la Loire"),
+                "Saint-Priest-en-Jarez", "FR")
+    assert index.match(icln).ror == B
+    tenon = _row("tenon", ("Hôpital Tenon", "Assistance Publique – Hôpitaux de Paris Tenon"), "Paris", "FR")
+    assert index.match(tenon).tier == "none"  # a group of many hospitals is never one of them

@@ -112,7 +112,7 @@ def test_serves_a_remote_backend(oxigraph_server) -> None:  # type: ignore[no-un
     from services import free_port
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--backend", oxigraph_server.url,
+    proc = subprocess.Popen([sys.executable, "-m", "rarekg.cli", "serve", "--backend", oxigraph_server.url,
                              "--port", str(port), "--no-build"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True, env={**os.environ, **oxigraph_server.env})
     base = f"http://127.0.0.1:{port}"
@@ -147,9 +147,9 @@ def test_default_process_count_follows_the_store_size(monkeypatch: pytest.Monkey
 
 def test_recorded_triples_are_the_loaded_graphs_sizes(built_store) -> None:  # type: ignore[no-untyped-def]
     """The size the server sizes its layout by is what the build recorded, graph by graph."""
-    from kg.provenance import recorded_triples
-    from kg.store import EmbeddedStore
-    from kg.vocab import META_GRAPH
+    from kg.core.provenance import recorded_triples
+    from kg.core.vocab import META_GRAPH
+    from kg.store.embedded import EmbeddedStore
 
     loaded = sum(built_store.count(g) for g in built_store.graphs() if g != META_GRAPH)
     assert recorded_triples(built_store) == loaded > 70_000

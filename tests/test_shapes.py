@@ -8,8 +8,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from kg.errors import OntologyError, ValidationFailed
-from kg.validation import (
+from kg.checks.shacl import (
     assert_conforms,
     load_ontology_rdflib,
     load_shapes,
@@ -17,6 +16,7 @@ from kg.validation import (
     validate_quads,
     validate_store,
 )
+from kg.core.errors import OntologyError, ValidationFailed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ontology"
 GOOD = FIXTURES / "shapes_good.ttl"
@@ -36,6 +36,9 @@ PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
 PREFIX void: <http://rdfs.org/ns/void#>
 PREFIX oboInOwl: <http://www.geneontology.org/formats/oboInOwl#>
 PREFIX k: <https://w3id.org/rarekg/>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX sssom: <https://w3id.org/sssom/>
+PREFIX spdx: <http://spdx.org/rdf/terms#>
 """
 
 CENTRE = K + "centre/centre-leon-berard"
@@ -44,6 +47,8 @@ ORPHA = K + "entity/orpha/44890"
 EVIDENCE = K + "evidence/ev1"
 MAPPING = K + "mapping/m1"
 LOAD = K + "load/euracan/20240101T000000Z"
+GRAPH = K + "graph/euracan"
+SOURCE = K + "source/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 
 def good_graph() -> rdflib.Graph:
@@ -53,11 +58,11 @@ def good_graph() -> rdflib.Graph:
 def test_good_fixture_conforms() -> None:
     graph = good_graph()
     result = validate(graph)
-    assert len(graph) == 97
+    assert len(graph) == 106  # + the graph description, the load typed prov:Activity and the checksum node (#19)
     assert result.conforms, result.text
     assert result.results == []
     assert result.violations == 0
-    assert result.triples == 97
+    assert result.triples == 106
 
 
 # (case id, SPARQL update(s) that break the good graph, focus node, path, shape local name)
@@ -134,16 +139,26 @@ BROKEN = [
      f"DELETE WHERE {{ <{EVIDENCE}> dcterms:source ?s }}",
      EVIDENCE, "http://purl.org/dc/terms/source", "Evidence-source"),
     ("mapping-confidence-1.5",
-     (f"DELETE WHERE {{ <{MAPPING}> rkg:confidence ?c }}",
-      f"INSERT DATA {{ <{MAPPING}> rkg:confidence 1.5 }}"),
-     MAPPING, "https://w3id.org/rarekg/ontology/confidence", "EntityMapping-confidence"),
+     (f"DELETE WHERE {{ <{MAPPING}> sssom:confidence ?c }}",
+      f"INSERT DATA {{ <{MAPPING}> sssom:confidence 1.5 }}"),
+     MAPPING, "https://w3id.org/sssom/confidence", "Mapping-confidence"),
     ("mapping-predicate-not-skos-match",
-     (f"DELETE WHERE {{ <{MAPPING}> rkg:mappingPredicate ?p }}",
-      f"INSERT DATA {{ <{MAPPING}> rkg:mappingPredicate skos:related }}"),
-     MAPPING, "https://w3id.org/rarekg/ontology/mappingPredicate", "EntityMapping-predicate"),
-    ("load-without-triple-count",
-     f"DELETE WHERE {{ <{LOAD}> void:triples ?n }}",
-     LOAD, "http://rdfs.org/ns/void#triples", "Load-triples"),
+     (f"DELETE WHERE {{ <{MAPPING}> owl:annotatedProperty ?p }}",
+      f"INSERT DATA {{ <{MAPPING}> owl:annotatedProperty skos:related }}"),
+     MAPPING, "http://www.w3.org/2002/07/owl#annotatedProperty", "Mapping-predicate"),
+    ("mapping-without-justification",
+     f"DELETE WHERE {{ <{MAPPING}> sssom:mapping_justification ?j }}",
+     MAPPING, "https://w3id.org/sssom/mapping_justification", "EntityMapping-justification"),
+    ("graph-without-triple-count",
+     f"DELETE WHERE {{ <{GRAPH}> void:triples ?n }}",
+     GRAPH, "http://rdfs.org/ns/void#triples", "LoadedGraph-triples"),
+    ("load-not-typed-prov-activity",
+     f"DELETE DATA {{ <{LOAD}> a prov:Activity }}",
+     LOAD, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "Load-activity"),
+    ("checksum-too-short",
+     (f"DELETE WHERE {{ <{SOURCE}/sha256> spdx:checksumValue ?v }}",
+      f"INSERT DATA {{ <{SOURCE}/sha256> spdx:checksumValue \"abcd\"^^xsd:hexBinary }}"),
+     SOURCE + "/sha256", "http://spdx.org/rdf/terms#checksumValue", "Checksum-value"),
     ("load-time-not-datetime",
      (f"DELETE WHERE {{ <{LOAD}> prov:endedAtTime ?t }}",
       f"INSERT DATA {{ <{LOAD}> prov:endedAtTime \"2024-01-01\"^^xsd:date }}"),
@@ -193,7 +208,7 @@ def test_validate_store_and_assert_conforms() -> None:
     store.remove(ox.Quad(ox.NamedNode(MEMBERSHIP), ox.NamedNode("http://purl.org/dc/terms/source"),
                          ox.NamedNode("https://euracan.eu/about/"), ox.NamedNode(K + "graph/test")))
     result = validate_store(store)
-    assert result.triples == 96
+    assert result.triples == 105
     assert [(r.focus, r.shape) for r in result.results] == [(MEMBERSHIP, RKS + "Membership-source")]
     with pytest.raises(ValidationFailed, match="1 violation"):
         assert_conforms(result)
@@ -227,4 +242,4 @@ def test_every_rkg_term_in_the_shapes_is_declared_in_the_ontology() -> None:
     declared = {str(s) for s in ontology.subjects(rdflib.RDF.type, None) if str(s).startswith(ns)}
     used = {str(t) for triple in load_shapes() for t in triple if str(t).startswith(ns)}
     assert used - declared == set()
-    assert len(used) == 97  # + the 12 ROR type and status individuals, and domainExclusion, domainExclusionReason, mappingReviewer (#17)
+    assert len(used) == 80  # the mapping, link and provenance shapes use SSSOM, ECO, PAV and SPDX terms since #19

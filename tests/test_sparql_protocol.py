@@ -304,7 +304,7 @@ def test_void_counts_and_partitions(server: str, built_store) -> None:
 
 def test_examples_published(server: str, built_store) -> None:
     listing = httpx.get(server + "/sparql/examples", params={"format": "json"}).json()
-    from kg.queries import library
+    from kg.store.queries import library
     names = [e["name"] for e in listing]
     assert names == sorted(library()) and {"centres-by-domain", "entity-by-code", "graph-summary"} <= set(names)
     r = httpx.get(server + "/sparql/examples", headers={"Accept": "text/turtle"})

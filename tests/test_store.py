@@ -10,11 +10,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.errors import QueryError, StoreError
-from kg.provenance import load_record, now
-from kg.store import EmbeddedStore
-from kg.vocab import META_GRAPH, RKG, STAGING_PREFIX, graph_iri
-from loaders.base import LoadReport, SourceInfo
+from kg.core.errors import QueryError, StoreError
+from kg.core.provenance import load_record, now
+from kg.core.records import LoadReport, SourceInfo
+from kg.core.vocab import META_GRAPH, RKG, STAGING_PREFIX, graph_iri
+from kg.store.embedded import EmbeddedStore
 
 G = graph_iri("example")
 P = ox.NamedNode("https://example.org/p")
@@ -143,8 +143,8 @@ def test_provenance_recorded_per_load(store: EmbeddedStore, tmp_path: Path) -> N
                             meta=lambda n, r=report, s=started: load_record(
                                 INFO, G, r, started=s, ended=now(), triples=n))
     rows = store.select("""
-        SELECT ?version ?n ?sha { GRAPH ?m { ?g rkg:currentLoad ?load . ?load rkg:sourceVersion ?version ;
-            void:triples ?n ; prov:used ?f . ?f rkg:sha256 ?sha } }""", default_graphs=[META_GRAPH])
+        SELECT ?version ?n ?sha { GRAPH ?m { ?g rkg:currentLoad ?load ; pav:version ?version ;
+            void:triples ?n . ?load prov:used ?f . ?f spdx:checksum/spdx:checksumValue ?sha } }""", default_graphs=[META_GRAPH])
     assert [(r["version"].value, r["n"].value) for r in rows] == [("2.0", "4")]
     assert rows[0]["sha"].value == hashlib.sha256(b"a\tb\n").hexdigest()
     loads = store.select("SELECT ?load { ?load a rkg:Load }")

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from kg.errors import DataError
-from kg.vocab import DCTERMS, OWL, RDF, RDFS, RKG, SKOS, mint
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
+from kg.core.vocab import DCTERMS, OWL, RDF, RDFS, RKG, SKOS, mint
 from loaders import subgroups as sg
-from loaders.base import LoadReport
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 FOLDER = DATA / "subgroups"
@@ -248,7 +248,7 @@ def test_missing_file(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def inferred() -> dict[str, set[str]]:
     """Inferred superclasses (IRIs) per subgroup id, from HermiT over the ontology + definitions."""
-    from kg.reasoning import classify
+    from kg.checks.reasoning import classify
 
     result = classify(list(sg.definition_triples(DATA)))
     out: dict[str, set[str]] = {}

@@ -5,25 +5,29 @@ from __future__ import annotations
 import filecmp
 import json
 import statistics
+import sys
 from pathlib import Path
 
 import pytest
 
-from kg import synth
-from kg.build import build
-from kg.cli import main
-from kg.errors import DataError
-from kg.store import EmbeddedStore
-from kg.vocab import graph_iri
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
+from kg.core.vocab import graph_iri
+from kg.store.embedded import EmbeddedStore
 from loaders import euracan, evidence
-from loaders.base import LoadReport
 from loaders.trials import fold
+from rarekg.build import build
+from rarekg.cli import main
+
+# the generator is a benchmark tool, not part of the product (decision 0017)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import synth
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("synth") / "scale1"
-    assert main(["synth", "--scale", "1", "--out", str(out)]) == 0
+    assert synth.main(["corpus", "--scale", "1", "--out", str(out)]) == 0
     return out
 
 
@@ -77,7 +81,7 @@ def test_centres_load_with_the_real_loader(corpus: Path, repo_data: Path) -> Non
 
 def test_build_of_the_corpus(corpus: Path) -> None:
     store = EmbeddedStore()
-    report = build(store, corpus, sources=("kg.ontology", "loaders.euracan", "kg.synth"), reason=False)
+    report = build(store, corpus, sources=("kg.core.ontology", "loaders.euracan", "synth"), reason=False)
     assert [o.source.name for o in report.outcomes] == ["ontology", "euracan", "evidence"]
     trials = store.select("SELECT (COUNT(?t) AS ?n) WHERE { ?t a rkg:ClinicalTrial }")
     pubs = store.select("SELECT (COUNT(?p) AS ?n) WHERE { ?p a rkg:Publication }")
@@ -86,7 +90,7 @@ def test_build_of_the_corpus(corpus: Path) -> None:
 
 
 def test_a_corpus_has_every_compiled_source_of_the_repository(corpus: Path, repo_data: Path) -> None:
-    """Regression: the ROR source came without its folder in the corpus, so `rarekg build --synthetic`
+    """Regression: the ROR source came without its folder in the corpus, so the synthetic build
     stopped on a missing data/ror/records.jsonl (and bench_build with it)."""
     compiled = {p.name for p in repo_data.iterdir() if p.is_dir()}
     assert "ror" in compiled
@@ -104,3 +108,17 @@ def test_counts_grow_linearly(tmp_path: Path) -> None:
     assert not (tmp_path / "evidence").exists()
     with pytest.raises(DataError, match="scale must be at least 1"):
         synth.counts(0)
+
+
+def test_the_product_has_no_synthetic_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["synth", "--scale", "1", "--out", "x"], ["build", "--synthetic"]):
+        with pytest.raises(SystemExit) as stopped:
+            main(argv)
+        assert stopped.value.code == 2
+    assert "synth" not in capsys.readouterr().err.split("choose from", 1)[-1].split(")")[0]
+
+
+def test_building_a_folder_that_is_not_a_corpus_names_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert synth.main(["build", "--dataset", str(tmp_path), "--store", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err
+    assert "not a compiled synthetic corpus" in err and str(tmp_path) in err

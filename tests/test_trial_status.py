@@ -8,12 +8,13 @@ from datetime import date
 import pyoxigraph as ox
 import pytest
 
-from kg import queries, trial_status
-from kg.store import EmbeddedStore
-from kg.trial_status import enrols, open_as_of, phase_term, site_closed, status_term
-from kg.vocab import RKG, XSD, graph_iri
+from kg.core import trial_status
+from kg.core.records import LoadReport
+from kg.core.trial_status import enrols, open_as_of, phase_term, site_closed, status_term
+from kg.core.vocab import RKG, XSD, graph_iri
+from kg.store import queries
+from kg.store.embedded import EmbeddedStore
 from loaders import evidence, trials
-from loaders.base import LoadReport
 
 SPELLINGS = [
     "Recruiting", "RECRUITING", "Not yet recruiting", "NOT_YET_RECRUITING", "Enrolling by invitation",

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode
 
-from kg.errors import DataError
-from kg.store import EmbeddedStore
-from kg.vocab import RKG, SCHEMA, graph_iri, mint
+from kg.core.errors import DataError
+from kg.core.records import LoadReport
+from kg.core.vocab import RKG, SCHEMA, graph_iri, mint
+from kg.store.embedded import EmbeddedStore
 from loaders import ctgov, ctis, evidence, trials
-from loaders.base import LoadReport
 
 
 def _legacy(shared: Path, nct: str) -> trials.Trial:

@@ -123,7 +123,7 @@ function render(r) {
     <h2><span class="rank">${c.rank}.</span> <a href="/centre/${esc(c.centre.id)}">${esc(c.centre.label)}</a></h2>
     <p>${esc(c.centre.city)}, ${esc(c.centre.country)}${c.distanceKm != null ? ` · <span class="distance">${c.distanceKm} km</span>` : ""}${membershipText(c)}</p>
     <p><span class="score">Score ${c.score}</span> <span class="components">(${Object.entries(c.components).filter(([, v]) => v).map(([k, v]) => `${esc(k)} ${v}`).join(", ")})</span></p>
-    <details><summary>Why: ${c.evidence.length} piece(s) of evidence</summary><ul>${c.evidence.map(evidenceLine).join("")}</ul></details>
+    <details><summary>Why: ${c.evidenceTotal > c.evidence.length ? `the ${c.evidence.length} most telling of ${c.evidenceTotal}` : c.evidence.length} piece(s) of evidence</summary><ul>${c.evidence.map(evidenceLine).join("")}</ul></details>
     <p>Open trials as of ${esc(r.openAsOf)}: ${c.openTrials.length ? c.openTrials.map((t) => `<a href="/trial/${esc(t.id)}">${esc(t.id)}</a> ${esc(t.label)} (${esc(t.status)}, verified ${esc(t.statusVerified || "never")})`).join("; ") : "none recorded"}</p>
   </li>`).join("");
 }

@@ -1,4 +1,5 @@
-"""FHIR R4 (JSON) under ``/fhir/``: read by id and a few search parameters, searches as Bundles.
+"""FHIR R4B (4.3.0, JSON) under ``/fhir/``: read by id and a few search parameters, searches as Bundles.
+Every answer is built by the ``fhir.resources`` R4B models (:mod:`api.fhir.resources`).
 
 | resource | read | search parameters |
 | --- | --- | --- |
@@ -26,22 +27,24 @@ from api.rest.ids import NotFound, local_id, resolve
 from api.rest.problems import FHIR_MEDIA, Problem
 from api.rest.responses import fhir
 from api.rest.search import fold
+from api.rest.views import centre_rows, trial_rows
 from api.settings import public_base
-from kg.vocab import RKG
+from kg.core.trial_status import fold_status
+from kg.core.vocab import RKG
 
-router = APIRouter(prefix="/fhir", tags=["FHIR R4"])
+router = APIRouter(prefix="/fhir", tags=["FHIR R4B"])
 Count = Annotated[int, Query(alias="_count", ge=0, description=f"Entries per page (at most {MAX_LIMIT})")]
 Offset = Annotated[int, Query(alias="_offset", ge=0, description="Entries to skip")]
 
 
-def _read(cat: Catalogue, kind: str, ident: str, build: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+def _read(cat: Catalogue, kind: str, ident: str, build: Callable[[str], Any]) -> dict[str, Any]:
     try:
         found = resolve(cat, kind, ident)
     except NotFound:
         raise Problem(404, "Not found", f"no {kind} with id {ident!r}") from None
     if found.status != 200 and fr._fhir_id(found.canonical) != ident:
         raise Problem(404, "Not found", f"no resource with id {ident!r}; try {found.canonical!r}")
-    return build(found.iri)
+    return fr.json_ready(build(found.iri))
 
 
 def _search(request: Request, cat: Catalogue, rows: list[Any], build: Callable[[Any], dict[str, Any]],
@@ -55,7 +58,7 @@ def _search(request: Request, cat: Catalogue, rows: list[Any], build: Callable[[
     headers = {"X-Rarekg-Limit-Clamped": f"requested={count}; used={used}"} if count > used else {}
     query = request.url.query
     self_url = f"{base}{request.url.path}" + (f"?{query}" if query else "")
-    return fr.bundle([build(r) for r in chunk], base, len(rows), self_url, next_url), headers
+    return fr.json_ready(fr.bundle([build(r) for r in chunk], base, len(rows), self_url, next_url)), headers
 
 
 @router.get("/metadata", summary="CapabilityStatement", response_class=Response,
@@ -64,12 +67,7 @@ async def metadata(request: Request, cat: CatalogueDep) -> Response:
     def build() -> dict[str, Any]:
         kinds = {"Organization": ["name", "address-country"], "Location": ["name", "address-country"],
                  "HealthcareService": ["specialty", "organization"], "ResearchStudy": ["status", "condition"]}
-        return {"resourceType": "CapabilityStatement", "status": "active", "date": "2025-01-01", "kind": "instance",
-                "fhirVersion": "4.3.0", "format": ["json"],
-                "rest": [{"mode": "server", "resource": [
-                    {"type": t, "interaction": [{"code": "read"}, {"code": "search-type"}],
-                     "searchParam": [{"name": p, "type": "string" if p == "name" else "token"} for p in ps]}
-                    for t, ps in kinds.items()]}]}
+        return fr.json_ready(fr.capability_statement(kinds))
     return cached(request, cat, build, FHIR_MEDIA)
 
 
@@ -86,12 +84,12 @@ async def read_location(ident: str, request: Request, cat: CatalogueDep) -> Resp
 
 
 def _centres(cat: Catalogue, name: str | None, country: str | None) -> list[str]:
-    rows = cat.centres
+    rows = centre_rows(cat)     # the table of every centre, read column by column
     if country:
-        rows = [c for c in rows if (cat.first(c, fr.SCHEMA.addressCountry) or "") == country.upper()]
+        rows = [r for r in rows if (r["country"] or "") == country.upper()]
     if name:
-        rows = [c for c in rows if fold(name) in fold(cat.label(c))]
-    return rows
+        rows = [r for r in rows if fold(name) in fold(r["label"])]
+    return [r["iri"] for r in rows]
 
 
 @router.get("/Organization", summary="Search centres (Bundle)", response_class=Response,
@@ -121,7 +119,7 @@ async def read_service(ident: str, request: Request, cat: CatalogueDep) -> Respo
         if ident not in fr.services(cat):
             raise Problem(404, "Not found", f"no HealthcareService {ident!r} (ids are <centre>.<domain>, e.g. "
                           f"{next(iter(fr.services(cat)), 'centre.G1')})")
-        return fr.healthcare_service(cat, ident)
+        return fr.json_ready(fr.healthcare_service(cat, ident))
     return cached(request, cat, build, FHIR_MEDIA)
 
 
@@ -156,14 +154,16 @@ async def search_studies(request: Request, cat: CatalogueDep, count: Count = 20,
                          condition: Annotated[str | None, Query(examples=["ORPHA:44890"])] = None) -> Response:
     def rows() -> list[str]:
         out = cat.trials
-        if status:
-            out = [t for t in out if fr.research_study(cat, t)["status"] == status]
+        if status:   # a ResearchStudy's status is its registry status mapped (the trials' table holds it)
+            mapped = {r.id: fr._STATUS.get(fold_status(r.status), "in-review") for r in trial_rows(cat)}
+            out = [t for t in out if mapped[local_id(t, "trial")] == status]
         if condition:
             try:
                 entity = resolve(cat, "entity", condition.rsplit("|", 1)[-1]).iri
             except NotFound:
                 raise Problem(400, "Invalid parameter", f"condition: unknown entity {condition!r}") from None
-            out = [t for t in out if entity in cat.strings(t, RKG.studiesEntity)]
+            studying = set(cat.subjects(RKG.studiesEntity, entity))
+            out = [t for t in out if t in studying]
         return out
     return cached(request, cat, lambda: _search(request, cat, rows(), lambda t: fr.research_study(cat, t),
                                                 count, offset), FHIR_MEDIA)

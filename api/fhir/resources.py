@@ -1,21 +1,28 @@
-"""FHIR R4 resources built from the catalogue: centres as Organization and Location, the domains a
-centre's network membership covers as HealthcareService, trials as ResearchStudy with their sites.
+"""FHIR R4B (4.3.0) resources built from the catalogue: centres as Organization and Location, the domains
+a centre's network membership covers as HealthcareService, trials as ResearchStudy with their sites.
 
 Only facts the graph holds are emitted: no referral method or coverage area is invented where the
-sources state none. Each builder returns a plain dict (JSON-ready); tests validate every one with
-the ``fhir.resources`` R4B models.
+sources state none. Each builder returns a ``fhir.resources`` R4B model (validated as it is built, so
+an invalid element fails here, not at a client); :func:`json_ready` writes it for the answer. The
+FHIR version served is the models' (:data:`FHIR_VERSION`): fhir.resources offers R5, R4B and STU3,
+not R4 4.0.1 (docs/decisions/0018-libraries.md).
+
+>>> models().Location.model_validate({"resourceType": "Location", "id": "x", "status": "active"}).status
+'active'
 """
 
 from __future__ import annotations
 
 import hashlib
+from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 from api.rest.catalogue import Catalogue
 from api.rest.ids import entity_id, local_id
 from api.rest.views import centre_rows, centre_summary, norm_phase
-from kg.trial_status import fold_status
-from kg.vocab import BASE, DCTERMS, RKG, SCHEMA, SKOS
+from kg.core.trial_status import fold_status
+from kg.core.vocab import BASE, DCTERMS, RKG, SCHEMA, SKOS
 
 RKG_SYSTEM = "https://w3id.org/rarekg/"
 DOMAIN_SYSTEM = "https://w3id.org/rarekg/domain"
@@ -24,6 +31,8 @@ STATUS_EXT = "https://w3id.org/rarekg/fhir/StructureDefinition/registry-status"
 #: the day the registry last verified the status: a status is as true as its verification date is recent
 STATUS_VERIFIED_EXT = "https://w3id.org/rarekg/fhir/StructureDefinition/registry-status-verified"
 PHASE_SYSTEM = "http://terminology.hl7.org/CodeSystem/research-study-phase"
+#: the FHIR version of the models that build every answer (fhir.resources.R4B.__fhir_version__)
+FHIR_VERSION = "4.3.0"
 _STATUS = {"recruiting": "active", "not yet recruiting": "approved", "enrolling by invitation": "active",
            "authorised recruiting": "active", "ongoing recruiting": "active", "authorised not started": "approved",
            "active not recruiting": "closed-to-accrual", "completed": "completed",
@@ -33,7 +42,37 @@ _PHASE = {"phase1": "phase-1", "phase2": "phase-2", "phase3": "phase-3", "phase4
           "na": "n-a", "notapplicable": "n-a"}
 
 
-def organization(cat: Catalogue, centre: str) -> dict[str, Any]:
+@cache
+def models() -> SimpleNamespace:
+    """The fhir.resources R4B model classes, imported on the first FHIR answer (the import takes ~2 s,
+    which a server process that never answers FHIR should not pay at start)."""
+    from fhir.resources import R4B
+    from fhir.resources.R4B.bundle import Bundle
+    from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+    from fhir.resources.R4B.healthcareservice import HealthcareService
+    from fhir.resources.R4B.location import Location
+    from fhir.resources.R4B.operationoutcome import OperationOutcome
+    from fhir.resources.R4B.organization import Organization
+    from fhir.resources.R4B.researchstudy import ResearchStudy
+
+    if R4B.__fhir_version__ != FHIR_VERSION:
+        raise RuntimeError(f"fhir.resources R4B models are FHIR {R4B.__fhir_version__}, the API documents {FHIR_VERSION}")
+    return SimpleNamespace(Bundle=Bundle, CapabilityStatement=CapabilityStatement, HealthcareService=HealthcareService,
+                           Location=Location, OperationOutcome=OperationOutcome, Organization=Organization,
+                           ResearchStudy=ResearchStudy)
+
+
+def build(fields: dict[str, Any]) -> Any:
+    """The R4B model of ``fields["resourceType"]`` built from ``fields`` (pydantic ValidationError if invalid)."""
+    return getattr(models(), fields["resourceType"]).model_validate(fields)
+
+
+def json_ready(resource: Any) -> dict[str, Any]:
+    """A model as the JSON object of the answer (absent elements left out)."""
+    return resource.model_dump(mode="json", exclude_none=True)
+
+
+def organization(cat: Catalogue, centre: str) -> Any:
     """A centre as an Organization (identifiers: rarekg IRI, ROR / Wikidata where known)."""
     s = centre_summary(cat, centre)
     same = cat.strings(centre, SCHEMA.sameAs)
@@ -48,10 +87,10 @@ def organization(cat: Catalogue, centre: str) -> dict[str, Any]:
     aliases = cat.strings(centre, SKOS.altLabel)
     if aliases:
         resource["alias"] = aliases
-    return resource
+    return build(resource)
 
 
-def location(cat: Catalogue, centre: str) -> dict[str, Any]:
+def location(cat: Catalogue, centre: str) -> Any:
     """A centre's site as a Location with its position (when coordinates are known)."""
     s = centre_summary(cat, centre)
     resource: dict[str, Any] = {"resourceType": "Location", "id": s["id"], "status": "active", "name": s["label"],
@@ -59,7 +98,7 @@ def location(cat: Catalogue, centre: str) -> dict[str, Any]:
                                 "managingOrganization": {"reference": f"Organization/{s['id']}", "display": s["label"]}}
     if s["lat"] is not None and s["lon"] is not None:
         resource["position"] = {"latitude": s["lat"], "longitude": s["lon"]}
-    return resource
+    return build(resource)
 
 
 def _address(s: dict[str, Any]) -> dict[str, Any]:
@@ -87,12 +126,12 @@ def services(cat: Catalogue) -> dict[str, tuple[str, str, dict[str, Any]]]:
     return cat.kept("fhir-services", build)
 
 
-def healthcare_service(cat: Catalogue, sid: str) -> dict[str, Any]:
+def healthcare_service(cat: Catalogue, sid: str) -> Any:
     """The expert service of one centre for one domain (eligibility: the domain's entities)."""
     centre, domain, membership = services(cat)[sid]
     s = centre_summary(cat, centre)
     code = local_id(domain, "domain")
-    return {"resourceType": "HealthcareService", "id": sid, "active": True,
+    return build({"resourceType": "HealthcareService", "id": sid, "active": True,
             "providedBy": {"reference": f"Organization/{s['id']}", "display": s["label"]},
             "location": [{"reference": f"Location/{s['id']}", "display": s["label"]}],
             "name": f"{cat.label(domain)} ({code}) at {s['label']}",
@@ -101,10 +140,15 @@ def healthcare_service(cat: Catalogue, sid: str) -> dict[str, Any]:
             "eligibility": [{"code": {"coding": [{"system": DOMAIN_SYSTEM, "code": code}],
                                       "text": f"Adults with a rare cancer of EURACAN domain {code}"},
                              "comment": f"{len(cat.subjects(RKG.inDomain, domain))} cancer entities of {code}: "
-                                        f"see /api/v1/entities?domain={code}"}]}
+                                        f"see /api/v1/entities?domain={code}"}]})
 
 
-def research_study(cat: Catalogue, trial: str) -> dict[str, Any]:
+def study_status(cat: Catalogue, trial: str) -> str:
+    """The FHIR ResearchStudy.status of a trial (``in-review`` for a registry status without one)."""
+    return _STATUS.get(fold_status(cat.first(trial, RKG.overallStatus)), "in-review")
+
+
+def research_study(cat: Catalogue, trial: str) -> Any:
     """A trial as a ResearchStudy; resolved sites reference the centre's Location, others are contained."""
     status, verified = cat.first(trial, RKG.overallStatus), cat.first(trial, RKG.statusDate)
     ident = local_id(trial, "trial")
@@ -112,7 +156,7 @@ def research_study(cat: Catalogue, trial: str) -> dict[str, Any]:
         "resourceType": "ResearchStudy", "id": _fhir_id(ident),
         "identifier": [{"system": _id_system(i), "value": i} for i in cat.strings(trial, DCTERMS.identifier)],
         "title": cat.first(trial, DCTERMS.title) or cat.label(trial),
-        "status": _STATUS.get(fold_status(status), "in-review"),
+        "status": study_status(cat, trial),
         "extension": [{"url": STATUS_EXT, "valueString": status or "unknown"}]
         + ([{"url": STATUS_VERIFIED_EXT, "valueDate": verified}] if verified else []),
         "condition": [{"coding": [{"system": ENTITY_SYSTEM, "code": entity_id(e), "display": cat.label(e)}]}
@@ -129,7 +173,7 @@ def research_study(cat: Catalogue, trial: str) -> dict[str, Any]:
         resource["site"] = sites
     if contained:
         resource["contained"] = contained
-    return resource
+    return build(resource)
 
 
 def _sites(cat: Catalogue, trial: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -162,10 +206,24 @@ def _id_system(ident: str) -> str:
     return "https://euclinicaltrials.eu"
 
 
-def bundle(entries: list[dict[str, Any]], base: str, total: int, self_url: str,
-           next_url: str | None) -> dict[str, Any]:
-    """A searchset Bundle of ``entries``."""
+def bundle(entries: list[Any], base: str, total: int, self_url: str, next_url: str | None) -> Any:
+    """A searchset Bundle of the resource models ``entries``."""
     links = [{"relation": "self", "url": self_url}] + ([{"relation": "next", "url": next_url}] if next_url else [])
-    return {"resourceType": "Bundle", "type": "searchset", "total": total, "link": links,
-            "entry": [{"fullUrl": f"{base}/fhir/{r['resourceType']}/{r['id']}", "resource": r,
-                       "search": {"mode": "match"}} for r in entries]}
+    return build({"resourceType": "Bundle", "type": "searchset", "total": total, "link": links,
+                  "entry": [{"fullUrl": f"{base}/fhir/{r.get_resource_type()}/{r.id}", "resource": r,
+                             "search": {"mode": "match"}} for r in entries]})
+
+
+def capability_statement(kinds: dict[str, list[str]]) -> Any:
+    """The server's CapabilityStatement: read and search-type of each resource kind with its parameters."""
+    return build({"resourceType": "CapabilityStatement", "status": "active", "date": "2025-01-01", "kind": "instance",
+                  "fhirVersion": FHIR_VERSION, "format": ["json"],
+                  "rest": [{"mode": "server", "resource": [
+                      {"type": t, "interaction": [{"code": "read"}, {"code": "search-type"}],
+                       "searchParam": [{"name": p, "type": "string" if p == "name" else "token"} for p in ps]}
+                      for t, ps in kinds.items()]}]})
+
+
+def operation_outcome(code: str, detail: str) -> Any:
+    """One error as an OperationOutcome."""
+    return build({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": detail}]})

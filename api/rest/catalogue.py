@@ -1,34 +1,49 @@
-"""An in-process, read-only view of the published graphs for the REST and FHIR handlers.
+"""The read model of the REST and FHIR handlers: the questions they answer, asked of the store
+through the read queries of the library (``queries/read/*.rq``, :mod:`kg.store.queries`), whatever the store.
 
-The REST API answers from Python lookups so that a request costs microseconds, not a SPARQL round
-trip. A :class:`Catalogue` indexes triples by subject (``out``) and by object (``into``):
+A :class:`Catalogue` reads the facts of a node (``out``: ``node-facts``) and the nodes pointing at a
+node (``into``: ``node-referrers``) on first use and keeps them in one bounded LRU cache keyed by
+the store generation; the lists it serves come from ``entity-classes`` and ``nodes-of-type``, the
+whole-list tables (every centre, every trial) from one column query per property
+(``column-of-type``, ``entity-column``), aggregates from their own queries. Nothing reads the
+whole graph into Python: over a remote SPARQL server the web process holds what it was asked
+about, at most :data:`LAZY_CACHE` nodes (docs/decisions/0020-one-read-path.md).
 
-- over the embedded store (what ``rarekg serve`` runs), both indexes are *lazy* views of the
-  store's own indexes (:meth:`kg.store.EmbeddedStore.triples`), filled per subject or per
-  (object, predicate) on first use and kept in a bounded cache, so memory does not grow with the
-  graph (the eager snapshot of every triple took over 10 GB at scale 100, bench/README.md);
-- over a remote SPARQL server, where a lookup is an HTTP round trip, :func:`load_catalogue` reads
-  every triple of the union default graph once into plain dicts (about 70k on the default graph).
-
-Either way the snapshot is rebuilt when the backend's ``generation`` changes (an admin update, or
-another process's update seen through the marker file). Nothing here writes to the store.
+Over the embedded store (what ``rarekg serve`` runs) a single-pattern read (``node-facts``,
+``node-referrers``, a column) is evaluated straight on the store's indexes
+(:meth:`kg.store.embedded.EmbeddedStore.triples`), the same pattern without a SPARQL parse (microseconds
+a node); ``load_catalogue(store, via_queries=True)`` runs the query text instead, and the tests
+check that both give the same answers. Nothing here writes to the store.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
-from kg.store import EmbeddedStore, GraphStore
-from kg.vocab import BASE, RDF, RDFS, RKG
+from kg.core.vocab import RDF, RDFS, RKG
+from kg.store import queries
+from kg.store.embedded import EmbeddedStore, GraphStore
 
 T = TypeVar("T")
 
-_ALL = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"
+#: nodes (and (node, predicate) pairs) whose facts the read cache keeps: about 3.5 KB a node at
+#: scale 100, so at most some 70 MB, whatever a client crawls (a read costs tens of µs embedded,
+#: about a millisecond from a server on the same host)
+LAZY_CACHE = 20_000
+#: a column query and its bindings but ``predicate`` (see :meth:`Catalogue.prefetch`)
+Within = tuple[str, Mapping[str, ox.NamedNode]]
+#: the entities of ``entity-classes``, as :meth:`Catalogue.prefetch` reads their columns
+ENTITIES: Within = ("entity-column", {})
+
+
+def of_type(cls: ox.NamedNode) -> Within:
+    """The nodes typed ``cls``, as :meth:`Catalogue.prefetch` reads their columns."""
+    return ("column-of-type", {"class": cls})
 
 
 def key(term: Any) -> str:
@@ -38,12 +53,104 @@ def key(term: Any) -> str:
     return str(term.value)
 
 
+class Lru:
+    """A dict of at most ``size`` entries that drops the least recently used one when full."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[Any, Any] = OrderedDict()
+
+    def get(self, k: Any) -> Any:
+        value = self._data.get(k)
+        if value is not None:
+            self._data.move_to_end(k)
+        return value
+
+    def put(self, k: Any, value: Any) -> None:
+        self._data[k] = value
+        self._data.move_to_end(k)
+        while len(self._data) > self.size:
+            self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class Reader:
+    """The store's answers to the read model's single-pattern questions (``node-facts``,
+    ``node-referrers``), kept in one bounded :class:`Lru` keyed by (store generation, query,
+    parameters). ``indexed`` evaluates them on an embedded store's indexes instead of through the
+    query text: the same pattern, the same answer, no SPARQL parse."""
+
+    def __init__(self, store: GraphStore, generation: int = 0, *, indexed: bool | None = None) -> None:
+        self.store, self.generation = store, generation
+        self.indexed = isinstance(store, EmbeddedStore) if indexed is None else indexed
+        self.cache = Lru(LAZY_CACHE)
+
+    def run(self, name: str, **values: ox.NamedNode) -> list[dict[str, Any]]:
+        """Rows of read query ``name`` (not cached). Raises QueryError / StoreError."""
+        return queries.run(self.store, name, values)
+
+    def facts(self, subject: str) -> dict[str, list[Any]]:
+        """``node-facts``: predicate IRI -> objects of ``subject`` (cached)."""
+        k = (self.generation, "node-facts", subject)
+        props = self.cache.get(k)
+        if props is None:
+            props = {}
+            term = _term(subject)
+            if term is not None and self.indexed:
+                assert isinstance(self.store, EmbeddedStore)
+                for _, p, o in self.store.triples(term, None, None):
+                    props.setdefault(p.value, []).append(o)
+            elif isinstance(term, ox.NamedNode):    # a blank node cannot be named to a server
+                for row in self.run("node-facts", node=term):
+                    props.setdefault(row["p"].value, []).append(row["o"])
+            self.cache.put(k, props)
+        return props  # type: ignore[no-any-return]
+
+    def preload(self, node: str, predicate: ox.NamedNode, *, incoming: bool = False) -> None:
+        """Read the facts of every node ``node`` points at through ``predicate`` (``incoming``: of
+        every node pointing at it) in one query (``object-facts``, ``referrer-facts``) into the
+        cache, where :meth:`facts` finds them: one round trip to a server instead of one per node.
+        Nothing to do on an embedded store's indexes (a node's facts cost microseconds there)."""
+        term = _term(node)
+        if self.indexed or not isinstance(term, ox.NamedNode):
+            return
+        k = (self.generation, "preloaded", node, predicate.value, incoming)
+        if self.cache.get(k) is not None:
+            return
+        found: dict[str, dict[str, list[Any]]] = {}
+        for row in self.run("referrer-facts" if incoming else "object-facts", node=term, predicate=predicate):
+            found.setdefault(key(row["x"]), {}).setdefault(row["p"].value, []).append(row["o"])
+        for subject, props in found.items():
+            self.cache.put((self.generation, "node-facts", subject), props)
+        self.cache.put(k, True)
+
+    def referrers(self, obj: str, predicate: str) -> list[str]:
+        """``node-referrers``: subjects of ``?s predicate obj`` (cached)."""
+        k = (self.generation, "node-referrers", obj, predicate)
+        held = self.cache.get(k)
+        if held is None:
+            try:
+                pattern = (ox.NamedNode(predicate), ox.NamedNode(obj))
+            except ValueError:  # text that is no IRI matches nothing
+                return []
+            if self.indexed:
+                assert isinstance(self.store, EmbeddedStore)
+                held = [key(s) for s, _, _ in self.store.triples(None, *pattern)]
+            else:
+                held = [key(r["s"]) for r in self.run("node-referrers", predicate=pattern[0], node=pattern[1])]
+            self.cache.put(k, held)
+        return held  # type: ignore[no-any-return]
+
+
 @dataclass
 class Catalogue:
     """Triples indexed by subject and by object, plus the typed node lists the API serves."""
 
     out: Any = field(default_factory=dict)    # subject key -> {predicate IRI: [object terms]}
     into: Any = field(default_factory=dict)   # object IRI -> {predicate IRI: [subject keys]}
+    reader: Reader | None = None              # the read queries behind ``out`` and ``into``
     entities: list[str] = field(default_factory=list)
     centres: list[str] = field(default_factory=list)
     trials: list[str] = field(default_factory=list)
@@ -54,7 +161,7 @@ class Catalogue:
     memo: dict[Any, Any] = field(default_factory=dict)
     #: (SPARQL SELECT) -> rows as dicts: aggregates over the whole graph, evaluated by the store
     select: Any = None
-    #: the lazy indexes' store (None for a snapshot, which holds every triple already)
+    #: the embedded store whose indexes a prefetch scans (None: read through the queries)
     store: EmbeddedStore | None = None
 
     def kept(self, name: str, build: Callable[[], T]) -> T:
@@ -122,22 +229,26 @@ class Catalogue:
         for s, _, o in self.store.triples(None, predicate, None, distinct=False):
             yield key(s), o
 
-    def prefetch(self, subjects: Iterable[str], predicates: Iterable[ox.NamedNode]) -> Catalogue:
+    def prefetch(self, subjects: Iterable[str], predicates: Iterable[ox.NamedNode],
+                 within: Within | None = None) -> Catalogue:
         """This catalogue, with ``predicates`` of ``subjects`` read up front, predicate by predicate.
 
         For summaries of every trial or centre: nothing is left in the lazy caches, and each
         predicate is read the cheaper way, counted by the store first: one index scan when the
         predicate is mostly about these subjects (a trial's title), one lookup per subject when
-        the subjects hold a small part of it (the labels of 50k trials among 2M labels). The view
+        the subjects hold a small part of it (the labels of 50k trials among 2M labels). Read
+        through the queries (a remote server), a predicate is one column query over ``within``
+        (the nodes of a class, or the entities), which must hold every subject; without
+        ``within`` the nodes are read one by one, as the catalogue itself reads them. The view
         answers exactly as this catalogue does (other subjects and predicates are read from it);
         drop it when done."""
-        if self.store is None:
-            return self     # a snapshot holds every triple in memory already
+        if self.store is None and within is None:
+            return self
         keep = subjects if isinstance(subjects, (set, frozenset)) else set(subjects)
         columns = dict(self.out.columns) if isinstance(self.out, _Prefetched) else {}
         for predicate in predicates:
             data: dict[str, list[Any]] = {}
-            for subject, term in self._read(predicate, keep):
+            for subject, term in self._read(predicate, keep, within):
                 held = data.setdefault(subject, [])
                 if term not in held:    # a triple held by several graphs
                     held.append(term)
@@ -145,8 +256,16 @@ class Catalogue:
         base = self.out.base if isinstance(self.out, _Prefetched) else self.out
         return replace(self, out=_Prefetched(base, columns))
 
-    def _read(self, predicate: ox.NamedNode, keep: set[str] | frozenset[str]) -> Iterator[tuple[str, Any]]:
-        assert self.store is not None
+    def _read(self, predicate: ox.NamedNode, keep: set[str] | frozenset[str],
+              within: Within | None = None) -> Iterator[tuple[str, Any]]:
+        if self.store is None:      # one column query
+            assert self.reader is not None and within is not None
+            name, values = within
+            for row in self.reader.run(name, **values, predicate=predicate):
+                subject = key(row["node"])
+                if subject in keep:
+                    yield subject, row["value"]
+            return
         total = int(self.store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{predicate.value}> ?o }}")[0]["n"].value)
         # an index scan costs about 7 µs a triple in Python, a lookup about 18 µs (scale 100)
         if total <= 3 * len(keep):
@@ -157,6 +276,30 @@ class Catalogue:
             if term is not None:
                 for _, _, o in self.store.triples(term, predicate, None, distinct=False):
                     yield subject, o
+
+    def run(self, name: str, **values: ox.NamedNode) -> list[dict[str, Any]]:
+        """Rows of read query ``name`` on the store (not cached: for aggregates kept by the caller).
+        Raises QueryError / StoreError."""
+        assert self.reader is not None
+        return self.reader.run(name, **values)
+
+    def preload(self, node: str, predicate: ox.NamedNode, *, incoming: bool = False) -> None:
+        """:meth:`Reader.preload`: the facts of the nodes ``node`` points at (or that point at it)."""
+        if self.reader is not None:
+            self.reader.preload(node, predicate, incoming=incoming)
+
+    def required_alterations(self, cls: str) -> list[str]:
+        """The ``alteration-requirements`` of a class, sorted (cached with the reads)."""
+        assert self.reader is not None
+        reader = self.reader
+        k = (reader.generation, "alteration-requirements", cls)
+        held = reader.cache.get(k)
+        if held is None:
+            term = _term(cls)
+            held = sorted(key(r["alteration"]) for r in reader.run("alteration-requirements", **{"class": term})
+                          ) if isinstance(term, ox.NamedNode) else []
+            reader.cache.put(k, held)
+        return held  # type: ignore[no-any-return]
 
     # -- hierarchy -----------------------------------------------------------------------------------
     def parents(self, iri: str) -> list[str]:
@@ -171,59 +314,34 @@ class Catalogue:
         return [s for s in self.subjects(RDFS.subClassOf, iri) if s in entity_set]
 
 
-def load_catalogue(store: GraphStore, count: Callable[[], int] | None = None) -> Catalogue:
-    """A :class:`Catalogue` over ``store``: lazy indexes over an embedded store, a snapshot of
-    every triple over any other. ``count`` gives the triple count (default: the store counts).
+def load_catalogue(store: GraphStore, count: Callable[[], int] | None = None, generation: int = 0, *,
+                   via_queries: bool = False) -> Catalogue:
+    """A :class:`Catalogue` of ``store`` as of ``generation``, its reads cached; ``count`` gives the
+    triple count (default: the store counts). ``via_queries`` runs the read queries' text on an
+    embedded store too, instead of reading its indexes.
 
     Raises QueryError / StoreError from the store."""
-    if isinstance(store, EmbeddedStore):
-        cat = Catalogue(out=_Outgoing(store), into=_Incoming(store), store=store)
-    else:
-        cat = _snapshot(store)
+    reader = Reader(store, generation, indexed=False if via_queries else None)
+    cat = Catalogue(out=_Outgoing(reader), into=_Incoming(reader), reader=reader,
+                    store=store if reader.indexed and isinstance(store, EmbeddedStore) else None)
     cat.count, cat.select = count or store.count, store.select
-    cat.entities = _entity_classes(cat)
-    cat.centres = _of_type(cat, RKG.HealthcareProvider)
-    cat.trials = _of_type(cat, RKG.ClinicalTrial)
-    cat.publications = _of_type(cat, RKG.Publication)
-    cat.domains = sorted(_of_type(cat, RKG.CancerDomain),
+    cat.entities = [key(r["entity"]) for r in reader.run("entity-classes")]
+    cat.centres = _of_type(reader, RKG.HealthcareProvider)
+    cat.trials = _of_type(reader, RKG.ClinicalTrial)
+    cat.publications = _of_type(reader, RKG.Publication)
+    cat.domains = sorted(_of_type(reader, RKG.CancerDomain),
                          key=lambda d: (cat.number(d, RKG.domainNumber) or 0, d))
     return cat
 
 
-def _snapshot(store: GraphStore) -> Catalogue:
-    out: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    into: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for row in store.query(_ALL):
-        s, p, o = row[0], row[1], row[2]
-        sk = key(s)
-        out[sk][p.value].append(o)
-        if isinstance(o, ox.NamedNode):
-            into[o.value][p.value].append(sk)
-    return Catalogue(out={s: dict(ps) for s, ps in out.items()}, into={o: dict(ps) for o, ps in into.items()})
-
-
-#: entries kept by each lazy index before it starts afresh: about 3.5 KB a subject at scale 100,
-#: so at most some 70 MB, whatever a client crawls (a lookup costs tens of µs)
-_LAZY_CACHE = 20_000
-
-
 class _Outgoing:
-    """``out`` read from the store: the properties of one subject, as the snapshot's dict would hold them."""
+    """``out`` read through the reader: the properties of one subject, as a dict of every triple would hold them."""
 
-    def __init__(self, store: EmbeddedStore) -> None:
-        self._store = store
-        self._cache: dict[str, dict[str, list[Any]]] = {}
+    def __init__(self, reader: Reader) -> None:
+        self._reader = reader
 
     def get(self, subject: str, default: Any = None) -> Any:
-        props = self._cache.get(subject)
-        if props is None:
-            props = {}
-            term = _term(subject)
-            for _, p, o in self._store.triples(term, None, None) if term is not None else ():
-                props.setdefault(p.value, []).append(o)
-            if len(self._cache) >= _LAZY_CACHE:
-                self._cache.clear()
-            self._cache[subject] = props
+        props = self._reader.facts(subject)
         return props if props else default
 
     def __contains__(self, subject: str) -> bool:
@@ -258,28 +376,17 @@ class _PrefetchedRow:
 
 
 class _Incoming:
-    """``into`` read from the store: for one object, the subjects of each predicate, on demand."""
+    """``into`` read through the reader: for one object, the subjects of each predicate, on demand."""
 
-    def __init__(self, store: EmbeddedStore) -> None:
-        self._store = store
-        self._cache: dict[tuple[str, str], list[str]] = {}
+    def __init__(self, reader: Reader) -> None:
+        self._reader = reader
 
     def get(self, obj: str, default: Any = None) -> _IncomingOf:
         """Never missing: an object with no incoming triples gives empty lists, as ``{}`` would."""
         return _IncomingOf(self, obj)
 
     def subjects(self, obj: str, predicate: str) -> list[str]:
-        held = self._cache.get((obj, predicate))
-        if held is None:
-            try:
-                pattern = (ox.NamedNode(predicate), ox.NamedNode(obj))
-            except ValueError:  # text that is no IRI matches nothing
-                return []
-            held = [key(s) for s, _, _ in self._store.triples(None, *pattern)]
-            if len(self._cache) >= _LAZY_CACHE:
-                self._cache.clear()
-            self._cache[(obj, predicate)] = held
-        return held
+        return self._reader.referrers(obj, predicate)
 
 
 class _IncomingOf:
@@ -298,20 +405,5 @@ def _term(subject: str) -> ox.NamedNode | ox.BlankNode | None:
         return None
 
 
-def _of_type(cat: Catalogue, cls: ox.NamedNode) -> list[str]:
-    return sorted(s for s in cat.into.get(cls.value, {}).get(RDF.type.value, []) if s.startswith(BASE))
-
-
-def _entity_classes(cat: Catalogue) -> list[str]:
-    """Every named entity or subgroup class under rkg:CancerEntity (transitively), sorted. The
-    ontology's own classes on the way (e.g. rkg:MolecularlyDefinedEntity) are walked through but
-    are not entities: they have no entity id, and listing one gave an id that answered 404."""
-    seen: set[str] = set()
-    todo = [RKG.CancerEntity.value]
-    while todo:
-        node = todo.pop()
-        for sub in cat.into.get(node, {}).get(RDFS.subClassOf.value, []):
-            if sub not in seen and sub.startswith(BASE):
-                seen.add(sub)
-                todo.append(sub)
-    return sorted(e for e in seen if e.startswith((BASE + "entity/", BASE + "subgroup/")))
+def _of_type(reader: Reader, cls: ox.NamedNode) -> list[str]:
+    return sorted(key(r["node"]) for r in reader.run("nodes-of-type", **{"class": cls}))

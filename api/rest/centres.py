@@ -7,17 +7,22 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Any
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.rest.catalogue import Catalogue
+from api.rest.catalogue import Catalogue, key
 from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canonical, page
 from api.rest.ids import local_id
 from api.rest.responses import declare
-from api.rest.views import centre_rows, centre_summary, ref, trial_summary
-from kg.vocab import RKG, SKOS
+from api.rest.views import centre_ref, centre_rows, centre_summary, entity_view, ref, trial_summaries
+from kg.core.vocab import ECO_CURATED_STATEMENT, ECO_MEMBERSHIP, ECO_PUBLICATION, ECO_TRIAL_SITE, RKG, SKOS
 
 router = APIRouter(prefix="/api/v1", tags=["centres"])
+#: the keys of ``evidenceCounts``: the names the evidence kinds had before they were ECO classes (#19)
+EVIDENCE_COUNT_KEYS = {ECO_MEMBERSHIP.value: "MembershipEvidence", ECO_TRIAL_SITE.value: "TrialSiteEvidence",
+                       ECO_PUBLICATION.value: "PublicationEvidence",
+                       ECO_CURATED_STATEMENT.value: "CuratedStatementEvidence"}
 
 _EXAMPLE = {"items": [{"id": "centre-leon-berard", "label": "Centre Léon Bérard", "city": "Lyon", "country": "FR",
                        "lat": 45.7378, "lon": 4.8826, "iri": "https://w3id.org/rarekg/centre/centre-leon-berard",
@@ -66,42 +71,42 @@ async def get_centre(centre: str, request: Request, cat: CatalogueDep) -> Respon
 
 def centre_detail(cat: Catalogue, iri: str) -> dict[str, Any]:
     """Everything the API says about one centre."""
+    cat.preload(iri, RKG.aboutProvider, incoming=True)     # the evidence's facts in one query (over a server)
     evidence = cat.subjects(RKG.aboutProvider, iri)
-    kinds = Counter((cat.first(e, RKG.evidenceKind) or "").rsplit("/", 1)[-1] for e in evidence)
+    kinds = Counter(EVIDENCE_COUNT_KEYS.get(kind, kind.rsplit("/", 1)[-1])
+                    for kind in (cat.first(e, RKG.evidenceKind) or "" for e in evidence))
     entities: Counter[str] = Counter(x for e in evidence for x in cat.strings(e, RKG.aboutEntity))
     domains = sorted({*member_domains(cat, iri),
                       *(local_id(d, "domain") for e in evidence for d in cat.strings(e, RKG.aboutDomain))},
                      key=lambda d: int(d[1:]) if d[1:].isdigit() else 99)
     trials = centre_trials(cat, iri)
+    labels = entity_view(cat) if len(entities) > 1 else cat    # every entity's label, read once for all
     publications = centre_publications(cat, iri)
     return {**centre_summary(cat, iri), "aliases": cat.strings(iri, SKOS.altLabel),
             "domains": domains, "evidenceCounts": dict(sorted(kinds.items())),
-            "entities": [{**ref(cat, e), "evidence": n} for e, n in sorted(entities.items(), key=lambda x: (-x[1], x[0]))],
-            "trials": [trial_summary(cat, t) for t in trials],
+            "entities": [{**ref(labels, e), "evidence": n} for e, n in sorted(entities.items(), key=lambda x: (-x[1], x[0]))],
+            "trials": trial_summaries(cat, trials),
             "publications": [ref(cat, p) for p in publications],
-            "collaborators": collaborators(cat, iri, trials, publications)}
+            "collaborators": collaborators(cat, iri)}
 
 
 def centre_trials(cat: Catalogue, iri: str) -> list[str]:
-    """Trials with a site at the centre."""
-    return sorted({t for s in cat.subjects(RKG.atProvider, iri) for t in cat.subjects(RKG.hasSite, s)})
+    """Trials with a site at the centre (``trials-of-centre``)."""
+    return sorted({key(r["trial"]) for r in cat.run("trials-of-centre", centre=ox.NamedNode(iri))})
 
 
 def centre_publications(cat: Catalogue, iri: str) -> list[str]:
-    """Publications with an author affiliated with the centre."""
-    return sorted({p for a in cat.subjects(RKG.affiliatedWith, iri) for p in cat.subjects(RKG.hasAuthorship, a)})
+    """Publications with an author affiliated with the centre (``publications-at-centre``)."""
+    return sorted({key(r["publication"]) for r in cat.run("publications-at-centre", centre=ox.NamedNode(iri))})
 
 
-def collaborators(cat: Catalogue, iri: str, trials: list[str], publications: list[str]) -> list[dict[str, Any]]:
-    """Other centres sharing a trial or a publication, most shared first."""
-    shared_trials: Counter[str] = Counter()
-    for t in trials:
-        shared_trials.update({c for s in cat.strings(t, RKG.hasSite) for c in cat.strings(s, RKG.atProvider)} - {iri})
-    shared_pubs: Counter[str] = Counter()
-    for p in publications:
-        shared_pubs.update({c for a in cat.strings(p, RKG.hasAuthorship) for c in cat.strings(a, RKG.affiliatedWith)} - {iri})
-    others = set(shared_trials) | set(shared_pubs)
-    rows = [{**ref(cat, c), "sharedTrials": shared_trials[c], "sharedPublications": shared_pubs[c]} for c in others]
+def collaborators(cat: Catalogue, iri: str) -> list[dict[str, Any]]:
+    """Other centres sharing a trial or a publication, most shared first (``centre-partners``,
+    counted as the library's ``collaborating-centres`` counts them)."""
+    shared: dict[str, list[int]] = {}
+    for r in cat.run("centre-partners", centre=ox.NamedNode(iri)):
+        shared.setdefault(key(r["partner"]), [0, 0])[0 if r["kind"].value == "trial" else 1] += 1
+    rows = [{**centre_ref(cat, c), "sharedTrials": t, "sharedPublications": p} for c, (t, p) in shared.items()]
     return sorted(rows, key=lambda r: (-(r["sharedTrials"] + r["sharedPublications"]), r["id"]))
 
 

@@ -20,7 +20,7 @@ from api.backend import Backend
 from api.rest.catalogue import Catalogue, load_catalogue
 from api.rest.ids import NotFound, Resolved, resolve
 from api.rest.problems import Problem, bad_param
-from kg import trial_status
+from kg.core import trial_status
 
 MAX_LIMIT = 100
 CACHE_CONTROL = "public, max-age=300"
@@ -31,16 +31,17 @@ JSON = "application/json"
 
 
 def catalogue_of(backend: Backend, state: Any) -> Catalogue:
-    """The snapshot of ``backend``'s store, reloaded when its generation changes."""
+    """The read model of ``backend``'s store (:mod:`api.rest.catalogue`), made anew when its generation changes."""
     store = backend.store  # reopens first if another process updated the store
     held = getattr(state, "rest_catalogue", None)
     if held is None or held[0] != backend.generation:
         # the triple count is the backend's, counted once per store state
-        held = (backend.generation, load_catalogue(store, lambda: sum(backend.graph_counts().values())))
+        held = (backend.generation, load_catalogue(store, lambda: sum(backend.graph_counts().values()),
+                                                   backend.generation))
         state.rest_catalogue = held
-        # A remote store's snapshot is ~1M long-lived objects (and the lazy indexes' lists and the
-        # referral index grow to as many): keep what exists now out of the cyclic GC's full scans,
-        # which otherwise stall a request for hundreds of ms now and then (p99).
+        # The tables of every centre and trial and the referral index are long-lived objects: keep
+        # what exists now out of the cyclic GC's full scans, which otherwise stall a request for
+        # hundreds of ms now and then (p99).
         gc.collect()
         gc.freeze()
     return held[1]  # type: ignore[no-any-return]
@@ -62,7 +63,7 @@ CursorParam = Annotated[str | None, Query(description="Opaque cursor from a prev
 
 def cached(request: Request, cat: Catalogue, build: Callable[[], Any], media_type: str = JSON) -> Response:
     """The answer to this request, built once per store state and answer day and served as stored bytes
-    (an answer that says which trials are open holds for one day: :func:`kg.trial_status.today`).
+    (an answer that says which trials are open holds for one day: :func:`kg.core.trial_status.today`).
 
     ``build`` returns a JSON-ready payload, or ``(payload, headers)``; a :class:`Problem` it raises
     is not cached. Answers ``304`` when ``If-None-Match`` names the current ETag."""

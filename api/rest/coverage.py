@@ -13,8 +13,8 @@ from api.rest.common import CatalogueDep, cached
 from api.rest.ids import local_id
 from api.rest.responses import declare
 from api.rest.views import centre_rows
-from kg.members_on_record import members_on_record
-from kg.vocab import BASE
+from kg.core.vocab import BASE
+from kg.expertise.members_on_record import members_on_record
 
 router = APIRouter(prefix="/api/v1", tags=["coverage"])
 
@@ -28,20 +28,9 @@ async def coverage(request: Request, cat: CatalogueDep,
     return cached(request, cat, lambda: coverage_matrix(cat, network))
 
 
-#: every (provider, domain) pair with evidence about an entity of the domain: one aggregate query,
-#: joined by the store (a walk over every evidence node in Python took minutes at scale 100)
-Q_EVIDENCE_DOMAINS = """SELECT DISTINCT ?c ?d WHERE {
-  ?d a rkg:CancerDomain . ?x rkg:inDomain ?d . ?e rkg:aboutEntity ?x ; rkg:aboutProvider ?c }"""
-
-
-#: entities left out of every EURACAN domain on purpose, by category (loaders.domain_rules)
-Q_EXCLUDED = """SELECT ?category (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x rkg:domainExclusion ?category }
-GROUP BY ?category ORDER BY ?category"""
-
-
 def excluded_entities(cat: Catalogue) -> list[dict[str, Any]]:
     """How many entities each exclusion category keeps out of the domains ("benign", ...)."""
-    return [{"category": row["category"].value, "entities": int(row["n"].value)} for row in cat.select(Q_EXCLUDED)]
+    return [{"category": row["category"].value, "entities": int(row["n"].value)} for row in cat.run("excluded-entities")]
 
 
 def coverage_matrix(cat: Catalogue, network: str) -> dict[str, Any]:
@@ -57,7 +46,8 @@ def coverage_matrix(cat: Catalogue, network: str) -> dict[str, Any]:
                 for d in m["domains"]:
                     members.setdefault((d, summary["country"]), []).append(summary["id"])
     evidence: dict[tuple[str, str], set[str]] = {}
-    for row in cat.select(Q_EVIDENCE_DOMAINS):
+    # every (provider, domain) pair with evidence about an entity of the domain, joined by the store
+    for row in cat.run("evidence-domain-pairs"):
         c = row["c"].value
         if c in country_of:
             evidence.setdefault((local_id(row["d"].value, "domain"), country_of[c]), set()).add(c)
@@ -67,7 +57,7 @@ def coverage_matrix(cat: Catalogue, network: str) -> dict[str, Any]:
               "centres": sorted(set(members.get((d, k), []))),
               "providersWithEvidence": len(evidence.get((d, k), ()))} for d in domain_ids for k in ordered]
     gaps = [{"domain": c["domain"], "country": c["country"]} for c in cells if c["memberCentres"] == 0]
-    from kg.referral_geo import european_countries
+    from kg.expertise.referral_geo import european_countries
     return {"network": network, "membersOnRecord": members_on_record(cat.select, BASE + "network/" + network),
             # a patient may be in any European country, members on record or not (the finder offers them all)
             "patientCountries": european_countries(),
@@ -75,3 +65,4 @@ def coverage_matrix(cat: Catalogue, network: str) -> dict[str, Any]:
             "countries": ordered, "cells": cells, "gaps": gaps,
             "domainsWithoutMembers": [d for d in domain_ids if not any(members.get((d, k)) for k in ordered)],
             "excludedEntities": excluded_entities(cat)}
+

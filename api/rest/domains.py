@@ -11,7 +11,7 @@ from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, cached
 from api.rest.responses import declare
 from api.rest.views import centre_rows, ref
-from kg.vocab import RKG, SKOS
+from kg.core.vocab import RKG, SKOS
 
 router = APIRouter(prefix="/api/v1", tags=["domains"])
 

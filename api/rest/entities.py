@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.rest.catalogue import Catalogue
+from api.rest.catalogue import Catalogue, of_type
 from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canonical, page
 from api.rest.ids import entity_id
 from api.rest.problems import bad_param
@@ -21,16 +21,17 @@ from api.rest.views import (
     domain_exclusion_of,
     domains_of,
     entity_summary,
+    entity_view,
     epidemiology_of,
     mappings_of,
     norm_phase,
     rarity_of,
     ref,
     synonyms_of,
-    trial_summary,
+    trial_summaries,
 )
-from kg.trial_status import status_matches
-from kg.vocab import BASE, DCTERMS, RKG, SKOS
+from kg.core.trial_status import status_matches
+from kg.core.vocab import BASE, DCTERMS, RDFS, RKG, SKOS
 
 router = APIRouter(prefix="/api/v1", tags=["entities"])
 EntityId = Annotated[str, "An entity id in any form: ORPHA:44890, 44890, oncotree:GIST, GIST, NCIT:C3868, a label"]
@@ -60,8 +61,8 @@ async def list_entities(request: Request, cat: CatalogueDep,
         else:
             found = [(e, {}) for e in cat.entities]
         if domain:
-            wanted = domain.upper()
-            found = [(e, extra) for e, extra in found if wanted in entity_summary(cat, e)["domains"]]
+            wanted, every = domain.upper(), entity_view(cat)
+            found = [(e, extra) for e, extra in found if wanted in entity_summary(every, e)["domains"]]
         keys = [(i,) for i in range(len(found))]
         chunk, info, headers = page(request, found, keys, limit, cursor)
         items = [{**entity_summary(cat, e), **extra} for e, extra in chunk]
@@ -108,6 +109,7 @@ async def get_entity(entity: str, request: Request, cat: CatalogueDep) -> Respon
 
 def entity_detail(cat: Catalogue, iri: str) -> dict[str, Any]:
     """Everything the API says about one entity."""
+    cat.preload(iri, RDFS.subClassOf, incoming=True)    # the children's facts in one query (over a server)
     children = cat.children(iri)
     return {**ref(cat, iri), "iri": iri, "definition": cat.first(iri, SKOS.definition),
             "disorderType": cat.first(iri, RKG.disorderType), "ageOfOnset": cat.strings(iri, RKG.ageOfOnset),
@@ -154,10 +156,14 @@ def _trials_for(cat: Catalogue, iri: str, status: str | None, phase: str | None,
             if trial not in best or (distance, node) < best[trial]:
                 best[trial] = (distance, node)
     rows = []
-    for trial, (distance, via) in sorted(best.items()):
-        row = {**trial_summary(cat, trial), "distance": distance, "via": ref(cat, via),
+    ordered = sorted(best.items())
+    summaries = trial_summaries(cat, [t for t, _ in ordered])
+    # many trials' alterations in one column query over every trial, rather than one read per trial
+    view = cat.prefetch(best, (RKG.eligibleAlteration,), of_type(RKG.ClinicalTrial)) if len(best) > 300 else cat
+    for (trial, (distance, via)), summary in zip(ordered, summaries, strict=True):
+        row = {**summary, "distance": distance, "via": ref(cat, via),
                "eligibleAlterations": [{"id": a[len(BASE):], "label": cat.label(a)}
-                                       for a in cat.strings(trial, RKG.eligibleAlteration)],
+                                       for a in view.strings(trial, RKG.eligibleAlteration)],
                "viaAlterations": alterations_of(cat, via) if via.startswith(BASE + "subgroup/") else []}
         if _keep(row, status, phase, country, alteration):
             rows.append(row)

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
-from api.rest.catalogue import Catalogue
+from api.rest.catalogue import Catalogue, of_type
 from api.rest.search import fold, search
-from kg.vocab import BASE, DCTERMS, OBOINOWL, RDFS, RKG, SKOS, slugify
+from kg.core.vocab import BASE, DCTERMS, OBOINOWL, RDFS, RKG, SKOS, slugify
 
 _ORPHA = re.compile(r"^(?:orpha(?:net)?[:_ ]?|.*orphanet_|.*/entity/orpha/)?(\d{1,7})$", re.IGNORECASE)
 _PMID = re.compile(r"^(?:pmid:?\s*|.*/publication/pmid/)?(\d{1,9})$", re.IGNORECASE)
@@ -82,6 +83,7 @@ def resolve(cat: Catalogue, kind: str, given: str) -> Resolved:
 
 
 def _entity(cat: Catalogue, text: str) -> tuple[str, int] | None:
+    from api.rest.views import entity_view
     known = cat.entity_set
     for candidate in (entity_iri(text), text if text.startswith(BASE) else ""):
         if candidate in known:
@@ -90,14 +92,14 @@ def _entity(cat: Catalogue, text: str) -> tuple[str, int] | None:
     if match and (iri := f"{BASE}entity/orpha/{int(match.group(1))}") in known:
         return iri, 301
     codes = cat.kept("oncotree-codes", lambda: {
-        code.casefold(): e for e in cat.entities for code in cat.strings(e, RKG.oncotreeCode)})
+        code.casefold(): e for e in cat.entities for code in entity_view(cat).strings(e, RKG.oncotreeCode)})
     bare = re.sub(r"^(oncotree:|.*/entity/oncotree/)", "", text, flags=re.IGNORECASE).casefold()
     if bare in codes:
         return codes[bare], 301
     if text.casefold().startswith("subgroup:") and f"{BASE}subgroup/{text[9:].lower()}" in known:
         return f"{BASE}subgroup/{text[9:].lower()}", 301
     xrefs = cat.kept("xrefs", lambda: _first_by(
-        (x.casefold(), e) for e in cat.entities for x in cat.strings(e, OBOINOWL.hasDbXref)))
+        (x.casefold(), e) for e in cat.entities for x in entity_view(cat).strings(e, OBOINOWL.hasDbXref)))
     if text.casefold() in xrefs:
         return xrefs[text.casefold()], 307
     named = [m for m in search(cat, text) if m.score == 100.0 and m.name.field in ("label", "synonym")]
@@ -118,7 +120,7 @@ def _centre(cat: Catalogue, text: str) -> tuple[str, int] | None:
 
 
 def _centre_names(cat: Catalogue) -> dict[str, str]:
-    view = cat.prefetch(cat.centres, (RDFS.label, SKOS.altLabel))
+    view = cat.prefetch(cat.centres, (RDFS.label, SKOS.altLabel), of_type(RKG.HealthcareProvider))
     return _first_by((slugify(n), c) for c in cat.centres for n in [view.label(c), *view.strings(c, SKOS.altLabel)])
 
 
@@ -132,7 +134,7 @@ def _trial(cat: Catalogue, text: str) -> tuple[str, int] | None:
 
 
 def _trial_ids(cat: Catalogue) -> dict[str, str]:
-    view = cat.prefetch(cat.trials, (DCTERMS.identifier, RKG.secondaryId))
+    view = cat.prefetch(cat.trials, (DCTERMS.identifier, RKG.secondaryId), of_type(RKG.ClinicalTrial))
     return {**_first_by((i.casefold(), t) for t in cat.trials
                         for i in [*view.strings(t, DCTERMS.identifier), *view.strings(t, RKG.secondaryId)]),
             **{local_id(t, "trial").casefold(): t for t in cat.trials}}
@@ -148,7 +150,7 @@ def _publication(cat: Catalogue, text: str) -> tuple[str, int] | None:
 
 
 def _publication_ids(cat: Catalogue) -> dict[str, str]:
-    view = cat.prefetch(cat.publications, (RKG.doi, RKG.pmcid))
+    view = cat.prefetch(cat.publications, (RKG.doi, RKG.pmcid), of_type(RKG.Publication))
     return _first_by((i.casefold(), p) for p in cat.publications
                      for i in [*view.strings(p, RKG.doi), *view.strings(p, RKG.pmcid)])
 
@@ -174,13 +176,18 @@ def close_matches(cat: Catalogue, kind: str, text: str, limit: int = 5) -> list[
     from rapidfuzz import fuzz, process
     nodes = {"centre": cat.centres, "trial": cat.trials, "publication": cat.publications,
              "domain": cat.domains}[kind]
-    labels = cat.kept(f"labels-{kind}", lambda: _labels(cat, nodes))
+    labels = cat.kept(f"labels-{kind}", lambda: _labels(cat, nodes, _CLASS[kind]))
     choices = cat.kept(f"choices-{kind}", lambda: [
         fold(f"{local_id(n, kind)} {label}") for n, label in zip(nodes, labels, strict=True)])
     found = process.extract(fold(text), choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=50)
     return [{"id": local_id(nodes[i], kind), "label": labels[i]} for _, _, i in found]
 
 
-def _labels(cat: Catalogue, nodes: list[str]) -> list[str]:
-    view = cat.prefetch(nodes, (RDFS.label,))
+#: the class of the nodes of each kind (the lists of the catalogue are the nodes of these classes)
+_CLASS = {"centre": RKG.HealthcareProvider, "trial": RKG.ClinicalTrial, "publication": RKG.Publication,
+          "domain": RKG.CancerDomain}
+
+
+def _labels(cat: Catalogue, nodes: list[str], cls: Any) -> list[str]:
+    view = cat.prefetch(nodes, (RDFS.label,), of_type(cls))
     return [view.label(n) for n in nodes]

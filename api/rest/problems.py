@@ -53,9 +53,10 @@ def problem_response(request: Request, exc: Problem) -> Response:
 
 
 def _outcome(status: int, detail: str, headers: dict[str, str]) -> Response:
+    from api.fhir import resources  # an R4B model; the models load on the first FHIR answer
+
     code = {404: "not-found", 400: "invalid", 422: "invalid", 410: "deleted"}.get(status, "processing")
-    body = {"resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": code, "diagnostics": detail}]}
+    body = resources.json_ready(resources.operation_outcome(code, detail))
     return Response(orjson.dumps(body), status_code=status, media_type=FHIR_MEDIA, headers=headers)
 
 

@@ -11,7 +11,7 @@ from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, cached, canonical
 from api.rest.responses import declare
 from api.rest.views import ref
-from kg.vocab import DCTERMS, RKG, SCHEMA
+from kg.core.vocab import DCTERMS, RKG, SCHEMA
 
 router = APIRouter(prefix="/api/v1", tags=["publications"])
 
@@ -28,6 +28,7 @@ async def get_publication(publication: str, request: Request, cat: CatalogueDep)
 def publication_detail(cat: Catalogue, iri: str) -> dict[str, Any]:
     """Everything the API says about one publication."""
     authors = []
+    cat.preload(iri, RKG.hasAuthorship)     # every authorship's facts in one query (over a server)
     for a in cat.strings(iri, RKG.hasAuthorship):
         centre = cat.first(a, RKG.affiliatedWith)
         authors.append({"name": cat.first(a, SCHEMA.name), "position": int(cat.number(a, RKG.authorPosition) or 0),

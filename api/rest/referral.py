@@ -1,7 +1,7 @@
 """``/api/v1/entities/{id}/centres``: the explained referral ranking.
 
 The ranking itself (score components, evidence, fallback to the nearest ancestor with evidence,
-great-circle distance, open trials) is :mod:`kg.referral`'s; this module validates the request,
+great-circle distance, open trials) is :mod:`kg.expertise.referral`'s; this module validates the request,
 calls it in-process on its precomputed indexes (built once per store state) and shapes the JSON.
 """
 
@@ -19,8 +19,8 @@ from api.rest.ids import local_id
 from api.rest.problems import Problem, bad_param
 from api.rest.responses import declare
 from api.rest.views import centre_summary, ref
-from kg.trial_status import today
-from kg.vocab import BASE, DCTERMS
+from kg.core.trial_status import today
+from kg.core.vocab import BASE, DCTERMS
 
 router = APIRouter(prefix="/api/v1", tags=["referral"])
 
@@ -33,19 +33,21 @@ _EXAMPLE = {
                "distanceKm": None,
                "centre": {"id": "centre-leon-berard", "label": "Centre Léon Bérard", "city": "Lyon", "country": "FR"},
                "evidence": [{"kind": "membership", "about": {"id": "G1", "label": "G1"}, "relation": "domain",
-                             "source": "https://euracan.eu/", "date": "2024"}],
+                             "source": "https://euracan.eu/", "date": "2024"}], "evidenceTotal": 1,
                "openTrials": [{"id": "NCT00000000", "label": "A recruiting trial", "status": "Recruiting",
                                "statusVerified": "2026-10-01"}]}],
     "page": {"limit": 20, "total": 1, "returned": 1, "next": None}}
 
 
 def engine(backend: Any, cat: Catalogue) -> tuple[Any, Any]:
-    """kg.referral's index of the served store and its ranking weights, built once per snapshot."""
+    """kg.expertise.referral's index of the served store and its ranking weights, built once per snapshot."""
     def build() -> tuple[Any, Any]:
-        from kg.referral import load_config
-        from kg.referral_geo import country_origin
-        from kg.referral_index import load_index
+        from kg.expertise.referral import load_config
+        from kg.expertise.referral_geo import country_origin
+        from kg.expertise.referral_index import load_index
+        from kg.expertise.referral_precompute import prepare
         built = (load_index(backend.store), load_config())
+        prepare(built[0], built[1], today())   # the heaviest entities' candidates (kg.expertise.referral_precompute)
         country_origin("FR")   # the capitals table (a second to read), before the first patient country asks
         gc.collect()
         gc.freeze()
@@ -70,8 +72,8 @@ async def entity_centres(
         outside_network: Annotated[bool, Query(description="Also centres outside the network's countries "
                                                            "(EU/EEA): Switzerland, the UK, North America ...")] = False,
         limit: LimitParam = 20, cursor: CursorParam = None) -> Response:
-    from kg.errors import ParameterError
-    from kg.referral_geo import validate_location
+    from kg.core.errors import ParameterError
+    from kg.expertise.referral_geo import validate_location
     found = _entity(request, cat, entity)
     if isinstance(found, Response):
         return found
@@ -81,9 +83,11 @@ async def entity_centres(
         raise bad_param(exc.parameter, _reason(exc)) from None
 
     def build() -> Any:
-        from kg.errors import ParameterError
-        from kg.referral import ReferralOptions, fill_evidence, rank
+        from kg.core.errors import ParameterError
+        from kg.expertise.referral import ReferralOptions, fill_evidence, rank
+        from kg.expertise.referral_precompute import prepare
         index, cfg = engine(request.app.state.backend, cat)
+        prepare(index, cfg, today())   # a no-op but on a server's first answer of a new day
         opts = ReferralOptions(country=country.upper() if country else None, lat=lat, lon=lon, max_km=max_km,
                                members_only=members_only, limit=None, outside_network=outside_network,
                                lazy_evidence=True)
@@ -126,7 +130,7 @@ def _entity(request: Request, cat: Catalogue, entity: str) -> Any:
     except Problem as problem:
         if problem.status != 404 or problem.extra.get("closeMatches"):
             raise
-        from kg.referral_index import close_entities
+        from kg.expertise.referral_index import close_entities
         index, _ = engine(request.app.state.backend, cat)
         problem.extra["closeMatches"] = [ref(cat, iri) | {"matched": key} for iri, _, key in close_entities(index, entity)]
         raise problem from None
@@ -137,7 +141,8 @@ def _centre_row(cat: Catalogue, position: int, ranked: Any) -> dict[str, Any]:
     return {"rank": ranked.rank, "position": position, "score": ranked.score, "membership": ranked.membership, "components": ranked.components, "distanceKm": ranked.distance_km,
             "centre": {k: summary[k] for k in ("id", "label", "iri", "city", "country", "lat", "lon")}
             | {"member": ranked.member}, "note": ranked.note,
-            "evidence": [_evidence(cat, e) for e in ranked.evidence],
+            # the most telling items (kg.expertise.referral.EVIDENCE_LIMIT) and how many there are in all
+            "evidence": [_evidence(cat, e) for e in ranked.evidence], "evidenceTotal": ranked.evidence_total,
             "openTrials": [{"id": local_id(t["trial"], "trial"), "label": t["title"], "status": t["status"],
                             "statusVerified": t["verified"] or None} for t in ranked.open_trials]}
 

@@ -152,7 +152,7 @@ def sparql(description: str, *statuses: int, extra: tuple[str, ...] = (), update
     return out
 
 
-#: a FHIR R4 OperationOutcome as :func:`api.rest.problems.problem_response` writes it under /fhir/
+#: a FHIR R4B OperationOutcome as :func:`api.rest.problems.problem_response` writes it under /fhir/
 OUTCOME_SCHEMA: dict[str, Any] = {
     "type": "object", "required": ["resourceType", "issue"],
     "properties": {

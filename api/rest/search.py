@@ -10,14 +10,14 @@ match per entity; ties break on field (label, synonym, code, xref), shorter text
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 from rapidfuzz import fuzz, process
 
 from api.rest.catalogue import Catalogue
-from kg.vocab import OBOINOWL, RDFS, RKG, SKOS
+from kg.core.text import plain
+from kg.core.vocab import OBOINOWL, RDFS, RKG, SKOS
 
 FIELD_ORDER = {"label": 0, "synonym": 1, "code": 2, "xref": 3}
 _WORD = re.compile(r"[a-z0-9]+")
@@ -25,9 +25,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 def fold(text: str) -> str:
     """Lower-case, accents removed, runs of spaces collapsed (``"Sarcome d'Ewing "`` → ``"sarcome d'ewing"``)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.casefold().split())
+    return " ".join(plain(text).split())
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,9 @@ def names(cat: Catalogue) -> list[Name]:
 
 
 def _names(cat: Catalogue) -> list[Name]:
+    from api.rest.views import entity_view
     out: list[Name] = []
+    cat = entity_view(cat)
     for iri in cat.entities:
         for field, terms in (("label", cat.values(iri, RDFS.label)), ("synonym", cat.values(iri, SKOS.altLabel)),
                              ("xref", cat.values(iri, OBOINOWL.hasDbXref))):

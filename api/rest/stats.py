@@ -10,14 +10,12 @@ from fastapi.responses import Response
 from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, cached
 from api.rest.responses import declare
-from api.rest.views import centre_rows, trial_rows
-from kg.members_on_record import members_on_record
-from kg.trial_status import today
-from kg.vocab import BASE, RKG
+from api.rest.views import centre_rows, entity_view, trial_rows
+from kg.core.trial_status import today
+from kg.core.vocab import BASE, RKG
+from kg.expertise.members_on_record import members_on_record
 
 router = APIRouter(prefix="/api/v1", tags=["stats"])
-#: counted by the store: the list of every evidence node is the largest of the graph
-Q_EVIDENCE = "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a rkg:Evidence }"
 
 
 @router.get("/stats", summary="Counts: entities by source, centres, members, countries, trials, publications",
@@ -33,7 +31,7 @@ def counts(cat: Catalogue) -> dict[str, Any]:
                  for name, prefix in (("orphanet", "entity/orpha/"), ("oncotree", "entity/oncotree/"),
                                       ("subgroups", "subgroup/"))}
     return {"triples": cat.triples, "entities": {"total": len(cat.entities), **by_prefix},
-            "entitiesWithDomain": sum(1 for e in cat.entities if cat.values(e, RKG.inDomain)),
+            "entitiesWithDomain": sum(1 for e in cat.entities if entity_view(cat).values(e, RKG.inDomain)),
             "domains": len(cat.domains), "centres": len(centres),
             "memberCentres": sum(1 for c in centres if c["memberships"]),
             "countries": len({c["country"] for c in centres if c["country"]}),
@@ -42,4 +40,5 @@ def counts(cat: Catalogue) -> dict[str, Any]:
             "trials": len(trials), "openTrials": sum(1 for t in trials if t.open),
             "openAsOf": today().isoformat(),
             "publications": len(cat.publications),
-            "evidence": int(cat.select(Q_EVIDENCE)[0]["n"].value)}
+            # counted by the store: the list of every evidence node is the largest of the graph
+            "evidence": int(cat.run("evidence-count")[0]["n"].value)}

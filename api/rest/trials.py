@@ -11,8 +11,18 @@ from api.rest.catalogue import Catalogue
 from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canonical, page
 from api.rest.responses import declare
 from api.rest.views import norm_phase, ref, site_view, trial_rows, trial_summary
-from kg.trial_status import fold_status, status_matches
-from kg.vocab import BASE, DCTERMS, RKG, SCHEMA
+from kg.core.trial_status import fold_status, status_matches
+from kg.core.vocab import (
+    BASE,
+    DCTERMS,
+    MAPPING_OBJECT,
+    MAPPING_PREDICATE,
+    MAPPING_SUBJECT,
+    MATCH_STRING,
+    RKG,
+    RULE,
+    SCHEMA,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["trials"])
 
@@ -52,14 +62,16 @@ async def get_trial(trial: str, request: Request, cat: CatalogueDep) -> Response
 def trial_detail(cat: Catalogue, iri: str) -> dict[str, Any]:
     """Everything the API says about one trial."""
     sites = cat.strings(iri, RKG.hasSite)
-    links = {cat.first(link, RKG.linkedEntity): link for link in cat.subjects(RKG.linkSubject, iri)
-             if cat.has_type(link, RKG.EntityLink)}  # the best text per entity, not each rkg:ConditionLink
+    cat.preload(iri, MAPPING_SUBJECT, incoming=True)    # the links' facts in one query (over a server)
+    links = {cat.first(link, MAPPING_OBJECT): link for link in cat.subjects(MAPPING_SUBJECT, iri)
+             if cat.first(link, MAPPING_PREDICATE) == RKG.studiesEntity.value
+             and not cat.has_type(link, RKG.ConditionLink)}  # the best text per entity, not each text's link
     entities = []
     for entity in cat.strings(iri, RKG.studiesEntity):
         link = links.get(entity)
-        entities.append({**ref(cat, entity), "rule": cat.first(link, RKG.linkRule) if link else None,
+        entities.append({**ref(cat, entity), "rule": cat.first(link, RULE) if link else None,
                          "field": cat.first(link, RKG.linkField) if link else None,
-                         "matchedText": cat.first(link, RKG.matchedText) if link else None})
+                         "matchedText": cat.first(link, MATCH_STRING) if link else None})
     return {**trial_summary(cat, iri), "officialTitle": cat.first(iri, RKG.officialTitle),
             "identifiers": cat.strings(iri, DCTERMS.identifier), "secondaryIds": cat.strings(iri, RKG.secondaryId),
             "studyType": cat.first(iri, RKG.studyType), "statusDate": cat.first(iri, RKG.statusDate),

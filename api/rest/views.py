@@ -9,11 +9,11 @@ from typing import Any, NamedTuple
 import orjson
 import pyoxigraph as ox
 
-from api.rest.catalogue import Catalogue, key
+from api.rest.catalogue import ENTITIES, Catalogue, of_type
 from api.rest.common import kept_json
 from api.rest.ids import entity_id, local_id
-from kg.trial_status import enrols, open_as_of, today
-from kg.vocab import BASE, DCTERMS, GEO, OBOINOWL, ORG, OWL, RDFS, RKG, SCHEMA, SKOS
+from kg.core.trial_status import enrols, open_as_of, today
+from kg.core.vocab import BASE, DCTERMS, GEO, OBOINOWL, ORG, RDFS, RKG, SCHEMA, SKOS
 
 
 def norm_phase(text: str | None) -> str:
@@ -33,7 +33,10 @@ def ref(cat: Catalogue, iri: str) -> dict[str, str]:
 def domains_of(cat: Catalogue, entity: str) -> list[dict[str, Any]]:
     """The entity's EURACAN domains with the rule and ancestor that assigned each."""
     out = []
-    for node in cat.strings(entity, RKG.domainAssignment):
+    nodes = cat.strings(entity, RKG.domainAssignment)
+    if len(nodes) > 1:
+        cat.preload(entity, RKG.domainAssignment)
+    for node in nodes:
         domain = cat.first(node, RKG.assignedDomain)
         if domain:
             via = cat.first(node, RKG.viaAncestor)
@@ -55,41 +58,18 @@ def domain_exclusion_of(cat: Catalogue, entity: str) -> dict[str, str] | None:
 
 
 def alterations_of(cat: Catalogue, cls: str) -> list[dict[str, str]]:
-    """Alteration classes a subgroup requires (``⊑ ∃ rkg:hasAlteration.X`` restrictions)."""
-    found = set()
-    for sup in cat.values(cls, RDFS.subClassOf) + cat.values(cls, OWL.equivalentClass):
-        found |= _restricted(cat, key(sup), depth=0)
-    return [{"id": a[len(BASE):], "label": cat.label(a)} for a in sorted(found)]
-
-
-def _restricted(cat: Catalogue, node: str, depth: int) -> set[str]:
-    if not node.startswith("_:") or depth > 3:
-        return set()
-    if cat.first(node, OWL.onProperty) == RKG.hasAlteration.value:
-        target = cat.first(node, OWL.someValuesFrom)
-        return {target} if target and target.startswith(BASE) else set()
-    found: set[str] = set()
-    for lst in cat.values(node, OWL.intersectionOf):
-        found |= _list_members(cat, key(lst), depth)
-    return found
-
-
-def _list_members(cat: Catalogue, head: str, depth: int) -> set[str]:
-    found: set[str] = set()
-    rdf_first, rdf_rest = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first", "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
-    while head.startswith("_:") and len(found) < 50:
-        members = cat.out.get(head, {})
-        for item in members.get(rdf_first, []):
-            found |= _restricted(cat, key(item), depth + 1)
-        rest = members.get(rdf_rest, [])
-        head = key(rest[0]) if rest else ""
-    return found
+    """Alteration classes a subgroup requires (``⊑ ∃ rkg:hasAlteration.X`` restrictions, alone or in
+    an intersection): the ``alteration-requirements`` read query."""
+    return [{"id": a[len(BASE):], "label": cat.label(a)} for a in cat.required_alterations(cls)]
 
 
 def epidemiology_of(cat: Catalogue, entity: str) -> list[dict[str, Any]]:
     """Orphanet incidence and prevalence records, sorted by measure and geography."""
     rows = []
-    for node in cat.strings(entity, RKG.hasEpidemiology):
+    nodes = cat.strings(entity, RKG.hasEpidemiology)
+    if len(nodes) > 1:
+        cat.preload(entity, RKG.hasEpidemiology)
+    for node in nodes:
         rows.append({"measure": cat.first(node, RKG.measure), "valueClass": cat.first(node, RKG.valueClass),
                      "meanValue": cat.number(node, RKG.meanValue), "geographic": cat.first(node, RKG.geographic),
                      "qualification": cat.first(node, RKG.qualification), "source": cat.first(node, DCTERMS.source),
@@ -126,7 +106,10 @@ def mappings_of(cat: Catalogue, iri: str) -> list[dict[str, Any]]:
     return out
 
 
-def centre_summary(cat: Catalogue, iri: str) -> dict[str, Any]:
+def centre_summary(cat: Catalogue, iri: str, *, preload: bool = True) -> dict[str, Any]:
+    """A centre in brief. ``preload`` reads its memberships' facts in one query first (over a server)."""
+    if preload and len(cat.values(iri, ORG.hasMembership)) > 1:
+        cat.preload(iri, ORG.hasMembership)
     return {**ref(cat, iri), "iri": iri, "city": cat.first(iri, SCHEMA.addressLocality),
             "country": cat.first(iri, SCHEMA.addressCountry), "lat": cat.number(iri, GEO.lat),
             "lon": cat.number(iri, GEO.long), "memberships": memberships_of(cat, iri)}
@@ -146,6 +129,7 @@ def memberships_of(cat: Catalogue, centre: str) -> list[dict[str, Any]]:
 
 #: what centre_summary and trial_summary read of the node itself (prefetched for whole-graph lists)
 _CENTRE_COLUMNS = (RDFS.label, SCHEMA.addressLocality, SCHEMA.addressCountry, GEO.lat, GEO.long, ORG.hasMembership)
+_MEMBERSHIP_COLUMNS = (ORG.organization, ORG.role, RKG.membershipStatus, RKG.coversDomain, DCTERMS.source, DCTERMS.date)
 _TRIAL_COLUMNS = (RDFS.label, DCTERMS.title, RKG.acronym, RKG.overallStatus, RKG.statusDate, RKG.phase, SCHEMA.startDate,
                   RKG.hasSite)
 
@@ -154,9 +138,19 @@ def centre_rows(cat: Catalogue) -> list[dict[str, Any]]:
     """:func:`centre_summary` of every centre, in ``cat.centres`` order: read column by column
     (:meth:`Catalogue.prefetch`) once per snapshot, for every list, count and matrix of centres."""
     def build() -> list[dict[str, Any]]:
-        view = cat.prefetch(cat.centres, _CENTRE_COLUMNS)
-        return [centre_summary(view, c) for c in cat.centres]
+        view = cat.prefetch(cat.centres, _CENTRE_COLUMNS, of_type(RKG.HealthcareProvider))
+        memberships = {m for c in cat.centres for m in view.strings(c, ORG.hasMembership)}
+        view = view.prefetch(memberships, _MEMBERSHIP_COLUMNS, of_type(ORG.Membership))
+        return [centre_summary(view, c, preload=False) for c in cat.centres]
     return cat.kept("centre-rows", build)
+
+
+def centre_ref(cat: Catalogue, iri: str) -> dict[str, str]:
+    """:func:`ref` of a centre, from :func:`centre_rows` (read once for every centre) rather than
+    read centre by centre: a centre may have hundreds of collaborators."""
+    index = cat.kept("centre-refs", lambda: {r["iri"]: {"id": r["id"], "label": r["label"]} for r in centre_rows(cat)})
+    held = index.get(iri)
+    return dict(held) if held is not None else ref(cat, iri)
 
 
 class TrialRow(NamedTuple):
@@ -175,16 +169,24 @@ def trial_rows(cat: Catalogue) -> list[TrialRow]:
     and kept serialised: a third of the memory of the dictionaries (50k trials at scale 100). Kept for
     one answer day (whether a trial is open depends on it); the rows of an earlier day are dropped."""
     name = f"trial-rows/{today().isoformat()}"
-    for old in [k for k in cat.memo if isinstance(k, str) and k.startswith("trial-rows/") and k != name]:
+    for old in [k for k in cat.memo if isinstance(k, str) and k.startswith("trial-rows/") and not k.startswith(name)]:
         del cat.memo[old]
 
     def build() -> list[TrialRow]:
-        view = cat.prefetch(cat.trials, _TRIAL_COLUMNS)
+        view = cat.prefetch(cat.trials, _TRIAL_COLUMNS, of_type(RKG.ClinicalTrial))
         sites = {site for t in cat.trials for site in view.strings(t, RKG.hasSite)}
-        view = view.prefetch(sites, (SCHEMA.addressCountry,))
+        view = view.prefetch(sites, (SCHEMA.addressCountry,), of_type(RKG.TrialSite))
         del sites
-        return [_trial_row(trial_summary(view, t)) for t in cat.trials]
+        return [_trial_row(trial_summary(view, t, preload=False)) for t in cat.trials]
     return cat.kept(name, build)
+
+
+def trial_summaries(cat: Catalogue, trials: list[str]) -> list[dict[str, Any]]:
+    """:func:`trial_summary` of each of ``trials``, taken from :func:`trial_rows` (read once for every
+    trial) rather than read trial by trial: a centre or an entity may have thousands of trials."""
+    rows = trial_rows(cat)
+    index = cat.kept(f"trial-rows/{today().isoformat()}/by-iri", lambda: dict(zip(cat.trials, rows, strict=True)))
+    return [orjson.loads(orjson.dumps(index[t].json)) if t in index else trial_summary(cat, t) for t in trials]
 
 
 def _trial_row(summary: dict[str, Any]) -> TrialRow:
@@ -194,11 +196,14 @@ def _trial_row(summary: dict[str, Any]) -> TrialRow:
                     orjson.Fragment(kept_json(summary)))
 
 
-def trial_summary(cat: Catalogue, iri: str) -> dict[str, Any]:
-    """A trial in brief. ``open`` is judged as of ``openAsOf`` (:func:`kg.trial_status.open_as_of`): an
-    enrolling status verified longer ago says "last known status ..., verified ..." in ``statusNote``."""
+def trial_summary(cat: Catalogue, iri: str, *, preload: bool = True) -> dict[str, Any]:
+    """A trial in brief. ``open`` is judged as of ``openAsOf`` (:func:`kg.core.trial_status.open_as_of`): an
+    enrolling status verified longer ago says "last known status ..., verified ..." in ``statusNote``.
+    ``preload`` reads its sites' facts in one query first (over a server)."""
     status, verified = cat.first(iri, RKG.overallStatus), cat.first(iri, RKG.statusDate)
     sites = cat.strings(iri, RKG.hasSite)
+    if preload and len(sites) > 1:
+        cat.preload(iri, RKG.hasSite)
     as_of = today()
     is_open = open_as_of(status, verified, as_of)
     note = None
@@ -223,3 +228,19 @@ def site_view(cat: Catalogue, site: str) -> dict[str, Any]:
 def codes_of(cat: Catalogue, iri: str) -> dict[str, Any]:
     return {"orpha": cat.first(iri, RKG.orphaCode), "oncotree": cat.first(iri, RKG.oncotreeCode),
             "xrefs": cat.strings(iri, OBOINOWL.hasDbXref)}
+
+
+#: what entity_summary, search and the id resolver read of every entity (and of its domain assignments)
+_ENTITY_COLUMNS = (RDFS.label, SKOS.altLabel, OBOINOWL.hasDbXref, RKG.orphaCode, RKG.oncotreeCode, RKG.disorderType,
+                   RKG.inDomain, RKG.domainAssignment, RKG.rarecareRarity)
+_ASSIGNMENT_COLUMNS = (RKG.assignedDomain, RKG.viaAncestor, RKG.assignmentRule)
+
+
+def entity_view(cat: Catalogue) -> Catalogue:
+    """``cat`` with :data:`_ENTITY_COLUMNS` of every entity read column by column, once per snapshot:
+    for the lists, counts and indexes over every entity (one query per column over a server)."""
+    def build() -> Catalogue:
+        view = cat.prefetch(cat.entities, _ENTITY_COLUMNS, ENTITIES)
+        assignments = {a for e in cat.entities for a in view.strings(e, RKG.domainAssignment)}
+        return view.prefetch(assignments, _ASSIGNMENT_COLUMNS, of_type(RKG.DomainAssignment))
+    return cat.kept("entity-view", build)

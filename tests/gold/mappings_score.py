@@ -2,9 +2,9 @@
 
 The gold file (protocol in ``mappings_protocol.md``) gives, for 80 randomly drawn rare solid OncoTree
 types, the one Orphanet counterpart a curator signs and its SKOS predicate, or ``NONE``. This module reads
-the mappings a built graph holds, as the ontology models them: an ``rkg:EntityMapping`` with
-``rkg:subjectEntity`` (``.../entity/oncotree/<CODE>``), ``rkg:objectEntity`` (``.../entity/orpha/<n>``)
-and ``rkg:mappingPredicate`` (a SKOS IRI); the Orphanet hierarchy is the graph's ``rdfs:subClassOf``
+the mappings a built graph holds, as the ontology models them (SSSOM's RDF form, #19): an ``owl:Axiom`` with
+``owl:annotatedSource`` (``.../entity/oncotree/<CODE>``), ``owl:annotatedTarget`` (``.../entity/orpha/<n>``)
+and ``owl:annotatedProperty`` (a SKOS IRI); the Orphanet hierarchy is the graph's ``rdfs:subClassOf``
 between Orphanet classes. Only mappings whose subject is a sampled type are judged.
 
 Each emitted row about a sampled type is
@@ -46,8 +46,8 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 MAPPINGS = """
 SELECT DISTINCT ?subject ?predicate ?object WHERE {
-  ?mapping a rkg:EntityMapping ; rkg:subjectEntity ?subject ; rkg:objectEntity ?object ;
-           rkg:mappingPredicate ?predicate .
+  ?mapping a owl:Axiom ; owl:annotatedSource ?subject ; owl:annotatedTarget ?object ;
+           owl:annotatedProperty ?predicate .
 }"""
 ORPHA_PARENTS = """
 SELECT DISTINCT ?child ?parent WHERE {

@@ -5,10 +5,10 @@ each test-half trial, the Orphanet code(s) a curator expects, or ``NONE``. This 
 graph asserts, as the ontology models it (``ontology/rarekg.ttl``):
 
 * trial level: ``?trial rkg:studiesEntity ?entity``;
-* text level: an ``rkg:EntityLink`` (or, since #17, an ``rkg:ConditionLink``, one per text) with
-  ``rkg:linkSubject ?trial``, ``rkg:linkedEntity ?entity``, ``rkg:linkField`` (condition, condition-mesh,
-  keyword, mesh-heading, title, eligibility) and ``rkg:matchedText`` (``sssom:subject_label`` on a
-  ``rkg:ConditionLink``).
+* text level: a link node, an SSSOM mapping (``owl:Axiom``, since #19) with ``owl:annotatedSource ?trial``,
+  ``owl:annotatedProperty rkg:studiesEntity``, ``owl:annotatedTarget ?entity``, ``rkg:linkField`` (condition,
+  condition-mesh, keyword, mesh-heading, title, eligibility) and the text: ``sssom:subject_label`` on an
+  ``rkg:ConditionLink`` (one per text, #17), ``sssom:match_string`` on the best-text node of each entity.
 
 Trials are found by ``rkg:nctId`` or ``rkg:ctisNumber``; entities are Orphanet classes
 ``https://w3id.org/rarekg/entity/orpha/<code>`` (links to other vocabularies are counted apart and not
@@ -66,15 +66,17 @@ SELECT DISTINCT ?id ?entity WHERE {
 # OncoTree (or other) classes that the graph's own mappings call exact or close to an Orphanet class
 EQUIVALENTS = """
 SELECT DISTINCT ?entity ?orpha WHERE {
-  ?mapping a rkg:EntityMapping ; rkg:subjectEntity ?entity ; rkg:objectEntity ?orpha ;
-           rkg:mappingPredicate ?predicate .
+  ?mapping a owl:Axiom ; owl:annotatedSource ?entity ; owl:annotatedTarget ?orpha ;
+           owl:annotatedProperty ?predicate .
   FILTER(?predicate IN (skos:exactMatch, skos:closeMatch))
 }"""
 TEXT_LINKS = """
 SELECT DISTINCT ?id ?entity ?field ?text WHERE {
-  ?link rkg:linkSubject ?trial ; rkg:linkedEntity ?entity .
+  ?link owl:annotatedSource ?trial ; owl:annotatedProperty rkg:studiesEntity ; owl:annotatedTarget ?entity .
   OPTIONAL { ?link rkg:linkField ?field }
-  OPTIONAL { ?link rkg:matchedText|<https://w3id.org/sssom/subject_label> ?text }
+  OPTIONAL { ?link <https://w3id.org/sssom/subject_label> ?label }
+  OPTIONAL { ?link <https://w3id.org/sssom/match_string> ?best FILTER NOT EXISTS { ?link a rkg:ConditionLink } }
+  BIND(COALESCE(?label, ?best) AS ?text)
   { ?trial rkg:nctId ?id } UNION { ?trial rkg:ctisNumber ?id }
 }"""
 
@@ -160,7 +162,7 @@ def trial_texts(path: Path) -> list[tuple[str, str]]:
 
 
 def read_links(store: Any, *, through_mappings: bool = False) -> Links:
-    """The trial → Orphanet entity links a store holds (any object with kg.store's ``select``).
+    """The trial → Orphanet entity links a store holds (any object with kg.store.embedded's ``select``).
 
     With ``through_mappings``, a link to another vocabulary's class (OncoTree) also counts as a link to
     each Orphanet class that the graph's own mappings call exact or close to it."""
@@ -289,7 +291,7 @@ def run_scorer(argv: list[str] | None, doc: str, gold: Path, extra: list[tuple[s
     args = parser.parse_args(argv)
     if not args.store.is_dir():
         parser.error(f"--store {args.store}: no store there")
-    from kg.store import EmbeddedStore
+    from kg.store.embedded import EmbeddedStore
 
     store = EmbeddedStore(args.store, read_only=True)
     try:

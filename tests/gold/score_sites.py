@@ -149,7 +149,7 @@ def _value(term: object) -> str:
 
 def read_graph(store_path: Path) -> GraphSites:
     """The site links and ROR IRIs of a built store (opened read-only)."""
-    from kg.store import EmbeddedStore
+    from kg.store.embedded import EmbeddedStore
 
     store = EmbeddedStore(store_path, read_only=True)
     try:

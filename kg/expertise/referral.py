@@ -1,0 +1,376 @@
+"""Referral: which centres handle a cancer entity, ranked by an explained score, with a fallback
+through the hierarchy. The principles are docs/decisions/0015-referral-ranking-principles.md.
+
+For an entity E (any id form or a label, see :func:`kg.expertise.referral_index.resolve`):
+
+* scope: E and its exactMatch equivalents (distance 0), their subtypes (distance = levels down, over
+  asserted and inferred rdfs:subClassOf and SKOS broad/narrow matches), and the basket classes that E
+  or a subtype falls under (distance 1); if no centre has evidence about E, an equivalent or a subtype,
+  the nearest ancestor level that has some answers instead, and the answer says so (:attr:`Referral.fallback`);
+* membership: a current membership covering E's domains (or, when E has none, its nearest ancestors')
+  weighs ``membership_domain``; one without a recorded domain weighs ``membership_no_domain`` for every
+  domain (a weaker signal, said so in the answer); one whose recorded domains miss E's, or that has
+  ended, weighs nothing. Status (third-party statement, probable) and role (affiliated partner) scale it;
+* evidence volume on a diminishing scale: per kind, ``weight * log2(1 + sum of item weights)`` over
+  distinct trials, publications and curated statements, an item weighing 1, times ``open_factor`` for
+  a trial open at that site, ``closed_site_factor`` for a site that takes no patients,
+  ``recent_factor`` for an item dated within ``recent_years`` of the answer's day, and
+  ``discount_per_level ** distance``;
+* components: membership, trials, publications, curated statements (undiscounted, without the recent
+  bonus), recency (what the recent bonus adds) and hierarchy (what the distance discount takes
+  away); they sum to the score;
+* geography: only centres in the network's countries (EU/EEA, :mod:`kg.expertise.referral_geo`) unless the
+  caller asks for the others; a patient country without a centre in the answer gets the whole
+  network, with the distance from its capital and the nearest centres abroad named.
+
+Order: score, then evidence (distinct items, open trials, membership); centres equal on all of these
+share a rank (``RankedCentre.rank``) and are listed by distance when a location is given, else by IRI
+for a stable page: never by name or by one trial's date.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from kg.core.errors import ParameterError
+from kg.core.trial_status import open_cutoff
+from kg.core.trial_status import today as answer_day
+from kg.expertise.referral_geo import country_origin, network_countries, validate_location
+from kg.expertise.referral_index import Index, index_for, resolve
+from kg.expertise.referral_precompute import Candidates, candidates_for, open_count, prepare
+from kg.expertise.referral_scope import (
+    _collect,
+    _items,
+    answer_scope,
+    collect_domain,
+    collect_entity,
+    entity_domains,
+    fallback_scope,
+    merge_entries,
+    scope,
+)
+from kg.expertise.referral_score import (
+    COMPONENTS,
+    NO_EVIDENCE,
+    Entry,
+    EvidenceItem,
+    EvidenceParts,
+    RankingConfig,
+    load_config,
+    score,
+    total,
+    weigh_membership,
+)
+from kg.store.embedded import GraphStore
+
+__all__ = [
+    "EvidenceItem",
+    "RankedCentre",
+    "RankingConfig",
+    "Referral",
+    "ReferralOptions",
+    "_collect",
+    "_items",
+    "entity_domains",
+    "fallback_scope",
+    "fill_evidence",
+    "format_referral",
+    "haversine_km",
+    "load_config",
+    "rank",
+    "refer",
+    "scope",
+    "score",
+]
+
+EARTH_RADIUS_KM = 6371.0088
+#: evidence items listed per centre by default: the most telling (kg.expertise.referral_scope._telling)
+EVIDENCE_LIMIT = 20
+NO_DOMAIN_NOTE = ("a membership without a recorded domain counts as a weaker signal for every domain "
+                  "({weak:g} instead of {full:g})")
+
+
+@dataclass
+class RankedCentre:
+    centre: str
+    name: str
+    city: str | None
+    country: str | None
+    member: bool
+    score: float
+    components: dict[str, float]
+    evidence: list[EvidenceItem]
+    open_trials: list[dict[str, str]]
+    distance_km: float | None = None
+    note: str | None = None
+    #: competition rank: centres equal on score and evidence share it
+    rank: int = 0
+    #: the membership as weighed: role, status, domains, and how it relates to the entity's domains
+    membership: dict[str, Any] | None = None
+    #: distinct trials, publications and curated statements in scope (the first tie-breaker)
+    evidence_count: int = 0
+    #: evidence items in scope (``evidence`` lists the most telling ``ReferralOptions.evidence_limit``)
+    evidence_total: int = 0
+    #: what was collected, until :func:`fill_evidence` makes it items (never serialised)
+    entries: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass
+class Referral:
+    query: str
+    entity: str
+    label: str
+    domains: list[str]
+    basis: str                          # "entity" | "ancestor" | "domain" | "none"
+    fallback: dict[str, Any] | None
+    centres: list[RankedCentre] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: the day "open" was judged on (open trials: an enrolling status verified within the setting's days before it)
+    open_as_of: str = ""
+    #: a patient country without a centre on record: {"country", "from" (its capital), "nearest": [...]}
+    abroad: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for c in out["centres"]:
+            c.pop("entries", None)
+        return out
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km. ``haversine_km(48.8566, 2.3522, 45.764, 4.8357)`` ≈ 391.5."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+
+def _km_from(index: Index, iri: str, lat: float, lon: float, lat0: float, lon0: float, cos0: float) -> float:
+    """:func:`haversine_km` from a point given in radians (with its latitude's cosine) to a centre,
+    whose radians are kept on the index after the first answer that measures it."""
+    here = index.radians.get(iri)
+    if here is None:
+        here = index.radians[iri] = (math.radians(lat), math.radians(lon), math.cos(math.radians(lat)))
+    a = math.sin((here[0] - lat0) / 2) ** 2 + cos0 * here[2] * math.sin((here[1] - lon0) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _open_trials(index: Index, centre: str, open_in_scope: frozenset[str]) -> list[dict[str, str]]:
+    """The open trials at ``centre`` among ``open_in_scope`` whose site there is not closed, by IRI."""
+    out = []
+    for t in sorted(open_in_scope & index.trials_at.get(centre, set())):
+        trial = index.trials[t]
+        if (t, centre) not in index.closed_sites:
+            out.append({"trial": t, "title": trial.title, "status": trial.status,
+                        "verified": trial.verified.isoformat() if trial.verified else ""})
+    return out
+
+
+@dataclass(frozen=True)
+class ReferralOptions:
+    country: str | None = None
+    prefer_country: bool = False
+    lat: float | None = None
+    lon: float | None = None
+    max_km: float | None = None
+    members_only: bool = False
+    limit: int | None = 10
+    today: date | None = None
+    #: list centres outside the network's countries (EU/EEA) too
+    outside_network: bool = False
+    #: leave each centre's evidence list to :func:`fill_evidence` (an API pages first, then fills one page)
+    lazy_evidence: bool = False
+    #: evidence items listed per centre, the most telling first (None: all of them)
+    evidence_limit: int | None = EVIDENCE_LIMIT
+
+
+def rank(index: Index, entity: str, opts: ReferralOptions = ReferralOptions(),
+         cfg: RankingConfig | None = None, query: str | None = None) -> Referral:
+    """Rank the centres for ``entity`` (an IRI known to ``index``). See the module docstring.
+
+    Raises ParameterError for bad location parameters."""
+    cfg = cfg or load_config()
+    validate_location(opts.lat, opts.lon, opts.max_km, opts.country)
+    today = opts.today or answer_day()
+    classes, fallback = answer_scope(index, entity, cfg)
+    domains = entity_domains(index, entity, cfg)
+    ref = Referral(query or entity, entity, index.labels.get(entity, entity),
+                   sorted(index.domain_labels.get(d, d) for d in domains), "entity", None)
+    if fallback is not None:
+        ref.basis = "ancestor"
+        ref.fallback = {**fallback, "labels": [index.labels.get(a, a) for a in fallback["ancestors"]]}
+        ref.fallback = {k: ref.fallback[k] for k in ("ancestors", "labels", "distance")}
+        ref.notes.append(f"no centre has evidence for {ref.label} or its subtypes; answering from its nearest "
+                         f"ancestor with evidence, {', '.join(ref.fallback['labels'])} ({fallback['distance']} level(s) up)")
+    elif not any(index.by_entity.get(c) for c, (rel, _) in classes.items() if rel != "basket"):
+        ref.basis = "domain" if domains and index.memberships else "none"
+        ref.notes.append(f"no entity-level evidence for {ref.label}, its subtypes or ancestors; ranking by "
+                         "network membership for its domain(s)" if ref.basis == "domain" else
+                         f"no evidence and no domain with centres for {ref.label}")
+    found = candidates_for(index, entity, classes, cfg, today)
+    by_domain = collect_domain(index, domains, today)
+    if ref.basis == "domain" and not found.evidence and not by_domain:
+        ref.basis, ref.notes[-1] = "none", f"no evidence and no domain with centres for {ref.label}"
+    ref.centres = _ranked(index, found, by_domain, classes, domains, opts, cfg, today, ref)
+    if any(c.membership and c.membership["relation"] == "no-domain-recorded" for c in ref.centres):
+        ref.notes.append(NO_DOMAIN_NOTE.format(weak=cfg.membership_no_domain, full=cfg.membership_domain))
+    ref.open_as_of = today.isoformat()
+    if found.stale:
+        ref.notes.append(found.stale)
+    return ref
+
+
+def _place(index: Index, opts: ReferralOptions, ref: Referral, present: set[str], day: date
+           ) -> tuple[set[str], tuple[float, float] | None]:
+    """The centres (of ``present``) that pass the geography and membership filters, and the point
+    distances are measured from; a patient country without any of them gets the whole network,
+    measured from its capital, and the answer says so."""
+    inside = network_countries(day)
+
+    def keep(iri: str, country: str | None) -> bool:
+        p = index.providers[iri]
+        return (not opts.members_only or p.member) and \
+            (opts.outside_network or (p.country or "").upper() in inside) and \
+            (country is None or (p.country or "").upper() == country)
+    country = opts.country.upper() if opts.country and not opts.prefer_country else None
+    origin = (opts.lat, opts.lon) if opts.lat is not None and opts.lon is not None else None
+    kept = {iri for iri in present if keep(iri, country)}
+    if not opts.outside_network:
+        outside = {index.providers[i].country for i in present if (index.providers[i].country or "").upper() not in inside}
+        if outside:
+            ref.notes.append(f"centres outside the network's countries ({', '.join(sorted(k or '?' for k in outside))}) "
+                             "are not listed; ask for them with outside_network")
+    if country and not kept:
+        kept = {iri for iri in present if keep(iri, None)}
+        capital = country_origin(country)
+        if origin is None and capital:
+            origin = capital[1], capital[2]
+        ref.abroad = {"country": country, "from": capital[0] if capital else None}
+        ref.notes.append(f"no centre in {country} on record for {ref.label}: showing the network's centres abroad"
+                         + (f", with distances from {capital[0]}" if capital else ""))
+    return kept, origin
+
+
+#: one scored centre before it is shown: (order key, centre, km, membership value, what the answer
+#: says of the membership, evidence components, distinct entries, open trials in scope at it)
+_Row = tuple[tuple, str, float | None, float, dict[str, Any] | None, EvidenceParts, int, int]
+
+
+def _score_rows(index: Index, found: Candidates, kept: set[str], origin: tuple[float, float] | None,
+                domains: set[str], opts: ReferralOptions, cfg: RankingConfig, today: date) -> list[_Row]:
+    """Every kept centre's order key and score parts, without making its answer (most are not shown):
+    score, then evidence (distinct items, open trials, membership), then distance, then IRI; the
+    patient's country first when preferred."""
+    home = opts.country.upper() if opts.country and opts.prefer_country else None
+    rows: list[_Row] = []
+    evidence, providers, memberships, labels = found.evidence, index.providers, index.memberships, index.domain_labels
+    if origin is not None:
+        lat0, lon0 = math.radians(origin[0]), math.radians(origin[1])
+        cos0 = math.cos(lat0)
+    for iri in kept:
+        p = providers[iri]
+        km = None
+        if origin is not None and p.lat is not None and p.lon is not None:
+            km = round(_km_from(index, iri, p.lat, p.lon, lat0, lon0, cos0), 1)
+        if opts.max_km is not None and (km is None or km > opts.max_km):
+            continue
+        m = memberships.get(iri)
+        value, membership = (0.0, None) if m is None else weigh_membership(m, domains, today, cfg, labels)
+        value = round(value, 4)
+        parts, count = evidence.get(iri, (NO_EVIDENCE, 0))
+        opened = (found.open_at.get(iri, 0) if found.open_at is not None
+                  else open_count(index, iri, found.open_in_scope))
+        key = (home is not None and (p.country or "").upper() != home,
+               -total(value, parts), -count, -opened, -value, km if km is not None else math.inf, iri)
+        rows.append((key, iri, km, value, membership, parts, count, opened))
+    return rows
+
+
+def _ranked(index: Index, found: Candidates, by_domain: dict[str, dict[str, Entry]], classes: dict,
+            domains: set[str], opts: ReferralOptions, cfg: RankingConfig, today: date, ref: Referral
+            ) -> list[RankedCentre]:
+    kept, origin = _place(index, opts, ref, set(found.evidence) | set(by_domain), today)
+    rows = _score_rows(index, found, kept, origin, domains, opts, cfg, today)
+    shown = heapq.nsmallest(opts.limit, rows) if opts.limit else sorted(rows)
+    home = opts.country and opts.prefer_country
+    out: list[RankedCentre] = []
+    for n, (key, iri, km, value, membership, parts, count, _) in enumerate(shown):
+        p = index.providers[iri]
+        note = None if p.member else "no network membership on record"
+        if membership and membership["relation"] == "no-domain-recorded":
+            note = "membership without a recorded domain: a weaker signal for every domain"
+        same = n and (not home or out[n - 1].country == p.country) and key[1:5] == shown[n - 1][0][1:5]
+        out.append(RankedCentre(iri, p.name, p.city, p.country, p.member, -key[1], dict(zip(COMPONENTS, (value, *parts))),
+                                [], _open_trials(index, iri, found.open_in_scope) if found.open_in_scope else [],
+                                km, note, rank=out[n - 1].rank if same else n + 1, membership=membership,
+                                evidence_count=count))
+    if ref.abroad is not None:
+        # the nearest three; at the same distance, the better ranked first
+        nearest = [(r[2], r[1]) for r in heapq.nsmallest(3, (r for r in rows if r[2] is not None),
+                                                          key=lambda r: (r[2], r[0]))]
+        ref.abroad["nearest"] = [{"centre": iri, "name": index.providers[iri].name, "km": km} for km, iri in nearest]
+        if nearest:
+            ref.notes.append("nearest centres abroad: " + "; ".join(
+                f"{index.providers[iri].name} ({index.providers[iri].city}, {index.providers[iri].country}, {km:g} km)"
+                for km, iri in nearest))
+    entity_entries = found.entries if found.entries is not None else collect_entity(index, classes, [c.centre for c in out])
+    for c in out:
+        c.entries = merge_entries(entity_entries.get(c.centre), by_domain.get(c.centre))
+    if not opts.lazy_evidence:
+        fill_evidence(index, out, cfg, today, opts.evidence_limit)
+    return out
+
+
+def fill_evidence(index: Index, centres: list[RankedCentre], cfg: RankingConfig, today: date,
+                  limit: int | None = EVIDENCE_LIMIT) -> None:
+    """Make the evidence items of ``centres`` (ranked with ``lazy_evidence``) from what was collected:
+    the ``limit`` most telling of each (None: all), and how many there are."""
+    cutoff = open_cutoff(today)
+    for c in centres:
+        if c.entries is not None:
+            c.evidence_total = len(c.entries)
+            c.evidence, c.entries = _items(index, c.centre, c.entries, cfg, cutoff, limit), None
+
+
+def refer(store: GraphStore, text: str, opts: ReferralOptions = ReferralOptions(),
+          cfg: RankingConfig | None = None) -> Referral:
+    """Resolve ``text`` to an entity and rank its centres, from the cached index of ``store`` (whose
+    heaviest entities' candidates are computed once per day and set of weights: kg.expertise.referral_precompute).
+
+    Raises NotFoundError (with closest matches) for an unknown entity, ParameterError for bad options."""
+    validate_location(opts.lat, opts.lon, opts.max_km, opts.country)
+    if opts.limit is not None and opts.limit < 1:
+        raise ParameterError("limit", f"{opts.limit} must be at least 1")
+    index = index_for(store)
+    cfg = cfg or load_config()
+    prepare(index, cfg, opts.today or answer_day())
+    return rank(index, resolve(index, text), opts, cfg, query=text)
+
+
+def format_referral(ref: Referral) -> str:
+    """A readable answer: the entity, the basis (and fallback), and each centre with its components,
+    evidence and open trials."""
+    lines = [f"{ref.label} <{ref.entity}>  (query {ref.query!r}; domains: {', '.join(ref.domains) or 'none'})",
+             f"basis: {ref.basis}"]
+    lines += [f"note: {n}" for n in ref.notes]
+    if not ref.centres:
+        lines.append("no centre matches")
+    for c in ref.centres:
+        where = ", ".join(x for x in (c.city, c.country) if x)
+        km = f", {c.distance_km} km" if c.distance_km is not None else ""
+        lines.append(f"{c.rank}. {c.name} ({where}{km})  score {c.score:.3f}"
+                     + (f"  [{c.note}]" if c.note else ""))
+        lines.append("   components: " + ", ".join(f"{k} {v:+.3f}" for k, v in c.components.items() if v))
+        if c.evidence_total > len(c.evidence):
+            lines.append(f"   evidence: the {len(c.evidence)} most telling of {c.evidence_total}")
+        for i in c.evidence:
+            lines.append(f"   - {i.kind} about {i.about_label} ({i.relation}, distance {i.distance}, "
+                         f"factor {i.factor:g}{', ' + i.date if i.date else ''}) <{i.evidence}>")
+        for t in c.open_trials:
+            lines.append(f"   open trial: {t['title']} [{t['status']}] <{t['trial']}>")
+    return "\n".join(lines)

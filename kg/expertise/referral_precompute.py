@@ -1,0 +1,133 @@
+"""The candidates of an answer, computed per call or, for the entities with the most evidence,
+ahead of the calls.
+
+A referral weighs every evidence entry in its classes: for a root class at scale 100 that is hundreds of
+thousands of entries, far more than the 50 ms an answer may take. What the answer needs of them does not
+depend on the caller (only on the weights and the answer's day): per centre, its evidence components and
+number of distinct entries; the trials open in scope and how many are open at each centre; the note on
+stale enrolling statuses. :func:`candidates` computes that from the entries; :func:`prepare` computes it
+once, for the weights and the day given, for every entity whose classes hold more than
+``HEAVY_EVIDENCE`` evidence rows (a few hundred entities: ~10 s at scale 100), and indexes each class's
+evidence by centre so an answer makes the evidence items of the centres it shows only. An answer for
+another day or other weights computes its candidates itself (same function, same result).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from kg.core.trial_status import open_cutoff
+from kg.expertise.referral_index import Index
+from kg.expertise.referral_scope import Classes, answer_scope, collect_entity
+from kg.expertise.referral_score import Entry, EvidenceParts, RankingConfig, evidence_parts
+
+#: evidence rows in an answer's classes above which its candidates are computed ahead of the calls
+HEAVY_EVIDENCE = 2000
+
+
+@dataclass(slots=True)
+class Candidates:
+    """What an answer needs of its classes' evidence, as of one day and for one set of weights."""
+
+    #: centre -> (evidence components, distinct entries), for the centres with entity-level evidence
+    evidence: dict[str, tuple[EvidenceParts, int]]
+    #: trials in scope that are open on the day
+    open_in_scope: frozenset[str]
+    #: centre -> number of trials in scope open at it (its site not closed); None = count on demand
+    open_at: dict[str, int] | None
+    #: the note on enrolling trials in scope whose status is too old to count as open
+    stale: str | None
+    #: the entries per centre when computed per call; None when precomputed (made per shown centre)
+    entries: dict[str, dict[str, Entry]] | None
+
+
+@dataclass(slots=True)
+class Prepared:
+    cfg: RankingConfig
+    day: date
+    by_entity: dict[str, Candidates]
+
+
+def open_count(index: Index, centre: str, open_in_scope: frozenset[str]) -> int:
+    """How many of ``open_in_scope`` are open at ``centre`` (its site not closed)."""
+    if not open_in_scope:
+        return 0
+    here = index.trials_at.get(centre)
+    if not here:
+        return 0
+    return sum(1 for t in open_in_scope & here if (t, centre) not in index.closed_sites)
+
+
+def stale_note(index: Index, enrolling: set[str], cutoff: date, as_of: date) -> str | None:
+    """What the answer says of trials whose enrolling status is too old to count as open."""
+    stale = sorted((index.trials[t] for t in enrolling if not index.trials[t].open_since(cutoff)),
+                   key=lambda tr: (tr.verified or date.min, tr.iri), reverse=True)
+    if not stale:
+        return None
+    shown = "; ".join(f"{tr.iri.rsplit('/', 1)[-1]}: last known status {tr.status}, verified "
+                      f"{tr.verified.isoformat() if tr.verified else 'never'}" for tr in stale[:3])
+    return (f"{len(stale)} trial(s) in scope with an enrolling status not verified since {cutoff.isoformat()} "
+            f"are not counted as open as of {as_of.isoformat()} ({shown}{'; ...' if len(stale) > 3 else ''})")
+
+
+def candidates(index: Index, classes: Classes, cfg: RankingConfig, day: date, keep_entries: bool = True) -> Candidates:
+    """The candidates of an answer over ``classes`` as of ``day`` (see the module docstring)."""
+    cutoff = open_cutoff(day)
+    per = collect_entity(index, classes)
+    evidence = {centre: evidence_parts(index, entries, cfg, day, cutoff) for centre, entries in per.items()}
+    enrolling = {t for c in classes for t in index.enrolling_studying.get(c, ())}
+    open_in_scope = frozenset(t for t in enrolling if index.trials[t].open_since(cutoff))
+    open_at = None
+    if not keep_entries:   # counted once for every centre that runs one of them
+        centres = {c for t in open_in_scope for c in index.trials[t].providers}
+        open_at = {c: n for c in centres if (n := open_count(index, c, open_in_scope))}
+    return Candidates(evidence, open_in_scope, open_at, stale_note(index, enrolling, cutoff, day),
+                      per if keep_entries else None)
+
+
+def index_by_centre(index: Index) -> None:
+    """Each class's evidence by centre (``Index.by_entity_centre``), once per index."""
+    if index.by_entity_centre or not index.by_entity:
+        return
+    built: dict[str, dict[str, list]] = {}
+    for cls, evs in index.by_entity.items():
+        by_centre: dict[str, list] = {}
+        for ev in evs:
+            by_centre.setdefault(ev.provider, []).append(ev)
+        built[cls] = by_centre
+    index.by_entity_centre = built   # whole, never half-made for a concurrent answer
+
+
+def prepare(index: Index, cfg: RankingConfig, day: date) -> Prepared:
+    """Compute the candidates of every entity with more than ``HEAVY_EVIDENCE`` evidence rows in its
+    answer's classes, for ``cfg`` and ``day``; kept on the index (a later day replaces them, so a
+    server's first answer of a day computes them again). Entities of one exactMatch group share
+    their classes, hence their candidates."""
+    held = index.prepared
+    if held is not None and held.cfg == cfg and held.day == day:
+        return held
+    index_by_centre(index)
+    heavy: dict[str, Candidates] = {}
+    shared: dict[frozenset[str], Candidates] = {}
+    for entity in sorted(index.entities):
+        classes, _ = answer_scope(index, entity, cfg)
+        if sum(len(index.by_entity.get(c, ())) for c in classes) > HEAVY_EVIDENCE:
+            key = frozenset((c, d) for c, (_, d) in classes.items())   # the relation weighs nothing
+            found = shared.get(key)
+            if found is None:
+                found = shared[key] = candidates(index, classes, cfg, day, keep_entries=False)
+            heavy[entity] = found
+    index.prepared = Prepared(cfg, day, heavy)
+    return index.prepared
+
+
+def candidates_for(index: Index, entity: str, classes: Classes, cfg: RankingConfig, day: date) -> Candidates:
+    """The precomputed candidates of ``entity`` if :func:`prepare` made them for ``cfg`` and ``day``,
+    else computed now."""
+    held = index.prepared
+    if held is not None and held.cfg == cfg and held.day == day:
+        found = held.by_entity.get(entity)
+        if found is not None:
+            return found
+    return candidates(index, classes, cfg, day)

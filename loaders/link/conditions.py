@@ -1,0 +1,183 @@
+"""Condition linking: every condition, condition MeSH term and keyword of a record linked on its own.
+
+Each text of a record gets its own links (:class:`loaders.link.terms.EntityLink`: record, text, field, entity,
+rule, score), so a link can be audited per condition. Two steps, each in its own module:
+
+* :mod:`loaders.link.conditions_match` matches one text by itself (labels, synonyms, cross-references,
+  "X cancer" = "X carcinoma", former names shared across sources, misspellings, the nearest named node);
+* :mod:`loaders.link.conditions_context` reads generic terms (a family or an organ without a type) in their
+  record, and lets a MeSH term or keyword take the links of the condition that says the same and more;
+  a MeSH or keyword term never overrides a more specific condition.
+
+The index they share (names, sites, families, hierarchy) is :mod:`loaders.link.conditions_names`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from kg.core.records import MappableEntity
+from loaders.link.conditions_context import (
+    Generic,
+    context,
+    family_at_site,
+    generic,
+    more_specific,
+    site_carcinoma,
+    title_entities,
+    variant,
+)
+from loaders.link.conditions_match import SCORES, code_of, match_term, respelt, source_of
+from loaders.link.conditions_names import ConditionIndex, families_of, sites_of
+from loaders.link.terms import EntityLink, Match, Term, _dedupe
+from loaders.mapping import tokens
+
+__all__ = ["RecordLinks", "link_record", "link_records", "match_term"]
+
+@dataclass
+class RecordLinks:
+    """The per-text links of a set of records, unmatched texts and unknown codes (first record each)."""
+
+    links: list[EntityLink] = field(default_factory=list)
+    unmatched: Counter[str] = field(default_factory=Counter)
+    unknown_codes: dict[str, str] = field(default_factory=dict)
+    terms: int = 0
+
+    def best_per_entity(self) -> list[EntityLink]:
+        """One link per (record, entity): the best-scoring text, first on ties (the pre-#17 summary)."""
+        best: dict[tuple[str, str, str], EntityLink] = {}
+        for link in self.links:
+            key = (link.subject_kind, link.subject_id, link.match.entity.iri)
+            if key not in best or link.match.score > best[key].match.score:
+                best[key] = link
+        return [best[k] for k in sorted(best)]
+
+
+def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | None, index: ConditionIndex,
+                result: RecordLinks, cache: dict[Term, list[Match]] | None = None,
+                titles: dict[str | None, list[MappableEntity]] | None = None) -> None:
+    """Add the links of every text of one record to ``result`` (one per text and entity); ``cache``
+    and ``titles`` keep the answers of :func:`match_term` and :func:`title_entities` across records."""
+    cache = {} if cache is None else cache
+    own: dict[Term, list[Match]] = {}
+    for term in terms:
+        if term not in cache:
+            cache[term] = match_term(term, index)
+        own[term] = cache[term]
+        if term.mesh_id and code_of(term) is None:
+            result.unknown_codes.setdefault(term.mesh_id, f"{kind} {subject_id}")
+    kinds = {t: _generic(t.text, index) for t in terms}
+    # the record's types: what its specific texts and organ terms match, and a family condition's own
+    # Orphanet entity ("Glioma" = glial tumour beside "Meningioma": "Brain Neoplasms" is either)
+    specific = [(t, own[t]) for t in terms if own[t] and (kinds[t] is None or kinds[t].sites
+                                                          or (t.field == "condition" and _orphanet(own[t])))]
+    if titles is None:
+        named = title_entities(title, index)
+    elif (named := titles.get(title)) is None:  # registries repeat titles: each distinct one is read once
+        named = titles[title] = title_entities(title, index)
+    where = set().union(sites_of(title or ""), *(sites_of(t.text) for t in terms))
+    for term in terms:
+        if len(where) == 1 and (kinds[term] is None or _orphanet(own[term])):
+            own[term] = _at_record_site(term, own[term], next(iter(where)), index)
+    found = {t: _read(t, kinds[t], own, terms, specific, named, index) for t in terms}
+    # an organ term that reached Orphanet only in its record ("laryngeal cancer" -> squamous cell carcinoma of
+    # the larynx) says what the record's broader terms mean ("Head and Neck Cancer", "Laryngeal Neoplasms")
+    organs = [(t, ms) for t, ms in found.items() if kinds[t] is not None and kinds[t].sites and _orphanet(ms)
+              and not _orphanet(own[t])]
+    for term in terms:  # also where the first pass had nothing but the site's own carcinoma to go by
+        more = [(t, ms) for t, ms in organs if t != term]
+        if more and kinds[term] is not None and not _orphanet(
+                _read(term, kinds[term], own, terms, specific, named, index, fallback=False)):
+            found[term] = _read(term, kinds[term], own, terms, [*specific, *more], named, index)
+    for term in terms:
+        result.terms += 1
+        if not found[term]:
+            result.unmatched[term.text] += 1
+        result.links += [EntityLink(kind, subject_id, term, m) for m in _dedupe(list(found[term]))]
+    if title and not any(_orphanet(ms) for ms in found.values()):
+        # no text reaches Orphanet: the Orphanet types the title names, as links of the title itself
+        result.links += [EntityLink(kind, subject_id, Term(title, "title"), Match(e, "title", e.label, SCORES["title"]))
+                         for e in named if source_of(e) == "ORPHA"]
+
+
+#: words and marks that join several names in one text
+_LISTING = re.compile(r"(?i)\s(?:and|or|&)\s|[;/]|,.*,")
+#: rules that match a part of a text only: not enough to move a text to the record's site
+_PARTIAL = frozenset({"part", "head", "containment"})
+
+
+def _at_record_site(term: Term, own: list[Match], site: str, index: ConditionIndex) -> list[Match]:
+    """A text naming no site, in a record whose texts and title name one site only, whose own Orphanet
+    entities are none or all at another site, is read at the record's site ("Carcinoma, Embryonal" in a
+    testicular trial is the testicular one, not Orphanet's extragonadal "Embryonal carcinoma";
+    "Leiomyosarcoma" in a uterine trial is the uterine one); rule ``trial-context``."""
+    if sites_of(term.text) or any(source_of(m.entity) == "ORPHA" and (not index.site(m.entity.iri)
+                                                                      or index.at_site(m.entity.iri, {site})) for m in own):
+        return own
+    if _LISTING.search(term.text):
+        return own  # a list of names ("Neoplasms, Glandular and Epithelial"): no one name to read there
+    text = " ".join(reversed(term.text.split(",", 1)))  # MeSH's inverted "Carcinoma, Embryonal"
+    names = [text, *(n for m in own if source_of(m.entity) == "ORPHA" for n in index.names(m.entity))]
+    there: list[Match] = []
+    for name in names:  # the text, else a name of its entity ("Endodermal sinus tumor" = "Yolk sac tumor")
+        there = [m for m in match_term(Term(f"{site} {name}", term.field), index)
+                 if source_of(m.entity) == "ORPHA" and index.at_site(m.entity.iri, {site}) and m.rule not in _PARTIAL]
+        if there:
+            break
+    else:
+        return own
+    return [*(m for m in own if source_of(m.entity) != "ORPHA"),
+            *(Match(m.entity, "trial-context", m.matched, SCORES["trial-context"]) for m in there)]
+
+
+def _orphanet(matches: Iterable[Match]) -> bool:
+    return any(source_of(m.entity) == "ORPHA" for m in matches)
+
+
+def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Sequence[Term],
+          specific: Sequence[tuple[Term, list[Match]]], named: list[MappableEntity],
+          index: ConditionIndex, *, fallback: bool = True) -> list[Match]:
+    """The links of one text of a record: its own, or what its record says it means (module docstring);
+    without ``fallback``, not the family node of its site that it takes with nothing else to go by."""
+    if g is None:
+        matches = own[term] or more_specific(term, own, terms, index)
+        if not _orphanet(matches) and (v := variant(term.text)):
+            # a kind of a family without a node of its own: the family read in its record
+            others = [(t, ms) for t, ms in specific if t != term]
+            matches = [*matches, *(m for m in context(v, [], others, named, index) if source_of(m.entity) == "ORPHA")]
+        if fallback and not _orphanet(matches):
+            matches = [*matches, *family_at_site(term.text, index)]
+        return matches
+    cancer = bool(g.sites) and not g.families and "cancer" in tokens(term.text)
+    others = [(t, ms) for t, ms in specific if t != term] if cancer or not g.sites else list(specific)
+    mine = own[term]
+    if cancer and any(g.sites & sites_of(t.text) and (fams := families_of(t.text)) and "carcinoma" not in fams
+                      for t in terms if t != term):
+        mine = []  # "Ovarian Cancer" beside "ovarian sarcoma": the record says it is no carcinoma
+    matches = context(g, mine, others, named, index, cancer=cancer)
+    if fallback and not _orphanet(matches):
+        matches = list(matches) + site_carcinoma(term.text, g, index)
+    if fallback and not _orphanet(matches) and g.families and g.sites:  # "Retroperitoneal Sarcoma": a soft tissue sarcoma
+        matches = list(matches) + family_at_site(term.text, index)
+    return matches
+
+
+def _generic(text: str, index: ConditionIndex) -> Generic | None:
+    """What a generic term names, also when one of its words is misspelt ("Mesotelioma")."""
+    found = generic(text)
+    if found is None and (spelt := respelt(text, index)):
+        found = generic(spelt)
+    return found
+
+
+def link_records(records: Iterable[tuple[str, str, Sequence[Term], str | None]], index: ConditionIndex) -> RecordLinks:
+    """The per-text links of (kind, id, terms, title) records, sharing one cache of text matches."""
+    result = RecordLinks()
+    cache: dict[Term, list[Match]] = {}
+    titles: dict[str | None, list[MappableEntity]] = {}
+    for kind, subject_id, terms, title in records:
+        link_record(kind, subject_id, terms, title, index, result, cache, titles)
+    return result

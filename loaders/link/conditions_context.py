@@ -1,0 +1,264 @@
+"""Condition linking, generic terms read in their record (family and organ terms, and MeSH or keyword
+terms that a more specific condition of the record explains).
+
+**Generic terms** (a family and/or a site without a tumour type: "Sarcoma", "Carcinoma", "Mesothelioma",
+"Head and Neck Cancer", "Brain and Central Nervous System Tumors", "Testicular Neoplasms") are read in
+their record (:func:`loaders.link.conditions.link_record`): the tumour types the record's title names, if any
+fit the term's family and site (a single-disease trial: "Sarcoma" in an osteosarcoma trial is the osteosarcoma), rule
+``trial-context``; else, per source, the lowest common ancestor of the entities that the record's
+condition texts (else all its texts) link to in that family and at that site, when every one of those
+texts has an entity in that source and the ancestor is informative (not a top-level "Rare ..." branch;
+the node covering every parent of a multi-parent entity first; for Orphanet, with no such node, the list
+of at most :data:`loaders.link.conditions_match.MAX_LIST` entities; Orphanet from the other texts where the
+conditions reach none), rule ``trial-context`` for one entity, ``broader`` otherwise. What a generic term
+matches by itself counts too: a family with a site ("soft tissue sarcoma") keeps its own match; an organ
+term ("Thymus Neoplasms" = "Thymic tumor") keeps it and takes the context in the other source; a family word alone ("Glioma",
+"Melanoma") keeps it only where neither the title nor a condition names a type of that family. A term
+with no family or tumour word ("Neoplasms", "Metastatic Cancer", "bone") links to nothing. An organ's "X
+cancer" is the record's own type at X (carcinomas first) before its own name, is not the carcinoma if
+another text names a non-carcinoma at X, and with nothing else is Orphanet's only top carcinoma at X.
+
+**A MeSH or keyword term never overrides a more specific condition**: a generic one is read through the
+record's conditions as above (MeSH "Melanoma" in a uveal-melanoma trial is the uveal melanoma); a specific
+one that matches nothing takes the entities of the condition (else keyword, or its part) that says the
+same and more (:func:`more_specific`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kg.core.records import MappableEntity
+from loaders.link.conditions_match import (
+    SCORES,
+    by_lca,
+    lookup,
+    match_term,
+    parts,
+    shared_names,
+    source_of,
+    unique,
+    unqualified,
+)
+from loaders.link.conditions_names import (
+    ANY,
+    FAMILIES,
+    NON_EPITHELIAL_FAMILIES,
+    PART_OF,
+    SITE_FILLERS,
+    SITE_WORDS,
+    ConditionIndex,
+    canonical_words,
+    families_of,
+    sites_of,
+)
+from loaders.link.terms import CONTRAST, QUALIFIERS, Match, Term
+from loaders.mapping import tokens
+
+#: words that make a site word a disease term ("Kidney Cancer", not "bone")
+TUMOUR_WORDS = frozenset({"cancer", "carcinoma", "tumor", "neoplasm", "malignancy", "metastasis"})
+
+@dataclass(frozen=True)
+class Generic:
+    """What a generic term names: family words and sites (both may be empty, not both)."""
+
+    families: frozenset[str]
+    sites: frozenset[str]
+
+
+#: words that name a family by another word ("Glial tumors", "Carcinoid Tumors" = neuroendocrine tumours)
+_FAMILY_WORDS = {"glial": "glioma", "carcinoid": "neuroendocrine"}
+
+
+def generic(text: str) -> Generic | None:
+    """The family and sites of a generic term; None if the text names a tumour type.
+
+    >>> generic("Head and Neck Cancer") == Generic(frozenset(), frozenset({"head and neck"}))
+    True
+    >>> generic("Malignant Gliomas").families, generic("Glioblastoma")
+    (frozenset({'glioma'}), None)
+    """
+    words = [w for w in tokens(text) if w not in QUALIFIERS]
+    fams = {_FAMILY_WORDS.get(w, w) for w in words if w in FAMILIES or w in _FAMILY_WORDS}
+    if any(w not in ANY and w not in SITE_WORDS and w not in SITE_FILLERS and w not in FAMILIES and w not in _FAMILY_WORDS
+           for w in words):
+        return None
+    if "neuroendocrine" in fams and len(fams) > 1:
+        return None  # "Neuroendocrine carcinoma" is a type; "Neuroendocrine Tumors" a family
+    if not fams and not TUMOUR_WORDS.intersection(words):
+        return Generic(frozenset(), frozenset())  # "bone", "soft tissue": a site, not a disease
+    return Generic(frozenset(fams), frozenset(SITE_WORDS[w] for w in words if w in SITE_WORDS))
+
+
+def variant(text: str) -> Generic | None:
+    """The family of a text that names a kind of it by words no entity has ("epithelial mesothelioma",
+    "mixed glioma"): its last word is a family word and no word contrasts ("benign", "non"); None otherwise.
+    Read in its record like a generic term when the text reaches no Orphanet entity by itself.
+
+    >>> variant("sarcomatous mesothelioma") == Generic(frozenset({"mesothelioma"}), frozenset())
+    True
+    >>> variant("benign mesothelioma") is None, variant("Carcinoma, Squamous Cell").families
+    (True, frozenset({'carcinoma'}))
+    """
+    words = [w for w in tokens(text) if w not in QUALIFIERS]
+    if len(words) < 2 or CONTRAST.intersection(words):
+        return None
+    sites = frozenset(SITE_WORDS[w] for w in words if w in SITE_WORDS)
+    if "," in text:  # MeSH's inverted form names its head first ("Carcinoma, Squamous Cell")
+        head = generic(text.split(",", 1)[0])
+        return Generic(head.families, head.sites | sites) if head and head.families else None
+    return Generic(frozenset({words[-1]}), sites) if words[-1] in FAMILIES else None
+
+
+def _fits(ent: MappableEntity, g: Generic, index: ConditionIndex) -> bool:
+    if g.families and not g.families & index.families(ent.iri):
+        return False
+    return not g.sites or index.at_site(ent.iri, g.sites)
+
+
+def title_entities(title: str | None, index: ConditionIndex) -> list[MappableEntity]:
+    """The entities a title names: its longest word runs equal to an entity's canonical name, runs of
+    only family words ("Glioma", "Germ Cell Tumors") left out."""
+    words = tokens(title or "")
+    out: list[MappableEntity] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(8, len(words) - i), 0, -1):
+            run = " ".join(words[i:i + n])
+            g = generic(run)
+            if g is not None and not (g.families and g.sites):
+                continue  # "Glioma", "Primary Brain Tumors" name no single type
+            if found := lookup(run, index, "equivalent"):
+                out += [m.entity for m in (*found, *shared_names(found, index))]
+                i += n
+                break
+        else:
+            i += 1
+    return unique(out)
+
+
+def context(g: Generic, own: list[Match], specific: Sequence[tuple[Term, list[Match]]],
+             title: list[MappableEntity], index: ConditionIndex, *, cancer: bool = False) -> list[Match]:
+    """The links of one generic term read in its record (see the module docstring); ``cancer`` for an
+    organ's "X cancer", which means the record's carcinoma of X if it has one, else what its texts say
+    the cancer of X is ("Ovarian Cancer" in a germ-cell trial), before its own name."""
+    if not g.families and not g.sites:
+        return []
+    named = [e for e in title if _fits(e, g, index)]
+    found: list[Match] = []
+    if named:
+        if len({source_of(e) for e in named}) < len(named):  # the title names several types of a source
+            found = by_lca([named], index)
+        else:
+            found = [Match(e, "trial-context", e.label, SCORES["trial-context"]) for e in named]
+    if not any(source_of(m.entity) == "ORPHA" for m in found):  # no title, or one naming no Orphanet type
+        have = {source_of(m.entity) for m in found}
+        found += [m for m in _from_texts(g, own, specific, index, cancer=cancer) if source_of(m.entity) not in have]
+    if own and g.sites and g.families:  # "Soft tissue sarcoma": a type of its own
+        return own
+    if g.sites and not cancer:  # an organ term with a name of its own ("Thymus Neoplasms" = "Thymic tumor")
+        mine = {source_of(m.entity) for m in own}
+        return own + [m for m in found if source_of(m.entity) not in mine]
+    done = {source_of(m.entity) for m in found}
+    return found + [m for m in own if source_of(m.entity) not in done]
+
+
+def _from_texts(g: Generic, own: list[Match], specific: Sequence[tuple[Term, list[Match]]], index: ConditionIndex,
+                *, cancer: bool) -> list[Match]:
+    """What the record's texts say a generic term means: the nearest informative node of the types its
+    conditions (else its other texts) name in the term's family and at its site."""
+    texts = [(t, [m.entity for m in ms if _fits(m.entity, g, index)]) for t, ms in specific]
+    texts = [(t, es) for t, es in texts if es]
+    if cancer and any("carcinoma" in index.families(e.iri) for _, es in texts for e in es):
+        texts = [(t, es) for t, es in texts if any("carcinoma" in index.families(e.iri) for e in es)]
+    # a family word alone leaves its own match only for the title's or a condition's type
+    conditions = [(t, es) for t, es in texts if t.field == "condition"]
+    found = by_lca([es for _, es in conditions or ([] if own and not cancer else texts)], index)
+    if (not own or cancer) and not any(source_of(m.entity) == "ORPHA" for m in found):
+        # Orphanet, if the conditions do not reach it: what the other texts reach there
+        rest = [[e for e in es if source_of(e) == "ORPHA"] for _, es in texts]
+        found += by_lca([es for es in rest if es], index)
+    return found
+
+
+def _histology(name: str, fams: set[str]) -> set[str]:
+    """The words of a name that say more than the families ``fams`` and a site ("squamous" in "Squamous cell
+    carcinoma of oral cavity and lip", "neuroendocrine" in "Cutaneous neuroendocrine carcinoma", "small" in
+    "Small cell lung cancer"): a node with such words is no home for a text that does not say them."""
+    def says_more(w: str) -> bool:
+        if w == "nonepithelial" and fams & NON_EPITHELIAL_FAMILIES:
+            return False  # a sarcoma is a non-epithelial tumour
+        if families_of(w):  # "adenocarcinoma" says more than "carcinoma"
+            return not families_of(w) <= fams
+        return (w not in SITE_WORDS and (w not in SITE_FILLERS or w == "small") and w not in ANY
+                and w not in ("corpus", "uteri", "cell"))
+    return {w for w in canonical_words(name, drop_malignant=True) if says_more(w)}
+
+
+def family_at_site(text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``broader`` for a type named at a site where Orphanet has no node for it ("salivary gland adenoid
+    cystic carcinoma", "extraskeletal osteosarcoma"): Orphanet's one top entity of the type's family at that
+    site (a carcinoma of the salivary glands; a soft tissue sarcoma), if it has exactly one; never a "Rare …"
+    grouping, nor a node naming another histology ("basal cell carcinoma of the lip" is no squamous one)."""
+    sites, fams = sites_of(text), families_of(text)
+    if len(sites) != 1 or not fams:
+        return []
+    site = next(iter(sites))
+    cands = set().union(*(index.of_family_at(site, f) for f in fams))
+    words = set(canonical_words(text, drop_malignant=True))
+    cands = {i for i in cands if index.informative(i) and not index.by_iri[i].label.startswith("Rare")
+             and _histology(index.by_iri[i].label, fams) <= words and families_of(index.by_iri[i].label) & fams}
+    top = [i for i in cands if not index.ancestors(i) & cands]
+    if len(top) != 1:
+        return []
+    ent = index.by_iri[top[0]]
+    return [Match(ent, "broader", ent.label, SCORES["broader"])]
+
+
+#: names of groupings and inherited conditions: never what "X cancer" means ("Rare cancer of cervix uteri",
+#: "Familial prostate cancer")
+_GROUPING = re.compile(r"(?i)^(rare|familial|hereditary|inherited)\b")
+
+
+def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
+    """Rule ``broader`` for "X cancer" ("X carcinoma") with nothing else to go by: Orphanet's carcinoma
+    at site X, when it has exactly one that is not under another ("laryngeal cancer" -> squamous cell
+    carcinoma of the larynx, its only carcinoma node there). Only a node naming X itself ("Paratesticular
+    adenocarcinoma" is no testicular cancer) and no histology the text does not say, but squamous at the
+    head and neck ("Skin Cancer" is not the cutaneous neuroendocrine carcinoma); never a "Rare …" grouping or an inherited
+    condition: a common cancer ("Breast Cancer", "Cervical Cancer") has no Orphanet node."""
+    if g.families - {"carcinoma"} or len(g.sites) != 1 or not {"cancer", "carcinoma"} & set(tokens(text)):
+        return []
+    site = next(iter(g.sites))
+    words = set(canonical_words(text, drop_malignant=True))
+    if site == "head and neck" or PART_OF.get(site) == "head and neck":
+        words.add("squamous")  # the cancer of the head and neck mucosa is its squamous cell carcinoma
+    cands = {i for i in index.carcinomas_at(site) if not _GROUPING.match(index.by_iri[i].label)
+             and _histology(index.by_iri[i].label, {"carcinoma"}) <= words
+             and site in set().union(*(sites_of(n) for n in (index.by_iri[i].label, *index.by_iri[i].synonyms)))}
+    top = [i for i in cands if not index.ancestors(i) & cands]
+    if len(top) != 1:
+        return []
+    ent = index.by_iri[top[0]]
+    return [Match(ent, "broader", ent.label, SCORES["broader"])]
+
+
+def more_specific(term: Term, own: dict[Term, list[Match]], terms: Sequence[Term],
+                   index: ConditionIndex) -> list[Match]:
+    """The entities of a condition (else keyword) of the record that says what a MeSH or keyword term
+    says, and more; for a compound, of the part that does."""
+    words = set(canonical_words(unqualified(term.text), drop_malignant=True))
+    if term.field == "condition" or not words:
+        return []
+    for field_ in ("condition", "keyword"):
+        for other in terms:
+            if other.field != field_ or other == term or not own.get(other):
+                continue
+            for part in parts(other.text) or [other.text]:
+                if words < set(canonical_words(unqualified(part), drop_malignant=True)):
+                    ents = [m.entity for m in (match_term(Term(part, other.field), index) if part != other.text
+                                               else own[other])]
+                    return [Match(e, "trial-context", other.text, SCORES["trial-context"]) for e in unique(ents)]
+    return []

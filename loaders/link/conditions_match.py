@@ -1,0 +1,384 @@
+"""Condition linking, one text on its own: the rules that match a condition, MeSH term or keyword.
+
+A text is matched by the first rule that finds anything (scores in :data:`SCORES`):
+
+==================  =====  ===============================================================================
+rule                score  what matches
+==================  =====  ===============================================================================
+``xref``            0.95   a code the record gives with the text (a MeSH descriptor id) is a cross-reference
+                           of the entity (``MESH:``, ``NCIT:``, ``UMLS:``, ``OMIM:``)
+``label`` ...       ...    the rules of :mod:`loaders.link.terms` (label, synonym, OncoTree code, qualified, part,
+                           head, containment), where a ``containment``/``part`` match must not put the
+                           entity at another site than the text names ("testicular yolk sac tumor" is not
+                           Orphanet's extragonadal "Yolk sac tumor")
+``equivalent``      0.85   the canonical names agree (:func:`loaders.link.conditions_names.canonical_key`:
+                           "X cancer" = "X carcinoma", "pleural" = "of the pleura", "uterine" = "of the
+                           corpus uteri"), also once qualifiers are dropped, and for each part of a
+                           compound, the text's site carried to the parts ("testicular embryonal carcinoma
+                           and teratoma" -> "testicular teratoma")
+``spelling``        0.75   as ``equivalent`` after a misspelt word is replaced by the entity-name word
+                           nearest to it (rapidfuzz ratio >= :data:`SPELLING_THRESHOLD`, words sharing
+                           their first two letters only)
+``shared-name``     -0.05  the other source's entity whose label or synonym is a name of a matched entity
+                           (OncoTree's "Undifferentiated Pleomorphic Sarcoma/Malignant Fibrous
+                           Histiocytoma" carries the former name to Orphanet's "Undifferentiated pleomorphic
+                           sarcoma"); the matched entity's score less 0.05
+``trial-context``  0.70   see below
+``broader``        0.65   see below; also, for an OncoTree match that names no Orphanet entity, the
+                           Orphanet entity its nearest informative OncoTree ancestor names, at the text's
+                           site (testis "Yolk Sac Tumor" -> NSGCT -> "Non-seminomatous germ cell tumor of
+                           testis"); and "X cancer" with nothing else: Orphanet's only top carcinoma at X
+==================  =====  ===============================================================================
+
+A text that still reaches no Orphanet entity takes, in order: the Orphanet entity named like it once site
+words are set aside, at the text's site (``equivalent``: "Supratentorial PNET" -> "CNS PNET"); for a gut
+segment, the node covering its sites (``broader``: midgut NET -> gastroenteric NEN); the Orphanet entity its
+name ends with (``containment``, site-guarded): a histological variant without a node is read as its parent
+("Atypical meningioma" -> "Meningioma"). A type Orphanet splits by tissue without a node for the whole is
+the list of its parts ("Ewing sarcoma" -> skeletal | extraskeletal Ewing sarcoma).
+
+Used by :mod:`loaders.link.conditions`, which reads the texts of a record together.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from kg.core.records import MappableEntity
+from loaders.link.conditions_names import (
+    SITE_FILLERS,
+    SITE_GROUPS,
+    SITE_WORDS,
+    ConditionIndex,
+    canonical_key,
+    canonical_words,
+    sitefree_key,
+    sites_of,
+    squash,
+)
+from loaders.link.terms import (
+    GENERIC,
+    QUALIFIERS,
+    Match,
+    Term,
+    _clean,
+    _contained,
+    _dedupe,
+    link_term,
+    mesh_key,
+)
+from loaders.mapping import tokens
+
+#: at most this many Orphanet entities stand for an umbrella term whose entities no informative node covers
+MAX_LIST = 3
+SCORES = {"xref": 0.95, "equivalent": 0.85, "spelling": 0.75, "similar": 0.72, "trial-context": 0.70,
+          "broader": 0.65, "title": 0.60}
+#: the rapidfuzz ratio from which a whole name, run together, is read as the text's (rule ``similar``).
+#: Chosen on the development half (tests/gold/conditions_dev.tsv, every text scanned): with at most two
+#: letters apart, every ratio from 80 to 90 adds no false link and 92 loses a right one; with three letters
+#: apart, ratios below 90 link "Endometrial Cancer" to "Sarcoma of the corpus uteri" (see decision 0010)
+SIMILAR_THRESHOLD = 90.0
+#: and at most this many letters changed, added or dropped (word breaks aside)
+SIMILAR_EDITS = 2
+#: the rapidfuzz ratio from which a word is read as a misspelling of an entity-name word. Chosen on the
+#: development half (tests/fixtures/condition_links_dev.tsv): every threshold from 70 to 90 gives the same
+#: links there (one misspelling, "meningeoma" -> "meningioma", ratio 90; no false link down to 70), 92 and
+#: above lose it; 85 is one changed letter in a word of seven letters or more (see docs/decisions/0010)
+SPELLING_THRESHOLD = 85.0
+#: rules whose match stands for the whole text (no site guard needed)
+_WHOLE = frozenset({"mesh-id", "label", "synonym", "code", "qualified", "xref", "equivalent", "spelling"})
+_SPLIT = re.compile(r"\s+(?:and|or|with|&)\s+|\s*[;/,]\s*", re.IGNORECASE)
+_CODE = re.compile(r"^(MESH|NCIT|UMLS|OMIM):\S+$", re.IGNORECASE)
+
+
+def source_of(ent: MappableEntity) -> str:
+    return ent.curie.split(":", 1)[0]
+
+
+def code_of(term: Term) -> str | None:
+    """The CURIE of the code a term carries (a MeSH id as ``MESH:D…``, or a ``PREFIX:code`` given as
+    such); None for a code of no known form."""
+    if not term.mesh_id:
+        return None
+    if key := mesh_key(term.mesh_id):
+        return key
+    return term.mesh_id.upper() if _CODE.match(term.mesh_id) else None
+
+
+def lookup(text: str, index: ConditionIndex, rule: str) -> list[Match]:
+    """Entities whose canonical name equals the text's (also once "malignant" is dropped from the text),
+    one per source: where a source has several, the one that is an ancestor of all the others, else none."""
+    hits = index.by_canonical.get(canonical_key(text)) or index.by_canonical.get(canonical_key(text, True), [])
+    found: dict[str, dict[str, tuple[MappableEntity, str]]] = {}
+    for ent, name in hits:
+        found.setdefault(source_of(ent), {}).setdefault(ent.iri, (ent, name))
+    out = []
+    for cands in found.values():
+        top = [c for c in cands if all(c == o or c in index.ancestors(o) for o in cands)]
+        if len(top) == 1:
+            ent, name = cands[top[0]]
+            out.append(Match(ent, rule, name, SCORES[rule]))
+    # a type a source splits by site, without a node for the whole ("Ewing sarcoma": Orphanet's skeletal
+    # and extraskeletal Ewing sarcoma): every part of the split
+    split = index.by_split.get(canonical_key(text), {})
+    for source, parts in split.items():
+        if source not in found and len(parts) > 1:
+            out += [Match(ent, rule, name, SCORES[rule]) for ent, name in parts.values()]
+    return out
+
+
+def unqualified(text: str) -> str:
+    return " ".join(w for w in tokens(text) if w not in QUALIFIERS)
+
+
+def parts(text: str) -> list[str]:
+    """The parts of a compound text, each with the site words the first part starts with."""
+    parts = [p.strip() for p in _SPLIT.split(re.sub(r"\([^()]*\)", "", text)) if p.strip()]
+    if len(parts) < 2:
+        return []
+    first = tokens(parts[0])
+    lead = [w for w in first[:next((i for i, w in enumerate(first) if w not in SITE_WORDS and w not in QUALIFIERS), 0)]
+            if w in SITE_WORDS]
+    parts = [parts[0], *(p if sites_of(p) else " ".join([*lead, p]) for p in parts[1:])]
+    # "Uterine or Soft Tissue Leiomyosarcoma", "Pleural or Peritoneal Mesothelioma": a part made only of
+    # site words takes the tumour words the last part ends with
+    last = tokens(parts[-1])
+    tail = last[next((i for i, w in enumerate(last) if w not in SITE_WORDS and w not in SITE_FILLERS
+                      and w not in QUALIFIERS), len(last)):]
+    bare = [all(w in SITE_WORDS or w in SITE_FILLERS or w in QUALIFIERS or w == "malignant" for w in tokens(p))
+            for p in parts]
+    return [" ".join([p, *tail]) if only_site and tail else p for p, only_site in zip(parts, bare)]
+
+
+def equivalent(text: str, index: ConditionIndex, rule: str = "equivalent") -> list[Match]:
+    """Rule ``equivalent`` on the text, without its qualifiers, then on each part of a compound."""
+    for variant in (text, unqualified(text)):
+        if found := lookup(variant, index, rule):
+            return found
+    out: list[Match] = []
+    for part in parts(text):
+        out += lookup(part, index, rule) or lookup(unqualified(part), index, rule)
+    return _dedupe(out)
+
+
+def respelt(text: str, index: ConditionIndex) -> str | None:
+    """The text with each word unknown to the entity names replaced by the nearest known word sharing
+    its first two letters (ratio >= SPELLING_THRESHOLD); None if no word changed."""
+    changed, out = False, []
+    for word in canonical_words(text):
+        if len(word) >= 6 and word not in index.vocabulary.get(word[:2], ()):
+            best = max(index.vocabulary.get(word[:2], ()), key=lambda w: (fuzz.ratio(word, w), w), default=None)
+            if best and abs(len(best) - len(word)) <= 2 and fuzz.ratio(word, best) >= SPELLING_THRESHOLD:
+                word, changed = best, True
+        out.append(word)
+    return " ".join(out) if changed else None
+
+
+def similar(text: str, index: ConditionIndex, threshold: float | None = None) -> list[Match]:
+    """Rule ``similar``: the entity whose whole name, run together (:func:`squash`), is nearest to the text's
+    (rapidfuzz ratio >= :data:`SIMILAR_THRESHOLD`, at most :data:`SIMILAR_EDITS` letters apart), one per source, at the site the text names and at no other
+    ("Adrenal Cortical Carcinoma" = "Adrenocortical carcinoma"; "Choroidal Melanoma" = "Choroid melanoma")."""
+    words = canonical_words(text, drop_malignant=True)
+    if not canonical_key(text, True) or set(words) <= GENERIC | QUALIFIERS:
+        return []
+    cutoff = SIMILAR_THRESHOLD if threshold is None else threshold
+    table = index.squashed()
+    best: dict[str, tuple[float, dict[str, tuple[MappableEntity, str]]]] = {}
+    for form in set(squash(unqualified(text))):
+        for choice, score, _ in process.extract(form, list(table), scorer=fuzz.ratio, score_cutoff=cutoff, limit=8):
+            if Levenshtein.distance(form, choice) > SIMILAR_EDITS:
+                continue  # a word more or less ("Pleomorphic Sarcoma" is no "Pleomorphic liposarcoma")
+            for ent, name in table[choice]:
+                if not index.informative(ent.iri):
+                    continue  # never a "Rare … tumor" grouping by a near name
+                if sites_of(name) != sites_of(text) and not (sites_of(text) and index.at_site(ent.iri, sites_of(text))
+                                                            and not sites_of(name) - sites_of(text)):
+                    continue  # the name must be at the text's site, and name no other
+                have = best.get(source_of(ent), (0.0, {}))
+                if score > have[0]:
+                    best[source_of(ent)] = (score, {ent.iri: (ent, name)})
+                elif score == have[0]:
+                    have[1].setdefault(ent.iri, (ent, name))
+    out = []
+    for _, cands in best.values():
+        top = [i for i in cands if all(i == o or i in index.ancestors(o) for o in cands)]
+        if len(top) == 1:
+            ent, name = cands[top[0]]
+            out.append(Match(ent, "similar", name, SCORES["similar"]))
+    return out
+
+
+def _site_ok(m: Match, text: str, index: ConditionIndex) -> bool:
+    """A part/containment match keeps its entity only if the entity is at the site the text names."""
+    want = sites_of(text)
+    return m.rule in _WHOLE or not want or not index.site(m.entity.iri) or index.at_site(m.entity.iri, want)
+
+
+def shared_names(found: list[Match], index: ConditionIndex) -> list[Match]:
+    """Rule ``shared-name``: the other source's entity named by a name of a matched entity, where that
+    name belongs to no other entity of the matched entity's source (OncoTree's four "Embryonal Carcinoma"
+    nodes, one per organ, name nothing in Orphanet)."""
+    have = {source_of(m.entity) for m in found}
+    extra: dict[str, Match] = {}
+    for m in found:
+        for name in index.names(m.entity):
+            if len({e.iri for e, _ in index.by_canonical.get(canonical_key(name), []) if source_of(e) == source_of(m.entity)}) > 1:
+                continue
+            for other in lookup(name, index, "equivalent"):
+                if source_of(other.entity) not in have:
+                    extra.setdefault(other.entity.iri, Match(other.entity, "shared-name", name, round(m.score - 0.05, 2)))
+    return list(extra.values())
+
+
+def _nearest_named(found: list[Match], text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``broader``, across sources: for an entity of one source that the other source does not
+    name, the other source's entity named by its nearest ancestor (OncoTree's testis "Embryonal
+    Carcinoma" and "Yolk Sac Tumor" are under "Non-Seminomatous Germ Cell Tumor", which Orphanet names:
+    "Testicular non seminomatous germ cell tumor"; "Atypical Meningioma" is under "Meningioma"). The
+    other source's entity must be at the site the text names; uninformative ancestors are skipped."""
+    have = {m.entity.iri for m in found if source_of(m.entity) == "ORPHA"}
+    out: dict[str, Match] = {}
+    for m in found:
+        if source_of(m.entity) != "oncotree" or any(
+                o.entity.iri in have for name in index.names(m.entity) for o in lookup(name, index, "broader")):
+            continue  # an Orphanet entity, or an OncoTree one whose own Orphanet name is already linked
+        level, seen = [p for p in m.entity.parents if p in index.by_iri], set()
+        before = len(out)
+        while level and len(out) == before:
+            for iri in level:
+                anc = index.by_iri[iri]
+                if not index.informative(iri):
+                    continue
+                for name in index.names(anc):
+                    for other in lookup(name, index, "broader"):
+                        if source_of(other.entity) == "ORPHA" and (not sites_of(text) or index.at_site(
+                                other.entity.iri, sites_of(text))):
+                            out.setdefault(other.entity.iri, Match(other.entity, "broader", name, SCORES["broader"]))
+            seen |= set(level)
+            level = [g for i in level for g in index.by_iri[i].parents if g in index.by_iri and g not in seen]
+    return list(out.values())
+
+
+def _site_named(text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``equivalent`` by site: the Orphanet entity whose name, site words aside, is the text's, and
+    whose site is the one the text names ("Supratentorial PNET" -> "CNS PNET"; "soft tissue
+    leiomyosarcoma" -> "Leiomyosarcoma", a soft-tissue sarcoma); the top one where several are."""
+    want = sites_of(unqualified(text))
+    if not want:
+        return []
+    key = sitefree_key(unqualified(text), True)
+    cands = {e.iri: (e, name) for e, name in index.by_sitefree.get(key, []) if source_of(e) == "ORPHA"
+             and index.site(e.iri) and index.at_site(e.iri, want)}
+    top = [i for i in cands if not index.ancestors(i) & set(cands)]
+    return [Match(cands[i][0], "equivalent", cands[i][1], SCORES["equivalent"]) for i in top] if len(top) == 1 else []
+
+
+_NET = re.compile(r"(?i)\b(?:neuroendocrine tumou?rs?|carcinoids?(?: tumou?rs?)?)\b")
+
+
+def _as_neoplasm(text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``broader`` for a neuroendocrine tumour where Orphanet has only the neuroendocrine neoplasm (NEN,
+    tumours and carcinomas) of that site or group ("GEP-NET", "Appendiceal Carcinoid")."""
+    if not _NET.search(text) or not set(tokens(text)) - GENERIC - QUALIFIERS - {"neuroendocrine", "carcinoid", "net"}:
+        return []  # a family term ("Neuroendocrine Tumors") is read in its record, not widened
+    wider = _NET.sub("neuroendocrine neoplasm", re.sub(r"(?i)\bNET\b", "neuroendocrine tumor", text))
+    return [Match(m.entity, "broader", m.matched, SCORES["broader"]) for m in equivalent(wider, index)
+            if source_of(m.entity) == "ORPHA"]
+
+
+def _site_group(text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``broader`` for a gut segment ("midgut neuroendocrine tumor", "midgut carcinoid"): the Orphanet
+    node covering what the text names at each site of the segment (:data:`SITE_GROUPS`); a carcinoid is
+    read by its current name, neuroendocrine tumour."""
+    words = re.sub(r"(?i)\bcarcinoids?\b(?: tumou?rs?)?", "neuroendocrine tumor", text)
+    group = next((g for g in SITE_GROUPS if re.search(rf"(?i)\b{g}\b", words)), None)
+    if group is None:
+        return []
+    hits = {m.entity.iri for site in SITE_GROUPS[group]
+            for m in equivalent(re.sub(rf"(?i)\b{group}\b", site, words), index) if source_of(m.entity) == "ORPHA"}
+    return by_lca([[index.by_iri[i]] for i in sorted(hits)], index) if len(hits) > 1 else []
+
+
+_EITHER = re.compile(r"\b([a-z]{4,})-([a-z]{4,})\b")
+
+
+def _either(text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``equivalent`` for two lower-case variant words joined by a hyphen ("embryonal-botryoid
+    rhabdomyosarcoma"): the text with either word, where that reads as a whole name."""
+    hyphen = _EITHER.search(text)
+    if not hyphen:
+        return []
+    for word in hyphen.groups():
+        if found := equivalent(text[:hyphen.start()] + word + text[hyphen.end():], index):
+            return found
+    return []
+
+
+def _juxtaposed(text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``part`` for two names written one after the other without a joining word ("thymoma thymic
+    carcinoma"): the entities of both halves, when each half is a whole name (:func:`equivalent`)."""
+    words = _clean(text).split()
+    for cut in range(1, len(words)):
+        head, tail = " ".join(words[:cut]), " ".join(words[cut:])
+        if (first := lookup(head, index, "equivalent")) and (second := lookup(tail, index, "equivalent")):
+            return [Match(m.entity, "part", m.matched, 0.80) for m in (*first, *second)]
+    return []
+
+
+def match_term(term: Term, index: ConditionIndex) -> list[Match]:
+    """The entities one text links to by itself, by the first rule that finds any (module docstring)."""
+    code = code_of(term)
+    if code and (hits := index.by_xref.get(code) or index.by_mesh.get(code)):
+        return [Match(e, "xref", code, SCORES["xref"]) for e in unique(hits)]
+    found = [m for m in link_term(Term(term.text, term.field), index) if _site_ok(m, term.text, index)]
+    if not found or not {m.rule for m in found} & _WHOLE:
+        found = equivalent(term.text, index) or found
+    if not {m.rule for m in found} & _WHOLE:  # nothing, or only a name the text ends with
+        found = _juxtaposed(term.text, index) or _either(term.text, index) or found
+    if not found and (spelt := respelt(term.text, index)):
+        found = equivalent(spelt, index, "spelling")
+    found = found + shared_names(found, index)
+    found += _nearest_named(found, term.text, index)
+    if not any(source_of(m.entity) == "ORPHA" for m in found):
+        have = {source_of(m.entity) for m in found}
+        found += [m for m in similar(term.text, index) if source_of(m.entity) not in have]
+    if not any(source_of(m.entity) == "ORPHA" for m in found):
+        found += _site_named(term.text, index) or _site_group(term.text, index) or _as_neoplasm(term.text, index)
+    if not any(source_of(m.entity) == "ORPHA" for m in found):  # a variant without a node: its parent's
+        text = _clean(term.text)
+        if text.count(",") == 1:  # MeSH's inverted "Meningioma, Atypical" ends with its type once turned
+            text = " ".join(part.strip() for part in reversed(text.split(",")))
+        found += [m for m in _contained(text, index)
+                  if source_of(m.entity) == "ORPHA" and _site_ok(m, term.text, index)]
+    return found
+
+
+def unique(ents: Iterable[MappableEntity]) -> list[MappableEntity]:
+    return list({e.iri: e for e in ents}.values())
+
+
+def by_lca(groups: Sequence[list[MappableEntity]], index: ConditionIndex) -> list[Match]:
+    """Per source, the informative lowest common ancestor of the groups' entities, if every group has
+    an entity in that source (rule ``trial-context`` for one entity, ``broader`` otherwise)."""
+    out: list[Match] = []
+    for source in sorted({source_of(e) for group in groups for e in group}):
+        per_group = [{e.iri for e in group if source_of(e) == source} for group in groups]
+        if not all(per_group):
+            continue
+        every = set().union(*per_group)
+        lca = index.lowest_common_ancestor(every, cover=True)
+        if not (lca and index.informative(lca)):  # no informative node covers them all: the shared one
+            lca = index.lowest_common_ancestor(every)
+        if lca and index.informative(lca):
+            rule = "trial-context" if len(every) == 1 else "broader"
+            out.append(Match(index.by_iri[lca], rule, index.by_iri[lca].label, SCORES[rule]))
+        elif source == "ORPHA":  # no informative node covers them: the list ("Ewing sarcoma of bone or soft
+            # tissue" -> skeletal | extraskeletal Ewing sarcoma, as Orphanet has no Ewing umbrella)
+            tops = sorted(i for i in every if not index.ancestors(i) & every)
+            if len(tops) <= MAX_LIST:
+                out += [Match(index.by_iri[i], "broader", index.by_iri[i].label, SCORES["broader"]) for i in tops]
+    return out

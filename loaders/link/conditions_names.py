@@ -1,0 +1,395 @@
+"""The names, sites, families and hierarchy of the cancer entities, as condition linking needs them.
+
+:class:`ConditionIndex` extends :class:`loaders.link.terms.EntityIndex` (labels, synonyms, MeSH ids) with
+
+* a *canonical* name key (:func:`canonical_key`): "cancer" reads as "carcinoma", site adjectives as
+  their organ ("pleural" = "pleura", "testicular" = "testis", "uterine"/"endometrial" = "corpus uteri",
+  "gall bladder" = "gallbladder"), and "malignant" is dropped, on both the entity and the text side;
+  OncoTree nodes whose name has no site also get a name qualified by their tissue ("Teratoma" under
+  Testis -> "testis teratoma"), so site-specific texts reach site-specific nodes;
+* every cross-reference of the sources (OncoTree's ``NCIT:``/``UMLS:`` codes, the ORPHApackets'
+  ``OMIM:`` references, ``MESH:`` where a source has them), by CURIE;
+* each entity's parents and ancestors (within its source), its *site* (the sites its own names give,
+  else its OncoTree tissue, else its nearest ancestor's) and the family words of it and its ancestors;
+* a vocabulary of the words of all entity names by their first two letters, the prefilter of the
+  fuzzy spelling rule (no all-pairs scan).
+
+Pure: built from :class:`kg.core.records.MappableEntity` records and OncoTree tissue names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from kg.core.records import MappableEntity
+from loaders.link.terms import GENERIC, QUALIFIERS, EntityIndex, _alternatives
+from loaders.mapping import has_nos, tokens
+
+#: site words (as :func:`loaders.mapping.tokens` gives them) -> the site they name
+SITE_WORDS: dict[str, str] = {
+    "pleura": "pleura", "pleural": "pleura", "peritoneum": "peritoneum", "peritoneal": "peritoneum",
+    "testis": "testis", "testes": "testis", "testicular": "testis", "ovary": "ovary", "ovarian": "ovary",
+    "larynx": "larynx", "laryngeal": "larynx", "oropharynx": "oropharynx", "oropharyngeal": "oropharynx",
+    "hypopharynx": "hypopharynx", "hypopharyngeal": "hypopharynx", "thymus": "thymus", "thymic": "thymus",
+    "kidney": "kidney", "renal": "kidney", "lung": "lung", "pulmonary": "lung", "bronchopulmonary": "lung",
+    "uterine": "corpus uteri", "endometrial": "corpus uteri", "corpus": "corpus uteri", "uterus": "uterus",
+    "gallbladder": "gallbladder", "bladder": "bladder", "urinary": "bladder", "mediastinal": "mediastinum",
+    "mediastinum": "mediastinum", "liver": "liver", "hepatic": "liver", "bone": "bone", "brain": "nervous system",
+    "cns": "nervous system", "nervous": "nervous system", "central": "nervous system", "head": "head and neck",
+    "neck": "head and neck", "extragonadal": "extragonadal", "oral": "oral cavity", "mouth": "oral cavity",
+    "cervix": "cervix", "cervical": "cervix", "vulva": "vulva", "vagina": "vagina", "vaginal": "vagina",
+    "pancreas": "pancreas", "pancreatic": "pancreas", "biliary": "biliary tract", "bile": "biliary tract",
+    "soft": "soft tissue", "skin": "skin", "cutaneous": "skin", "eye": "eye", "uveal": "eye", "ocular": "eye",
+    "breast": "breast", "thyroid": "thyroid", "adrenal": "adrenal", "nasopharynx": "nasopharynx",
+    "nasopharyngeal": "nasopharynx", "stomach": "stomach", "gastric": "stomach", "esophagus": "esophagus",
+    "oesophagus": "esophagus", "esophageal": "esophagus", "oesophageal": "esophagus", "bowel": "intestine",
+    "intestine": "intestine", "intestinal": "intestine", "colon": "colon", "rectum": "rectum", "anal": "anus",
+    "penis": "penis", "penile": "penis", "prostate": "prostate", "tongue": "tongue", "lip": "lip",
+    "salivary": "salivary gland", "sinonasal": "sinonasal", "heart": "heart", "cardiac": "heart",
+    "extraskeletal": "soft tissue", "extraosseous": "soft tissue", "anus": "anus", "appendix": "appendix",
+    "appendiceal": "appendix", "supratentorial": "nervous system", "infratentorial": "nervous system",
+    "bronchial": "lung", "bronchus": "lung", "connective": "soft tissue", "cerebellar": "nervous system",
+    "cerebellum": "nervous system", "cerebral": "nervous system", "intracranial": "nervous system",
+    "parotid": "salivary gland",
+    "retroperitoneal": "soft tissue", "retroperitoneum": "soft tissue",
+}
+#: embryological gut segments and the sites they are made of ("midgut NET": small intestine, appendix and
+#: right colon; no source has a node per segment, so such a text reaches the node covering its sites)
+SITE_GROUPS: dict[str, tuple[str, ...]] = {
+    "foregut": ("stomach", "duodenum", "pancreas", "lung"),
+    "midgut": ("small intestine", "appendix", "colon"),
+    "hindgut": ("colon", "rectum"),
+}
+#: sites that are part of a larger site a generic term may name ("Head and Neck Cancer")
+PART_OF: dict[str, str] = {
+    "oropharynx": "head and neck", "hypopharynx": "head and neck", "larynx": "head and neck",
+    "oral cavity": "head and neck", "lip": "head and neck", "tongue": "head and neck",
+    "nasopharynx": "head and neck", "salivary gland": "head and neck", "sinonasal": "head and neck",
+    "corpus uteri": "uterus", "cervix": "uterus",
+}
+#: words that only help a site word ("system" in "nervous system", "tissue" in "soft tissue")
+SITE_FILLERS = frozenset({"system", "tissue", "gland", "tract", "uteri", "and", "cavity", "duct", "small",
+                          "gall", "of", "wall", "trunk", "extremity", "canal"})
+#: canonical spelling of a site word inside a name key (both sides of a comparison use it)
+_CANON = {"pleural": "pleura", "peritoneal": "peritoneum", "testicular": "testis", "testes": "testis",
+          "ovarian": "ovary", "laryngeal": "larynx", "oropharyngeal": "oropharynx", "hypopharyngeal": "hypopharynx",
+          "thymic": "thymus", "renal": "kidney", "nasopharyngeal": "nasopharynx", "cancer": "carcinoma",
+          "bowel": "intestine", "cutaneous": "skin", "pancreatic": "pancreas", "mediastinal": "mediastinum",
+          "gastrointestinal": "gastroenteric"}
+#: abbreviations and former names read as the words they stand for, on both sides of a comparison
+#: ("Primary CNS Lymphoma" = "Primary central nervous system lymphoma"; a carcinoid is a neuroendocrine
+#: tumour, its current name: "Bronchial Carcinoid" = "Bronchial neuroendocrine tumor"; a malignant
+#: mesenchymoma is a malignant mesenchymal tumour, Orphanet's synonym of soft tissue sarcoma)
+_EXPAND = {"cns": ("central", "nervous", "system"), "carcinoid": ("neuroendocrine", "tumor"),
+           "carcinoids": ("neuroendocrine", "tumor"), "mesenchymoma": ("mesenchymal", "tumor")}
+#: family words of a generic term and the words an entity name of that family contains
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "sarcoma": ("sarcoma",), "carcinoma": ("carcinoma", "cancer"), "adenocarcinoma": ("adenocarcinoma",),
+    "glioma": ("glioma", "glial"), "mesothelioma": ("mesothelioma",), "germ": ("germ",),
+    "neuroectodermal": ("neuroectodermal",), "melanoma": ("melanoma",), "lymphoma": ("lymphoma",),
+    "neuroendocrine": ("neuroendocrine",),
+}
+#: words of a generic term that name no family and no site
+ANY = GENERIC | QUALIFIERS | frozenset({"cancer", "tumor", "neoplasm", "malignancy", "embryonal", "cell",
+                                        "primary", "the", "of", "and", "other", "malignant", "high"})
+
+
+#: Orphanet's "Malignant epithelial tumor of X" is the carcinoma of X ("Salivary gland cancer")
+_EPITHELIAL = re.compile(r"(?i)\bmalignant epithelial (?:tumou?r|neoplasm)s?\b")
+#: ... and its "Malignant mesenchymal tumor" a sarcoma (3394's and 213797's own synonyms)
+_MESENCHYMAL = re.compile(r"(?i)\bmalignant mesenchymal (?:tumou?r|neoplasm)s?\b")
+#: "Malignant non-epithelial tumor of ovary" covers the sarcomas and germ cell tumours of its site
+_NON_EPITHELIAL = re.compile(r"(?i)\bnon-?epithelial\b")
+NON_EPITHELIAL_FAMILIES = frozenset({"sarcoma", "germ"})
+
+
+def canonical_words(text: str, *, drop_malignant: bool = False) -> list[str]:
+    """The words of a name in order, with site adjectives and "cancer" in canonical form;
+    "uterine"/"endometrial"/"uterus" become "corpus uteri", "gall bladder", "extra gonadal" and "non X" one word,
+    abbreviations and former names the words they stand for (:data:`_EXPAND`), and "malignant" is dropped if
+    asked (a text's "Malignant Mesothelioma" is a mesothelioma; an entity's "Malignant schwannoma" is not a
+    schwannoma, so entity names keep it)."""
+    out: list[str] = []
+    text = _EPITHELIAL.sub("carcinoma", text)
+    for word in tokens(text):
+        if (word, out[-1] if out else "") in (("bladder", "gall"), ("gonadal", "extra")) or (out and out[-1] == "non"):
+            out[-1] = out[-1] + word
+        elif word in ("uterine", "endometrial", "uterus"):
+            out += ["corpus", "uteri"]
+        elif word in _EXPAND:
+            out += [w for w in _EXPAND[word] if not out or w != out[-1]]
+        elif word != "malignant" or not drop_malignant:
+            out.append(_CANON.get(word, word))
+    return out
+
+
+@lru_cache(maxsize=65_536)
+def canonical_key(text: str, drop_malignant: bool = False) -> tuple[str, ...]:
+    """The order-free comparison key of :func:`canonical_words` (empty if the name is all generic).
+
+    >>> canonical_key("Mesothelioma of the Pleura") == canonical_key("Pleural mesothelioma")
+    True
+    >>> canonical_key("Endometrial Cancer") == canonical_key("Endometrial Carcinoma")
+    True
+    """
+    words = canonical_words(text, drop_malignant=drop_malignant)
+    return () if set(words) <= GENERIC else tuple(sorted(set(words)))
+
+
+def squash(text: str) -> tuple[str, str]:
+    """A name's canonical words run together, in their order and in sorted order: the forms compared
+    character by character by the tolerant rule, so that word breaks and word order do not count
+    ("Adrenal Cortical Carcinoma" ~ "Adrenocortical carcinoma").
+
+    >>> squash("Carcinoma, Adrenal Cortical")
+    ('carcinomaadrenalcortical', 'adrenalcarcinomacortical')
+    """
+    words = [w for w in canonical_words(text, drop_malignant=True) if w not in ("the", "of")]
+    return "".join(words), "".join(sorted(words))
+
+
+def sitefree_key(text: str, drop_malignant: bool = False) -> tuple[str, ...]:
+    """The canonical key without site words ("Carcinoma of the anal canal" -> ("carcinoma",)); empty when
+    nothing but generic words is left, so organ terms never match by it."""
+    words = {w for w in canonical_words(text, drop_malignant=drop_malignant)
+             if w not in SITE_WORDS and w not in SITE_FILLERS and w not in ("the", "uteri")}
+    return () if words <= GENERIC else tuple(sorted(words))
+
+
+def sites_of(text: str) -> set[str]:
+    """The sites a name's words name ("Squamous cell carcinoma of head and neck" -> {"head and neck"})."""
+    return {SITE_WORDS[w] for w in tokens(text) if w in SITE_WORDS}
+
+
+def families_of(text: str) -> set[str]:
+    """The families a name belongs to by its words ("Osteosarcoma" -> {"sarcoma"}; a carcinosarcoma
+    is a carcinoma, not a sarcoma; a malignant non-epithelial tumour covers sarcomas and germ cell tumours)."""
+    out = set(NON_EPITHELIAL_FAMILIES) if _NON_EPITHELIAL.search(text) else set()
+    for word in tokens(_MESENCHYMAL.sub("sarcoma", _EPITHELIAL.sub("carcinoma", text))):
+        for family, stems in FAMILIES.items():
+            if any(word.endswith(s) for s in stems) and not (family == "sarcoma" and word.startswith("carcino")):
+                out.add(family)
+    return out
+
+
+def _site_parts(label: str) -> list[str]:
+    """The names of a label covering two sites, one per site ("Carcinoma of gallbladder and extrahepatic
+    biliary tract" -> "Carcinoma of gallbladder", "Carcinoma of extrahepatic biliary tract"); none when
+    both halves name one site ("head and neck")."""
+    m = re.match(r"(?i)^(.+?\bof(?: the)?) (.+?) and (.+)$", label)
+    if not m or " and " in m.group(3):
+        return []
+    a, b = sites_of(m.group(2)), sites_of(m.group(3))
+    if not a or not b or a & b:
+        return []
+    return [f"{m.group(1)} {m.group(2)}", f"{m.group(1)} {m.group(3)}"]
+
+
+def _hyphen_alternatives(label: str) -> list[str]:
+    """The tumour names a hyphen-joined label lists ("Pheochromocytoma-paraganglioma"): each part one
+    word ending in "-oma"."""
+    parts = label.split("-")
+    return parts if len(parts) == 2 and all(re.fullmatch(r"[A-Za-z]+oma", p) for p in parts) else []
+
+
+#: words by which a source splits one tumour type by tissue, with no node for the whole
+SPLIT_WORDS = frozenset({"skeletal", "extraskeletal", "osseous", "extraosseous"})
+#: labels of groupings by what they are not, or by an unknown origin (OncoTree files its site-less NOS types
+#: such as "Neuroendocrine Tumor, NOS" under "Cancer of Unknown Primary", which is no kind of them)
+_UNTYPED = re.compile(r"(?i)\b(other|miscellaneous|unknown primary)\b")
+#: a syndrome or predisposition, not a tumour, whatever tumour its name mentions
+_SYNDROME = re.compile(r"(?i)\b(syndrome|predisposition)\b")
+#: Orphanet's rare-tumour root: it and its direct children are too broad to link a text to
+RARE_TUMOR = "ORPHA:98057"
+#: a molecular qualifier after a comma in an OncoTree label (WHO 2021 CNS names)
+_MOLECULAR = re.compile(r",[^,]*\b(IDH|H3|mutant|wildtype|altered|codeleted)\b", re.IGNORECASE)
+
+
+class ConditionIndex(EntityIndex):
+    """:class:`EntityIndex` plus canonical names, cross-references, hierarchy, sites and families."""
+
+    def __init__(self, entities: Iterable[MappableEntity], tissues: Mapping[str, str] | None = None) -> None:
+        super().__init__(entities)
+        self.by_iri = {e.iri: e for e in self.entities}
+        self.tissue = dict(tissues or {})
+        self.by_canonical: dict[tuple[str, ...], list[tuple[MappableEntity, str]]] = defaultdict(list)
+        self.by_xref: dict[str, list[MappableEntity]] = defaultdict(list)
+        self.vocabulary: dict[str, set[str]] = defaultdict(set)
+        for ent in self.entities:
+            for name in self.names(ent):
+                if (key := canonical_key(name)) and not has_nos(name):
+                    self.by_canonical[key].append((ent, name))
+                for word in canonical_words(name):
+                    if len(word) >= 5:
+                        self.vocabulary[word[:2]].add(word)
+            for xref in ent.xrefs:
+                self.by_xref[xref.upper()].append(ent)
+        # "Malignant germ cell tumor of ovary" is also the "ovarian germ cell tumor" a text names, unless
+        # that name is another entity's ("Malignant schwannoma" is not "Schwannoma")
+        loose: dict[tuple[str, ...], list[tuple[MappableEntity, str]]] = defaultdict(list)
+        for ent in self.entities:
+            for name in self.names(ent):
+                if "malignant" in tokens(name) and not has_nos(name):
+                    key = canonical_key(name, True)
+                    source = ent.curie.split(":", 1)[0]
+                    if key and not any(e.curie.split(":", 1)[0] == source for e, _ in self.by_canonical.get(key, ())):
+                        loose[key].append((ent, name))
+        for key, hits in loose.items():
+            self.by_canonical[key] += hits
+        #: names by their words other than site words, for a text that names the site its own way
+        #: ("Supratentorial PNET" = "CNS PNET"; "soft tissue leiomyosarcoma" = "Leiomyosarcoma", whose
+        #: site is soft tissue by its parent); used only with the text's site (:meth:`at_site`)
+        self.by_sitefree: dict[tuple[str, ...], list[tuple[MappableEntity, str]]] = defaultdict(list)
+        for ent in self.entities:
+            for name in self.names(ent):
+                if (key := sitefree_key(name)) and not has_nos(name):
+                    self.by_sitefree[key].append((ent, name))
+        #: names without their bone/soft-tissue word, by source and entity ("Skeletal Ewing sarcoma" and
+        #: "Extraskeletal Ewing sarcoma" are both "Ewing sarcoma")
+        self.by_split: dict[tuple[str, ...], dict[str, dict[str, tuple[MappableEntity, str]]]] = defaultdict(dict)
+        for ent in self.entities:
+            for name in self.names(ent):
+                words = canonical_words(name)
+                if SPLIT_WORDS & set(words) and not has_nos(name):
+                    key = canonical_key(" ".join(w for w in words if w not in SPLIT_WORDS))
+                    if key:
+                        self.by_split[key].setdefault(ent.curie.split(":", 1)[0], {}).setdefault(ent.iri, (ent, name))
+        self._ancestors: dict[str, frozenset[str]] = {}
+        self._site: dict[str, frozenset[str]] = {}
+        self._families: dict[str, frozenset[str]] = {}
+        self._by_family_site: dict[tuple[str, str], set[str]] | None = None
+        self._squashed: dict[str, list[tuple[MappableEntity, str]]] | None = None
+
+    @classmethod
+    def from_data(cls, data_dir: Path) -> ConditionIndex:
+        """Every compiled Orphanet entity and OncoTree tumour type, with OncoTree tissue names; DataError
+        if a source is missing."""
+        from loaders import oncotree, orphanet
+        _, nodes = oncotree.read_compiled(data_dir)
+        tissues = {oncotree.entity_iri(n.code).value: n.tissue for n in nodes if oncotree.is_tumour_type(n) and n.tissue}
+        return cls([*orphanet.mappable(data_dir), *oncotree.mappable(data_dir)], tissues)
+
+    def names(self, ent: MappableEntity) -> list[str]:
+        """Label, synonyms, the names a slash-joined label lists, and for an OncoTree node whose label
+        names no site, the label qualified by its tissue (by the one part of a slash-joined tissue that is a
+        site: "Ovary/Fallopian Tube" qualifies "Embryonal Carcinoma" as "Ovary Embryonal Carcinoma")."""
+        names = [ent.label, *ent.synonyms, *_alternatives(ent.label)]
+        if _MOLECULAR.search(ent.label):  # "Glioblastoma, IDH-Wildtype" is OncoTree's glioblastoma
+            names.append(ent.label.split(",", 1)[0])
+        names += _site_parts(ent.label) + _hyphen_alternatives(ent.label)
+        tissue = self.tissue.get(ent.iri)
+        parts = [part.strip() for part in (tissue or "").split("/") if sites_of(part)]
+        if tissue and not sites_of(ent.label) and ("/" not in tissue or len(parts) == 1):
+            names.append(f"{parts[0] if '/' in tissue else tissue} {ent.label}")  # "Ovary/Fallopian Tube": "Ovary"
+        return names
+
+    def squashed(self) -> dict[str, list[tuple[MappableEntity, str]]]:
+        """Entity names by their :func:`squash` forms (both), for the tolerant whole-name comparison."""
+        if self._squashed is None:
+            self._squashed = defaultdict(list)
+            for ent in self.entities:
+                for name in self.names(ent):
+                    if canonical_key(name) and not has_nos(name):
+                        for form in set(squash(name)):
+                            self._squashed[form].append((ent, name))
+        return self._squashed
+
+    def ancestors(self, iri: str) -> frozenset[str]:
+        """The IRIs of an entity's ancestors in its source (not itself)."""
+        if iri not in self._ancestors:
+            self._ancestors[iri] = frozenset()  # guards a cycle
+            ent = self.by_iri.get(iri)
+            found: set[str] = set()
+            for parent in ent.parents if ent else ():
+                if parent in self.by_iri:
+                    found |= {parent, *self.ancestors(parent)}
+            self._ancestors[iri] = frozenset(found)
+        return self._ancestors[iri]
+
+    def site(self, iri: str) -> frozenset[str]:
+        """The sites of an entity: of its own names, else of its OncoTree tissue, else of its nearest
+        ancestors that name one."""
+        if iri not in self._site:
+            ent = self.by_iri[iri]
+            own = set().union(*(sites_of(n) for n in (ent.label, *ent.synonyms)))
+            if not own and iri in self.tissue:
+                own = sites_of(self.tissue[iri])
+            level = [p for p in ent.parents if p in self.by_iri]
+            seen: set[str] = set()
+            while not own and level:
+                own = set().union(*(sites_of(n) for p in level for n in (self.by_iri[p].label, *self.by_iri[p].synonyms)))
+                seen |= set(level)
+                level = [g for p in level for g in self.by_iri[p].parents if g in self.by_iri and g not in seen]
+            self._site[iri] = frozenset(own)
+        return self._site[iri]
+
+    def at_site(self, iri: str, sites: Iterable[str]) -> bool:
+        """True if the entity is at one of the sites, or at a part of one ("oropharynx" is in "head and neck")."""
+        own = self.site(iri)
+        return bool(set(sites) & (own | {PART_OF[s] for s in own if s in PART_OF}))
+
+    def families(self, iri: str) -> frozenset[str]:
+        """The families of an entity's names and its ancestors' names."""
+        if iri not in self._families:
+            found: set[str] = set()
+            for i in (iri, *self.ancestors(iri)):
+                ent = self.by_iri[i]
+                for name in (ent.label, *ent.synonyms):
+                    found |= families_of(name)
+            self._families[iri] = frozenset(found)
+        return self._families[iri]
+
+    def informative(self, iri: str) -> bool:
+        """False for groupings that say nothing a trial could study: Orphanet's root "Rare tumor" and its
+        top-level branches ("Rare renal tumor", "Rare nervous system tumor"), the OncoTree "Rare …" and
+        "Other" buckets. Orphanet's "Rare …" groups further down ("Rare cancer of corpus uteri", "Rare
+        hepatic and biliary tract tumor") are the nearest informative node of an umbrella term."""
+        ent = self.by_iri[iri]
+        if ent.curie.startswith("ORPHA:"):  # Orphanet's "Rare …" groups below its top-level branches inform
+            top = {i for i in (iri, *ent.parents) if self.by_iri.get(i) and self.by_iri[i].curie == RARE_TUMOR}
+            if (top and (iri in top or ent.label.startswith("Rare"))) or _UNTYPED.search(ent.label):
+                return False
+            return bool(canonical_key(ent.label.replace("Rare ", "")))
+        return not re.match(r"(?i)^rare\b", ent.label) and not _UNTYPED.search(ent.label) and bool(canonical_key(ent.label))
+
+    def carcinomas_at(self, site: str) -> set[str]:
+        """The Orphanet entities whose own names make them carcinomas at the site (by :meth:`site`)."""
+        return self.of_family_at(site, "carcinoma")
+
+    def of_family_at(self, site: str, family: str) -> set[str]:
+        """The Orphanet entities whose own names put them in the family (:data:`FAMILIES`) and that are at
+        the site (by :meth:`site`); not the syndromes that predispose to one ("... and oropharyngeal cancer
+        predisposition syndrome")."""
+        if self._by_family_site is None:
+            self._by_family_site = defaultdict(set)
+            for ent in self.entities:
+                if ent.curie.startswith("ORPHA:") and not _SYNDROME.search(ent.label):
+                    for fam in set().union(*(families_of(n) for n in (ent.label, *ent.synonyms))):
+                        for where in self.site(ent.iri):
+                            self._by_family_site[(where, fam)].add(ent.iri)
+        return self._by_family_site.get((site, family), set())
+
+    def covering(self, iri: str) -> set[str]:
+        """The entity and the ancestors that cover all of it: for an entity with several parents, only
+        the ancestors common to every parent ("Cholangiocarcinoma" is under both the intrahepatic and the
+        extrahepatic carcinoma, so only their common "Rare hepatic and biliary tract tumor" covers it)."""
+        parents = [p for p in self.by_iri[iri].parents if p in self.by_iri] if iri in self.by_iri else []
+        if not parents:
+            return {iri}
+        return {iri} | set.intersection(*({p, *self.ancestors(p)} for p in parents))
+
+    def lowest_common_ancestor(self, iris: set[str], *, cover: bool = False) -> str | None:
+        """The one lowest entity that is or is an ancestor of every IRI given (None if none or several);
+        with ``cover``, an ancestor that covers every one (:meth:`covering`)."""
+        reach = self.covering if cover else (lambda i: {i, *self.ancestors(i)})
+        common = set.intersection(*(reach(i) for i in iris)) if len(iris) > 1 else set(iris)
+        lowest = [c for c in common if not any(c in self.ancestors(o) for o in common if o != c)]
+        if len(lowest) > 1:  # several branches meet them (GEP-NEN and "Rare digestive tumor"): the informative
+            # one, a tumour family before a site grouping ("Gastroenteric NEN" before "Rare intestinal tumor")
+            lowest = [c for c in lowest if self.informative(c)]
+            lowest = [c for c in lowest if not self.by_iri[c].label.startswith("Rare")] or lowest
+        return lowest[0] if len(lowest) == 1 else None
