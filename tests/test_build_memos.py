@@ -42,15 +42,15 @@ def test_title_and_text_memos_change_no_link(index: ConditionIndex, repo_data: P
 
 
 def test_rebuild_stores_exactly_what_the_loaders_yield(tmp_path: Path, repo_data: Path) -> None:
-    """The on-disk build writes each graph as N-Triples text through a pipe (kg.bulk): every graph
+    """The on-disk build writes each graph as N-Triples text through a pipe (kg.store.bulk): every graph
     holds exactly its loader's triples, blank-node triples counted (their labels are the engine's)."""
     import pyoxigraph as ox
 
-    from kg.build import build, source_modules
-    from kg.store import EmbeddedStore
-    from kg.vocab import graph_iri
+    from kg.core.vocab import graph_iri
+    from kg.store.embedded import EmbeddedStore
+    from rarekg.build import build, source_modules
 
-    sources = ("kg.ontology", "loaders.euracan", "loaders.evidence", "loaders.institutions")
+    sources = ("kg.core.ontology", "loaders.euracan", "loaders.evidence", "loaders.institutions")
     store = EmbeddedStore(tmp_path / "store")
     build(store, repo_data, sources=sources, reason=False)
     for module in source_modules(sources):
