@@ -189,6 +189,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--calls", type=int, default=25, help="distinct ids per kind of question")
     parser.add_argument("--port-base", type=int, default=8680)
+    parser.add_argument("--remote-only", action="store_true", help="measure the web process over the server only")
     parser.add_argument("--share-store", action="store_true",
                         help="the Oxigraph server opens the store's live generation read-only (no dump, no load)")
     args = parser.parse_args()
@@ -198,9 +199,9 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     db = prepare_server_db(args.store, args.work, binary, args.share_store)
-    print(f"server database ready in {time.perf_counter() - t0:.1f} s: {db}")
+    print(f"server database ready in {time.perf_counter() - t0:.1f} s: {db}", flush=True)
     todo = calls(args.store, args.calls)
-    print(f"{len(todo)} calls per store")
+    print(f"{len(todo)} calls per store", flush=True)
     ox_port, remote_port, embedded_port = args.port_base, args.port_base + 1, args.port_base + 2
     server = start([binary, "serve-read-only", "--location", str(db), "--bind", f"127.0.0.1:{ox_port}"],
                    args.work / "oxigraph.log")
@@ -212,6 +213,10 @@ def main() -> None:
                                  {"RAREKG_BACKEND_KIND": "oxigraph"})
     finally:
         stop(server)
+    print(f"remote: ready in {remote['ready_s']:.1f} s, {len(todo)} calls in {remote['drive_s']:.1f} s, HTTP process "
+          f"peak {remote['http_peak_mb']:.0f} MB, tree peak {remote['tree_peak_mb']:.0f} MB", flush=True)
+    if args.remote_only:
+        return
     embedded = serve_and_drive(rarekg + ["--store", str(args.store), "--port", str(embedded_port)],
                                f"http://127.0.0.1:{embedded_port}", args.work / "embedded.log", todo)
     print()

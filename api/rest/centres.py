@@ -15,7 +15,7 @@ from api.rest.catalogue import Catalogue, key
 from api.rest.common import CatalogueDep, CursorParam, LimitParam, cached, canonical, page
 from api.rest.ids import local_id
 from api.rest.responses import declare
-from api.rest.views import centre_rows, centre_summary, ref, trial_summaries
+from api.rest.views import centre_ref, centre_rows, centre_summary, entity_view, ref, trial_summaries
 from kg.core.vocab import ECO_CURATED_STATEMENT, ECO_MEMBERSHIP, ECO_PUBLICATION, ECO_TRIAL_SITE, RKG, SKOS
 
 router = APIRouter(prefix="/api/v1", tags=["centres"])
@@ -80,10 +80,11 @@ def centre_detail(cat: Catalogue, iri: str) -> dict[str, Any]:
                       *(local_id(d, "domain") for e in evidence for d in cat.strings(e, RKG.aboutDomain))},
                      key=lambda d: int(d[1:]) if d[1:].isdigit() else 99)
     trials = centre_trials(cat, iri)
+    labels = entity_view(cat) if len(entities) > 1 else cat    # every entity's label, read once for all
     publications = centre_publications(cat, iri)
     return {**centre_summary(cat, iri), "aliases": cat.strings(iri, SKOS.altLabel),
             "domains": domains, "evidenceCounts": dict(sorted(kinds.items())),
-            "entities": [{**ref(cat, e), "evidence": n} for e, n in sorted(entities.items(), key=lambda x: (-x[1], x[0]))],
+            "entities": [{**ref(labels, e), "evidence": n} for e, n in sorted(entities.items(), key=lambda x: (-x[1], x[0]))],
             "trials": trial_summaries(cat, trials),
             "publications": [ref(cat, p) for p in publications],
             "collaborators": collaborators(cat, iri)}
@@ -105,7 +106,7 @@ def collaborators(cat: Catalogue, iri: str) -> list[dict[str, Any]]:
     shared: dict[str, list[int]] = {}
     for r in cat.run("centre-partners", centre=ox.NamedNode(iri)):
         shared.setdefault(key(r["partner"]), [0, 0])[0 if r["kind"].value == "trial" else 1] += 1
-    rows = [{**ref(cat, c), "sharedTrials": t, "sharedPublications": p} for c, (t, p) in shared.items()]
+    rows = [{**centre_ref(cat, c), "sharedTrials": t, "sharedPublications": p} for c, (t, p) in shared.items()]
     return sorted(rows, key=lambda r: (-(r["sharedTrials"] + r["sharedPublications"]), r["id"]))
 
 

@@ -31,7 +31,7 @@ from api.rest.views import (
     trial_summaries,
 )
 from kg.core.trial_status import status_matches
-from kg.core.vocab import BASE, DCTERMS, RKG, SKOS
+from kg.core.vocab import BASE, DCTERMS, RDFS, RKG, SKOS
 
 router = APIRouter(prefix="/api/v1", tags=["entities"])
 EntityId = Annotated[str, "An entity id in any form: ORPHA:44890, 44890, oncotree:GIST, GIST, NCIT:C3868, a label"]
@@ -109,6 +109,7 @@ async def get_entity(entity: str, request: Request, cat: CatalogueDep) -> Respon
 
 def entity_detail(cat: Catalogue, iri: str) -> dict[str, Any]:
     """Everything the API says about one entity."""
+    cat.preload(iri, RDFS.subClassOf, incoming=True)    # the children's facts in one query (over a server)
     children = cat.children(iri)
     return {**ref(cat, iri), "iri": iri, "definition": cat.first(iri, SKOS.definition),
             "disorderType": cat.first(iri, RKG.disorderType), "ageOfOnset": cat.strings(iri, RKG.ageOfOnset),
@@ -157,8 +158,8 @@ def _trials_for(cat: Catalogue, iri: str, status: str | None, phase: str | None,
     rows = []
     ordered = sorted(best.items())
     summaries = trial_summaries(cat, [t for t, _ in ordered])
-    # every trial's alterations in one column query (over a server), not one read per trial
-    view = cat.prefetch(best, (RKG.eligibleAlteration,), of_type(RKG.ClinicalTrial)) if len(best) > 1 else cat
+    # many trials' alterations in one column query over every trial, rather than one read per trial
+    view = cat.prefetch(best, (RKG.eligibleAlteration,), of_type(RKG.ClinicalTrial)) if len(best) > 300 else cat
     for (trial, (distance, via)), summary in zip(ordered, summaries, strict=True):
         row = {**summary, "distance": distance, "via": ref(cat, via),
                "eligibleAlterations": [{"id": a[len(BASE):], "label": cat.label(a)}

@@ -62,6 +62,7 @@ async def get_trial(trial: str, request: Request, cat: CatalogueDep) -> Response
 def trial_detail(cat: Catalogue, iri: str) -> dict[str, Any]:
     """Everything the API says about one trial."""
     sites = cat.strings(iri, RKG.hasSite)
+    cat.preload(iri, MAPPING_SUBJECT, incoming=True)    # the links' facts in one query (over a server)
     links = {cat.first(link, MAPPING_OBJECT): link for link in cat.subjects(MAPPING_SUBJECT, iri)
              if cat.first(link, MAPPING_PREDICATE) == RKG.studiesEntity.value
              and not cat.has_type(link, RKG.ConditionLink)}  # the best text per entity, not each text's link

@@ -145,6 +145,14 @@ def centre_rows(cat: Catalogue) -> list[dict[str, Any]]:
     return cat.kept("centre-rows", build)
 
 
+def centre_ref(cat: Catalogue, iri: str) -> dict[str, str]:
+    """:func:`ref` of a centre, from :func:`centre_rows` (read once for every centre) rather than
+    read centre by centre: a centre may have hundreds of collaborators."""
+    index = cat.kept("centre-refs", lambda: {r["iri"]: {"id": r["id"], "label": r["label"]} for r in centre_rows(cat)})
+    held = index.get(iri)
+    return dict(held) if held is not None else ref(cat, iri)
+
+
 class TrialRow(NamedTuple):
     """A trial's :func:`trial_summary`, serialised, with the fields the list filters on."""
 
