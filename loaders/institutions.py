@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pycountry
 from pyoxigraph import Literal, NamedNode
@@ -48,7 +47,6 @@ from kg.core.vocab import (
 from loaders import euracan, euracan_tsv, evidence, pubmed, ror, trials
 from loaders.euracan import centre_iri
 from loaders.link import curated as resolver
-from loaders.link import review
 from loaders.link.registry import Wanted, wanted
 from loaders.link.registry import build_index as registry_index
 from loaders.link.sites import SiteResolver, registry_id
@@ -501,45 +499,6 @@ def made_institutions(steps: SiteResolver, links: list[Link]) -> list[Institutio
         out.append(Institution(nid, label, "", tuple(sorted(set(pool.spellings[nid]) - {label})), city, country,
                                None, None, "", "", record_url(first_record[nid]), "CC-BY-4.0"))
     return out
-
-
-#: the sites of a store that the curated step did not resolve, with the store's own decision for each
-REVIEW_QUERY = (
-    "SELECT ?s ?f ?c ?k ?status ?rule ?p { ?s rkg:resolutionStatus ?status ; rkg:facilityName ?f "
-    "OPTIONAL { ?s sssom:curation_rule_text ?rule } OPTIONAL { ?s schema:addressLocality ?c } "
-    "OPTIONAL { ?s schema:addressCountry ?k } OPTIONAL { ?s rkg:atProvider ?p } "
-    "FILTER(?status != \"resolved\" || !BOUND(?rule) || !STRSTARTS(?rule, \"curated:\")) }")
-
-
-def review_table(data_dir: Path, store: object | None = None, extra_dirs: Sequence[Path] = ()) -> str:
-    """The review queue (:mod:`loaders.link.review`) as text: every generic, open-world and unresolved site
-    and affiliation of the default dataset (or, with ``store``, a :class:`kg.store.embedded.GraphStore`, the
-    sites of that store that the curated step did not resolve, each with the decision the store holds),
-    with its sites, the best registry candidates and the one line that settles it. ``extra_dirs`` are
-    the folders the store was built from (``rarekg build --data``): the registry candidates then come
-    from the same registry dump as the build's."""
-    done = resolution(data_dir, extra_dirs)
-    steps, links = done.steps, done.links
-    if store is not None:
-        links = [_stored_link(r, steps) for r in store.select(REVIEW_QUERY)]  # type: ignore[attr-defined]
-    members = {c.id: c.member for c in done.candidates}
-    best = {lk.text: (lk.resolution.best or "", members.get(lk.resolution.best or "", False)) for lk in links
-            if lk.resolution.best_score >= resolver.THRESHOLD - 0.05}
-    return review.table(review.entries(links, record_url), steps.registry, best)  # type: ignore[arg-type]
-
-
-def _stored_link(row: dict[str, Any], steps: SiteResolver) -> Link:
-    """A review-queue link for one row of :data:`REVIEW_QUERY`: the store's status, rule and provider
-    (a store built with other data than ``steps`` keeps its own decisions), the registry candidates and
-    the best curated candidate of a fresh resolution of the same text."""
-    def value(name: str) -> str:
-        return row[name].value if row.get(name) is not None else ""
-
-    city, country, text = value("c"), value("k"), value("f")
-    fresh = steps.resolve(text, city, country, country_words=country_words(country))
-    provider = value("p").rsplit("/", 1)[-1] or None
-    stored = replace(fresh, status=value("status"), rule=value("rule"), institution=provider)
-    return Link("site", row["s"].value.rsplit("/", 2)[-2], row["s"], text, city, country, None, stored)
 
 
 def integrity_problems(cands: list[resolver.Candidate]) -> dict[str, list[str]]:

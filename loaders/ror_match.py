@@ -27,7 +27,13 @@ Rule (docs/decisions/0011-research-organization-registry.md). A curated row (``d
    by "hospital" and "university" (:func:`_kind_fits`: "Hôpital Henri Mondor" = "Hôpitaux
    Universitaires Henri-Mondor"; a cancer centre is not its university).
 
-Tiers 3 and 4 need a distinctive word (a kind and a city, "Aarhus Universitetshospital", name no one
+5. **part**: failing 4, a name of the row and a name of a healthcare record in the row's own city
+   (not a suburb; not a group of :data:`GROUP_CHILDREN` hospitals or more) have the same words once
+   the distinctive words of the row's own name are added to both, and one of them holds those words:
+   "Institut de Cancérologie de l'Ouest Paul Papin" (Angers) is ICO's record, located in Angers (a
+   group split by city gives its one record to its part at the record's location, decision 0012).
+
+Tiers 3-5 need a distinctive word (a kind and a city, "Aarhus Universitetshospital", name no one
 institution), and a name that holds its city's name ("Institut Català d'Oncologia Badalona") needs a
 record in that city, not a suburb of it: it names the institution's part there.
 
@@ -35,7 +41,8 @@ Tiers 1-2 are tried with the row's names, then with its aliases; then tier 3 the
 Among several qualifying records the only active one is taken, else the only one typed healthcare.
 An alias never matches a university or a hospital of a local healthcare group
 (see :meth:`Index._part_or_university`).
-An inactive or withdrawn record is replaced by its final successor (:func:`loaders.ror.successor_map`);
+An inactive or withdrawn record is replaced by its final successor (:func:`loaders.ror.successor_map`),
+an active record that names an active successor (without one of its own) by that successor;
 an inactive record without one loses to an active record that qualifies with it (the registry keeps an
 old record of a renamed hospital beside the new one: Medisch Centrum Haaglanden, Haaglanden MC).
 An alias may name a *medical* university (an education record whose name says medical university
@@ -65,6 +72,9 @@ from kg.core.text import fold
 from loaders.ror import successor_map
 from loaders.ror_dump import RorRecord, read
 from loaders.ror_subset import fold_city
+
+#: a record with this many children is a group (AP-HP): never the part of it that a row names
+GROUP_CHILDREN = 8
 
 CURATED = (Path("euracan") / "centres.tsv", Path("institutions") / "institutions.tsv")
 _PUNCT = re.compile(r"[^a-z0-9]+")
@@ -173,6 +183,11 @@ class Index:
     def __init__(self, records: Iterable[RorRecord]) -> None:
         self.records = {r.id: r for r in records}
         self.successors = successor_map(self.records.values())
+        named = {r.id: r.related("successor")[0] for r in self.records.values()
+                 if r.status == "active" and r.related("successor")}
+        for rid, nxt in named.items():  # an active record that names a successor anyway (AZR -> Erasmus MC)
+            if nxt in self.records and self.records[nxt].status == "active" and nxt not in named:
+                self.successors.setdefault(rid, nxt)
         self.by_name: dict[str, dict[str, bool]] = defaultdict(dict)  # name -> record id -> acronym only
         self.by_place: dict[tuple[str, str], list[RorRecord]] = defaultdict(list)
         self.by_words: dict[tuple[str, ...], set[str]] = defaultdict(set)      # words_key -> record ids
@@ -204,7 +219,7 @@ class Index:
         active one, else the only one typed healthcare."""
         tried = [(self._candidates(row, names, strict=how == "alias"), how)
                  for names, how in ((row.names[:row.primary], "name"), (row.names, "alias"))]
-        for tiers in (("city", "country"), ("words",), ("distinctive",)):  # exact names before word rules
+        for tiers in (("city", "country"), ("words",), ("distinctive",), ("part",)):  # exact names first
             for found, how in tried:
                 for tier in tiers:
                     chosen = self._one(found[tier])
@@ -260,6 +275,31 @@ class Index:
                     if tier == "distinctive" and not _kind_fits(words, record):
                         continue
                     found[tier].add(self.current(rid))
+            found["part"] |= self._parts(row, words, strict)
+        return found
+
+    def _parts(self, row: Row, words: tuple[str, ...], strict: bool) -> set[str]:
+        """Tier 5: records of the row's own city whose name, with the distinctive words of the row's own
+        name added, has the words of ``words`` with them added, where one of the two names holds them
+        all and the rest of the record's name is distinctive: "Institut de Cancérologie de l'Ouest Paul
+        Papin" (Angers) is the registry's "Institut de Cancérologie de l'Ouest" (Angers), the part of a
+        group at the record's own location; "Institut de Cancérologie de la Loire" is "Institute Cancer
+        de la Loire Lucien Neuwirth"."""
+        own = set(kg_names.distinctive(words_key(row.names[0], row.city))) if row.names else set()
+        if not own or len(own) > 4:
+            return set()
+        base, found = set(words) - own, set()
+        extras = sorted(own)
+        for mask in range(1 << len(extras)):
+            with_some = base | {w for i, w in enumerate(extras) if mask >> i & 1}
+            if not (own <= set(words) or own <= with_some) or not kg_names.distinctive(sorted(with_some - own)):
+                continue
+            for rid in self.by_words.get(tuple(sorted(with_some)), set()):
+                record = self.records[rid]
+                if "healthcare" not in record.types or len(record.related("child")) >= GROUP_CHILDREN \
+                        or strict and self._part_or_university(record) or in_place(row.city, row.country, record) != "city":
+                    continue
+                found.add(self.current(rid))
         return found
 
     def _part_or_university(self, record: RorRecord) -> bool:
@@ -299,7 +339,7 @@ class Index:
 
 
 #: the tiers of the rule, in the order they are tried
-TIERS = ("city", "country", "words", "distinctive")
+TIERS = ("city", "country", "words", "distinctive", "part")
 
 
 def _is_acronym(name: str) -> bool:
@@ -371,6 +411,7 @@ def listing(outcomes: Sequence[Outcome]) -> str:
     for tier, title in (("city", "Matched: name and city"), ("country", "Matched: name and country, city differs"),
                         ("words", "Matched: same words in any language, same place"),
                         ("distinctive", "Matched: same distinctive words, a hospital of the same place"),
+                        ("part", "Matched: the part of a group at the record's own city"),
                         ("kept", "Kept from the file"), ("ambiguous", "Not matched: several records"),
                         ("none", "Not matched: no record")):
         rows = [o for o in outcomes if o.tier == tier]

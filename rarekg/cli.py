@@ -128,7 +128,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_institutions(args: argparse.Namespace) -> int:
-    from loaders.institutions import review_table
+    from loaders.institutions_review import review_table
     if not args.unresolved:
         raise QueryError("rarekg institutions: say what to list (--unresolved)")
     print(review_table(args.data, _open(args) if args.store or args.backend else None, args.raw))

@@ -352,8 +352,9 @@ def test_review_of_a_store_shows_the_store_s_decisions_not_a_fresh_default_one()
          "rule": "open-world:name;city", "p": "https://w3id.org/rarekg/centre/ow-ch-aarau-kantonspital"},
         {"s": site + "NCT00171873/2", "f": "Novartis Investigative Site", "c": "Kiel", "k": "DE",
          "status": "generic", "rule": "generic:sponsor"}])
-    rows = [line.split("\t") for line in L.review_table(DATA, store).splitlines()[1:]]
-    assert store.queries == [L.REVIEW_QUERY]
+    from loaders import institutions_review
+    rows = [line.split("\t") for line in institutions_review.review_table(DATA, store).splitlines()[1:]]
+    assert store.queries == [institutions_review.REVIEW_QUERY]
     assert [r[:6] for r in rows] == [
         ["1", "site", "generic", "", "Novartis Investigative Site", "Kiel DE"],
         ["1", "site", "open-world", "ow-ch-aarau-kantonspital", "Kantonspital Aarau", "Aarau CH"]]

@@ -57,6 +57,11 @@ RECORDS = [
     rec("026yzxh70", ["Arcispedale Sant'Anna"], "Ferrara", "IT", rel=(("related", "041zkgm14"),)),
     rec("00zs3y046", ["Istituto Nazionale di Fisica Nucleare, Sezione di Ferrara"], "Ferrara", "IT", ("facility",)),
     rec("048tbm396", ["University of Turin", "Università di Torino"], "Turin", "IT", ("education",)),
+    rec("00xtwy257", ["Academisch Ziekenhuis Rotterdam", "Dijkzigt Hospital"], "Rotterdam", "NL",
+        rel=(("successor", "018906e22"),)),  # active, yet succeeded
+    rec("018906e22", ["Erasmus MC"], "Rotterdam", "NL", rel=(("predecessor", "00xtwy257"),)),
+    rec("02n0bts35", ["Medical University of Graz", "Medizinische Universität Graz"], "Graz", "AT", ("education",)),
+    rec("01faaaf77", ["University of Graz", "Karl-Franzens-Universität Graz"], "Graz", "AT", ("education",)),
 ]
 INDEX = G.build_index(RECORDS)
 
@@ -75,6 +80,7 @@ INDEX = G.build_index(RECORDS)
     # a university named as a site is the one hospital the registry links it to in its city
     ("Universita di Ferrara", "Ferrara", "IT", "026yzxh70", "name;city;university-hospital"),
     ("Universita di Torino", "Turin", "IT", "048tbm396", "name;city"),  # none linked: the university
+    ("Dijkzigt Hospital", "Rotterdam", "NL", "018906e22", "name;city"),  # an active record's successor
 ])
 def test_registry_names_resolve_with_place_and_granularity(text: str, city: str, country: str, org: str,
                                                            rule: str) -> None:
@@ -102,6 +108,11 @@ def test_generic_names_resolve_only_when_unique_in_the_city_and_say_so() -> None
     jerez = G.generic_unique(INDEX, "University Hospital", "Jerez", "ES")  # the city's longer registry name
     assert jerez is not None and jerez.org == ROR + "01fyp5w42"
     assert G.generic_unique(INDEX, "Hospital General", "Jerez", "ES") is None  # "general" is not a qualifier
+    # no hospital in the city, one medical university: its clinics are the university hospital
+    graz = G.generic_unique(INDEX, "Universitaetsklinikum Graz", "Graz", "AT")
+    assert graz is not None and graz.org == ROR + "02n0bts35"
+    assert graz.rule == "generic-medical-university-in-city;confidence=medium"
+    assert G.generic_unique(INDEX, "Klinikum Graz", "Graz", "AT") is None  # not a university hospital
 
 
 def test_a_successor_loop_is_a_clear_error_or_a_report_entry() -> None:
@@ -136,6 +147,19 @@ def test_generic_and_anonymous_sites_make_no_node() -> None:
         res = steps.resolve(text, city, {"Groningen": "NL", "Paris": "FR"}.get(city, "DE"))
         assert (res.status, res.institution) == ("generic", None), (text, res)
     assert not steps.open_world.ids
+
+
+def test_a_kind_named_with_its_city_is_that_city_s_one_institution_unless_the_registry_has_several() -> None:
+    """"Aalborg University Hospital" names one institution (the registry has none of that kind there): an
+    open-world node, low confidence; "University Hospital" alone, or a kind of which the registry holds
+    two in the city, stays generic."""
+    steps = SiteResolver(R.build_index([]), INDEX)
+    a = steps.resolve("Aalborg University Hospital", "Aalborg", "DK")
+    b = steps.resolve("University Hospital of Aalborg", "Aalborg", "DK")
+    assert (a.status, a.institution, a.score) == ("resolved", "ow-dk-aalborg-university-hospital", 0.4)
+    assert a.rule == "open-world:kind-and-named-city;confidence=low" and b.institution == a.institution
+    assert steps.resolve("University Hospital", "Aalborg", "DK").status == "generic"  # the name says no city
+    assert steps.resolve("Klinikum Essen", "Essen", "DE").status == "generic"  # two of that kind in Essen
 
 
 def test_a_site_without_place_is_reported_with_file_and_site_number() -> None:

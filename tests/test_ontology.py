@@ -200,9 +200,9 @@ DEPRECATED_TERMS_ALLOWED = {"bench/vocab_diff.py"}
 
 
 def deprecated_term_uses(deprecated: set[str]) -> dict[str, list[str]]:
-    """file -> deprecated rkg terms it names (RKG.X, RKG.term("X"), rkg:X or the full IRI), in the code,
-    the queries and the web pages."""
-    dirs = ("kg", "loaders", "api", "bench", "queries", "web")
+    """file -> deprecated rkg terms it names (RKG.X, RKG.term("X"), rkg:X or the full IRI), in the code (kg,
+    loaders, api, rarekg, bench), the queries and the web pages."""
+    dirs = ("kg", "loaders", "api", "rarekg", "bench", "queries", "web")
     files = [p for d in dirs for p in (REPO / d).rglob("*") if p.suffix in (".py", ".rq", ".js", ".html", ".toml")]
     patterns = [re.compile(r"\bRKG\.(\w+)"), re.compile(r"\bRKG\.term\(\s*[\"'](\w+)[\"']"),
                 re.compile(r"\brkg:(\w+)"), re.compile(re.escape(NS) + r"(\w+)")]

@@ -484,10 +484,9 @@ def test_matching_by_words_in_any_language_without_the_city_and_only_in_its_plac
 def test_matching_by_distinctive_words_needs_own_names_a_hospital_and_fitting_kinds(tmp_path: Path) -> None:
     index = _index(tmp_path, [
         _named(A, "Hôpitaux Universitaires Henri-Mondor", "Créteil"),
-        _named(B, "Hollings Cancer Center", "Charleston", country="US",
-               names=[{"value": "Hollings Cancer Center", "types": ["ror_display"], "lang": None},
-                      {"value": "Medical University of South Carolina Cancer Center", "types": ["alias"],
-                       "lang": None}]),
+        v2(B, "Hollings Cancer Center", locations=_loc("Charleston", "US"), types=["healthcare"], external_ids=[],
+           names=[{"value": "Hollings Cancer Center", "types": ["ror_display"], "lang": None},
+                  {"value": "Medical University of South Carolina Cancer Center", "types": ["alias"], "lang": None}]),
         _named(C, "Barts Health NHS Trust", "London", country="GB")])
     mondor = index.match(_row("mondor", ("Hôpital Henri Mondor",), "Créteil", "FR"))
     assert (mondor.ror, mondor.tier) == (A, "distinctive")
@@ -505,3 +504,24 @@ def test_matching_prefers_the_active_record_and_lets_an_alias_name_a_medical_uni
     graz = _row("lkh", ("LKH-Universitätsklinikum Graz", "Medical University of Graz"), "Graz", "AT")
     assert index.match(graz).ror == C
     assert index.match(_row("lkh", ("LKH-Universitätsklinikum Graz", "University of Graz"), "Graz", "AT")).tier == "none"
+
+
+def test_matching_gives_a_group_s_record_to_its_part_at_the_record_s_location(tmp_path: Path) -> None:
+    """Decision 0012: a group split by city (ICO: Angers, Saint-Herblain) gives its one record to the part
+    in the record's city; an old name plus the row's own words is the record that holds them."""
+    aphp_children = [{"type": "child", "id": f"https://ror.org/0{c * 6}{n:02d}"} for c, n in zip("abcdefghj", range(9))]
+    index = _index(tmp_path, [
+        _named(A, "Institut de Cancérologie de l'Ouest", "Angers"),
+        _named(B, "Institute Cancer De La Loire Lucien Neuwirth", "Saint-Priest-en-Jarez"),
+        _named(C, "Assistance Publique – Hôpitaux de Paris", "Paris", relationships=aphp_children)])
+    papin = index.match(_row("papin", ("Centre Paul Papin", "Institut de Cancérologie de l'Ouest Paul Papin"),
+                             "Angers", "FR"))
+    assert (papin.ror, papin.tier) == (A, "part")
+    gauducheau = _row("rg", ("Centre René Gauducheau", "Institut de Cancérologie de l'Ouest René Gauducheau"),
+                      "Saint-Herblain", "FR")
+    assert index.match(gauducheau).tier == "none"  # the record is in Angers, not here
+    icln = _row("icln", ("Institut de Cancérologie Lucien Neuwirth", "Institut de Cancérologie de la Loire"),
+                "Saint-Priest-en-Jarez", "FR")
+    assert index.match(icln).ror == B
+    tenon = _row("tenon", ("Hôpital Tenon", "Assistance Publique – Hôpitaux de Paris Tenon"), "Paris", "FR")
+    assert index.match(tenon).tier == "none"  # a group of many hospitals is never one of them

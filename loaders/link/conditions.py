@@ -70,7 +70,10 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
         if term.mesh_id and code_of(term) is None:
             result.unknown_codes.setdefault(term.mesh_id, f"{kind} {subject_id}")
     kinds = {t: _generic(t.text, index) for t in terms}
-    specific = [(t, own[t]) for t in terms if own[t] and (kinds[t] is None or kinds[t].sites)]
+    # the record's types: what its specific texts and organ terms match, and a family condition's own
+    # Orphanet entity ("Glioma" = glial tumour beside "Meningioma": "Brain Neoplasms" is either)
+    specific = [(t, own[t]) for t in terms if own[t] and (kinds[t] is None or kinds[t].sites
+                                                          or (t.field == "condition" and _orphanet(own[t])))]
     if titles is None:
         named = title_entities(title, index)
     elif (named := titles.get(title)) is None:  # registries repeat titles: each distinct one is read once
@@ -149,7 +152,7 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
             matches = [*matches, *family_at_site(term.text, index)]
         return matches
     cancer = bool(g.sites) and not g.families and "cancer" in tokens(term.text)
-    others = [(t, ms) for t, ms in specific if t != term] if cancer else list(specific)
+    others = [(t, ms) for t, ms in specific if t != term] if cancer or not g.sites else list(specific)
     mine = own[term]
     if cancer and any(g.sites & sites_of(t.text) and (fams := families_of(t.text)) and "carcinoma" not in fams
                       for t in terms if t != term):

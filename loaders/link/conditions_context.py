@@ -45,6 +45,7 @@ from loaders.link.conditions_match import (
 from loaders.link.conditions_names import (
     ANY,
     FAMILIES,
+    NON_EPITHELIAL_FAMILIES,
     PART_OF,
     SITE_FILLERS,
     SITE_WORDS,
@@ -187,6 +188,8 @@ def _histology(name: str, fams: set[str]) -> set[str]:
     carcinoma of oral cavity and lip", "neuroendocrine" in "Cutaneous neuroendocrine carcinoma", "small" in
     "Small cell lung cancer"): a node with such words is no home for a text that does not say them."""
     def says_more(w: str) -> bool:
+        if w == "nonepithelial" and fams & NON_EPITHELIAL_FAMILIES:
+            return False  # a sarcoma is a non-epithelial tumour
         if families_of(w):  # "adenocarcinoma" says more than "carcinoma"
             return not families_of(w) <= fams
         return (w not in SITE_WORDS and (w not in SITE_FILLERS or w == "small") and w not in ANY

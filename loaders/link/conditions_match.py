@@ -303,6 +303,21 @@ def _site_group(text: str, index: ConditionIndex) -> list[Match]:
     return by_lca([[index.by_iri[i]] for i in sorted(hits)], index) if len(hits) > 1 else []
 
 
+_EITHER = re.compile(r"\b([a-z]{4,})-([a-z]{4,})\b")
+
+
+def _either(text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``equivalent`` for two lower-case variant words joined by a hyphen ("embryonal-botryoid
+    rhabdomyosarcoma"): the text with either word, where that reads as a whole name."""
+    hyphen = _EITHER.search(text)
+    if not hyphen:
+        return []
+    for word in hyphen.groups():
+        if found := equivalent(text[:hyphen.start()] + word + text[hyphen.end():], index):
+            return found
+    return []
+
+
 def _juxtaposed(text: str, index: ConditionIndex) -> list[Match]:
     """Rule ``part`` for two names written one after the other without a joining word ("thymoma thymic
     carcinoma"): the entities of both halves, when each half is a whole name (:func:`equivalent`)."""
@@ -323,7 +338,7 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
     if not found or not {m.rule for m in found} & _WHOLE:
         found = equivalent(term.text, index) or found
     if not {m.rule for m in found} & _WHOLE:  # nothing, or only a name the text ends with
-        found = _juxtaposed(term.text, index) or found
+        found = _juxtaposed(term.text, index) or _either(term.text, index) or found
     if not found and (spelt := respelt(term.text, index)):
         found = equivalent(spelt, index, "spelling")
     found = found + shared_names(found, index)

@@ -54,7 +54,7 @@ SITE_WORDS: dict[str, str] = {
     "appendiceal": "appendix", "supratentorial": "nervous system", "infratentorial": "nervous system",
     "bronchial": "lung", "bronchus": "lung", "connective": "soft tissue", "cerebellar": "nervous system",
     "cerebellum": "nervous system", "cerebral": "nervous system", "intracranial": "nervous system",
-    "parotid": "salivary gland", "nasal": "sinonasal", "paranasal": "sinonasal",
+    "parotid": "salivary gland",
     "retroperitoneal": "soft tissue", "retroperitoneum": "soft tissue",
 }
 #: embryological gut segments and the sites they are made of ("midgut NET": small intestine, appendix and
@@ -73,7 +73,7 @@ PART_OF: dict[str, str] = {
 }
 #: words that only help a site word ("system" in "nervous system", "tissue" in "soft tissue")
 SITE_FILLERS = frozenset({"system", "tissue", "gland", "tract", "uteri", "and", "cavity", "duct", "small",
-                          "gall", "of", "wall", "trunk", "extremity", "canal", "sinus"})
+                          "gall", "of", "wall", "trunk", "extremity", "canal"})
 #: canonical spelling of a site word inside a name key (both sides of a comparison use it)
 _CANON = {"pleural": "pleura", "peritoneal": "peritoneum", "testicular": "testis", "testes": "testis",
           "ovarian": "ovary", "laryngeal": "larynx", "oropharyngeal": "oropharynx", "hypopharyngeal": "hypopharynx",
@@ -82,9 +82,10 @@ _CANON = {"pleural": "pleura", "peritoneal": "peritoneum", "testicular": "testis
           "gastrointestinal": "gastroenteric"}
 #: abbreviations and former names read as the words they stand for, on both sides of a comparison
 #: ("Primary CNS Lymphoma" = "Primary central nervous system lymphoma"; a carcinoid is a neuroendocrine
-#: tumour, its current name: "Bronchial Carcinoid" = "Bronchial neuroendocrine tumor")
+#: tumour, its current name: "Bronchial Carcinoid" = "Bronchial neuroendocrine tumor"; a malignant
+#: mesenchymoma is a malignant mesenchymal tumour, Orphanet's synonym of soft tissue sarcoma)
 _EXPAND = {"cns": ("central", "nervous", "system"), "carcinoid": ("neuroendocrine", "tumor"),
-           "carcinoids": ("neuroendocrine", "tumor")}
+           "carcinoids": ("neuroendocrine", "tumor"), "mesenchymoma": ("mesenchymal", "tumor")}
 #: family words of a generic term and the words an entity name of that family contains
 FAMILIES: dict[str, tuple[str, ...]] = {
     "sarcoma": ("sarcoma",), "carcinoma": ("carcinoma", "cancer"), "adenocarcinoma": ("adenocarcinoma",),
@@ -99,6 +100,11 @@ ANY = GENERIC | QUALIFIERS | frozenset({"cancer", "tumor", "neoplasm", "malignan
 
 #: Orphanet's "Malignant epithelial tumor of X" is the carcinoma of X ("Salivary gland cancer")
 _EPITHELIAL = re.compile(r"(?i)\bmalignant epithelial (?:tumou?r|neoplasm)s?\b")
+#: ... and its "Malignant mesenchymal tumor" a sarcoma (3394's and 213797's own synonyms)
+_MESENCHYMAL = re.compile(r"(?i)\bmalignant mesenchymal (?:tumou?r|neoplasm)s?\b")
+#: "Malignant non-epithelial tumor of ovary" covers the sarcomas and germ cell tumours of its site
+_NON_EPITHELIAL = re.compile(r"(?i)\bnon-?epithelial\b")
+NON_EPITHELIAL_FAMILIES = frozenset({"sarcoma", "germ"})
 
 
 def canonical_words(text: str, *, drop_malignant: bool = False) -> list[str]:
@@ -161,9 +167,9 @@ def sites_of(text: str) -> set[str]:
 
 def families_of(text: str) -> set[str]:
     """The families a name belongs to by its words ("Osteosarcoma" -> {"sarcoma"}; a carcinosarcoma
-    is a carcinoma, not a sarcoma)."""
-    out = set()
-    for word in tokens(_EPITHELIAL.sub("carcinoma", text)):
+    is a carcinoma, not a sarcoma; a malignant non-epithelial tumour covers sarcomas and germ cell tumours)."""
+    out = set(NON_EPITHELIAL_FAMILIES) if _NON_EPITHELIAL.search(text) else set()
+    for word in tokens(_MESENCHYMAL.sub("sarcoma", _EPITHELIAL.sub("carcinoma", text))):
         for family, stems in FAMILIES.items():
             if any(word.endswith(s) for s in stems) and not (family == "sarcoma" and word.startswith("carcino")):
                 out.add(family)

@@ -146,7 +146,8 @@ def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
     """The index of ``records`` (see the module docstring); with ``places``, only the names of records
     in those places are indexed (every record still counts for places, parents and successors).
     Inactive or withdrawn records index their names under their final successor
-    (:func:`loaders.ror.successor_map`); a successor loop raises :class:`kg.core.errors.DataError` as that
+    (:func:`loaders.ror.successor_map`), an active record that names a successor under it
+    (:func:`_renamed_active`); a successor loop raises :class:`kg.core.errors.DataError` as that
     function does, or, with ``report``, is recorded there and its records are not followed."""
     records = list(records)
     successors = successor_map(records, report)
@@ -160,8 +161,9 @@ def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
                                             r.types, r.related("parent"), len(r.related("child")), wikidata,
                                             tuple(n.value for n in r.names if "acronym" not in n.types),
                                             (*r.related("child"), *r.related("related")))
+    renamed = _renamed_active(index, kept)
     for r in kept:
-        target = r.id if r.status == "active" else successors.get(r.id, "")
+        target = renamed.get(r.id, r.id) if r.status == "active" else successors.get(r.id, "")
         if target not in index.orgs or places is not None and index.orgs[target].city not in places \
                 and r.locations[0].city not in places:
             continue
@@ -189,6 +191,20 @@ def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
                 acc[0], acc[1], acc[2] = acc[0] + org.latitude, acc[1] + org.longitude, acc[2] + 1
     index.points = {k: (lat / n, lon / n) for k, (lat, lon, n) in sums.items()}
     return index
+
+
+def _renamed_active(index: RegistryIndex, records: list[RorRecord]) -> dict[str, str]:
+    """Active records that name a successor anyway (the registry kept "Academisch Ziekenhuis Rotterdam"
+    active beside its successor Erasmus MC): record -> that successor, when it is an active record of
+    the same country that names no successor itself (one step, so no loop can form). A renamed
+    hospital is its successor (decision 0012)."""
+    out = {}
+    named = {r.id: r.related("successor") for r in records if r.status == "active" and r.related("successor")}
+    for rid, following in named.items():
+        nxt = following[0]
+        if nxt in index.orgs and nxt not in named and index.orgs[nxt].country == index.orgs[rid].country:
+            out[rid] = nxt
+    return out
 
 
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -351,7 +367,9 @@ def generic_unique(index: RegistryIndex, text: str, city: str, country: str) -> 
     registry hospital whose name has all of its words: medium confidence, and the rule says so. The
     city is the site's city in any spelling, or a district or suburb written with or known to it
     (:func:`kg.core.names.city_agreement`: "Jerez" for "Jerez de la Frontera"), never a place near it only;
-    when the whole kind finds no hospital, it is tried without :data:`_QUALIFIERS`."""
+    when the whole kind finds no hospital, it is tried without :data:`_QUALIFIERS`; a university hospital
+    in a city where the registry holds no hospital at all is the city's one medical university, if any
+    (:func:`_medical_university_in`, rule ``generic-medical-university-in-city``)."""
     kind = set(_key(text, names.city_tokens(city)))
     if not kind or not city or names.distinctive(tuple(kind)):
         return None
@@ -361,7 +379,29 @@ def generic_unique(index: RegistryIndex, text: str, city: str, country: str) -> 
         found = _unique_of_kind(index, in_city, set(wanted))
         if found is not None:
             return RegistryMatch(chu_of(index, found), "generic-unique-in-city;confidence=medium", 0.6, text)
+    if {"university", "hospital"} <= kind and not in_city:
+        school = _medical_university_in(index, place)
+        if school is not None:
+            return RegistryMatch(school, "generic-medical-university-in-city;confidence=medium", 0.6, text)
     return None
+
+
+def _medical_university_in(index: RegistryIndex, place: Place) -> str | None:
+    """The one medical university (an education record whose name says medical university or medical
+    school) of the site's city, when the registry holds no hospital there: its clinics are the city's
+    university hospital (decision 0012; Graz, Innsbruck, like Hannover's MHH)."""
+    canon = names.canonical_city(place.city)
+    found = {i for i in index.by_city.get((place.country, canon), ()) if "education" in index.orgs[i].types
+             and any({"medical", "university"} <= set(names.normalise_name(n).split())
+                     or "medical school" in names.normalise_name(n) for n in index.orgs[i].names)}
+    return found.pop() if len(found) == 1 else None
+
+
+def of_kind_in_city(index: RegistryIndex, text: str, city: str, country: str) -> int:
+    """How many registry hospitals of the site's city have every word of a generic name's kind."""
+    kind = set(_key(text, names.city_tokens(city)))
+    hospitals = _hospitals_in(index, Place(index, city, country))
+    return sum(1 for i in hospitals if any(kind <= set(k) for k in index.keys.get(i, ())))
 
 
 def _hospitals_in(index: RegistryIndex, place: Place) -> list[str]:

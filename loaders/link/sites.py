@@ -9,7 +9,11 @@
    the city has exactly one registry hospital of that kind (``registry:generic-unique-in-city;
    confidence=medium``).
 3. **open world**: :class:`loaders.link.open_world.OpenWorld` (rule ``open-world:name;city``, score
-   :data:`OPEN_WORLD_SCORE`; the node is new or joined, by its key).
+   :data:`OPEN_WORLD_SCORE`; the node is new or joined, by its key). A kind of hospital whose name
+   holds its city ("Aalborg University Hospital", "Universitaetsklinikum Halle") is that city's one
+   institution of the kind, not a generic name, when the registry holds none of that kind there:
+   an open-world node too (rule ``open-world:kind-and-named-city;confidence=low``, score
+   :data:`KIND_AND_CITY_SCORE`); with several of that kind there it stays generic.
 
 Generic and anonymous facilities stay ``generic``. A site whose country has no code (a former state:
 "Former Yugoslavia") is placed in the one country where the registry has its city (rule suffix
@@ -30,6 +34,8 @@ from loaders.link.open_world import key as open_world_key
 
 #: the confidence of a link to an open-world node (the name is the site's own; nothing confirms it)
 OPEN_WORLD_SCORE = 0.5
+#: the confidence of an open-world node named by a kind and its city ("Aalborg University Hospital")
+KIND_AND_CITY_SCORE = 0.4
 #: generic reasons that may still name a kind of hospital (not anonymous sites, sponsors, departments)
 _KIND_REASONS = ("generic:generic-words",)
 
@@ -93,7 +99,12 @@ class SiteResolver:
             found = reg.generic_unique(self.registry, text, city, country) if self.registry is not None else None
             if found is not None:
                 return self._registry(found, first)
-            return curated.Resolution("generic", rule="generic:type-and-city", matched_text=text)
+            if not _names_its_city(text, city) or self.registry is not None \
+                    and reg.of_kind_in_city(self.registry, text, city, country):
+                return curated.Resolution("generic", rule="generic:type-and-city", matched_text=text)
+            nid = self.open_world.node(text, city, country)  # "Aalborg University Hospital": its own name
+            return replace(first, status="resolved", institution=nid, score=KIND_AND_CITY_SCORE,
+                           rule="open-world:kind-and-named-city;confidence=low", matched_text=text)
         nid = self.open_world.node(text, city, country)
         if nid is None:
             return first
@@ -140,6 +151,12 @@ class SiteResolver:
                     break
             self.bridged[org_id] = found
         return self.bridged[org_id]
+
+
+def _names_its_city(text: str, city: str) -> bool:
+    """True if the site's name itself holds the name of its city ("Aalborg University Hospital" in
+    Aalborg), not only its city field ("University Hospital" in Basel)."""
+    return bool(names.city_tokens(city) & set(names.fold(text).split()))
 
 
 def _names_a_provider(text: str) -> bool:

@@ -31,6 +31,7 @@ EUROPE = frozenset(["AD", "AL", "AT", "BA", "BE", "BG", "BY", "CH", "CY", "CZ", 
 RKG = "https://w3id.org/rarekg/ontology/"
 QUERY = f"""
 PREFIX rkg: <{RKG}>
+PREFIX sssom: <https://w3id.org/sssom/>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX schema: <https://schema.org/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -41,7 +42,7 @@ SELECT ?rid ?facility ?city ?country ?status ?rule ?provider ?label
   OPTIONAL {{ ?site schema:addressLocality ?city }}
   OPTIONAL {{ ?site schema:addressCountry ?country }}
   OPTIONAL {{ ?site rkg:resolutionStatus ?status }}
-  OPTIONAL {{ ?site rkg:linkRule ?rule }}
+  OPTIONAL {{ ?site sssom:curation_rule_text ?rule }}
   OPTIONAL {{ ?site rkg:atProvider ?provider . OPTIONAL {{ ?provider rdfs:label ?label }}
              OPTIONAL {{ ?provider ?p ?ror . FILTER(STRSTARTS(STR(?ror), "https://ror.org/")) }} }}
 }} GROUP BY ?rid ?facility ?city ?country ?status ?rule ?provider ?label"""
