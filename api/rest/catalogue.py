@@ -39,6 +39,8 @@ LAZY_CACHE = 20_000
 Within = tuple[str, Mapping[str, ox.NamedNode]]
 #: the entities of ``entity-classes``, as :meth:`Catalogue.prefetch` reads their columns
 ENTITIES: Within = ("entity-column", {})
+#: nodes above which :meth:`Catalogue.preload` reads their facts in one query rather than one by one
+PRELOAD_MIN = 20
 
 
 def of_type(cls: ox.NamedNode) -> Within:
@@ -284,8 +286,13 @@ class Catalogue:
         return self.reader.run(name, **values)
 
     def preload(self, node: str, predicate: ox.NamedNode, *, incoming: bool = False) -> None:
-        """:meth:`Reader.preload`: the facts of the nodes ``node`` points at (or that point at it)."""
-        if self.reader is not None:
+        """:meth:`Reader.preload`: the facts of the nodes ``node`` points at (or that point at it),
+        when they are more than :data:`PRELOAD_MIN` (fewer are read node by node: a two-pattern
+        query costs a server more than a few single-node reads, Virtuoso 7 seconds)."""
+        if self.reader is None or self.reader.indexed:
+            return
+        many = (len(self.subjects(predicate, node)) if incoming else len(self.values(node, predicate))) > PRELOAD_MIN
+        if many:
             self.reader.preload(node, predicate, incoming=incoming)
 
     def required_alterations(self, cls: str) -> list[str]:

@@ -34,8 +34,7 @@ def domains_of(cat: Catalogue, entity: str) -> list[dict[str, Any]]:
     """The entity's EURACAN domains with the rule and ancestor that assigned each."""
     out = []
     nodes = cat.strings(entity, RKG.domainAssignment)
-    if len(nodes) > 1:
-        cat.preload(entity, RKG.domainAssignment)
+    cat.preload(entity, RKG.domainAssignment)
     for node in nodes:
         domain = cat.first(node, RKG.assignedDomain)
         if domain:
@@ -67,8 +66,7 @@ def epidemiology_of(cat: Catalogue, entity: str) -> list[dict[str, Any]]:
     """Orphanet incidence and prevalence records, sorted by measure and geography."""
     rows = []
     nodes = cat.strings(entity, RKG.hasEpidemiology)
-    if len(nodes) > 1:
-        cat.preload(entity, RKG.hasEpidemiology)
+    cat.preload(entity, RKG.hasEpidemiology)
     for node in nodes:
         rows.append({"measure": cat.first(node, RKG.measure), "valueClass": cat.first(node, RKG.valueClass),
                      "meanValue": cat.number(node, RKG.meanValue), "geographic": cat.first(node, RKG.geographic),
@@ -108,7 +106,7 @@ def mappings_of(cat: Catalogue, iri: str) -> list[dict[str, Any]]:
 
 def centre_summary(cat: Catalogue, iri: str, *, preload: bool = True) -> dict[str, Any]:
     """A centre in brief. ``preload`` reads its memberships' facts in one query first (over a server)."""
-    if preload and len(cat.values(iri, ORG.hasMembership)) > 1:
+    if preload:
         cat.preload(iri, ORG.hasMembership)
     return {**ref(cat, iri), "iri": iri, "city": cat.first(iri, SCHEMA.addressLocality),
             "country": cat.first(iri, SCHEMA.addressCountry), "lat": cat.number(iri, GEO.lat),
@@ -202,7 +200,7 @@ def trial_summary(cat: Catalogue, iri: str, *, preload: bool = True) -> dict[str
     ``preload`` reads its sites' facts in one query first (over a server)."""
     status, verified = cat.first(iri, RKG.overallStatus), cat.first(iri, RKG.statusDate)
     sites = cat.strings(iri, RKG.hasSite)
-    if preload and len(sites) > 1:
+    if preload:
         cat.preload(iri, RKG.hasSite)
     as_of = today()
     is_open = open_as_of(status, verified, as_of)
