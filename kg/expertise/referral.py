@@ -39,7 +39,13 @@ from typing import Any
 from kg.core.errors import ParameterError
 from kg.core.trial_status import open_cutoff
 from kg.core.trial_status import today as answer_day
-from kg.expertise.referral_geo import country_origin, network_countries, validate_location
+from kg.expertise.referral_geo import (
+    country_origin,
+    haversine_km,
+    km_from,
+    network_countries,
+    validate_location,
+)
 from kg.expertise.referral_index import Index, index_for, resolve
 from kg.expertise.referral_precompute import (
     Candidates,
@@ -47,6 +53,7 @@ from kg.expertise.referral_precompute import (
     candidates_for,
     domain_part,
     open_count,
+    open_trials,
     prepare,
 )
 from kg.expertise.referral_scope import (
@@ -94,7 +101,6 @@ __all__ = [
     "score",
 ]
 
-EARTH_RADIUS_KM = 6371.0088
 #: evidence items listed per centre by default: the most telling (kg.expertise.referral_scope._telling)
 EVIDENCE_LIMIT = 20
 NO_DOMAIN_NOTE = ("a membership without a recorded domain counts as a weaker signal for every domain "
@@ -152,36 +158,6 @@ class Referral:
             c.pop("entries_limit", None)
             c.pop("pending", None)
         return out
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km. ``haversine_km(48.8566, 2.3522, 45.764, 4.8357)`` ≈ 391.5."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
-
-def _km_from(index: Index, iri: str, lat: float, lon: float, lat0: float, lon0: float, cos0: float) -> float:
-    """:func:`haversine_km` from a point given in radians (with its latitude's cosine) to a centre,
-    whose radians are kept on the index after the first answer that measures it."""
-    here = index.radians.get(iri)
-    if here is None:
-        here = index.radians[iri] = (math.radians(lat), math.radians(lon), math.cos(math.radians(lat)))
-    a = math.sin((here[0] - lat0) / 2) ** 2 + cos0 * here[2] * math.sin((here[1] - lon0) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
-def _open_trials(index: Index, centre: str, open_in_scope: frozenset[str]) -> list[dict[str, str]]:
-    """The open trials at ``centre`` among ``open_in_scope`` whose site there is not closed, by IRI."""
-    out = []
-    for t in sorted(open_in_scope & index.trials_at.get(centre, set())):
-        trial = index.trials[t]
-        if (t, centre) not in index.closed_sites:
-            out.append({"trial": t, "title": trial.title, "status": trial.status,
-                        "verified": trial.verified.isoformat() if trial.verified else ""})
-    return out
 
 
 @dataclass(frozen=True)
@@ -290,7 +266,7 @@ def _score_rows(index: Index, found: Candidates, kept: set[str], origin: tuple[f
         p = providers[iri]
         km = None
         if origin is not None and p.lat is not None and p.lon is not None:
-            km = round(_km_from(index, iri, p.lat, p.lon, lat0, lon0, cos0), 1)
+            km = round(km_from(index.radians, iri, p.lat, p.lon, lat0, lon0, cos0), 1)
         if opts.max_km is not None and (km is None or km > opts.max_km):
             continue
         value, membership = member_values.get(iri, no_membership)
@@ -318,7 +294,7 @@ def _ranked(index: Index, found: Candidates, membership_side: DomainPart, classe
             note = "membership without a recorded domain: a weaker signal for every domain"
         same = n and (not home or out[n - 1].country == p.country) and key[1:5] == shown[n - 1][0][1:5]
         out.append(RankedCentre(iri, p.name, p.city, p.country, p.member, -key[1], dict(zip(COMPONENTS, (value, *parts))),
-                                [], _open_trials(index, iri, found.open_in_scope) if found.open_in_scope else [],
+                                [], open_trials(index, iri, found.open_in_scope) if found.open_in_scope else [],
                                 km, note, rank=out[n - 1].rank if same else n + 1,
                                 membership=dict(membership) if membership else None,   # the kept one stays as is
                                 evidence_count=count))

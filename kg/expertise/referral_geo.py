@@ -1,5 +1,5 @@
 """The patient's geography for a referral: which countries are the network's, which are European,
-where a country's patients start from, and what a valid location is.
+where a country's patients start from, what a valid location is, and how far a centre is.
 
 * The network's countries: a European Reference Network is made of hospitals of the EU Member States
   and the EEA countries (Iceland, Liechtenstein, Norway); UK hospitals left on 1 January 2021 (so the
@@ -99,3 +99,26 @@ def validate_location(lat: float | None, lon: float | None, max_km: float | None
         if country.upper() not in _countries():
             raise ParameterError("country", f"{country!r} is not a European country; the network's centres serve "
                                  "patients in Europe")
+
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km. ``haversine_km(48.8566, 2.3522, 45.764, 4.8357)`` ≈ 391.5."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+
+def km_from(radians: dict[str, tuple[float, float, float]], iri: str, lat: float, lon: float,
+            lat0: float, lon0: float, cos0: float) -> float:
+    """:func:`haversine_km` from a point given in radians (with its latitude's cosine) to a centre,
+    whose radians are kept in ``radians`` (the index's) after the first answer that measures it."""
+    here = radians.get(iri)
+    if here is None:
+        here = radians[iri] = (math.radians(lat), math.radians(lon), math.cos(math.radians(lat)))
+    a = math.sin((here[0] - lat0) / 2) ** 2 + cos0 * here[2] * math.sin((here[1] - lon0) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))

@@ -65,6 +65,17 @@ def open_count(index: Index, centre: str, open_in_scope: frozenset[str]) -> int:
     return sum(1 for t in open_in_scope & here if (t, centre) not in index.closed_sites)
 
 
+def open_trials(index: Index, centre: str, open_in_scope: frozenset[str]) -> list[dict[str, str]]:
+    """The open trials at ``centre`` among ``open_in_scope`` whose site there is not closed, by IRI."""
+    out = []
+    for t in sorted(open_in_scope & index.trials_at.get(centre, set())):
+        trial = index.trials[t]
+        if (t, centre) not in index.closed_sites:
+            out.append({"trial": t, "title": trial.title, "status": trial.status,
+                        "verified": trial.verified.isoformat() if trial.verified else ""})
+    return out
+
+
 def stale_note(index: Index, enrolling: set[str], cutoff: date, as_of: date) -> str | None:
     """What the answer says of trials whose enrolling status is too old to count as open."""
     stale = sorted((index.trials[t] for t in enrolling if not index.trials[t].open_since(cutoff)),
