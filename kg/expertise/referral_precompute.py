@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from kg.core.trial_status import open_cutoff
-from kg.expertise.referral_index import Index
+from kg.expertise.referral_index import Index, settle
 from kg.expertise.referral_scope import Classes, answer_scope, collect_domain, collect_entity
 from kg.expertise.referral_score import Entry, EvidenceParts, RankingConfig, evidence_parts, weigh_membership
 
@@ -140,6 +140,7 @@ def prepare(index: Index, cfg: RankingConfig, day: date) -> Prepared:
                 found = shared[key] = candidates(index, classes, cfg, day, keep_entries=False)
             heavy[entity] = found
     index.prepared = Prepared(cfg, day, heavy)
+    settle()   # the candidates are long-lived too: out of the collector's full scans, as the index
     return index.prepared
 
 
