@@ -271,6 +271,28 @@ def test_shared_third_pass_names_are_all_on_record(shared_data: Path, repo_data:
     assert len(names) == 6 and names <= labels, sorted(names - labels)
 
 
+def test_every_centre_a_stored_source_names_is_a_member_with_its_claim(loaded, shared_data: Path, repo_data: Path) -> None:
+    """Issue 18: each hospital named by a file of ../shared/data/euracan/centres/ is a centre of the
+    graph with a membership of the network whose source is stated."""
+    import csv
+
+    triples, _ = loaded
+    by_label = {label: c.id for c in read_centres(repo_data / "euracan" / "centres.tsv")
+                for label in (c.name, c.local_name, *c.aliases)}
+    files = sorted((shared_data / "euracan" / "centres").glob("*.csv"))
+    assert len(files) >= 3
+    named = set()
+    for path in files:
+        with path.open(encoding="utf-8") as fh:
+            named |= {(path.name, row["name"]) for row in csv.DictReader(fh)}
+    missing = sorted((f, n) for f, n in named if n not in by_label)
+    assert not missing, f"add these hospitals to data/euracan/centres.tsv (name or alias): {missing}"
+    for source, name in sorted(named):
+        membership = mint("membership", f"{by_label[name]}--euracan")
+        assert objects(triples, membership, ORG.member) == {mint("centre", by_label[name])}, (source, name)
+        assert objects(triples, membership, DCTERMS.source), f"{source}: {name}'s membership has no source"
+
+
 def test_january_2022_intake_is_not_dated_2025(repo_data: Path) -> None:
     # regression: twelve cells dated 2025 (the reposting page's year) for the January 2022 intake
     gloo = "https://gloo.it/sarcomi-cresce-il-numero-dei-centri-nella-rete-europea"

@@ -298,6 +298,13 @@ def test_precomputed_candidates_answer_as_the_per_call_ones(query_fixture_store,
                {"country": "IT", "prefer_country": True}, {"limit": 2}):
         for entity in (B + "entity/orpha/200", B + "subgroup/gist-kit-exon11", B + "entity/orpha/300"):
             assert rank(ahead, entity, opts(**kw), cfg).to_dict() == rank(live, entity, opts(**kw), cfg).to_dict(), (entity, kw)
+    # an API ranks lazily, then makes the evidence of one page: the same items as made at once
+    from kg.expertise.referral import fill_evidence
+    for index in (ahead, live):
+        lazy = rank(index, B + "entity/orpha/200", opts(limit=None, lazy_evidence=True), cfg)
+        fill_evidence(index, lazy.centres[:2], cfg, TODAY)
+        whole = rank(index, B + "entity/orpha/200", opts(limit=None), cfg)
+        assert [(c.evidence, c.evidence_total) for c in lazy.centres[:2]] == [(c.evidence, c.evidence_total) for c in whole.centres[:2]]
     # another day: computed per call, not from the candidates of the prepared day
     later = ReferralOptions(today=date(2027, 1, 1))
     assert rank(ahead, B + "entity/orpha/200", later, cfg).to_dict() == rank(live, B + "entity/orpha/200", later, cfg).to_dict()
@@ -321,3 +328,26 @@ def test_changed_weights_are_read_again(tmp_path: Path) -> None:
     path.write_text("[evidence]\ntrial = 5.0\n")
     os.utime(path, ns=(1, 10**18))   # a new modification time, whatever the file system's resolution
     assert load_config(path).trial == 5.0
+
+
+def test_a_read_only_store_is_indexed_once_without_asking_its_state(tmp_path: Path, monkeypatch) -> None:
+    """A read-only on-disk store is a snapshot as of opening: no state query per answer."""
+    import pyoxigraph as ox
+
+    from kg.expertise import referral_index
+    from kg.store.embedded import EmbeddedStore
+    writable = EmbeddedStore(tmp_path / "store")
+    fixture = Path(__file__).parent / "fixtures" / "queries" / "fixture.trig"
+    graphs: dict = {}
+    for q in ox.parse(path=str(fixture), format=ox.RdfFormat.TRIG):
+        graphs.setdefault(q.graph_name, []).append((q.subject, q.predicate, q.object))
+    for graph, triples in graphs.items():
+        writable.replace_graph(graph, triples)
+    writable.close()
+    store = EmbeddedStore(tmp_path / "store", read_only=True)
+
+    def no_state(_store):  # type: ignore[no-untyped-def]
+        raise AssertionError("a snapshot's state was asked")
+    monkeypatch.setattr(referral_index, "state_key", no_state)
+    first = index_for(store)
+    assert index_for(store) is first and names(refer(store, "ORPHA:200", opts()))[0] == "Alpha Cancer Centre"

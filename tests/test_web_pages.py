@@ -5,6 +5,9 @@ tests/artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
+import json
+import re
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -76,6 +79,8 @@ def test_coverage_heatmap_and_map_render_offline(server: str, browser) -> None:
     dots = browser.find_elements(By.CSS_SELECTOR, "#map a")
     assert len(dots) >= 250 and len(browser.find_elements(By.CSS_SELECTOR, "#map circle.member")) == 56
     assert "Natural Earth" in browser.find_element(By.ID, "attribution").text
+    # the network's coverage, stated where members are counted (issue 18)
+    assert re.search(r"EURACAN members on record: \d+ of 102 reported", browser.find_element(By.ID, "members-on-record").text)
     gaps = [td for td in browser.find_elements(By.CSS_SELECTOR, "#heatmap td") if td.text == "gap"]
     assert gaps and browser.find_element(By.ID, "status").text.endswith("centres on the map.")
     browser.save_screenshot(str(ARTIFACTS / "coverage-desktop.png"))
@@ -156,3 +161,17 @@ def test_finder_location_restricted_search_on_a_phone(server: str, browser) -> N
         browser.save_screenshot(str(ARTIFACTS / "finder-phone-near-lyon.png"))
     finally:
         browser.set_window_size(1280, 1000)
+
+
+def test_every_count_of_members_states_the_coverage(server: str) -> None:
+    """Issue 18: the REST stats, the coverage answer and the VoID description each say "members on
+    record: N of 102 reported", so a gap in the list is not read as a gap in the network."""
+    def get(path: str, accept: str = "application/json") -> str:
+        with urllib.request.urlopen(urllib.request.Request(server + path, headers={"Accept": accept}), timeout=60) as r:
+            return r.read().decode("utf-8")
+    pattern = re.compile(r"^members on record: (\d+) of 102 reported; countries on record: \d+ of 25 reported$")
+    stats = json.loads(get("/api/v1/stats"))["membersOnRecord"]
+    coverage = json.loads(get("/api/v1/coverage"))["membersOnRecord"]
+    assert pattern.match(stats["statement"]) and stats == coverage
+    assert stats["onRecord"] == int(pattern.match(stats["statement"]).group(1)) and stats["reported"] == 102
+    assert "EURACAN " + stats["statement"] in get("/.well-known/void", "text/turtle")

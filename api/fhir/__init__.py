@@ -29,7 +29,6 @@ from api.rest.responses import fhir
 from api.rest.search import fold
 from api.rest.views import centre_rows, trial_rows
 from api.settings import public_base
-from kg.core.trial_status import fold_status
 from kg.core.vocab import RKG
 
 router = APIRouter(prefix="/fhir", tags=["FHIR R4B"])
@@ -155,7 +154,7 @@ async def search_studies(request: Request, cat: CatalogueDep, count: Count = 20,
     def rows() -> list[str]:
         out = cat.trials
         if status:   # a ResearchStudy's status is its registry status mapped (the trials' table holds it)
-            mapped = {r.id: fr._STATUS.get(fold_status(r.status), "in-review") for r in trial_rows(cat)}
+            mapped = {r.id: fr.fhir_status(r.status) for r in trial_rows(cat)}
             out = [t for t in out if mapped[local_id(t, "trial")] == status]
         if condition:
             try:

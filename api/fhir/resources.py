@@ -143,9 +143,9 @@ def healthcare_service(cat: Catalogue, sid: str) -> Any:
                                         f"see /api/v1/entities?domain={code}"}]})
 
 
-def study_status(cat: Catalogue, trial: str) -> str:
-    """The FHIR ResearchStudy.status of a trial (``in-review`` for a registry status without one)."""
-    return _STATUS.get(fold_status(cat.first(trial, RKG.overallStatus)), "in-review")
+def fhir_status(registry_status: str | None) -> str:
+    """The FHIR ResearchStudy.status of a registry status (``in-review`` for one without a FHIR status)."""
+    return _STATUS.get(fold_status(registry_status), "in-review")
 
 
 def research_study(cat: Catalogue, trial: str) -> Any:
@@ -156,7 +156,7 @@ def research_study(cat: Catalogue, trial: str) -> Any:
         "resourceType": "ResearchStudy", "id": _fhir_id(ident),
         "identifier": [{"system": _id_system(i), "value": i} for i in cat.strings(trial, DCTERMS.identifier)],
         "title": cat.first(trial, DCTERMS.title) or cat.label(trial),
-        "status": study_status(cat, trial),
+        "status": fhir_status(status),
         "extension": [{"url": STATUS_EXT, "valueString": status or "unknown"}]
         + ([{"url": STATUS_VERIFIED_EXT, "valueDate": verified}] if verified else []),
         "condition": [{"coding": [{"system": ENTITY_SYSTEM, "code": entity_id(e), "display": cat.label(e)}]}

@@ -41,13 +41,21 @@ from kg.core.trial_status import open_cutoff
 from kg.core.trial_status import today as answer_day
 from kg.expertise.referral_geo import country_origin, network_countries, validate_location
 from kg.expertise.referral_index import Index, index_for, resolve
-from kg.expertise.referral_precompute import Candidates, candidates_for, open_count, prepare
+from kg.expertise.referral_precompute import (
+    Candidates,
+    DomainPart,
+    candidates_for,
+    domain_part,
+    open_count,
+    prepare,
+)
 from kg.expertise.referral_scope import (
+    Levels,
     _collect,
     _items,
     answer_scope,
-    collect_domain,
-    collect_entity,
+    by_level,
+    collect_nearest,
     entity_domains,
     fallback_scope,
     merge_entries,
@@ -63,7 +71,6 @@ from kg.expertise.referral_score import (
     load_config,
     score,
     total,
-    weigh_membership,
 )
 from kg.store.embedded import GraphStore
 
@@ -117,6 +124,10 @@ class RankedCentre:
     evidence_total: int = 0
     #: what was collected, until :func:`fill_evidence` makes it items (never serialised)
     entries: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    #: set when ``entries`` hold the nearest levels only: as many items as can be listed from them
+    entries_limit: int | None = field(default=None, repr=False, compare=False)
+    #: what collecting its entries needs, until :func:`fill_evidence` does it (never serialised)
+    pending: tuple | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -138,6 +149,8 @@ class Referral:
         out = asdict(self)
         for c in out["centres"]:
             c.pop("entries", None)
+            c.pop("entries_limit", None)
+            c.pop("pending", None)
         return out
 
 
@@ -213,10 +226,10 @@ def rank(index: Index, entity: str, opts: ReferralOptions = ReferralOptions(),
                          "network membership for its domain(s)" if ref.basis == "domain" else
                          f"no evidence and no domain with centres for {ref.label}")
     found = candidates_for(index, entity, classes, cfg, today)
-    by_domain = collect_domain(index, domains, today)
+    by_domain, member_values = domain_part(index, domains, cfg, today)
     if ref.basis == "domain" and not found.evidence and not by_domain:
         ref.basis, ref.notes[-1] = "none", f"no evidence and no domain with centres for {ref.label}"
-    ref.centres = _ranked(index, found, by_domain, classes, domains, opts, cfg, today, ref)
+    ref.centres = _ranked(index, found, (by_domain, member_values), classes, opts, cfg, today, ref)
     if any(c.membership and c.membership["relation"] == "no-domain-recorded" for c in ref.centres):
         ref.notes.append(NO_DOMAIN_NOTE.format(weak=cfg.membership_no_domain, full=cfg.membership_domain))
     ref.open_as_of = today.isoformat()
@@ -262,13 +275,14 @@ _Row = tuple[tuple, str, float | None, float, dict[str, Any] | None, EvidencePar
 
 
 def _score_rows(index: Index, found: Candidates, kept: set[str], origin: tuple[float, float] | None,
-                domains: set[str], opts: ReferralOptions, cfg: RankingConfig, today: date) -> list[_Row]:
+                member_values: dict[str, tuple[float, dict[str, Any] | None]], opts: ReferralOptions) -> list[_Row]:
     """Every kept centre's order key and score parts, without making its answer (most are not shown):
     score, then evidence (distinct items, open trials, membership), then distance, then IRI; the
     patient's country first when preferred."""
     home = opts.country.upper() if opts.country and opts.prefer_country else None
     rows: list[_Row] = []
-    evidence, providers, memberships, labels = found.evidence, index.providers, index.memberships, index.domain_labels
+    evidence, providers = found.evidence, index.providers
+    no_membership: tuple[float, None] = (0.0, None)
     if origin is not None:
         lat0, lon0 = math.radians(origin[0]), math.radians(origin[1])
         cos0 = math.cos(lat0)
@@ -279,9 +293,7 @@ def _score_rows(index: Index, found: Candidates, kept: set[str], origin: tuple[f
             km = round(_km_from(index, iri, p.lat, p.lon, lat0, lon0, cos0), 1)
         if opts.max_km is not None and (km is None or km > opts.max_km):
             continue
-        m = memberships.get(iri)
-        value, membership = (0.0, None) if m is None else weigh_membership(m, domains, today, cfg, labels)
-        value = round(value, 4)
+        value, membership = member_values.get(iri, no_membership)
         parts, count = evidence.get(iri, (NO_EVIDENCE, 0))
         opened = (found.open_at.get(iri, 0) if found.open_at is not None
                   else open_count(index, iri, found.open_in_scope))
@@ -291,11 +303,11 @@ def _score_rows(index: Index, found: Candidates, kept: set[str], origin: tuple[f
     return rows
 
 
-def _ranked(index: Index, found: Candidates, by_domain: dict[str, dict[str, Entry]], classes: dict,
-            domains: set[str], opts: ReferralOptions, cfg: RankingConfig, today: date, ref: Referral
-            ) -> list[RankedCentre]:
+def _ranked(index: Index, found: Candidates, membership_side: DomainPart, classes: dict,
+            opts: ReferralOptions, cfg: RankingConfig, today: date, ref: Referral) -> list[RankedCentre]:
+    by_domain, member_values = membership_side
     kept, origin = _place(index, opts, ref, set(found.evidence) | set(by_domain), today)
-    rows = _score_rows(index, found, kept, origin, domains, opts, cfg, today)
+    rows = _score_rows(index, found, kept, origin, member_values, opts)
     shown = heapq.nsmallest(opts.limit, rows) if opts.limit else sorted(rows)
     home = opts.country and opts.prefer_country
     out: list[RankedCentre] = []
@@ -307,7 +319,8 @@ def _ranked(index: Index, found: Candidates, by_domain: dict[str, dict[str, Entr
         same = n and (not home or out[n - 1].country == p.country) and key[1:5] == shown[n - 1][0][1:5]
         out.append(RankedCentre(iri, p.name, p.city, p.country, p.member, -key[1], dict(zip(COMPONENTS, (value, *parts))),
                                 [], _open_trials(index, iri, found.open_in_scope) if found.open_in_scope else [],
-                                km, note, rank=out[n - 1].rank if same else n + 1, membership=membership,
+                                km, note, rank=out[n - 1].rank if same else n + 1,
+                                membership=dict(membership) if membership else None,   # the kept one stays as is
                                 evidence_count=count))
     if ref.abroad is not None:
         # the nearest three; at the same distance, the better ranked first
@@ -318,12 +331,35 @@ def _ranked(index: Index, found: Candidates, by_domain: dict[str, dict[str, Entr
             ref.notes.append("nearest centres abroad: " + "; ".join(
                 f"{index.providers[iri].name} ({index.providers[iri].city}, {index.providers[iri].country}, {km:g} km)"
                 for km, iri in nearest))
-    entity_entries = found.entries if found.entries is not None else collect_entity(index, classes, [c.centre for c in out])
+    levels = by_level(index, classes) if found.entries is None and out else []
     for c in out:
-        c.entries = merge_entries(entity_entries.get(c.centre), by_domain.get(c.centre))
+        if found.entries is not None:
+            c.entries = merge_entries(found.entries.get(c.centre), by_domain.get(c.centre))
+        else:   # collected when its evidence is made (an API pages first: hundreds of centres, one page)
+            c.pending = (found, levels, by_domain.get(c.centre), opts.evidence_limit)
     if not opts.lazy_evidence:
         fill_evidence(index, out, cfg, today, opts.evidence_limit)
     return out
+
+
+def _nearest_entries(found: Candidates, levels: Levels, c: RankedCentre, domain: dict[str, Entry] | None,
+                     limit: int | None) -> None:
+    """A shown centre's entries from precomputed candidates: the entity-level ones of the nearest
+    levels (enough for its ``limit`` most telling items), its membership ones, and the count of all
+    (from the candidates: the entity-level entries, plus the membership ones no entity-level entry
+    shares a key with), without collecting the farther levels."""
+    entity = collect_nearest(levels, c.centre, limit)
+    shared = (found.membership_keys or {}).get(c.centre, frozenset())
+    merged, in_all = dict(entity), (found.entry_counts or {}).get(c.centre, 0)
+    # as merge_entries over all the entries: a membership entry of the domain whose key no entity-level
+    # entry has is one more; the one without a domain replaces an entity-level entry of its key; any other
+    # leaves the entity-level entry (kept in ``entity`` if near enough)
+    for key, entry in (domain or {}).items():
+        if key not in shared and key not in merged:
+            merged[key], in_all = entry, in_all + 1
+        elif entry[0] is None:
+            merged[key] = entry
+    c.entries, c.evidence_total, c.entries_limit = merged, in_all, limit
 
 
 def fill_evidence(index: Index, centres: list[RankedCentre], cfg: RankingConfig, today: date,
@@ -332,9 +368,17 @@ def fill_evidence(index: Index, centres: list[RankedCentre], cfg: RankingConfig,
     the ``limit`` most telling of each (None: all), and how many there are."""
     cutoff = open_cutoff(today)
     for c in centres:
+        if c.pending is not None:
+            found, levels, domain, enough = c.pending
+            _nearest_entries(found, levels, c, domain, enough)
+            c.pending = None
         if c.entries is not None:
-            c.evidence_total = len(c.entries)
-            c.evidence, c.entries = _items(index, c.centre, c.entries, cfg, cutoff, limit), None
+            shown = limit
+            if c.entries_limit is None:
+                c.evidence_total = len(c.entries)
+            else:   # the nearest entries only: enough for the ranking's own limit, not more
+                shown = c.entries_limit if limit is None else min(limit, c.entries_limit)
+            c.evidence, c.entries = _items(index, c.centre, c.entries, cfg, cutoff, shown), None
 
 
 def refer(store: GraphStore, text: str, opts: ReferralOptions = ReferralOptions(),
@@ -348,7 +392,7 @@ def refer(store: GraphStore, text: str, opts: ReferralOptions = ReferralOptions(
         raise ParameterError("limit", f"{opts.limit} must be at least 1")
     index = index_for(store)
     cfg = cfg or load_config()
-    prepare(index, cfg, opts.today or answer_day())
+    prepare(index, cfg, answer_day())   # for today only: an answer as of another day computes its own
     return rank(index, resolve(index, text), opts, cfg, query=text)
 
 

@@ -7,7 +7,7 @@ depend on the caller (only on the weights and the answer's day): per centre, its
 number of distinct entries; the trials open in scope and how many are open at each centre; the note on
 stale enrolling statuses. :func:`candidates` computes that from the entries; :func:`prepare` computes it
 once, for the weights and the day given, for every entity whose classes hold more than
-``HEAVY_EVIDENCE`` evidence rows (a few hundred entities: ~10 s at scale 100), and indexes each class's
+``HEAVY_EVIDENCE`` evidence rows (a third of the entities at scale 10; 2.6 s of CPU there), and indexes each class's
 evidence by centre so an answer makes the evidence items of the centres it shows only. An answer for
 another day or other weights computes its candidates itself (same function, same result).
 """
@@ -16,14 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from kg.core.trial_status import open_cutoff
 from kg.expertise.referral_index import Index
-from kg.expertise.referral_scope import Classes, answer_scope, collect_entity
-from kg.expertise.referral_score import Entry, EvidenceParts, RankingConfig, evidence_parts
+from kg.expertise.referral_scope import Classes, answer_scope, collect_domain, collect_entity
+from kg.expertise.referral_score import Entry, EvidenceParts, RankingConfig, evidence_parts, weigh_membership
 
 #: evidence rows in an answer's classes above which its candidates are computed ahead of the calls
-HEAVY_EVIDENCE = 2000
+HEAVY_EVIDENCE = 200
 
 
 @dataclass(slots=True)
@@ -40,6 +41,11 @@ class Candidates:
     stale: str | None
     #: the entries per centre when computed per call; None when precomputed (made per shown centre)
     entries: dict[str, dict[str, Entry]] | None
+    #: centre -> its number of entity-level entries (all kinds), when precomputed
+    entry_counts: dict[str, int] | None = None
+    #: centre -> the keys of its entity-level membership entries (the only ones a membership entry of
+    #: the domain can share), for the centres that have any, when precomputed
+    membership_keys: dict[str, frozenset[str]] | None = None
 
 
 @dataclass(slots=True)
@@ -82,8 +88,12 @@ def candidates(index: Index, classes: Classes, cfg: RankingConfig, day: date, ke
     if not keep_entries:   # counted once for every centre that runs one of them
         centres = {c for t in open_in_scope for c in index.trials[t].providers}
         open_at = {c: n for c in centres if (n := open_count(index, c, open_in_scope))}
-    return Candidates(evidence, open_in_scope, open_at, stale_note(index, enrolling, cutoff, day),
-                      per if keep_entries else None)
+    if keep_entries:
+        return Candidates(evidence, open_in_scope, open_at, stale_note(index, enrolling, cutoff, day), per)
+    keys = {centre: found for centre, entries in per.items()
+            if (found := frozenset(k for k, (ev, _, _) in entries.items() if ev is not None and ev.kind == "membership"))}
+    return Candidates(evidence, open_in_scope, open_at, stale_note(index, enrolling, cutoff, day), None,
+                      {centre: len(entries) for centre, entries in per.items()}, keys)
 
 
 def index_by_centre(index: Index) -> None:
@@ -131,3 +141,25 @@ def candidates_for(index: Index, entity: str, classes: Classes, cfg: RankingConf
         if found is not None:
             return found
     return candidates(index, classes, cfg, day)
+
+
+#: per domain set: the membership entries per centre and each member's weighed membership
+DomainPart = tuple[dict[str, dict[str, Entry]], dict[str, tuple[float, dict[str, Any] | None]]]
+
+
+def domain_part(index: Index, domains: set[str], cfg: RankingConfig, day: date) -> DomainPart:
+    """The membership side of an answer for an entity of ``domains``: :func:`collect_domain`'s entries
+    and every member's (rounded membership value, what the answer says of it). The same for every
+    entity of those domains (a few dozen sets), so kept on the index per day and weights: at scale 100
+    the synthetic network has 856 members, weighed once per set instead of once per answer. Read only."""
+    key = (frozenset(domains), day, cfg)
+    found = index.domain_parts.get(key)
+    if found is None:
+        if len(index.domain_parts) > 256:
+            index.domain_parts.clear()
+        values: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        for iri, m in index.memberships.items():
+            value, info = weigh_membership(m, domains, day, cfg, index.domain_labels)
+            values[iri] = (round(value, 4), info)
+        found = index.domain_parts[key] = (collect_domain(index, domains, day), values)
+    return found

@@ -156,6 +156,35 @@ def collect_entity(index: Index, classes: Classes, only: Iterable[str] | None = 
     return per
 
 
+Levels = list[tuple[int, list[tuple[dict[str, list[Evidence]], str]]]]
+
+
+def by_level(index: Index, classes: Classes) -> Levels:
+    """The classes with evidence, grouped by distance (nearest first): (distance, [(the class's
+    evidence by centre, relation)])."""
+    levels: dict[int, list[tuple[dict[str, list[Evidence]], str]]] = {}
+    for cls, (relation, distance) in classes.items():
+        by_centre = index.by_entity_centre.get(cls)
+        if by_centre:
+            levels.setdefault(distance, []).append((by_centre, relation))
+    return sorted(levels.items(), key=lambda kv: kv[0])
+
+
+def collect_nearest(levels: Levels, centre: str, enough: int | None) -> dict[str, Entry]:
+    """One centre's entity-level entries, level by level from the nearest (:func:`by_level`), stopping
+    after the first level that brings them to ``enough`` (None: all): every entry left out is farther
+    than all those kept, so the ``enough`` most telling (:func:`_telling`, nearest first) are among
+    them. Reads the index's evidence by class and centre (:func:`kg.expertise.referral_precompute.index_by_centre`)."""
+    per: dict[str, dict[str, Entry]] = {}
+    for distance, classes in levels:
+        for by_centre, relation in classes:
+            for ev in by_centre.get(centre, ()):
+                _keep(per, ev, relation, distance)
+        if enough is not None and len(per.get(centre, ())) >= enough:
+            break
+    return per.get(centre, {})
+
+
 def collect_domain(index: Index, domains: set[str], day: date) -> dict[str, dict[str, Entry]]:
     """Membership entries per centre: the sourced membership items of current memberships covering
     ``domains``, and one entry for a current membership without a recorded domain (when the entity
