@@ -189,6 +189,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--calls", type=int, default=25, help="distinct ids per kind of question")
     parser.add_argument("--port-base", type=int, default=8680)
+    parser.add_argument("--cli", default="rarekg.cli",
+                        help="the module of the rarekg command (kg.cli for a checkout from before issue #19's relayout)")
     parser.add_argument("--remote-only", action="store_true", help="measure the web process over the server only")
     parser.add_argument("--share-store", action="store_true",
                         help="the Oxigraph server opens the store's live generation read-only (no dump, no load)")
@@ -207,7 +209,7 @@ def main() -> None:
                    args.work / "oxigraph.log")
     try:
         wait_ready(server, f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D", 120)
-        rarekg = [sys.executable, "-m", "rarekg.cli", "serve", "--host", "127.0.0.1", "--no-build"]
+        rarekg = [sys.executable, "-m", args.cli, "serve", "--host", "127.0.0.1", "--no-build"]
         remote = serve_and_drive(rarekg + ["--backend", f"http://127.0.0.1:{ox_port}/", "--port", str(remote_port)],
                                  f"http://127.0.0.1:{remote_port}", args.work / "remote.log", todo,
                                  {"RAREKG_BACKEND_KIND": "oxigraph"})
