@@ -15,6 +15,7 @@ from kg.core.records import LoadReport
 from kg.core.vocab import slugify
 from loaders import evidence
 from loaders import institutions as L
+from loaders import institutions_curated as C
 from loaders.link import curated as R
 from loaders.link.sites import SiteResolver
 
@@ -221,7 +222,7 @@ def test_curated_files_are_in_canonical_form() -> None:
     assert [i.id for i in insts] == sorted(i.id for i in insts)
     assert all(i.id == slugify(i.name) for i in insts)
     assert not {i.id for i in insts} & MEMBERS
-    aliases = L.read_member_aliases(DATA / "institutions" / L.MEMBER_ALIASES_FILE)
+    aliases = C.read_member_aliases(DATA / "institutions" / L.MEMBER_ALIASES_FILE)
     assert {c for c, _, _ in aliases} <= MEMBERS, "member_aliases.tsv names a centre not in centres.tsv"
     assert [(c, a) for c, a, _ in aliases] == sorted((c, a) for c, a, _ in aliases)
 

@@ -10,6 +10,7 @@ import pytest
 from kg.core.errors import DataError
 from kg.core.records import LoadReport
 from loaders import institutions as L
+from loaders import institutions_curated as C
 from loaders.link import curated as R
 from loaders.link import registry as G
 from loaders.link.open_world import OpenWorld
@@ -204,10 +205,10 @@ def test_malformed_alias_row_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "member_aliases.tsv"
     path.write_text("centre_id\talias\tsource_url\tlicense\namsterdam-umc\tAMC\tnot-a-url\tCC-BY-4.0\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"member_aliases.tsv:2.*source_url"):
-        L.read_member_aliases(path)
+        C.read_member_aliases(path)
     path.write_text("centre_id\talias\tsource_url\tlicense\namsterdam-umc\tAMC\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"member_aliases.tsv:2.*2 cells, expected 4"):
-        L.read_member_aliases(path)
+        C.read_member_aliases(path)
 
 
 def test_registry_records_come_from_a_dump_under_data_or_the_compiled_subset(tmp_path: Path, repo_data: Path) -> None:
