@@ -94,6 +94,13 @@ def test_read_queries_on_the_fixture_graph(query_fixture_store) -> None:  # type
     assert partners == {("trial", "trial/NCT003", "centre/alpha"), ("publication", "publication/pmid/111", "centre/gamma")}
 
 
+def test_a_parameter_the_answer_does_not_repeat_is_written_into_the_text() -> None:
+    assert queries._projection("# c\nSELECT DISTINCT ?a ?b WHERE { ?a ?p ?b }") == {"a", "b"}
+    assert queries._projection("SELECT ?n (COUNT(*) AS ?c) { ?n ?p ?o } GROUP BY ?n") == {"n", "c"}
+    assert queries._projection("SELECT * WHERE { ?s ?p ?o }") is None
+    assert queries._projection("ASK { ?s ?p ?o }") is None
+
+
 def test_a_read_query_names_a_wrong_parameter(query_fixture_store) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(QueryError, match="'colour' is not declared"):
         queries.run(query_fixture_store, "node-facts", {"node": RKG.phase, "colour": RKG.phase})

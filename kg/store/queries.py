@@ -176,7 +176,25 @@ def stream(store: GraphStore, name: str, values: Mapping[str, Term] | None = Non
     if set(given) != declared:
         wrong = min(set(given) ^ declared)
         raise QueryError(f"query {name!r}: parameter {wrong!r} " + ("is not declared" if wrong in given else "is missing"))
-    return iter_rows(store.query(query.text, bindings=given))
+    text = query.text
+    projected = _projection(text)
+    written = {k: v for k, v in given.items() if projected is not None and k not in projected}
+    for var, term in written.items():      # a parameter the answer does not repeat is written in
+        text = re.sub(rf"\?{var}\b", lambda _m, t=str(term): t, text)
+    return iter_rows(store.query(text, bindings={k: v for k, v in given.items() if k not in written}))
+
+
+def _projection(text: str) -> set[str] | None:
+    """The variables a SELECT query projects, or None for ``SELECT *`` and other query forms.
+
+    A parameter the query does not project is written into its text rather than bound: pyoxigraph
+    binds only projected variables, and a projected parameter repeats the bound value in every
+    row, which over a server doubles a two-column answer (``property-column``)."""
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    m = re.search(r"\bSELECT\s+(?:DISTINCT\s+|REDUCED\s+)?(.*?)\s*(?:WHERE\b|\{)", body, re.IGNORECASE | re.DOTALL)
+    if m is None or m.group(1).strip() == "*":
+        return None
+    return set(re.findall(r"\?([A-Za-z_][A-Za-z0-9_]*)", m.group(1)))
 
 
 def column(store: GraphStore, prop: str, *, of_type: str | None = None, entities: bool = False,
