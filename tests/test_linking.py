@@ -209,7 +209,7 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
 
 
 @pytest.mark.parametrize(("text", "expected", "rule"), [
-    ("Adrenal Cortical Carcinoma", {"ORPHA:1501"}, "similar"),     # a word break is no difference
+    ("Adrenal Cortical Carcinoma", {"ORPHA:1501"}, "equivalent"),  # adrenal cortical = adrenocortical
     ("Choroidal Melanoma", {"ORPHA:39044"}, "similar"),            # "Choroid melanoma", a synonym
     ("Pleomorphic Sarcoma", set(), None),                          # a word less is not a misspelling
     ("Primary CNS Lymphoma", {"ORPHA:46135"}, "equivalent"),       # CNS = central nervous system
@@ -391,6 +391,33 @@ def test_generic_terms_read_in_their_trial(index: ConditionIndex) -> None:
                     "Osteosarcoma", index)
     assert neo["Neoplasms"] == set() and neo["bone"] == set()
 
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("adult mixed glioma", {"ORPHA:251656"}),                        # former name of oligoastrocytoma
+    ("Ewing's Family of Tumors", {"ORPHA:319", "ORPHA:370334"}),     # a family phrase names the type
+    ("Adrenal Cortex Cancer", {"ORPHA:1501"}),                       # adrenal cortex = adrenocortical
+    ("Islet Cell Carcinoma", {"ORPHA:506098"}),                      # former name: pancreatic neuroendocrine
+    ("Pigmented Villonodular Synovitis", {"ORPHA:66627"}),           # former name of the TGCT
+    ("Sinonasal Squamous Cell Carcinoma", {"ORPHA:500464"}),         # sinonasal = nasal cavity and sinuses
+    ("Mucosal Melanoma", {"ORPHA:168999"}),                          # "of the mucosa"
+])
+def test_former_names_and_other_phrasings_read_as_the_sources_write_them(index: ConditionIndex, text: str,
+                                                                         expected: set[str]) -> None:
+    got = _links_of([Term(text, "condition")], "", index)
+    assert {c for c in got[text] if c.startswith("ORPHA:")} == expected
+
+
+def test_organ_term_phrased_another_way_is_read_in_its_record(index: ConditionIndex) -> None:
+    got = _links_of([Term("Adrenocortical Carcinoma", "condition"), Term("Adrenal Cortex Neoplasms", "condition-mesh")],
+                    "Mitotane after surgery", index)
+    assert "ORPHA:1501" in got["Adrenal Cortex Neoplasms"]
+
+
+def test_a_paraganglioma_is_no_glioma(index: ConditionIndex) -> None:
+    from loaders.link.conditions_names import families_of
+    assert families_of("Pheochromocytoma-paraganglioma") == set() and families_of("Ganglioglioma") == {"glioma"}
+    assert "glioma" not in index.families("https://w3id.org/rarekg/entity/orpha/573163")
 
 # -- alteration mentions ----------------------------------------------------------------------------
 

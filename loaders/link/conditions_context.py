@@ -54,6 +54,7 @@ from loaders.link.conditions_names import (
     families_of,
     sites_of,
 )
+from loaders.link.conditions_phrases import rephrase
 from loaders.link.terms import CONTRAST, QUALIFIERS, Match, Term
 from loaders.mapping import tokens
 
@@ -80,7 +81,7 @@ def generic(text: str) -> Generic | None:
     >>> generic("Malignant Gliomas").families, generic("Glioblastoma")
     (frozenset({'glioma'}), None)
     """
-    words = [w for w in tokens(text) if w not in QUALIFIERS]
+    words = [w for w in tokens(rephrase(text)) if w not in QUALIFIERS]
     fams = {_FAMILY_WORDS.get(w, w) for w in words if w in FAMILIES or w in _FAMILY_WORDS}
     if any(w not in ANY and w not in SITE_WORDS and w not in SITE_FILLERS and w not in FAMILIES and w not in _FAMILY_WORDS
            for w in words):

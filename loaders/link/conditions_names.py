@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from kg.core.records import MappableEntity
+from loaders.link.conditions_phrases import rephrase
 from loaders.link.terms import GENERIC, QUALIFIERS, EntityIndex, _alternatives
 from loaders.mapping import has_nos, tokens
 
@@ -54,7 +55,7 @@ SITE_WORDS: dict[str, str] = {
     "appendiceal": "appendix", "supratentorial": "nervous system", "infratentorial": "nervous system",
     "bronchial": "lung", "bronchus": "lung", "connective": "soft tissue", "cerebellar": "nervous system",
     "cerebellum": "nervous system", "cerebral": "nervous system", "intracranial": "nervous system",
-    "parotid": "salivary gland",
+    "parotid": "salivary gland", "adrenocortical": "adrenal",
     "retroperitoneal": "soft tissue", "retroperitoneum": "soft tissue",
 }
 #: embryological gut segments and the sites they are made of ("midgut NET": small intestine, appendix and
@@ -114,7 +115,7 @@ def canonical_words(text: str, *, drop_malignant: bool = False) -> list[str]:
     asked (a text's "Malignant Mesothelioma" is a mesothelioma; an entity's "Malignant schwannoma" is not a
     schwannoma, so entity names keep it)."""
     out: list[str] = []
-    text = _EPITHELIAL.sub("carcinoma", text)
+    text = _EPITHELIAL.sub("carcinoma", rephrase(text))
     for word in tokens(text):
         if (word, out[-1] if out else "") in (("bladder", "gall"), ("gonadal", "extra")) or (out and out[-1] == "non"):
             out[-1] = out[-1] + word
@@ -143,10 +144,10 @@ def canonical_key(text: str, drop_malignant: bool = False) -> tuple[str, ...]:
 def squash(text: str) -> tuple[str, str]:
     """A name's canonical words run together, in their order and in sorted order: the forms compared
     character by character by the tolerant rule, so that word breaks and word order do not count
-    ("Adrenal Cortical Carcinoma" ~ "Adrenocortical carcinoma").
+    ("Choroidal Melanoma" ~ "Choroid melanoma").
 
-    >>> squash("Carcinoma, Adrenal Cortical")
-    ('carcinomaadrenalcortical', 'adrenalcarcinomacortical')
+    >>> squash("Melanoma, Choroidal")
+    ('melanomachoroidal', 'choroidalmelanoma')
     """
     words = [w for w in canonical_words(text, drop_malignant=True) if w not in ("the", "of")]
     return "".join(words), "".join(sorted(words))
@@ -167,11 +168,17 @@ def sites_of(text: str) -> set[str]:
 
 def families_of(text: str) -> set[str]:
     """The families a name belongs to by its words ("Osteosarcoma" -> {"sarcoma"}; a carcinosarcoma
-    is a carcinoma, not a sarcoma; a malignant non-epithelial tumour covers sarcomas and germ cell tumours)."""
+    is a carcinoma, not a sarcoma; a paraganglioma (paraganglial tumour) is no glioma, while a
+    ganglioglioma is one; a malignant non-epithelial tumour covers sarcomas and germ cell tumours).
+
+    >>> sorted(families_of("Pheochromocytoma-paraganglioma")), sorted(families_of("Ganglioglioma"))
+    ([], ['glioma'])
+    """
     out = set(NON_EPITHELIAL_FAMILIES) if _NON_EPITHELIAL.search(text) else set()
     for word in tokens(_MESENCHYMAL.sub("sarcoma", _EPITHELIAL.sub("carcinoma", text))):
         for family, stems in FAMILIES.items():
-            if any(word.endswith(s) for s in stems) and not (family == "sarcoma" and word.startswith("carcino")):
+            if any(word.endswith(s) for s in stems) and not (family == "sarcoma" and word.startswith("carcino")) \
+                    and not (family == "glioma" and word.startswith("paragangli")):
                 out.add(family)
     return out
 

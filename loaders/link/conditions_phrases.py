@@ -1,0 +1,53 @@
+"""Phrasings read as the words the sources use, before a name is cut into words (both sides of a comparison).
+
+Registries write a tumour by a former name, a site by another phrase, a family with "family of tumors";
+the sources (Orphanet product 3, the ORPHApackets, OncoTree) use today's names. :func:`rephrase` rewrites
+such phrases in a text or an entity name, so the canonical key of
+:func:`loaders.link.conditions_names.canonical_key` compares what the texts mean:
+
+* **former names** (WHO classifications): "mixed glioma" is an oligoastrocytoma; an "islet cell" tumour or
+  carcinoma a pancreatic neuroendocrine one; "pigmented villonodular synovitis" the diffuse tenosynovial
+  giant cell tumour; "NUT carcinoma" the NUT midline carcinoma; "Hürthle cell" carcinoma is oncocytic;
+* **site phrasings**: "adrenal cortex"/"adrenal cortical" is adrenocortical; "nasal cavity and paranasal
+  sinuses" is sinonasal; "gastroesophageal" is esophagogastric (the junction); "mucosal" is of the mucosa;
+* **family phrasings**: "Ewing's family of tumors", "Ewing sarcoma family of tumors" name the type;
+  possessives are dropped ("Ewing's" = "Ewing").
+
+Only names for the same thing, both ways: a part is not its whole (the duodenum is small intestine, but
+OncoTree's "Duodenal Adenocarcinoma" is no "Small Bowel Adenocarcinoma"), and no single word that could mean
+something else ("central" alone is no nervous system).
+"""
+
+from __future__ import annotations
+
+import re
+
+#: (pattern, replacement), applied in order, case-insensitively
+PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNORECASE), r) for p, r in (
+    (r"['’]s\b", ""),
+    (r"\b(?:sarcoma )?family of tumou?rs\b", "sarcoma"),
+    (r"\bmixed gliomas?\b", "oligoastrocytoma"),
+    (r"\bislet[- ]cell (tumou?r|carcinoma|neoplasm|cancer)s?\b", r"pancreatic neuroendocrine \1"),
+    (r"\bpigmented villonodular synovitis\b", "tenosynovial giant cell tumor"),
+    (r"\bNUT carcinoma\b", "NUT midline carcinoma"),
+    (r"\bh[uü]rthle[- ]cell\b", "oncocytic"),
+    (r"\badrenal (?:gland )?(?:cortex|cortical)\b", "adrenocortical"),
+    (r"\bnasal cavity and (?:the )?paranasal sinus(?:es)?\b", "sinonasal"),
+    (r"\bparanasal sinus(?:es)? and (?:the )?nasal cavity\b", "sinonasal"),
+    (r"\bgastro-?o?esophageal\b", "esophagogastric"),
+    (r"\bo?esophago-?gastric\b", "esophagogastric"),
+    (r"\bmucosal\b", "mucosa"),
+))
+
+
+def rephrase(text: str) -> str:
+    """The text with former names and other phrasings written as the sources write them (module docstring).
+
+    >>> rephrase("Adult Mixed Glioma"), rephrase("Ewing's Family of Tumors")
+    ('Adult oligoastrocytoma', 'Ewing sarcoma')
+    >>> rephrase("Adrenal Cortex Neoplasms"), rephrase("Sinonasal cancer")
+    ('adrenocortical Neoplasms', 'Sinonasal cancer')
+    """
+    for pattern, replacement in PHRASES:
+        text = pattern.sub(replacement, text)
+    return text
