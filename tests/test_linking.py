@@ -321,6 +321,10 @@ def test_type_at_a_site_without_a_node_reaches_the_family_node_there(index: Cond
     ("Skin Cancer", set()),                           # not "Cutaneous neuroendocrine carcinoma"
     ("Non-small Cell Lung Cancer", set()),            # not "Small cell lung cancer"
     ("Oropharyngeal Cancer", {"ORPHA:500478"}),       # not the predisposition syndrome; squamous by default here
+    ("tongue cancer", {"ORPHA:502363"}),              # no tongue node: the enclosing oral cavity's carcinoma
+    ("Oral Cavity Cancer", {"ORPHA:502363"}),         # the oral cavity's own node, not the oral cavity and lip's
+    ("Lip Cancer", {"ORPHA:502366"}),
+    ("Squamous cell cancer of the oral cavity", {"ORPHA:502363"}),  # own name before half a two-site label
 ])
 def test_organ_cancer_alone_is_its_sites_own_carcinoma_or_nothing(index: ConditionIndex, text: str,
                                                                  expected: set[str]) -> None:

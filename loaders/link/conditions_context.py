@@ -46,11 +46,11 @@ from loaders.link.conditions_names import (
     ANY,
     FAMILIES,
     NON_EPITHELIAL_FAMILIES,
-    PART_OF,
     SITE_FILLERS,
     SITE_WORDS,
     ConditionIndex,
     canonical_words,
+    enclosing,
     families_of,
     sites_of,
 )
@@ -234,11 +234,16 @@ def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
         return []
     site = next(iter(g.sites))
     words = set(canonical_words(text, drop_malignant=True))
-    if site == "head and neck" or PART_OF.get(site) == "head and neck":
+    if site == "head and neck" or "head and neck" in enclosing(site):
         words.add("squamous")  # the cancer of the head and neck mucosa is its squamous cell carcinoma
-    cands = {i for i in index.carcinomas_at(site) if not _GROUPING.match(index.by_iri[i].label)
-             and _histology(index.by_iri[i].label, {"carcinoma"}) <= words
+    if not index.carcinomas_at(site) and enclosing(site):
+        site = enclosing(site)[0]  # no carcinoma node at a part of a site ("tongue cancer"): the enclosing site's
+    cands = {i for i in index.carcinomas_at(site)
+             if not _GROUPING.match(index.by_iri[i].label) and _histology(index.by_iri[i].label, {"carcinoma"}) <= words
              and site in set().union(*(sites_of(n) for n in (index.by_iri[i].label, *index.by_iri[i].synonyms)))}
+    # a node of that site alone before one of two sites ("oral cavity cancer" is the oral cavity's carcinoma,
+    # not the one of the oral cavity and the lip)
+    cands = {i for i in cands if index.site(i) == {site}} or cands
     top = [i for i in cands if not index.ancestors(i) & cands]
     if len(top) != 1:
         return []

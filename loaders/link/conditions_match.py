@@ -118,6 +118,10 @@ def lookup(text: str, index: ConditionIndex, rule: str) -> list[Match]:
         found.setdefault(source_of(ent), {}).setdefault(ent.iri, (ent, name))
     out = []
     for cands in found.values():
+        # an entity named so by its own label or synonym before one named so by a derived name ("Squamous
+        # cell cancer of the oral cavity" is 502363's own name, and only one half of 502369's two-site label)
+        own = {i: c for i, c in cands.items() if c[1] in (c[0].label, *c[0].synonyms)}
+        cands = own or cands
         top = [c for c in cands if all(c == o or c in index.ancestors(o) for o in cands)]
         if len(top) == 1:
             ent, name = cands[top[0]]

@@ -68,10 +68,21 @@ SITE_GROUPS: dict[str, tuple[str, ...]] = {
 #: sites that are part of a larger site a generic term may name ("Head and Neck Cancer")
 PART_OF: dict[str, str] = {
     "oropharynx": "head and neck", "hypopharynx": "head and neck", "larynx": "head and neck",
-    "oral cavity": "head and neck", "lip": "head and neck", "tongue": "head and neck",
+    "oral cavity": "head and neck", "lip": "head and neck", "tongue": "oral cavity",
     "nasopharynx": "head and neck", "salivary gland": "head and neck", "sinonasal": "head and neck",
     "corpus uteri": "uterus", "cervix": "uterus",
 }
+
+
+def enclosing(site: str) -> list[str]:
+    """The larger sites a site is part of, nearest first ("tongue" -> oral cavity, head and neck)."""
+    out: list[str] = []
+    while site in PART_OF and PART_OF[site] not in out:
+        site = PART_OF[site]
+        out.append(site)
+    return out
+
+
 #: words that only help a site word ("system" in "nervous system", "tissue" in "soft tissue")
 SITE_FILLERS = frozenset({"system", "tissue", "gland", "tract", "uteri", "and", "cavity", "duct", "small",
                           "gall", "of", "wall", "trunk", "extremity", "canal"})
@@ -337,7 +348,7 @@ class ConditionIndex(EntityIndex):
     def at_site(self, iri: str, sites: Iterable[str]) -> bool:
         """True if the entity is at one of the sites, or at a part of one ("oropharynx" is in "head and neck")."""
         own = self.site(iri)
-        return bool(set(sites) & (own | {PART_OF[s] for s in own if s in PART_OF}))
+        return bool(set(sites) & (own | {e for s in own for e in enclosing(s)}))
 
     def families(self, iri: str) -> frozenset[str]:
         """The families of an entity's names and its ancestors' names."""
