@@ -418,6 +418,15 @@ def test_organ_term_phrased_another_way_is_read_in_its_record(index: ConditionIn
     assert "ORPHA:1501" in got["Adrenal Cortex Neoplasms"]
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Recurrent Primary cutaneous T-cell lymphoma", {"ORPHA:171901"}),  # not "Lymphoma": the name starts with "primary"
+    ("Stage IV Primary peritoneal carcinoma", {"ORPHA:168829"}),
+    ("recurrent adult soft tissue sarcoma", {"ORPHA:3394"}),
+])
+def test_leading_qualifiers_dropped_one_at_a_time(index: ConditionIndex, text: str, expected: set[str]) -> None:
+    found = {m.entity.curie for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")}
+    assert found == expected
+
 def test_a_paraganglioma_is_no_glioma(index: ConditionIndex) -> None:
     from loaders.link.conditions_names import families_of
     assert families_of("Pheochromocytoma-paraganglioma") == set() and families_of("Ganglioglioma") == {"glioma"}
