@@ -427,6 +427,18 @@ def test_leading_qualifiers_dropped_one_at_a_time(index: ConditionIndex, text: s
     found = {m.entity.curie for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")}
     assert found == expected
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Schwannoma", set()),                                   # not MPNST's "Malignant schwannoma": a benign one exists
+    ("Malignant Schwannoma", {"ORPHA:3148"}),
+    ("Low-Grade Central Osteosarcoma", {"ORPHA:668"}),       # "central" alone names no nervous system
+    ("Mesenchymal Chondrosarcoma of the CNS", set()),        # a gliosarcoma is no plain sarcoma of the CNS
+    ("Primary Central Nervous System Lymphoma", {"ORPHA:46135"}),
+])
+def test_no_malignant_name_for_a_bare_one_nor_a_site_for_a_lone_word(index: ConditionIndex, text: str,
+                                                                     expected: set[str]) -> None:
+    got = _links_of([Term(text, "condition")], "", index)
+    assert {c for c in got[text] if c.startswith("ORPHA:")} == expected
+
 def test_a_paraganglioma_is_no_glioma(index: ConditionIndex) -> None:
     from loaders.link.conditions_names import families_of
     assert families_of("Pheochromocytoma-paraganglioma") == set() and families_of("Ganglioglioma") == {"glioma"}

@@ -191,8 +191,8 @@ def _histology(name: str, fams: set[str]) -> set[str]:
     def says_more(w: str) -> bool:
         if w == "nonepithelial" and fams & NON_EPITHELIAL_FAMILIES:
             return False  # a sarcoma is a non-epithelial tumour
-        if families_of(w):  # "adenocarcinoma" says more than "carcinoma"
-            return not families_of(w) <= fams
+        if families_of(w):  # "adenocarcinoma" says more than "carcinoma", "gliosarcoma" more than "sarcoma"
+            return not families_of(w) <= fams or w not in {s for f in fams for s in FAMILIES.get(f, ())}
         return (w not in SITE_WORDS and (w not in SITE_FILLERS or w == "small") and w not in ANY
                 and w not in ("corpus", "uteri", "cell"))
     return {w for w in canonical_words(name, drop_malignant=True) if says_more(w)}

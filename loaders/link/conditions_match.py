@@ -199,6 +199,8 @@ def similar(text: str, index: ConditionIndex, threshold: float | None = None) ->
             for ent, name in table[choice]:
                 if not index.informative(ent.iri):
                     continue  # never a "Rare … tumor" grouping by a near name
+                if (source_of(ent), canonical_key(name, True)) in index.benign and "malignant" not in tokens(text):
+                    continue  # "Schwannoma" is no "Malignant schwannoma" where a "Benign schwannoma" exists
                 if sites_of(name) != sites_of(text) and not (sites_of(text) and index.at_site(ent.iri, sites_of(text))
                                                             and not sites_of(name) - sites_of(text)):
                     continue  # the name must be at the text's site, and name no other

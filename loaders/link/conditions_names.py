@@ -40,7 +40,7 @@ SITE_WORDS: dict[str, str] = {
     "uterine": "corpus uteri", "endometrial": "corpus uteri", "corpus": "corpus uteri", "uterus": "uterus",
     "gallbladder": "gallbladder", "bladder": "bladder", "urinary": "bladder", "mediastinal": "mediastinum",
     "mediastinum": "mediastinum", "liver": "liver", "hepatic": "liver", "bone": "bone", "brain": "nervous system",
-    "cns": "nervous system", "nervous": "nervous system", "central": "nervous system", "head": "head and neck",
+    "cns": "nervous system", "nervous": "nervous system", "head": "head and neck",
     "neck": "head and neck", "extragonadal": "extragonadal", "oral": "oral cavity", "mouth": "oral cavity",
     "cervix": "cervix", "cervical": "cervix", "vulva": "vulva", "vagina": "vagina", "vaginal": "vagina",
     "pancreas": "pancreas", "pancreatic": "pancreas", "biliary": "biliary tract", "bile": "biliary tract",
@@ -84,7 +84,8 @@ def enclosing(site: str) -> list[str]:
 
 
 #: words that only help a site word ("system" in "nervous system", "tissue" in "soft tissue")
-SITE_FILLERS = frozenset({"system", "tissue", "gland", "tract", "uteri", "and", "cavity", "duct", "small",
+#: ("central" only with "nervous system": a "central osteosarcoma" is in the bone's medulla)
+SITE_FILLERS = frozenset({"system", "tissue", "gland", "tract", "uteri", "and", "cavity", "duct", "small", "central",
                           "gall", "of", "wall", "trunk", "extremity", "canal"})
 #: canonical spelling of a site word inside a name key (both sides of a comparison use it)
 _CANON = {"pleural": "pleura", "peritoneal": "peritoneum", "testicular": "testis", "testes": "testis",
@@ -249,12 +250,16 @@ class ConditionIndex(EntityIndex):
         # "Malignant germ cell tumor of ovary" is also the "ovarian germ cell tumor" a text names, unless
         # that name is another entity's ("Malignant schwannoma" is not "Schwannoma")
         loose: dict[tuple[str, ...], list[tuple[MappableEntity, str]]] = defaultdict(list)
+        # ... or the benign one's ("Schwannoma" is Orphanet's "Benign schwannoma" as much as MPNST's synonym)
+        self.benign = benign = {(e.curie.split(":", 1)[0], tuple(w for w in canonical_key(n, True) if w != "benign"))
+                                for e in self.entities for n in self.names(e) if "benign" in tokens(n)}
         for ent in self.entities:
             for name in self.names(ent):
                 if "malignant" in tokens(name) and not has_nos(name):
                     key = canonical_key(name, True)
                     source = ent.curie.split(":", 1)[0]
-                    if key and not any(e.curie.split(":", 1)[0] == source for e, _ in self.by_canonical.get(key, ())):
+                    if key and (source, key) not in benign and not any(
+                            e.curie.split(":", 1)[0] == source for e, _ in self.by_canonical.get(key, ())):
                         loose[key].append((ent, name))
         for key, hits in loose.items():
             self.by_canonical[key] += hits
