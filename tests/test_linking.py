@@ -439,6 +439,17 @@ def test_no_malignant_name_for_a_bare_one_nor_a_site_for_a_lone_word(index: Cond
     got = _links_of([Term(text, "condition")], "", index)
     assert {c for c in got[text] if c.startswith("ORPHA:")} == expected
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Clear Cell Ovarian Cancer", {"ORPHA:398971"}),  # "Clear cell adenocarcinoma of the ovary"
+    ("Mucinous Ovarian Cancer", {"ORPHA:398961"}),
+    ("Rhabdoid Cancer", {"ORPHA:69077"}),             # no rhabdoid carcinoma: the rhabdoid tumour
+    ("Pancreatic Cancer", set()),                     # an organ's cancer alone is not widened so
+])
+def test_histology_cancer_is_its_adenocarcinoma_or_malignant_tumour(index: ConditionIndex, text: str,
+                                                                   expected: set[str]) -> None:
+    found = {m.entity.curie for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")}
+    assert found == expected
+
 def test_a_paraganglioma_is_no_glioma(index: ConditionIndex) -> None:
     from loaders.link.conditions_names import families_of
     assert families_of("Pheochromocytoma-paraganglioma") == set() and families_of("Ganglioglioma") == {"glioma"}

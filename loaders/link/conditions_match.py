@@ -309,6 +309,22 @@ def _site_group(text: str, index: ConditionIndex) -> list[Match]:
     return by_lca([[index.by_iri[i]] for i in sorted(hits)], index) if len(hits) > 1 else []
 
 
+_CANCER = re.compile(r"(?i)\bcancers?\b")
+
+
+def _cancer_as(text: str, index: ConditionIndex, have: set[str]) -> list[Match]:
+    """Rule ``equivalent`` for a histology's "cancer" that no carcinoma name matches: the adenocarcinoma of that
+    name ("Clear Cell Ovarian Cancer" = "Clear cell adenocarcinoma of the ovary"), else its malignant tumour
+    ("Rhabdoid Cancer" = "Rhabdoid tumor"); only where the text says more than a site and a family (an organ's
+    cancer is read in its record), and only in a source without a match yet."""
+    if not _CANCER.search(text) or not set(tokens(text)) - SITE_WORDS.keys() - GENERIC - QUALIFIERS - SITE_FILLERS:
+        return []
+    for word in ("adenocarcinoma", "tumor"):
+        if found := [m for m in equivalent(_CANCER.sub(word, text), index) if source_of(m.entity) not in have]:
+            return found
+    return []
+
+
 _EITHER = re.compile(r"\b([a-z]{4,})-([a-z]{4,})\b")
 
 
@@ -347,6 +363,8 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         found = _juxtaposed(term.text, index) or _either(term.text, index) or found
     if not found and (spelt := respelt(term.text, index)):
         found = equivalent(spelt, index, "spelling")
+    if not any(source_of(m.entity) == "ORPHA" for m in found):
+        found += _cancer_as(term.text, index, {source_of(m.entity) for m in found})
     found = found + shared_names(found, index)
     found += _nearest_named(found, term.text, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):
