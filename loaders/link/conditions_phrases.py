@@ -7,9 +7,12 @@ such phrases in a text or an entity name, so the canonical key of
 
 * **former names** (WHO classifications): "mixed glioma" is an oligoastrocytoma; an "islet cell" tumour or
   carcinoma a pancreatic neuroendocrine one; "pigmented villonodular synovitis" the diffuse tenosynovial
-  giant cell tumour; "NUT carcinoma" the NUT midline carcinoma; "Hürthle cell" carcinoma is oncocytic;
+  giant cell tumour; "NUT carcinoma" the NUT midline carcinoma; "Hürthle cell" carcinoma is oncocytic; clear
+  cell sarcoma (of soft tissue, not the kidney's) is Orphanet's "Melanoma of soft tissue";
 * **site phrasings**: "adrenal cortex"/"adrenal cortical" is adrenocortical; "nasal cavity and paranasal
   sinuses" is sinonasal; "gastroesophageal" is esophagogastric (the junction); "mucosal" is of the mucosa;
+  "salivary" is of the salivary glands (OncoTree's "Salivary Carcinoma" is Orphanet's malignant epithelial
+  tumour of salivary glands);
 * **family phrasings**: "Ewing's family of tumors", "Ewing sarcoma family of tumors" name the type;
   possessives are dropped ("Ewing's" = "Ewing").
 
@@ -31,12 +34,14 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\bpigmented villonodular synovitis\b", "tenosynovial giant cell tumor"),
     (r"\bNUT carcinoma\b", "NUT midline carcinoma"),
     (r"\bh[uü]rthle[- ]cell\b", "oncocytic"),
+    (r"\bclear[- ]cell sarcomas?(?! of (?:the )?kidney)\b", "melanoma of soft tissue"),
     (r"\badrenal (?:gland )?(?:cortex|cortical)\b", "adrenocortical"),
     (r"\bnasal cavity and (?:the )?paranasal sinus(?:es)?\b", "sinonasal"),
     (r"\bparanasal sinus(?:es)? and (?:the )?nasal cavity\b", "sinonasal"),
     (r"\bgastro-?o?esophageal\b", "esophagogastric"),
     (r"\bo?esophago-?gastric\b", "esophagogastric"),
     (r"\bmucosal\b", "mucosa"),
+    (r"\bsalivary(?! glands?\b)", "salivary gland"),
 ))
 
 
