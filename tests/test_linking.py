@@ -406,6 +406,7 @@ def test_generic_terms_read_in_their_trial(index: ConditionIndex) -> None:
     ("Sinonasal Squamous Cell Carcinoma", {"ORPHA:500464"}),         # sinonasal = nasal cavity and sinuses
     ("Mucosal Melanoma", {"ORPHA:168999"}),                          # "of the mucosa"
     ("Clear Cell Sarcoma", {"ORPHA:97338"}),                         # melanoma of soft parts
+    ("Giant Cell Tumor of Tendon Sheath", {"ORPHA:66627"}),          # the localised TGCT
     ("clear cell sarcoma of the kidney", {"ORPHA:457246"}),          # ... not the kidney's
     ("Adenoid Cystic Carcinoma", {"ORPHA:276145"}),  # OncoTree: a salivary carcinoma = Orphanet's salivary glands'
 ])
@@ -451,6 +452,16 @@ def test_no_malignant_name_for_a_bare_one_nor_a_site_for_a_lone_word(index: Cond
 def test_histology_cancer_is_its_adenocarcinoma_or_malignant_tumour(index: ConditionIndex, text: str,
                                                                    expected: set[str]) -> None:
     found = {m.entity.curie for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")}
+    assert found == expected
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a part naming no site takes the first part's site words, else is read as written
+    ("Adrenocortical Carcinoma or Pheochromocytoma", {"ORPHA:1501", "ORPHA:573163"}),
+    ("Vulvar or Vaginal Cancer", {"ORPHA:494418", "ORPHA:180247"}),  # "vulvar" is a site word: "Vulvar Cancer"
+    ("testicular embryonal carcinoma and teratoma", {"ORPHA:363483", "ORPHA:363494"}),  # carried: testicular teratoma
+])
+def test_coordinated_names_each_reach_their_entity(index: ConditionIndex, text: str, expected: set[str]) -> None:
+    found = {m.entity.curie for m in match_term(Term(text, "keyword"), index) if m.entity.curie.startswith("ORPHA:")}
     assert found == expected
 
 def test_a_paraganglioma_is_no_glioma(index: ConditionIndex) -> None:

@@ -139,15 +139,15 @@ def unqualified(text: str) -> str:
     return " ".join(w for w in tokens(text) if w not in QUALIFIERS)
 
 
-def parts(text: str) -> list[str]:
-    """The parts of a compound text, each with the site words the first part starts with."""
+def parts(text: str, *, carry: bool = True) -> list[str]:
+    """The parts of a compound text, each with the site words the first part starts with (unless not ``carry``)."""
     parts = [p.strip() for p in _SPLIT.split(re.sub(r"\([^()]*\)", "", text)) if p.strip()]
     if len(parts) < 2:
         return []
     first = tokens(parts[0])
     lead = [w for w in first[:next((i for i, w in enumerate(first) if w not in SITE_WORDS and w not in QUALIFIERS), 0)]
             if w in SITE_WORDS]
-    parts = [parts[0], *(p if sites_of(p) else " ".join([*lead, p]) for p in parts[1:])]
+    parts = [parts[0], *(p if sites_of(p) or not carry else " ".join([*lead, p]) for p in parts[1:])]
     # "Uterine or Soft Tissue Leiomyosarcoma", "Pleural or Peritoneal Mesothelioma": a part made only of
     # site words takes the tumour words the last part ends with
     last = tokens(parts[-1])
@@ -164,8 +164,11 @@ def equivalent(text: str, index: ConditionIndex, rule: str = "equivalent") -> li
         if found := lookup(variant, index, rule):
             return found
     out: list[Match] = []
-    for part in parts(text):
-        out += lookup(part, index, rule) or lookup(unqualified(part), index, rule)
+    for part, bare in zip(parts(text), parts(text, carry=False)):
+        # the part with the site words carried from the first part, else as written ("Adrenocortical
+        # Carcinoma or Pheochromocytoma": no adrenocortical pheochromocytoma, but a pheochromocytoma)
+        out += (lookup(part, index, rule) or lookup(unqualified(part), index, rule)
+                or (lookup(bare, index, rule) or lookup(unqualified(bare), index, rule) if bare != part else []))
     return _dedupe(out)
 
 

@@ -6,8 +6,8 @@ such phrases in a text or an entity name, so the canonical key of
 :func:`loaders.link.conditions_names.canonical_key` compares what the texts mean:
 
 * **former names** (WHO classifications): "mixed glioma" is an oligoastrocytoma; an "islet cell" tumour or
-  carcinoma a pancreatic neuroendocrine one; "pigmented villonodular synovitis" the diffuse tenosynovial
-  giant cell tumour; "NUT carcinoma" the NUT midline carcinoma; "Hürthle cell" carcinoma is oncocytic; clear
+  carcinoma a pancreatic neuroendocrine one; "pigmented villonodular synovitis" and the "giant cell tumour of
+  tendon sheath" the (diffuse, localised) tenosynovial giant cell tumour; "NUT carcinoma" the NUT midline carcinoma; "Hürthle cell" carcinoma is oncocytic; clear
   cell sarcoma (of soft tissue, not the kidney's) is Orphanet's "Melanoma of soft tissue";
 * **site phrasings**: "adrenal cortex"/"adrenal cortical" is adrenocortical; "nasal cavity and paranasal
   sinuses" is sinonasal; "gastroesophageal" is esophagogastric (the junction); "mucosal" is of the mucosa;
@@ -32,6 +32,7 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\bmixed gliomas?\b", "oligoastrocytoma"),
     (r"\bislet[- ]cell (tumou?r|carcinoma|neoplasm|cancer)s?\b", r"pancreatic neuroendocrine \1"),
     (r"\bpigmented villonodular synovitis\b", "tenosynovial giant cell tumor"),
+    (r"\bgiant[- ]cell tumou?rs? of (?:the )?tendon sheaths?\b", "tenosynovial giant cell tumor"),
     (r"\bNUT carcinoma\b", "NUT midline carcinoma"),
     (r"\bh[uü]rthle[- ]cell\b", "oncocytic"),
     (r"\bclear[- ]cell sarcomas?(?! of (?:the )?kidney)\b", "melanoma of soft tissue"),
