@@ -464,6 +464,20 @@ def test_coordinated_names_each_reach_their_entity(index: ConditionIndex, text: 
     found = {m.entity.curie for m in match_term(Term(text, "keyword"), index) if m.entity.curie.startswith("ORPHA:")}
     assert found == expected
 
+def test_broader_mesh_term_stands_for_the_conditions_below_it(index: ConditionIndex) -> None:
+    """MeSH "Astrocytoma" in a glioblastoma trial is the indexer's nearest descriptor, not a second disease;
+    MeSH "Neoplasms, Neuroepithelial" is an umbrella of the neuroepithelial family, read in its record; a
+    keyword keeps what it names ("soft tissue sarcoma" beside its leiomyosarcoma condition)."""
+    gbm = _links_of([Term("Glioblastoma", "condition"), Term("Astrocytoma", "condition-mesh"),
+                     Term("Neoplasms, Neuroepithelial", "condition-mesh")], "Temozolomide in glioblastoma", index)
+    orpha = {k: {c for c in v if c.startswith("ORPHA:")} for k, v in gbm.items()}
+    assert orpha["Astrocytoma"] == orpha["Neoplasms, Neuroepithelial"] == {"ORPHA:360"}
+    two = _links_of([Term("Anaplastic Astrocytoma", "condition"), Term("Glioblastoma", "condition"),
+                     Term("Astrocytoma", "condition-mesh")], "High-grade astrocytoma", index)
+    assert {c for c in two["Astrocytoma"] if c.startswith("ORPHA:")} == {"ORPHA:251589", "ORPHA:360"}
+    sts = _links_of([Term("Leiomyosarcoma", "condition"), Term("soft tissue sarcoma", "keyword")], "", index)
+    assert "ORPHA:3394" in sts["soft tissue sarcoma"]
+
 def test_a_paraganglioma_is_no_glioma(index: ConditionIndex) -> None:
     from loaders.link.conditions_names import families_of
     assert families_of("Pheochromocytoma-paraganglioma") == set() and families_of("Ganglioglioma") == {"glioma"}

@@ -30,7 +30,7 @@ from loaders.link.conditions_context import (
     title_entities,
     variant,
 )
-from loaders.link.conditions_match import SCORES, code_of, match_term, respelt, source_of
+from loaders.link.conditions_match import MAX_LIST, SCORES, code_of, match_term, respelt, source_of
 from loaders.link.conditions_names import ConditionIndex, families_of, sites_of
 from loaders.link.terms import EntityLink, Match, Term, _dedupe
 from loaders.mapping import tokens
@@ -92,6 +92,7 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
         if more and kinds[term] is not None and not _orphanet(
                 _read(term, kinds[term], own, terms, specific, named, index, fallback=False)):
             found[term] = _read(term, kinds[term], own, terms, [*specific, *more], named, index)
+    _mesh_as_conditions([t for t in terms if kinds[t] is None], found, index)
     for term in terms:
         result.terms += 1
         if not found[term]:
@@ -101,6 +102,28 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
         # no text reaches Orphanet: the Orphanet types the title names, as links of the title itself
         result.links += [EntityLink(kind, subject_id, Term(title, "title"), Match(e, "title", e.label, SCORES["title"]))
                          for e in named if source_of(e) == "ORPHA"]
+
+
+#: fields of a controlled vocabulary's indexing terms (MeSH), chosen by an indexer as the nearest descriptor
+_INDEXING = frozenset({"condition-mesh", "mesh-heading"})
+
+
+def _mesh_as_conditions(terms: Sequence[Term], found: dict[Term, list[Match]], index: ConditionIndex) -> None:
+    """A MeSH term whose Orphanet entities are broader than the record's conditions' (MeSH "Astrocytoma" in a
+    glioblastoma trial: MeSH's nearest descriptor, not a second disease) stands for the conditions' entities
+    below it (at most :data:`MAX_LIST`), rule ``trial-context``; a MeSH term with an entity of its own that no
+    condition refines keeps it. ``terms`` are the record's texts that name a type (generic terms such as
+    "Carcinoma" or "Thymus Neoplasms" are read in their record already)."""
+    conditions = {m.entity.iri for t in terms if t.field == "condition" for m in found[t] if source_of(m.entity) == "ORPHA"}
+    for term in terms:
+        mine = {m.entity.iri for m in found[term] if source_of(m.entity) == "ORPHA"}
+        if term.field not in _INDEXING or not mine or mine & conditions:
+            continue
+        below = {c for c in conditions if mine & index.ancestors(c)}
+        if below and len(below) <= MAX_LIST and all(any(i in index.ancestors(c) for c in below) for i in mine):
+            found[term] = [*(m for m in found[term] if source_of(m.entity) != "ORPHA"),
+                           *(Match(index.by_iri[c], "trial-context", index.by_iri[c].label, SCORES["trial-context"])
+                             for c in sorted(below))]
 
 
 #: words and marks that join several names in one text

@@ -105,7 +105,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "sarcoma": ("sarcoma",), "carcinoma": ("carcinoma", "cancer"), "adenocarcinoma": ("adenocarcinoma",),
     "glioma": ("glioma", "glial"), "mesothelioma": ("mesothelioma",), "germ": ("germ",),
     "neuroectodermal": ("neuroectodermal",), "melanoma": ("melanoma",), "lymphoma": ("lymphoma",),
-    "neuroendocrine": ("neuroendocrine",),
+    "neuroendocrine": ("neuroendocrine",), "neuroepithelial": ("neuroepithelial",),
 }
 #: words of a generic term that name no family and no site
 ANY = GENERIC | QUALIFIERS | frozenset({"cancer", "tumor", "neoplasm", "malignancy", "embryonal", "cell",
