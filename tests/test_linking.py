@@ -478,6 +478,12 @@ def test_broader_mesh_term_stands_for_the_conditions_below_it(index: ConditionIn
     sts = _links_of([Term("Leiomyosarcoma", "condition"), Term("soft tissue sarcoma", "keyword")], "", index)
     assert "ORPHA:3394" in sts["soft tissue sarcoma"]
 
+def test_a_generic_tumour_term_is_never_read_as_a_syndrome(index: ConditionIndex) -> None:
+    got = _links_of([Term("Carcinoid Tumor", "condition"), Term("Malignant Carcinoid Syndrome", "condition-mesh")],
+                    "Octreotide in carcinoid", index)
+    assert "ORPHA:100093" in got["Malignant Carcinoid Syndrome"]
+    assert "ORPHA:100093" not in got["Carcinoid Tumor"]
+
 def test_a_paraganglioma_is_no_glioma(index: ConditionIndex) -> None:
     from loaders.link.conditions_names import families_of
     assert families_of("Pheochromocytoma-paraganglioma") == set() and families_of("Ganglioglioma") == {"glioma"}

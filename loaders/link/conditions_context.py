@@ -43,6 +43,7 @@ from loaders.link.conditions_match import (
     unqualified,
 )
 from loaders.link.conditions_names import (
+    _SYNDROME,
     ANY,
     FAMILIES,
     NON_EPITHELIAL_FAMILIES,
@@ -114,7 +115,9 @@ def variant(text: str) -> Generic | None:
 
 
 def _fits(ent: MappableEntity, g: Generic, index: ConditionIndex) -> bool:
-    if g.families and not g.families & index.families(ent.iri):
+    """True if the entity is a tumour of the generic term's family and site (never a syndrome: "Carcinoid
+    Tumor" is no "Carcinoid syndrome", which a record may name beside it)."""
+    if _SYNDROME.search(ent.label) or g.families and not g.families & index.families(ent.iri):
         return False
     return not g.sites or index.at_site(ent.iri, g.sites)
 
