@@ -484,6 +484,20 @@ def test_a_generic_tumour_term_is_never_read_as_a_syndrome(index: ConditionIndex
     assert "ORPHA:100093" in got["Malignant Carcinoid Syndrome"]
     assert "ORPHA:100093" not in got["Carcinoid Tumor"]
 
+def test_organ_term_of_a_one_family_record_is_that_familys_node_at_the_site(index: ConditionIndex) -> None:
+    """'Mediastinal Cancer' in a testicular germ cell trial is the extragonadal germ cell tumour (the
+    mediastinum is no gonad); a record of another family names nothing there ('Lung Neoplasms' beside
+    mesothelioma)."""
+    gct = _links_of([Term("Testicular Germ Cell Tumor", "condition"), Term("Mediastinal Cancer", "condition"),
+                     Term("Mediastinal Neoplasms", "condition-mesh")], "Chemotherapy for germ cell cancer", index)
+    assert {c for c in gct["Mediastinal Cancer"] if c.startswith("ORPHA:")} == {"ORPHA:363579"}
+    assert {c for c in gct["Mediastinal Neoplasms"] if c.startswith("ORPHA:")} == {"ORPHA:363579"}
+    meso = _links_of([Term("Malignant Pleural Mesothelioma", "condition"), Term("Lung Neoplasms", "condition-mesh")],
+                     "", index)
+    assert meso["Lung Neoplasms"] == set()
+    from loaders.link.conditions_sites import at_any
+    assert at_any({"extragonadal"}, {"mediastinum"}) and not at_any({"extragonadal"}, {"ovary"})
+
 def test_a_paraganglioma_is_no_glioma(index: ConditionIndex) -> None:
     from loaders.link.conditions_names import families_of
     assert families_of("Pheochromocytoma-paraganglioma") == set() and families_of("Ganglioglioma") == {"glioma"}
@@ -540,8 +554,8 @@ def test_default_build_links_and_report(default_graph) -> None:  # type: ignore[
     store, report = default_graph
     outcome = next(o for o in report.outcomes if o.source.name == "links")
     counts = outcome.report.counts
-    assert (counts["trial-entity-links"], counts["publication-entity-links"], counts["alteration-links"]) == (146, 0, 2)  # #17 linking2: +16 entities, mostly Orphanet (OncoTree-only before); #17 conditions: +2; #17 cond2: +2 (salivary)
-    assert counts["trial-text-links"] == 299  # #17 linking2: +40 per-text links; #17 conditions: +8 (record-site, family variants, tolerant names, mesenchymoma); #17 cond2: +5 (phrasings, salivary)
+    assert (counts["trial-entity-links"], counts["publication-entity-links"], counts["alteration-links"]) == (147, 0, 2)  # #17 linking2: +16 entities, mostly Orphanet (OncoTree-only before); #17 conditions: +2; #17 cond2: +2 (salivary), +1 (organ term of a one-family record)
+    assert counts["trial-text-links"] == 301  # #17 linking2: +40 per-text links; #17 conditions: +8 (record-site, family variants, tolerant names, mesenchymoma); #17 cond2: +5 (phrasings, salivary), +2 (organ term of a one-family record)
     assert counts["terms"] == 259
     kinds = {p.kind for p in outcome.report.problems}
     assert "unmatched-term" in kinds

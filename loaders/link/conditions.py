@@ -26,6 +26,7 @@ from loaders.link.conditions_context import (
     family_at_site,
     generic,
     more_specific,
+    record_family_at_site,
     site_carcinoma,
     title_entities,
     variant,
@@ -185,6 +186,8 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
         matches = list(matches) + site_carcinoma(term.text, g, index)
     if fallback and not _orphanet(matches) and g.families and g.sites:  # "Retroperitoneal Sarcoma": a soft tissue sarcoma
         matches = list(matches) + family_at_site(term.text, index)
+    if fallback and not _orphanet(matches) and g.sites and not g.families:
+        matches = list(matches) + record_family_at_site(g, specific, index)
     return matches
 
 

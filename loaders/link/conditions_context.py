@@ -221,6 +221,24 @@ def family_at_site(text: str, index: ConditionIndex) -> list[Match]:
     return [Match(ent, "broader", ent.label, SCORES["broader"])]
 
 
+def record_family_at_site(g: Generic, specific: Sequence[tuple[Term, list[Match]]], index: ConditionIndex) -> list[Match]:
+    """Rule ``trial-context`` for an organ term none of whose record's types is at its site, when the record's
+    conditions are all of one family: Orphanet's one top node of that family at the site ("Mediastinal Cancer"
+    in a testicular germ cell trial is the extragonadal germ cell tumour, the mediastinum being no gonad)."""
+    ents = [m.entity for t, ms in specific if t.field == "condition" for m in ms if source_of(m.entity) == "ORPHA"]
+    if g.families or len(g.sites) != 1 or not ents:
+        return []
+    fams = set.intersection(*(set(index.families(e.iri)) for e in ents)) - {"carcinoma"}
+    site = next(iter(g.sites))
+    cands = {i for fam in fams for where in index.sites_within(site) for i in index.of_family_at(where, fam)
+             if index.informative(i) and not index.by_iri[i].label.startswith("Rare")}
+    top = [i for i in cands if not index.ancestors(i) & cands]
+    if len(top) != 1:
+        return []
+    ent = index.by_iri[top[0]]
+    return [Match(ent, "trial-context", ent.label, SCORES["trial-context"])]
+
+
 #: names of groupings and inherited conditions: never what "X cancer" means ("Rare cancer of cervix uteri",
 #: "Familial prostate cancer")
 _GROUPING = re.compile(r"(?i)^(rare|familial|hereditary|inherited)\b")

@@ -27,67 +27,18 @@ from pathlib import Path
 
 from kg.core.records import MappableEntity
 from loaders.link.conditions_phrases import rephrase
+from loaders.link.conditions_sites import (  # noqa: F401  (re-exported: the site vocabulary's old home)
+    PART_OF,
+    SITE_FILLERS,
+    SITE_GROUPS,
+    SITE_WORDS,
+    at_any,
+    enclosing,
+    sites_of,
+)
 from loaders.link.terms import GENERIC, QUALIFIERS, EntityIndex, _alternatives
 from loaders.mapping import has_nos, tokens
 
-#: site words (as :func:`loaders.mapping.tokens` gives them) -> the site they name
-SITE_WORDS: dict[str, str] = {
-    "pleura": "pleura", "pleural": "pleura", "peritoneum": "peritoneum", "peritoneal": "peritoneum",
-    "testis": "testis", "testes": "testis", "testicular": "testis", "ovary": "ovary", "ovarian": "ovary",
-    "larynx": "larynx", "laryngeal": "larynx", "oropharynx": "oropharynx", "oropharyngeal": "oropharynx",
-    "hypopharynx": "hypopharynx", "hypopharyngeal": "hypopharynx", "thymus": "thymus", "thymic": "thymus",
-    "kidney": "kidney", "renal": "kidney", "lung": "lung", "pulmonary": "lung", "bronchopulmonary": "lung",
-    "uterine": "corpus uteri", "endometrial": "corpus uteri", "corpus": "corpus uteri", "uterus": "uterus",
-    "gallbladder": "gallbladder", "bladder": "bladder", "urinary": "bladder", "mediastinal": "mediastinum",
-    "mediastinum": "mediastinum", "liver": "liver", "hepatic": "liver", "bone": "bone", "brain": "nervous system",
-    "cns": "nervous system", "nervous": "nervous system", "head": "head and neck",
-    "neck": "head and neck", "extragonadal": "extragonadal", "oral": "oral cavity", "mouth": "oral cavity",
-    "cervix": "cervix", "cervical": "cervix", "vulva": "vulva", "vulvar": "vulva", "vulval": "vulva",
-    "vagina": "vagina", "vaginal": "vagina", "rectal": "rectum", "urethra": "urethra", "urethral": "urethra",
-    "pancreas": "pancreas", "pancreatic": "pancreas", "biliary": "biliary tract", "bile": "biliary tract",
-    "soft": "soft tissue", "skin": "skin", "cutaneous": "skin", "eye": "eye", "uveal": "eye", "ocular": "eye",
-    "breast": "breast", "thyroid": "thyroid", "adrenal": "adrenal", "nasopharynx": "nasopharynx",
-    "nasopharyngeal": "nasopharynx", "stomach": "stomach", "gastric": "stomach", "esophagus": "esophagus",
-    "oesophagus": "esophagus", "esophageal": "esophagus", "oesophageal": "esophagus", "bowel": "intestine",
-    "intestine": "intestine", "intestinal": "intestine", "colon": "colon", "rectum": "rectum", "anal": "anus",
-    "penis": "penis", "penile": "penis", "prostate": "prostate", "tongue": "tongue", "lip": "lip",
-    "salivary": "salivary gland", "sinonasal": "sinonasal", "heart": "heart", "cardiac": "heart",
-    "extraskeletal": "soft tissue", "extraosseous": "soft tissue", "anus": "anus", "appendix": "appendix",
-    "appendiceal": "appendix", "supratentorial": "nervous system", "infratentorial": "nervous system",
-    "bronchial": "lung", "bronchus": "lung", "connective": "soft tissue", "cerebellar": "nervous system",
-    "cerebellum": "nervous system", "cerebral": "nervous system", "intracranial": "nervous system",
-    "parotid": "salivary gland", "adrenocortical": "adrenal",
-    "retroperitoneal": "soft tissue", "retroperitoneum": "soft tissue",
-}
-#: embryological gut segments and the sites they are made of ("midgut NET": small intestine, appendix and
-#: right colon; no source has a node per segment, so such a text reaches the node covering its sites)
-SITE_GROUPS: dict[str, tuple[str, ...]] = {
-    "foregut": ("stomach", "duodenum", "pancreas", "lung"),
-    "midgut": ("small intestine", "appendix", "colon"),
-    "hindgut": ("colon", "rectum"),
-}
-#: sites that are part of a larger site a generic term may name ("Head and Neck Cancer")
-PART_OF: dict[str, str] = {
-    "oropharynx": "head and neck", "hypopharynx": "head and neck", "larynx": "head and neck",
-    "oral cavity": "head and neck", "lip": "head and neck", "tongue": "oral cavity",
-    "nasopharynx": "head and neck", "salivary gland": "head and neck", "sinonasal": "head and neck",
-    "corpus uteri": "uterus", "cervix": "uterus",
-}
-
-
-def enclosing(site: str) -> list[str]:
-    """The larger sites a site is part of, nearest first ("tongue" -> oral cavity, head and neck)."""
-    out: list[str] = []
-    while site in PART_OF and PART_OF[site] not in out:
-        site = PART_OF[site]
-        out.append(site)
-    return out
-
-
-#: words that only help a site word ("system" in "nervous system", "tissue" in "soft tissue")
-#: ("central" only with "nervous system": a "central osteosarcoma" is in the bone's medulla)
-SITE_FILLERS = frozenset({"system", "tissue", "gland", "tract", "uteri", "and", "cavity", "duct", "small", "central",
-                          "gall", "of", "wall", "trunk", "extremity", "canal"})
 #: canonical spelling of a site word inside a name key (both sides of a comparison use it)
 _CANON = {"pleural": "pleura", "peritoneal": "peritoneum", "testicular": "testis", "testes": "testis",
           "ovarian": "ovary", "laryngeal": "larynx", "oropharyngeal": "oropharynx", "hypopharyngeal": "hypopharynx",
@@ -172,11 +123,6 @@ def sitefree_key(text: str, drop_malignant: bool = False) -> tuple[str, ...]:
     words = {w for w in canonical_words(text, drop_malignant=drop_malignant)
              if w not in SITE_WORDS and w not in SITE_FILLERS and w not in ("the", "uteri")}
     return () if words <= GENERIC else tuple(sorted(words))
-
-
-def sites_of(text: str) -> set[str]:
-    """The sites a name's words name ("Squamous cell carcinoma of head and neck" -> {"head and neck"})."""
-    return {SITE_WORDS[w] for w in tokens(text) if w in SITE_WORDS}
 
 
 def families_of(text: str) -> set[str]:
@@ -352,9 +298,13 @@ class ConditionIndex(EntityIndex):
         return self._site[iri]
 
     def at_site(self, iri: str, sites: Iterable[str]) -> bool:
-        """True if the entity is at one of the sites, or at a part of one ("oropharynx" is in "head and neck")."""
-        own = self.site(iri)
-        return bool(set(sites) & (own | {e for s in own for e in enclosing(s)}))
+        """True if the entity is at one of the sites, or at a part of one ("oropharynx" is in "head and neck"),
+        or is extragonadal and a site is no gonad (:func:`loaders.link.conditions_sites.at_any`)."""
+        return at_any(self.site(iri), set(sites))
+
+    def sites_within(self, site: str) -> set[str]:
+        """The site and the site names an entity at it may carry ("extragonadal" for any site but a gonad)."""
+        return {site} | ({"extragonadal"} if at_any({"extragonadal"}, {site}) else set())
 
     def families(self, iri: str) -> frozenset[str]:
         """The families of an entity's names and its ancestors' names."""
