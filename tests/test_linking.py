@@ -210,7 +210,8 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
 
 @pytest.mark.parametrize(("text", "expected", "rule"), [
     ("Adrenal Cortical Carcinoma", {"ORPHA:1501"}, "equivalent"),  # adrenal cortical = adrenocortical
-    ("Choroidal Melanoma", {"ORPHA:39044"}, "similar"),            # "Choroid melanoma", a synonym
+    ("Choroidal Melanoma", {"ORPHA:39044"}, "equivalent"),         # a melanoma of a part of the uvea
+    ("Pancreatic NETs", {"ORPHA:97253"}, "similar"),               # "Pancreatic NET", a synonym, one letter off
     ("Pleomorphic Sarcoma", set(), None),                          # a word less is not a misspelling
     ("Primary CNS Lymphoma", {"ORPHA:46135"}, "equivalent"),       # CNS = central nervous system
     ("Bronchial Carcinoid", {"ORPHA:97287"}, "equivalent"),        # a carcinoid is a neuroendocrine tumour
@@ -407,6 +408,8 @@ def test_generic_terms_read_in_their_trial(index: ConditionIndex) -> None:
     ("Mucosal Melanoma", {"ORPHA:168999"}),                          # "of the mucosa"
     ("Clear Cell Sarcoma", {"ORPHA:97338"}),                         # melanoma of soft parts
     ("Giant Cell Tumor of Tendon Sheath", {"ORPHA:66627"}),          # the localised TGCT
+    ("Intraocular Melanoma", {"ORPHA:39044"}),                       # NCI's name of the uveal melanoma
+    ("Ciliary Body Melanoma", {"ORPHA:39044"}),                      # a part of the uvea
     ("clear cell sarcoma of the kidney", {"ORPHA:457246"}),          # ... not the kidney's
     ("Adenoid Cystic Carcinoma", {"ORPHA:276145"}),  # OncoTree: a salivary carcinoma = Orphanet's salivary glands'
 ])

@@ -11,7 +11,8 @@ such phrases in a text or an entity name, so the canonical key of
   cell sarcoma (of soft tissue, not the kidney's) is Orphanet's "Melanoma of soft tissue";
 * **site phrasings**: "adrenal cortex"/"adrenal cortical" is adrenocortical; "nasal cavity and paranasal
   sinuses" is sinonasal; "gastroesophageal" is esophagogastric (the junction); "mucosal" is of the mucosa;
-  "salivary" is of the salivary glands (OncoTree's "Salivary Carcinoma" is Orphanet's malignant epithelial
+  the melanoma of the iris, ciliary body or choroid, or "intraocular", is a uveal melanoma (no source has a
+  node for the parts of the uvea); "salivary" is of the salivary glands (OncoTree's "Salivary Carcinoma" is Orphanet's malignant epithelial
   tumour of salivary glands);
 * **family phrasings**: "Ewing's family of tumors", "Ewing sarcoma family of tumors" name the type;
   possessives are dropped ("Ewing's" = "Ewing").
@@ -41,6 +42,7 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\bparanasal sinus(?:es)? and (?:the )?nasal cavity\b", "sinonasal"),
     (r"\bgastro-?o?esophageal\b", "esophagogastric"),
     (r"\bo?esophago-?gastric\b", "esophagogastric"),
+    (r"\b(?:intraocular|iris|ciliary body|choroidal|choroid) (?:malignant )?melanomas?\b", "uveal melanoma"),
     (r"\bmucosal\b", "mucosa"),
     (r"\bsalivary(?! glands?\b)", "salivary gland"),
 ))
