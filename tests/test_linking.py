@@ -326,6 +326,11 @@ def test_type_at_a_site_without_a_node_reaches_the_family_node_there(index: Cond
     ("Oral Cavity Cancer", {"ORPHA:502363"}),         # the oral cavity's own node, not the oral cavity and lip's
     ("Lip Cancer", {"ORPHA:502366"}),
     ("Squamous cell cancer of the oral cavity", {"ORPHA:502363"}),  # own name before half a two-site label
+    ("lip and oral cavity cancer", {"ORPHA:502369"}),  # the node of exactly those sites
+    ("Laryngeal and Hypopharyngeal Cancer", {"ORPHA:494550", "ORPHA:494547"}),  # else each site's own
+    ("Cancer of the Mouth or Oropharynx", {"ORPHA:502363", "ORPHA:500478"}),
+    ("Anal and Vulvar Cancer", {"ORPHA:424013", "ORPHA:494418"}),  # one by name, one by its site
+    ("Cervical and Endometrial Cancer", set()),                    # not every site has its own: nothing
 ])
 def test_organ_cancer_alone_is_its_sites_own_carcinoma_or_nothing(index: ConditionIndex, text: str,
                                                                  expected: set[str]) -> None:

@@ -182,8 +182,9 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
                       for t in terms if t != term):
         mine = []  # "Ovarian Cancer" beside "ovarian sarcoma": the record says it is no carcinoma
     matches = context(g, mine, others, named, index, cancer=cancer)
-    if fallback and not _orphanet(matches):
-        matches = list(matches) + site_carcinoma(term.text, g, index)
+    if fallback and (not _orphanet(matches) or cancer and len(g.sites) > 1):  # each organ of "Anal and Vulvar Cancer"
+        have = {m.entity.iri for m in matches}
+        matches = list(matches) + [m for m in site_carcinoma(term.text, g, index) if m.entity.iri not in have]
     if fallback and not _orphanet(matches) and g.families and g.sites:  # "Retroperitoneal Sarcoma": a soft tissue sarcoma
         matches = list(matches) + family_at_site(term.text, index)
     if fallback and not _orphanet(matches) and g.sites and not g.families:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from kg.core.records import MappableEntity
 from loaders.link.conditions_match import (
+    MAX_LIST,
     SCORES,
     by_lca,
     lookup,
@@ -251,20 +252,28 @@ def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
     adenocarcinoma" is no testicular cancer) and no histology the text does not say, but squamous at the
     head and neck ("Skin Cancer" is not the cutaneous neuroendocrine carcinoma); never a "Rare …" grouping or an inherited
     condition: a common cancer ("Breast Cancer", "Cervical Cancer") has no Orphanet node."""
-    if g.families - {"carcinoma"} or len(g.sites) != 1 or not {"cancer", "carcinoma"} & set(tokens(text)):
+    if g.families - {"carcinoma"} or not g.sites or not {"cancer", "carcinoma"} & set(tokens(text)):
         return []
-    site = next(iter(g.sites))
     words = set(canonical_words(text, drop_malignant=True))
-    if site == "head and neck" or "head and neck" in enclosing(site):
+    if any(s == "head and neck" or "head and neck" in enclosing(s) for s in g.sites):
         words.add("squamous")  # the cancer of the head and neck mucosa is its squamous cell carcinoma
-    if not index.carcinomas_at(site) and enclosing(site):
-        site = enclosing(site)[0]  # no carcinoma node at a part of a site ("tongue cancer"): the enclosing site's
-    cands = {i for i in index.carcinomas_at(site)
-             if not _GROUPING.match(index.by_iri[i].label) and _histology(index.by_iri[i].label, {"carcinoma"}) <= words
-             and site in set().union(*(sites_of(n) for n in (index.by_iri[i].label, *index.by_iri[i].synonyms)))}
-    # a node of that site alone before one of two sites ("oral cavity cancer" is the oral cavity's carcinoma,
-    # not the one of the oral cavity and the lip)
-    cands = {i for i in cands if index.site(i) == {site}} or cands
+    if len(g.sites) > 1:  # several sites: the one node of exactly those ("lip and oral cavity cancer"), else
+        # each site's own when every site has one ("Laryngeal and Hypopharyngeal Cancer")
+        cands = {i for s in g.sites for i in index.carcinomas_at(s) if index.site(i) == g.sites
+                 and not _GROUPING.match(index.by_iri[i].label) and _histology(index.by_iri[i].label, {"carcinoma"}) <= words}
+        if not cands:
+            each = [site_carcinoma(text, Generic(g.families, frozenset({s})), index) for s in sorted(g.sites)]
+            return [m for ms in each for m in ms] if all(each) and len(each) <= MAX_LIST else []
+    else:
+        site = next(iter(g.sites))
+        if not index.carcinomas_at(site) and enclosing(site):
+            site = enclosing(site)[0]  # no carcinoma node at a part of a site ("tongue cancer"): the enclosing site's
+        cands = {i for i in index.carcinomas_at(site)
+                 if not _GROUPING.match(index.by_iri[i].label) and _histology(index.by_iri[i].label, {"carcinoma"}) <= words
+                 and site in set().union(*(sites_of(n) for n in (index.by_iri[i].label, *index.by_iri[i].synonyms)))}
+        # a node of that site alone before one of two sites ("oral cavity cancer" is the oral cavity's carcinoma,
+        # not the one of the oral cavity and the lip)
+        cands = {i for i in cands if index.site(i) == {site}} or cands
     top = [i for i in cands if not index.ancestors(i) & cands]
     if len(top) != 1:
         return []

@@ -60,7 +60,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 }
 #: words of a generic term that name no family and no site
 ANY = GENERIC | QUALIFIERS | frozenset({"cancer", "tumor", "neoplasm", "malignancy", "embryonal", "cell",
-                                        "primary", "the", "of", "and", "other", "malignant", "high"})
+                                        "primary", "the", "of", "and", "or", "other", "malignant", "high"})
 
 
 #: Orphanet's "Malignant epithelial tumor of X" is the carcinoma of X ("Salivary gland cancer")
