@@ -211,7 +211,7 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
 @pytest.mark.parametrize(("text", "expected", "rule"), [
     ("Adrenal Cortical Carcinoma", {"ORPHA:1501"}, "equivalent"),  # adrenal cortical = adrenocortical
     ("Choroidal Melanoma", {"ORPHA:39044"}, "equivalent"),         # a melanoma of a part of the uvea
-    ("Pancreatic NETs", {"ORPHA:97253"}, "similar"),               # "Pancreatic NET", a synonym, one letter off
+    ("Leiomyo sarcoma", {"ORPHA:64720"}, "similar"),               # a word break is no difference
     ("Pleomorphic Sarcoma", set(), None),                          # a word less is not a misspelling
     ("Primary CNS Lymphoma", {"ORPHA:46135"}, "equivalent"),       # CNS = central nervous system
     ("Bronchial Carcinoid", {"ORPHA:97287"}, "equivalent"),        # a carcinoid is a neuroendocrine tumour
@@ -505,6 +505,18 @@ def test_organ_term_of_a_one_family_record_is_that_familys_node_at_the_site(inde
     assert meso["Lung Neoplasms"] == set()
     from loaders.link.conditions_sites import at_any
     assert at_any({"extragonadal"}, {"mediastinum"}) and not at_any({"extragonadal"}, {"ovary"})
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("GEP-NET", {"ORPHA:100092"}),                            # GEP = gastroenteropancreatic; NET: Orphanet's NEN
+    ("Thymic NET", {"ORPHA:97289"}),
+    ("SI-NET", {"ORPHA:423975"}),
+    ("Pancreatic and midgut NETs", {"ORPHA:100092"}),         # acronyms read in each part too
+    ("Neuroendocrine Tumors (NETs)", set()),                  # a family term, read in its record, not widened
+])
+def test_neuroendocrine_acronyms_read_as_the_sources_spell_them(index: ConditionIndex, text: str,
+                                                                expected: set[str]) -> None:
+    found = {m.entity.curie for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")}
+    assert found == expected
 
 def test_a_paraganglioma_is_no_glioma(index: ConditionIndex) -> None:
     from loaders.link.conditions_names import families_of

@@ -60,6 +60,7 @@ from loaders.link.conditions_names import (
     sites_of,
     squash,
 )
+from loaders.link.conditions_phrases import rephrase
 from loaders.link.terms import (
     GENERIC,
     QUALIFIERS,
@@ -141,7 +142,7 @@ def unqualified(text: str) -> str:
 
 def parts(text: str, *, carry: bool = True) -> list[str]:
     """The parts of a compound text, each with the site words the first part starts with (unless not ``carry``)."""
-    parts = [p.strip() for p in _SPLIT.split(re.sub(r"\([^()]*\)", "", text)) if p.strip()]
+    parts = [p.strip() for p in _SPLIT.split(re.sub(r"\([^()]*\)", "", rephrase(text))) if p.strip()]
     if len(parts) < 2:
         return []
     first = tokens(parts[0])
@@ -286,13 +287,13 @@ def _site_named(text: str, index: ConditionIndex) -> list[Match]:
     return [Match(cands[i][0], "equivalent", cands[i][1], SCORES["equivalent"]) for i in top] if len(top) == 1 else []
 
 
-_NET = re.compile(r"(?i)\b(?:neuroendocrine tumou?rs?|carcinoids?(?: tumou?rs?)?)\b")
+_NET = re.compile(r"(?i)\b(?:neuroendocrine tumou?rs?|carcinoids?(?: tumou?rs?)?|(?-i:NETs?))\b")
 
 
 def _as_neoplasm(text: str, index: ConditionIndex) -> list[Match]:
     """Rule ``broader`` for a neuroendocrine tumour where Orphanet has only the neuroendocrine neoplasm (NEN,
     tumours and carcinomas) of that site or group ("GEP-NET", "Appendiceal Carcinoid")."""
-    if not _NET.search(text) or not set(tokens(text)) - GENERIC - QUALIFIERS - {"neuroendocrine", "carcinoid", "net"}:
+    if not _NET.search(text) or not set(tokens(text)) - GENERIC - QUALIFIERS - {"neuroendocrine", "carcinoid", "net", "nets"}:
         return []  # a family term ("Neuroendocrine Tumors") is read in its record, not widened
     wider = _NET.sub("neuroendocrine neoplasm", re.sub(r"(?i)\bNET\b", "neuroendocrine tumor", text))
     return [Match(m.entity, "broader", m.matched, SCORES["broader"]) for m in equivalent(wider, index)

@@ -14,6 +14,8 @@ such phrases in a text or an entity name, so the canonical key of
   the melanoma of the iris, ciliary body or choroid, or "intraocular", is a uveal melanoma (no source has a
   node for the parts of the uvea); "salivary" is of the salivary glands (OncoTree's "Salivary Carcinoma" is Orphanet's malignant epithelial
   tumour of salivary glands);
+* **acronyms** of the neuroendocrine neoplasms, in upper case (NET, NEC, NEN, GEP-, SI-), which the sources
+  spell out;
 * **family phrasings**: "Ewing's family of tumors", "Ewing sarcoma family of tumors" name the type;
   possessives are dropped ("Ewing's" = "Ewing").
 
@@ -44,6 +46,12 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\bo?esophago-?gastric\b", "esophagogastric"),
     (r"\b(?:intraocular|iris|ciliary body|choroidal|choroid) (?:malignant )?melanomas?\b", "uveal melanoma"),
     (r"\bmucosal\b", "mucosa"),
+    # the neuroendocrine acronyms, upper case only (GEP-NET, SI-NET, Thymic NET, Lung NEC)
+    (r"(?-i:\bGEP)(?=[- ])", "gastroenteropancreatic"),
+    (r"(?-i:\bSI)(?=[- ]NETs?\b)", "small intestine"),
+    (r"(?-i:\bNETs?\b)", "neuroendocrine tumor"),
+    (r"(?-i:\bNECs?\b)", "neuroendocrine carcinoma"),
+    (r"(?-i:\bNENs?\b)", "neuroendocrine neoplasm"),
     (r"\bsalivary(?! glands?\b)", "salivary gland"),
 ))
 
