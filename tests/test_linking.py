@@ -518,6 +518,16 @@ def test_neuroendocrine_acronyms_read_as_the_sources_spell_them(index: Condition
     found = {m.entity.curie for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")}
     assert found == expected
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("localized benign pheochromocytoma", {"ORPHA:573163"}),  # a benign pheochromocytoma is still one
+    ("benign meningioma", {"ORPHA:2495"}),
+    ("benign schwannoma", {"ORPHA:252164"}),                  # the source's own benign entity first
+    ("benign mesothelioma", set()),                           # every mesothelioma entity is malignant
+])
+def test_benign_x_is_x_where_x_may_be_benign(index: ConditionIndex, text: str, expected: set[str]) -> None:
+    found = {m.entity.curie for m in match_term(Term(text, "keyword"), index) if m.entity.curie.startswith("ORPHA:")}
+    assert found == expected
+
 def test_a_paraganglioma_is_no_glioma(index: ConditionIndex) -> None:
     from loaders.link.conditions_names import families_of
     assert families_of("Pheochromocytoma-paraganglioma") == set() and families_of("Ganglioglioma") == {"glioma"}
@@ -575,7 +585,7 @@ def test_default_build_links_and_report(default_graph) -> None:  # type: ignore[
     outcome = next(o for o in report.outcomes if o.source.name == "links")
     counts = outcome.report.counts
     assert (counts["trial-entity-links"], counts["publication-entity-links"], counts["alteration-links"]) == (147, 0, 2)  # #17 linking2: +16 entities, mostly Orphanet (OncoTree-only before); #17 conditions: +2; #17 cond2: +2 (salivary), +1 (organ term of a one-family record)
-    assert counts["trial-text-links"] == 301  # #17 linking2: +40 per-text links; #17 conditions: +8 (record-site, family variants, tolerant names, mesenchymoma); #17 cond2: +5 (phrasings, salivary), +2 (organ term of a one-family record)
+    assert counts["trial-text-links"] == 302  # #17 linking2: +40 per-text links; #17 conditions: +8 (record-site, family variants, tolerant names, mesenchymoma); #17 cond2: +5 (phrasings, salivary), +2 (organ term of a one-family record), +1 (benign pheochromocytoma)
     assert counts["terms"] == 259
     kinds = {p.kind for p in outcome.report.problems}
     assert "unmatched-term" in kinds

@@ -329,6 +329,24 @@ def _cancer_as(text: str, index: ConditionIndex, have: set[str]) -> list[Match]:
     return []
 
 
+#: families whose every member is malignant: a "benign" text is none of them
+_MALIGNANT_FAMILIES = frozenset({"carcinoma", "adenocarcinoma", "sarcoma", "lymphoma", "melanoma", "mesothelioma"})
+
+
+def _benign(term: Term, index: ConditionIndex) -> list[Match]:
+    """Rule ``qualified`` for "benign X" where the source has no benign X: the Orphanet entity of X, if its
+    name leaves open whether it is benign ("localized benign pheochromocytoma" is a pheochromocytoma-
+    paraganglioma), never a malignant one by name (a cancer family, "malignant", "cancer")."""
+    words = tokens(term.text)
+    if "benign" not in words:
+        return []
+    rest = re.sub(r"(?i)\bbenign\b", " ", term.text)
+    return [Match(m.entity, "qualified", m.matched, SCORES["equivalent"] - 0.05)
+            for m in match_term(Term(rest, term.field), index)
+            if source_of(m.entity) == "ORPHA" and not {"malignant", "cancer"} & set(tokens(m.entity.label))
+            and not index.families(m.entity.iri) & _MALIGNANT_FAMILIES]
+
+
 _EITHER = re.compile(r"\b([a-z]{4,})-([a-z]{4,})\b")
 
 
@@ -376,6 +394,8 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         found += [m for m in similar(term.text, index) if source_of(m.entity) not in have]
     if not any(source_of(m.entity) == "ORPHA" for m in found):
         found += _site_named(term.text, index) or _site_group(term.text, index) or _as_neoplasm(term.text, index)
+    if not any(source_of(m.entity) == "ORPHA" for m in found):
+        found += _benign(term, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):  # a variant without a node: its parent's
         text = _clean(term.text)
         if text.count(",") == 1:  # MeSH's inverted "Meningioma, Atypical" ends with its type once turned
