@@ -528,6 +528,14 @@ def test_benign_x_is_x_where_x_may_be_benign(index: ConditionIndex, text: str, e
     found = {m.entity.curie for m in match_term(Term(text, "keyword"), index) if m.entity.curie.startswith("ORPHA:")}
     assert found == expected
 
+def test_family_term_stays_in_its_family(index: ConditionIndex) -> None:
+    """'Sarcoma' in a trial of uterine sarcomas: the types' common node is 'Rare cancer of corpus uteri', no
+    sarcoma; the highest sarcoma nodes below it are read instead."""
+    got = _links_of([Term("Endometrial Cancer", "condition"), Term("Sarcoma", "condition"),
+                     Term("uterine leiomyosarcoma", "keyword"), Term("endometrial stromal sarcoma", "keyword")],
+                    "Radiotherapy for cancer of the uterus", index)
+    assert {c for c in got["Sarcoma"] if c.startswith("ORPHA:")} == {"ORPHA:213620", "ORPHA:213711"}
+
 def test_a_paraganglioma_is_no_glioma(index: ConditionIndex) -> None:
     from loaders.link.conditions_names import families_of
     assert families_of("Pheochromocytoma-paraganglioma") == set() and families_of("Ganglioglioma") == {"glioma"}

@@ -185,7 +185,37 @@ def _from_texts(g: Generic, own: list[Match], specific: Sequence[tuple[Term, lis
         # Orphanet, if the conditions do not reach it: what the other texts reach there
         rest = [[e for e in es if source_of(e) == "ORPHA"] for _, es in texts]
         found += by_lca([es for es in rest if es], index)
-    return found
+        texts = [(t, es) for (t, _), es in zip(texts, rest) if es]
+    return [*(m for m in found if source_of(m.entity) != "ORPHA"),
+            *_of_family([m for m in found if source_of(m.entity) == "ORPHA"], g, [e for _, es in texts for e in es], index)]
+
+
+def _own_families(iri: str, index: ConditionIndex) -> set[str]:
+    ent = index.by_iri[iri]
+    return set().union(*(families_of(n) for n in (ent.label, *ent.synonyms)))
+
+
+def _of_family(found: list[Match], g: Generic, ents: list[MappableEntity], index: ConditionIndex) -> list[Match]:
+    """A family term's Orphanet node, kept in its family: where the common node of the record's types is no
+    member of the term's family by its own name ("Sarcoma" in a uterine sarcoma trial: the types' common node
+    is "Rare cancer of corpus uteri"), the highest nodes below it that are ("Sarcoma of the corpus uteri",
+    "Endometrial stromal sarcoma"), at most :data:`MAX_LIST`."""
+    if not g.families or len(found) != 1 or _own_families(found[0].entity.iri, index) & g.families:
+        return found
+    top = found[0].entity.iri
+    nodes = set()
+    for ent in ents:
+        if source_of(ent) != "ORPHA" or (ent.iri != top and top not in index.ancestors(ent.iri)):
+            continue
+        chain = [i for i in (ent.iri, *index.ancestors(ent.iri)) if i != top and top in index.ancestors(i)
+                 and _own_families(i, index) & g.families and index.informative(i)]
+        highest = [i for i in chain if not index.ancestors(i) & set(chain)]
+        if len(highest) != 1:
+            return found
+        nodes.add(highest[0])
+    if not nodes or len(nodes) > MAX_LIST:
+        return found
+    return [Match(index.by_iri[i], "broader", index.by_iri[i].label, SCORES["broader"]) for i in sorted(nodes)]
 
 
 def _histology(name: str, fams: set[str]) -> set[str]:
