@@ -536,6 +536,15 @@ def test_family_term_stays_in_its_family(index: ConditionIndex) -> None:
                     "Radiotherapy for cancer of the uterus", index)
     assert {c for c in got["Sarcoma"] if c.startswith("ORPHA:")} == {"ORPHA:213620", "ORPHA:213711"}
 
+def test_mesh_tissue_and_squamous_umbrellas_read_in_their_record(index: ConditionIndex) -> None:
+    lps = _links_of([Term("Liposarcoma", "condition"), Term("Neoplasms, Adipose Tissue", "condition-mesh")], "", index)
+    assert {c for c in lps["Neoplasms, Adipose Tissue"] if c.startswith("ORPHA:")} == {"ORPHA:69078"}
+    hn = _links_of([Term("Squamous Cell Carcinoma of the Lip", "condition"),
+                    Term("Neoplasms, Squamous Cell", "condition-mesh")], "", index)
+    assert {c for c in hn["Neoplasms, Squamous Cell"] if c.startswith("ORPHA:")} == {"ORPHA:502366"}
+    common = _links_of([Term("Breast Cancer", "condition"), Term("Neoplasms, Squamous Cell", "condition-mesh")], "", index)
+    assert common["Neoplasms, Squamous Cell"] == set()
+
 def test_a_paraganglioma_is_no_glioma(index: ConditionIndex) -> None:
     from loaders.link.conditions_names import families_of
     assert families_of("Pheochromocytoma-paraganglioma") == set() and families_of("Ganglioglioma") == {"glioma"}

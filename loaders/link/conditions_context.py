@@ -105,6 +105,7 @@ def variant(text: str) -> Generic | None:
     >>> variant("benign mesothelioma") is None, variant("Carcinoma, Squamous Cell").families
     (True, frozenset({'carcinoma'}))
     """
+    text = rephrase(text)
     words = [w for w in tokens(text) if w not in QUALIFIERS]
     if len(words) < 2 or CONTRAST.intersection(words):
         return None

@@ -16,7 +16,10 @@ such phrases in a text or an entity name, so the canonical key of
   tumour of salivary glands);
 * **acronyms** of the neuroendocrine neoplasms, in upper case (NET, NEC, NEN, GEP-, SI-), which the sources
   spell out;
-* **family phrasings**: "Ewing's family of tumors", "Ewing sarcoma family of tumors" name the type;
+* **family phrasings**: "Ewing's family of tumors", "Ewing sarcoma family of tumors" name the type; MeSH's
+  tissue umbrellas ("Neoplasms, Adipose Tissue", "..., Muscle Tissue", "..., Fibrous Tissue", "..., Vascular
+  Tissue") are its connective tissue neoplasms, its "Neoplasms, Squamous Cell" the squamous cell carcinoma, read in
+  their record;
   possessives are dropped ("Ewing's" = "Ewing").
 
 Only names for the same thing, both ways: a part is not its whole (the duodenum is small intestine, but
@@ -32,6 +35,8 @@ import re
 PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNORECASE), r) for p, r in (
     (r"['’]s\b", ""),
     (r"\b(?:sarcoma )?family of tumou?rs\b", "sarcoma"),
+    (r"\bneoplasms?, (?:adipose|muscle|fibrous|vascular) tissue\b", "neoplasms, connective tissue"),
+    (r"\bneoplasms?, squamous cell\b", "squamous cell carcinoma"),
     (r"\bmixed gliomas?\b", "oligoastrocytoma"),
     (r"\bislet[- ]cell (tumou?r|carcinoma|neoplasm|cancer)s?\b", r"pancreatic neuroendocrine \1"),
     (r"\bpigmented villonodular synovitis\b", "tenosynovial giant cell tumor"),
