@@ -444,6 +444,7 @@ def test_leading_qualifiers_dropped_one_at_a_time(index: ConditionIndex, text: s
     ("Malignant Schwannoma", {"ORPHA:3148"}),
     ("Low-Grade Central Osteosarcoma", {"ORPHA:668"}),       # "central" alone names no nervous system
     ("Mesenchymal Chondrosarcoma of the CNS", set()),        # a gliosarcoma is no plain sarcoma of the CNS
+    ("Biliary Tract Cancer", {"ORPHA:70567"}),               # ... but a cholangiocarcinoma is a carcinoma there
     ("Primary Central Nervous System Lymphoma", {"ORPHA:46135"}),
 ])
 def test_no_malignant_name_for_a_bare_one_nor_a_site_for_a_lone_word(index: ConditionIndex, text: str,
@@ -467,6 +468,7 @@ def test_histology_cancer_is_its_adenocarcinoma_or_malignant_tumour(index: Condi
     ("Adrenocortical Carcinoma or Pheochromocytoma", {"ORPHA:1501", "ORPHA:573163"}),
     ("Vulvar or Vaginal Cancer", {"ORPHA:494418", "ORPHA:180247"}),  # "vulvar" is a site word: "Vulvar Cancer"
     ("testicular embryonal carcinoma and teratoma", {"ORPHA:363483", "ORPHA:363494"}),  # carried: testicular teratoma
+    ("Sarcoma of Soft Tissue and Bone", {"ORPHA:3394", "ORPHA:223727"}),  # a bare site takes the first part's head
 ])
 def test_coordinated_names_each_reach_their_entity(index: ConditionIndex, text: str, expected: set[str]) -> None:
     found = {m.entity.curie for m in match_term(Term(text, "keyword"), index) if m.entity.curie.startswith("ORPHA:")}

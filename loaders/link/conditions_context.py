@@ -27,7 +27,7 @@ same and more (:func:`more_specific`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kg.core.records import MappableEntity
@@ -226,11 +226,21 @@ def _histology(name: str, fams: set[str]) -> set[str]:
     def says_more(w: str) -> bool:
         if w == "nonepithelial" and fams & NON_EPITHELIAL_FAMILIES:
             return False  # a sarcoma is a non-epithelial tumour
-        if families_of(w):  # "adenocarcinoma" says more than "carcinoma", "gliosarcoma" more than "sarcoma"
-            return not families_of(w) <= fams or w not in {s for f in fams for s in FAMILIES.get(f, ())}
+        if families_of(w):  # "adenocarcinoma" says more than "carcinoma"
+            return not families_of(w) <= fams
         return (w not in SITE_WORDS and (w not in SITE_FILLERS or w == "small") and w not in ANY
                 and w not in ("corpus", "uteri", "cell"))
     return {w for w in canonical_words(name, drop_malignant=True) if says_more(w)}
+
+
+def _other_kind(name: str, words: set[str]) -> bool:
+    """True if a name's type word is a kind of a family that the text names another kind of ("Gliosarcoma"
+    for "Mesenchymal chondrosarcoma of the CNS": both sarcomas, not the same one)."""
+    def kinds(ws: Iterable[str]) -> set[str]:
+        bare = {stem for stems in FAMILIES.values() for stem in stems}
+        return {w for w in ws if families_of(w) and w not in bare}
+    mine, theirs = kinds(canonical_words(name, drop_malignant=True)), kinds(words)
+    return any(families_of(a) & families_of(b) and a != b for a in mine for b in theirs) and not mine & theirs
 
 
 def family_at_site(text: str, index: ConditionIndex) -> list[Match]:
@@ -245,7 +255,8 @@ def family_at_site(text: str, index: ConditionIndex) -> list[Match]:
     cands = set().union(*(index.of_family_at(site, f) for f in fams))
     words = set(canonical_words(text, drop_malignant=True))
     cands = {i for i in cands if index.informative(i) and not index.by_iri[i].label.startswith("Rare")
-             and _histology(index.by_iri[i].label, fams) <= words and families_of(index.by_iri[i].label) & fams}
+             and _histology(index.by_iri[i].label, fams) <= words and families_of(index.by_iri[i].label) & fams
+             and not _other_kind(index.by_iri[i].label, words)}
     top = [i for i in cands if not index.ancestors(i) & cands]
     if len(top) != 1:
         return []

@@ -156,7 +156,10 @@ def parts(text: str, *, carry: bool = True) -> list[str]:
                       and w not in QUALIFIERS), len(last)):]
     bare = [all(w in SITE_WORDS or w in SITE_FILLERS or w in QUALIFIERS or w == "malignant" for w in tokens(p))
             for p in parts]
-    return [" ".join([p, *tail]) if only_site and tail else p for p, only_site in zip(parts, bare)]
+    # "Sarcoma of Soft Tissue and Bone": a later part made only of site words takes the first part's head
+    head = re.match(r"(?i)^(.+?\bof(?: the)?)\s", parts[0])
+    return [" ".join([p, *tail]) if only_site and tail else f"{head.group(1)} {p}" if only_site and head and i
+            else p for i, (p, only_site) in enumerate(zip(parts, bare))]
 
 
 def equivalent(text: str, index: ConditionIndex, rule: str = "equivalent") -> list[Match]:
