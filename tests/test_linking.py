@@ -417,6 +417,7 @@ def test_generic_terms_read_in_their_trial(index: ConditionIndex) -> None:
     ("Ciliary Body Melanoma", {"ORPHA:39044"}),                      # a part of the uvea
     ("clear cell sarcoma of the kidney", {"ORPHA:457246"}),          # ... not the kidney's
     ("Adenoid Cystic Carcinoma", {"ORPHA:276145"}),  # OncoTree: a salivary carcinoma = Orphanet's salivary glands'
+    ("Pleomorphic Adenoma", set()),  # OncoTree files it under "Salivary Carcinoma": a benign type takes no carcinoma
 ])
 def test_former_names_and_other_phrasings_read_as_the_sources_write_them(index: ConditionIndex, text: str,
                                                                          expected: set[str]) -> None:

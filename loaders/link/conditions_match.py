@@ -56,6 +56,7 @@ from loaders.link.conditions_names import (
     ConditionIndex,
     canonical_key,
     canonical_words,
+    families_of,
     sitefree_key,
     sites_of,
     squash,
@@ -256,6 +257,10 @@ def _nearest_named(found: list[Match], text: str, index: ConditionIndex) -> list
     have = {m.entity.iri for m in found if source_of(m.entity) == "ORPHA"}
     out: dict[str, Match] = {}
     for m in found:
+        # OncoTree files benign types under a carcinoma ("Pleomorphic Adenoma" under "Salivary Carcinoma"): a
+        # name of no malignant family never reaches a malignant one through its ancestors
+        benign = not set().union(*(families_of(n) for n in index.names(m.entity))) & _MALIGNANT_FAMILIES and not any(
+            w.startswith("carcino") or w == "malignant" for n in index.names(m.entity) for w in tokens(n))
         if source_of(m.entity) != "oncotree" or any(
                 o.entity.iri in have for name in index.names(m.entity) for o in lookup(name, index, "broader")):
             continue  # an Orphanet entity, or an OncoTree one whose own Orphanet name is already linked
@@ -268,6 +273,8 @@ def _nearest_named(found: list[Match], text: str, index: ConditionIndex) -> list
                     continue
                 for name in index.names(anc):
                     for other in lookup(name, index, "broader"):
+                        if benign and families_of(other.entity.label) & _MALIGNANT_FAMILIES:
+                            continue
                         if source_of(other.entity) == "ORPHA" and (not sites_of(text) or index.at_site(
                                 other.entity.iri, sites_of(text))):
                             out.setdefault(other.entity.iri, Match(other.entity, "broader", name, SCORES["broader"]))
