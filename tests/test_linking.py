@@ -548,6 +548,15 @@ def test_mesh_tissue_and_squamous_umbrellas_read_in_their_record(index: Conditio
     common = _links_of([Term("Breast Cancer", "condition"), Term("Neoplasms, Squamous Cell", "condition-mesh")], "", index)
     assert common["Neoplasms, Squamous Cell"] == set()
 
+def test_title_phrase_names_the_type_by_the_rules_of_one_text(index: ConditionIndex) -> None:
+    """No word run of the title is a name, but the phrase after 'in' is, by a broader rule (a gut segment's
+    carcinoid: the gastroenteric NEN); a family word alone ('... With Glioma') names no single type."""
+    net = _links_of([Term("Carcinoid Tumor", "condition"), Term("Neuroendocrine Tumors", "condition-mesh")],
+                    "Long-acting Octreotide in Patients With Midgut Carcinoid Tumours", index)
+    assert {c for c in net["Neuroendocrine Tumors"] if c.startswith("ORPHA:")} == {"ORPHA:481508"}
+    from loaders.link.conditions_context import title_entities
+    assert title_entities("Radiation Therapy in Treating Patients With Glioma", index) == []
+
 def test_a_paraganglioma_is_no_glioma(index: ConditionIndex) -> None:
     from loaders.link.conditions_names import families_of
     assert families_of("Pheochromocytoma-paraganglioma") == set() and families_of("Ganglioglioma") == {"glioma"}

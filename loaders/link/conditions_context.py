@@ -142,7 +142,28 @@ def title_entities(title: str | None, index: ConditionIndex) -> list[MappableEnt
                 break
         else:
             i += 1
-    return unique(out)
+    return unique(out) or _title_phrases(title or "", index)
+
+
+#: the words after which a title names its population's disease ("Octreotide LAR in Midgut Carcinoid Tumors")
+_TITLE_LINK = re.compile(r"(?i)\b(?:in|with|for|of|among)\s+")
+#: rules by which a title phrase names its type as a whole (not one of its words)
+_TITLE_RULES = frozenset({"label", "synonym", "code", "qualified", "equivalent", "spelling", "similar", "shared-name",
+                          "broader"})
+
+
+def _title_phrases(title: str, index: ConditionIndex) -> list[MappableEntity]:
+    """The Orphanet types that the phrase after a title's linking word names by itself with the rules of one
+    text, abbreviations and broader nodes included ("Midgut Carcinoid Tumors": the gastroenteric NEN), where no
+    word run of the title is a name; the first such phrase only."""
+    for phrase in _TITLE_LINK.split(title)[1:]:
+        g = generic(phrase)
+        if g is not None and not (g.families and g.sites):
+            continue  # "Glioma", "Primary Brain Tumors" name no single type
+        found = match_term(Term(phrase, "title"), index)
+        if hits := [m.entity for m in found if m.rule in _TITLE_RULES and source_of(m.entity) == "ORPHA"]:
+            return unique(hits)
+    return []
 
 
 def context(g: Generic, own: list[Match], specific: Sequence[tuple[Term, list[Match]]],
