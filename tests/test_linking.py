@@ -557,6 +557,17 @@ def test_title_phrase_names_the_type_by_the_rules_of_one_text(index: ConditionIn
     from loaders.link.conditions_context import title_entities
     assert title_entities("Radiation Therapy in Treating Patients With Glioma", index) == []
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Breast Angiosarcoma", {"ORPHA:263413"}),          # no breast angiosarcoma node: the soft tissue type
+    ("Solitary Fibrous Tumor of the Central Nervous System", {"ORPHA:2126"}),
+    ("Inflammatory Myofibroblastic Bladder Tumor", {"ORPHA:178342"}),
+    ("Ovarian Leiomyosarcoma", {"ORPHA:398940"}),      # the site's own sarcoma node wins (protocol rule 6)
+    ("Bone Leiomyosarcoma", {"ORPHA:223727"}),         # bone is no soft tissue
+])
+def test_soft_tissue_type_at_an_organ_without_a_node(index: ConditionIndex, text: str, expected: set[str]) -> None:
+    got = _links_of([Term(text, "condition")], "", index)
+    assert {c for c in got[text] if c.startswith("ORPHA:")} == expected
+
 def test_a_paraganglioma_is_no_glioma(index: ConditionIndex) -> None:
     from loaders.link.conditions_names import families_of
     assert families_of("Pheochromocytoma-paraganglioma") == set() and families_of("Ganglioglioma") == {"glioma"}

@@ -32,8 +32,8 @@ from loaders.link.conditions_context import (
     variant,
 )
 from loaders.link.conditions_match import MAX_LIST, SCORES, code_of, match_term, respelt, source_of
-from loaders.link.conditions_names import ConditionIndex, families_of, sites_of
-from loaders.link.terms import EntityLink, Match, Term, _dedupe
+from loaders.link.conditions_names import SITE_FILLERS, SITE_WORDS, ConditionIndex, families_of, sites_of
+from loaders.link.terms import EntityLink, Match, Term, _dedupe, link_term
 from loaders.mapping import tokens
 
 __all__ = ["RecordLinks", "link_record", "link_records", "match_term"]
@@ -157,6 +157,19 @@ def _at_record_site(term: Term, own: list[Match], site: str, index: ConditionInd
             *(Match(m.entity, "trial-context", m.matched, SCORES["trial-context"]) for m in there)]
 
 
+def _soft_tissue_type_at(term: Term, index: ConditionIndex) -> list[Match]:
+    """A soft tissue type named at an organ where Orphanet has neither that type nor its family's node there
+    ("Breast Angiosarcoma", "Solitary Fibrous Tumor of the Central Nervous System"): the type itself, since
+    soft tissue tumours arise in any organ (never in bone, which Orphanet sets apart); rule as matched."""
+    where = sites_of(term.text)
+    if not where or "bone" in where:
+        return []
+    bare = " ".join(w for w in tokens(term.text) if w not in SITE_WORDS and w not in SITE_FILLERS and w != "the")
+    return [m for m in link_term(Term(bare, term.field), index)
+            if source_of(m.entity) == "ORPHA" and index.site(m.entity.iri) == {"soft tissue"}
+            and m.rule in {"label", "synonym", "qualified"}]
+
+
 def _orphanet(matches: Iterable[Match]) -> bool:
     return any(source_of(m.entity) == "ORPHA" for m in matches)
 
@@ -174,6 +187,8 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
             matches = [*matches, *(m for m in context(v, [], others, named, index) if source_of(m.entity) == "ORPHA")]
         if fallback and not _orphanet(matches):
             matches = [*matches, *family_at_site(term.text, index)]
+        if fallback and not _orphanet(matches):
+            matches = [*matches, *_soft_tissue_type_at(term, index)]
         return matches
     cancer = bool(g.sites) and not g.families and "cancer" in tokens(term.text)
     others = [(t, ms) for t, ms in specific if t != term] if cancer or not g.sites else list(specific)

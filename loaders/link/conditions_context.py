@@ -258,8 +258,8 @@ def _other_kind(name: str, words: set[str]) -> bool:
     """True if a name's type word is a kind of a family that the text names another kind of ("Gliosarcoma"
     for "Mesenchymal chondrosarcoma of the CNS": both sarcomas, not the same one)."""
     def kinds(ws: Iterable[str]) -> set[str]:
-        bare = {stem for stems in FAMILIES.values() for stem in stems}
-        return {w for w in ws if families_of(w) and w not in bare}
+        stems = {stem for group in FAMILIES.values() for stem in group}
+        return {w for w in ws if w not in stems and any(w.endswith(stem) for stem in stems)}
     mine, theirs = kinds(canonical_words(name, drop_malignant=True)), kinds(words)
     return any(families_of(a) & families_of(b) and a != b for a in mine for b in theirs) and not mine & theirs
 
