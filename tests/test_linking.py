@@ -412,6 +412,7 @@ def test_generic_terms_read_in_their_trial(index: ConditionIndex) -> None:
     ("Sinonasal Squamous Cell Carcinoma", {"ORPHA:500464"}),         # sinonasal = nasal cavity and sinuses
     ("Mucosal Melanoma", {"ORPHA:168999"}),                          # "of the mucosa"
     ("Clear Cell Sarcoma", {"ORPHA:97338"}),                         # melanoma of soft parts
+    ("NUT Carcinoma of the Lung", {"ORPHA:443167"}),                 # a site-less entity is at any site named
     ("Giant Cell Tumor of Tendon Sheath", {"ORPHA:66627"}),          # the localised TGCT
     ("Intraocular Melanoma", {"ORPHA:39044"}),                       # NCI's name of the uveal melanoma
     ("Ciliary Body Melanoma", {"ORPHA:39044"}),                      # a part of the uvea

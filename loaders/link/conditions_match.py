@@ -286,13 +286,19 @@ def _nearest_named(found: list[Match], text: str, index: ConditionIndex) -> list
 def _site_named(text: str, index: ConditionIndex) -> list[Match]:
     """Rule ``equivalent`` by site: the Orphanet entity whose name, site words aside, is the text's, and
     whose site is the one the text names ("Supratentorial PNET" -> "CNS PNET"; "soft tissue
-    leiomyosarcoma" -> "Leiomyosarcoma", a soft-tissue sarcoma); the top one where several are."""
+    leiomyosarcoma" -> "Leiomyosarcoma", a soft-tissue sarcoma) or that has no site; the top one where
+    several are."""
     want = sites_of(unqualified(text))
+    key = sitefree_key(unqualified(text), True)
+    if not key:
+        return []
+    hits = [(e, name) for e, name in index.by_sitefree.get(key, []) if source_of(e) == "ORPHA"]
     if not want:
         return []
-    key = sitefree_key(unqualified(text), True)
-    cands = {e.iri: (e, name) for e, name in index.by_sitefree.get(key, []) if source_of(e) == "ORPHA"
-             and index.site(e.iri) and index.at_site(e.iri, want)}
+    # at the text's site; or of no site at all, for a name of two words or more ("NUT Carcinoma of the Lung" is
+    # Orphanet's site-less "NUT midline carcinoma")
+    cands = {e.iri: (e, name) for e, name in hits
+             if (index.site(e.iri) and index.at_site(e.iri, want)) or (not index.site(e.iri) and len(key) > 1)}
     top = [i for i in cands if not index.ancestors(i) & set(cands)]
     return [Match(cands[i][0], "equivalent", cands[i][1], SCORES["equivalent"]) for i in top] if len(top) == 1 else []
 
