@@ -45,9 +45,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
-
 from kg.core.records import MappableEntity
 from loaders.link.conditions_names import (
     SITE_FILLERS,
@@ -55,13 +52,19 @@ from loaders.link.conditions_names import (
     SITE_WORDS,
     ConditionIndex,
     canonical_key,
-    canonical_words,
     families_of,
     sitefree_key,
     sites_of,
-    squash,
 )
 from loaders.link.conditions_phrases import rephrase
+from loaders.link.conditions_tolerant import (  # noqa: F401  (re-exported: the tolerant rules' old home)
+    SIMILAR_EDITS,
+    SIMILAR_SCORE,
+    SIMILAR_THRESHOLD,
+    SPELLING_THRESHOLD,
+    respelt,
+    similar,
+)
 from loaders.link.terms import (
     GENERIC,
     QUALIFIERS,
@@ -77,20 +80,8 @@ from loaders.mapping import tokens
 
 #: at most this many Orphanet entities stand for an umbrella term whose entities no informative node covers
 MAX_LIST = 3
-SCORES = {"xref": 0.95, "equivalent": 0.85, "spelling": 0.75, "similar": 0.72, "trial-context": 0.70,
+SCORES = {"xref": 0.95, "equivalent": 0.85, "spelling": 0.75, "similar": SIMILAR_SCORE, "trial-context": 0.70,
           "broader": 0.65, "title": 0.60}
-#: the rapidfuzz ratio from which a whole name, run together, is read as the text's (rule ``similar``).
-#: Chosen on the development half (tests/gold/conditions_dev.tsv, every text scanned): with at most two
-#: letters apart, every ratio from 80 to 90 adds no false link and 92 loses a right one; with three letters
-#: apart, ratios below 90 link "Endometrial Cancer" to "Sarcoma of the corpus uteri" (see decision 0010)
-SIMILAR_THRESHOLD = 90.0
-#: and at most this many letters changed, added or dropped (word breaks aside)
-SIMILAR_EDITS = 2
-#: the rapidfuzz ratio from which a word is read as a misspelling of an entity-name word. Chosen on the
-#: development half (tests/fixtures/condition_links_dev.tsv): every threshold from 70 to 90 gives the same
-#: links there (one misspelling, "meningeoma" -> "meningioma", ratio 90; no false link down to 70), 92 and
-#: above lose it; 85 is one changed letter in a word of seven letters or more (see docs/decisions/0010)
-SPELLING_THRESHOLD = 85.0
 #: rules whose match stands for the whole text (no site guard needed)
 _WHOLE = frozenset({"mesh-id", "label", "synonym", "code", "qualified", "xref", "equivalent", "spelling"})
 _SPLIT = re.compile(r"\s+(?:and|or|with|&)\s+|\s*[;/,]\s*", re.IGNORECASE)
@@ -175,55 +166,6 @@ def equivalent(text: str, index: ConditionIndex, rule: str = "equivalent") -> li
         out += (lookup(part, index, rule) or lookup(unqualified(part), index, rule)
                 or (lookup(bare, index, rule) or lookup(unqualified(bare), index, rule) if bare != part else []))
     return _dedupe(out)
-
-
-def respelt(text: str, index: ConditionIndex) -> str | None:
-    """The text with each word unknown to the entity names replaced by the nearest known word sharing
-    its first two letters (ratio >= SPELLING_THRESHOLD); None if no word changed."""
-    changed, out = False, []
-    for word in canonical_words(text):
-        if len(word) >= 6 and word not in index.vocabulary.get(word[:2], ()):
-            best = max(index.vocabulary.get(word[:2], ()), key=lambda w: (fuzz.ratio(word, w), w), default=None)
-            if best and abs(len(best) - len(word)) <= 2 and fuzz.ratio(word, best) >= SPELLING_THRESHOLD:
-                word, changed = best, True
-        out.append(word)
-    return " ".join(out) if changed else None
-
-
-def similar(text: str, index: ConditionIndex, threshold: float | None = None) -> list[Match]:
-    """Rule ``similar``: the entity whose whole name, run together (:func:`squash`), is nearest to the text's
-    (rapidfuzz ratio >= :data:`SIMILAR_THRESHOLD`, at most :data:`SIMILAR_EDITS` letters apart), one per source, at the site the text names and at no other
-    ("Adrenal Cortical Carcinoma" = "Adrenocortical carcinoma"; "Choroidal Melanoma" = "Choroid melanoma")."""
-    words = canonical_words(text, drop_malignant=True)
-    if not canonical_key(text, True) or set(words) <= GENERIC | QUALIFIERS:
-        return []
-    cutoff = SIMILAR_THRESHOLD if threshold is None else threshold
-    table = index.squashed()
-    best: dict[str, tuple[float, dict[str, tuple[MappableEntity, str]]]] = {}
-    for form in set(squash(unqualified(text))):
-        for choice, score, _ in process.extract(form, list(table), scorer=fuzz.ratio, score_cutoff=cutoff, limit=8):
-            if Levenshtein.distance(form, choice) > SIMILAR_EDITS:
-                continue  # a word more or less ("Pleomorphic Sarcoma" is no "Pleomorphic liposarcoma")
-            for ent, name in table[choice]:
-                if not index.informative(ent.iri):
-                    continue  # never a "Rare … tumor" grouping by a near name
-                if (source_of(ent), canonical_key(name, True)) in index.benign and "malignant" not in tokens(text):
-                    continue  # "Schwannoma" is no "Malignant schwannoma" where a "Benign schwannoma" exists
-                if sites_of(name) != sites_of(text) and not (sites_of(text) and index.at_site(ent.iri, sites_of(text))
-                                                            and not sites_of(name) - sites_of(text)):
-                    continue  # the name must be at the text's site, and name no other
-                have = best.get(source_of(ent), (0.0, {}))
-                if score > have[0]:
-                    best[source_of(ent)] = (score, {ent.iri: (ent, name)})
-                elif score == have[0]:
-                    have[1].setdefault(ent.iri, (ent, name))
-    out = []
-    for _, cands in best.values():
-        top = [i for i in cands if all(i == o or i in index.ancestors(o) for o in cands)]
-        if len(top) == 1:
-            ent, name = cands[top[0]]
-            out.append(Match(ent, "similar", name, SCORES["similar"]))
-    return out
 
 
 def _site_ok(m: Match, text: str, index: ConditionIndex) -> bool:
