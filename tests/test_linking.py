@@ -569,6 +569,16 @@ def test_soft_tissue_type_at_an_organ_without_a_node(index: ConditionIndex, text
     got = _links_of([Term(text, "condition")], "", index)
     assert {c for c in got[text] if c.startswith("ORPHA:")} == expected
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Unresectable or metastatic gastrointestinal stromal tumour after imatinib failure", {"ORPHA:44890"}),
+    ("Relapsed or refractory Ewing sarcoma in children and young adults", {"ORPHA:319", "ORPHA:370334"}),
+    ("Prevention of chemotherapy induced nausea and vomiting in patients with cancer", set()),
+])
+def test_a_condition_written_as_a_sentence_is_read_by_its_named_runs(index: ConditionIndex, text: str,
+                                                                      expected: set[str]) -> None:
+    found = {m.entity.curie for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")}
+    assert found == expected
+
 def test_a_paraganglioma_is_no_glioma(index: ConditionIndex) -> None:
     from loaders.link.conditions_names import families_of
     assert families_of("Pheochromocytoma-paraganglioma") == set() and families_of("Ganglioglioma") == {"glioma"}

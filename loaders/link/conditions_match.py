@@ -305,6 +305,29 @@ def _benign(term: Term, index: ConditionIndex) -> list[Match]:
             and not index.families(m.entity.iri) & _MALIGNANT_FAMILIES]
 
 
+#: a text of this many words or more is a sentence (CTIS writes its conditions so), read by its named runs
+SENTENCE_WORDS = 6
+
+
+def _named_runs(text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``part`` for a condition written as a sentence ("Unresectable or metastatic gastrointestinal stromal
+    tumour after imatinib failure"): the Orphanet entities that its longest word runs name, left to right."""
+    words = tokens(rephrase(text))
+    if len(words) < SENTENCE_WORDS:
+        return []
+    out: list[Match] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(8, len(words) - i), 0, -1):
+            if hits := [m for m in lookup(" ".join(words[i:i + n]), index, "equivalent") if source_of(m.entity) == "ORPHA"]:
+                out += [Match(m.entity, "part", m.matched, SCORES["equivalent"] - 0.05) for m in hits]
+                i += n
+                break
+        else:
+            i += 1
+    return _dedupe(out)
+
+
 _EITHER = re.compile(r"\b([a-z]{4,})-([a-z]{4,})\b")
 
 
@@ -354,6 +377,8 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         found += _site_named(term.text, index) or _site_group(term.text, index) or _as_neoplasm(term.text, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):
         found += _benign(term, index)
+    if not any(source_of(m.entity) == "ORPHA" for m in found):
+        found += _named_runs(term.text, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):  # a variant without a node: its parent's
         text = _clean(term.text)
         if text.count(",") == 1:  # MeSH's inverted "Meningioma, Atypical" ends with its type once turned
