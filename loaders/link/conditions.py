@@ -31,7 +31,15 @@ from loaders.link.conditions_context import (
     title_entities,
     variant,
 )
-from loaders.link.conditions_match import MAX_LIST, SCORES, code_of, match_term, respelt, source_of
+from loaders.link.conditions_match import (
+    MAX_LIST,
+    SCORES,
+    code_of,
+    match_term,
+    named_runs,
+    respelt,
+    source_of,
+)
 from loaders.link.conditions_names import SITE_FILLERS, SITE_WORDS, ConditionIndex, families_of, sites_of
 from loaders.link.terms import EntityLink, Match, Term, _dedupe, link_term
 from loaders.mapping import tokens
@@ -189,6 +197,8 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
             matches = [*matches, *family_at_site(term.text, index)]
         if fallback and not _orphanet(matches):
             matches = [*matches, *_soft_tissue_type_at(term, index)]
+        if fallback and not _orphanet(matches):  # a condition written as a sentence: the names in it
+            matches = [*matches, *named_runs(term.text, index)]
         return matches
     cancer = bool(g.sites) and not g.families and "cancer" in tokens(term.text)
     others = [(t, ms) for t, ms in specific if t != term] if cancer or not g.sites else list(specific)

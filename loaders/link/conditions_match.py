@@ -47,6 +47,7 @@ from collections.abc import Iterable, Sequence
 
 from kg.core.records import MappableEntity
 from loaders.link.conditions_names import (
+    FAMILIES,
     SITE_FILLERS,
     SITE_GROUPS,
     SITE_WORDS,
@@ -239,8 +240,9 @@ def _site_named(text: str, index: ConditionIndex) -> list[Match]:
         return []
     # at the text's site; or of no site at all, for a name of two words or more ("NUT Carcinoma of the Lung" is
     # Orphanet's site-less "NUT midline carcinoma")
+    typed = len(key) > 1 and set(key) - GENERIC - FAMILIES.keys() - {"cell"}  # a type, not a family ("germ cell tumor")
     cands = {e.iri: (e, name) for e, name in hits
-             if (index.site(e.iri) and index.at_site(e.iri, want)) or (not index.site(e.iri) and len(key) > 1)}
+             if (index.site(e.iri) and index.at_site(e.iri, want)) or (not index.site(e.iri) and typed)}
     top = [i for i in cands if not index.ancestors(i) & set(cands)]
     return [Match(cands[i][0], "equivalent", cands[i][1], SCORES["equivalent"]) for i in top] if len(top) == 1 else []
 
@@ -309,7 +311,7 @@ def _benign(term: Term, index: ConditionIndex) -> list[Match]:
 SENTENCE_WORDS = 6
 
 
-def _named_runs(text: str, index: ConditionIndex) -> list[Match]:
+def named_runs(text: str, index: ConditionIndex) -> list[Match]:
     """Rule ``part`` for a condition written as a sentence ("Unresectable or metastatic gastrointestinal stromal
     tumour after imatinib failure"): the Orphanet entities that its longest word runs name, left to right."""
     words = tokens(rephrase(text))
@@ -377,8 +379,6 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         found += _site_named(term.text, index) or _site_group(term.text, index) or _as_neoplasm(term.text, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):
         found += _benign(term, index)
-    if not any(source_of(m.entity) == "ORPHA" for m in found):
-        found += _named_runs(term.text, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):  # a variant without a node: its parent's
         text = _clean(term.text)
         if text.count(",") == 1:  # MeSH's inverted "Meningioma, Atypical" ends with its type once turned
