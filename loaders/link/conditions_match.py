@@ -35,7 +35,12 @@ words are set aside, at the text's site (``equivalent``: "Supratentorial PNET" -
 segment, the node covering its sites (``broader``: midgut NET -> gastroenteric NEN); the Orphanet entity its
 name ends with (``containment``, site-guarded): a histological variant without a node is read as its parent
 ("Atypical meningioma" -> "Meningioma"). A type Orphanet splits by tissue without a node for the whole is
-the list of its parts ("Ewing sarcoma" -> skeletal | extraskeletal Ewing sarcoma).
+the list of its parts ("Ewing sarcoma" -> skeletal | extraskeletal Ewing sarcoma). Before the last two: a
+histology's "cancer" that no carcinoma name matches is its adenocarcinoma, else its malignant tumour
+(``equivalent``: "Clear Cell Ovarian Cancer", "Rhabdoid Cancer"), and "benign X" is X where X's entity may be
+benign (``qualified``: "benign pheochromocytoma"). Both sides of every comparison are first rewritten by
+:func:`loaders.link.conditions_phrases.rephrase` (former names, site phrasings, acronyms); a condition
+written as a sentence is read by the names its word runs form (:func:`named_runs`, used last, in the record).
 
 Used by :mod:`loaders.link.conditions`, which reads the texts of a record together.
 """
