@@ -11,7 +11,7 @@ about, at most :data:`LAZY_CACHE` nodes (docs/decisions/0020-one-read-path.md).
 
 Over the embedded store (what ``rarekg serve`` runs) a single-pattern read (``node-facts``,
 ``node-referrers``, a column) is evaluated straight on the store's indexes
-(:meth:`kg.store.embedded.EmbeddedStore.triples`), the same pattern without a SPARQL parse (microseconds
+(:meth:`kg.store.embedded.GraphStore.triples`, where the store is ``indexed``), the same pattern without a SPARQL parse (microseconds
 a node); ``load_catalogue(store, via_queries=True)`` runs the query text instead, and the tests
 check that both give the same answers. Nothing here writes to the store.
 """
@@ -27,7 +27,7 @@ import pyoxigraph as ox
 
 from kg.core.vocab import RDF, RDFS, RKG
 from kg.store import queries
-from kg.store.embedded import EmbeddedStore, GraphStore
+from kg.store.embedded import GraphStore
 
 T = TypeVar("T")
 
@@ -81,12 +81,12 @@ class Lru:
 class Reader:
     """The store's answers to the read model's single-pattern questions (``node-facts``,
     ``node-referrers``), kept in one bounded :class:`Lru` keyed by (store generation, query,
-    parameters). ``indexed`` evaluates them on an embedded store's indexes instead of through the
-    query text: the same pattern, the same answer, no SPARQL parse."""
+    parameters). ``indexed`` (default: whether the store is) evaluates them on the store's indexes
+    instead of through the query text: the same pattern, the same answer, no SPARQL parse."""
 
     def __init__(self, store: GraphStore, generation: int = 0, *, indexed: bool | None = None) -> None:
         self.store, self.generation = store, generation
-        self.indexed = isinstance(store, EmbeddedStore) if indexed is None else indexed
+        self.indexed = store.indexed if indexed is None else indexed
         self.cache = Lru(LAZY_CACHE)
 
     def run(self, name: str, **values: ox.NamedNode) -> list[dict[str, Any]]:
@@ -101,7 +101,6 @@ class Reader:
             props = {}
             term = _term(subject)
             if term is not None and self.indexed:
-                assert isinstance(self.store, EmbeddedStore)
                 for _, p, o in self.store.triples(term, None, None):
                     props.setdefault(p.value, []).append(o)
             elif isinstance(term, ox.NamedNode):    # a blank node cannot be named to a server
@@ -138,7 +137,6 @@ class Reader:
             except ValueError:  # text that is no IRI matches nothing
                 return []
             if self.indexed:
-                assert isinstance(self.store, EmbeddedStore)
                 held = [key(s) for s, _, _ in self.store.triples(None, *pattern)]
             else:
                 held = [key(r["s"]) for r in self.run("node-referrers", predicate=pattern[0], node=pattern[1])]
@@ -163,8 +161,8 @@ class Catalogue:
     memo: dict[Any, Any] = field(default_factory=dict)
     #: (SPARQL SELECT) -> rows as dicts: aggregates over the whole graph, evaluated by the store
     select: Any = None
-    #: the embedded store whose indexes a prefetch scans (None: read through the queries)
-    store: EmbeddedStore | None = None
+    #: the store whose indexes a prefetch scans (None: read through the queries)
+    store: GraphStore | None = None
 
     def kept(self, name: str, build: Callable[[], T]) -> T:
         """``build()``, run once per snapshot and kept in :attr:`memo` under ``name`` (views made
@@ -330,7 +328,7 @@ def load_catalogue(store: GraphStore, count: Callable[[], int] | None = None, ge
     Raises QueryError / StoreError from the store."""
     reader = Reader(store, generation, indexed=False if via_queries else None)
     cat = Catalogue(out=_Outgoing(reader), into=_Incoming(reader), reader=reader,
-                    store=store if reader.indexed and isinstance(store, EmbeddedStore) else None)
+                    store=store if reader.indexed and store.indexed else None)
     cat.count, cat.select = count or store.count, store.select
     cat.entities = [key(r["entity"]) for r in reader.run("entity-classes")]
     cat.centres = _of_type(reader, RKG.HealthcareProvider)

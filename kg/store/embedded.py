@@ -116,7 +116,41 @@ def default_store_path() -> Path:
 
 class GraphStore(ABC):
     """What rarekg needs of a quad store. Every graph is a named graph; the default graph of a
-    query is the union of the published named graphs unless the caller names graphs."""
+    query is the union of the published named graphs unless the caller names graphs.
+
+    Besides queries and writes, a store says what it can do, so that callers (the web process)
+    ask it rather than its class: :attr:`indexed`, :attr:`local_path`, :attr:`read_only`,
+    :attr:`changes_tracked`, :meth:`reopen`. The defaults describe a remote server."""
+
+    #: whether :meth:`triples` reads the store's own indexes in this process (an embedded store);
+    #: other stores are read through SPARQL queries only
+    indexed: bool = False
+    #: whether this handle refuses updates (a read-only view of an on-disk store, a snapshot as of
+    #: opening: another process's writes appear in the handle :meth:`reopen` gives)
+    read_only: bool = False
+    #: whether every change to the graphs is seen by the process holding this handle (its own
+    #: updates, and other processes' through the marker file beside an on-disk store), so an answer
+    #: may be kept until that process's generation changes; not a server that others may write to
+    changes_tracked: bool = False
+
+    @property
+    def local_path(self) -> Path | None:
+        """The folder of an on-disk store that processes on this machine open themselves (query
+        workers open it read-only, the marker file beside it announces updates); None for a store
+        in memory or on a remote server."""
+        return None
+
+    def reopen(self) -> GraphStore:
+        """A handle that sees the store as it is now: for a read-only view, a new view of the same
+        folder (StoreError if it cannot be opened); otherwise this handle, which already does."""
+        return self
+
+    def triples(self, subject: ox.NamedNode | ox.BlankNode | None, predicate: ox.NamedNode | None,
+                obj: Term | None, *, distinct: bool = True) -> Iterator[tuple[Any, Any, Any]]:
+        """The triples of the published union matching a pattern, read from the store's indexes
+        (only where :attr:`indexed`); raises StoreError on any other store, which answers the same
+        pattern through a query."""
+        raise StoreError(f"{self!r} has no indexes in this process: ask it through a query")
 
     @abstractmethod
     def batch(self, meta_graph: ox.NamedNode | None = None) -> Batch:
@@ -202,10 +236,22 @@ class EmbeddedStore(GraphStore):
     ``read_only=True`` opens an existing on-disk store without taking its write lock, so several
     processes can read it at once (the SPARQL endpoint's query workers do)."""
 
+    indexed = True
+    changes_tracked = True
+
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         self._open()
+
+    @property
+    def local_path(self) -> Path | None:
+        return self.path
+
+    def reopen(self) -> GraphStore:
+        if self.path is None or not self.read_only:
+            return self
+        return EmbeddedStore(self.path, read_only=True)
 
     def _open(self) -> None:
         try:
@@ -410,12 +456,13 @@ def iter_rows(result: Any) -> Iterator[dict[str, Term]]:
         yield {n: sol[n] for n in names if sol[n] is not None}
 
 
-def apply_update(store: EmbeddedStore, sparql: str) -> None:
-    """Apply one SPARQL Update to the on-disk store behind ``store`` and tell the other processes
-    serving it (the marker file). A read-only handle gets a short-lived writer for the update: this is
-    the one write path of the web process (the admin update), kept here so ``api/`` never opens a
-    writable store itself."""
-    if store.path is None:
+def apply_update(store: GraphStore, sparql: str) -> None:
+    """Apply one SPARQL Update to ``store``; on disk, to the store behind it, telling the other
+    processes serving it (the marker file). A read-only handle gets a short-lived writer for the
+    update: this is the one write path of the web process (the admin update), kept here so ``api/``
+    never opens a writable store itself. A store in memory or on a server takes the update itself.
+    Raises QueryError (malformed), StoreError."""
+    if not isinstance(store, EmbeddedStore) or store.path is None:
         store.update(sparql)
         return
     if store.read_only:
