@@ -15,7 +15,8 @@ from api.query_job import QueryJob, execute
 from api.results import Answer
 from api.settings import Settings, query_memory_bytes
 from kg.store import generations
-from kg.store.embedded import GraphStore, apply_update
+from kg.store.embedded import apply_update
+from kg.store.graphstore import GraphStore
 
 
 class Backend:

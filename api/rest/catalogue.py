@@ -11,7 +11,7 @@ about, at most :data:`LAZY_CACHE` nodes (docs/decisions/0020-one-read-path.md).
 
 Over the embedded store (what ``rarekg serve`` runs) a single-pattern read (``node-facts``,
 ``node-referrers``, a column) is evaluated straight on the store's indexes
-(:meth:`kg.store.embedded.GraphStore.triples`, where the store is ``indexed``), the same pattern without a SPARQL parse (microseconds
+(:meth:`kg.store.graphstore.GraphStore.triples`, where the store is ``indexed``), the same pattern without a SPARQL parse (microseconds
 a node); ``load_catalogue(store, via_queries=True)`` runs the query text instead, and the tests
 check that both give the same answers. Nothing here writes to the store.
 """
@@ -27,7 +27,7 @@ import pyoxigraph as ox
 
 from kg.core.vocab import RDF, RDFS, RKG
 from kg.store import queries
-from kg.store.embedded import GraphStore
+from kg.store.graphstore import GraphStore
 
 T = TypeVar("T")
 
