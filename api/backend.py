@@ -15,20 +15,22 @@ from api.query_job import QueryJob, execute
 from api.results import Answer
 from api.settings import Settings, query_memory_bytes
 from kg.store import generations
-from kg.store.embedded import EmbeddedStore, GraphStore, apply_update
+from kg.store.embedded import apply_update
+from kg.store.graphstore import GraphStore
 
 
 class Backend:
     """The store as the API sees it.
 
-    An on-disk :class:`EmbeddedStore` gets worker processes for client queries; any other store
-    (in memory) gets threads. After an admin update the marker file beside the store changes and
-    every reader in every process reopens its read-only view."""
+    A store on this machine's disk (:attr:`GraphStore.local_path`) gets worker processes for client
+    queries; any other store (in memory, a remote server) gets threads. After an admin update the
+    marker file beside the store changes and every reader in every process reopens its read-only
+    view. What the store can do is asked of it, never of its class."""
 
     def __init__(self, store: GraphStore, settings: Settings) -> None:
         self._store = store
         self.settings = settings
-        self.path: Path | None = getattr(store, "path", None) if isinstance(store, EmbeddedStore) else None
+        self.path: Path | None = store.local_path
         self._watch = generations.Watch(self.path) if self.path else None
         self._stamp = self._watch.stamp() if self._watch else (0, 0)
         #: bumped whenever the graphs this process reads may have changed (keys in-process caches)
@@ -45,11 +47,11 @@ class Backend:
     @property
     def store(self) -> GraphStore:
         """The store for bounded in-process reads (reopened if another process updated it)."""
-        if self._watch is not None and isinstance(self._store, EmbeddedStore) and self._store.read_only:
+        if self._watch is not None and self._store.read_only:
             stamp = self._watch.stamp()
             if stamp != self._stamp:
                 self._stamp = stamp
-                self._store = EmbeddedStore(self.path, read_only=True)
+                self._store = self._store.reopen()
                 self.generation += 1
         return self._store
 
@@ -68,12 +70,13 @@ class Backend:
         return answer
 
     def graph_counts(self) -> dict[str, int]:
-        """Triples per published graph, in the store's order. An embedded store is counted once per
+        """Triples per published graph, in the store's order. A store whose changes this process
+        sees (:attr:`GraphStore.changes_tracked`: the embedded store) is counted once per
         :attr:`generation` (all its changes bump it; 4.5 s at scale 100); a remote server, which
         others may write to, at every call."""
         store = self.store
         held = self._counts
-        if held is not None and held[0] == self.generation and isinstance(store, EmbeddedStore):
+        if held is not None and held[0] == self.generation and store.changes_tracked:
             return held[1]
         counts = {g.value: store.count(g) for g in store.graphs()}
         self._counts = (self.generation, counts)
@@ -92,10 +95,7 @@ class Backend:
             self.generation += 1
 
     def _apply(self, sparql: str) -> None:
-        if self.path is None or not isinstance(self._store, EmbeddedStore):
-            self._store.update(sparql)
-            return
-        apply_update(self._store, sparql)
+        apply_update(self._store, sparql)  # on disk: a short-lived writer, and the marker touched
 
 
 def get_backend(request: Request) -> Backend:

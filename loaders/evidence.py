@@ -22,10 +22,10 @@ from pathlib import Path
 from kg.core import trial_status
 from kg.core.errors import DataError
 from kg.core.records import (
+    BuildContext,
     LoadReport,
     SourceInfo,
     Triple,
-    build_memo,
     collector_paused,
     read_records,
     write_records,
@@ -203,26 +203,21 @@ RECORD_TYPES: dict[str, type] = {"Trial": trials.Trial, "Publication": pubmed.Pu
                                  "EvidenceRelease": EvidenceRelease}
 
 
-def read_compiled(data_dir: Path) -> tuple[EvidenceRelease, list[trials.Trial], list[pubmed.Publication]]:
+def read_compiled(data_dir: Path, context: BuildContext | None = None
+                  ) -> tuple[EvidenceRelease, list[trials.Trial], list[pubmed.Publication]]:
     """The release record, trials and publications of ``data_dir/evidence``; DataError if missing/malformed.
 
-    The last answer is kept while both files are unchanged (same size and modification time): the
-    evidence, institutions and links sources of one build all read them. Callers must not mutate it."""
+    With the build's ``context``, the answer is read once per build while both files are unchanged
+    (same size and modification time): the evidence, institutions and links sources all read them.
+    Callers must not mutate it."""
+    if context is None:
+        return _read_compiled(data_dir)
     paths = [data_dir / SOURCE.name / name for name in (TRIALS_FILE, PUBLICATIONS_FILE)]
     try:
         key = tuple((str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in paths)
     except OSError:
         key = None  # missing: read_records names the file
-    if key is None or key not in _COMPILED:
-        answer = _read_compiled(data_dir)
-        _COMPILED.clear()
-        if key is not None:
-            _COMPILED[key] = answer
-        return answer
-    return _COMPILED[key]
-
-
-_COMPILED: dict[tuple[object, ...], tuple[EvidenceRelease, list[trials.Trial], list[pubmed.Publication]]] = build_memo()
+    return context.once("evidence.compiled", key, lambda: _read_compiled(data_dir))
 
 
 def _read_compiled(data_dir: Path) -> tuple[EvidenceRelease, list[trials.Trial], list[pubmed.Publication]]:
@@ -238,17 +233,17 @@ def _read_compiled(data_dir: Path) -> tuple[EvidenceRelease, list[trials.Trial],
     return releases[0], found, pubs
 
 
-def read_evidence(data_dir: Path, report: LoadReport, extra_dirs: Sequence[Path] = ()
-                  ) -> tuple[EvidenceRelease, list[trials.Trial], list[pubmed.Publication]]:
+def read_evidence(data_dir: Path, report: LoadReport, extra_dirs: Sequence[Path] = (),
+                  context: BuildContext | None = None) -> tuple[EvidenceRelease, list[trials.Trial], list[pubmed.Publication]]:
     """The compiled default trials and publications plus those of the original-format files under each of
     ``extra_dirs``: trials merged across all of them (one per registry id), one publication per PMID (the
     compiled record wins), sorted by PMID. Files read are added to ``report.files``, malformed records
-    to its problems.
+    to its problems. ``context``: as :func:`read_compiled`.
 
     Raises DataError if the compiled files are missing or malformed, an extra folder does not exist,
     or a recognised original file is malformed as a whole.
     """
-    release, found, pubs = read_compiled(data_dir)
+    release, found, pubs = read_compiled(data_dir, context)
     report.files.extend(data_dir / SOURCE.name / n for n in (TRIALS_FILE, PUBLICATIONS_FILE))
     by_pmid = {p.pmid: p for p in pubs}
     for folder in extra_dirs:
@@ -261,10 +256,12 @@ def read_evidence(data_dir: Path, report: LoadReport, extra_dirs: Sequence[Path]
     return release, trials.merge_trials(found), [by_pmid[k] for k in sorted(by_pmid, key=int)]
 
 
-def load(data_dir: Path, report: LoadReport, *, extra_dirs: Sequence[Path] = ()) -> Iterator[Triple]:
+def load(data_dir: Path, report: LoadReport, *, extra_dirs: Sequence[Path] = (),
+         context: BuildContext | None = None) -> Iterator[Triple]:
     """The triples of the compiled default trials and publications, plus those of the original-format
-    files under ``extra_dirs`` (see :func:`read_evidence`, which says which errors are raised)."""
-    release, found, pubs = read_evidence(data_dir, report, extra_dirs)
+    files under ``extra_dirs`` (see :func:`read_evidence`, which says which errors are raised);
+    ``context`` is the build's (:class:`kg.core.records.BuildContext`)."""
+    release, found, pubs = read_evidence(data_dir, report, extra_dirs, context)
     report.version = release.version if not extra_dirs else f"{release.version}+{len(report.files) - 2} files"
     yield from records_triples(found, pubs, report)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode
 
 from kg.core import names
-from kg.core.records import LoadReport, SourceInfo, Triple, build_memo
+from kg.core.records import BuildContext, LoadReport, SourceInfo, Triple
 from kg.core.vocab import (
     CONFIDENCE,
     DCTERMS,
@@ -248,14 +248,16 @@ def registry_records(data_dir: Path, extra_dirs: Sequence[Path] = ()) -> list[ro
 
 
 def resolve_default(data_dir: Path, report: LoadReport | None = None, extra_dirs: Sequence[Path] = (),
-                    registry: list[ror.RorRecord] | None = None) -> tuple[list[resolver.Candidate], list[Link]]:
+                    registry: list[ror.RorRecord] | None = None, *, context: BuildContext | None = None
+                    ) -> tuple[list[resolver.Candidate], list[Link]]:
     """The candidate set and every link of the compiled default evidence under ``data_dir``, plus the
     evidence of the original-format files under ``extra_dirs`` (:func:`loaders.evidence.read_evidence`),
     resolved against ``registry`` (default: :func:`registry_records`). The evidence files read are
     added to ``report.files``; their record problems are the evidence source's to report, not repeated
-    here. Raises DataError as ``read_evidence``, :func:`candidates` and :func:`registry_records` do.
+    here. With the build's ``context``, the resolution is computed once per build (:func:`resolution`).
+    Raises DataError as ``read_evidence``, :func:`candidates` and :func:`registry_records` do.
     """
-    done = resolution(data_dir, extra_dirs, registry)
+    done = resolution(data_dir, extra_dirs, registry, context=context)
     if report is not None:
         candidates(data_dir, report)  # row problems of the curated files go to this source's report
         report.files.extend(done.files)
@@ -263,23 +265,28 @@ def resolve_default(data_dir: Path, report: LoadReport | None = None, extra_dirs
     return done.candidates, done.links
 
 
-def resolution(data_dir: Path, extra_dirs: Sequence[Path] = (), registry: list[ror.RorRecord] | None = None
-               ) -> Resolved:
-    """The (memoised) resolution behind :func:`resolve_default`."""
+def resolution(data_dir: Path, extra_dirs: Sequence[Path] = (), registry: list[ror.RorRecord] | None = None,
+               *, context: BuildContext | None = None) -> Resolved:
+    """The resolution behind :func:`resolve_default`; with the build's ``context``, computed once for
+    the institutions and links sources of one build, and again if an input file changed."""
+    if context is None:
+        return _resolve(data_dir, extra_dirs, registry, None)
     key = (_inputs_fingerprint(data_dir, extra_dirs), id(registry))
-    if key not in _RESOLVED:  # the institutions and links sources of one build share one resolution
-        cands = candidates(data_dir, None)
-        scratch = LoadReport(evidence.SOURCE.name)
-        _, found, pubs = evidence.read_evidence(data_dir, scratch, extra_dirs)
-        records = registry if registry is not None else registry_records(data_dir, extra_dirs)
-        problems = LoadReport(SOURCE.name)
-        steps = SiteResolver(resolver.build_index(cands))
-        if records:
-            steps.registry = registry_index(records, problems, _places(found, pubs, steps))
-        links = resolve_all(steps, found, pubs, problems)
-        _RESOLVED.clear()
-        _RESOLVED[key] = Resolved(cands, links, list(scratch.files), steps, problems)
-    return _RESOLVED[key]
+    return context.once("institutions.resolution", key, lambda: _resolve(data_dir, extra_dirs, registry, context))
+
+
+def _resolve(data_dir: Path, extra_dirs: Sequence[Path], registry: list[ror.RorRecord] | None,
+             context: BuildContext | None) -> Resolved:
+    cands = candidates(data_dir, None)
+    scratch = LoadReport(evidence.SOURCE.name)
+    _, found, pubs = evidence.read_evidence(data_dir, scratch, extra_dirs, context)
+    records = registry if registry is not None else registry_records(data_dir, extra_dirs)
+    problems = LoadReport(SOURCE.name)
+    steps = SiteResolver(resolver.build_index(cands))
+    if records:
+        steps.registry = registry_index(records, problems, _places(found, pubs, steps))
+    links = resolve_all(steps, found, pubs, problems)
+    return Resolved(cands, links, list(scratch.files), steps, problems)
 
 
 def _places(found: list[trials.Trial], pubs: list[pubmed.Publication], steps: SiteResolver) -> Wanted:
@@ -300,13 +307,9 @@ def _places(found: list[trials.Trial], pubs: list[pubmed.Publication], steps: Si
     return wanted(open_)
 
 
-#: The last resolution, keyed by a fingerprint of every file it read (see _inputs_fingerprint).
-_RESOLVED: dict[tuple[object, ...], Resolved] = build_memo()
-
-
 def _inputs_fingerprint(data_dir: Path, extra_dirs: Sequence[Path]) -> tuple[object, ...]:
     """Path, size and modification time of every file under the folders resolution reads, so a
-    changed input is never answered from the memo."""
+    changed input is never answered from the build context."""
     roots = [data_dir / "euracan", data_dir / FOLDER, data_dir / evidence.SOURCE.name, data_dir / "ror", *extra_dirs]
     stats = []
     for root in roots:
@@ -317,14 +320,16 @@ def _inputs_fingerprint(data_dir: Path, extra_dirs: Sequence[Path]) -> tuple[obj
     return (str(data_dir.resolve()), tuple(str(d) for d in extra_dirs), tuple(stats))
 
 
-def load(data_dir: Path, report: LoadReport, *, extra_dirs: Sequence[Path] = ()) -> Iterator[Triple]:
+def load(data_dir: Path, report: LoadReport, *, extra_dirs: Sequence[Path] = (),
+         context: BuildContext | None = None) -> Iterator[Triple]:
     """The institution nodes (curated, and those the registry and open-world steps made) and the links
     of the default dataset and of the evidence under ``extra_dirs``; DataError for malformed curated
-    files (and as :func:`resolve_default`)."""
+    files (and as :func:`resolve_default`). ``context`` is the build's (a fresh one if None)."""
+    context = BuildContext() if context is None else context
     folder = data_dir / FOLDER
     insts = read_institutions(folder / INSTITUTIONS_FILE)
-    cands, links = resolve_default(data_dir, report, extra_dirs)
-    made = made_institutions(resolution(data_dir, extra_dirs).steps, links)
+    cands, links = resolve_default(data_dir, report, extra_dirs, context=context)
+    made = made_institutions(resolution(data_dir, extra_dirs, context=context).steps, links)
     report.files.extend([folder / INSTITUTIONS_FILE, folder / MEMBER_ALIASES_FILE])
     report.version = f"{len(insts)} institutions"
     for inst in [*insts, *made]:

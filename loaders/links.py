@@ -34,7 +34,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
 
-from kg.core.records import LoadReport, SourceInfo, Triple
+from kg.core.records import BuildContext, LoadReport, SourceInfo, Triple
 from kg.core.vocab import (
     BASE,
     CONFIDENCE,
@@ -167,10 +167,12 @@ def alteration_triples(trial: Trial, mentions: list[tuple[str, Mention]]) -> Ite
         yield from _explanation(node, f"{m.pattern}:{m.rule}", field, m.text, m.score)
 
 
-def provider_evidence(data_dir: Path, extra_dirs: Sequence[Path] = ()) -> dict[str, set[NamedNode]] | None:
+def provider_evidence(data_dir: Path, extra_dirs: Sequence[Path] = (), context: BuildContext | None = None
+                      ) -> dict[str, set[NamedNode]] | None:
     """The provider-evidence IRIs of each record (``trial/<id>`` / ``publication/<pmid>``), from the
     site and affiliation resolver (``loaders.institutions.resolve_default`` and its ``evidence_iri``,
-    so the IRIs are the ones that source emits). None while that resolver does not exist.
+    so the IRIs are the ones that source emits; with the build's ``context``, the resolution that
+    source made). None while that resolver does not exist.
     """
     try:
         inst = importlib.import_module("loaders.institutions")
@@ -180,7 +182,7 @@ def provider_evidence(data_dir: Path, extra_dirs: Sequence[Path] = ()) -> dict[s
     if resolve is None or evidence_iri is None:
         return None
     out: dict[str, set[NamedNode]] = {}
-    for link in resolve(data_dir, None, extra_dirs)[1]:
+    for link in resolve(data_dir, None, extra_dirs, context=context)[1]:
         if link.resolution.status == "resolved" and link.resolution.institution:
             kind = "trial" if link.kind == "site" else "publication"
             out.setdefault(f"{kind}/{link.record}", set()).add(evidence_iri(link))
@@ -195,9 +197,11 @@ def evidence_entity_triples(links: Iterable[EntityLink], evidence_by_record: dic
 
 
 def records_triples(found: list[Trial], pubs: list[Publication], data_dir: Path,
-                    report: LoadReport, extra_dirs: Sequence[Path] = ()) -> Iterator[Triple]:
+                    report: LoadReport, extra_dirs: Sequence[Path] = (),
+                    context: BuildContext | None = None) -> Iterator[Triple]:
     """Every link triple of the records, counting links and reporting unmatched terms on ``report``;
-    ``extra_dirs`` are the evidence folders the records came from (for the provider-evidence nodes)."""
+    ``extra_dirs`` are the evidence folders the records came from (for the provider-evidence nodes,
+    resolved in ``context``, the build's)."""
     result = link_conditions(found, pubs, ConditionIndex.from_data(data_dir))
     for link in result.links:
         report.counts[f"{link.subject_kind}-text-links"] += 1
@@ -226,7 +230,7 @@ def records_triples(found: list[Trial], pubs: list[Publication], data_dir: Path,
             yield triple
     for text, n in sorted(unresolved.items(), key=lambda kv: (-kv[1], kv[0])):
         report.warn("unresolved-alteration", f"{text!r} names no curated alteration class ({n}x)", record=text)
-    by_record = provider_evidence(data_dir, extra_dirs)
+    by_record = provider_evidence(data_dir, extra_dirs, context)
     if by_record is None:
         report.warn("no-site-resolver", "loaders.institutions not available: evidence nodes get no rkg:aboutEntity")
         return
@@ -242,16 +246,19 @@ def link_conditions(found: Iterable[Trial], pubs: Iterable[Publication], index: 
     return link_records(records, index)
 
 
-def load(data_dir: Path, report: LoadReport, *, extra_dirs: Sequence[Path] = ()) -> Iterator[Triple]:
+def load(data_dir: Path, report: LoadReport, *, extra_dirs: Sequence[Path] = (),
+         context: BuildContext | None = None) -> Iterator[Triple]:
     """The link triples of the compiled default trials and publications and of the original-format files
     under ``extra_dirs``; DataError if a source is missing (see :func:`loaders.evidence.read_evidence`).
-    Record problems of the evidence files are the evidence source's to report, not repeated here."""
+    Record problems of the evidence files are the evidence source's to report, not repeated here.
+    ``context`` is the build's (a fresh one if None)."""
+    context = BuildContext() if context is None else context
     scratch = LoadReport(evidence.SOURCE.name)
-    release, found, pubs = evidence.read_evidence(data_dir, scratch, extra_dirs)
+    release, found, pubs = evidence.read_evidence(data_dir, scratch, extra_dirs, context)
     report.version = release.version
     report.files.extend(scratch.files)
     report.files.extend(data_dir / subgroups.SOURCE.name / n for n in (subgroups.GENES_FILE, subgroups.ALTERATIONS_FILE))
-    yield from records_triples(found, pubs, data_dir, report, extra_dirs)
+    yield from records_triples(found, pubs, data_dir, report, extra_dirs, context)
 
 
 #: The entity links of one trial (bind ?trial), with their explanation.

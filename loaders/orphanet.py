@@ -10,7 +10,7 @@ classification 202, read by :mod:`loaders.orphanet_classification`) and
 * ``gene_associations.jsonl``: :class:`OrphanetGeneAssociation` (origin and role parsed from
   Orphanet's text by :func:`loaders.orphapackets.parse_association_type`);
 * ``epidemiology.jsonl``: :class:`OrphanetEpidemiology` and the computed :class:`OrphanetRarity`
-  (:func:`loaders.orphapackets.rarecare_rarity`).
+  (:func:`loaders.orphanet_epidemiology.rarecare_rarity`).
 
 Modelling choices:
 
@@ -43,6 +43,7 @@ from kg.core.records import LoadReport, MappableEntity, SourceInfo, Triple, read
 from kg.core.vocab import DCTERMS, OBOINOWL, OWL, RDF, RDFS, RKG, SKOS, XSD, hgnc_iri, mint
 from loaders import domain_rules
 from loaders.orphanet_classification import ClassificationNode, read_classification, read_info
+from loaders.orphanet_epidemiology import class_bounds, rarecare_rarity
 from loaders.orphanet_records import (
     RECORD_TYPES,
     OrphanetEntity,
@@ -51,15 +52,7 @@ from loaders.orphanet_records import (
     OrphanetRarity,
     OrphanetRelease,
 )
-from loaders.orphapackets import (
-    ORDO_PURL,
-    Packet,
-    class_bounds,
-    mapping_relation,
-    parse_association_type,
-    rarecare_rarity,
-    read_packets,
-)
+from loaders.orphapackets import ORDO_PURL, Packet, mapping_relation, parse_association_type, read_packets
 
 SOURCE = SourceInfo(
     name="orphanet",

@@ -75,7 +75,7 @@ class OrphanetEpidemiology:
 
 @dataclass(frozen=True)
 class OrphanetRarity:
-    """The RARECARE rarity of a disorder with a packet (see :func:`loaders.orphapackets.rarecare_rarity`)."""
+    """The RARECARE rarity of a disorder with a packet (see :func:`loaders.orphanet_epidemiology.rarecare_rarity`)."""
 
     code: str
     rarity: str

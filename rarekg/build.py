@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from kg.core import ontology
 from kg.core.errors import DataError
 from kg.core.provenance import load_record, now
-from kg.core.records import LoadReport, SourceInfo, Triple, clear_build_memos, collector_paused
+from kg.core.records import BuildContext, LoadReport, SourceInfo, Triple, collector_paused
 from kg.core.vocab import INFERRED_GRAPH, META_GRAPH, graph_iri
 from kg.store import faults
 from kg.store.embedded import GraphStore
@@ -96,6 +96,11 @@ def accepts_extra(module: ModuleType) -> bool:
     return "extra_dirs" in inspect.signature(module.load).parameters
 
 
+def accepts_context(module: ModuleType) -> bool:
+    """Whether a source's ``load`` takes ``context`` (the :class:`BuildContext` its build shares)."""
+    return "context" in inspect.signature(module.load).parameters
+
+
 def _check_bounds(module: ModuleType, name: str, extra: bool = False) -> Callable[[int], None]:
     bounds = getattr(module, "TRIPLE_BOUNDS", None)
     upper = float("inf") if extra else (bounds[1] if bounds else 0)  # extra files may hold any number of records
@@ -123,6 +128,7 @@ def build(store: GraphStore, data_dir: Path = ontology.DATA_DIR, *,
     report = BuildReport()
     t0 = time.perf_counter()
     modules = source_modules(sources)
+    context = BuildContext()  # what this build's sources share; dropped when it ends
     # An on-disk embedded store builds a new generation (each triple written once, then one switch);
     # other stores stage every graph and publish them in one transaction (docs/decisions/0005).
     begin = getattr(store, "rebuild", None) or store.batch  # type: ignore[attr-defined]
@@ -134,7 +140,7 @@ def build(store: GraphStore, data_dir: Path = ontology.DATA_DIR, *,
             classified = pool.submit(_classify, data_dir) if reasoning else None
             faults.reached("build-started")
             for module in modules:
-                report.outcomes.append(_stage_source(batch, module, data_dir, strict, progress, extra_dirs))
+                report.outcomes.append(_stage_source(batch, module, data_dir, strict, progress, extra_dirs, context))
                 faults.reached(f"source:{module.SOURCE.name}")
             if classified is not None:
                 _stage_inferred(batch, classified, data_dir, report, progress)
@@ -142,14 +148,15 @@ def build(store: GraphStore, data_dir: Path = ontology.DATA_DIR, *,
             progress("publishing graphs")
             produced = time.perf_counter()
     finally:
-        clear_build_memos()
+        context.clear()
     report.seconds = time.perf_counter() - t0
     report.publish_seconds = time.perf_counter() - produced
     return report
 
 
 def _stage_source(batch, module: ModuleType, data_dir: Path, strict: bool,  # type: ignore[no-untyped-def]
-                  progress: Progress, extra_dirs: Sequence[Path] = ()) -> SourceOutcome:
+                  progress: Progress, extra_dirs: Sequence[Path] = (),
+                  context: BuildContext | None = None) -> SourceOutcome:
     info: SourceInfo = module.SOURCE
     graph = graph_iri(info.name)
     load_report = LoadReport(info.name)
@@ -157,6 +164,7 @@ def _stage_source(batch, module: ModuleType, data_dir: Path, strict: bool,  # ty
     progress(f"loading {info.name} …")
     started, t0 = now(), time.perf_counter()
     extra = {"extra_dirs": tuple(extra_dirs)} if extra_dirs and accepts_extra(module) else {}
+    shared = {"context": context} if context is not None and accepts_context(module) else {}
     bounds_check = _check_bounds(module, info.name, bool(extra))
 
     def stored(count: int) -> None:  # once the graph is stored (in a writer thread for a rebuild)
@@ -168,7 +176,7 @@ def _stage_source(batch, module: ModuleType, data_dir: Path, strict: bool,  # ty
         progress(f"  {info.name}: {count} triples in {outcome.seconds:.2f} s; {load_report.summary()}")
 
     batch.stage_async(
-        graph, module.load(data_dir, load_report, **extra), check=stored,
+        graph, module.load(data_dir, load_report, **extra, **shared), check=stored,
         meta=lambda count: load_record(info, graph, load_report, started=started, ended=now(),
                                        triples=count, base_dir=data_dir.parent))
     return outcome

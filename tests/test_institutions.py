@@ -365,15 +365,17 @@ def test_review_of_a_store_shows_the_store_s_decisions_not_a_fresh_default_one()
 def test_resolution_memo_never_serves_a_changed_input(tmp_path: Path, repo_data: Path) -> None:
     import shutil
 
+    from kg.core.records import BuildContext
     from loaders.institutions import resolve_default
 
     data = tmp_path / "data"
     shutil.copytree(repo_data, data)
-    _, first = resolve_default(data)
-    assert resolve_default(data)[1] is first  # same inputs: the build's second source reuses it
+    context = BuildContext()  # one build's
+    _, first = resolve_default(data, context=context)
+    assert resolve_default(data, context=context)[1] is first  # same inputs: the build's second source reuses it
     centres = data / "euracan" / "centres.tsv"
     centres.write_text(centres.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # touched
-    assert resolve_default(data)[1] is not first
+    assert resolve_default(data, context=context)[1] is not first
 
 
 # -- granularity (docs/decisions/0012-institution-granularity.md) ------------------------------------

@@ -107,3 +107,33 @@ def test_api_never_opens_a_writable_store() -> None:
             if isinstance(node, ast.Attribute) and node.attr in ("touch_marker", "replace_graph", "publish_update"):
                 wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.attr}")
     assert not wrong, "\n".join(wrong)
+
+
+STORE_CLASSES = ("GraphStore", "EmbeddedStore", "RemoteStore")
+
+
+def _store_class_checks(source: str) -> list[tuple[int, str]]:
+    """``isinstance``/``issubclass`` calls that name a store class (alone or in a tuple)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in ("isinstance", "issubclass") and len(node.args) == 2:
+            named = {ast.unparse(n).split(".")[-1] for n in ast.walk(node.args[1]) if isinstance(n, (ast.Name, ast.Attribute))}
+            if named & set(STORE_CLASSES):
+                found.append((node.lineno, ast.unparse(node)))
+    return found
+
+
+def test_api_asks_the_store_what_it_can_do_not_its_class() -> None:
+    """``api/`` branches on a store's capabilities (``indexed``, ``local_path``, ``read_only``,
+    ``changes_tracked``, ``reopen``; decision 0017), never on its class, so a new store kind needs
+    no change there."""
+    wrong = [f"{path.relative_to(ROOT)}:{line}: {text}" for path in sorted((ROOT / "api").rglob("*.py"))
+             for line, text in _store_class_checks(path.read_text())]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_store_class_check_sees_a_branch() -> None:
+    assert [t for _, t in _store_class_checks(
+        "if isinstance(s, EmbeddedStore): pass\nok = isinstance(s, (int, embedded.RemoteStore))\n"
+        "fine = isinstance(s, ox.Literal)\n")] == ["isinstance(s, EmbeddedStore)",
+                                                  "isinstance(s, (int, embedded.RemoteStore))"]

@@ -20,14 +20,8 @@ from kg.core.records import LoadReport
 from kg.core.vocab import OBOINOWL, RDFS, RKG, SKOS, mint
 from loaders import orphanet
 from loaders.orphanet_classification import read_classification, read_info
-from loaders.orphapackets import (
-    Prevalence,
-    class_bounds,
-    class_rarity,
-    parse_association_type,
-    rarecare_rarity,
-    read_packets,
-)
+from loaders.orphanet_epidemiology import class_bounds, class_rarity, rarecare_rarity
+from loaders.orphapackets import Prevalence, parse_association_type, read_packets
 
 GIST = "44890"
 

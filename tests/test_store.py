@@ -203,3 +203,32 @@ def test_read_only_union_is_the_published_graphs_only(tmp_path: Path) -> None:
         writer = EmbeddedStore(path)
         writer._store.remove(ox.Quad(ox.NamedNode("https://example.org/x"), P, ox.Literal("unnamed")))
         writer.close()
+
+
+def test_capabilities_say_what_each_store_can_do(tmp_path: Path) -> None:
+    """The web process asks a store what it can do (decision 0017), never its class: an embedded
+    store reads its indexes and sees every change; on disk it has a folder, and a read-only view
+    reopens as a new view that sees another process's writes; a remote server has none of these."""
+    from kg.store.remote import BackendSettings, RemoteStore
+
+    memory = EmbeddedStore()
+    assert (memory.indexed, memory.changes_tracked, memory.local_path, memory.read_only) == (True, True, None, False)
+    assert memory.reopen() is memory
+    path = tmp_path / "store"
+    writer = EmbeddedStore(path)
+    assert writer.local_path == path and writer.reopen() is writer
+    writer.replace_graph(G, triples("old", 1))
+    view = EmbeddedStore(path, read_only=True)
+    writer.replace_graph(G, triples("new", 1))
+    writer.close()
+    assert view.read_only and view.local_path == path
+    assert {r["o"].value for r in view.select("SELECT ?o { ?s ?p ?o }")} == {"old"}  # a snapshot
+    fresh = view.reopen()
+    assert fresh is not view and fresh.read_only and fresh.local_path == path
+    assert {r["o"].value for r in fresh.select("SELECT ?o { ?s ?p ?o }")} == {"new"}
+    assert list(fresh.triples(None, P, None)) == [(ox.NamedNode("https://example.org/s0"), P, ox.Literal("new"))]
+    remote = RemoteStore(BackendSettings(url="http://127.0.0.1:8700", kind="oxigraph", timeout_s=1))
+    assert (remote.indexed, remote.changes_tracked, remote.local_path, remote.read_only) == (False, False, None, False)
+    assert remote.reopen() is remote
+    with pytest.raises(StoreError, match="no indexes"):
+        next(remote.triples(None, P, None))

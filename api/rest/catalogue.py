@@ -11,23 +11,24 @@ about, at most :data:`LAZY_CACHE` nodes (docs/decisions/0020-one-read-path.md).
 
 Over the embedded store (what ``rarekg serve`` runs) a single-pattern read (``node-facts``,
 ``node-referrers``, a column) is evaluated straight on the store's indexes
-(:meth:`kg.store.embedded.EmbeddedStore.triples`), the same pattern without a SPARQL parse (microseconds
-a node); ``load_catalogue(store, via_queries=True)`` runs the query text instead, and the tests
-check that both give the same answers. Nothing here writes to the store.
+(:meth:`kg.store.graphstore.GraphStore.triples`, where the store is ``indexed``), the same pattern
+without a SPARQL parse (microseconds a node); ``load_catalogue(store, via_queries=True)`` runs the
+query text instead, and the tests check that both give the same answers. The cached single-pattern
+reads and the ``out``/``into`` indexes over them are in :mod:`api.rest.reader`. Nothing here writes
+to the store.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
+from api.rest.reader import Incoming, Outgoing, Reader, key, term_of
 from kg.core.vocab import RDF, RDFS, RKG
-from kg.store import queries
-from kg.store.embedded import EmbeddedStore, GraphStore
+from kg.store.graphstore import GraphStore
 
 T = TypeVar("T")
 
@@ -48,104 +49,6 @@ def of_type(cls: ox.NamedNode) -> Within:
     return ("column-of-type", {"class": cls})
 
 
-def key(term: Any) -> str:
-    """The index key of a term: the IRI, ``_:id`` for a blank node, the lexical form of a literal."""
-    if isinstance(term, ox.BlankNode):
-        return "_:" + term.value
-    return str(term.value)
-
-
-class Lru:
-    """A dict of at most ``size`` entries that drops the least recently used one when full."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[Any, Any] = OrderedDict()
-
-    def get(self, k: Any) -> Any:
-        value = self._data.get(k)
-        if value is not None:
-            self._data.move_to_end(k)
-        return value
-
-    def put(self, k: Any, value: Any) -> None:
-        self._data[k] = value
-        self._data.move_to_end(k)
-        while len(self._data) > self.size:
-            self._data.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-
-class Reader:
-    """The store's answers to the read model's single-pattern questions (``node-facts``,
-    ``node-referrers``), kept in one bounded :class:`Lru` keyed by (store generation, query,
-    parameters). ``indexed`` evaluates them on an embedded store's indexes instead of through the
-    query text: the same pattern, the same answer, no SPARQL parse."""
-
-    def __init__(self, store: GraphStore, generation: int = 0, *, indexed: bool | None = None) -> None:
-        self.store, self.generation = store, generation
-        self.indexed = isinstance(store, EmbeddedStore) if indexed is None else indexed
-        self.cache = Lru(LAZY_CACHE)
-
-    def run(self, name: str, **values: ox.NamedNode) -> list[dict[str, Any]]:
-        """Rows of read query ``name`` (not cached). Raises QueryError / StoreError."""
-        return queries.run(self.store, name, values)
-
-    def facts(self, subject: str) -> dict[str, list[Any]]:
-        """``node-facts``: predicate IRI -> objects of ``subject`` (cached)."""
-        k = (self.generation, "node-facts", subject)
-        props = self.cache.get(k)
-        if props is None:
-            props = {}
-            term = _term(subject)
-            if term is not None and self.indexed:
-                assert isinstance(self.store, EmbeddedStore)
-                for _, p, o in self.store.triples(term, None, None):
-                    props.setdefault(p.value, []).append(o)
-            elif isinstance(term, ox.NamedNode):    # a blank node cannot be named to a server
-                for row in self.run("node-facts", node=term):
-                    props.setdefault(row["p"].value, []).append(row["o"])
-            self.cache.put(k, props)
-        return props  # type: ignore[no-any-return]
-
-    def preload(self, node: str, predicate: ox.NamedNode, *, incoming: bool = False) -> None:
-        """Read the facts of every node ``node`` points at through ``predicate`` (``incoming``: of
-        every node pointing at it) in one query (``object-facts``, ``referrer-facts``) into the
-        cache, where :meth:`facts` finds them: one round trip to a server instead of one per node.
-        Nothing to do on an embedded store's indexes (a node's facts cost microseconds there)."""
-        term = _term(node)
-        if self.indexed or not isinstance(term, ox.NamedNode):
-            return
-        k = (self.generation, "preloaded", node, predicate.value, incoming)
-        if self.cache.get(k) is not None:
-            return
-        found: dict[str, dict[str, list[Any]]] = {}
-        for row in self.run("referrer-facts" if incoming else "object-facts", node=term, predicate=predicate):
-            found.setdefault(key(row["x"]), {}).setdefault(row["p"].value, []).append(row["o"])
-        for subject, props in found.items():
-            self.cache.put((self.generation, "node-facts", subject), props)
-        self.cache.put(k, True)
-
-    def referrers(self, obj: str, predicate: str) -> list[str]:
-        """``node-referrers``: subjects of ``?s predicate obj`` (cached)."""
-        k = (self.generation, "node-referrers", obj, predicate)
-        held = self.cache.get(k)
-        if held is None:
-            try:
-                pattern = (ox.NamedNode(predicate), ox.NamedNode(obj))
-            except ValueError:  # text that is no IRI matches nothing
-                return []
-            if self.indexed:
-                assert isinstance(self.store, EmbeddedStore)
-                held = [key(s) for s, _, _ in self.store.triples(None, *pattern)]
-            else:
-                held = [key(r["s"]) for r in self.run("node-referrers", predicate=pattern[0], node=pattern[1])]
-            self.cache.put(k, held)
-        return held  # type: ignore[no-any-return]
-
-
 @dataclass
 class Catalogue:
     """Triples indexed by subject and by object, plus the typed node lists the API serves."""
@@ -163,8 +66,8 @@ class Catalogue:
     memo: dict[Any, Any] = field(default_factory=dict)
     #: (SPARQL SELECT) -> rows as dicts: aggregates over the whole graph, evaluated by the store
     select: Any = None
-    #: the embedded store whose indexes a prefetch scans (None: read through the queries)
-    store: EmbeddedStore | None = None
+    #: the store whose indexes a prefetch scans (None: read through the queries)
+    store: GraphStore | None = None
 
     def kept(self, name: str, build: Callable[[], T]) -> T:
         """``build()``, run once per snapshot and kept in :attr:`memo` under ``name`` (views made
@@ -274,7 +177,7 @@ class Catalogue:
             yield from ((s, o) for s, o in self.scan(predicate) if s in keep)
             return
         for subject in keep:
-            term = _term(subject)
+            term = term_of(subject)
             if term is not None:
                 for _, _, o in self.store.triples(term, predicate, None, distinct=False):
                     yield subject, o
@@ -302,7 +205,7 @@ class Catalogue:
         k = (reader.generation, "alteration-requirements", cls)
         held = reader.cache.get(k)
         if held is None:
-            term = _term(cls)
+            term = term_of(cls)
             held = sorted(key(r["alteration"]) for r in reader.run("alteration-requirements", **{"class": term})
                           ) if isinstance(term, ox.NamedNode) else []
             reader.cache.put(k, held)
@@ -328,9 +231,9 @@ def load_catalogue(store: GraphStore, count: Callable[[], int] | None = None, ge
     embedded store too, instead of reading its indexes.
 
     Raises QueryError / StoreError from the store."""
-    reader = Reader(store, generation, indexed=False if via_queries else None)
-    cat = Catalogue(out=_Outgoing(reader), into=_Incoming(reader), reader=reader,
-                    store=store if reader.indexed and isinstance(store, EmbeddedStore) else None)
+    reader = Reader(store, generation, cache_size=LAZY_CACHE, indexed=False if via_queries else None)
+    cat = Catalogue(out=Outgoing(reader), into=Incoming(reader), reader=reader,
+                    store=store if reader.indexed and store.indexed else None)
     cat.count, cat.select = count or store.count, store.select
     cat.entities = [key(r["entity"]) for r in reader.run("entity-classes")]
     cat.centres = _of_type(reader, RKG.HealthcareProvider)
@@ -339,20 +242,6 @@ def load_catalogue(store: GraphStore, count: Callable[[], int] | None = None, ge
     cat.domains = sorted(_of_type(reader, RKG.CancerDomain),
                          key=lambda d: (cat.number(d, RKG.domainNumber) or 0, d))
     return cat
-
-
-class _Outgoing:
-    """``out`` read through the reader: the properties of one subject, as a dict of every triple would hold them."""
-
-    def __init__(self, reader: Reader) -> None:
-        self._reader = reader
-
-    def get(self, subject: str, default: Any = None) -> Any:
-        props = self._reader.facts(subject)
-        return props if props else default
-
-    def __contains__(self, subject: str) -> bool:
-        return self.get(subject) is not None
 
 
 class _Prefetched:
@@ -380,36 +269,6 @@ class _PrefetchedRow:
             return column[1].get(self._subject, default)
         props = self._view.base.get(self._subject, self._default)
         return props.get(predicate, default) if props else default
-
-
-class _Incoming:
-    """``into`` read through the reader: for one object, the subjects of each predicate, on demand."""
-
-    def __init__(self, reader: Reader) -> None:
-        self._reader = reader
-
-    def get(self, obj: str, default: Any = None) -> _IncomingOf:
-        """Never missing: an object with no incoming triples gives empty lists, as ``{}`` would."""
-        return _IncomingOf(self, obj)
-
-    def subjects(self, obj: str, predicate: str) -> list[str]:
-        return self._reader.referrers(obj, predicate)
-
-
-class _IncomingOf:
-    def __init__(self, index: _Incoming, obj: str) -> None:
-        self._index, self._obj = index, obj
-
-    def get(self, predicate: str, default: Any = None) -> Any:
-        return self._index.subjects(self._obj, predicate) or default
-
-
-def _term(subject: str) -> ox.NamedNode | ox.BlankNode | None:
-    """The store term of a subject key; None for text that is no valid IRI (e.g. from a URL)."""
-    try:
-        return ox.BlankNode(subject[2:]) if subject.startswith("_:") else ox.NamedNode(subject)
-    except ValueError:
-        return None
 
 
 def _of_type(reader: Reader, cls: ox.NamedNode) -> list[str]:

@@ -5,7 +5,8 @@ A loader module provides
 * ``SOURCE``: a :class:`SourceInfo` (graph name, licence, attribution);
 * ``load(data_dir, report) -> Iterator[Triple]``: reads the repository's files for this source
   (compiled JSON Lines or curated TSV under ``data_dir/<SOURCE.name>/``), records version and
-  files on ``report``, and yields triples;
+  files on ``report``, and yields triples; a source that reuses another's answers (the compiled
+  evidence, the site resolution) also takes ``context``, the :class:`BuildContext` of the build;
 * ``compile(raw_dir, data_dir, report)`` (compiled sources only): reads the original files under
   ``raw_dir`` (e.g. ``../shared/data``) and writes ``data_dir/<SOURCE.name>/*.jsonl``;
 
@@ -26,12 +27,12 @@ import functools
 import gc
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
@@ -106,22 +107,37 @@ class LoadReport:
 
 R = TypeVar("R")
 
-_BUILD_MEMOS: list[dict[Any, Any]] = []
 
+@dataclass
+class BuildContext:
+    """What the sources of one build share: answers worth computing once per build (the compiled
+    evidence read once, the sites and affiliations resolved once), each kept under a name for the
+    fingerprint of the inputs it was computed from.
 
-def build_memo() -> dict[Any, Any]:
-    """A dict for answers the sources of one build share (the compiled evidence read once, the site
-    resolution); :func:`clear_build_memos` empties every such dict when a build ends, so a long-lived
-    process does not keep a corpus in memory."""
-    memo: dict[Any, Any] = {}
-    _BUILD_MEMOS.append(memo)
-    return memo
+    ``rarekg.build.build`` makes one per build and passes it to each source whose ``load`` takes
+    ``context`` (the others ignore it); a source called on its own makes a fresh one. So
+    ``to_triples`` functions stay pure, two builds never share an answer, and nothing outlives the
+    build that computed it.
+    """
 
+    _answers: dict[str, tuple[Hashable, Any]] = field(default_factory=dict, repr=False)
 
-def clear_build_memos() -> None:
-    """Empty every :func:`build_memo` (``rarekg.build.build`` calls it when it ends)."""
-    for memo in _BUILD_MEMOS:
-        memo.clear()
+    def once(self, name: str, key: Hashable | None, compute: Callable[[], R]) -> R:
+        """The answer kept under ``name`` if it was computed for ``key``, else ``compute()``, kept for
+        ``key`` in place of any other (one answer per name: a changed input replaces the old one).
+        A ``None`` key is never kept. Raises what ``compute`` raises."""
+        kept = self._answers.get(name)
+        if kept is not None and key is not None and kept[0] == key:
+            return cast(R, kept[1])
+        self._answers.pop(name, None)
+        answer = compute()
+        if key is not None:
+            self._answers[name] = (key, answer)
+        return answer
+
+    def clear(self) -> None:
+        """Drop every kept answer (the build does when it ends, so a long-lived process keeps no corpus)."""
+        self._answers.clear()
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from networkx.algorithms import community
 from kg.core.errors import NotFoundError
 from kg.core.vocab import RKG
 from kg.expertise.referral_index import ENTITY_PREFIXES
-from kg.store.embedded import GraphStore
+from kg.store.graphstore import GraphStore
 from kg.store.queries import column, first_values, stream
 
 

@@ -30,7 +30,7 @@ from kg.expertise.referral_index import (
     parse_date,
 )
 from kg.store import queries
-from kg.store.embedded import EmbeddedStore, GraphStore
+from kg.store.graphstore import GraphStore
 from kg.store.queries import column, first_values
 
 #: The index is read with the library's read queries (queries/read/, decision 0020), one property at a
@@ -242,7 +242,7 @@ def index_for(store: GraphStore) -> Index:
     cached = _CACHE.get(store)
     if cached is not None and cached[0] is SNAPSHOT:
         return cached[1]
-    snapshot = isinstance(store, EmbeddedStore) and store.read_only and store.path is not None
+    snapshot = store.read_only and store.local_path is not None
     key = SNAPSHOT if snapshot else state_key(store)
     if cached is not None and cached[0] == key:
         return cached[1]

@@ -1,8 +1,10 @@
-"""The knowledge-graph store: named graphs replaced atomically, queries over the published union.
+"""The embedded store: pyoxigraph on disk or in memory, named graphs replaced atomically, queries
+over the published union.
 
-Only this module opens, writes and queries a store. Callers see :class:`GraphStore`; the embedded
-pyoxigraph implementation is :class:`EmbeddedStore`. A remote SPARQL 1.1 server can stand behind
-the same interface (see docs/decisions/0003-store.md).
+Callers see :class:`~kg.store.graphstore.GraphStore` (:mod:`kg.store.graphstore`, re-exported here
+with the helpers every store shares, so ``from kg.store.embedded import GraphStore`` keeps working);
+this module's implementation is :class:`EmbeddedStore`. A remote SPARQL 1.1 server stands behind the
+same interface (:mod:`kg.store.remote`, docs/decisions/0003-store.md).
 
 Atomic replacement of single graphs: a source's new triples are written into a private *staging* graph, checked,
 and then moved over the published graph with one SPARQL Update (``MOVE``), which pyoxigraph
@@ -19,12 +21,10 @@ it in one rename (:mod:`kg.store.generations`); graphs the build does not replac
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import threading
 import time
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -34,28 +34,19 @@ from kg.core.errors import QueryError, StoreError
 from kg.core.vocab import PREFIXES, RKG, STAGING_PREFIX  # noqa: F401 (RKG: the docstring examples)
 from kg.store import faults, generations
 from kg.store.bulk import bulk_write
+from kg.store.graphstore import (  # noqa: F401 (re-exported: the interface and what every store shares)
+    RDF_FORMATS,
+    RESULT_FORMATS,
+    GraphStore,
+    Term,
+    Triple,
+    default_store_path,
+    iter_rows,
+    publish_update,
+)
 
 if TYPE_CHECKING:
     from kg.store.staging import Batch, Rebuild
-
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
-Triple = tuple[Any, ox.NamedNode, Any]
-
-#: Result formats by short name, for SELECT/ASK and for graphs.
-RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-RDF_FORMATS: dict[str, ox.RdfFormat] = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
-
 
 # Strings, IRIs and comments of a query, so that a keyword inside them is not taken for syntax.
 _LEXEMES = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
@@ -72,106 +63,6 @@ def has_dataset_clause(sparql: str) -> bool:
     False
     """
     return bool(_FROM.search(_LEXEMES.sub(" ", sparql)))
-
-
-def publish_update(staged: list[tuple[ox.NamedNode, ox.NamedNode, int]],
-                   staging_meta: ox.NamedNode | None, meta_graph: ox.NamedNode | None,
-                   *, idempotent: bool = False) -> str:
-    """The one SPARQL Update that publishes a batch: each staged graph moved over its published
-    graph (or the graph dropped when the source is now empty), the graphs' previous description
-    (``rkg:currentLoad``, ``void:triples``, ``pav:version``, licence) removed and the new provenance
-    added. Stores run it as one transaction, which is what makes a build atomic.
-
-    Run twice, the plain form loses data: the second ``MOVE SILENT`` finds no staging graph and
-    empties the published one. The ``idempotent`` form (for a retry that cannot know whether the
-    first attempt committed) replaces a graph only while its staging graph holds triples, so a
-    second run changes nothing."""
-    ops = []
-    for graph, staging, count in staged:
-        if not count:
-            ops.append(f"DROP SILENT GRAPH {graph}")
-        elif idempotent:
-            ops += [(f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} "
-                     f"FILTER EXISTS {{ GRAPH {staging} {{ ?a ?b ?c }} }} }}"),
-                    f"ADD SILENT GRAPH {staging} TO GRAPH {graph}", f"DROP SILENT GRAPH {staging}"]
-        else:
-            ops.append(f"MOVE SILENT GRAPH {staging} TO GRAPH {graph}")
-        if staging_meta is not None:
-            # the graph's description (current load, void:triples, pav:version, licence) is its
-            # current one: the new load record re-adds it; the loads themselves stay as history
-            ops.append(f"DELETE WHERE {{ GRAPH {meta_graph} {{ {graph} ?p ?o }} }}")
-    if staging_meta is not None:
-        ops.append(f"ADD SILENT GRAPH {staging_meta} TO GRAPH {meta_graph}")
-    return " ;\n".join(ops)
-
-
-def default_store_path() -> Path:
-    """``$RAREKG_STORE``, else ``$XDG_DATA_HOME/rarekg/store`` (``~/.local/share/rarekg/store``)."""
-    env = os.environ.get("RAREKG_STORE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "rarekg" / "store"
-
-
-class GraphStore(ABC):
-    """What rarekg needs of a quad store. Every graph is a named graph; the default graph of a
-    query is the union of the published named graphs unless the caller names graphs."""
-
-    @abstractmethod
-    def batch(self, meta_graph: ox.NamedNode | None = None) -> Batch:
-        """A set of graph replacements published together in one transaction (see :class:`Batch`)."""
-
-    def replace_graph(self, graph: ox.NamedNode, triples: Iterable[Triple],
-                      *, check: Callable[[int], None] | None = None,
-                      meta: Callable[[int], Iterable[Triple]] | None = None,
-                      meta_graph: ox.NamedNode | None = None) -> int:
-        """Replace ``graph`` with ``triples`` atomically; returns the number of distinct triples.
-
-        ``check(count)`` may raise to abort before anything is published; ``meta(count)`` returns
-        provenance triples that are added to ``meta_graph`` in the same transaction. If iterating
-        ``triples`` or ``check`` raises, the published graph is left exactly as it was.
-        """
-        with self.batch(meta_graph) as batch:
-            return batch.stage(graph, triples, check=check, meta=meta)
-
-    @abstractmethod
-    def graphs(self) -> list[ox.NamedNode]:
-        """The published named graphs, sorted by IRI."""
-
-    @abstractmethod
-    def count(self, graph: ox.NamedNode | None = None) -> int:
-        """Triples in one graph, or quads in all published graphs."""
-
-    @abstractmethod
-    def query(self, sparql: str, *, bindings: Mapping[str, Term] | None = None,
-              default_graphs: list[ox.NamedNode] | None = None,
-              named_graphs: list[ox.NamedNode] | None = None) -> Any:
-        """Run a SPARQL query; returns rows (SELECT), a bool (ASK) or triples (CONSTRUCT/DESCRIBE).
-
-        ``bindings`` binds variables by name to RDF terms (never string formatting). Raises
-        QueryError with the parser's message on a malformed query."""
-
-    @abstractmethod
-    def dump(self, out: IO[bytes], fmt: str, graph: ox.NamedNode | None = None) -> None:
-        """Serialise one graph (or, for nquads/trig, every published graph) to ``out``."""
-
-    @abstractmethod
-    def drop_graph(self, graph: ox.NamedNode) -> None:
-        """Remove a graph and its triples atomically."""
-
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL Update. Raises QueryError for a malformed update, StoreError when the
-        store is read-only."""
-        raise StoreError(f"{self!r} does not accept SPARQL updates")
-
-    def select(self, sparql: str, bindings: Mapping[str, Term] | None = None,
-               **kw: Any) -> list[dict[str, Term]]:
-        """A SELECT query's rows as dicts of variable name to term (unbound variables omitted)."""
-        return list(iter_rows(self.query(sparql, bindings=bindings, **kw)))
-
-    def close(self) -> None:
-        """Release the store."""
 
 
 def _open_read_only(path: Path, attempts: int = 20) -> ox.Store:
@@ -202,10 +93,22 @@ class EmbeddedStore(GraphStore):
     ``read_only=True`` opens an existing on-disk store without taking its write lock, so several
     processes can read it at once (the SPARQL endpoint's query workers do)."""
 
+    indexed = True
+    changes_tracked = True
+
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         self._open()
+
+    @property
+    def local_path(self) -> Path | None:
+        return self.path
+
+    def reopen(self) -> GraphStore:
+        if self.path is None or not self.read_only:
+            return self
+        return EmbeddedStore(self.path, read_only=True)
 
     def _open(self) -> None:
         try:
@@ -403,19 +306,13 @@ def open_store(path: str | Path | None, *, read_only: bool = False) -> GraphStor
     return EmbeddedStore(path, read_only=read_only and path is not None)
 
 
-def iter_rows(result: Any) -> Iterator[dict[str, Term]]:
-    """Rows of a SELECT result as dicts (unbound variables omitted)."""
-    names = [v.value for v in result.variables]
-    for sol in result:
-        yield {n: sol[n] for n in names if sol[n] is not None}
-
-
-def apply_update(store: EmbeddedStore, sparql: str) -> None:
-    """Apply one SPARQL Update to the on-disk store behind ``store`` and tell the other processes
-    serving it (the marker file). A read-only handle gets a short-lived writer for the update: this is
-    the one write path of the web process (the admin update), kept here so ``api/`` never opens a
-    writable store itself."""
-    if store.path is None:
+def apply_update(store: GraphStore, sparql: str) -> None:
+    """Apply one SPARQL Update to ``store``; on disk, to the store behind it, telling the other
+    processes serving it (the marker file). A read-only handle gets a short-lived writer for the
+    update: this is the one write path of the web process (the admin update), kept here so ``api/``
+    never opens a writable store itself. A store in memory or on a server takes the update itself.
+    Raises QueryError (malformed), StoreError."""
+    if not isinstance(store, EmbeddedStore) or store.path is None:
         store.update(sparql)
         return
     if store.read_only:

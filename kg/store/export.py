@@ -24,7 +24,7 @@ from kg import __version__
 from kg.core.errors import QueryError, StoreError
 from kg.core.provenance import sha256_file
 from kg.core.vocab import BASE
-from kg.store.embedded import GraphStore
+from kg.store.graphstore import GraphStore
 
 LICENSE_NOTE = ("Graph compiled by rarekg; each named graph keeps its source's licence (Orphanet and "
                 "OncoTree data CC BY 4.0; see graph/meta for attribution of every load).")

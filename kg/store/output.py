@@ -8,7 +8,7 @@ import pyoxigraph as ox
 
 from kg.core.errors import QueryError
 from kg.core.vocab import PREFIXES, compact_iri
-from kg.store.embedded import RDF_FORMATS, RESULT_FORMATS
+from kg.store.graphstore import RDF_FORMATS, RESULT_FORMATS
 
 
 def compact(term: Any) -> str:

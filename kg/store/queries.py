@@ -27,7 +27,7 @@ from kg.core import trial_status
 from kg.core.errors import QueryError
 from kg.core.ontology import QUERIES_DIR
 from kg.core.vocab import XSD, expand_curie
-from kg.store.embedded import GraphStore, Term, iter_rows
+from kg.store.graphstore import GraphStore, Term, iter_rows
 
 #: the read model's queries: the questions the REST and FHIR answers are shaped from (api/rest/)
 READ_DIR = QUERIES_DIR / "read"

@@ -18,7 +18,8 @@ from kg.core.errors import StoreError
 from kg.core.vocab import STAGING_PREFIX
 from kg.store import faults, generations
 from kg.store.bulk import bulk_quads, bulk_write, start_write
-from kg.store.embedded import Triple, count_graph
+from kg.store.embedded import count_graph
+from kg.store.graphstore import Triple
 
 if TYPE_CHECKING:
     from kg.store.embedded import EmbeddedStore
