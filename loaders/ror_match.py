@@ -24,7 +24,7 @@ Rule (docs/decisions/0011-research-organization-registry.md). A curated row (``d
 4. **distinctive words**: failing 3, the distinctive words of one of the row's own names (not an alias;
    :func:`kg.core.names.distinctive`: not "hospital", "university", "centre" ...) equal those of one name of
    exactly one healthcare record in the row's place, and the kind words of both names differ at most
-   by "hospital" and "university" (:func:`_kind_fits`: "Hôpital Henri Mondor" = "Hôpitaux
+   by "hospital" and "university" (:func:`kind_fits`: "Hôpital Henri Mondor" = "Hôpitaux
    Universitaires Henri-Mondor"; a cancer centre is not its university).
 
 5. **part**: failing 4, a name of the row and a name of a healthcare record in the row's own city
@@ -57,7 +57,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -68,19 +67,16 @@ from rapidfuzz import fuzz
 
 from kg.core import names as kg_names
 from kg.core.errors import DataError
-from kg.core.text import fold
 from loaders.ror import successor_map
 from loaders.ror_dump import RorRecord, read
+from loaders.ror_match_names import fold_name, in_place, is_acronym, kind_fits, name_key, words_key
 from loaders.ror_subset import fold_city
 
 #: a record with this many children is a group (AP-HP): never the part of it that a row names
 GROUP_CHILDREN = 8
 
 CURATED = (Path("euracan") / "centres.tsv", Path("institutions") / "institutions.tsv")
-_PUNCT = re.compile(r"[^a-z0-9]+")
 LISTING = Path("ror") / "matching.md"
-_FRENCH_HOSPITALS = {"chu": "centre hospitalier universitaire", "chru": "centre hospitalier regional universitaire",
-                     "chr": "centre hospitalier regional", "ch": "centre hospitalier"}
 LISTING_HEAD = """# ROR ids of the curated providers: what the matching rule did
 
 Written by `python -m loaders.ror_match` from `{dump}` (rule: its module docstring and
@@ -89,72 +85,6 @@ docs/decisions/0011-research-organization-registry.md). Rows under "Not matched"
 holds several candidates; a curator who checks one by hand writes its id into the file (it is then kept).
 
 """
-
-
-def fold_name(name: str) -> str:
-    """A name compared without case, accents, punctuation or a leading "the", with the French hospital
-    abbreviations (CHU, CHRU, CHR, CH) that begin a name written out:
-    ``"The Christie NHS Foundation Trust"`` -> ``"christie nhs foundation trust"``,
-    ``"CHU de Rouen"`` -> ``"centre hospitalier universitaire de rouen"``."""
-    folded = fold(name).removeprefix("the ").strip()
-    head, _, rest = folded.partition(" ")
-    return f"{_FRENCH_HOSPITALS[head]} {rest}".strip() if head in _FRENCH_HOSPITALS else folded
-
-
-#: words that say which part of an institution a name means, never which institution
-_PART_WORDS = frozenset({"campus", "location"})
-
-
-def words_key(name: str, *cities: str) -> tuple[str, ...]:
-    """The words of :func:`kg.core.names.normalise_name` without those of ``cities`` and :data:`_PART_WORDS`,
-    sorted: ``words_key("Hôpital Pitié-Salpêtrière", "Paris")`` = ``('hospital', 'pitie', 'salpetriere')``."""
-    strip = set(_PART_WORDS)
-    for city in cities:
-        for part in city_parts(city):
-            strip |= kg_names.city_tokens(part)
-    return tuple(sorted({w for w in kg_names.normalise_name(name).split() if w not in strip}))
-
-
-def city_parts(city: str) -> list[str]:
-    """A registry city and its names when it has several: ``"Donostia / San Sebastian"`` -> the whole,
-    ``"Donostia"`` and ``"San Sebastian"``."""
-    parts = [p.strip() for p in city.split("/") if p.strip()]
-    return [city, *parts] if len(parts) > 1 else [city]
-
-
-def in_place(city: str, country: str, record: RorRecord) -> str | None:
-    """How the record's locations agree with ``city`` in ``country``: "city" (the same city in any
-    spelling, one name of a bilingual city included), "metro" (a suburb: :func:`kg.core.names.city_agreement`)
-    or None."""
-    found = {kg_names.city_agreement(city, part) for loc in record.locations if loc.country == country
-             for part in city_parts(loc.city)}
-    return "city" if "city" in found else "metro" if "metro" in found else None
-
-
-#: kind words of one class for :func:`_kind_fits`: the words a hospital's names vary in
-_HOSPITAL_KINDS = frozenset({"hospital", "centre", "clinic", "institute", "medical", "general", "regional", "national",
-                             "research", "azienda", "sanitaria", "health", "care", "healthcare", "hospitalier"})
-_CANCER_KINDS = frozenset({"cancer", "oncology", "tumours"})
-
-
-def _kinds(words: Iterable[str]) -> set[str]:
-    return {"hospital" if w in _HOSPITAL_KINDS else "cancer" if w in _CANCER_KINDS else w
-            for w in words if w in kg_names.GENERIC}
-
-
-def _kind_fits(words: tuple[str, ...], record: RorRecord) -> bool:
-    """True if the row's name has kind words and they and those of one of the record's names differ at
-    most by "hospital" and "university" (a bare "Sainte Catherine" fits nothing): "Hôpital Henri Mondor" fits "Hôpitaux Universitaires Henri-Mondor", but neither
-    "Medical University of South Carolina" its "Cancer Center" nor a children's hospital an adults' one."""
-    own = _kinds(words)
-    return bool(own) and any(own ^ _kinds(kg_names.normalise_name(n.value).split()) <= {"hospital", "university"}
-               for n in record.names if n.types != ("acronym",))
-
-
-def name_key(name: str) -> str:
-    """The key two names must share: the words of :func:`fold_name` in sorted order, so word order
-    does not count ("Vall d'Hebron Hospital Universitari" = "Hospital Universitari Vall d'Hebron")."""
-    return " ".join(sorted(fold_name(name).split()))
 
 
 @dataclass(frozen=True)
@@ -256,9 +186,9 @@ class Index:
                 locations = self.records[rid].locations
                 if any(loc.country == country and fold_city(loc.city) == city for loc in locations):
                     found["city"].add(self.current(rid))
-                elif not acronym_only and not _is_acronym(name) and any(loc.country == country for loc in locations):
+                elif not acronym_only and not is_acronym(name) and any(loc.country == country for loc in locations):
                     found["country"].add(self.current(rid))
-            if _is_acronym(name):
+            if is_acronym(name):
                 continue
             words = words_key(name, row.city)
             distinct = tuple(kg_names.distinctive(words))
@@ -272,7 +202,7 @@ class Index:
                     record = self.records[rid]
                     if strict and self._part_or_university(record) or in_place(row.city, country, record) not in level:
                         continue
-                    if tier == "distinctive" and not _kind_fits(words, record):
+                    if tier == "distinctive" and not kind_fits(words, record):
                         continue
                     found[tier].add(self.current(rid))
             found["part"] |= self._parts(row, words, strict)
@@ -340,12 +270,6 @@ class Index:
 
 #: the tiers of the rule, in the order they are tried
 TIERS = ("city", "country", "words", "distinctive", "part")
-
-
-def _is_acronym(name: str) -> bool:
-    return bool(re.fullmatch(r"[A-Z0-9\-&.]{2,8}", name.strip()))
-
-
 def read_rows(data_dir: Path) -> list[Row]:
     """The curated rows of both files. Raises DataError for a file without the needed columns."""
     rows = []

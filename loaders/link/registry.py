@@ -1,11 +1,7 @@
 """Resolving a trial site or affiliation to a Research Organization Registry record (step 2 of #16).
 
-Pure functions over :class:`loaders.ror.RorRecord` values (read from the compiled subset in
-``data/ror/`` or from a full dump; the caller chooses). :func:`build_index` keeps every record
-that can be a site (types healthcare, education, facility, nonprofit, government, other: not
-companies, funders alone or archives) and indexes each of its names in every language (display,
-labels, aliases, acronyms) by the normalised words of :func:`kg.core.names.normalise_name`, without the
-words of the record's own city. :func:`match` then decides, in order:
+Pure functions over the :class:`loaders.link.registry_index.RegistryIndex` of
+:func:`loaders.link.registry_index.build_index` (re-exported here). :func:`match` then decides, in order:
 
 1. **name**: a segment of the site's text (or the whole) has exactly the words of a record's name,
    and the record is in the site's place: the same city in any spelling, a suburb the gazetteer puts
@@ -34,43 +30,29 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from kg.core import names
-from kg.core.records import LoadReport
-from loaders.ror import RorRecord, successor_map
+from loaders.link.registry_index import (
+    GROUP_CHILDREN,
+    SITE_TYPES,
+    Organisation,
+    RegistryIndex,
+    Wanted,
+    build_index,
+    city_parts,
+    name_key,
+    wanted,
+)
 
-#: ROR types that can be the institution of a trial site or an author
-SITE_TYPES = frozenset({"healthcare", "education", "facility", "nonprofit", "government", "other"})
-#: a record with this many children is a group (AP-HP): any other matching record wins over it
-GROUP_CHILDREN = 8
+__all__ = ["GROUP_CHILDREN", "SITE_TYPES", "Organisation", "RegistryIndex", "RegistryMatch", "Wanted", "build_index",
+           "city_parts", "generic_unique", "match", "of_kind_in_city", "wanted"]
+
 #: a site's city and a record this close (km, between the city's registry records and the record)
 #: are one place: suburbs such as La Tronche (Grenoble) or Bois-Guillaume (Rouen)
 NEAR_KM = 12.0
 #: groups split by hospital (decision 0012); their hospitals are never folded into them
 SPLIT_GROUPS = ("assistance publique", "hospices civils")
-
-
-@dataclass(frozen=True)
-class Organisation:
-    """What the resolver keeps of a registry record."""
-
-    id: str                          # https://ror.org/...
-    name: str
-    city: str
-    country: str
-    latitude: float | None
-    longitude: float | None
-    types: tuple[str, ...]
-    parents: tuple[str, ...]
-    children: int
-    wikidata: str = ""
-    names: tuple[str, ...] = ()      # display name, labels and aliases (not acronyms)
-    linked: tuple[str, ...] = ()     # its children and related records
-
-    @property
-    def hospital(self) -> bool:
-        return "healthcare" in self.types
 
 
 @dataclass(frozen=True)
@@ -82,129 +64,6 @@ class RegistryMatch:
     score: float
     matched_text: str
 
-
-@dataclass
-class RegistryIndex:
-    """Registry records by the normalised words of their names, and by place."""
-
-    orgs: dict[str, Organisation]
-    by_key: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
-    by_distinct: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
-    keys: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
-    distinct_keys: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
-    by_word: dict[str, set[str]] = field(default_factory=dict)
-    by_city: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-    countries_of_city: dict[str, set[str]] = field(default_factory=dict)
-    #: (country, canonical city) -> the mean position of the registry's records there (the city's place)
-    points: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
-    successors: dict[str, str] = field(default_factory=dict)
-
-
-def _key(text: str, strip: frozenset[str] | set[str]) -> tuple[str, ...]:
-    return tuple(sorted({t for t in names.normalise_name(text).split() if t not in strip}))
-
-
-@dataclass(frozen=True)
-class Wanted:
-    """The places a set of sites can agree with: their cities (canonical) and every word of their texts
-    (a record whose city is named in a site's text, "CHU de Rouen" at Bois-Guillaume, is wanted too).
-    Only the names of records in wanted places are indexed: at the full registry's size, normalising
-    every name costs more than resolving every site."""
-
-    cities: frozenset[str]
-    words: frozenset[str]
-
-    def __contains__(self, city: str) -> bool:
-        for part in city_parts(city):
-            canon = names.canonical_city(part)
-            if canon in self.cities or bool(canon) and set(canon.split()) <= self.words:
-                return True
-        return False
-
-
-def city_parts(city: str) -> list[str]:
-    """A registry city and, when it is written in two languages, each of its names:
-    ``"Donostia / San Sebastian"`` -> ``["Donostia / San Sebastian", "Donostia", "San Sebastian"]``."""
-    parts = [p.strip() for p in (city or "").split("/") if p.strip()]
-    return [city, *parts] if len(parts) > 1 else [city]
-
-
-def wanted(places: Iterable[tuple[str, str]]) -> Wanted:
-    """The :class:`Wanted` places of ``(text, city)`` pairs."""
-    cities: set[str] = set()
-    words: set[str] = set()
-    for text, city in places:
-        canon = names.canonical_city(city or "")
-        cities.add(names.METRO.get(canon, canon))
-        cities.add(canon)
-        words.update(names.fold(text or "").split())
-    return Wanted(frozenset(cities - {""}), frozenset(words))
-
-
-def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
-                places: Wanted | None = None) -> RegistryIndex:
-    """The index of ``records`` (see the module docstring); with ``places``, only the names of records
-    in those places are indexed (every record still counts for places, parents and successors).
-    Inactive or withdrawn records index their names under their final successor
-    (:func:`loaders.ror.successor_map`), an active record that names a successor under it
-    (:func:`_renamed_active`); a successor loop raises :class:`kg.core.errors.DataError` as that
-    function does, or, with ``report``, is recorded there and its records are not followed."""
-    records = list(records)
-    successors = successor_map(records, report)
-    index = RegistryIndex({}, successors=successors)
-    kept = [r for r in records if set(r.types) & SITE_TYPES and r.locations]
-    for r in kept:
-        if r.status == "active":
-            loc = r.locations[0]
-            wikidata = next((v for k, v in r.external_ids if k == "wikidata"), "")
-            index.orgs[r.id] = Organisation(r.id, r.display, loc.city, loc.country, loc.latitude, loc.longitude,
-                                            r.types, r.related("parent"), len(r.related("child")), wikidata,
-                                            tuple(n.value for n in r.names if "acronym" not in n.types),
-                                            (*r.related("child"), *r.related("related")))
-    renamed = _renamed_active(index, kept)
-    for r in kept:
-        target = renamed.get(r.id, r.id) if r.status == "active" else successors.get(r.id, "")
-        if target not in index.orgs or places is not None and index.orgs[target].city not in places \
-                and r.locations[0].city not in places:
-            continue
-        strip = frozenset(w for part in city_parts(r.locations[0].city) for w in names.city_tokens(part))
-        for n in r.names:
-            stripped = _key(n.value, strip)
-            for key in {stripped, _key(n.value, frozenset())}:  # with and without its city's words
-                if not key:
-                    continue
-                index.by_key.setdefault(key, set()).add(target)
-                index.keys.setdefault(target, []).append(key)
-                distinct = tuple(names.distinctive(key))
-                if distinct and key == stripped:  # a city's name alone never matches by its words
-                    index.by_distinct.setdefault(distinct, set()).add(target)
-                    index.distinct_keys.setdefault(target, set()).add(distinct)
-                    for word in distinct:
-                        index.by_word.setdefault(word, set()).add(target)
-    sums: dict[tuple[str, str], list[float]] = {}
-    for org in index.orgs.values():
-        for city in dict.fromkeys(names.canonical_city(part) for part in city_parts(org.city)):
-            index.by_city.setdefault((org.country, city), []).append(org.id)
-            index.countries_of_city.setdefault(city, set()).add(org.country)
-            if org.latitude is not None and org.longitude is not None:
-                acc = sums.setdefault((org.country, city), [0.0, 0.0, 0])
-                acc[0], acc[1], acc[2] = acc[0] + org.latitude, acc[1] + org.longitude, acc[2] + 1
-    index.points = {k: (lat / n, lon / n) for k, (lat, lon, n) in sums.items()}
-    return index
-
-
-def _renamed_active(index: RegistryIndex, records: list[RorRecord]) -> dict[str, str]:
-    """Active records that name a successor anyway (the registry kept "Academisch Ziekenhuis Rotterdam"
-    active beside its successor Erasmus MC): record -> that successor, when it is an active record of
-    the same country that names no successor itself (one step, so no loop can form). A renamed
-    hospital is its successor (decision 0012)."""
-    out = {}
-    named = {r.id: r.related("successor") for r in records if r.status == "active" and r.related("successor")}
-    for rid, following in named.items():
-        nxt = following[0]
-        if nxt in index.orgs and nxt not in named and index.orgs[nxt].country == index.orgs[rid].country:
-            out[rid] = nxt
-    return out
 
 
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -297,7 +156,7 @@ def _queries(text: str, strip: set[str]) -> list[tuple[str, tuple[str, ...], boo
     segs = names.institution_segments(text)
     out = []
     for seg in dict.fromkeys([" ".join(segs), *segs]):
-        stripped, full = _key(seg, strip), _key(seg, frozenset())
+        stripped, full = name_key(seg, strip), name_key(seg, frozenset())
         out.extend((seg, key, key == stripped) for key in dict.fromkeys([stripped, full]) if key)
     return out
 
@@ -370,13 +229,13 @@ def generic_unique(index: RegistryIndex, text: str, city: str, country: str) -> 
     when the whole kind finds no hospital, it is tried without :data:`_QUALIFIERS`; a university hospital
     in a city where the registry holds no hospital at all is the city's one medical university, if any
     (:func:`_medical_university_in`, rule ``generic-medical-university-in-city``)."""
-    kind = set(_key(text, names.city_tokens(city)))
+    kind = set(name_key(text, names.city_tokens(city)))
     if not kind or not city or names.distinctive(tuple(kind)):
         return None
     place = Place(index, city, country)
     in_city = _hospitals_in(index, place)
-    for wanted in dict.fromkeys([frozenset(kind), frozenset(kind - _QUALIFIERS if "hospital" in kind else kind)]):
-        found = _unique_of_kind(index, in_city, set(wanted))
+    for kind_words in dict.fromkeys([frozenset(kind), frozenset(kind - _QUALIFIERS if "hospital" in kind else kind)]):
+        found = _unique_of_kind(index, in_city, set(kind_words))
         if found is not None:
             return RegistryMatch(chu_of(index, found), "generic-unique-in-city;confidence=medium", 0.6, text)
     if {"university", "hospital"} <= kind and not in_city:
@@ -399,7 +258,7 @@ def _medical_university_in(index: RegistryIndex, place: Place) -> str | None:
 
 def of_kind_in_city(index: RegistryIndex, text: str, city: str, country: str) -> int:
     """How many registry hospitals of the site's city have every word of a generic name's kind."""
-    kind = set(_key(text, names.city_tokens(city)))
+    kind = set(name_key(text, names.city_tokens(city)))
     hospitals = _hospitals_in(index, Place(index, city, country))
     return sum(1 for i in hospitals if any(kind <= set(k) for k in index.keys.get(i, ())))
 
