@@ -40,6 +40,7 @@ from loaders.link.registry_index import (
     RegistryIndex,
     Wanted,
     build_index,
+    city_marked,
     city_parts,
     name_key,
     wanted,
@@ -95,8 +96,7 @@ class Place:
         how = "city" if "city" in found else "metro" if "metro" in found else None
         if how:
             return how
-        own = names.city_tokens(org.city)
-        if own and own <= self.words:  # "CHU de Rouen" at a site in Bois-Guillaume: the text names the city
+        if names.names_city(self.words, org.city):  # "CHU de Rouen" at a site in Bois-Guillaume: the text names the city
             return "named-city"
         if self.point and org.latitude is not None and org.longitude is not None \
                 and _km(self.point, (org.latitude, org.longitude)) <= NEAR_KM:
@@ -150,14 +150,35 @@ def hospital_of_university(index: RegistryIndex, org_id: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _queries(text: str, strip: set[str]) -> list[tuple[str, tuple[str, ...], bool]]:
+def _hospital_of_named_university(index: RegistryIndex, org: Organisation, key: tuple[str, ...]) -> str | None:
+    """The hospital that a segment saying "hospital" names by its university: among the hospitals of the
+    university's city that the registry links to it, the one whose name's words all occur in the segment
+    ("Academisch Ziekenhuis der Vrije Universiteit Brussel" is the VUB's "Universitair Ziekenhuis Brussel", not
+    its other hospitals), else its one hospital there (:func:`hospital_of_university`); None for a segment
+    without "hospital" (a university is no match for a hospital's name otherwise)."""
+    if "hospital" not in key or "education" not in org.types:
+        return None
+    words = set(key)
+    linked = [i for i in org.linked if i in index.orgs and index.orgs[i].hospital and index.orgs[i].country == org.country
+              and names.city_agreement(index.orgs[i].city, org.city) == "city"]
+    named = {i for i in linked if any(set(k) - {"@" + names.canonical_city(index.orgs[i].city)} <= words
+                                      for k in index.keys.get(i, ()))}
+    if len(named) == 1:
+        return named.pop()
+    return hospital_of_university(index, org.id)
+
+
+def _queries(text: str, strip: set[str], city: str = "") -> list[tuple[str, tuple[str, ...], bool]]:
     """(segment, key, key without the site's city words?) for the whole text and each segment. The
-    key with the city's words ("university hospital groningen") is only ever matched as a whole name."""
+    key with the city's words ("university hospital groningen"), as written or with the site's city marked
+    in its canonical spelling (:func:`loaders.link.registry_index.city_marked`), is only ever matched as a
+    whole name."""
     segs = names.institution_segments(text)
     out = []
     for seg in dict.fromkeys([" ".join(segs), *segs]):
         stripped, full = name_key(seg, strip), name_key(seg, frozenset())
-        out.extend((seg, key, key == stripped) for key in dict.fromkeys([stripped, full]) if key)
+        marked = [city_marked(stripped, city)] if city and full != stripped else []
+        out.extend((seg, key, key == stripped) for key in dict.fromkeys([stripped, full, *marked]) if key)
     return out
 
 
@@ -183,7 +204,7 @@ def match(index: RegistryIndex, text: str, city: str, country: str, country_word
     ``providers_only`` (affiliations): only hospitals that are not also universities, since an author's
     university or medical school is no provider."""
     place = Place(index, city, country, text)
-    queries = _queries(text, names.city_tokens(city) | set(country_words))
+    queries = _queries(text, names.city_tokens(city) | set(country_words), city)
     seen: list[str] = []
     for kind, score in (("name", 0.95), ("distinctive-words", 0.85), ("contained", 0.8)):
         hits: dict[str, str] = {}
@@ -199,7 +220,9 @@ def match(index: RegistryIndex, text: str, city: str, country: str, country_word
                 org = index.orgs[i]
                 if providers_only and (not org.hospital or "education" in org.types):
                     continue
-                if how and (kind == "name" or org.hospital):
+                if how and kind != "name" and not org.hospital:
+                    i = _hospital_of_named_university(index, org, key) or ""
+                if how and i:
                     hits[i] = "city" if "city" in (how, hits.get(i)) else how
                     matched.setdefault(i, seg)
         if not hits:

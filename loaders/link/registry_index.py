@@ -61,6 +61,13 @@ class RegistryIndex:
     successors: dict[str, str] = field(default_factory=dict)
 
 
+def city_marked(key: tuple[str, ...], city: str) -> tuple[str, ...]:
+    """A name's words without its city's, with a mark of that city in its canonical spelling: a name that holds
+    its city's name in any spelling ("Universität Würzburg", "Universitaet Wuerzburg") has one such key, so a
+    site finds the record however it spells the city. The mark never counts as a distinctive word."""
+    return tuple(sorted((*key, "@" + names.canonical_city(city))))
+
+
 def name_key(text: str, strip: frozenset[str] | set[str]) -> tuple[str, ...]:
     """The sorted distinct words of :func:`kg.core.names.normalise_name` without those of ``strip``."""
     return tuple(sorted({t for t in names.normalise_name(text).split() if t not in strip}))
@@ -132,7 +139,9 @@ def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
         strip = frozenset(w for part in city_parts(r.locations[0].city) for w in names.city_tokens(part))
         for n in r.names:
             stripped = name_key(n.value, strip)
-            for key in {stripped, name_key(n.value, frozenset())}:  # with and without its city's words
+            full = name_key(n.value, frozenset())
+            marked = {city_marked(stripped, part) for part in city_parts(r.locations[0].city)} if full != stripped else set()
+            for key in {stripped, full, *marked}:  # with and without its city's words, and its city in any spelling
                 if not key:
                     continue
                 index.by_key.setdefault(key, set()).add(target)
