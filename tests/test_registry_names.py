@@ -1,0 +1,147 @@
+"""Name and city forms that the registry step of site resolution (#16) must see as one: city names in another
+language (GeoNames' alternate names), hospital kind words in more languages, department segments, a city's
+name inside an institution's name, and a hospital named by its university. Tiny hand-made records; each case
+fails without its rule (kg/core/names.py, loaders/link/registry.py, loaders/link/registry_index.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.core import names
+from loaders.link import registry as G
+from loaders.ror import RorLocation, RorName, RorRecord
+
+ROR = "https://ror.org/"
+
+
+def rec(local: str, names_: list[str], city: str, country: str, types: tuple[str, ...] = ("healthcare",),
+        rel: tuple[tuple[str, str], ...] = ()) -> RorRecord:
+    ns = tuple(RorName(n, ("ror_display" if i == 0 else "alias",), None) for i, n in enumerate(names_))
+    return RorRecord(ROR + local, "active", ns, types, (RorLocation(city, country, None, None, None),),
+                     tuple((k, ROR + v) for k, v in rel), (), "v2")
+
+
+# --- cities: another language's name of one city (GeoNames alternate names) -----------------------------
+
+@pytest.mark.parametrize(("site", "registry"), [
+    ("Nuernberg", "Nuremberg"), ("Nürnberg", "Nuremberg"), ("Venezia", "Venice"), ("Genf", "Geneva"),
+    ("Göteborg", "Gothenburg"), ("București", "Bucharest"), ("Beograd", "Belgrade"), ("Luik", "Liège"),
+])
+def test_a_city_in_another_language_is_the_same_city(site: str, registry: str) -> None:
+    assert names.canonical_city(site) == names.canonical_city(registry)
+    assert names.city_agreement(site, registry) == "city"
+
+
+def test_a_city_name_with_words_added_keeps_its_own_relation() -> None:
+    """GeoNames files "Bochum-Langendreer" under Langendreer and "Jerez" under Jerez de la Frontera: such
+    qualified names are a city and its part (city_agreement's "metro"), never renamed to the other."""
+    assert names.canonical_city("Bochum-Langendreer") == "bochum langendreer"
+    assert names.city_agreement("Bochum-Langendreer", "Bochum") == "metro"
+    assert names.canonical_city("Greifswald") == "greifswald"
+    assert names.canonical_city("Jerez") == "jerez"
+
+
+def test_two_cities_stay_two() -> None:
+    assert names.city_agreement("Nuernberg", "Munich") is None
+    assert names.city_agreement("Genf", "Lausanne") is None
+
+
+def test_city_words_include_the_other_names_of_the_city() -> None:
+    assert {"nurnberg", "nuernberg"} <= names.city_tokens("Nuremberg")
+    assert names.names_city({"chu", "de", "rouen"}, "Rouen")
+    assert names.names_city({"klinikum", "nurnberg"}, "Nuremberg")
+    assert not names.names_city({"klinikum", "nord"}, "Nuremberg")
+
+
+# --- hospital kinds in more languages ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Aarhus Universitetshospital", "Aarhus University Hospital"),
+    ("Universitätsmedizin Greifswald", "University Medicine Greifswald"),
+    ("Universitätsmedizin Greifswald", "Greifswald University Hospital"),
+    ("Fakultní nemocnice Olomouc", "University Hospital Olomouc"),
+    ("Fakultná nemocnica Nitra", "Faculty Hospital Nitra"),
+    ("Landeskrankenhaus Feldkirch", "LKH Feldkirch"),
+    ("Kantonsspital Aarau", "Cantonal Hospital Aarau"),
+    ("Kantonspital Aarau", "Hôpital cantonal Aarau"),
+    ("Szent Imre Kórház", "Szent Imre Hospital"),
+    ("Wojewódzki Szpital Specjalistyczny we Wrocławiu", "Provincial Specialist Hospital Wrocławiu"),
+    ("Städtisches Klinikum Dessau", "Municipal Hospital Dessau"),
+    ("Complejo Hospitalario Universitario de Vigo", "University Hospital Complejo Vigo"),
+    ("Centro Hospitalar Universitário de São João", "Centro Hospital Universitário de São João"),
+    ("Helsingin yliopistollinen keskussairaala", "Helsingin University Hospital"),
+    ("Semmelweis Egyetem", "Semmelweis University"),
+])
+def test_hospital_kinds_in_other_languages_normalise_alike(a: str, b: str) -> None:
+    assert sorted(names.normalise_name(a).split()) == sorted(names.normalise_name(b).split())
+
+
+def test_a_danish_university_hospital_is_not_its_university() -> None:
+    """Regression: "Universitetshospital" was mapped to "university" alone, so "Aarhus Universitetshospital"
+    had the words of Aarhus University."""
+    assert names.normalise_name("Aarhus Universitetshospital") != names.normalise_name("Aarhus University")
+
+
+# --- departments in front of the institution --------------------------------------------------------------
+
+@pytest.mark.parametrize("segment", ["Hematology", "Oncology", "Medical Oncology", "Innere Medizin III",
+                                     "Medizinische Klinik I", "Chirurgische Universitätsklinik", "Thoracic Surgery"])
+def test_specialty_segments_are_departments(segment: str) -> None:
+    assert names.is_department(segment)
+
+
+@pytest.mark.parametrize("segment", ["LKH", "Medizinische Hochschule Hannover", "Klinikum Nord", "Cancer Center",
+                                     "Hospital Clinic", "National Cancer Institute", "Katedra i Klinika Endokrynologii"])
+def test_institutions_are_not_specialty_departments(segment: str) -> None:
+    """A bare "LKH" is a hospital (the curated step asks the registry for its city's one LKH); a Polish
+    "Katedra" is a department by its first word already."""
+    assert names.is_department(segment) == (segment == "Katedra i Klinika Endokrynologii")
+
+
+def test_department_segments_fall_out_of_the_institution() -> None:
+    text = "Klinik Fuer Innere Medizin, Hematology/Oncology, Ernst Moritz Arndt Universitaet"
+    assert names.institution_segments(text) == ["Ernst Moritz Arndt Universitaet"]
+    assert names.institution_segments("Innere Medizin III, Universitätsklinikum Ulm") == ["Universitätsklinikum Ulm"]
+
+
+# --- the registry step --------------------------------------------------------------------------------------
+
+RECORDS = [
+    rec("00fbnyb24", ["Julius-Maximilians-Universität Würzburg", "University of Würzburg"], "Würzburg", "DE",
+        ("education",)),
+    rec("006e5kg04", ["Vrije Universiteit Brussel", "VUB"], "Brussels", "BE", ("education",),
+        rel=(("related", "038f7y939"), ("related", "0aaaaaa11"))),
+    rec("038f7y939", ["Universitair Ziekenhuis Brussel", "UZ Brussel"], "Brussels", "BE",
+        rel=(("related", "006e5kg04"),)),
+    rec("0aaaaaa11", ["Hôpital Universitaire Brugmann"], "Brussels", "BE", rel=(("related", "006e5kg04"),)),
+    rec("0bbbbbb22", ["Université Libre de Bruxelles"], "Brussels", "BE", ("education",)),
+    rec("03f6n9m15", ["Universitätsklinikum Frankfurt am Main", "University Hospital Frankfurt"], "Frankfurt am Main",
+        "DE"),
+    rec("0ccccccc3", ["Klinikum Nürnberg"], "Nuremberg", "DE"),
+    rec("0ddddddd4", ["Städtisches Klinikum Karlsruhe"], "Karlsruhe", "DE"),
+    rec("0eeeeeee5", ["Städtisches Klinikum Dresden"], "Dresden", "DE"),
+]
+INDEX = G.build_index(RECORDS)
+
+
+@pytest.mark.parametrize(("text", "city", "country", "org", "rule"), [
+    ("Universitaet Wuerzburg", "Wuerzburg", "DE", "00fbnyb24", "name;city"),  # the city in another spelling
+    ("Klinikum Nuernberg", "Nuernberg", "DE", "0ccccccc3", "name;city"),      # city field and name in German
+    ("Academisch Ziekenhuis der Vrije Universiteit Brussel", "Brussels", "BE", "038f7y939", "distinctive-words;city"),
+])
+def test_registry_finds_records_across_name_forms(text: str, city: str, country: str, org: str, rule: str) -> None:
+    found, _ = G.match(INDEX, text, city, country)
+    assert found is not None and (found.org, found.rule) == (ROR + org, rule)
+
+
+def test_a_university_is_no_match_for_a_hospital_name_without_a_linked_hospital() -> None:
+    found, _ = G.match(INDEX, "Hôpital de l'Université Libre de Bruxelles", "Brussels", "BE")
+    assert found is None
+
+
+def test_a_municipal_hospital_is_not_the_university_hospital_of_its_city() -> None:
+    """German articles are stop words: with "am" of "Frankfurt am Main" as a distinctive word, the municipal
+    hospital of Höchst ("Städtische Kliniken Frankfurt am Main - Hoechst") was taken for the university
+    hospital, whose name holds "am" too, once "Städtische" had become a kind word seen elsewhere."""
+    found, _ = G.match(INDEX, "Staedtische Kliniken Frankfurt am Main - Hoechst", "Frankfurt", "DE")
+    assert found is None
