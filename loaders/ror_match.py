@@ -24,8 +24,9 @@ Rule (docs/decisions/0011-research-organization-registry.md). A curated row (``d
 4. **distinctive words**: failing 3, the distinctive words of one of the row's own names (not an alias;
    :func:`kg.core.names.distinctive`: not "hospital", "university", "centre" ...) equal those of one name of
    exactly one healthcare record in the row's place, and the kind words of both names differ at most
-   by "hospital" and "university" (:func:`kind_fits`: "Hôpital Henri Mondor" = "Hôpitaux
-   Universitaires Henri-Mondor"; a cancer centre is not its university).
+   by "hospital" and "university", or by "hospital" and "cancer" when neither says university
+   (:func:`kind_fits`: "Hôpital Henri Mondor" = "Hôpitaux Universitaires Henri-Mondor"; "Weston Park
+   Hospital" = "Weston Park Cancer Centre"; a cancer centre is not its university).
 
 5. **part**: failing 4, a name of the row and a name of a healthcare record in the row's own city
    (not a suburb; not a group of :data:`GROUP_CHILDREN` hospitals or more) have the same words once
@@ -33,7 +34,11 @@ Rule (docs/decisions/0011-research-organization-registry.md). A curated row (``d
    "Institut de Cancérologie de l'Ouest Paul Papin" (Angers) is ICO's record, located in Angers (a
    group split by city gives its one record to its part at the record's location, decision 0012).
 
-Tiers 3-5 need a distinctive word (a kind and a city, "Aarhus Universitetshospital", name no one
+6. **names together**: failing 5, a name of a healthcare record in the row's place has every distinctive
+   word of the row's own name and more, all of them words of the row's names: "CHU Dinant Godinne UCL
+   Namur" is the row "CHU UCL Namur" with its alias "CHU Dinant Godinne".
+
+Tiers 3-6 need a distinctive word (a kind and a city, "Aarhus Universitetshospital", name no one
 institution), and a name that holds its city's name ("Institut Català d'Oncologia Badalona") needs a
 record in that city, not a suburb of it: it names the institution's part there.
 
@@ -56,55 +61,34 @@ rows were matched by which tier and which were not, with the reason.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz
 
 from kg.core import names as kg_names
-from kg.core.errors import DataError
 from loaders.ror import successor_map
 from loaders.ror_dump import RorRecord, read
+from loaders.ror_match_files import (
+    CURATED,
+    LISTING,
+    LISTING_HEAD,
+    Outcome,
+    Row,
+    listing,
+    read_rows,
+    write_rows,
+)
 from loaders.ror_match_names import fold_name, in_place, is_acronym, kind_fits, name_key, words_key
 from loaders.ror_subset import fold_city
 
 #: a record with this many children is a group (AP-HP): never the part of it that a row names
 GROUP_CHILDREN = 8
 
-CURATED = (Path("euracan") / "centres.tsv", Path("institutions") / "institutions.tsv")
-LISTING = Path("ror") / "matching.md"
-LISTING_HEAD = """# ROR ids of the curated providers: what the matching rule did
-
-Written by `python -m loaders.ror_match` from `{dump}` (rule: its module docstring and
-docs/decisions/0011-research-organization-registry.md). Rows under "Not matched" have no ROR id in
-`data/euracan/centres.tsv` / `data/institutions/institutions.tsv`: the partial registry lacks them or
-holds several candidates; a curator who checks one by hand writes its id into the file (it is then kept).
-
-"""
-
-
-@dataclass(frozen=True)
-class Row:
-    file: str
-    line: int
-    id: str
-    names: tuple[str, ...]
-    city: str
-    country: str
-    ror: str
-    primary: int = 1   # how many of ``names`` are the row's own names (name, local name), not aliases
-
-
-@dataclass(frozen=True)
-class Outcome:
-    row: Row
-    ror: str        # the IRI the rule gives ("" when none)
-    tier: str       # "city" | "country" | "ambiguous" | "none"
-    note: str
+__all__ = ["CURATED", "LISTING", "TIERS", "Index", "Outcome", "Row", "listing", "main", "match_all", "read_rows",
+           "write_rows"]
 
 
 class Index:
@@ -122,6 +106,7 @@ class Index:
         self.by_place: dict[tuple[str, str], list[RorRecord]] = defaultdict(list)
         self.by_words: dict[tuple[str, ...], set[str]] = defaultdict(set)      # words_key -> record ids
         self.by_distinct: dict[tuple[str, ...], set[str]] = defaultdict(set)   # distinctive words -> ids
+        self.distinct_with: dict[str, set[tuple[str, ...]]] = defaultdict(set)  # word -> distinctive keys
         for record in self.records.values():
             for place in {(fold_city(loc.city), loc.country) for loc in record.locations}:
                 self.by_place[place].append(record)
@@ -139,6 +124,8 @@ class Index:
                     distinct = tuple(kg_names.distinctive(words))
                     if distinct and "healthcare" in record.types:
                         self.by_distinct[distinct].add(record.id)
+                        for word in distinct:
+                            self.distinct_with[word].add(distinct)
 
     def current(self, rid: str) -> str:
         return self.successors.get(rid, rid)
@@ -155,6 +142,9 @@ class Index:
                     chosen = self._one(found[tier])
                     if chosen:
                         return Outcome(row, chosen, tier, f"{self._shown(chosen)} [by {how}]")
+        chosen = self._one(self._joined(row))
+        if chosen:
+            return Outcome(row, chosen, "names", f"{self._shown(chosen)} [by its names together]")
         found = tried[-1][0]
         several = next((t for t in TIERS if found[t]), "")
         if several:
@@ -232,6 +222,30 @@ class Index:
                 found.add(self.current(rid))
         return found
 
+    def _joined(self, row: Row) -> set[str]:
+        """Tier 6: healthcare records of the row's place (its city or a suburb) one of whose names is made
+        of the row's names together: it has every distinctive word of the row's own name and more, all of
+        them words of the row's names, and the kinds fit (:func:`kind_fits`): "CHU Dinant Godinne UCL Namur"
+        is the row "CHU UCL Namur" with its alias "CHU Dinant Godinne"."""
+        if not row.names:
+            return set()
+        own_words = words_key(row.names[0], row.city)
+        own = set(kg_names.distinctive(own_words))
+        every = set().union(*(kg_names.distinctive(words_key(n, row.city)) for n in row.names if not is_acronym(n)))
+        if not own or every == own:
+            return set()
+        rarest = min(own, key=lambda w: len(self.distinct_with.get(w, ())))
+        found = set()
+        for distinct in self.distinct_with.get(rarest, ()):
+            if not own < set(distinct) <= every:
+                continue
+            for rid in self.by_distinct[distinct]:
+                record = self.records[rid]
+                if len(record.related("child")) < GROUP_CHILDREN and kind_fits(own_words, record) \
+                        and in_place(row.city, row.country, record) in ("city", "metro"):
+                    found.add(self.current(rid))
+        return found
+
     def _part_or_university(self, record: RorRecord) -> bool:
         """Records an alias never matches: a university (ROR type education, not healthcare), since
         "University of X" as a site name is an alias of X's hospital, not the university; and a
@@ -269,22 +283,7 @@ class Index:
 
 
 #: the tiers of the rule, in the order they are tried
-TIERS = ("city", "country", "words", "distinctive", "part")
-def read_rows(data_dir: Path) -> list[Row]:
-    """The curated rows of both files. Raises DataError for a file without the needed columns."""
-    rows = []
-    for rel in CURATED:
-        path = data_dir / rel
-        with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-            needed = {"id", "name", "local_name", "aliases", "city", "country", "ror"}
-            if not needed <= set(reader.fieldnames or ()):
-                raise DataError(f"missing column(s) {sorted(needed - set(reader.fieldnames or ()))}", path=path, line=1)
-            for line, r in enumerate(reader, 2):
-                own = tuple(dict.fromkeys(n for n in (r["name"], r["local_name"]) if n))
-                names = tuple(dict.fromkeys((*own, *(a for a in r["aliases"].split(" | ") if a))))
-                rows.append(Row(str(rel), line, r["id"], names, r["city"], r["country"], r["ror"], len(own)))
-    return rows
+TIERS = ("city", "country", "words", "distinctive", "part", "names")
 
 
 def match_all(rows: Sequence[Row], index: Index) -> list[Outcome]:
@@ -309,41 +308,6 @@ def match_all(rows: Sequence[Row], index: Index) -> list[Outcome]:
                 if outcomes[i].tier != "kept":
                     outcomes[i] = Outcome(outcomes[i].row, "", "ambiguous", f"{rid} would go to several rows: {ids}")
     return outcomes
-
-
-def write_rows(data_dir: Path, outcomes: Sequence[Outcome]) -> None:
-    """Rewrite the ``ror`` cell of every row, leaving every other byte of the files as it was."""
-    by_file: dict[str, dict[int, str]] = defaultdict(dict)
-    for o in outcomes:
-        by_file[o.row.file][o.row.line] = o.ror
-    for rel, values in by_file.items():
-        path = data_dir / rel
-        lines = path.read_text(encoding="utf-8").split("\n")
-        column = lines[0].split("\t").index("ror")
-        for line, value in values.items():
-            cells = lines[line - 1].split("\t")
-            cells[column] = value
-            lines[line - 1] = "\t".join(cells)
-        tmp = path.with_suffix(".tsv.tmp")
-        tmp.write_text("\n".join(lines), encoding="utf-8")
-        tmp.replace(path)
-
-
-def listing(outcomes: Sequence[Outcome]) -> str:
-    """A Markdown listing of the outcomes: matched by tier, then not matched with the reason."""
-    out = []
-    for tier, title in (("city", "Matched: name and city"), ("country", "Matched: name and country, city differs"),
-                        ("words", "Matched: same words in any language, same place"),
-                        ("distinctive", "Matched: same distinctive words, a hospital of the same place"),
-                        ("part", "Matched: the part of a group at the record's own city"),
-                        ("kept", "Kept from the file"), ("ambiguous", "Not matched: several records"),
-                        ("none", "Not matched: no record")):
-        rows = [o for o in outcomes if o.tier == tier]
-        out.append(f"### {title} ({len(rows)})\n")
-        out += [f"- `{o.row.id}` ({o.row.city}, {o.row.country}): {o.ror + ' ' if o.ror else ''}{o.note}"
-                for o in sorted(rows, key=lambda o: o.row.id)]
-        out.append("")
-    return "\n".join(out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -66,11 +66,20 @@ def _kinds(words: Iterable[str]) -> set[str]:
 
 def kind_fits(words: tuple[str, ...], record: RorRecord) -> bool:
     """True if the row's name has kind words and they and those of one of the record's names differ at
-    most by "hospital" and "university" (a bare "Sainte Catherine" fits nothing): "Hôpital Henri Mondor" fits "Hôpitaux Universitaires Henri-Mondor", but neither
-    "Medical University of South Carolina" its "Cancer Center" nor a children's hospital an adults' one."""
+    little (:func:`_kinds_differ_little`; a bare "Sainte Catherine" fits nothing): "Hôpital Henri Mondor" fits
+    "Hôpitaux Universitaires Henri-Mondor", but neither "Medical University of South Carolina" its "Cancer
+    Center" nor a children's hospital an adults' one."""
     own = _kinds(words)
-    return bool(own) and any(own ^ _kinds(kg_names.normalise_name(n.value).split()) <= {"hospital", "university"}
-               for n in record.names if n.types != ("acronym",))
+    return bool(own) and any(_kinds_differ_little(own, _kinds(kg_names.normalise_name(n.value).split()))
+                             for n in record.names if n.types != ("acronym",))
+
+
+def _kinds_differ_little(own: set[str], other: set[str]) -> bool:
+    """Two names' kinds differ at most by "hospital" and "university", or, when neither says university, by
+    "hospital" and "cancer": a cancer hospital renamed a cancer centre ("Weston Park Hospital", "Weston Park
+    Cancer Centre") is one institution, a university's cancer centre is not the university."""
+    differ = own ^ other
+    return differ <= {"hospital", "university"} or differ <= {"hospital", "cancer"} and "university" not in own | other
 
 
 def name_key(name: str) -> str:
