@@ -145,3 +145,27 @@ def test_a_municipal_hospital_is_not_the_university_hospital_of_its_city() -> No
     hospital, whose name holds "am" too, once "Städtische" had become a kind word seen elsewhere."""
     found, _ = G.match(INDEX, "Staedtische Kliniken Frankfurt am Main - Hoechst", "Frankfurt", "DE")
     assert found is None
+
+
+def _closed(local: str, name: str, city: str, country: str) -> RorRecord:
+    return RorRecord(ROR + local, "inactive", (RorName(name, ("ror_display",), None),), ("healthcare",),
+                     (RorLocation(city, country, None, None, None),), (), (), "v2")
+
+
+def test_a_closed_hospital_without_a_successor_is_its_own_inactive_record() -> None:
+    """An old trial names a hospital the registry keeps only as an inactive record without a successor
+    (Medisch Centrum Leeuwarden): that record; an active record with the same words wins over it (the
+    registry keeps "Medisch Centrum Haaglanden" inactive beside "Haaglanden Medisch Centrum"); and a closed
+    hospital does not count when the city's one hospital of a kind is asked for."""
+    index = G.build_index([
+        _closed("0fffffff6", "Medisch Centrum Leeuwarden", "Leeuwarden", "NL"),
+        _closed("0ggggggg7", "Medisch Centrum Haaglanden", "The Hague", "NL"),
+        rec("03q4c3e69", ["Haaglanden Medisch Centrum"], "The Hague", "NL"),
+        _closed("0hhhhhhh8", "Academisch Ziekenhuis Maastricht", "Maastricht", "NL"),
+        rec("02d9ce178", ["Maastricht UMC+"], "Maastricht", "NL")])
+    found, _ = G.match(index, "Medisch Centrum Leeuwarden", "Leeuwarden", "NL")
+    assert found is not None and found.org == ROR + "0fffffff6"
+    found, _ = G.match(index, "Medisch Centrum Haaglanden", "Den Haag", "NL")
+    assert found is not None and found.org == ROR + "03q4c3e69"
+    unique = G.generic_unique(index, "University Hospital", "Maastricht", "NL")
+    assert unique is not None and unique.org == ROR + "02d9ce178"

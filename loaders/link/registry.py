@@ -18,7 +18,7 @@ Pure functions over the :class:`loaders.link.registry_index.RegistryIndex` of
    name is that kind and nothing more (medium confidence).
 
 Among several records (decision 0012): inactive and withdrawn records are followed to their
-successor; a parent loses to its child and a group (a record with :data:`GROUP_CHILDREN` children
+successor; an inactive record without one (a closed hospital) loses to any active record; a parent loses to its child and a group (a record with :data:`GROUP_CHILDREN` children
 or more) to any other record; a hospital (type healthcare) wins over a university; a hospital of a
 French regional university hospital (CHU) is the CHU; the site's own city wins over a suburb; a
 university is its university hospital when the registry links it to exactly one hospital of its city
@@ -109,6 +109,7 @@ def _prefer(index: RegistryIndex, hits: dict[str, str]) -> list[str]:
     ids = set(hits)
     parents = {p for i in ids for p in index.orgs[i].parents}
     steps = [
+        lambda s: {i for i in s if index.orgs[i].active},
         lambda s: {i for i in s if i not in parents},
         lambda s: {i for i in s if index.orgs[i].children < GROUP_CHILDREN},
         lambda s: {i for i in s if index.orgs[i].hospital},
@@ -145,7 +146,7 @@ def hospital_of_university(index: RegistryIndex, org_id: str) -> str | None:
     org = index.orgs[org_id]
     if org.hospital or "education" not in org.types:
         return None
-    found = {i for i in org.linked if i in index.orgs and index.orgs[i].hospital
+    found = {i for i in org.linked if i in index.orgs and index.orgs[i].hospital and index.orgs[i].active
              and index.orgs[i].country == org.country and names.city_agreement(index.orgs[i].city, org.city) == "city"}
     return found.pop() if len(found) == 1 else None
 
@@ -159,7 +160,8 @@ def _hospital_of_named_university(index: RegistryIndex, org: Organisation, key: 
     if "hospital" not in key or "education" not in org.types:
         return None
     words = set(key)
-    linked = [i for i in org.linked if i in index.orgs and index.orgs[i].hospital and index.orgs[i].country == org.country
+    linked = [i for i in org.linked if i in index.orgs and index.orgs[i].hospital and index.orgs[i].active
+              and index.orgs[i].country == org.country
               and names.city_agreement(index.orgs[i].city, org.city) == "city"]
     named = {i for i in linked if any(set(k) - {"@" + names.canonical_city(index.orgs[i].city)} <= words
                                       for k in index.keys.get(i, ()))}

@@ -38,6 +38,7 @@ class Organisation:
     wikidata: str = ""
     names: tuple[str, ...] = ()      # display name, labels and aliases (not acronyms)
     linked: tuple[str, ...] = ()     # its children and related records
+    active: bool = True              # False: an inactive record without a successor (a closed hospital)
 
     @property
     def hospital(self) -> bool:
@@ -115,7 +116,9 @@ def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
     """The index of ``records`` (see the module docstring); with ``places``, only the names of records
     in those places are indexed (every record still counts for places, parents and successors).
     Inactive or withdrawn records index their names under their final successor
-    (:func:`loaders.ror.successor_map`), an active record that names a successor under it
+    (:func:`loaders.ror.successor_map`); an inactive record without one, under itself (a closed hospital
+    that an old trial names; any active record matching as well wins over it: :func:`loaders.link.registry.match`);
+    an active record that names a successor under it
     (:func:`_renamed_active`); a successor loop raises :class:`kg.core.errors.DataError` as that
     function does, or, with ``report``, is recorded there and its records are not followed."""
     records = list(records)
@@ -123,16 +126,16 @@ def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
     index = RegistryIndex({}, successors=successors)
     kept = [r for r in records if set(r.types) & SITE_TYPES and r.locations]
     for r in kept:
-        if r.status == "active":
+        if r.status == "active" or r.status == "inactive" and not r.related("successor"):
             loc = r.locations[0]
             wikidata = next((v for k, v in r.external_ids if k == "wikidata"), "")
             index.orgs[r.id] = Organisation(r.id, r.display, loc.city, loc.country, loc.latitude, loc.longitude,
                                             r.types, r.related("parent"), len(r.related("child")), wikidata,
                                             tuple(n.value for n in r.names if "acronym" not in n.types),
-                                            (*r.related("child"), *r.related("related")))
+                                            (*r.related("child"), *r.related("related")), r.status == "active")
     renamed = _renamed_active(index, kept)
     for r in kept:
-        target = renamed.get(r.id, r.id) if r.status == "active" else successors.get(r.id, "")
+        target = renamed.get(r.id, r.id) if r.status == "active" else successors.get(r.id, r.id if r.id in index.orgs else "")
         if target not in index.orgs or places is not None and index.orgs[target].city not in places \
                 and r.locations[0].city not in places:
             continue
@@ -154,6 +157,8 @@ def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
                         index.by_word.setdefault(word, set()).add(target)
     sums: dict[tuple[str, str], list[float]] = {}
     for org in index.orgs.values():
+        if not org.active:  # a closed hospital names no place and counts for no city's kinds
+            continue
         for city in dict.fromkeys(names.canonical_city(part) for part in city_parts(org.city)):
             index.by_city.setdefault((org.country, city), []).append(org.id)
             index.countries_of_city.setdefault(city, set()).add(org.country)
@@ -173,6 +178,7 @@ def _renamed_active(index: RegistryIndex, records: list[RorRecord]) -> dict[str,
     named = {r.id: r.related("successor") for r in records if r.status == "active" and r.related("successor")}
     for rid, following in named.items():
         nxt = following[0]
-        if nxt in index.orgs and nxt not in named and index.orgs[nxt].country == index.orgs[rid].country:
+        if nxt in index.orgs and index.orgs[nxt].active and nxt not in named \
+                and index.orgs[nxt].country == index.orgs[rid].country:
             out[rid] = nxt
     return out
