@@ -41,7 +41,7 @@ def words_key(name: str, *cities: str) -> tuple[str, ...]:
     for city in cities:
         for part in city_parts(city):
             strip |= kg_names.city_tokens(part)
-    return tuple(sorted({w for w in kg_names.normalise_name(name).split() if w not in strip}))
+    return tuple(sorted({w for w in kg_names.normalise_name(name).split() if not kg_names.is_city_word(w, strip)}))
 
 
 def in_place(city: str, country: str, record: RorRecord) -> str | None:

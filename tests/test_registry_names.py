@@ -9,6 +9,7 @@ import pytest
 
 from kg.core import names
 from loaders.link import registry as G
+from loaders.link.open_world import key as open_world_key
 from loaders.ror import RorLocation, RorName, RorRecord
 
 ROR = "https://ror.org/"
@@ -169,3 +170,23 @@ def test_a_closed_hospital_without_a_successor_is_its_own_inactive_record() -> N
     assert found is not None and found.org == ROR + "03q4c3e69"
     unique = G.generic_unique(index, "University Hospital", "Maastricht", "NL")
     assert unique is not None and unique.org == ROR + "02d9ce178"
+
+
+@pytest.mark.parametrize(("word", "city", "is_form"), [
+    ("wroclawiu", "Wrocław", True), ("katowicach", "Katowice", True), ("krakowie", "Kraków", True),
+    ("warszawie", "Warsaw", True), ("gdansku", "Gdańsk", True), ("ostrave", "Ostrava", True),
+    ("valenciano", "Valencia", False), ("berliner", "Berlin", False), ("leiderdorp", "Leiden", False),
+])
+def test_a_city_in_another_case_is_a_city_word_but_not_its_adjective(word: str, city: str, is_form: bool) -> None:
+    assert names.is_city_word(word, names.city_tokens(city)) is is_form
+
+
+def test_a_name_with_its_city_in_the_locative_finds_the_record_and_keeps_one_open_world_node() -> None:
+    index = G.build_index([rec("00n1h4322", ["Wojewódzki Szpital Specjalistyczny we Wrocławiu"], "Wroclaw", "PL"),
+                           rec("0262j1008", ["Wojewódzki Szpital Specjalistyczny im. J. Gromkowskiego we Wrocławiu"],
+                               "Wroclaw", "PL")])
+    found, _ = G.match(index, "Wojewodzki Szpital Specjalistyczny", "Wroclaw", "PL")
+    assert found is not None and found.org == ROR + "00n1h4322"
+    assert open_world_key("Szpital Miejski w Katowicach", "Katowice", "PL") == \
+        open_world_key("Szpital Miejski", "Katowice", "PL")
+    assert open_world_key("Instituto Valenciano de Oncologia", "Valencia", "ES")[0] == "institute valenciano oncology"

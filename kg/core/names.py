@@ -349,6 +349,27 @@ def city_agreement(a: str, b: str) -> str | None:
     return None
 
 
+#: case endings of a city's name after "w", "we" (Polish), "v", "ve" (Czech, Slovak): "in Wrocław"
+_CITY_CASE_ENDINGS = frozenset({"u", "iu", "ie", "e", "i", "y", "ach", "ech", "ich"})
+
+
+def is_city_word(word: str, strip: frozenset[str] | set[str]) -> bool:
+    """True if ``word`` is one of the city words ``strip`` (:func:`city_tokens`) or, for a city word of five
+    letters or more, that word in another case: its stem (without a final vowel) and a locative ending
+    (Polish "we Wrocławiu", "w Katowicach", "w Krakowie"; Czech "v Ostravě"), so a name written with the city
+    in another case keeps the same words. An adjective of the city ("Instituto Valenciano de Oncología")
+    is no case form: it names the institution."""
+    if word in strip:
+        return True
+    if len(word) < 5:
+        return False
+    for c in strip:
+        stem = c[:-1] if c[-1] in "aeiouy" else c
+        if len(c) >= 5 and word.startswith(stem) and word[len(stem):] in _CITY_CASE_ENDINGS:
+            return True
+    return False
+
+
 def city_tokens(city: str) -> set[str]:
     """The words of a city name in every spelling we know (folded), to strip from institution names."""
     return set(_city_tokens(city))

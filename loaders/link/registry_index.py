@@ -70,8 +70,9 @@ def city_marked(key: tuple[str, ...], city: str) -> tuple[str, ...]:
 
 
 def name_key(text: str, strip: frozenset[str] | set[str]) -> tuple[str, ...]:
-    """The sorted distinct words of :func:`kg.core.names.normalise_name` without those of ``strip``."""
-    return tuple(sorted({t for t in names.normalise_name(text).split() if t not in strip}))
+    """The sorted distinct words of :func:`kg.core.names.normalise_name` without those of ``strip`` and their
+    inflected forms (:func:`kg.core.names.is_city_word`)."""
+    return tuple(sorted({t for t in names.normalise_name(text).split() if not names.is_city_word(t, strip)}))
 
 
 @dataclass(frozen=True)
