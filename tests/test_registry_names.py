@@ -190,3 +190,17 @@ def test_a_name_with_its_city_in_the_locative_finds_the_record_and_keeps_one_ope
     assert open_world_key("Szpital Miejski w Katowicach", "Katowice", "PL") == \
         open_world_key("Szpital Miejski", "Katowice", "PL")
     assert open_world_key("Instituto Valenciano de Oncologia", "Valencia", "ES")[0] == "institute valenciano oncology"
+
+
+def test_a_name_misspelt_by_one_letter_finds_its_record_but_not_a_short_word_or_a_lone_one() -> None:
+    index = G.build_index([
+        rec("00r1edq15", ["Ernst-Moritz-Arndt-Universität Greifswald"], "Greifswald", "DE", ("education",),
+            rel=(("related", "025vngs54"),)),
+        rec("025vngs54", ["Universitätsmedizin Greifswald"], "Greifswald", "DE", rel=(("related", "00r1edq15"),)),
+        rec("0bbbbbb23", ["Klinik Maria Hilf Nord"], "Essen", "DE"),
+        rec("0ccccccc4", ["Krankenhaus Bethanien"], "Moers", "DE")])
+    found, _ = G.match(index, "Innere Medizin, Ernst Moritz Armdt Universitaet", "Greifswald", "DE")
+    assert found is not None and (found.org, found.rule) == (ROR + "025vngs54", "typo;city;university-hospital")
+    assert G.match(index, "Klinik Maria Hilf Sued", "Essen", "DE")[0] is None  # "nord"/"sued": short, two letters
+    assert G.match(index, "Krankenhaus Bethanian", "Moers", "DE")[0] is None  # one distinctive word only
+    assert G.match(index, "Innere Medizin, Ernst Moritz Armdt Universitaet", "Rostock", "DE")[0] is None  # place

@@ -12,14 +12,17 @@ Pure functions over the :class:`loaders.link.registry_index.RegistryIndex` of
    no gazetteer is read at build time.
 2. **distinctive words**: no exact name, but the distinctive words of one segment (not "hospital",
    "university" ...) equal those of exactly one healthcare record's name in that place
-   ("Centre Hospitalier Lyon Sud" -> Hôpital Lyon Sud).
+   ("Centre Hospitalier Lyon Sud" -> Hôpital Lyon Sud); failing that, **contained** (every distinctive
+   word of a healthcare record's name in the segment, which has at most one more), then **typo** (a name
+   whose words are the segment's but one, misspelt by one letter: :func:`_one_letter_off`). A segment that
+   says hospital and names a university is the university's hospital (:func:`_hospital_of_named_university`).
 3. **generic names** ("CHU", "University Hospital") never match by name; :func:`generic_unique`
    resolves one only when the site's city has exactly one record of that kind, or exactly one whose
    name is that kind and nothing more (medium confidence).
 
 Among several records (decision 0012): inactive and withdrawn records are followed to their
-successor; an inactive record without one (a closed hospital) loses to any active record; a parent loses to its child and a group (a record with :data:`GROUP_CHILDREN` children
-or more) to any other record; a hospital (type healthcare) wins over a university; a hospital of a
+successor; an inactive record without one (a closed hospital) loses to any active record; a parent
+loses to its child and a group (a record with :data:`GROUP_CHILDREN` children or more) to any other record; a hospital (type healthcare) wins over a university; a hospital of a
 French regional university hospital (CHU) is the CHU; the site's own city wins over a suburb; a
 university is its university hospital when the registry links it to exactly one hospital of its city
 (:func:`hospital_of_university`). Two records still standing make the match ambiguous: no answer,
@@ -31,6 +34,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
 
 from kg.core import names
 from loaders.link.registry_index import (
@@ -192,12 +197,36 @@ def _found(index: RegistryIndex, kind: str, key: tuple[str, ...]) -> set[str]:
         return index.by_key.get(key, set())
     if kind == "distinctive-words":
         return index.by_distinct.get(distinct, set()) if len(key) > 1 else set()
+    if kind == "typo":
+        return _one_letter_off(index, key, distinct)
     # "contained": every distinctive word of one of the record's names is in the segment, which has at
     # most one more ("Universitair Medisch Centrum St Radboud"; not "Albert Einstein College of Medicine")
     rarest = min(distinct, key=lambda w: len(index.by_word.get(w, ())))
     words = set(distinct)
     return {i for i in index.by_word.get(rarest, ())
             if any(set(d) <= words and len(words) - len(set(d)) <= 1 for d in index.distinct_keys.get(i, ()))}
+
+
+def _one_letter_off(index: RegistryIndex, key: tuple[str, ...], distinct: tuple[str, ...]) -> set[str]:
+    """Records with a name whose words are the segment's but one, and that one differs by one letter in a
+    word of five letters or more, not a number ("Ernst Moritz Armdt Universitaet" for "Ernst-Moritz-Arndt-
+    Universität"); the segment needs two distinctive words, so one other word agrees exactly."""
+    if len(distinct) < 2:
+        return set()
+    words, out = set(key), set()
+    for word in distinct:
+        for i in index.by_word.get(word, ()) if len(index.by_word.get(word, ())) <= _TYPO_FANOUT else ():
+            for k in index.keys.get(i, ()):
+                ours, theirs = words - set(k), set(k) - words
+                if len(ours) == len(theirs) == 1:
+                    a, b = next(iter(ours)), next(iter(theirs))
+                    if min(len(a), len(b)) >= 5 and not (a.isdigit() or b.isdigit()) and Levenshtein.distance(a, b) == 1:
+                        out.add(i)
+    return out
+
+
+#: a word that many records share ("saint") is no lead for a misspelt name
+_TYPO_FANOUT = 200
 
 
 def match(index: RegistryIndex, text: str, city: str, country: str, country_words: Iterable[str] = (),
@@ -208,7 +237,7 @@ def match(index: RegistryIndex, text: str, city: str, country: str, country_word
     place = Place(index, city, country, text)
     queries = _queries(text, names.city_tokens(city) | set(country_words), city)
     seen: list[str] = []
-    for kind, score in (("name", 0.95), ("distinctive-words", 0.85), ("contained", 0.8)):
+    for kind, score in (("name", 0.95), ("distinctive-words", 0.85), ("contained", 0.8), ("typo", 0.75)):
         hits: dict[str, str] = {}
         matched: dict[str, str] = {}
         for seg, key, stripped in queries:
@@ -222,7 +251,7 @@ def match(index: RegistryIndex, text: str, city: str, country: str, country_word
                 org = index.orgs[i]
                 if providers_only and (not org.hospital or "education" in org.types):
                     continue
-                if how and kind != "name" and not org.hospital:
+                if how and kind not in ("name", "typo") and not org.hospital:
                     i = _hospital_of_named_university(index, org, key) or ""
                 if how and i:
                     hits[i] = "city" if "city" in (how, hits.get(i)) else how
