@@ -167,14 +167,15 @@ class Index:
         return f"; closest in its city: {best} ({best_score:.0f})" if best else "; none in its city is close"
 
     def _candidates(self, row: Row, names: Sequence[str], strict: bool) -> dict[str, set[str]]:
-        city, country = fold_city(row.city), row.country
+        city, country, canon = fold_city(row.city), row.country, kg_names.canonical_city(row.city)
         found: dict[str, set[str]] = {tier: set() for tier in TIERS}
         for name in names:
             for rid, acronym_only in self.by_name.get(name_key(name), {}).items():
                 if strict and self._part_or_university(self.records[rid]):
                     continue
                 locations = self.records[rid].locations
-                if any(loc.country == country and fold_city(loc.city) == city for loc in locations):
+                if any(loc.country == country and (fold_city(loc.city) == city or canon == kg_names.canonical_city(loc.city))
+                       for loc in locations):  # the same city in another language (GeoNames: Genf, Geneva)
                     found["city"].add(self.current(rid))
                 elif not acronym_only and not is_acronym(name) and any(loc.country == country for loc in locations):
                     found["country"].add(self.current(rid))

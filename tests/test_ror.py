@@ -554,3 +554,12 @@ def test_matching_a_record_named_by_the_row_s_names_together(tmp_path: Path) -> 
     assert index.match(_row("ucl", ("CHU UCL Namur", "UCL Namur"), "Yvoir", "BE")).tier == "none"  # no Dinant
     assert index.match(_row("luc", ("Clinique Saint-Luc", "Bouge"), "Liège", "BE")).tier == "none"  # another city
     assert index.match(_row("sp", ("Hôpital Saint Pierre", "Ixelles"), "Brussels", "BE")).ror == C
+
+
+def test_matching_by_name_and_city_takes_the_city_in_another_language(tmp_path: Path) -> None:
+    """Tier 1: the registry writes GeoNames' English name (Nuremberg), a curated row the local one (Nürnberg);
+    a record of the same name elsewhere in the country leaves tier 2 ambiguous."""
+    index = _index(tmp_path, [_named(A, "Klinikum Süd", "Nuremberg", country="DE"),
+                              _named(B, "Klinikum Süd", "Rosenheim", country="DE")])
+    outcome = index.match(_row("ks", ("Klinikum Süd",), "Nürnberg", "DE"))
+    assert (outcome.ror, outcome.tier) == (A, "city")
