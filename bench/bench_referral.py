@@ -32,7 +32,7 @@ from _common import p50_p99
 
 from kg.core.trial_status import today
 from kg.expertise.referral import ReferralOptions, load_config, refer
-from kg.expertise.referral_index import index_for
+from kg.expertise.referral_load import index_for
 from kg.expertise.referral_precompute import prepare
 from kg.store.embedded import EmbeddedStore, GraphStore
 

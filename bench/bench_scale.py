@@ -5,7 +5,7 @@
 
 For each scale: ``bench/synth.py corpus`` writes the corpus; a **build process** compiles it and builds the
 on-disk store (its peak RSS is the build memory); a **serve process** opens the store read-only, as
-each query worker of ``rarekg serve`` does, builds the referral index (``kg/expertise/referral_index.py``:
+each query worker of ``rarekg serve`` does, builds the referral index (``kg/expertise/referral_load.py``:
 its time and the resident memory it adds are reported), then answers the **referral**
 (``kg/referral.refer``, what ``rarekg refer`` and the REST API run) for up to 100 entities and three
 library queries with varying parameters (up to ``--runs`` runs or ``--budget`` seconds each; its
@@ -79,7 +79,7 @@ def serve_referral(store: GraphStore, runs: int, budget_s: float) -> dict[str, o
     from bench_referral import pick_entities
 
     from kg.expertise.referral import ReferralOptions, refer
-    from kg.expertise.referral_index import index_for
+    from kg.expertise.referral_load import index_for
     before = rss_mb()
     t0 = time.perf_counter()
     index_for(store)

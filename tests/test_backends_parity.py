@@ -148,7 +148,8 @@ REFERRAL_CASES = ["ORPHA:44890", "oncotree:GIST", "ORPHA:3273", "ewing-sarcoma-e
 def referral_answers(store: GraphStore) -> list[dict]:
     """Every referral case ranked from ``store``'s own index, with and without a place."""
     from kg.expertise.referral import ReferralOptions, rank, refer
-    from kg.expertise.referral_index import load_index, resolve
+    from kg.expertise.referral_index import resolve
+    from kg.expertise.referral_load import load_index
     index = load_index(store)   # read through this backend, not a cached index of another
     answers = []
     for text in REFERRAL_CASES:

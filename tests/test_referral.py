@@ -12,7 +12,8 @@ from kg.core.trial_status import is_open
 from kg.core.vocab import RKG
 from kg.expertise.referral import ReferralOptions, haversine_km, load_config, refer
 from kg.expertise.referral_geo import network_countries
-from kg.expertise.referral_index import index_for, resolve
+from kg.expertise.referral_index import resolve
+from kg.expertise.referral_load import index_for
 
 B = "https://w3id.org/rarekg/"
 TODAY = date(2025, 6, 1)
@@ -273,7 +274,7 @@ def test_evidence_about_two_equivalent_classes_is_reported_the_same_way_every_ti
 
 
 def test_index_reads_each_property_once_and_matches_the_fixture(query_fixture_store) -> None:
-    from kg.expertise.referral_index import load_index
+    from kg.expertise.referral_load import load_index
     index = load_index(query_fixture_store)
     gist = B + "entity/orpha/200"
     assert index.labels[gist] == "Gastrointestinal stromal tumor"
@@ -288,7 +289,7 @@ def test_precomputed_candidates_answer_as_the_per_call_ones(query_fixture_store,
     the answer is the one computed per call, for every option that shapes it."""
     from kg.expertise import referral_precompute
     from kg.expertise.referral import rank
-    from kg.expertise.referral_index import load_index
+    from kg.expertise.referral_load import load_index
     cfg = load_config()
     live, ahead = load_index(query_fixture_store), load_index(query_fixture_store)
     monkeypatch.setattr(referral_precompute, "HEAVY_EVIDENCE", 0)
@@ -334,7 +335,7 @@ def test_a_read_only_store_is_indexed_once_without_asking_its_state(tmp_path: Pa
     """A read-only on-disk store is a snapshot as of opening: no state query per answer."""
     import pyoxigraph as ox
 
-    from kg.expertise import referral_index
+    from kg.expertise import referral_load
     from kg.store.embedded import EmbeddedStore
     writable = EmbeddedStore(tmp_path / "store")
     fixture = Path(__file__).parent / "fixtures" / "queries" / "fixture.trig"
@@ -348,6 +349,6 @@ def test_a_read_only_store_is_indexed_once_without_asking_its_state(tmp_path: Pa
 
     def no_state(_store):  # type: ignore[no-untyped-def]
         raise AssertionError("a snapshot's state was asked")
-    monkeypatch.setattr(referral_index, "state_key", no_state)
+    monkeypatch.setattr(referral_load, "state_key", no_state)
     first = index_for(store)
     assert index_for(store) is first and names(refer(store, "ORPHA:200", opts()))[0] == "Alpha Cancer Centre"

@@ -44,7 +44,7 @@ def engine(backend: Any, cat: Catalogue) -> tuple[Any, Any]:
     def build() -> tuple[Any, Any]:
         from kg.expertise.referral import load_config
         from kg.expertise.referral_geo import country_origin
-        from kg.expertise.referral_index import load_index
+        from kg.expertise.referral_load import load_index
         from kg.expertise.referral_precompute import prepare
         built = (load_index(backend.store), load_config())
         prepare(built[0], built[1], today())   # the heaviest entities' candidates (kg.expertise.referral_precompute)

@@ -46,7 +46,8 @@ from kg.expertise.referral_geo import (
     network_countries,
     validate_location,
 )
-from kg.expertise.referral_index import Index, index_for, resolve
+from kg.expertise.referral_index import Index, resolve
+from kg.expertise.referral_load import index_for
 from kg.expertise.referral_precompute import (
     Candidates,
     DomainPart,

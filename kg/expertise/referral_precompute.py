@@ -19,7 +19,8 @@ from datetime import date
 from typing import Any
 
 from kg.core.trial_status import open_cutoff
-from kg.expertise.referral_index import Index, settle
+from kg.expertise.referral_index import Index
+from kg.expertise.referral_load import settle
 from kg.expertise.referral_scope import Classes, answer_scope, collect_domain, collect_entity
 from kg.expertise.referral_score import Entry, EvidenceParts, RankingConfig, evidence_parts, weigh_membership
 

@@ -24,7 +24,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import pyoxigraph as ox
 
@@ -49,10 +49,12 @@ class Flavour:
     digest_auth: bool
     #: SELECT listing the named graphs as ``?g``
     graphs_query: str
+    #: whether the query endpoint takes ``union-default-graph`` (the union of all graphs as the default)
+    union_default_graph: bool = False
 
 
 OXIGRAPH = Flavour("oxigraph", "query", "update", "store", "application/n-triples", None, False,
-                   "SELECT ?g WHERE { GRAPH ?g { } }")
+                   "SELECT ?g WHERE { GRAPH ?g { } }", union_default_graph=True)
 VIRTUOSO = Flavour("virtuoso", "sparql", "sparql-auth", "sparql-graph-crud-auth", "text/turtle", 10_000, True,
                    "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
 GENERIC = Flavour("generic", "", "", "", "application/n-triples", None, False,
@@ -94,6 +96,38 @@ def parse_results(body: bytes, flavour: Flavour, url: str) -> ox.QuerySolutions 
         return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
     except SyntaxError as exc:
         raise StoreError(f"{url} answered with malformed SPARQL JSON results: {exc}") from exc
+
+
+_TYPED = b'"typed-literal"'
+
+
+def parse_results_file(answer: IO[bytes], flavour: Flavour, url: str) -> ox.QuerySolutions | ox.QueryBoolean:
+    """SPARQL JSON results read from a file, row by row as they are iterated (the file is not held
+    in memory). A flavour with a row cap, or an answer using the obsolete ``typed-literal``, is read
+    whole and normalised by :func:`parse_results` (a capped answer is small). Raises as
+    :func:`parse_results`."""
+    if flavour.max_rows is None and not _mentions(answer, _TYPED):
+        try:
+            return ox.parse_query_results(answer, ox.QueryResultsFormat.JSON)
+        except SyntaxError as exc:
+            raise StoreError(f"{url} answered with malformed SPARQL JSON results: {exc}") from exc
+    with answer:
+        return parse_results(answer.read(), flavour, url)
+
+
+def _mentions(answer: IO[bytes], token: bytes, chunk: int = 1 << 20) -> bool:
+    """Whether ``token`` occurs in the file (read in chunks, each searched with the end of the text
+    before it, so a token split between reads is found; the file is left at its start)."""
+    tail = b""
+    try:
+        while block := answer.read(chunk):
+            text = tail + block
+            if token in text:
+                return True
+            tail = text[-(len(token) - 1):]
+        return False
+    finally:
+        answer.seek(0)
 
 
 _BNODE_LABEL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
