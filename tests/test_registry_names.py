@@ -204,3 +204,12 @@ def test_a_name_misspelt_by_one_letter_finds_its_record_but_not_a_short_word_or_
     assert G.match(index, "Klinik Maria Hilf Sued", "Essen", "DE")[0] is None  # "nord"/"sued": short, two letters
     assert G.match(index, "Krankenhaus Bethanian", "Moers", "DE")[0] is None  # one distinctive word only
     assert G.match(index, "Innere Medizin, Ernst Moritz Armdt Universitaet", "Rostock", "DE")[0] is None  # place
+
+
+def test_umlauts_written_out_read_as_umlauts_on_both_sides() -> None:
+    index = G.build_index([rec("0aaaaaa13", ["Robert-Rössle-Klinik"], "Berlin", "DE"),
+                           rec("0bbbbbb24", ["Klinikum Nürnberg Süd"], "Nuremberg", "DE")])
+    for text, city, org in (("Robert Roessle Klinik", "Berlin", "0aaaaaa13"),
+                            ("Klinikum Nuernberg Sued", "Nuernberg", "0bbbbbb24")):
+        found, _ = G.match(index, text, city, "DE")
+        assert found is not None and found.org == ROR + org, text

@@ -9,6 +9,7 @@ withdrawn records under their final successor. Matching a site against it is :mo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -71,8 +72,19 @@ def city_marked(key: tuple[str, ...], city: str) -> tuple[str, ...]:
 
 def name_key(text: str, strip: frozenset[str] | set[str]) -> tuple[str, ...]:
     """The sorted distinct words of :func:`kg.core.names.normalise_name` without those of ``strip`` and their
-    inflected forms (:func:`kg.core.names.is_city_word`)."""
-    return tuple(sorted({t for t in names.normalise_name(text).split() if not names.is_city_word(t, strip)}))
+    inflected forms (:func:`kg.core.names.is_city_word`), umlauts written out read as umlauts
+    (:func:`umlauts`)."""
+    return tuple(sorted({umlauts(t) for t in names.normalise_name(text).split() if not names.is_city_word(t, strip)}))
+
+
+_WRITTEN_OUT = re.compile(r"ue|ae|oe")
+
+
+def umlauts(word: str) -> str:
+    """A folded word with German umlauts written out (ä = ae, ö = oe, ü = ue) read as the folded umlaut, so
+    "Klinikum Nuernberg Sued" has the words of "Klinikum Nürnberg Süd": ``"sued"`` -> ``"sud"``. Applied
+    to every name of the registry and every site on the same terms, it only ever makes two spellings one."""
+    return _WRITTEN_OUT.sub(lambda m: m.group(0)[0], word) if len(word) > 3 else word
 
 
 @dataclass(frozen=True)
