@@ -213,3 +213,22 @@ def test_umlauts_written_out_read_as_umlauts_on_both_sides() -> None:
                             ("Klinikum Nuernberg Sued", "Nuernberg", "0bbbbbb24")):
         found, _ = G.match(index, text, city, "DE")
         assert found is not None and found.org == ROR + org, text
+
+
+def test_a_university_s_hospital_leaves_out_a_part_of_another_of_its_hospitals() -> None:
+    """Decision 0012 rule 7: a university named as a site is its one hospital; a cancer centre that is a child
+    of that hospital is no second one. Two hospitals of their own leave the university."""
+    index = G.build_index([
+        rec("00fbnyb24", ["University of Würzburg"], "Würzburg", "DE", ("education",),
+            rel=(("related", "03pvr2g57"), ("related", "013tmk464"))),
+        rec("03pvr2g57", ["Universitätsklinikum Würzburg"], "Würzburg", "DE", rel=(("child", "013tmk464"),)),
+        rec("013tmk464", ["Comprehensive Cancer Center Mainfranken"], "Würzburg", "DE",
+            rel=(("parent", "03pvr2g57"), ("parent", "00fbnyb24"))),
+        rec("02zbb2597", ["Poznan University of Medical Sciences"], "Poznan", "PL", ("education",),
+            rel=(("related", "0aaaaaa14"), ("related", "0bbbbbb25"))),
+        rec("0aaaaaa14", ["Szpital Kliniczny Przemienienia Pańskiego"], "Poznan", "PL"),
+        rec("0bbbbbb25", ["Szpital Kliniczny Heliodora Święcickiego"], "Poznan", "PL")])
+    found, _ = G.match(index, "Universitaet Wuerzburg/Hautkrankheiten", "Wuerzburg", "DE")
+    assert found is not None and (found.org, found.rule) == (ROR + "03pvr2g57", "name;city;university-hospital")
+    found, _ = G.match(index, "Poznan University of Medical Sciences", "Poznan", "PL")
+    assert found is not None and found.org == ROR + "02zbb2597"

@@ -146,13 +146,15 @@ def chu_of(index: RegistryIndex, org_id: str) -> str:
 def hospital_of_university(index: RegistryIndex, org_id: str) -> str | None:
     """The university hospital of a university named as a site (decision 0012: a university, its faculty
     or a department of it, named as a trial site, is its university hospital): the one hospital (type
-    healthcare) among the university's children and related records in its own city; None for a record
-    that is a hospital itself, or a university with none or several there."""
+    healthcare) among the university's children and related records in its own city, leaving out a part
+    of another of them (Würzburg's Comprehensive Cancer Center Mainfranken, a child of the university
+    hospital); None for a record that is a hospital itself, or a university with none or several there."""
     org = index.orgs[org_id]
     if org.hospital or "education" not in org.types:
         return None
     found = {i for i in org.linked if i in index.orgs and index.orgs[i].hospital and index.orgs[i].active
              and index.orgs[i].country == org.country and names.city_agreement(index.orgs[i].city, org.city) == "city"}
+    found -= {i for i in found if found & set(index.orgs[i].parents)}
     return found.pop() if len(found) == 1 else None
 
 
