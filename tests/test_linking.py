@@ -191,7 +191,7 @@ def test_unmatched_terms_counted_and_unknown_codes_reported_once(index: Conditio
     ("Uterine or Soft Tissue Leiomyosarcoma", {"ORPHA:213625", "oncotree:ULMS", "oncotree:LMS"}, "equivalent"),
     ("Malignant Pleural or Peritoneal Mesothelioma", {"ORPHA:50251", "ORPHA:168811", "oncotree:PLMESO",
                                                        "oncotree:PEMESO"}, "equivalent"),
-    ("Salivary Gland Cancer", {"ORPHA:276145"}, "equivalent"),  # "Malignant epithelial tumor of salivary glands"
+    ("Salivary Gland Cancer", {"ORPHA:276145", "oncotree:SACA"}, "equivalent"),  # "Malignant epithelial tumor of salivary glands"
     ("Midgut carcinoid tumors", {"ORPHA:481508"}, "broader"),  # the node covering small intestine, appendix, colon
     ("Supratentorial PNET", {"ORPHA:251870"}, "equivalent"),  # former name; the site named its own way ("CNS PNET")
     ("Nonseminomatous Germ Cell Tumor", {"oncotree:NSGCT", "ORPHA:363494"}, None),  # "non X" is one word
@@ -209,8 +209,9 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
 
 
 @pytest.mark.parametrize(("text", "expected", "rule"), [
-    ("Adrenal Cortical Carcinoma", {"ORPHA:1501"}, "similar"),     # a word break is no difference
-    ("Choroidal Melanoma", {"ORPHA:39044"}, "similar"),            # "Choroid melanoma", a synonym
+    ("Adrenal Cortical Carcinoma", {"ORPHA:1501"}, "equivalent"),  # adrenal cortical = adrenocortical
+    ("Choroidal Melanoma", {"ORPHA:39044"}, "equivalent"),         # a melanoma of a part of the uvea
+    ("Leiomyo sarcoma", {"ORPHA:64720"}, "similar"),               # a word break is no difference
     ("Pleomorphic Sarcoma", set(), None),                          # a word less is not a misspelling
     ("Primary CNS Lymphoma", {"ORPHA:46135"}, "equivalent"),       # CNS = central nervous system
     ("Bronchial Carcinoid", {"ORPHA:97287"}, "equivalent"),        # a carcinoid is a neuroendocrine tumour
@@ -321,6 +322,15 @@ def test_type_at_a_site_without_a_node_reaches_the_family_node_there(index: Cond
     ("Skin Cancer", set()),                           # not "Cutaneous neuroendocrine carcinoma"
     ("Non-small Cell Lung Cancer", set()),            # not "Small cell lung cancer"
     ("Oropharyngeal Cancer", {"ORPHA:500478"}),       # not the predisposition syndrome; squamous by default here
+    ("tongue cancer", {"ORPHA:502363"}),              # no tongue node: the enclosing oral cavity's carcinoma
+    ("Oral Cavity Cancer", {"ORPHA:502363"}),         # the oral cavity's own node, not the oral cavity and lip's
+    ("Lip Cancer", {"ORPHA:502366"}),
+    ("Squamous cell cancer of the oral cavity", {"ORPHA:502363"}),  # own name before half a two-site label
+    ("lip and oral cavity cancer", {"ORPHA:502369"}),  # the node of exactly those sites
+    ("Laryngeal and Hypopharyngeal Cancer", {"ORPHA:494550", "ORPHA:494547"}),  # else each site's own
+    ("Cancer of the Mouth or Oropharynx", {"ORPHA:502363", "ORPHA:500478"}),
+    ("Anal and Vulvar Cancer", {"ORPHA:424013", "ORPHA:494418"}),  # one by name, one by its site
+    ("Cervical and Endometrial Cancer", set()),                    # not every site has its own: nothing
 ])
 def test_organ_cancer_alone_is_its_sites_own_carcinoma_or_nothing(index: ConditionIndex, text: str,
                                                                  expected: set[str]) -> None:
@@ -392,6 +402,189 @@ def test_generic_terms_read_in_their_trial(index: ConditionIndex) -> None:
     assert neo["Neoplasms"] == set() and neo["bone"] == set()
 
 
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("adult mixed glioma", {"ORPHA:251656"}),                        # former name of oligoastrocytoma
+    ("Ewing's Family of Tumors", {"ORPHA:319", "ORPHA:370334"}),     # a family phrase names the type
+    ("Adrenal Cortex Cancer", {"ORPHA:1501"}),                       # adrenal cortex = adrenocortical
+    ("Islet Cell Carcinoma", {"ORPHA:506098"}),                      # former name: pancreatic neuroendocrine
+    ("Pigmented Villonodular Synovitis", {"ORPHA:66627"}),           # former name of the TGCT
+    ("Sinonasal Squamous Cell Carcinoma", {"ORPHA:500464"}),         # sinonasal = nasal cavity and sinuses
+    ("Mucosal Melanoma", {"ORPHA:168999"}),                          # "of the mucosa"
+    ("Clear Cell Sarcoma", {"ORPHA:97338"}),                         # melanoma of soft parts
+    ("NUT Carcinoma of the Lung", {"ORPHA:443167"}),                 # a site-less entity is at any site named
+    ("Germ Cell Tumor of the Vulva", {"ORPHA:363579"}),              # ... a family name is not: extragonadal
+    ("Giant Cell Tumor of Tendon Sheath", {"ORPHA:66627"}),          # the localised TGCT
+    ("Intraocular Melanoma", {"ORPHA:39044"}),                       # NCI's name of the uveal melanoma
+    ("Ciliary Body Melanoma", {"ORPHA:39044"}),                      # a part of the uvea
+    ("clear cell sarcoma of the kidney", {"ORPHA:457246"}),          # ... not the kidney's
+    ("Adenoid Cystic Carcinoma", {"ORPHA:276145"}),  # OncoTree: a salivary carcinoma = Orphanet's salivary glands'
+    ("Pleomorphic Adenoma", set()),  # OncoTree files it under "Salivary Carcinoma": a benign type takes no carcinoma
+])
+def test_former_names_and_other_phrasings_read_as_the_sources_write_them(index: ConditionIndex, text: str,
+                                                                         expected: set[str]) -> None:
+    got = _links_of([Term(text, "condition")], "", index)
+    assert {c for c in got[text] if c.startswith("ORPHA:")} == expected
+
+
+def test_organ_term_phrased_another_way_is_read_in_its_record(index: ConditionIndex) -> None:
+    got = _links_of([Term("Adrenocortical Carcinoma", "condition"), Term("Adrenal Cortex Neoplasms", "condition-mesh")],
+                    "Mitotane after surgery", index)
+    assert "ORPHA:1501" in got["Adrenal Cortex Neoplasms"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Recurrent Primary cutaneous T-cell lymphoma", {"ORPHA:171901"}),  # not "Lymphoma": the name starts with "primary"
+    ("Stage IV Primary peritoneal carcinoma", {"ORPHA:168829"}),
+    ("recurrent adult soft tissue sarcoma", {"ORPHA:3394"}),
+])
+def test_leading_qualifiers_dropped_one_at_a_time(index: ConditionIndex, text: str, expected: set[str]) -> None:
+    found = {m.entity.curie for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")}
+    assert found == expected
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Schwannoma", set()),                                   # not MPNST's "Malignant schwannoma": a benign one exists
+    ("Malignant Schwannoma", {"ORPHA:3148"}),
+    ("Low-Grade Central Osteosarcoma", {"ORPHA:668"}),       # "central" alone names no nervous system
+    ("Mesenchymal Chondrosarcoma of the CNS", set()),        # a gliosarcoma is no plain sarcoma of the CNS
+    ("Biliary Tract Cancer", {"ORPHA:70567"}),               # ... but a cholangiocarcinoma is a carcinoma there
+    ("Primary Central Nervous System Lymphoma", {"ORPHA:46135"}),
+])
+def test_no_malignant_name_for_a_bare_one_nor_a_site_for_a_lone_word(index: ConditionIndex, text: str,
+                                                                     expected: set[str]) -> None:
+    got = _links_of([Term(text, "condition")], "", index)
+    assert {c for c in got[text] if c.startswith("ORPHA:")} == expected
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Clear Cell Ovarian Cancer", {"ORPHA:398971"}),  # "Clear cell adenocarcinoma of the ovary"
+    ("Mucinous Ovarian Cancer", {"ORPHA:398961"}),
+    ("Rhabdoid Cancer", {"ORPHA:69077"}),             # no rhabdoid carcinoma: the rhabdoid tumour
+    ("Pancreatic Cancer", set()),                     # an organ's cancer alone is not widened so
+])
+def test_histology_cancer_is_its_adenocarcinoma_or_malignant_tumour(index: ConditionIndex, text: str,
+                                                                   expected: set[str]) -> None:
+    found = {m.entity.curie for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")}
+    assert found == expected
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a part naming no site takes the first part's site words, else is read as written
+    ("Adrenocortical Carcinoma or Pheochromocytoma", {"ORPHA:1501", "ORPHA:573163"}),
+    ("Vulvar or Vaginal Cancer", {"ORPHA:494418", "ORPHA:180247"}),  # "vulvar" is a site word: "Vulvar Cancer"
+    ("testicular embryonal carcinoma and teratoma", {"ORPHA:363483", "ORPHA:363494"}),  # carried: testicular teratoma
+    ("Sarcoma of Soft Tissue and Bone", {"ORPHA:3394", "ORPHA:223727"}),  # a bare site takes the first part's head
+])
+def test_coordinated_names_each_reach_their_entity(index: ConditionIndex, text: str, expected: set[str]) -> None:
+    found = {m.entity.curie for m in match_term(Term(text, "keyword"), index) if m.entity.curie.startswith("ORPHA:")}
+    assert found == expected
+
+def test_broader_mesh_term_stands_for_the_conditions_below_it(index: ConditionIndex) -> None:
+    """MeSH "Astrocytoma" in a glioblastoma trial is the indexer's nearest descriptor, not a second disease;
+    MeSH "Neoplasms, Neuroepithelial" is an umbrella of the neuroepithelial family, read in its record; a
+    keyword keeps what it names ("soft tissue sarcoma" beside its leiomyosarcoma condition)."""
+    gbm = _links_of([Term("Glioblastoma", "condition"), Term("Astrocytoma", "condition-mesh"),
+                     Term("Neoplasms, Neuroepithelial", "condition-mesh")], "Temozolomide in glioblastoma", index)
+    orpha = {k: {c for c in v if c.startswith("ORPHA:")} for k, v in gbm.items()}
+    assert orpha["Astrocytoma"] == orpha["Neoplasms, Neuroepithelial"] == {"ORPHA:360"}
+    two = _links_of([Term("Anaplastic Astrocytoma", "condition"), Term("Glioblastoma", "condition"),
+                     Term("Astrocytoma", "condition-mesh")], "High-grade astrocytoma", index)
+    assert {c for c in two["Astrocytoma"] if c.startswith("ORPHA:")} == {"ORPHA:251589", "ORPHA:360"}
+    sts = _links_of([Term("Leiomyosarcoma", "condition"), Term("soft tissue sarcoma", "keyword")], "", index)
+    assert "ORPHA:3394" in sts["soft tissue sarcoma"]
+
+def test_a_generic_tumour_term_is_never_read_as_a_syndrome(index: ConditionIndex) -> None:
+    got = _links_of([Term("Carcinoid Tumor", "condition"), Term("Malignant Carcinoid Syndrome", "condition-mesh")],
+                    "Octreotide in carcinoid", index)
+    assert "ORPHA:100093" in got["Malignant Carcinoid Syndrome"]
+    assert "ORPHA:100093" not in got["Carcinoid Tumor"]
+
+def test_organ_term_of_a_one_family_record_is_that_familys_node_at_the_site(index: ConditionIndex) -> None:
+    """'Mediastinal Cancer' in a testicular germ cell trial is the extragonadal germ cell tumour (the
+    mediastinum is no gonad); a record of another family names nothing there ('Lung Neoplasms' beside
+    mesothelioma)."""
+    gct = _links_of([Term("Testicular Germ Cell Tumor", "condition"), Term("Mediastinal Cancer", "condition"),
+                     Term("Mediastinal Neoplasms", "condition-mesh")], "Chemotherapy for germ cell cancer", index)
+    assert {c for c in gct["Mediastinal Cancer"] if c.startswith("ORPHA:")} == {"ORPHA:363579"}
+    assert {c for c in gct["Mediastinal Neoplasms"] if c.startswith("ORPHA:")} == {"ORPHA:363579"}
+    meso = _links_of([Term("Malignant Pleural Mesothelioma", "condition"), Term("Lung Neoplasms", "condition-mesh")],
+                     "", index)
+    assert meso["Lung Neoplasms"] == set()
+    from loaders.link.conditions_sites import at_any
+    assert at_any({"extragonadal"}, {"mediastinum"}) and not at_any({"extragonadal"}, {"ovary"})
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("GEP-NET", {"ORPHA:100092"}),                            # GEP = gastroenteropancreatic; NET: Orphanet's NEN
+    ("Thymic NET", {"ORPHA:97289"}),
+    ("SI-NET", {"ORPHA:423975"}),
+    ("Pancreatic and midgut NETs", {"ORPHA:100092"}),         # acronyms read in each part too
+    ("Neuroendocrine Tumors (NETs)", set()),                  # a family term, read in its record, not widened
+])
+def test_neuroendocrine_acronyms_read_as_the_sources_spell_them(index: ConditionIndex, text: str,
+                                                                expected: set[str]) -> None:
+    found = {m.entity.curie for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")}
+    assert found == expected
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("localized benign pheochromocytoma", {"ORPHA:573163"}),  # a benign pheochromocytoma is still one
+    ("benign meningioma", {"ORPHA:2495"}),
+    ("benign schwannoma", {"ORPHA:252164"}),                  # the source's own benign entity first
+    ("benign mesothelioma", set()),                           # every mesothelioma entity is malignant
+])
+def test_benign_x_is_x_where_x_may_be_benign(index: ConditionIndex, text: str, expected: set[str]) -> None:
+    found = {m.entity.curie for m in match_term(Term(text, "keyword"), index) if m.entity.curie.startswith("ORPHA:")}
+    assert found == expected
+
+def test_family_term_stays_in_its_family(index: ConditionIndex) -> None:
+    """'Sarcoma' in a trial of uterine sarcomas: the types' common node is 'Rare cancer of corpus uteri', no
+    sarcoma; the highest sarcoma nodes below it are read instead."""
+    got = _links_of([Term("Endometrial Cancer", "condition"), Term("Sarcoma", "condition"),
+                     Term("uterine leiomyosarcoma", "keyword"), Term("endometrial stromal sarcoma", "keyword")],
+                    "Radiotherapy for cancer of the uterus", index)
+    assert {c for c in got["Sarcoma"] if c.startswith("ORPHA:")} == {"ORPHA:213620", "ORPHA:213711"}
+
+def test_mesh_tissue_and_squamous_umbrellas_read_in_their_record(index: ConditionIndex) -> None:
+    lps = _links_of([Term("Liposarcoma", "condition"), Term("Neoplasms, Adipose Tissue", "condition-mesh")], "", index)
+    assert {c for c in lps["Neoplasms, Adipose Tissue"] if c.startswith("ORPHA:")} == {"ORPHA:69078"}
+    hn = _links_of([Term("Squamous Cell Carcinoma of the Lip", "condition"),
+                    Term("Neoplasms, Squamous Cell", "condition-mesh")], "", index)
+    assert {c for c in hn["Neoplasms, Squamous Cell"] if c.startswith("ORPHA:")} == {"ORPHA:502366"}
+    common = _links_of([Term("Breast Cancer", "condition"), Term("Neoplasms, Squamous Cell", "condition-mesh")], "", index)
+    assert common["Neoplasms, Squamous Cell"] == set()
+
+def test_title_phrase_names_the_type_by_the_rules_of_one_text(index: ConditionIndex) -> None:
+    """No word run of the title is a name, but the phrase after 'in' is, by a broader rule (a gut segment's
+    carcinoid: the gastroenteric NEN); a family word alone ('... With Glioma') names no single type."""
+    net = _links_of([Term("Carcinoid Tumor", "condition"), Term("Neuroendocrine Tumors", "condition-mesh")],
+                    "Long-acting Octreotide in Patients With Midgut Carcinoid Tumours", index)
+    assert {c for c in net["Neuroendocrine Tumors"] if c.startswith("ORPHA:")} == {"ORPHA:481508"}
+    from loaders.link.conditions_context import title_entities
+    assert title_entities("Radiation Therapy in Treating Patients With Glioma", index) == []
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Breast Angiosarcoma", {"ORPHA:263413"}),          # no breast angiosarcoma node: the soft tissue type
+    ("Solitary Fibrous Tumor of the Central Nervous System", {"ORPHA:2126"}),
+    ("Inflammatory Myofibroblastic Bladder Tumor", {"ORPHA:178342"}),
+    ("Ovarian Leiomyosarcoma", {"ORPHA:398940"}),      # the site's own sarcoma node wins (protocol rule 6)
+    ("Bone Leiomyosarcoma", {"ORPHA:223727"}),         # bone is no soft tissue
+])
+def test_soft_tissue_type_at_an_organ_without_a_node(index: ConditionIndex, text: str, expected: set[str]) -> None:
+    got = _links_of([Term(text, "condition")], "", index)
+    assert {c for c in got[text] if c.startswith("ORPHA:")} == expected
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Unresectable or metastatic gastrointestinal stromal tumour after imatinib failure", {"ORPHA:44890"}),
+    ("Relapsed or refractory Ewing sarcoma in children and young adults", {"ORPHA:319", "ORPHA:370334"}),
+    ("Prevention of chemotherapy induced nausea and vomiting in patients with cancer", set()),
+])
+def test_a_condition_written_as_a_sentence_is_read_by_its_named_runs(index: ConditionIndex, text: str,
+                                                                      expected: set[str]) -> None:
+    got = _links_of([Term(text, "condition")], "", index)
+    assert {c for c in got[text] if c.startswith("ORPHA:")} == expected
+
+def test_a_paraganglioma_is_no_glioma(index: ConditionIndex) -> None:
+    from loaders.link.conditions_names import families_of
+    assert families_of("Pheochromocytoma-paraganglioma") == set() and families_of("Ganglioglioma") == {"glioma"}
+    assert "glioma" not in index.families("https://w3id.org/rarekg/entity/orpha/573163")
+
 # -- alteration mentions ----------------------------------------------------------------------------
 
 def _norm(text: str) -> str:
@@ -443,8 +636,8 @@ def test_default_build_links_and_report(default_graph) -> None:  # type: ignore[
     store, report = default_graph
     outcome = next(o for o in report.outcomes if o.source.name == "links")
     counts = outcome.report.counts
-    assert (counts["trial-entity-links"], counts["publication-entity-links"], counts["alteration-links"]) == (144, 0, 2)  # #17 linking2: +16 entities, mostly Orphanet (OncoTree-only before); #17 conditions: +2
-    assert counts["trial-text-links"] == 294  # #17 linking2: +40 per-text links; #17 conditions: +8 (record-site, family variants, tolerant names, mesenchymoma)
+    assert (counts["trial-entity-links"], counts["publication-entity-links"], counts["alteration-links"]) == (147, 0, 2)  # #17 linking2: +16 entities, mostly Orphanet (OncoTree-only before); #17 conditions: +2; #17 cond2: +2 (salivary), +1 (organ term of a one-family record)
+    assert counts["trial-text-links"] == 302  # #17 linking2: +40 per-text links; #17 conditions: +8 (record-site, family variants, tolerant names, mesenchymoma); #17 cond2: +5 (phrasings, salivary), +2 (organ term of a one-family record), +1 (benign pheochromocytoma)
     assert counts["terms"] == 259
     kinds = {p.kind for p in outcome.report.problems}
     assert "unmatched-term" in kinds

@@ -52,7 +52,7 @@ def test_read_queries_on_the_fixture_graph(query_fixture_store) -> None:  # type
     s = query_fixture_store
     assert sorted(queries.library(queries.READ_DIR)) == [
         "alteration-requirements", "centre-partners", "column-of-type", "entity-classes", "entity-column", "evidence-count", "evidence-domain-pairs", "excluded-entities", "node-facts", "node-referrers",
-        "nodes-of-type", "object-facts", "publications-at-centre", "referrer-facts", "trials-of-centre"]
+        "nodes-of-type", "object-facts", "property-column", "publications-at-centre", "referrer-facts", "trials-of-centre"]
     assert [r[-1] for r in rows(s, "nodes-of-type", **{"class": str(RKG.ClinicalTrial.value)})] == FIXTURE_TRIALS
     assert [r[0] for r in rows(s, "entity-classes")] == [
         "entity/oncotree/GIST", "entity/orpha/100", "entity/orpha/200", "entity/orpha/300", "entity/orpha/900",
@@ -82,8 +82,23 @@ def test_read_queries_on_the_fixture_graph(query_fixture_store) -> None:  # type
     assert rows(s, "publications-at-centre", centre=BASE + "centre/gamma") == [("centre/gamma", "publication/pmid/111")]
     assert rows(s, "trials-of-centre", centre=BASE + "centre/alpha") == [
         ("centre/alpha", "trial/NCT001"), ("centre/alpha", "trial/NCT002"), ("centre/alpha", "trial/NCT003")]
+    at = rows(s, "property-column", predicate=RKG.atProvider.value)
+    assert ("site/NCT001/1", "centre/alpha") in at
+    assert sorted(at) == sorted((short(x["s"]), short(x["o"])) for x in s.select(
+        "SELECT ?s ?o WHERE { ?s rkg:atProvider ?o }"))
+    assert sorted(queries.column(s, "rkg:isBasket", entities=True)) == [(BASE + "subgroup/kit-basket", "true")]
+    assert list(queries.column(s, "rkg:atProvider", of_type="rkg:ClinicalTrial")) == []
+    with pytest.raises(QueryError, match="not a CURIE"):
+        list(queries.column(s, "nowhere:x"))
     partners = {(r[1], r[2], r[3]) for r in rows(s, "centre-partners", centre=BASE + "centre/beta")}
     assert partners == {("trial", "trial/NCT003", "centre/alpha"), ("publication", "publication/pmid/111", "centre/gamma")}
+
+
+def test_a_parameter_the_answer_does_not_repeat_is_written_into_the_text() -> None:
+    assert queries._projection("# c\nSELECT DISTINCT ?a ?b WHERE { ?a ?p ?b }") == {"a", "b"}
+    assert queries._projection("SELECT ?n (COUNT(*) AS ?c) { ?n ?p ?o } GROUP BY ?n") == {"n", "c"}
+    assert queries._projection("SELECT * WHERE { ?s ?p ?o }") is None
+    assert queries._projection("ASK { ?s ?p ?o }") is None
 
 
 def test_a_read_query_names_a_wrong_parameter(query_fixture_store) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -22,30 +22,23 @@ import networkx as nx
 from networkx.algorithms import community
 
 from kg.core.errors import NotFoundError
-from kg.expertise.referral_index import entity_filter
+from kg.core.vocab import RKG
+from kg.expertise.referral_index import ENTITY_PREFIXES
 from kg.store.embedded import GraphStore
-
-Q_TRIAL_SITES = """SELECT DISTINCT ?t ?c WHERE { ?t rkg:hasSite ?s . ?s rkg:atProvider ?c }"""
-Q_PUB_AUTHORS = """SELECT DISTINCT ?p ?c WHERE { ?p rkg:hasAuthorship ?a . ?a rkg:affiliatedWith ?c }"""
-Q_PROVIDERS = """SELECT ?c ?name ?country ?member WHERE { ?c a rkg:HealthcareProvider .
-  OPTIONAL { ?c rdfs:label ?name } OPTIONAL { ?c schema:addressCountry ?country }
-  BIND(EXISTS { ?c org:hasMembership ?m } AS ?member) }"""
-Q_SUBCLASS = """SELECT DISTINCT ?child ?parent WHERE { ?child rdfs:subClassOf ?parent .
-  FILTER(isIRI(?parent) && (""" + entity_filter("?child") + ") && (" + entity_filter("?parent") + """)) }"""
-Q_LABELS = """SELECT ?e ?label WHERE { ?e rdfs:label ?label .
-  FILTER(""" + entity_filter("?e") + """) }"""
+from kg.store.queries import column, first_values, stream
 
 
-def collaboration_graph(providers: list[dict], trial_sites: list[dict], pub_authors: list[dict]) -> nx.Graph:
-    """The weighted collaboration network from query rows (pure)."""
+def collaboration_graph(providers: dict[str, tuple[str, str, bool]], trial_sites: Iterable[tuple[str, str]],
+                        pub_authors: Iterable[tuple[str, str]]) -> nx.Graph:
+    """The weighted collaboration network (pure): ``providers`` maps each centre to (name, country,
+    member); ``trial_sites`` and ``pub_authors`` are (trial or publication, centre) pairs."""
     g = nx.Graph()
-    for r in providers:
-        g.add_node(r["c"].value, name=r["name"].value if "name" in r else r["c"].value,
-                   country=r["country"].value if "country" in r else "", member=r["member"].value == "true")
-    for rows, key, attr in ((trial_sites, "t", "trials"), (pub_authors, "p", "publications")):
+    for c, (name, country, member) in providers.items():
+        g.add_node(c, name=name, country=country, member=member)
+    for pairs, attr in ((trial_sites, "trials"), (pub_authors, "publications")):
         groups: dict[str, set[str]] = {}
-        for r in rows:
-            groups.setdefault(r[key].value, set()).add(r["c"].value)
+        for shared, c in pairs:
+            groups.setdefault(shared, set()).add(c)
         for members in groups.values():
             for a, b in combinations(sorted(members), 2):
                 data = g.get_edge_data(a, b) or {"trials": 0, "publications": 0}
@@ -55,18 +48,36 @@ def collaboration_graph(providers: list[dict], trial_sites: list[dict], pub_auth
     return g
 
 
+def _through(store: GraphStore, link: str, at: str) -> set[tuple[str, str]]:
+    """(subject, centre) pairs of ``?subject link ?x . ?x at ?centre`` (a trial's sites, a
+    publication's authorships), joined from two columns of the read queries."""
+    via: dict[str, list[str]] = {}
+    for subject, x in column(store, link):
+        via.setdefault(x, []).append(subject)
+    return {(subject, c) for x, c in column(store, at) for subject in via.get(x, ())}
+
+
 def load_collaboration(store: GraphStore) -> nx.Graph:
-    """The collaboration network of the centres in ``store``."""
-    return collaboration_graph(store.select(Q_PROVIDERS), store.select(Q_TRIAL_SITES), store.select(Q_PUB_AUTHORS))
+    """The collaboration network of the centres in ``store``, read with the library's read queries
+    (``nodes-of-type``, ``column-of-type``, ``property-column``)."""
+    found = [r["node"].value for r in stream(store, "nodes-of-type", {"class": RKG.HealthcareProvider})]
+    typed = "rkg:HealthcareProvider"
+    name = first_values(column(store, "rdfs:label", of_type=typed))
+    country = first_values(column(store, "schema:addressCountry", of_type=typed))
+    member = {c for c, _ in column(store, "org:hasMembership", of_type=typed)}
+    providers = {c: (name.get(c, c), country.get(c, ""), c in member) for c in found}
+    return collaboration_graph(providers, _through(store, "rkg:hasSite", "rkg:atProvider"),
+                               _through(store, "rkg:hasAuthorship", "rkg:affiliatedWith"))
 
 
 def load_hierarchy(store: GraphStore) -> nx.DiGraph:
     """The entity hierarchy as a DiGraph with edges parent -> child, nodes labelled."""
     dag = nx.DiGraph()
-    dag.add_edges_from((r["parent"].value, r["child"].value) for r in store.select(Q_SUBCLASS))
-    for r in store.select(Q_LABELS):
-        if r["e"].value in dag:
-            dag.nodes[r["e"].value].setdefault("label", r["label"].value)
+    dag.add_edges_from((parent, child) for child, parent in column(store, "rdfs:subClassOf", iri_values=True)
+                       if child != parent and child.startswith(ENTITY_PREFIXES) and parent.startswith(ENTITY_PREFIXES))
+    for e, label in first_values(column(store, "rdfs:label", entities=True)).items():
+        if e in dag:
+            dag.nodes[e]["label"] = label
     return dag
 
 

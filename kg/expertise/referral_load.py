@@ -13,12 +13,11 @@ import gc
 import sys
 import weakref
 from collections import defaultdict
-from collections.abc import Container, Iterator
 from datetime import date
 from typing import Any
 
 from kg.core.trial_status import enrols, site_closed, verification_day
-from kg.core.vocab import BASE
+from kg.core.vocab import BASE, RKG
 from kg.expertise.referral_index import (
     ENTITY_PREFIXES,
     KIND_NAMES,
@@ -28,21 +27,21 @@ from kg.expertise.referral_index import (
     Membership,
     Provider,
     Trial,
-    entity_filter,
     parse_date,
 )
-from kg.store.embedded import EmbeddedStore, GraphStore, iter_rows
+from kg.store import queries
+from kg.store.embedded import EmbeddedStore, GraphStore
+from kg.store.queries import column, first_values
 
-#: The index is read with one single-pattern query per property, streamed and joined in Python:
-#: pyoxigraph hash-joins OPTIONAL groups against full scans (minutes and gigabytes at scale 10),
-#: whereas one pattern is one index scan, and no query's answer nears a server's row cap.
+#: The index is read with the library's read queries (queries/read/, decision 0020), one property at a
+#: time (property-column, column-of-type, entity-column), streamed and joined in Python: pyoxigraph
+#: hash-joins OPTIONAL groups against full scans (minutes and gigabytes at scale 10), whereas one
+#: pattern is one index scan, and no query's answer nears a server's row cap.
 ENTITY_PROPERTIES = ("rdfs:label", "skos:altLabel", "oboInOwl:hasDbXref", "rkg:orphaCode", "rkg:oncotreeCode",
                      "rkg:inDomain", "rkg:isBasket")
 EDGE_PROPERTIES = ("rdfs:subClassOf", "skos:exactMatch", "skos:broadMatch", "skos:narrowMatch")
 PROVIDER_PROPERTIES = {"name": "rdfs:label", "city": "schema:addressLocality", "country": "schema:addressCountry",
                        "lat": "geo:lat", "long": "geo:long", "member": "org:hasMembership"}
-Q_DOMAINS = """SELECT ?d ?label ?notation WHERE { ?d a rkg:CancerDomain .
-  OPTIONAL { ?d rdfs:label ?label } OPTIONAL { ?d skos:notation ?notation } }"""
 Q_LOADS = """SELECT ?g ?load WHERE { GRAPH <https://w3id.org/rarekg/graph/meta> { ?g rkg:currentLoad ?load } }"""
 
 
@@ -50,33 +49,15 @@ def _add_key(index: Index, key: str, iri: str) -> None:
     index.lookup[key.strip().casefold()].add(iri)
 
 
-def pairs(store: GraphStore, prop: str, where: str = "") -> Iterator[tuple[str, str]]:
-    """``(subject, object)`` values of every ``?s prop ?o`` (plus the ``where`` patterns/filters), streamed.
-
-    Raises QueryError/StoreError from the store."""
-    for row in iter_rows(store.query(f"SELECT ?s ?o WHERE {{ ?s {prop} ?o . {where} }}")):
-        yield row["s"].value, row["o"].value
-
-
-def first_values(store: GraphStore, prop: str, where: str = "", keep: Container[str] | None = None) -> dict[str, str]:
-    """``subject -> value`` of one property; of several values the least, so the index is deterministic."""
-    out: dict[str, str] = {}
-    for s, o in pairs(store, prop, where):
-        if (keep is None or s in keep) and (s not in out or o < out[s]):
-            out[s] = o
-    return out
-
-
 def load_entities(index: Index, store: GraphStore) -> None:
     """Labels, lookup keys, domains and baskets of every entity and subgroup class."""
-    where = f"FILTER(isIRI(?s) && ({entity_filter('?s')}))"
-    labels = first_values(store, "rdfs:label", where)
+    labels = first_values(column(store, "rdfs:label", entities=True))
     index.labels.update(labels)
     for e, v in labels.items():
         index.entities.add(e)
         _add_key(index, v, e)
     for prop in ENTITY_PROPERTIES[1:]:
-        for e, v in pairs(store, prop, where):
+        for e, v in column(store, prop, entities=True):
             index.entities.add(e)
             if prop == "rkg:inDomain":
                 index.domains[e].add(v)
@@ -95,8 +76,8 @@ def load_entities(index: Index, store: GraphStore) -> None:
 def load_edges(index: Index, store: GraphStore) -> None:
     """Parents, children and exact matches between entity classes."""
     for prop in EDGE_PROPERTIES:
-        for s, o in pairs(store, prop, f"FILTER(isIRI(?o) && ({entity_filter('?s')}))"):
-            if s == o:
+        for s, o in column(store, prop, iri_values=True):
+            if s == o or not s.startswith(ENTITY_PREFIXES):
                 continue
             if prop == "skos:exactMatch":
                 if o.startswith(ENTITY_PREFIXES):
@@ -111,9 +92,9 @@ def load_edges(index: Index, store: GraphStore) -> None:
 
 def load_providers(index: Index, store: GraphStore) -> None:
     """Every healthcare provider with its name, place, coordinates and whether it has a membership."""
-    typed = "?s a rkg:HealthcareProvider ."
-    found = {r["s"].value for r in iter_rows(store.query("SELECT ?s WHERE { ?s a rkg:HealthcareProvider }"))}
-    v = {key: first_values(store, prop, typed, found) for key, prop in PROVIDER_PROPERTIES.items()}
+    found = {r["node"].value for r in queries.stream(store, "nodes-of-type", {"class": RKG.HealthcareProvider})}
+    v = {key: first_values(column(store, prop, of_type="rkg:HealthcareProvider"), found)
+         for key, prop in PROVIDER_PROPERTIES.items()}
     for iri in found:
         lat, lon = v["lat"].get(iri), v["long"].get(iri)
         both = lat is not None and lon is not None
@@ -124,13 +105,14 @@ def load_providers(index: Index, store: GraphStore) -> None:
 
 def load_memberships(index: Index, store: GraphStore) -> None:
     """Each provider's membership: covered domains, role, status and end date."""
-    member_of = {m: c for m, c in pairs(store, "org:member") if c in index.providers}
+    member_of = {m: c for m, c in column(store, "org:member") if c in index.providers}
     domains: dict[str, set[str]] = defaultdict(set)
-    for m, d in pairs(store, "rkg:coversDomain"):
+    for m, d in column(store, "rkg:coversDomain"):
         domains[m].add(d)
-    role, status = first_values(store, "org:role", keep=member_of), first_values(store, "rkg:membershipStatus", keep=member_of)
-    end = first_values(store, "schema:endDate", keep=member_of)
-    start = first_values(store, "schema:startDate", keep=member_of)
+    role = first_values(column(store, "org:role"), member_of)
+    status = first_values(column(store, "rkg:membershipStatus"), member_of)
+    end = first_values(column(store, "schema:endDate"), member_of)
+    start = first_values(column(store, "schema:startDate"), member_of)
     for m, c in sorted(member_of.items()):
         index.memberships[c] = Membership(m, frozenset(domains.get(m, ())), ROLE_NAMES.get(role.get(m, ""), "unspecified"),
                                           status.get(m, "confirmed"), parse_date(end.get(m)), parse_date(start.get(m)))
@@ -138,24 +120,24 @@ def load_memberships(index: Index, store: GraphStore) -> None:
 
 def load_trials(index: Index, store: GraphStore) -> None:
     """Trials with a status, their title, the classes they study and the providers of their sites."""
-    status = first_values(store, "rkg:overallStatus")
-    titles = first_values(store, "dcterms:title", keep=status)
-    verified = first_values(store, "rkg:statusDate", keep=status)
+    status = first_values(column(store, "rkg:overallStatus"))
+    titles = first_values(column(store, "dcterms:title"), status)
+    verified = first_values(column(store, "rkg:statusDate"), status)
     for t, st in status.items():
         index.trials[t] = Trial(t, titles.get(t, t), st, enrols(st), verification_day(verified.get(t)))
     del titles, verified
-    for t, studied in pairs(store, "rkg:studiesEntity"):
+    for t, studied in column(store, "rkg:studiesEntity"):
         if t in index.trials:
             trial = index.trials[t]
             trial.studies.add(sys.intern(studied))
             if trial.enrolling:
                 index.enrolling_studying[sys.intern(studied)].add(trial.iri)
     trials_of_site: dict[str, list[str]] = defaultdict(list)
-    for t, site in pairs(store, "rkg:hasSite"):
+    for t, site in column(store, "rkg:hasSite"):
         if t in index.trials:
             trials_of_site[site].append(index.trials[t].iri)
-    site_status = first_values(store, "rkg:siteStatus")
-    for site, c in pairs(store, "rkg:atProvider"):
+    site_status = first_values(column(store, "rkg:siteStatus"))
+    for site, c in column(store, "rkg:atProvider"):
         c = sys.intern(c)
         closed = site_closed(site_status.get(site))
         for t in trials_of_site.get(site, ()):
@@ -167,7 +149,7 @@ def load_trials(index: Index, store: GraphStore) -> None:
 
 def _least(rec: dict[str, list], store: GraphStore, prop: str, slot: int) -> None:
     """Put the least value of ``prop`` of each record's subject into ``rec[subject][slot]``."""
-    for ev, value in pairs(store, prop):
+    for ev, value in column(store, prop):
         r = rec.get(ev)
         if r is not None and (r[slot] is None or value < r[slot]):
             r[slot] = value
@@ -181,7 +163,7 @@ def load_evidence(index: Index, store: GraphStore) -> None:
     evidence IRI and record is held once while the index is read (the peak memory of a server
     process: 880 MB → see bench/README.md)."""
     rec: dict[str, Any] = {ev: [index.providers[c].iri, None, None, None]
-                           for ev, c in pairs(store, "rkg:aboutProvider") if c in index.providers}
+                           for ev, c in column(store, "rkg:aboutProvider") if c in index.providers}
     for slot, prop in enumerate(("rkg:evidenceKind", "dcterms:date", "prov:wasDerivedFrom"), 1):
         _least(rec, store, prop, slot)
     dates: dict[str, date | None] = {}              # one date object per distinct day
@@ -192,7 +174,7 @@ def load_evidence(index: Index, store: GraphStore) -> None:
                            None, None, dates.setdefault(day, parse_date(day)) if day else None,
                            sys.intern(origin) if origin else None)
     domains_of: dict[str, list[str]] = defaultdict(list)
-    for ev, d in pairs(store, "rkg:aboutDomain"):
+    for ev, d in column(store, "rkg:aboutDomain"):
         if ev in rec:
             domains_of[ev].append(d)
     entity_of: dict[str, list[str]] = defaultdict(list)
@@ -201,7 +183,7 @@ def load_evidence(index: Index, store: GraphStore) -> None:
         node = rec[ev]
         return Evidence(node.iri, node.provider, node.kind, entity, domain, node.date, node.derived_from)
 
-    for ev, e in pairs(store, "rkg:aboutEntity"):
+    for ev, e in column(store, "rkg:aboutEntity"):
         if ev not in rec:
             continue
         e = sys.intern(e)
@@ -226,9 +208,11 @@ def load_index(store: GraphStore) -> Index:
     index = Index()
     load_entities(index, store)
     load_edges(index, store)
-    for r in store.select(Q_DOMAINS):
-        index.domain_labels[r["d"].value] = (r["notation"].value if "notation" in r else
-                                             r["label"].value if "label" in r else r["d"].value)
+    domains = [r["node"].value for r in queries.stream(store, "nodes-of-type", {"class": RKG.CancerDomain})]
+    label = first_values(column(store, "rdfs:label", of_type="rkg:CancerDomain"))
+    notation = first_values(column(store, "skos:notation", of_type="rkg:CancerDomain"))
+    for d in domains:
+        index.domain_labels[d] = notation.get(d) or label.get(d) or d
     load_providers(index, store)
     load_memberships(index, store)
     load_trials(index, store)

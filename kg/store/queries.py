@@ -15,7 +15,7 @@ computed when the query runs, ``date=open-cutoff`` (see :data:`DEFAULTS`): such 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -27,7 +27,7 @@ from kg.core import trial_status
 from kg.core.errors import QueryError
 from kg.core.ontology import QUERIES_DIR
 from kg.core.vocab import XSD, expand_curie
-from kg.store.embedded import GraphStore, Term
+from kg.store.embedded import GraphStore, Term, iter_rows
 
 #: the read model's queries: the questions the REST and FHIR answers are shaped from (api/rest/)
 READ_DIR = QUERIES_DIR / "read"
@@ -163,10 +163,71 @@ def run(store: GraphStore, name: str, values: Mapping[str, Term] | None = None) 
     """The rows of read-model query ``name`` on ``store`` with its parameters bound to ``values``
     (RDF terms, bound by substitution). Raises QueryError naming a parameter the query does not
     declare, or one it needs and is not given; QueryError / StoreError from the store."""
+    return list(stream(store, name, values))
+
+
+def stream(store: GraphStore, name: str, values: Mapping[str, Term] | None = None) -> Iterator[dict[str, Term]]:
+    """:func:`run`'s rows one by one, as the store yields them: for the whole-column reads of the
+    referral index and the network (millions of rows at scale 100), which are never held as a list.
+    The parameters are checked before the first row is asked for."""
     query = read_query(name)
     given = dict(values or {})
     declared = {p.name for p in query.params}
     if set(given) != declared:
         wrong = min(set(given) ^ declared)
         raise QueryError(f"query {name!r}: parameter {wrong!r} " + ("is not declared" if wrong in given else "is missing"))
-    return store.select(query.text, given)
+    text = query.text
+    projected = _projection(text)
+    written = {k: v for k, v in given.items() if projected is not None and k not in projected}
+    for var, term in written.items():      # a parameter the answer does not repeat is written in
+        text = re.sub(rf"\?{var}\b", lambda _m, t=str(term): t, text)
+    return iter_rows(store.query(text, bindings={k: v for k, v in given.items() if k not in written}))
+
+
+def _projection(text: str) -> set[str] | None:
+    """The variables a SELECT query projects, or None for ``SELECT *`` and other query forms.
+
+    A parameter the query does not project is written into its text rather than bound: pyoxigraph
+    binds only projected variables, and a projected parameter repeats the bound value in every
+    row, which over a server doubles a two-column answer (``property-column``)."""
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    m = re.search(r"\bSELECT\s+(?:DISTINCT\s+|REDUCED\s+)?(.*?)\s*(?:WHERE\b|\{)", body, re.IGNORECASE | re.DOTALL)
+    if m is None or m.group(1).strip() == "*":
+        return None
+    return set(re.findall(r"\?([A-Za-z_][A-Za-z0-9_]*)", m.group(1)))
+
+
+def column(store: GraphStore, prop: str, *, of_type: str | None = None, entities: bool = False,
+           iri_values: bool = False) -> Iterator[tuple[str, str]]:
+    """``(node, value)`` of one property (a CURIE), streamed from the library's read queries: of every
+    node (``property-column``), of every node of a class (``column-of-type``) or of every entity and
+    subgroup class (``entity-column``); ``iri_values`` keeps only values that are IRIs.
+
+    Raises QueryError/StoreError from the store."""
+    predicate = ox.NamedNode(_iri(prop))
+    if entities:
+        rows = stream(store, "entity-column", {"predicate": predicate})
+    elif of_type is not None:
+        rows = stream(store, "column-of-type", {"class": ox.NamedNode(_iri(of_type)), "predicate": predicate})
+    else:
+        rows = stream(store, "property-column", {"predicate": predicate})
+    for row in rows:
+        value = row["value"]
+        if not iri_values or isinstance(value, ox.NamedNode):
+            yield row["node"].value, value.value
+
+
+def _iri(curie: str) -> str:
+    iri = expand_curie(curie)
+    if iri is None:
+        raise QueryError(f"{curie!r} is not a CURIE of the project's prefixes")
+    return iri
+
+
+def first_values(pairs: Iterable[tuple[str, str]], keep: Container[str] | None = None) -> dict[str, str]:
+    """``node -> value`` of one property's pairs; of several values the least, so the index is deterministic."""
+    out: dict[str, str] = {}
+    for s, o in pairs:
+        if (keep is None or s in keep) and (s not in out or o < out[s]):
+            out[s] = o
+    return out

@@ -26,13 +26,22 @@ from loaders.link.conditions_context import (
     family_at_site,
     generic,
     more_specific,
+    record_family_at_site,
     site_carcinoma,
     title_entities,
     variant,
 )
-from loaders.link.conditions_match import SCORES, code_of, match_term, respelt, source_of
-from loaders.link.conditions_names import ConditionIndex, families_of, sites_of
-from loaders.link.terms import EntityLink, Match, Term, _dedupe
+from loaders.link.conditions_match import (
+    MAX_LIST,
+    SCORES,
+    code_of,
+    match_term,
+    named_runs,
+    respelt,
+    source_of,
+)
+from loaders.link.conditions_names import SITE_FILLERS, SITE_WORDS, ConditionIndex, families_of, sites_of
+from loaders.link.terms import EntityLink, Match, Term, _dedupe, link_term
 from loaders.mapping import tokens
 
 __all__ = ["RecordLinks", "link_record", "link_records", "match_term"]
@@ -92,6 +101,7 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
         if more and kinds[term] is not None and not _orphanet(
                 _read(term, kinds[term], own, terms, specific, named, index, fallback=False)):
             found[term] = _read(term, kinds[term], own, terms, [*specific, *more], named, index)
+    _mesh_as_conditions([t for t in terms if kinds[t] is None], found, index)
     for term in terms:
         result.terms += 1
         if not found[term]:
@@ -101,6 +111,28 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
         # no text reaches Orphanet: the Orphanet types the title names, as links of the title itself
         result.links += [EntityLink(kind, subject_id, Term(title, "title"), Match(e, "title", e.label, SCORES["title"]))
                          for e in named if source_of(e) == "ORPHA"]
+
+
+#: fields of a controlled vocabulary's indexing terms (MeSH), chosen by an indexer as the nearest descriptor
+_INDEXING = frozenset({"condition-mesh", "mesh-heading"})
+
+
+def _mesh_as_conditions(terms: Sequence[Term], found: dict[Term, list[Match]], index: ConditionIndex) -> None:
+    """A MeSH term whose Orphanet entities are broader than the record's conditions' (MeSH "Astrocytoma" in a
+    glioblastoma trial: MeSH's nearest descriptor, not a second disease) stands for the conditions' entities
+    below it (at most :data:`MAX_LIST`), rule ``trial-context``; a MeSH term with an entity of its own that no
+    condition refines keeps it. ``terms`` are the record's texts that name a type (generic terms such as
+    "Carcinoma" or "Thymus Neoplasms" are read in their record already)."""
+    conditions = {m.entity.iri for t in terms if t.field == "condition" for m in found[t] if source_of(m.entity) == "ORPHA"}
+    for term in terms:
+        mine = {m.entity.iri for m in found[term] if source_of(m.entity) == "ORPHA"}
+        if term.field not in _INDEXING or not mine or mine & conditions:
+            continue
+        below = {c for c in conditions if mine & index.ancestors(c)}
+        if below and len(below) <= MAX_LIST and all(any(i in index.ancestors(c) for c in below) for i in mine):
+            found[term] = [*(m for m in found[term] if source_of(m.entity) != "ORPHA"),
+                           *(Match(index.by_iri[c], "trial-context", index.by_iri[c].label, SCORES["trial-context"])
+                             for c in sorted(below))]
 
 
 #: words and marks that join several names in one text
@@ -133,6 +165,19 @@ def _at_record_site(term: Term, own: list[Match], site: str, index: ConditionInd
             *(Match(m.entity, "trial-context", m.matched, SCORES["trial-context"]) for m in there)]
 
 
+def _soft_tissue_type_at(term: Term, index: ConditionIndex) -> list[Match]:
+    """A soft tissue type named at an organ where Orphanet has neither that type nor its family's node there
+    ("Breast Angiosarcoma", "Solitary Fibrous Tumor of the Central Nervous System"): the type itself, since
+    soft tissue tumours arise in any organ (never in bone, which Orphanet sets apart); rule as matched."""
+    where = sites_of(term.text)
+    if not where or "bone" in where:
+        return []
+    bare = " ".join(w for w in tokens(term.text) if w not in SITE_WORDS and w not in SITE_FILLERS and w != "the")
+    return [m for m in link_term(Term(bare, term.field), index)
+            if source_of(m.entity) == "ORPHA" and index.site(m.entity.iri) == {"soft tissue"}
+            and m.rule in {"label", "synonym", "qualified"}]
+
+
 def _orphanet(matches: Iterable[Match]) -> bool:
     return any(source_of(m.entity) == "ORPHA" for m in matches)
 
@@ -150,6 +195,10 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
             matches = [*matches, *(m for m in context(v, [], others, named, index) if source_of(m.entity) == "ORPHA")]
         if fallback and not _orphanet(matches):
             matches = [*matches, *family_at_site(term.text, index)]
+        if fallback and not _orphanet(matches):
+            matches = [*matches, *_soft_tissue_type_at(term, index)]
+        if fallback and not _orphanet(matches):  # a condition written as a sentence: the names in it
+            matches = [*matches, *named_runs(term.text, index)]
         return matches
     cancer = bool(g.sites) and not g.families and "cancer" in tokens(term.text)
     others = [(t, ms) for t, ms in specific if t != term] if cancer or not g.sites else list(specific)
@@ -158,10 +207,13 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
                       for t in terms if t != term):
         mine = []  # "Ovarian Cancer" beside "ovarian sarcoma": the record says it is no carcinoma
     matches = context(g, mine, others, named, index, cancer=cancer)
-    if fallback and not _orphanet(matches):
-        matches = list(matches) + site_carcinoma(term.text, g, index)
+    if fallback and (not _orphanet(matches) or cancer and len(g.sites) > 1):  # each organ of "Anal and Vulvar Cancer"
+        have = {m.entity.iri for m in matches}
+        matches = list(matches) + [m for m in site_carcinoma(term.text, g, index) if m.entity.iri not in have]
     if fallback and not _orphanet(matches) and g.families and g.sites:  # "Retroperitoneal Sarcoma": a soft tissue sarcoma
         matches = list(matches) + family_at_site(term.text, index)
+    if fallback and not _orphanet(matches) and g.sites and not g.families:
+        matches = list(matches) + record_family_at_site(g, specific, index)
     return matches
 
 

@@ -27,11 +27,12 @@ same and more (:func:`more_specific`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from kg.core.records import MappableEntity
 from loaders.link.conditions_match import (
+    MAX_LIST,
     SCORES,
     by_lca,
     lookup,
@@ -43,17 +44,19 @@ from loaders.link.conditions_match import (
     unqualified,
 )
 from loaders.link.conditions_names import (
+    _SYNDROME,
     ANY,
     FAMILIES,
     NON_EPITHELIAL_FAMILIES,
-    PART_OF,
     SITE_FILLERS,
     SITE_WORDS,
     ConditionIndex,
     canonical_words,
+    enclosing,
     families_of,
     sites_of,
 )
+from loaders.link.conditions_phrases import rephrase
 from loaders.link.terms import CONTRAST, QUALIFIERS, Match, Term
 from loaders.mapping import tokens
 
@@ -80,7 +83,7 @@ def generic(text: str) -> Generic | None:
     >>> generic("Malignant Gliomas").families, generic("Glioblastoma")
     (frozenset({'glioma'}), None)
     """
-    words = [w for w in tokens(text) if w not in QUALIFIERS]
+    words = [w for w in tokens(rephrase(text)) if w not in QUALIFIERS]
     fams = {_FAMILY_WORDS.get(w, w) for w in words if w in FAMILIES or w in _FAMILY_WORDS}
     if any(w not in ANY and w not in SITE_WORDS and w not in SITE_FILLERS and w not in FAMILIES and w not in _FAMILY_WORDS
            for w in words):
@@ -102,6 +105,7 @@ def variant(text: str) -> Generic | None:
     >>> variant("benign mesothelioma") is None, variant("Carcinoma, Squamous Cell").families
     (True, frozenset({'carcinoma'}))
     """
+    text = rephrase(text)
     words = [w for w in tokens(text) if w not in QUALIFIERS]
     if len(words) < 2 or CONTRAST.intersection(words):
         return None
@@ -113,7 +117,9 @@ def variant(text: str) -> Generic | None:
 
 
 def _fits(ent: MappableEntity, g: Generic, index: ConditionIndex) -> bool:
-    if g.families and not g.families & index.families(ent.iri):
+    """True if the entity is a tumour of the generic term's family and site (never a syndrome: "Carcinoid
+    Tumor" is no "Carcinoid syndrome", which a record may name beside it)."""
+    if _SYNDROME.search(ent.label) or g.families and not g.families & index.families(ent.iri):
         return False
     return not g.sites or index.at_site(ent.iri, g.sites)
 
@@ -136,7 +142,28 @@ def title_entities(title: str | None, index: ConditionIndex) -> list[MappableEnt
                 break
         else:
             i += 1
-    return unique(out)
+    return unique(out) or _title_phrases(title or "", index)
+
+
+#: the words after which a title names its population's disease ("Octreotide LAR in Midgut Carcinoid Tumors")
+_TITLE_LINK = re.compile(r"(?i)\b(?:in|with|for|of|among)\s+")
+#: rules by which a title phrase names its type as a whole (not one of its words)
+_TITLE_RULES = frozenset({"label", "synonym", "code", "qualified", "equivalent", "spelling", "similar", "shared-name",
+                          "broader"})
+
+
+def _title_phrases(title: str, index: ConditionIndex) -> list[MappableEntity]:
+    """The Orphanet types that the phrase after a title's linking word names by itself with the rules of one
+    text, abbreviations and broader nodes included ("Midgut Carcinoid Tumors": the gastroenteric NEN), where no
+    word run of the title is a name; the first such phrase only."""
+    for phrase in _TITLE_LINK.split(title)[1:]:
+        g = generic(phrase)
+        if g is not None and not (g.families and g.sites):
+            continue  # "Glioma", "Primary Brain Tumors" name no single type
+        found = match_term(Term(phrase, "title"), index)
+        if hits := [m.entity for m in found if m.rule in _TITLE_RULES and source_of(m.entity) == "ORPHA"]:
+            return unique(hits)
+    return []
 
 
 def context(g: Generic, own: list[Match], specific: Sequence[tuple[Term, list[Match]]],
@@ -180,7 +207,37 @@ def _from_texts(g: Generic, own: list[Match], specific: Sequence[tuple[Term, lis
         # Orphanet, if the conditions do not reach it: what the other texts reach there
         rest = [[e for e in es if source_of(e) == "ORPHA"] for _, es in texts]
         found += by_lca([es for es in rest if es], index)
-    return found
+        texts = [(t, es) for (t, _), es in zip(texts, rest) if es]
+    return [*(m for m in found if source_of(m.entity) != "ORPHA"),
+            *_of_family([m for m in found if source_of(m.entity) == "ORPHA"], g, [e for _, es in texts for e in es], index)]
+
+
+def _own_families(iri: str, index: ConditionIndex) -> set[str]:
+    ent = index.by_iri[iri]
+    return set().union(*(families_of(n) for n in (ent.label, *ent.synonyms)))
+
+
+def _of_family(found: list[Match], g: Generic, ents: list[MappableEntity], index: ConditionIndex) -> list[Match]:
+    """A family term's Orphanet node, kept in its family: where the common node of the record's types is no
+    member of the term's family by its own name ("Sarcoma" in a uterine sarcoma trial: the types' common node
+    is "Rare cancer of corpus uteri"), the highest nodes below it that are ("Sarcoma of the corpus uteri",
+    "Endometrial stromal sarcoma"), at most :data:`MAX_LIST`."""
+    if not g.families or len(found) != 1 or _own_families(found[0].entity.iri, index) & g.families:
+        return found
+    top = found[0].entity.iri
+    nodes = set()
+    for ent in ents:
+        if source_of(ent) != "ORPHA" or (ent.iri != top and top not in index.ancestors(ent.iri)):
+            continue
+        chain = [i for i in (ent.iri, *index.ancestors(ent.iri)) if i != top and top in index.ancestors(i)
+                 and _own_families(i, index) & g.families and index.informative(i)]
+        highest = [i for i in chain if not index.ancestors(i) & set(chain)]
+        if len(highest) != 1:
+            return found
+        nodes.add(highest[0])
+    if not nodes or len(nodes) > MAX_LIST:
+        return found
+    return [Match(index.by_iri[i], "broader", index.by_iri[i].label, SCORES["broader"]) for i in sorted(nodes)]
 
 
 def _histology(name: str, fams: set[str]) -> set[str]:
@@ -197,6 +254,16 @@ def _histology(name: str, fams: set[str]) -> set[str]:
     return {w for w in canonical_words(name, drop_malignant=True) if says_more(w)}
 
 
+def _other_kind(name: str, words: set[str]) -> bool:
+    """True if a name's type word is a kind of a family that the text names another kind of ("Gliosarcoma"
+    for "Mesenchymal chondrosarcoma of the CNS": both sarcomas, not the same one)."""
+    def kinds(ws: Iterable[str]) -> set[str]:
+        stems = {stem for group in FAMILIES.values() for stem in group}
+        return {w for w in ws if w not in stems and any(w.endswith(stem) for stem in stems)}
+    mine, theirs = kinds(canonical_words(name, drop_malignant=True)), kinds(words)
+    return any(families_of(a) & families_of(b) and a != b for a in mine for b in theirs) and not mine & theirs
+
+
 def family_at_site(text: str, index: ConditionIndex) -> list[Match]:
     """Rule ``broader`` for a type named at a site where Orphanet has no node for it ("salivary gland adenoid
     cystic carcinoma", "extraskeletal osteosarcoma"): Orphanet's one top entity of the type's family at that
@@ -209,12 +276,31 @@ def family_at_site(text: str, index: ConditionIndex) -> list[Match]:
     cands = set().union(*(index.of_family_at(site, f) for f in fams))
     words = set(canonical_words(text, drop_malignant=True))
     cands = {i for i in cands if index.informative(i) and not index.by_iri[i].label.startswith("Rare")
-             and _histology(index.by_iri[i].label, fams) <= words and families_of(index.by_iri[i].label) & fams}
+             and _histology(index.by_iri[i].label, fams) <= words and families_of(index.by_iri[i].label) & fams
+             and not _other_kind(index.by_iri[i].label, words)}
     top = [i for i in cands if not index.ancestors(i) & cands]
     if len(top) != 1:
         return []
     ent = index.by_iri[top[0]]
     return [Match(ent, "broader", ent.label, SCORES["broader"])]
+
+
+def record_family_at_site(g: Generic, specific: Sequence[tuple[Term, list[Match]]], index: ConditionIndex) -> list[Match]:
+    """Rule ``trial-context`` for an organ term none of whose record's types is at its site, when the record's
+    conditions are all of one family: Orphanet's one top node of that family at the site ("Mediastinal Cancer"
+    in a testicular germ cell trial is the extragonadal germ cell tumour, the mediastinum being no gonad)."""
+    ents = [m.entity for t, ms in specific if t.field == "condition" for m in ms if source_of(m.entity) == "ORPHA"]
+    if g.families or len(g.sites) != 1 or not ents:
+        return []
+    fams = set.intersection(*(set(index.families(e.iri)) for e in ents)) - {"carcinoma"}
+    site = next(iter(g.sites))
+    cands = {i for fam in fams for where in index.sites_within(site) for i in index.of_family_at(where, fam)
+             if index.informative(i) and not index.by_iri[i].label.startswith("Rare")}
+    top = [i for i in cands if not index.ancestors(i) & cands]
+    if len(top) != 1:
+        return []
+    ent = index.by_iri[top[0]]
+    return [Match(ent, "trial-context", ent.label, SCORES["trial-context"])]
 
 
 #: names of groupings and inherited conditions: never what "X cancer" means ("Rare cancer of cervix uteri",
@@ -229,15 +315,28 @@ def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
     adenocarcinoma" is no testicular cancer) and no histology the text does not say, but squamous at the
     head and neck ("Skin Cancer" is not the cutaneous neuroendocrine carcinoma); never a "Rare …" grouping or an inherited
     condition: a common cancer ("Breast Cancer", "Cervical Cancer") has no Orphanet node."""
-    if g.families - {"carcinoma"} or len(g.sites) != 1 or not {"cancer", "carcinoma"} & set(tokens(text)):
+    if g.families - {"carcinoma"} or not g.sites or not {"cancer", "carcinoma"} & set(tokens(text)):
         return []
-    site = next(iter(g.sites))
     words = set(canonical_words(text, drop_malignant=True))
-    if site == "head and neck" or PART_OF.get(site) == "head and neck":
+    if any(s == "head and neck" or "head and neck" in enclosing(s) for s in g.sites):
         words.add("squamous")  # the cancer of the head and neck mucosa is its squamous cell carcinoma
-    cands = {i for i in index.carcinomas_at(site) if not _GROUPING.match(index.by_iri[i].label)
-             and _histology(index.by_iri[i].label, {"carcinoma"}) <= words
-             and site in set().union(*(sites_of(n) for n in (index.by_iri[i].label, *index.by_iri[i].synonyms)))}
+    if len(g.sites) > 1:  # several sites: the one node of exactly those ("lip and oral cavity cancer"), else
+        # each site's own when every site has one ("Laryngeal and Hypopharyngeal Cancer")
+        cands = {i for s in g.sites for i in index.carcinomas_at(s) if index.site(i) == g.sites
+                 and not _GROUPING.match(index.by_iri[i].label) and _histology(index.by_iri[i].label, {"carcinoma"}) <= words}
+        if not cands:
+            each = [site_carcinoma(text, Generic(g.families, frozenset({s})), index) for s in sorted(g.sites)]
+            return [m for ms in each for m in ms] if all(each) and len(each) <= MAX_LIST else []
+    else:
+        site = next(iter(g.sites))
+        if not index.carcinomas_at(site) and enclosing(site):
+            site = enclosing(site)[0]  # no carcinoma node at a part of a site ("tongue cancer"): the enclosing site's
+        cands = {i for i in index.carcinomas_at(site)
+                 if not _GROUPING.match(index.by_iri[i].label) and _histology(index.by_iri[i].label, {"carcinoma"}) <= words
+                 and site in set().union(*(sites_of(n) for n in (index.by_iri[i].label, *index.by_iri[i].synonyms)))}
+        # a node of that site alone before one of two sites ("oral cavity cancer" is the oral cavity's carcinoma,
+        # not the one of the oral cavity and the lip)
+        cands = {i for i in cands if index.site(i) == {site}} or cands
     top = [i for i in cands if not index.ancestors(i) & cands]
     if len(top) != 1:
         return []

@@ -35,7 +35,12 @@ words are set aside, at the text's site (``equivalent``: "Supratentorial PNET" -
 segment, the node covering its sites (``broader``: midgut NET -> gastroenteric NEN); the Orphanet entity its
 name ends with (``containment``, site-guarded): a histological variant without a node is read as its parent
 ("Atypical meningioma" -> "Meningioma"). A type Orphanet splits by tissue without a node for the whole is
-the list of its parts ("Ewing sarcoma" -> skeletal | extraskeletal Ewing sarcoma).
+the list of its parts ("Ewing sarcoma" -> skeletal | extraskeletal Ewing sarcoma). Before the last two: a
+histology's "cancer" that no carcinoma name matches is its adenocarcinoma, else its malignant tumour
+(``equivalent``: "Clear Cell Ovarian Cancer", "Rhabdoid Cancer"), and "benign X" is X where X's entity may be
+benign (``qualified``: "benign pheochromocytoma"). Both sides of every comparison are first rewritten by
+:func:`loaders.link.conditions_phrases.rephrase` (former names, site phrasings, acronyms); a condition
+written as a sentence is read by the names its word runs form (:func:`named_runs`, used last, in the record).
 
 Used by :mod:`loaders.link.conditions`, which reads the texts of a record together.
 """
@@ -45,20 +50,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
-
 from kg.core.records import MappableEntity
 from loaders.link.conditions_names import (
+    FAMILIES,
     SITE_FILLERS,
     SITE_GROUPS,
     SITE_WORDS,
     ConditionIndex,
     canonical_key,
-    canonical_words,
+    families_of,
     sitefree_key,
     sites_of,
-    squash,
+)
+from loaders.link.conditions_phrases import rephrase
+from loaders.link.conditions_tolerant import (  # noqa: F401  (re-exported: the tolerant rules' old home)
+    SIMILAR_EDITS,
+    SIMILAR_SCORE,
+    SIMILAR_THRESHOLD,
+    SPELLING_THRESHOLD,
+    respelt,
+    similar,
 )
 from loaders.link.terms import (
     GENERIC,
@@ -75,20 +86,8 @@ from loaders.mapping import tokens
 
 #: at most this many Orphanet entities stand for an umbrella term whose entities no informative node covers
 MAX_LIST = 3
-SCORES = {"xref": 0.95, "equivalent": 0.85, "spelling": 0.75, "similar": 0.72, "trial-context": 0.70,
+SCORES = {"xref": 0.95, "equivalent": 0.85, "spelling": 0.75, "similar": SIMILAR_SCORE, "trial-context": 0.70,
           "broader": 0.65, "title": 0.60}
-#: the rapidfuzz ratio from which a whole name, run together, is read as the text's (rule ``similar``).
-#: Chosen on the development half (tests/gold/conditions_dev.tsv, every text scanned): with at most two
-#: letters apart, every ratio from 80 to 90 adds no false link and 92 loses a right one; with three letters
-#: apart, ratios below 90 link "Endometrial Cancer" to "Sarcoma of the corpus uteri" (see decision 0010)
-SIMILAR_THRESHOLD = 90.0
-#: and at most this many letters changed, added or dropped (word breaks aside)
-SIMILAR_EDITS = 2
-#: the rapidfuzz ratio from which a word is read as a misspelling of an entity-name word. Chosen on the
-#: development half (tests/fixtures/condition_links_dev.tsv): every threshold from 70 to 90 gives the same
-#: links there (one misspelling, "meningeoma" -> "meningioma", ratio 90; no false link down to 70), 92 and
-#: above lose it; 85 is one changed letter in a word of seven letters or more (see docs/decisions/0010)
-SPELLING_THRESHOLD = 85.0
 #: rules whose match stands for the whole text (no site guard needed)
 _WHOLE = frozenset({"mesh-id", "label", "synonym", "code", "qualified", "xref", "equivalent", "spelling"})
 _SPLIT = re.compile(r"\s+(?:and|or|with|&)\s+|\s*[;/,]\s*", re.IGNORECASE)
@@ -118,6 +117,10 @@ def lookup(text: str, index: ConditionIndex, rule: str) -> list[Match]:
         found.setdefault(source_of(ent), {}).setdefault(ent.iri, (ent, name))
     out = []
     for cands in found.values():
+        # an entity named so by its own label or synonym before one named so by a derived name ("Squamous
+        # cell cancer of the oral cavity" is 502363's own name, and only one half of 502369's two-site label)
+        own = {i: c for i, c in cands.items() if c[1] in (c[0].label, *c[0].synonyms)}
+        cands = own or cands
         top = [c for c in cands if all(c == o or c in index.ancestors(o) for o in cands)]
         if len(top) == 1:
             ent, name = cands[top[0]]
@@ -135,15 +138,15 @@ def unqualified(text: str) -> str:
     return " ".join(w for w in tokens(text) if w not in QUALIFIERS)
 
 
-def parts(text: str) -> list[str]:
-    """The parts of a compound text, each with the site words the first part starts with."""
-    parts = [p.strip() for p in _SPLIT.split(re.sub(r"\([^()]*\)", "", text)) if p.strip()]
+def parts(text: str, *, carry: bool = True) -> list[str]:
+    """The parts of a compound text, each with the site words the first part starts with (unless not ``carry``)."""
+    parts = [p.strip() for p in _SPLIT.split(re.sub(r"\([^()]*\)", "", rephrase(text))) if p.strip()]
     if len(parts) < 2:
         return []
     first = tokens(parts[0])
     lead = [w for w in first[:next((i for i, w in enumerate(first) if w not in SITE_WORDS and w not in QUALIFIERS), 0)]
             if w in SITE_WORDS]
-    parts = [parts[0], *(p if sites_of(p) else " ".join([*lead, p]) for p in parts[1:])]
+    parts = [parts[0], *(p if sites_of(p) or not carry else " ".join([*lead, p]) for p in parts[1:])]
     # "Uterine or Soft Tissue Leiomyosarcoma", "Pleural or Peritoneal Mesothelioma": a part made only of
     # site words takes the tumour words the last part ends with
     last = tokens(parts[-1])
@@ -151,7 +154,10 @@ def parts(text: str) -> list[str]:
                       and w not in QUALIFIERS), len(last)):]
     bare = [all(w in SITE_WORDS or w in SITE_FILLERS or w in QUALIFIERS or w == "malignant" for w in tokens(p))
             for p in parts]
-    return [" ".join([p, *tail]) if only_site and tail else p for p, only_site in zip(parts, bare)]
+    # "Sarcoma of Soft Tissue and Bone": a later part made only of site words takes the first part's head
+    head = re.match(r"(?i)^(.+?\bof(?: the)?)\s", parts[0])
+    return [" ".join([p, *tail]) if only_site and tail else f"{head.group(1)} {p}" if only_site and head and i
+            else p for i, (p, only_site) in enumerate(zip(parts, bare))]
 
 
 def equivalent(text: str, index: ConditionIndex, rule: str = "equivalent") -> list[Match]:
@@ -160,56 +166,12 @@ def equivalent(text: str, index: ConditionIndex, rule: str = "equivalent") -> li
         if found := lookup(variant, index, rule):
             return found
     out: list[Match] = []
-    for part in parts(text):
-        out += lookup(part, index, rule) or lookup(unqualified(part), index, rule)
+    for part, bare in zip(parts(text), parts(text, carry=False)):
+        # the part with the site words carried from the first part, else as written ("Adrenocortical
+        # Carcinoma or Pheochromocytoma": no adrenocortical pheochromocytoma, but a pheochromocytoma)
+        out += (lookup(part, index, rule) or lookup(unqualified(part), index, rule)
+                or (lookup(bare, index, rule) or lookup(unqualified(bare), index, rule) if bare != part else []))
     return _dedupe(out)
-
-
-def respelt(text: str, index: ConditionIndex) -> str | None:
-    """The text with each word unknown to the entity names replaced by the nearest known word sharing
-    its first two letters (ratio >= SPELLING_THRESHOLD); None if no word changed."""
-    changed, out = False, []
-    for word in canonical_words(text):
-        if len(word) >= 6 and word not in index.vocabulary.get(word[:2], ()):
-            best = max(index.vocabulary.get(word[:2], ()), key=lambda w: (fuzz.ratio(word, w), w), default=None)
-            if best and abs(len(best) - len(word)) <= 2 and fuzz.ratio(word, best) >= SPELLING_THRESHOLD:
-                word, changed = best, True
-        out.append(word)
-    return " ".join(out) if changed else None
-
-
-def similar(text: str, index: ConditionIndex, threshold: float | None = None) -> list[Match]:
-    """Rule ``similar``: the entity whose whole name, run together (:func:`squash`), is nearest to the text's
-    (rapidfuzz ratio >= :data:`SIMILAR_THRESHOLD`, at most :data:`SIMILAR_EDITS` letters apart), one per source, at the site the text names and at no other
-    ("Adrenal Cortical Carcinoma" = "Adrenocortical carcinoma"; "Choroidal Melanoma" = "Choroid melanoma")."""
-    words = canonical_words(text, drop_malignant=True)
-    if not canonical_key(text, True) or set(words) <= GENERIC | QUALIFIERS:
-        return []
-    cutoff = SIMILAR_THRESHOLD if threshold is None else threshold
-    table = index.squashed()
-    best: dict[str, tuple[float, dict[str, tuple[MappableEntity, str]]]] = {}
-    for form in set(squash(unqualified(text))):
-        for choice, score, _ in process.extract(form, list(table), scorer=fuzz.ratio, score_cutoff=cutoff, limit=8):
-            if Levenshtein.distance(form, choice) > SIMILAR_EDITS:
-                continue  # a word more or less ("Pleomorphic Sarcoma" is no "Pleomorphic liposarcoma")
-            for ent, name in table[choice]:
-                if not index.informative(ent.iri):
-                    continue  # never a "Rare … tumor" grouping by a near name
-                if sites_of(name) != sites_of(text) and not (sites_of(text) and index.at_site(ent.iri, sites_of(text))
-                                                            and not sites_of(name) - sites_of(text)):
-                    continue  # the name must be at the text's site, and name no other
-                have = best.get(source_of(ent), (0.0, {}))
-                if score > have[0]:
-                    best[source_of(ent)] = (score, {ent.iri: (ent, name)})
-                elif score == have[0]:
-                    have[1].setdefault(ent.iri, (ent, name))
-    out = []
-    for _, cands in best.values():
-        top = [i for i in cands if all(i == o or i in index.ancestors(o) for o in cands)]
-        if len(top) == 1:
-            ent, name = cands[top[0]]
-            out.append(Match(ent, "similar", name, SCORES["similar"]))
-    return out
 
 
 def _site_ok(m: Match, text: str, index: ConditionIndex) -> bool:
@@ -243,6 +205,10 @@ def _nearest_named(found: list[Match], text: str, index: ConditionIndex) -> list
     have = {m.entity.iri for m in found if source_of(m.entity) == "ORPHA"}
     out: dict[str, Match] = {}
     for m in found:
+        # OncoTree files benign types under a carcinoma ("Pleomorphic Adenoma" under "Salivary Carcinoma"): a
+        # name of no malignant family never reaches a malignant one through its ancestors
+        benign = not set().union(*(families_of(n) for n in index.names(m.entity))) & _MALIGNANT_FAMILIES and not any(
+            w.startswith("carcino") or w == "malignant" for n in index.names(m.entity) for w in tokens(n))
         if source_of(m.entity) != "oncotree" or any(
                 o.entity.iri in have for name in index.names(m.entity) for o in lookup(name, index, "broader")):
             continue  # an Orphanet entity, or an OncoTree one whose own Orphanet name is already linked
@@ -255,6 +221,8 @@ def _nearest_named(found: list[Match], text: str, index: ConditionIndex) -> list
                     continue
                 for name in index.names(anc):
                     for other in lookup(name, index, "broader"):
+                        if benign and families_of(other.entity.label) & _MALIGNANT_FAMILIES:
+                            continue
                         if source_of(other.entity) == "ORPHA" and (not sites_of(text) or index.at_site(
                                 other.entity.iri, sites_of(text))):
                             out.setdefault(other.entity.iri, Match(other.entity, "broader", name, SCORES["broader"]))
@@ -266,24 +234,31 @@ def _nearest_named(found: list[Match], text: str, index: ConditionIndex) -> list
 def _site_named(text: str, index: ConditionIndex) -> list[Match]:
     """Rule ``equivalent`` by site: the Orphanet entity whose name, site words aside, is the text's, and
     whose site is the one the text names ("Supratentorial PNET" -> "CNS PNET"; "soft tissue
-    leiomyosarcoma" -> "Leiomyosarcoma", a soft-tissue sarcoma); the top one where several are."""
+    leiomyosarcoma" -> "Leiomyosarcoma", a soft-tissue sarcoma) or that has no site; the top one where
+    several are."""
     want = sites_of(unqualified(text))
+    key = sitefree_key(unqualified(text), True)
+    if not key:
+        return []
+    hits = [(e, name) for e, name in index.by_sitefree.get(key, []) if source_of(e) == "ORPHA"]
     if not want:
         return []
-    key = sitefree_key(unqualified(text), True)
-    cands = {e.iri: (e, name) for e, name in index.by_sitefree.get(key, []) if source_of(e) == "ORPHA"
-             and index.site(e.iri) and index.at_site(e.iri, want)}
+    # at the text's site; or of no site at all, for a name of two words or more ("NUT Carcinoma of the Lung" is
+    # Orphanet's site-less "NUT midline carcinoma")
+    typed = len(key) > 1 and set(key) - GENERIC - FAMILIES.keys() - {"cell"}  # a type, not a family ("germ cell tumor")
+    cands = {e.iri: (e, name) for e, name in hits
+             if (index.site(e.iri) and index.at_site(e.iri, want)) or (not index.site(e.iri) and typed)}
     top = [i for i in cands if not index.ancestors(i) & set(cands)]
     return [Match(cands[i][0], "equivalent", cands[i][1], SCORES["equivalent"]) for i in top] if len(top) == 1 else []
 
 
-_NET = re.compile(r"(?i)\b(?:neuroendocrine tumou?rs?|carcinoids?(?: tumou?rs?)?)\b")
+_NET = re.compile(r"(?i)\b(?:neuroendocrine tumou?rs?|carcinoids?(?: tumou?rs?)?|(?-i:NETs?))\b")
 
 
 def _as_neoplasm(text: str, index: ConditionIndex) -> list[Match]:
     """Rule ``broader`` for a neuroendocrine tumour where Orphanet has only the neuroendocrine neoplasm (NEN,
     tumours and carcinomas) of that site or group ("GEP-NET", "Appendiceal Carcinoid")."""
-    if not _NET.search(text) or not set(tokens(text)) - GENERIC - QUALIFIERS - {"neuroendocrine", "carcinoid", "net"}:
+    if not _NET.search(text) or not set(tokens(text)) - GENERIC - QUALIFIERS - {"neuroendocrine", "carcinoid", "net", "nets"}:
         return []  # a family term ("Neuroendocrine Tumors") is read in its record, not widened
     wider = _NET.sub("neuroendocrine neoplasm", re.sub(r"(?i)\bNET\b", "neuroendocrine tumor", text))
     return [Match(m.entity, "broader", m.matched, SCORES["broader"]) for m in equivalent(wider, index)
@@ -301,6 +276,63 @@ def _site_group(text: str, index: ConditionIndex) -> list[Match]:
     hits = {m.entity.iri for site in SITE_GROUPS[group]
             for m in equivalent(re.sub(rf"(?i)\b{group}\b", site, words), index) if source_of(m.entity) == "ORPHA"}
     return by_lca([[index.by_iri[i]] for i in sorted(hits)], index) if len(hits) > 1 else []
+
+
+_CANCER = re.compile(r"(?i)\bcancers?\b")
+
+
+def _cancer_as(text: str, index: ConditionIndex, have: set[str]) -> list[Match]:
+    """Rule ``equivalent`` for a histology's "cancer" that no carcinoma name matches: the adenocarcinoma of that
+    name ("Clear Cell Ovarian Cancer" = "Clear cell adenocarcinoma of the ovary"), else its malignant tumour
+    ("Rhabdoid Cancer" = "Rhabdoid tumor"); only where the text says more than a site and a family (an organ's
+    cancer is read in its record), and only in a source without a match yet."""
+    if not _CANCER.search(text) or not set(tokens(text)) - SITE_WORDS.keys() - GENERIC - QUALIFIERS - SITE_FILLERS:
+        return []
+    for word in ("adenocarcinoma", "tumor"):
+        if found := [m for m in equivalent(_CANCER.sub(word, text), index) if source_of(m.entity) not in have]:
+            return found
+    return []
+
+
+#: families whose every member is malignant: a "benign" text is none of them
+_MALIGNANT_FAMILIES = frozenset({"carcinoma", "adenocarcinoma", "sarcoma", "lymphoma", "melanoma", "mesothelioma"})
+
+
+def _benign(term: Term, index: ConditionIndex) -> list[Match]:
+    """Rule ``qualified`` for "benign X" where the source has no benign X: the Orphanet entity of X, if its
+    name leaves open whether it is benign ("localized benign pheochromocytoma" is a pheochromocytoma-
+    paraganglioma), never a malignant one by name (a cancer family, "malignant", "cancer")."""
+    words = tokens(term.text)
+    if "benign" not in words:
+        return []
+    rest = re.sub(r"(?i)\bbenign\b", " ", term.text)
+    return [Match(m.entity, "qualified", m.matched, SCORES["equivalent"] - 0.05)
+            for m in match_term(Term(rest, term.field), index)
+            if source_of(m.entity) == "ORPHA" and not {"malignant", "cancer"} & set(tokens(m.entity.label))
+            and not index.families(m.entity.iri) & _MALIGNANT_FAMILIES]
+
+
+#: a text of this many words or more is a sentence (CTIS writes its conditions so), read by its named runs
+SENTENCE_WORDS = 6
+
+
+def named_runs(text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``part`` for a condition written as a sentence ("Unresectable or metastatic gastrointestinal stromal
+    tumour after imatinib failure"): the Orphanet entities that its longest word runs name, left to right."""
+    words = tokens(rephrase(text))
+    if len(words) < SENTENCE_WORDS:
+        return []
+    out: list[Match] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(8, len(words) - i), 0, -1):
+            if hits := [m for m in lookup(" ".join(words[i:i + n]), index, "equivalent") if source_of(m.entity) == "ORPHA"]:
+                out += [Match(m.entity, "part", m.matched, SCORES["equivalent"] - 0.05) for m in hits]
+                i += n
+                break
+        else:
+            i += 1
+    return _dedupe(out)
 
 
 _EITHER = re.compile(r"\b([a-z]{4,})-([a-z]{4,})\b")
@@ -341,6 +373,8 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         found = _juxtaposed(term.text, index) or _either(term.text, index) or found
     if not found and (spelt := respelt(term.text, index)):
         found = equivalent(spelt, index, "spelling")
+    if not any(source_of(m.entity) == "ORPHA" for m in found):
+        found += _cancer_as(term.text, index, {source_of(m.entity) for m in found})
     found = found + shared_names(found, index)
     found += _nearest_named(found, term.text, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):
@@ -348,6 +382,8 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         found += [m for m in similar(term.text, index) if source_of(m.entity) not in have]
     if not any(source_of(m.entity) == "ORPHA" for m in found):
         found += _site_named(term.text, index) or _site_group(term.text, index) or _as_neoplasm(term.text, index)
+    if not any(source_of(m.entity) == "ORPHA" for m in found):
+        found += _benign(term, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):  # a variant without a node: its parent's
         text = _clean(term.text)
         if text.count(",") == 1:  # MeSH's inverted "Meningioma, Atypical" ends with its type once turned

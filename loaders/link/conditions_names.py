@@ -26,54 +26,19 @@ from functools import lru_cache
 from pathlib import Path
 
 from kg.core.records import MappableEntity
+from loaders.link.conditions_phrases import rephrase
+from loaders.link.conditions_sites import (  # noqa: F401  (re-exported: the site vocabulary's old home)
+    PART_OF,
+    SITE_FILLERS,
+    SITE_GROUPS,
+    SITE_WORDS,
+    at_any,
+    enclosing,
+    sites_of,
+)
 from loaders.link.terms import GENERIC, QUALIFIERS, EntityIndex, _alternatives
 from loaders.mapping import has_nos, tokens
 
-#: site words (as :func:`loaders.mapping.tokens` gives them) -> the site they name
-SITE_WORDS: dict[str, str] = {
-    "pleura": "pleura", "pleural": "pleura", "peritoneum": "peritoneum", "peritoneal": "peritoneum",
-    "testis": "testis", "testes": "testis", "testicular": "testis", "ovary": "ovary", "ovarian": "ovary",
-    "larynx": "larynx", "laryngeal": "larynx", "oropharynx": "oropharynx", "oropharyngeal": "oropharynx",
-    "hypopharynx": "hypopharynx", "hypopharyngeal": "hypopharynx", "thymus": "thymus", "thymic": "thymus",
-    "kidney": "kidney", "renal": "kidney", "lung": "lung", "pulmonary": "lung", "bronchopulmonary": "lung",
-    "uterine": "corpus uteri", "endometrial": "corpus uteri", "corpus": "corpus uteri", "uterus": "uterus",
-    "gallbladder": "gallbladder", "bladder": "bladder", "urinary": "bladder", "mediastinal": "mediastinum",
-    "mediastinum": "mediastinum", "liver": "liver", "hepatic": "liver", "bone": "bone", "brain": "nervous system",
-    "cns": "nervous system", "nervous": "nervous system", "central": "nervous system", "head": "head and neck",
-    "neck": "head and neck", "extragonadal": "extragonadal", "oral": "oral cavity", "mouth": "oral cavity",
-    "cervix": "cervix", "cervical": "cervix", "vulva": "vulva", "vagina": "vagina", "vaginal": "vagina",
-    "pancreas": "pancreas", "pancreatic": "pancreas", "biliary": "biliary tract", "bile": "biliary tract",
-    "soft": "soft tissue", "skin": "skin", "cutaneous": "skin", "eye": "eye", "uveal": "eye", "ocular": "eye",
-    "breast": "breast", "thyroid": "thyroid", "adrenal": "adrenal", "nasopharynx": "nasopharynx",
-    "nasopharyngeal": "nasopharynx", "stomach": "stomach", "gastric": "stomach", "esophagus": "esophagus",
-    "oesophagus": "esophagus", "esophageal": "esophagus", "oesophageal": "esophagus", "bowel": "intestine",
-    "intestine": "intestine", "intestinal": "intestine", "colon": "colon", "rectum": "rectum", "anal": "anus",
-    "penis": "penis", "penile": "penis", "prostate": "prostate", "tongue": "tongue", "lip": "lip",
-    "salivary": "salivary gland", "sinonasal": "sinonasal", "heart": "heart", "cardiac": "heart",
-    "extraskeletal": "soft tissue", "extraosseous": "soft tissue", "anus": "anus", "appendix": "appendix",
-    "appendiceal": "appendix", "supratentorial": "nervous system", "infratentorial": "nervous system",
-    "bronchial": "lung", "bronchus": "lung", "connective": "soft tissue", "cerebellar": "nervous system",
-    "cerebellum": "nervous system", "cerebral": "nervous system", "intracranial": "nervous system",
-    "parotid": "salivary gland",
-    "retroperitoneal": "soft tissue", "retroperitoneum": "soft tissue",
-}
-#: embryological gut segments and the sites they are made of ("midgut NET": small intestine, appendix and
-#: right colon; no source has a node per segment, so such a text reaches the node covering its sites)
-SITE_GROUPS: dict[str, tuple[str, ...]] = {
-    "foregut": ("stomach", "duodenum", "pancreas", "lung"),
-    "midgut": ("small intestine", "appendix", "colon"),
-    "hindgut": ("colon", "rectum"),
-}
-#: sites that are part of a larger site a generic term may name ("Head and Neck Cancer")
-PART_OF: dict[str, str] = {
-    "oropharynx": "head and neck", "hypopharynx": "head and neck", "larynx": "head and neck",
-    "oral cavity": "head and neck", "lip": "head and neck", "tongue": "head and neck",
-    "nasopharynx": "head and neck", "salivary gland": "head and neck", "sinonasal": "head and neck",
-    "corpus uteri": "uterus", "cervix": "uterus",
-}
-#: words that only help a site word ("system" in "nervous system", "tissue" in "soft tissue")
-SITE_FILLERS = frozenset({"system", "tissue", "gland", "tract", "uteri", "and", "cavity", "duct", "small",
-                          "gall", "of", "wall", "trunk", "extremity", "canal"})
 #: canonical spelling of a site word inside a name key (both sides of a comparison use it)
 _CANON = {"pleural": "pleura", "peritoneal": "peritoneum", "testicular": "testis", "testes": "testis",
           "ovarian": "ovary", "laryngeal": "larynx", "oropharyngeal": "oropharynx", "hypopharyngeal": "hypopharynx",
@@ -91,11 +56,11 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "sarcoma": ("sarcoma",), "carcinoma": ("carcinoma", "cancer"), "adenocarcinoma": ("adenocarcinoma",),
     "glioma": ("glioma", "glial"), "mesothelioma": ("mesothelioma",), "germ": ("germ",),
     "neuroectodermal": ("neuroectodermal",), "melanoma": ("melanoma",), "lymphoma": ("lymphoma",),
-    "neuroendocrine": ("neuroendocrine",),
+    "neuroendocrine": ("neuroendocrine",), "neuroepithelial": ("neuroepithelial",),
 }
 #: words of a generic term that name no family and no site
 ANY = GENERIC | QUALIFIERS | frozenset({"cancer", "tumor", "neoplasm", "malignancy", "embryonal", "cell",
-                                        "primary", "the", "of", "and", "other", "malignant", "high"})
+                                        "primary", "the", "of", "and", "or", "other", "malignant", "high"})
 
 
 #: Orphanet's "Malignant epithelial tumor of X" is the carcinoma of X ("Salivary gland cancer")
@@ -114,7 +79,7 @@ def canonical_words(text: str, *, drop_malignant: bool = False) -> list[str]:
     asked (a text's "Malignant Mesothelioma" is a mesothelioma; an entity's "Malignant schwannoma" is not a
     schwannoma, so entity names keep it)."""
     out: list[str] = []
-    text = _EPITHELIAL.sub("carcinoma", text)
+    text = _EPITHELIAL.sub("carcinoma", rephrase(text))
     for word in tokens(text):
         if (word, out[-1] if out else "") in (("bladder", "gall"), ("gonadal", "extra")) or (out and out[-1] == "non"):
             out[-1] = out[-1] + word
@@ -143,10 +108,10 @@ def canonical_key(text: str, drop_malignant: bool = False) -> tuple[str, ...]:
 def squash(text: str) -> tuple[str, str]:
     """A name's canonical words run together, in their order and in sorted order: the forms compared
     character by character by the tolerant rule, so that word breaks and word order do not count
-    ("Adrenal Cortical Carcinoma" ~ "Adrenocortical carcinoma").
+    ("Choroidal Melanoma" ~ "Choroid melanoma").
 
-    >>> squash("Carcinoma, Adrenal Cortical")
-    ('carcinomaadrenalcortical', 'adrenalcarcinomacortical')
+    >>> squash("Melanoma, Choroidal")
+    ('melanomachoroidal', 'choroidalmelanoma')
     """
     words = [w for w in canonical_words(text, drop_malignant=True) if w not in ("the", "of")]
     return "".join(words), "".join(sorted(words))
@@ -160,18 +125,19 @@ def sitefree_key(text: str, drop_malignant: bool = False) -> tuple[str, ...]:
     return () if words <= GENERIC else tuple(sorted(words))
 
 
-def sites_of(text: str) -> set[str]:
-    """The sites a name's words name ("Squamous cell carcinoma of head and neck" -> {"head and neck"})."""
-    return {SITE_WORDS[w] for w in tokens(text) if w in SITE_WORDS}
-
-
 def families_of(text: str) -> set[str]:
     """The families a name belongs to by its words ("Osteosarcoma" -> {"sarcoma"}; a carcinosarcoma
-    is a carcinoma, not a sarcoma; a malignant non-epithelial tumour covers sarcomas and germ cell tumours)."""
+    is a carcinoma, not a sarcoma; a paraganglioma (paraganglial tumour) is no glioma, while a
+    ganglioglioma is one; a malignant non-epithelial tumour covers sarcomas and germ cell tumours).
+
+    >>> sorted(families_of("Pheochromocytoma-paraganglioma")), sorted(families_of("Ganglioglioma"))
+    ([], ['glioma'])
+    """
     out = set(NON_EPITHELIAL_FAMILIES) if _NON_EPITHELIAL.search(text) else set()
     for word in tokens(_MESENCHYMAL.sub("sarcoma", _EPITHELIAL.sub("carcinoma", text))):
         for family, stems in FAMILIES.items():
-            if any(word.endswith(s) for s in stems) and not (family == "sarcoma" and word.startswith("carcino")):
+            if any(word.endswith(s) for s in stems) and not (family == "sarcoma" and word.startswith("carcino")) \
+                    and not (family == "glioma" and word.startswith("paragangli")):
                 out.add(family)
     return out
 
@@ -231,12 +197,16 @@ class ConditionIndex(EntityIndex):
         # "Malignant germ cell tumor of ovary" is also the "ovarian germ cell tumor" a text names, unless
         # that name is another entity's ("Malignant schwannoma" is not "Schwannoma")
         loose: dict[tuple[str, ...], list[tuple[MappableEntity, str]]] = defaultdict(list)
+        # ... or the benign one's ("Schwannoma" is Orphanet's "Benign schwannoma" as much as MPNST's synonym)
+        self.benign = benign = {(e.curie.split(":", 1)[0], tuple(w for w in canonical_key(n, True) if w != "benign"))
+                                for e in self.entities for n in self.names(e) if "benign" in tokens(n)}
         for ent in self.entities:
             for name in self.names(ent):
                 if "malignant" in tokens(name) and not has_nos(name):
                     key = canonical_key(name, True)
                     source = ent.curie.split(":", 1)[0]
-                    if key and not any(e.curie.split(":", 1)[0] == source for e, _ in self.by_canonical.get(key, ())):
+                    if key and (source, key) not in benign and not any(
+                            e.curie.split(":", 1)[0] == source for e, _ in self.by_canonical.get(key, ())):
                         loose[key].append((ent, name))
         for key, hits in loose.items():
             self.by_canonical[key] += hits
@@ -328,9 +298,13 @@ class ConditionIndex(EntityIndex):
         return self._site[iri]
 
     def at_site(self, iri: str, sites: Iterable[str]) -> bool:
-        """True if the entity is at one of the sites, or at a part of one ("oropharynx" is in "head and neck")."""
-        own = self.site(iri)
-        return bool(set(sites) & (own | {PART_OF[s] for s in own if s in PART_OF}))
+        """True if the entity is at one of the sites, or at a part of one ("oropharynx" is in "head and neck"),
+        or is extragonadal and a site is no gonad (:func:`loaders.link.conditions_sites.at_any`)."""
+        return at_any(self.site(iri), set(sites))
+
+    def sites_within(self, site: str) -> set[str]:
+        """The site and the site names an entity at it may carry ("extragonadal" for any site but a gonad)."""
+        return {site} | ({"extragonadal"} if at_any({"extragonadal"}, {site}) else set())
 
     def families(self, iri: str) -> frozenset[str]:
         """The families of an entity's names and its ancestors' names."""

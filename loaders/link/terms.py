@@ -223,6 +223,14 @@ def _whole(text: str, index: EntityIndex) -> list[Match]:
     found = _dedupe([m for v in _variants(text) for m in _exact(v, index)])
     if found:
         return found
+    # the qualifiers a text starts with, one at a time, before all of them: a name may itself begin with one
+    # ("Recurrent Primary cutaneous T-cell lymphoma" is "Primary cutaneous T-cell lymphoma", not "Lymphoma")
+    for v in _variants(text):
+        words = v.split()
+        while len(words) > 1 and (lead := tokens(words[0])) and set(lead) <= QUALIFIERS:
+            words = words[1:]
+            if found := _exact(" ".join(words), index, "qualified"):
+                return _dedupe(found)
     return _dedupe([m for v in _variants(text) if (bare := _unqualified(v)) != " ".join(tokens(v))
                     for m in _exact(bare, index, "qualified")])
 

@@ -1,0 +1,74 @@
+"""Phrasings read as the words the sources use, before a name is cut into words (both sides of a comparison).
+
+Registries write a tumour by a former name, a site by another phrase, a family with "family of tumors";
+the sources (Orphanet product 3, the ORPHApackets, OncoTree) use today's names. :func:`rephrase` rewrites
+such phrases in a text or an entity name, so the canonical key of
+:func:`loaders.link.conditions_names.canonical_key` compares what the texts mean:
+
+* **former names** (WHO classifications): "mixed glioma" is an oligoastrocytoma; an "islet cell" tumour or
+  carcinoma a pancreatic neuroendocrine one; "pigmented villonodular synovitis" and the "giant cell tumour of
+  tendon sheath" the (diffuse, localised) tenosynovial giant cell tumour; "NUT carcinoma" the NUT midline carcinoma; "Hürthle cell" carcinoma is oncocytic; clear
+  cell sarcoma (of soft tissue, not the kidney's) is Orphanet's "Melanoma of soft tissue";
+* **site phrasings**: "adrenal cortex"/"adrenal cortical" is adrenocortical; "nasal cavity and paranasal
+  sinuses" is sinonasal; "gastroesophageal" is esophagogastric (the junction); "mucosal" is of the mucosa;
+  the melanoma of the iris, ciliary body or choroid, or "intraocular", is a uveal melanoma (no source has a
+  node for the parts of the uvea); "salivary" is of the salivary glands (OncoTree's "Salivary Carcinoma" is Orphanet's malignant epithelial
+  tumour of salivary glands);
+* **acronyms** of the neuroendocrine neoplasms, in upper case (NET, NEC, NEN, GEP-, SI-), which the sources
+  spell out;
+* **family phrasings**: "Ewing's family of tumors", "Ewing sarcoma family of tumors" name the type; MeSH's
+  tissue umbrellas ("Neoplasms, Adipose Tissue", "..., Muscle Tissue", "..., Fibrous Tissue", "..., Vascular
+  Tissue") are its connective tissue neoplasms, its "Neoplasms, Squamous Cell" the squamous cell carcinoma, read in
+  their record;
+  possessives are dropped ("Ewing's" = "Ewing").
+
+Only names for the same thing, both ways: a part is not its whole (the duodenum is small intestine, but
+OncoTree's "Duodenal Adenocarcinoma" is no "Small Bowel Adenocarcinoma"), and no single word that could mean
+something else ("central" alone is no nervous system).
+"""
+
+from __future__ import annotations
+
+import re
+
+#: (pattern, replacement), applied in order, case-insensitively
+PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNORECASE), r) for p, r in (
+    (r"['’]s\b", ""),
+    (r"\b(?:sarcoma )?family of tumou?rs\b", "sarcoma"),
+    (r"\bneoplasms?, (?:adipose|muscle|fibrous|vascular) tissue\b", "neoplasms, connective tissue"),
+    (r"\bneoplasms?, squamous cell\b", "squamous cell carcinoma"),
+    (r"\bmixed gliomas?\b", "oligoastrocytoma"),
+    (r"\bislet[- ]cell (tumou?r|carcinoma|neoplasm|cancer)s?\b", r"pancreatic neuroendocrine \1"),
+    (r"\bpigmented villonodular synovitis\b", "tenosynovial giant cell tumor"),
+    (r"\bgiant[- ]cell tumou?rs? of (?:the )?tendon sheaths?\b", "tenosynovial giant cell tumor"),
+    (r"\bNUT carcinoma\b", "NUT midline carcinoma"),
+    (r"\bh[uü]rthle[- ]cell\b", "oncocytic"),
+    (r"\bclear[- ]cell sarcomas?(?! of (?:the )?kidney)\b", "melanoma of soft tissue"),
+    (r"\badrenal (?:gland )?(?:cortex|cortical)\b", "adrenocortical"),
+    (r"\bnasal cavity and (?:the )?paranasal sinus(?:es)?\b", "sinonasal"),
+    (r"\bparanasal sinus(?:es)? and (?:the )?nasal cavity\b", "sinonasal"),
+    (r"\bgastro-?o?esophageal\b", "esophagogastric"),
+    (r"\bo?esophago-?gastric\b", "esophagogastric"),
+    (r"\b(?:intraocular|iris|ciliary body|choroidal|choroid) (?:malignant )?melanomas?\b", "uveal melanoma"),
+    (r"\bmucosal\b", "mucosa"),
+    # the neuroendocrine acronyms, upper case only (GEP-NET, SI-NET, Thymic NET, Lung NEC)
+    (r"(?-i:\bGEP)(?=[- ])", "gastroenteropancreatic"),
+    (r"(?-i:\bSI)(?=[- ]NETs?\b)", "small intestine"),
+    (r"(?-i:\bNETs?\b)", "neuroendocrine tumor"),
+    (r"(?-i:\bNECs?\b)", "neuroendocrine carcinoma"),
+    (r"(?-i:\bNENs?\b)", "neuroendocrine neoplasm"),
+    (r"\bsalivary(?! glands?\b)", "salivary gland"),
+))
+
+
+def rephrase(text: str) -> str:
+    """The text with former names and other phrasings written as the sources write them (module docstring).
+
+    >>> rephrase("Adult Mixed Glioma"), rephrase("Ewing's Family of Tumors")
+    ('Adult oligoastrocytoma', 'Ewing sarcoma')
+    >>> rephrase("Adrenal Cortex Neoplasms"), rephrase("Sinonasal cancer")
+    ('adrenocortical Neoplasms', 'Sinonasal cancer')
+    """
+    for pattern, replacement in PHRASES:
+        text = pattern.sub(replacement, text)
+    return text
