@@ -24,8 +24,9 @@ Rule (docs/decisions/0011-research-organization-registry.md). A curated row (``d
 4. **distinctive words**: failing 3, the distinctive words of one of the row's own names (not an alias;
    :func:`kg.core.names.distinctive`: not "hospital", "university", "centre" ...) equal those of one name of
    exactly one healthcare record in the row's place, and the kind words of both names differ at most
-   by "hospital" and "university" (:func:`_kind_fits`: "Hôpital Henri Mondor" = "Hôpitaux
-   Universitaires Henri-Mondor"; a cancer centre is not its university).
+   by "hospital" and "university", or by "hospital" and "cancer" when neither says university
+   (:func:`kind_fits`: "Hôpital Henri Mondor" = "Hôpitaux Universitaires Henri-Mondor"; "Weston Park
+   Hospital" = "Weston Park Cancer Centre"; a cancer centre is not its university).
 
 5. **part**: failing 4, a name of the row and a name of a healthcare record in the row's own city
    (not a suburb; not a group of :data:`GROUP_CHILDREN` hospitals or more) have the same words once
@@ -33,7 +34,11 @@ Rule (docs/decisions/0011-research-organization-registry.md). A curated row (``d
    "Institut de Cancérologie de l'Ouest Paul Papin" (Angers) is ICO's record, located in Angers (a
    group split by city gives its one record to its part at the record's location, decision 0012).
 
-Tiers 3-5 need a distinctive word (a kind and a city, "Aarhus Universitetshospital", name no one
+6. **names together**: failing 5, a name of a healthcare record in the row's place has every distinctive
+   word of the row's own name and more, all of them words of the row's names: "CHU Dinant Godinne UCL
+   Namur" is the row "CHU UCL Namur" with its alias "CHU Dinant Godinne".
+
+Tiers 3-6 need a distinctive word (a kind and a city, "Aarhus Universitetshospital", name no one
 institution), and a name that holds its city's name ("Institut Català d'Oncologia Badalona") needs a
 record in that city, not a suburb of it: it names the institution's part there.
 
@@ -56,125 +61,34 @@ rows were matched by which tier and which were not, with the reason.
 from __future__ import annotations
 
 import argparse
-import csv
-import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz
 
 from kg.core import names as kg_names
-from kg.core.errors import DataError
-from kg.core.text import fold
 from loaders.ror import successor_map
 from loaders.ror_dump import RorRecord, read
+from loaders.ror_match_files import (
+    CURATED,
+    LISTING,
+    LISTING_HEAD,
+    Outcome,
+    Row,
+    listing,
+    read_rows,
+    write_rows,
+)
+from loaders.ror_match_names import fold_name, in_place, is_acronym, kind_fits, name_key, words_key
 from loaders.ror_subset import fold_city
 
 #: a record with this many children is a group (AP-HP): never the part of it that a row names
 GROUP_CHILDREN = 8
 
-CURATED = (Path("euracan") / "centres.tsv", Path("institutions") / "institutions.tsv")
-_PUNCT = re.compile(r"[^a-z0-9]+")
-LISTING = Path("ror") / "matching.md"
-_FRENCH_HOSPITALS = {"chu": "centre hospitalier universitaire", "chru": "centre hospitalier regional universitaire",
-                     "chr": "centre hospitalier regional", "ch": "centre hospitalier"}
-LISTING_HEAD = """# ROR ids of the curated providers: what the matching rule did
-
-Written by `python -m loaders.ror_match` from `{dump}` (rule: its module docstring and
-docs/decisions/0011-research-organization-registry.md). Rows under "Not matched" have no ROR id in
-`data/euracan/centres.tsv` / `data/institutions/institutions.tsv`: the partial registry lacks them or
-holds several candidates; a curator who checks one by hand writes its id into the file (it is then kept).
-
-"""
-
-
-def fold_name(name: str) -> str:
-    """A name compared without case, accents, punctuation or a leading "the", with the French hospital
-    abbreviations (CHU, CHRU, CHR, CH) that begin a name written out:
-    ``"The Christie NHS Foundation Trust"`` -> ``"christie nhs foundation trust"``,
-    ``"CHU de Rouen"`` -> ``"centre hospitalier universitaire de rouen"``."""
-    folded = fold(name).removeprefix("the ").strip()
-    head, _, rest = folded.partition(" ")
-    return f"{_FRENCH_HOSPITALS[head]} {rest}".strip() if head in _FRENCH_HOSPITALS else folded
-
-
-#: words that say which part of an institution a name means, never which institution
-_PART_WORDS = frozenset({"campus", "location"})
-
-
-def words_key(name: str, *cities: str) -> tuple[str, ...]:
-    """The words of :func:`kg.core.names.normalise_name` without those of ``cities`` and :data:`_PART_WORDS`,
-    sorted: ``words_key("Hôpital Pitié-Salpêtrière", "Paris")`` = ``('hospital', 'pitie', 'salpetriere')``."""
-    strip = set(_PART_WORDS)
-    for city in cities:
-        for part in city_parts(city):
-            strip |= kg_names.city_tokens(part)
-    return tuple(sorted({w for w in kg_names.normalise_name(name).split() if w not in strip}))
-
-
-def city_parts(city: str) -> list[str]:
-    """A registry city and its names when it has several: ``"Donostia / San Sebastian"`` -> the whole,
-    ``"Donostia"`` and ``"San Sebastian"``."""
-    parts = [p.strip() for p in city.split("/") if p.strip()]
-    return [city, *parts] if len(parts) > 1 else [city]
-
-
-def in_place(city: str, country: str, record: RorRecord) -> str | None:
-    """How the record's locations agree with ``city`` in ``country``: "city" (the same city in any
-    spelling, one name of a bilingual city included), "metro" (a suburb: :func:`kg.core.names.city_agreement`)
-    or None."""
-    found = {kg_names.city_agreement(city, part) for loc in record.locations if loc.country == country
-             for part in city_parts(loc.city)}
-    return "city" if "city" in found else "metro" if "metro" in found else None
-
-
-#: kind words of one class for :func:`_kind_fits`: the words a hospital's names vary in
-_HOSPITAL_KINDS = frozenset({"hospital", "centre", "clinic", "institute", "medical", "general", "regional", "national",
-                             "research", "azienda", "sanitaria", "health", "care", "healthcare", "hospitalier"})
-_CANCER_KINDS = frozenset({"cancer", "oncology", "tumours"})
-
-
-def _kinds(words: Iterable[str]) -> set[str]:
-    return {"hospital" if w in _HOSPITAL_KINDS else "cancer" if w in _CANCER_KINDS else w
-            for w in words if w in kg_names.GENERIC}
-
-
-def _kind_fits(words: tuple[str, ...], record: RorRecord) -> bool:
-    """True if the row's name has kind words and they and those of one of the record's names differ at
-    most by "hospital" and "university" (a bare "Sainte Catherine" fits nothing): "Hôpital Henri Mondor" fits "Hôpitaux Universitaires Henri-Mondor", but neither
-    "Medical University of South Carolina" its "Cancer Center" nor a children's hospital an adults' one."""
-    own = _kinds(words)
-    return bool(own) and any(own ^ _kinds(kg_names.normalise_name(n.value).split()) <= {"hospital", "university"}
-               for n in record.names if n.types != ("acronym",))
-
-
-def name_key(name: str) -> str:
-    """The key two names must share: the words of :func:`fold_name` in sorted order, so word order
-    does not count ("Vall d'Hebron Hospital Universitari" = "Hospital Universitari Vall d'Hebron")."""
-    return " ".join(sorted(fold_name(name).split()))
-
-
-@dataclass(frozen=True)
-class Row:
-    file: str
-    line: int
-    id: str
-    names: tuple[str, ...]
-    city: str
-    country: str
-    ror: str
-    primary: int = 1   # how many of ``names`` are the row's own names (name, local name), not aliases
-
-
-@dataclass(frozen=True)
-class Outcome:
-    row: Row
-    ror: str        # the IRI the rule gives ("" when none)
-    tier: str       # "city" | "country" | "ambiguous" | "none"
-    note: str
+__all__ = ["CURATED", "LISTING", "TIERS", "Index", "Outcome", "Row", "listing", "main", "match_all", "read_rows",
+           "write_rows"]
 
 
 class Index:
@@ -192,6 +106,7 @@ class Index:
         self.by_place: dict[tuple[str, str], list[RorRecord]] = defaultdict(list)
         self.by_words: dict[tuple[str, ...], set[str]] = defaultdict(set)      # words_key -> record ids
         self.by_distinct: dict[tuple[str, ...], set[str]] = defaultdict(set)   # distinctive words -> ids
+        self.distinct_with: dict[str, set[tuple[str, ...]]] = defaultdict(set)  # word -> distinctive keys
         for record in self.records.values():
             for place in {(fold_city(loc.city), loc.country) for loc in record.locations}:
                 self.by_place[place].append(record)
@@ -209,6 +124,8 @@ class Index:
                     distinct = tuple(kg_names.distinctive(words))
                     if distinct and "healthcare" in record.types:
                         self.by_distinct[distinct].add(record.id)
+                        for word in distinct:
+                            self.distinct_with[word].add(distinct)
 
     def current(self, rid: str) -> str:
         return self.successors.get(rid, rid)
@@ -225,6 +142,9 @@ class Index:
                     chosen = self._one(found[tier])
                     if chosen:
                         return Outcome(row, chosen, tier, f"{self._shown(chosen)} [by {how}]")
+        chosen = self._one(self._joined(row))
+        if chosen:
+            return Outcome(row, chosen, "names", f"{self._shown(chosen)} [by its names together]")
         found = tried[-1][0]
         several = next((t for t in TIERS if found[t]), "")
         if several:
@@ -247,18 +167,19 @@ class Index:
         return f"; closest in its city: {best} ({best_score:.0f})" if best else "; none in its city is close"
 
     def _candidates(self, row: Row, names: Sequence[str], strict: bool) -> dict[str, set[str]]:
-        city, country = fold_city(row.city), row.country
+        city, country, canon = fold_city(row.city), row.country, kg_names.canonical_city(row.city)
         found: dict[str, set[str]] = {tier: set() for tier in TIERS}
         for name in names:
             for rid, acronym_only in self.by_name.get(name_key(name), {}).items():
                 if strict and self._part_or_university(self.records[rid]):
                     continue
                 locations = self.records[rid].locations
-                if any(loc.country == country and fold_city(loc.city) == city for loc in locations):
+                if any(loc.country == country and (fold_city(loc.city) == city or canon == kg_names.canonical_city(loc.city))
+                       for loc in locations):  # the same city in another language (GeoNames: Genf, Geneva)
                     found["city"].add(self.current(rid))
-                elif not acronym_only and not _is_acronym(name) and any(loc.country == country for loc in locations):
+                elif not acronym_only and not is_acronym(name) and any(loc.country == country for loc in locations):
                     found["country"].add(self.current(rid))
-            if _is_acronym(name):
+            if is_acronym(name):
                 continue
             words = words_key(name, row.city)
             distinct = tuple(kg_names.distinctive(words))
@@ -272,7 +193,7 @@ class Index:
                     record = self.records[rid]
                     if strict and self._part_or_university(record) or in_place(row.city, country, record) not in level:
                         continue
-                    if tier == "distinctive" and not _kind_fits(words, record):
+                    if tier == "distinctive" and not kind_fits(words, record):
                         continue
                     found[tier].add(self.current(rid))
             found["part"] |= self._parts(row, words, strict)
@@ -300,6 +221,30 @@ class Index:
                         or strict and self._part_or_university(record) or in_place(row.city, row.country, record) != "city":
                     continue
                 found.add(self.current(rid))
+        return found
+
+    def _joined(self, row: Row) -> set[str]:
+        """Tier 6: healthcare records of the row's place (its city or a suburb) one of whose names is made
+        of the row's names together: it has every distinctive word of the row's own name and more, all of
+        them words of the row's names, and the kinds fit (:func:`kind_fits`): "CHU Dinant Godinne UCL Namur"
+        is the row "CHU UCL Namur" with its alias "CHU Dinant Godinne"."""
+        if not row.names:
+            return set()
+        own_words = words_key(row.names[0], row.city)
+        own = set(kg_names.distinctive(own_words))
+        every = set().union(*(kg_names.distinctive(words_key(n, row.city)) for n in row.names if not is_acronym(n)))
+        if not own or every == own:
+            return set()
+        rarest = min(own, key=lambda w: len(self.distinct_with.get(w, ())))
+        found = set()
+        for distinct in self.distinct_with.get(rarest, ()):
+            if not own < set(distinct) <= every:
+                continue
+            for rid in self.by_distinct[distinct]:
+                record = self.records[rid]
+                if len(record.related("child")) < GROUP_CHILDREN and kind_fits(own_words, record) \
+                        and in_place(row.city, row.country, record) in ("city", "metro"):
+                    found.add(self.current(rid))
         return found
 
     def _part_or_university(self, record: RorRecord) -> bool:
@@ -339,28 +284,7 @@ class Index:
 
 
 #: the tiers of the rule, in the order they are tried
-TIERS = ("city", "country", "words", "distinctive", "part")
-
-
-def _is_acronym(name: str) -> bool:
-    return bool(re.fullmatch(r"[A-Z0-9\-&.]{2,8}", name.strip()))
-
-
-def read_rows(data_dir: Path) -> list[Row]:
-    """The curated rows of both files. Raises DataError for a file without the needed columns."""
-    rows = []
-    for rel in CURATED:
-        path = data_dir / rel
-        with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-            needed = {"id", "name", "local_name", "aliases", "city", "country", "ror"}
-            if not needed <= set(reader.fieldnames or ()):
-                raise DataError(f"missing column(s) {sorted(needed - set(reader.fieldnames or ()))}", path=path, line=1)
-            for line, r in enumerate(reader, 2):
-                own = tuple(dict.fromkeys(n for n in (r["name"], r["local_name"]) if n))
-                names = tuple(dict.fromkeys((*own, *(a for a in r["aliases"].split(" | ") if a))))
-                rows.append(Row(str(rel), line, r["id"], names, r["city"], r["country"], r["ror"], len(own)))
-    return rows
+TIERS = ("city", "country", "words", "distinctive", "part", "names")
 
 
 def match_all(rows: Sequence[Row], index: Index) -> list[Outcome]:
@@ -385,41 +309,6 @@ def match_all(rows: Sequence[Row], index: Index) -> list[Outcome]:
                 if outcomes[i].tier != "kept":
                     outcomes[i] = Outcome(outcomes[i].row, "", "ambiguous", f"{rid} would go to several rows: {ids}")
     return outcomes
-
-
-def write_rows(data_dir: Path, outcomes: Sequence[Outcome]) -> None:
-    """Rewrite the ``ror`` cell of every row, leaving every other byte of the files as it was."""
-    by_file: dict[str, dict[int, str]] = defaultdict(dict)
-    for o in outcomes:
-        by_file[o.row.file][o.row.line] = o.ror
-    for rel, values in by_file.items():
-        path = data_dir / rel
-        lines = path.read_text(encoding="utf-8").split("\n")
-        column = lines[0].split("\t").index("ror")
-        for line, value in values.items():
-            cells = lines[line - 1].split("\t")
-            cells[column] = value
-            lines[line - 1] = "\t".join(cells)
-        tmp = path.with_suffix(".tsv.tmp")
-        tmp.write_text("\n".join(lines), encoding="utf-8")
-        tmp.replace(path)
-
-
-def listing(outcomes: Sequence[Outcome]) -> str:
-    """A Markdown listing of the outcomes: matched by tier, then not matched with the reason."""
-    out = []
-    for tier, title in (("city", "Matched: name and city"), ("country", "Matched: name and country, city differs"),
-                        ("words", "Matched: same words in any language, same place"),
-                        ("distinctive", "Matched: same distinctive words, a hospital of the same place"),
-                        ("part", "Matched: the part of a group at the record's own city"),
-                        ("kept", "Kept from the file"), ("ambiguous", "Not matched: several records"),
-                        ("none", "Not matched: no record")):
-        rows = [o for o in outcomes if o.tier == tier]
-        out.append(f"### {title} ({len(rows)})\n")
-        out += [f"- `{o.row.id}` ({o.row.city}, {o.row.country}): {o.ror + ' ' if o.ror else ''}{o.note}"
-                for o in sorted(rows, key=lambda o: o.row.id)]
-        out.append("")
-    return "\n".join(out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -525,3 +525,41 @@ def test_matching_gives_a_group_s_record_to_its_part_at_the_record_s_location(tm
     assert index.match(icln).ror == B
     tenon = _row("tenon", ("Hôpital Tenon", "Assistance Publique – Hôpitaux de Paris Tenon"), "Paris", "FR")
     assert index.match(tenon).tier == "none"  # a group of many hospitals is never one of them
+
+
+def test_matching_a_cancer_hospital_renamed_a_cancer_centre_but_not_a_university_s(tmp_path: Path) -> None:
+    """Kinds may differ by "cancer" when neither name says university: Weston Park Hospital became Weston Park
+    Cancer Centre; a university's cancer centre stays apart from the university (and a children's hospital
+    from an adults' one)."""
+    index = _index(tmp_path, [
+        _named(A, "Weston Park Cancer Centre", "Sheffield", country="GB"),
+        _named(B, "Karolinska Comprehensive Cancer Center", "Stockholm", country="SE"),
+        _named(C, "Sainte Justine Children's Hospital", "Montreal", country="CA")])
+    weston = index.match(_row("wp", ("Weston Park Hospital",), "Sheffield", "GB"))
+    assert (weston.ror, weston.tier) == (A, "distinctive")
+    assert index.match(_row("ku", ("Karolinska University Hospital",), "Stockholm", "SE")).tier == "none"
+    assert index.match(_row("sj", ("Hôpital Sainte Justine",), "Montreal", "CA")).tier == "none"
+
+
+def test_matching_a_record_named_by_the_row_s_names_together(tmp_path: Path) -> None:
+    """Tier 6: "CHU Dinant Godinne UCL Namur" (Namur) is the row "CHU UCL Namur" (Yvoir, a suburb) with its
+    alias "CHU Dinant Godinne"; a record with a word that none of the row's names has is not, nor one
+    in another city."""
+    index = _index(tmp_path, [
+        _named(A, "CHU Dinant Godinne UCL Namur", "Namur", country="BE"),
+        _named(B, "Clinique Saint-Luc Bouge Namur", "Namur", country="BE"),
+        _named(C, "Hôpital Saint Pierre Bruxelles Ixelles", "Brussels", country="BE")])
+    namur = index.match(_row("ucl", ("CHU UCL Namur", "CHU Dinant Godinne", "UCL Namur"), "Yvoir", "BE"))
+    assert (namur.ror, namur.tier) == (A, "names")
+    assert index.match(_row("ucl", ("CHU UCL Namur", "UCL Namur"), "Yvoir", "BE")).tier == "none"  # no Dinant
+    assert index.match(_row("luc", ("Clinique Saint-Luc", "Bouge"), "Liège", "BE")).tier == "none"  # another city
+    assert index.match(_row("sp", ("Hôpital Saint Pierre", "Ixelles"), "Brussels", "BE")).ror == C
+
+
+def test_matching_by_name_and_city_takes_the_city_in_another_language(tmp_path: Path) -> None:
+    """Tier 1: the registry writes GeoNames' English name (Nuremberg), a curated row the local one (Nürnberg);
+    a record of the same name elsewhere in the country leaves tier 2 ambiguous."""
+    index = _index(tmp_path, [_named(A, "Klinikum Süd", "Nuremberg", country="DE"),
+                              _named(B, "Klinikum Süd", "Rosenheim", country="DE")])
+    outcome = index.match(_row("ks", ("Klinikum Süd",), "Nürnberg", "DE"))
+    assert (outcome.ror, outcome.tier) == (A, "city")

