@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from typing import IO, Any
 
+import httpx
 import pyoxigraph as ox
 
 from kg.core.errors import QueryError, StoreError
@@ -277,3 +279,39 @@ def _blank_strings(sparql: str) -> str:
 def _code_chars(sparql: str) -> list[tuple[int, str]]:
     blanked = _blank_strings(sparql)
     return [(i, ch) for i, ch in enumerate(blanked) if ch in "{}"]
+
+
+# -- protocol helpers of kg.store.remote ---------------------------------------------------------------
+
+def checked(response: httpx.Response, method: str, url: str) -> httpx.Response:
+    """``response`` if it succeeded; else QueryError (400: the server refused the request) or
+    StoreError (not authorised, any other error), naming the URL and what the server said."""
+    if response.status_code < 300:
+        return response
+    detail = response.text[:500].strip()
+    if response.status_code == 400:
+        raise QueryError(f"{url} rejected the request: {detail}")
+    if response.status_code in (401, 403):
+        raise StoreError(f"{method} {url}: HTTP {response.status_code}, not authorised "
+                         "(set RAREKG_BACKEND_USER and RAREKG_BACKEND_PASSWORD)")
+    raise StoreError(f"{method} {url}: HTTP {response.status_code}: {detail}")
+
+
+def multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Form fields with repeated names (the dataset parameters) as httpx takes them."""
+    out: dict[str, list[str]] = {}
+    for key, value in pairs:
+        out.setdefault(key, []).append(value)
+    return out
+
+
+def chunks(triples: Iterable[Any], size: int) -> Iterator[list[ox.Triple]]:
+    """``triples`` (pyoxigraph triples or 3-tuples) in lists of ``size`` pyoxigraph triples."""
+    it = iter(triples)
+    while chunk := list(islice(it, size)):
+        yield [t if isinstance(t, ox.Triple) else ox.Triple(*t) for t in chunk]
+
+
+def has_bnode(t: ox.Triple) -> bool:
+    """Whether the triple has a blank node (its label is scoped to one document)."""
+    return isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)

@@ -31,9 +31,8 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from itertools import islice
 from typing import IO, Any
 
 import httpx
@@ -174,13 +173,13 @@ class RemoteStore(GraphStore):
                 raise Retryable(repr(exc)) from exc
             if response.status_code in RETRY_STATUS and safe:
                 raise Retryable(f"HTTP {response.status_code}", response=response)
-            return _checked(response, method, url)
+            return backends.checked(response, method, url)
 
         try:
             return RetryPolicy.fixed(RETRY_PAUSES).call(attempt)
         except Retryable as exc:
             if exc.response is not None:   # the last answer was a 502/503/504: say what the server said
-                return _checked(exc.response, method, url)
+                return backends.checked(exc.response, method, url)
             raise StoreError(f"{method} {url} failed after {len(RETRY_PAUSES) + 1} attempts: {exc.problem}") from exc
 
     def _dataset(self, default: list[ox.NamedNode] | None,
@@ -202,7 +201,7 @@ class RemoteStore(GraphStore):
     def _post_query(self, sparql: str, dataset: list[tuple[str, str]]) -> httpx.Response:
         accept = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
         return self._request("POST", self.endpoints.query, safe=True, headers={"Accept": accept},
-                             data={"query": sparql, **_multi(dataset)})
+                             data={"query": sparql, **backends.multi(dataset)})
 
     def _spooled_query(self, sparql: str, dataset: list[tuple[str, str]]) -> tuple[str, IO[bytes]]:
         """POST a query and keep its answer in a spooled file (memory up to :data:`SPOOL_BYTES`,
@@ -213,7 +212,7 @@ class RemoteStore(GraphStore):
 
         def attempt() -> tuple[str, IO[bytes]]:
             request = self._http.build_request("POST", url, headers={"Accept": accept},
-                                               data={"query": sparql, **_multi(dataset)})
+                                               data={"query": sparql, **backends.multi(dataset)})
             try:
                 response = self._http.send(request, stream=True)
             except httpx.TransportError as exc:
@@ -223,7 +222,7 @@ class RemoteStore(GraphStore):
                     response.read()
                     if response.status_code in RETRY_STATUS:
                         raise Retryable(f"HTTP {response.status_code}", response=response)
-                    _checked(response, "POST", url)
+                    backends.checked(response, "POST", url)
                 spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, prefix="rarekg-answer-")  # noqa: SIM115 (handed to the parser, which reads it after this returns)
                 try:
                     for chunk in response.iter_bytes(1 << 16):
@@ -240,7 +239,7 @@ class RemoteStore(GraphStore):
             return RetryPolicy.fixed(RETRY_PAUSES).call(attempt)
         except Retryable as exc:
             if exc.response is not None:
-                _checked(exc.response, "POST", url)
+                backends.checked(exc.response, "POST", url)
             raise StoreError(f"POST {url} failed after {len(RETRY_PAUSES) + 1} attempts: {exc.problem}") from exc
 
     # -- reading --------------------------------------------------------------------------------------
@@ -324,9 +323,9 @@ class RemoteStore(GraphStore):
         Triples with a blank node all go in the last request: a blank node label is scoped to one
         document, so splitting them would split the node."""
         with_bnodes: list[ox.Triple] = []
-        for chunk in _chunks(triples, CHUNK):
-            plain = [t for t in chunk if not _has_bnode(t)]
-            with_bnodes.extend(t for t in chunk if _has_bnode(t))
+        for chunk in backends.chunks(triples, CHUNK):
+            plain = [t for t in chunk if not backends.has_bnode(t)]
+            with_bnodes.extend(t for t in chunk if backends.has_bnode(t))
             if plain:
                 self._post_triples(staging, plain, safe=True)   # re-POSTing ground triples changes nothing
         if with_bnodes:
@@ -375,7 +374,7 @@ class RemoteStore(GraphStore):
             raise _NoAnswer(f"POST {url}: {exc!r}") from exc
         if response.status_code in RETRY_STATUS:
             raise _NoAnswer(f"POST {url}: HTTP {response.status_code}")
-        _checked(response, "POST", url)
+        backends.checked(response, "POST", url)
 
     def _holds(self, graph: ox.NamedNode) -> bool:
         """Whether the server holds triples in ``graph`` (asked again if the connection fails)."""
@@ -395,32 +394,3 @@ class RemoteStore(GraphStore):
 
 class _NoAnswer(Retryable):
     """An update got no answer that says whether it was applied."""
-
-
-def _checked(response: httpx.Response, method: str, url: str) -> httpx.Response:
-    if response.status_code < 300:
-        return response
-    detail = response.text[:500].strip()
-    if response.status_code == 400:
-        raise QueryError(f"{url} rejected the request: {detail}")
-    if response.status_code in (401, 403):
-        raise StoreError(f"{method} {url}: HTTP {response.status_code}, not authorised "
-                         "(set RAREKG_BACKEND_USER and RAREKG_BACKEND_PASSWORD)")
-    raise StoreError(f"{method} {url}: HTTP {response.status_code}: {detail}")
-
-
-def _multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for key, value in pairs:
-        out.setdefault(key, []).append(value)
-    return out
-
-
-def _chunks(triples: Iterable[Triple], size: int) -> Iterator[list[ox.Triple]]:
-    it = iter(triples)
-    while chunk := list(islice(it, size)):
-        yield [t if isinstance(t, ox.Triple) else ox.Triple(*t) for t in chunk]
-
-
-def _has_bnode(t: ox.Triple) -> bool:
-    return isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
