@@ -16,7 +16,7 @@ from api import discovery, downloads, fhir, linked_data, pages, rest, sparql
 from api.backend import Backend
 from api.settings import Settings
 from kg import __version__
-from kg.store.embedded import GraphStore
+from kg.store.graphstore import GraphStore
 
 DESCRIPTION = ("Knowledge graph of rare adult cancers and the EURACAN network: a REST API for referral tools "
                "(`/api/v1/`), FHIR R4B (`/fhir/`), a SPARQL 1.1 endpoint (`/sparql`), linked data and dumps. "

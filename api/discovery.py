@@ -23,7 +23,7 @@ from api.settings import prefixes, public_base
 from kg import __version__
 from kg.core.vocab import BASE, DCAT, DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SD, SH, VOID, XSD
 from kg.store import queries
-from kg.store.embedded import GraphStore
+from kg.store.graphstore import GraphStore
 
 router = APIRouter(tags=["discovery"])
 

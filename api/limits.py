@@ -42,7 +42,7 @@ from api.worker_wire import (
     _worker_main,
     death_problem,
 )
-from kg.store.embedded import GraphStore
+from kg.store.graphstore import GraphStore
 
 
 class _Worker:

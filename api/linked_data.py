@@ -38,7 +38,7 @@ from api.results import GRAPH_MEDIA, choose_graph_format, graph_bytes, parse_acc
 from api.settings import public_base
 from api.sparql import problem
 from kg.core.vocab import BASE, KINDS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PREFIXES, RDF, RDFS, compact_iri
-from kg.store.embedded import GraphStore
+from kg.store.graphstore import GraphStore
 
 router = APIRouter(tags=["linked data"])
 

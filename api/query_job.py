@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from api.results import Answer, serialize
 from kg.core.errors import ParameterError, QueryError
-from kg.store.embedded import GraphStore
+from kg.store.graphstore import GraphStore
 
 
 @dataclass(frozen=True)

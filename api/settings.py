@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from kg.store.embedded import default_store_path
+from kg.store.graphstore import default_store_path
 
 
 class Settings(BaseSettings):

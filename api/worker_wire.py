@@ -15,7 +15,8 @@ from api.query_job import QueryJob, WorkerError, execute
 from api.results import Answer, NotAcceptable
 from kg.core.errors import QueryError, StoreError
 from kg.store import generations
-from kg.store.embedded import EmbeddedStore, GraphStore
+from kg.store.embedded import EmbeddedStore
+from kg.store.graphstore import GraphStore
 
 # -- query worker processes ------------------------------------------------------------------------
 # Messages are frames of multiprocessing's Connection format (a 4-byte big-endian length, or -1

@@ -6,7 +6,7 @@ Builds the same graph (the default dataset, or a ``bench/synth.py corpus`` corpu
 store and, through :class:`kg.store.remote.RemoteStore`, into a fresh Oxigraph server and a fresh
 Virtuoso (both started from temporary folders on 127.0.0.1 by ``tests/services.py`` and stopped by
 PID), then times every query of ``queries/`` with its example parameters on each, as a Python
-caller of :class:`kg.store.embedded.GraphStore` sees it (so the remote figures include HTTP and parsing).
+caller of :class:`kg.store.graphstore.GraphStore` sees it (so the remote figures include HTTP and parsing).
 A backend whose binary is missing is left out with a note.
 """
 
@@ -26,7 +26,8 @@ from _common import p50_p99, table, timed_runs
 from kg.core.errors import RarekgError
 from kg.core.ontology import DATA_DIR
 from kg.store import queries
-from kg.store.embedded import EmbeddedStore, GraphStore
+from kg.store.embedded import EmbeddedStore
+from kg.store.graphstore import GraphStore
 from kg.store.remote import open_backend
 from rarekg.build import DEFAULT_SOURCES, build
 

@@ -34,7 +34,8 @@ from kg.core.trial_status import today
 from kg.expertise.referral import ReferralOptions, load_config, refer
 from kg.expertise.referral_load import index_for
 from kg.expertise.referral_precompute import prepare
-from kg.store.embedded import EmbeddedStore, GraphStore
+from kg.store.embedded import EmbeddedStore
+from kg.store.graphstore import GraphStore
 
 TARGET_P50_MS, TARGET_P99_MS = 5.0, 50.0
 #: where the random patients live: a box around Europe (EURACAN's centres are European)

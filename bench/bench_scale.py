@@ -34,7 +34,7 @@ from typing import Any
 import _common  # noqa: F401
 from _common import p50_p99, peak_rss_mb, rss_mb, table, timed_runs
 
-from kg.store.embedded import GraphStore
+from kg.store.graphstore import GraphStore
 
 REFERRAL = "referral (kg/expertise/referral.py)"
 #: name -> (library query, parameter, query that lists parameter values)

@@ -27,7 +27,7 @@ REVIEW_QUERY = (
 
 def review_table(data_dir: Path, store: object | None = None, extra_dirs: Sequence[Path] = ()) -> str:
     """The review queue (:mod:`loaders.link.review`) as text: every generic, open-world and unresolved site
-    and affiliation of the default dataset (or, with ``store``, a :class:`kg.store.embedded.GraphStore`, the
+    and affiliation of the default dataset (or, with ``store``, a :class:`kg.store.graphstore.GraphStore`, the
     sites of that store that the curated step did not resolve, each with the decision the store holds),
     with its sites, the best registry candidates and the one line that settles it. ``extra_dirs`` are
     the folders the store was built from (``rarekg build --data``): the registry candidates then come

@@ -25,7 +25,7 @@ from kg.core.provenance import load_record, now
 from kg.core.records import BuildContext, LoadReport, SourceInfo, Triple, collector_paused
 from kg.core.vocab import INFERRED_GRAPH, META_GRAPH, graph_iri
 from kg.store import faults
-from kg.store.embedded import GraphStore
+from kg.store.graphstore import GraphStore
 
 if TYPE_CHECKING:
     from kg.checks.reasoning import ReasonerResult

@@ -15,7 +15,7 @@ from pathlib import Path
 from kg import __version__
 from kg.core.errors import DataError, NotFoundError, QueryError, RarekgError
 from kg.core.ontology import DATA_DIR
-from kg.store.embedded import default_store_path
+from kg.store.graphstore import default_store_path
 
 
 def _progress(msg: str) -> None:

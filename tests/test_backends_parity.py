@@ -20,7 +20,7 @@ import pytest
 from services import serving, start_rarekg, stop_process, wait_ready
 
 from kg.store import queries
-from kg.store.embedded import GraphStore
+from kg.store.graphstore import GraphStore
 from kg.store.remote import open_backend
 from rarekg.build import build
 

@@ -368,7 +368,8 @@ def test_interrupted_publish_ends_with_the_new_graph_exactly_once(oxigraph_serve
 
 
 def test_idempotent_publish_update_can_run_twice() -> None:
-    from kg.store.embedded import EmbeddedStore, publish_update
+    from kg.store.embedded import EmbeddedStore
+    from kg.store.graphstore import publish_update
 
     store = EmbeddedStore()
     g, staging = _graph(), ox.NamedNode(STAGING_PREFIX + "x")

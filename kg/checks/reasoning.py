@@ -29,7 +29,7 @@ import pyoxigraph as ox
 from kg.checks.shacl import ONTOLOGY_PATH, load_ontology_triples
 from kg.core.errors import OntologyError, ReasonerError
 from kg.core.vocab import ONTOLOGY_GRAPH, OWL, RDF, RDFS, graph_iri
-from kg.store.embedded import GraphStore
+from kg.store.graphstore import GraphStore
 
 _SUBCLASS = RDFS.subClassOf
 _EQUIVALENT = OWL.equivalentClass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kg.store.embedded import GraphStore
+from kg.store.graphstore import GraphStore
 from kg.store.output import compact, format_table
 
 #: Domain figures as (label, SPARQL returning ?n). One place, shared by the CLI and the API.

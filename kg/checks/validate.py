@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from kg.core.errors import ReasonerError
 from kg.core.vocab import ONTOLOGY_GRAPH
-from kg.store.embedded import GraphStore
+from kg.store.graphstore import GraphStore
 
 
 def validate_store(store: GraphStore, *, shacl: bool = True, reasoner: bool = True,

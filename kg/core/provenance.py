@@ -38,7 +38,7 @@ from kg.core.vocab import (
 )
 
 if TYPE_CHECKING:
-    from kg.store.embedded import GraphStore
+    from kg.store.graphstore import GraphStore
 
 LICENSE_IRIS = {
     "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",

@@ -80,7 +80,7 @@ from kg.expertise.referral_score import (
     score,
     total,
 )
-from kg.store.embedded import GraphStore
+from kg.store.graphstore import GraphStore
 
 __all__ = [
     "EvidenceItem",

@@ -1,9 +1,8 @@
 """The embedded store: pyoxigraph on disk or in memory, named graphs replaced atomically, queries
 over the published union.
 
-Callers see :class:`~kg.store.graphstore.GraphStore` (:mod:`kg.store.graphstore`, re-exported here
-with the helpers every store shares, so ``from kg.store.embedded import GraphStore`` keeps working);
-this module's implementation is :class:`EmbeddedStore`. A remote SPARQL 1.1 server stands behind the
+Callers see :class:`~kg.store.graphstore.GraphStore` (:mod:`kg.store.graphstore`, with the helpers
+every store shares); this module's implementation is :class:`EmbeddedStore`. A remote SPARQL 1.1 server stands behind the
 same interface (:mod:`kg.store.remote`, docs/decisions/0003-store.md).
 
 Atomic replacement of single graphs: a source's new triples are written into a private *staging* graph, checked,
@@ -34,14 +33,11 @@ from kg.core.errors import QueryError, StoreError
 from kg.core.vocab import PREFIXES, RKG, STAGING_PREFIX  # noqa: F401 (RKG: the docstring examples)
 from kg.store import faults, generations
 from kg.store.bulk import bulk_write
-from kg.store.graphstore import (  # noqa: F401 (re-exported: the interface and what every store shares)
+from kg.store.graphstore import (
     RDF_FORMATS,
-    RESULT_FORMATS,
     GraphStore,
     Term,
     Triple,
-    default_store_path,
-    iter_rows,
     publish_update,
 )
 

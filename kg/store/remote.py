@@ -1,4 +1,4 @@
-"""A remote SPARQL 1.1 server as the store: :class:`RemoteStore` implements :class:`kg.store.embedded.GraphStore`.
+"""A remote SPARQL 1.1 server as the store: :class:`RemoteStore` implements :class:`kg.store.graphstore.GraphStore`.
 
 Queries go through the SPARQL 1.1 Protocol, updates through SPARQL 1.1 Update, loads through the
 Graph Store Protocol (HTTP POST of N-Triples into a graph). Each source keeps its named graph. The
@@ -17,7 +17,7 @@ It has its own timeout (``RAREKG_BACKEND_PUBLISH_TIMEOUT_S``, default 600 s). Wh
 without an answer (a transport error, a timeout, 502/503/504), the client asks the server what it
 holds before trying again: a staging graph that is gone means the move was committed, and the
 publish is done; otherwise it sends the idempotent form of the update
-(:func:`kg.store.embedded.publish_update`), which replaces each graph only while its staging graph holds
+(:func:`kg.store.graphstore.publish_update`), which replaces each graph only while its staging graph holds
 triples. Sending the plain ``MOVE`` again would empty the published graph if the first had committed.
 
 Settings (arguments win over the environment): ``RAREKG_BACKEND`` (base URL), and
@@ -44,7 +44,8 @@ from kg.core.retry import Retryable, RetryPolicy
 from kg.core.vocab import BASE, PREFIXES, STAGING_PREFIX
 from kg.store import backends
 from kg.store.backends import Flavour
-from kg.store.embedded import RDF_FORMATS, GraphStore, Term, Triple, has_dataset_clause, publish_update
+from kg.store.embedded import has_dataset_clause
+from kg.store.graphstore import RDF_FORMATS, GraphStore, Term, Triple, publish_update
 from kg.store.staging import Batch
 
 GRAPH_PREFIX = BASE + "graph/"
