@@ -53,10 +53,13 @@ class Flavour:
     graphs_query: str
     #: whether the query endpoint takes ``union-default-graph`` (the union of all graphs as the default)
     union_default_graph: bool = False
+    #: whether its JSON results may use the obsolete binding type ``typed-literal`` (unknown: yes)
+    typed_literals: bool = True
 
 
 OXIGRAPH = Flavour("oxigraph", "query", "update", "store", "application/n-triples", None, False,
-                   "SELECT ?g WHERE { GRAPH ?g { } }", union_default_graph=True)
+                   "SELECT ?g WHERE { GRAPH ?g { } }", union_default_graph=True,
+                   typed_literals=False)
 VIRTUOSO = Flavour("virtuoso", "sparql", "sparql-auth", "sparql-graph-crud-auth", "text/turtle", 10_000, True,
                    "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
 GENERIC = Flavour("generic", "", "", "", "application/n-triples", None, False,
@@ -106,9 +109,10 @@ _TYPED = b'"typed-literal"'
 def parse_results_file(answer: IO[bytes], flavour: Flavour, url: str) -> ox.QuerySolutions | ox.QueryBoolean:
     """SPARQL JSON results read from a file, row by row as they are iterated (the file is not held
     in memory). A flavour with a row cap, or an answer using the obsolete ``typed-literal``, is read
-    whole and normalised by :func:`parse_results` (a capped answer is small). Raises as
+    whole and normalised by :func:`parse_results` (a capped answer is small); the answer is searched
+    for that token only when the flavour may write it, so an Oxigraph answer is read once. Raises as
     :func:`parse_results`."""
-    if flavour.max_rows is None and not _mentions(answer, _TYPED):
+    if flavour.max_rows is None and not (flavour.typed_literals and _mentions(answer, _TYPED)):
         try:
             return ox.parse_query_results(answer, ox.QueryResultsFormat.JSON)
         except SyntaxError as exc:

@@ -160,21 +160,41 @@ class RemoteStore(GraphStore):
 
     # -- HTTP -----------------------------------------------------------------------------------------
     def _request(self, method: str, url: str, *, safe: bool, auth: bool = False,
-                 **kw: Any) -> httpx.Response:
+                 into: IO[bytes] | None = None, **kw: Any) -> httpx.Response:
         """One request; retried on transport errors and 502/503/504 when ``safe`` (idempotent),
-        and on connection failures (nothing was sent) always."""
+        and on connection failures (nothing was sent) always. With ``into``, a successful answer's
+        body is written to that file (left at its start) instead of being held by the response."""
+        def failed(exc: httpx.TransportError) -> Exception:
+            """A transport error after the request may have reached the server."""
+            if not safe:
+                return StoreError(f"{method} {url} failed: {exc!r} (not retried: not idempotent)")
+            return Retryable(repr(exc))
+
         def attempt() -> httpx.Response:
+            request = self._http.build_request(method, url, **kw)
             try:
-                response = self._http.request(method, url, auth=self._auth if auth else None, **kw)
+                response = self._http.send(request, auth=self._auth if auth else None, stream=True)
             except httpx.ConnectError as exc:
                 raise Retryable(repr(exc)) from exc
             except httpx.TransportError as exc:
-                if not safe:
-                    raise StoreError(f"{method} {url} failed: {exc!r} (not retried: not idempotent)") from exc
-                raise Retryable(repr(exc)) from exc
-            if response.status_code in RETRY_STATUS and safe:
-                raise Retryable(f"HTTP {response.status_code}", response=response)
-            return backends.checked(response, method, url)
+                raise failed(exc) from exc
+            try:
+                if response.status_code in RETRY_STATUS and safe:
+                    response.read()
+                    raise Retryable(f"HTTP {response.status_code}", response=response)
+                if into is None or response.status_code >= 300:
+                    response.read()
+                    return backends.checked(response, method, url)
+                into.seek(0)
+                into.truncate()
+                for chunk in response.iter_bytes(1 << 16):
+                    into.write(chunk)
+                into.seek(0)
+                return response
+            except httpx.TransportError as exc:
+                raise failed(exc) from exc
+            finally:
+                response.close()
 
         try:
             return RetryPolicy.fixed(RETRY_PAUSES).call(attempt)
@@ -199,49 +219,22 @@ class RemoteStore(GraphStore):
         return params + ([("named-graph-uri", g.value) for g in named or []]
                          or [("named-graph-uri", EMPTY_GRAPH)])
 
-    def _post_query(self, sparql: str, dataset: list[tuple[str, str]]) -> httpx.Response:
+    def _post_query(self, sparql: str, dataset: list[tuple[str, str]],
+                    into: IO[bytes] | None = None) -> httpx.Response:
         accept = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
-        return self._request("POST", self.endpoints.query, safe=True, headers={"Accept": accept},
+        return self._request("POST", self.endpoints.query, safe=True, into=into, headers={"Accept": accept},
                              data={"query": sparql, **backends.multi(dataset)})
 
     def _spooled_query(self, sparql: str, dataset: list[tuple[str, str]]) -> tuple[str, IO[bytes]]:
         """POST a query and keep its answer in a spooled file (memory up to :data:`SPOOL_BYTES`,
-        then disk): the content type and the file, positioned at its start. Retried as
-        :meth:`_request` retries; an error answer raises as there."""
-        accept = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
-        url = self.endpoints.query
-
-        def attempt() -> tuple[str, IO[bytes]]:
-            request = self._http.build_request("POST", url, headers={"Accept": accept},
-                                               data={"query": sparql, **backends.multi(dataset)})
-            try:
-                response = self._http.send(request, stream=True)
-            except httpx.TransportError as exc:
-                raise Retryable(repr(exc)) from exc
-            try:
-                if response.status_code >= 300:
-                    response.read()
-                    if response.status_code in RETRY_STATUS:
-                        raise Retryable(f"HTTP {response.status_code}", response=response)
-                    backends.checked(response, "POST", url)
-                spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, prefix="rarekg-answer-")  # noqa: SIM115 (handed to the parser, which reads it after this returns)
-                try:
-                    for chunk in response.iter_bytes(1 << 16):
-                        spool.write(chunk)
-                except httpx.TransportError as exc:
-                    spool.close()
-                    raise Retryable(repr(exc)) from exc
-                spool.seek(0)
-                return response.headers.get("content-type", ""), spool  # type: ignore[return-value]
-            finally:
-                response.close()
-
+        then disk): the content type and the file, positioned at its start."""
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, prefix="rarekg-answer-")  # noqa: SIM115 (handed to the parser, which reads it after this returns)
         try:
-            return RetryPolicy.fixed(RETRY_PAUSES).call(attempt)
-        except Retryable as exc:
-            if exc.response is not None:
-                backends.checked(exc.response, "POST", url)
-            raise StoreError(f"POST {url} failed after {len(RETRY_PAUSES) + 1} attempts: {exc.problem}") from exc
+            response = self._post_query(sparql, dataset, into=spool)  # type: ignore[arg-type]
+        except BaseException:
+            spool.close()
+            raise
+        return response.headers.get("content-type", ""), spool  # type: ignore[return-value]
 
     # -- reading --------------------------------------------------------------------------------------
     def query(self, sparql: str, *, bindings: Mapping[str, Term] | None = None,
