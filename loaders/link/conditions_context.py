@@ -52,11 +52,11 @@ from loaders.link.conditions_names import (
     SITE_WORDS,
     ConditionIndex,
     canonical_words,
-    enclosing,
     families_of,
     sites_of,
 )
 from loaders.link.conditions_phrases import rephrase
+from loaders.link.conditions_sites import enclosing
 from loaders.link.terms import CONTRAST, QUALIFIERS, Match, Term
 from loaders.mapping import tokens
 

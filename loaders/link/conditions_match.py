@@ -54,7 +54,6 @@ from kg.core.records import MappableEntity
 from loaders.link.conditions_names import (
     FAMILIES,
     SITE_FILLERS,
-    SITE_GROUPS,
     SITE_WORDS,
     ConditionIndex,
     canonical_key,
@@ -63,11 +62,9 @@ from loaders.link.conditions_names import (
     sites_of,
 )
 from loaders.link.conditions_phrases import rephrase
-from loaders.link.conditions_tolerant import (  # noqa: F401  (re-exported: the tolerant rules' old home)
-    SIMILAR_EDITS,
+from loaders.link.conditions_sites import SITE_GROUPS
+from loaders.link.conditions_tolerant import (
     SIMILAR_SCORE,
-    SIMILAR_THRESHOLD,
-    SPELLING_THRESHOLD,
     respelt,
     similar,
 )

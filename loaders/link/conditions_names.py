@@ -27,13 +27,10 @@ from pathlib import Path
 
 from kg.core.records import MappableEntity
 from loaders.link.conditions_phrases import rephrase
-from loaders.link.conditions_sites import (  # noqa: F401  (re-exported: the site vocabulary's old home)
-    PART_OF,
+from loaders.link.conditions_sites import (
     SITE_FILLERS,
-    SITE_GROUPS,
     SITE_WORDS,
     at_any,
-    enclosing,
     sites_of,
 )
 from loaders.link.terms import GENERIC, QUALIFIERS, EntityIndex, _alternatives
