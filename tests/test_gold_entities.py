@@ -368,3 +368,29 @@ def test_mappings_scorer_judges_right_implied_and_wrong_rows(tmp_path):
 def test_mappings_gold_reads_with_the_scorer():
     rows = ms.read_gold()
     assert len(rows) == 80 and sum(r.orpha is None for r in rows) == 1
+
+
+def test_text_scorer_links_gold_texts_with_the_builds_linker(tmp_path):
+    """The dev2 scorer reads what the linker says of texts that are in no trial file, as the store scorer
+    reads a graph: per text, by field, and per trial."""
+    from gold import score_condition_texts as sct
+
+    from loaders.link.conditions_names import ConditionIndex
+
+    gold = _gold(tmp_path)
+    links = sct.link_gold_texts(gold, ConditionIndex.from_data(REPO / "data"))
+    assert ("NCT1", "condition", "Gastrointestinal Stromal Tumor (GIST)", "44890") in links.text_links
+    assert not [link for link in links.text_links if link[2] == "imatinib"]
+    assert "44890" in links.trial_codes["NCT1"]
+    result = sc.score(gold, links)
+    assert result["rows"] == 4 and result["text"]["correct"] >= 1
+
+
+def test_read_gold_accepts_a_source_url_column(tmp_path):
+    path = tmp_path / "dev2.tsv"
+    path.write_text("\t".join([*sc.COLUMNS, "source_url"]) + "\n2018-001360-39\tcondition\tLiposarcoma\tORPHA:3394\tx\tyes\t\t"
+                    "https://example.org/p\n", encoding="utf-8")
+    assert [r.expected for r in sc.read_gold(path)] == [frozenset({"3394"})]
+    path.write_text("\t".join([*sc.COLUMNS, "url"]) + "\n", encoding="utf-8")
+    with pytest.raises(sc.GoldFormatError, match=r"dev2.tsv:1: header must be"):
+        sc.read_gold(path)

@@ -124,12 +124,12 @@ def read_gold(path: Path = GOLD) -> list[GoldRow]:
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(reader, None)
-        if header != COLUMNS:
-            raise GoldFormatError(f"{path}:1: header must be {COLUMNS}, found {header}")
+        if header not in (COLUMNS, [*COLUMNS, "source_url"]):
+            raise GoldFormatError(f"{path}:1: header must be {COLUMNS} (and optionally source_url), found {header}")
         for number, cells in enumerate(reader, start=2):
-            if len(cells) != len(COLUMNS):
-                raise GoldFormatError(f"{path}:{number}: {len(cells)} cells, expected {len(COLUMNS)}")
-            rid, fld, text, expected, _label, rare, _note = cells
+            if len(cells) != len(header):
+                raise GoldFormatError(f"{path}:{number}: {len(cells)} cells, expected {len(header)}")
+            rid, fld, text, expected, _label, rare, _note = cells[:len(COLUMNS)]
             if fld not in FIELDS:
                 raise GoldFormatError(f"{path}:{number}: field {fld!r} is not one of {FIELDS}")
             if rare not in {"yes", "no"}:
