@@ -215,7 +215,15 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
     ("Pleomorphic Sarcoma", set(), None),                          # a word less is not a misspelling
     ("Primary CNS Lymphoma", {"ORPHA:46135"}, "equivalent"),       # CNS = central nervous system
     ("Bronchial Carcinoid", {"ORPHA:97287"}, "equivalent"),        # a carcinoid is a neuroendocrine tumour
-    ("Cutaneous T-Cell Lymphoma", {"ORPHA:223735"}, None),         # not "Extranodal nasal NK/T cell lymphoma"
+    ("Cutaneous T-Cell Lymphoma", {"ORPHA:171901"}, "equivalent"),  # "Primary cutaneous T-cell lymphoma", not
+    # "Extranodal nasal NK/T cell lymphoma" (a name read without its framing "Primary")
+    ("Mycosis Fungoides", {"ORPHA:178566"}, "shared-name"),        # "Mycosis fungoides and variants", via OncoTree
+    ("Myxoid liposarcoma", {"ORPHA:99967"}, "equivalent"),         # "Myxoid/round cell liposarcoma"
+    ("Brain Tumor", set(), None),                                   # OncoTree's "Primary Brain Tumor" is an organ term
+    ("Liposarcoma non-metastatic", {"ORPHA:69078"}, "equivalent"),  # MedDRA: a negated qualifier is a qualifier
+    ("Phaeochromocytoma and Neuroblastoma", {"ORPHA:573163", "ORPHA:635"}, "equivalent"),  # British spelling
+    ("Ovarian, Testicular, or Extragonadal germ cell tumours", {"ORPHA:35807", "ORPHA:363504", "ORPHA:363579"},
+     "equivalent"),                                                 # ", or": the parts share the head
     ("Appendiceal Carcinoid", {"ORPHA:100079"}, "broader"),        # NET -> Orphanet's NEN of the appendix
     ("Neuroendocrine Tumors", set(), None),                        # a family term is not widened by itself
     ("stage IVB vulvar cancer", {"ORPHA:494418"}, "equivalent"),   # sub-stage

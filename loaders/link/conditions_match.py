@@ -87,7 +87,7 @@ SCORES = {"xref": 0.95, "equivalent": 0.85, "spelling": 0.75, "similar": SIMILAR
           "broader": 0.65, "title": 0.60}
 #: rules whose match stands for the whole text (no site guard needed)
 _WHOLE = frozenset({"mesh-id", "label", "synonym", "code", "qualified", "xref", "equivalent", "spelling"})
-_SPLIT = re.compile(r"\s+(?:and|or|with|&)\s+|\s*[;/,]\s*", re.IGNORECASE)
+_SPLIT = re.compile(r"\s+(?:and|or|with|&)\s+|\s*[;/,]\s*(?:(?:and|or)\s+)?", re.IGNORECASE)
 _CODE = re.compile(r"^(MESH|NCIT|UMLS|OMIM):\S+$", re.IGNORECASE)
 
 
@@ -132,7 +132,7 @@ def lookup(text: str, index: ConditionIndex, rule: str) -> list[Match]:
 
 
 def unqualified(text: str) -> str:
-    return " ".join(w for w in tokens(text) if w not in QUALIFIERS)
+    return " ".join(w for w in tokens(rephrase(text)) if w not in QUALIFIERS)
 
 
 def parts(text: str, *, carry: bool = True) -> list[str]:

@@ -33,7 +33,7 @@ from loaders.link.conditions_sites import (
     at_any,
     sites_of,
 )
-from loaders.link.terms import GENERIC, QUALIFIERS, EntityIndex, _alternatives
+from loaders.link.terms import _TUMOUR_HEAD, GENERIC, QUALIFIERS, EntityIndex, _alternatives
 from loaders.mapping import has_nos, tokens
 
 #: canonical spelling of a site word inside a name key (both sides of a comparison use it)
@@ -152,6 +152,28 @@ def _site_parts(label: str) -> list[str]:
     return [f"{m.group(1)} {m.group(2)}", f"{m.group(1)} {m.group(3)}"]
 
 
+_PRIMARY = re.compile(r"(?i)^primary\s+(?=\S+\s+\S)")
+_VARIANTS = re.compile(r"(?i)\s+and (?:its )?variants$")
+_MODIFIER_PAIR = re.compile(r"(?i)^([a-z]+)/(\S.*\s(\S+))$")
+
+
+def framed_forms(name: str) -> list[str]:
+    """A name without the words that frame it: a leading "Primary" (before two words or more), a trailing
+    "and variants", and for two modifiers joined by a slash, the first one with the head word
+    ("Myxoid/round cell liposarcoma" -> "Myxoid liposarcoma"; the second form is the name itself). The index
+    keeps a form only where it names a type (not an organ term) that no name of the same source already is.
+
+    >>> framed_forms("Primary cutaneous T-cell lymphoma"), framed_forms("Mycosis fungoides and variants")
+    (['cutaneous T-cell lymphoma'], ['Mycosis fungoides'])
+    >>> framed_forms("Myxoid/round cell liposarcoma"), framed_forms("Primary tumor")
+    (['Myxoid liposarcoma', 'round cell liposarcoma'], [])
+    """
+    forms = [f for f in (_PRIMARY.sub("", name), _VARIANTS.sub("", name)) if f != name]
+    if (pair := _MODIFIER_PAIR.match(name)) and _TUMOUR_HEAD.search(pair.group(3)) and " " in pair.group(2):
+        forms += [f"{pair.group(1)} {pair.group(3)}", pair.group(2)]
+    return forms
+
+
 def _hyphen_alternatives(label: str) -> list[str]:
     """The tumour names a hyphen-joined label lists ("Pheochromocytoma-paraganglioma"): each part one
     word ending in "-oma"."""
@@ -206,6 +228,21 @@ class ConditionIndex(EntityIndex):
                             e.curie.split(":", 1)[0] == source for e, _ in self.by_canonical.get(key, ())):
                         loose[key].append((ent, name))
         for key, hits in loose.items():
+            self.by_canonical[key] += hits
+        # the forms a name takes without its framing words ("Primary cutaneous T-cell lymphoma" is the
+        # "cutaneous T-cell lymphoma" a text names; "Mycosis fungoides and variants" its "mycosis fungoides";
+        # "Myxoid/round cell liposarcoma" its "myxoid liposarcoma"), unless that form is another entity's name
+        shorter: dict[tuple[str, ...], list[tuple[MappableEntity, str]]] = defaultdict(list)
+        for ent in self.entities:
+            for name in (ent.label, *ent.synonyms):
+                for form in framed_forms(name):
+                    key = canonical_key(form)
+                    # never an organ term ("Primary Brain Tumor" is no "brain tumor" type)
+                    source = ent.curie.split(":", 1)[0]
+                    if key and sitefree_key(form) and not has_nos(form) and not any(
+                            e.curie.split(":", 1)[0] == source for e, _ in self.by_canonical.get(key, ())):
+                        shorter[key].append((ent, name))
+        for key, hits in shorter.items():
             self.by_canonical[key] += hits
         #: names by their words other than site words, for a text that names the site its own way
         #: ("Supratentorial PNET" = "CNS PNET"; "soft tissue leiomyosarcoma" = "Leiomyosarcoma", whose

@@ -16,6 +16,8 @@ such phrases in a text or an entity name, so the canonical key of
   tumour of salivary glands);
 * **acronyms** of the neuroendocrine neoplasms, in upper case (NET, NEC, NEN, GEP-, SI-), which the sources
   spell out;
+* **spellings**: British spellings of the sources' words (phaeo-, oesophag-, haem-, gynaecolog-); a negated
+  stage or course qualifier ("non-metastatic", "non-resectable") is a qualifier like the plain one;
 * **family phrasings**: "Ewing's family of tumors", "Ewing sarcoma family of tumors" name the type; MeSH's
   tissue umbrellas ("Neoplasms, Adipose Tissue", "..., Muscle Tissue", "..., Fibrous Tissue", "..., Vascular
   Tissue") are its connective tissue neoplasms, its "Neoplasms, Squamous Cell" the squamous cell carcinoma, read in
@@ -34,6 +36,14 @@ import re
 #: (pattern, replacement), applied in order, case-insensitively
 PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNORECASE), r) for p, r in (
     (r"['’]s\b", ""),
+    # British spellings of the sources' words ("Phaeochromocytoma", "Oesophageal", "Haemangioendothelioma")
+    (r"\bphaeo", "pheo"),
+    (r"\boesophag", "esophag"),
+    (r"\bhaem(?=[a-z]{4})", "hem"),
+    (r"\bgynaecolog", "gynecolog"),
+    # a negated stage or course qualifier is a qualifier all the same (MedDRA's "Liposarcoma non-metastatic")
+    ((r"\bnon[- ]?(?=(?:metastatic|metastasi[sz]ed|resectable|resected|operable|recurrent|refractory|advanced|"
+     r"progressive)\b)"), ""),
     (r"\b(?:sarcoma )?family of tumou?rs\b", "sarcoma"),
     (r"\bneoplasms?, (?:adipose|muscle|fibrous|vascular) tissue\b", "neoplasms, connective tissue"),
     (r"\bneoplasms?, squamous cell\b", "squamous cell carcinoma"),
