@@ -34,6 +34,7 @@ from loaders.link.conditions_context import (
 from loaders.link.conditions_match import (
     MAX_LIST,
     SCORES,
+    as_neoplasm,
     code_of,
     match_term,
     named_runs,
@@ -214,6 +215,10 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
         matches = list(matches) + family_at_site(term.text, index)
     if fallback and not _orphanet(matches) and g.sites and not g.families:
         matches = list(matches) + record_family_at_site(g, specific, index)
+    if fallback and not _orphanet(matches) and g.families == {"neuroendocrine"}:
+        # "Neuroendocrine Tumour" in a record that says no more: Orphanet's node of the family (and of its
+        # site, if it names one), the neuroendocrine neoplasm
+        matches = list(matches) + as_neoplasm(term.text, index, family=True)
     return matches
 
 

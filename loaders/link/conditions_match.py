@@ -252,11 +252,15 @@ def _site_named(text: str, index: ConditionIndex) -> list[Match]:
 _NET = re.compile(r"(?i)\b(?:neuroendocrine tumou?rs?|carcinoids?(?: tumou?rs?)?|(?-i:NETs?))\b")
 
 
-def _as_neoplasm(text: str, index: ConditionIndex) -> list[Match]:
+def as_neoplasm(text: str, index: ConditionIndex, *, family: bool = False) -> list[Match]:
     """Rule ``broader`` for a neuroendocrine tumour where Orphanet has only the neuroendocrine neoplasm (NEN,
-    tumours and carcinomas) of that site or group ("GEP-NET", "Appendiceal Carcinoid")."""
-    if not _NET.search(text) or not set(tokens(text)) - GENERIC - QUALIFIERS - {"neuroendocrine", "carcinoid", "net", "nets"}:
-        return []  # a family term ("Neuroendocrine Tumors") is read in its record, not widened
+    tumours and carcinomas) of that site or group ("GEP-NET", "Appendiceal Carcinoid"). A family term
+    ("Neuroendocrine Tumors") is read in its record, and widened to the family's node only with ``family``
+    (by the record, when nothing in it says more)."""
+    text = rephrase(text)
+    if not _NET.search(text) or not family and not set(tokens(text)) - GENERIC - QUALIFIERS - {
+            "neuroendocrine", "carcinoid", "net", "nets"}:
+        return []
     wider = _NET.sub("neuroendocrine neoplasm", re.sub(r"(?i)\bNET\b", "neuroendocrine tumor", text))
     return [Match(m.entity, "broader", m.matched, SCORES["broader"]) for m in equivalent(wider, index)
             if source_of(m.entity) == "ORPHA"]
@@ -378,7 +382,7 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         have = {source_of(m.entity) for m in found}
         found += [m for m in similar(term.text, index) if source_of(m.entity) not in have]
     if not any(source_of(m.entity) == "ORPHA" for m in found):
-        found += _site_named(term.text, index) or _site_group(term.text, index) or _as_neoplasm(term.text, index)
+        found += _site_named(term.text, index) or _site_group(term.text, index) or as_neoplasm(term.text, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):
         found += _benign(term, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):  # a variant without a node: its parent's

@@ -16,7 +16,8 @@ such phrases in a text or an entity name, so the canonical key of
   tumour of salivary glands);
 * **acronyms** of the neuroendocrine neoplasms, in upper case (NET, NEC, NEN, GEP-, SI-), which the sources
   spell out;
-* **spellings**: British spellings of the sources' words (phaeo-, oesophag-, haem-, gynaecolog-); a negated
+* **spellings**: British spellings of the sources' words (phaeo-, oesophag-, haem-, gynaecolog-), words
+  written in two (neuro-endocrine, entero-pancreatic = gastroenteropancreatic); a negated
   stage or course qualifier ("non-metastatic", "non-resectable") is a qualifier like the plain one;
 * **family phrasings**: "Ewing's family of tumors", "Ewing sarcoma family of tumors" name the type; MeSH's
   tissue umbrellas ("Neoplasms, Adipose Tissue", "..., Muscle Tissue", "..., Fibrous Tissue", "..., Vascular
@@ -41,6 +42,8 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\boesophag", "esophag"),
     (r"\bhaem(?=[a-z]{4})", "hem"),
     (r"\bgynaecolog", "gynecolog"),
+    (r"\bneuro[- ]endocrine\b", "neuroendocrine"),
+    (r"\b(?:gastro[- ]?)?entero[- ]?pancreatic\b", "gastroenteropancreatic"),
     # a negated stage or course qualifier is a qualifier all the same (MedDRA's "Liposarcoma non-metastatic")
     ((r"\bnon[- ]?(?=(?:metastatic|metastasi[sz]ed|resectable|resected|operable|recurrent|refractory|advanced|"
      r"progressive)\b)"), ""),
