@@ -191,6 +191,13 @@ def test_registry_errors_are_tolerated_and_recorded_in_the_rule() -> None:
     assert (wrong_country.institution, wrong_country.rule) == ("gr", "name-exact;country-disagrees")
 
 
+def test_a_facility_naming_its_own_city_is_never_another_citys_namesake() -> None:
+    """Found on the dev-half gold (#16): "Ospedale Santa Chiara Pisa" had gone to Trento's Ospedale Santa Chiara."""
+    index = _index(R.Candidate("trento", "Ospedale Santa Chiara", "Trento", "IT", ("Ospedale Santa Chiara",)))
+    assert R.resolve(index, "Ospedale Santa Chiara Pisa", "Pisa", "IT").institution is None
+    assert R.resolve(index, "Ospedale Santa Chiara", "Pisa", "IT").rule == "name-exact;city-disagrees"
+
+
 def test_later_segment_wins_a_tie_between_a_group_and_its_hospital() -> None:
     index = _index(R.Candidate("aphp", "Assistance Publique – Hôpitaux de Paris", "Paris", "FR", ("AP-HP",)),
                    R.Candidate("tenon", "Hôpital Tenon", "Paris", "FR", ("Hôpital Tenon",)))

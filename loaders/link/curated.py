@@ -19,8 +19,9 @@ institutions beyond the member list (``data/institutions/institutions.tsv``), re
    ("Assistance Publique - Hôpitaux de Paris - Hôpital Tenon" is Tenon). Otherwise it is ambiguous.
 4. **registry errors**: with no candidate in place, an exact match on a name with two or more
    distinctive words that only one candidate has is accepted when the city disagrees
-   (``city-disagrees``, e.g. "Institut Gustave Roussy" registered in Angers) or the country
-   disagrees but the city agrees (``country-disagrees``); the rule says so.
+   (``city-disagrees``, e.g. "Institut Gustave Roussy" registered in Angers; never when the facility
+   names its own city: "Ospedale Santa Chiara Pisa" is not Trento's) or the country disagrees but the
+   city agrees (``country-disagrees``); the rule says so.
 5. Otherwise the string is *unresolved*; the best candidate and its score go to the review queue.
 """
 
@@ -238,8 +239,10 @@ def _decide(scored: list[tuple[float, int, str, str, str]], places: dict[str, st
 
 
 def _registry_error(index: Index, queries: list[tuple[int, str, tuple[str, ...]]], site_city: str,
-                    site_country: str) -> Resolution | None:
-    """Rule 4: an exact, distinctive, unique name with a disagreeing city or country.
+                    site_country: str, *, names_own_city: bool = False) -> Resolution | None:
+    """Rule 4: an exact, distinctive, unique name with a disagreeing city or country. A facility that names
+    its own city ("Ospedale Santa Chiara Pisa") says the city is no error: another city's namesake is never
+    taken for it (Trento's Ospedale Santa Chiara).
 
     A candidate's segment is that of its last (name, query) match, names in the candidate's order."""
     matched: dict[str, tuple[tuple[int, int], str]] = {}
@@ -251,7 +254,8 @@ def _registry_error(index: Index, queries: list[tuple[int, str, tuple[str, ...]]
     for cid, (_, seg) in matched.items():
         cand = index.candidates[cid]
         if cand.country == site_country:
-            hits[cid] = (seg, "city-disagrees")
+            if not names_own_city:
+                hits[cid] = (seg, "city-disagrees")
         elif site_city and names.city_agreement(site_city, cand.city) == "city":
             hits[cid] = (seg, "country-disagrees")
     if len(hits) != 1:
@@ -284,7 +288,8 @@ def resolve(index: Index, text: str | None, city: str | None = None, country: st
     decided = _decide(scored, places, index.groups)
     if decided is not None:
         return decided
-    fallback = _registry_error(index, queries, city, country)
+    fallback = _registry_error(index, queries, city, country,
+                               names_own_city=bool(city) and names.names_city(set(names.fold(text).split()), city))
     if fallback is not None:
         return fallback
     if generic_reason(text, city, sponsors) == "sponsor":  # a sponsor's name used as a site's name
