@@ -264,3 +264,23 @@ def test_a_district_written_after_its_city_is_that_city_s_metro() -> None:
     assert names.city_agreement("Bochum-Langendreer", "Bochum") == "metro"
     assert names.city_agreement("Nantes-Saint Herblain", "Nantes") == "metro"
     assert names.city_agreement("Bochum", "Bonn") is None
+
+
+def test_a_medical_university_without_a_linked_hospital_is_its_citys_one_university_hospital() -> None:
+    """Found on the dev-half gold (#16): "Medical University of Gdansk" is the UCK, which the registry does not
+    link to the university; a general university is not moved, nor one in a city of two university hospitals."""
+    records = [rec("019sbgd69", ["Medical University of Gdansk", "Gdański Uniwersytet Medyczny"], "Gdansk", "PL",
+                   ("education",)),
+               rec("02kyzv273", ["Uniwersyteckie Centrum Kliniczne w Gdańsku", "University Clinical Centre"], "Gdansk", "PL"),
+               rec("011dv8m48", ["University of Gdańsk"], "Gdansk", "PL", ("education",)),
+               rec("0jjjjjj11", ["Medical University of Lodz"], "Lodz", "PL", ("education",)),
+               rec("0kkkkkk22", ["University Hospital No 1"], "Lodz", "PL"),
+               rec("0llllll33", ["University Hospital No 2"], "Lodz", "PL")]
+    index = G.build_index(records)
+    found, _ = G.match(index, "Medical University of Gdansk", "Gdansk", "PL")
+    assert found is not None and found.org == ROR + "02kyzv273"
+    assert found.rule.endswith(";university-hospital-in-city;confidence=medium") and found.score == 0.6
+    found, _ = G.match(index, "University of Gdańsk", "Gdansk", "PL")
+    assert found is not None and found.org == ROR + "011dv8m48"
+    found, _ = G.match(index, "Medical University of Lodz", "Lodz", "PL")
+    assert found is not None and found.org == ROR + "0jjjjjj11"

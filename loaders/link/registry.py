@@ -25,7 +25,8 @@ successor; an inactive record without one (a closed hospital) loses to any activ
 loses to its child and a group (a record with :data:`GROUP_CHILDREN` children or more) to any other record; a hospital (type healthcare) wins over a university; a hospital of a
 French regional university hospital (CHU) is the CHU; the site's own city wins over a suburb; a
 university is its university hospital when the registry links it to exactly one hospital of its city
-(:func:`hospital_of_university`). Two records still standing make the match ambiguous: no answer,
+(:func:`hospital_of_university`); a medical university it links to none is its city's one university
+hospital, if the city has exactly one (rule ``...;university-hospital-in-city;confidence=medium``). Two records still standing make the match ambiguous: no answer,
 both kept as candidates for review.
 """
 
@@ -268,6 +269,13 @@ def match(index: RegistryIndex, text: str, city: str, country: str, country_word
         hospital = None if providers_only else hospital_of_university(index, org_id)
         if hospital is not None:
             org_id, rule = hospital, rule + ";university-hospital"
+        elif not providers_only and _is_medical_university(index.orgs[org_id]):
+            # a medical university the registry links to no hospital: its city's one university hospital
+            # ("Medical University of Gdansk" -> Uniwersyteckie Centrum Kliniczne), medium confidence
+            found = generic_unique(index, "University Hospital", city, country)
+            if found is not None and index.orgs[found.org].hospital:
+                return RegistryMatch(found.org, rule + ";university-hospital-in-city;confidence=medium", 0.6,
+                                     matched[chosen[0]]), seen
         return RegistryMatch(chu_of(index, org_id), rule, score, matched[chosen[0]]), seen
     return None, seen[:3]
 
@@ -301,14 +309,19 @@ def generic_unique(index: RegistryIndex, text: str, city: str, country: str) -> 
     return None
 
 
+def _is_medical_university(org: Organisation) -> bool:
+    """An education record whose name says medical university or medical school."""
+    return "education" in org.types and not org.hospital and any(
+        {"medical", "university"} <= set(names.normalise_name(n).split()) or "medical school" in names.normalise_name(n)
+        for n in org.names)
+
+
 def _medical_university_in(index: RegistryIndex, place: Place) -> str | None:
     """The one medical university (an education record whose name says medical university or medical
     school) of the site's city, when the registry holds no hospital there: its clinics are the city's
     university hospital (decision 0012; Graz, Innsbruck, like Hannover's MHH)."""
     canon = names.canonical_city(place.city)
-    found = {i for i in index.by_city.get((place.country, canon), ()) if "education" in index.orgs[i].types
-             and any({"medical", "university"} <= set(names.normalise_name(n).split())
-                     or "medical school" in names.normalise_name(n) for n in index.orgs[i].names)}
+    found = {i for i in index.by_city.get((place.country, canon), ()) if _is_medical_university(index.orgs[i])}
     return found.pop() if len(found) == 1 else None
 
 
