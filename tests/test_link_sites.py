@@ -284,3 +284,18 @@ def test_a_medical_university_without_a_linked_hospital_is_its_citys_one_univers
     assert found is not None and found.org == ROR + "011dv8m48"
     found, _ = G.match(index, "Medical University of Lodz", "Lodz", "PL")
     assert found is not None and found.org == ROR + "0jjjjjj11"
+
+
+def test_a_hospitals_name_with_one_distinctive_word_more_is_that_hospital() -> None:
+    """Found on the dev-half gold (#16): "Hospital Universitario LA FE" is the registry's "Hospital Universitario y
+    Politécnico de La Fe"; a bare place word ("Bronx") is no hospital named after it, and two such hospitals tie."""
+    records = [rec("01ar2v535", ["Hospital Universitari i Politècnic La Fe", "Hospital Universitario y Politécnico de La Fe"],
+                   "Valencia", "ES"),
+               rec("0107ygt22", ["Bronx-Lebanon Hospital Center"], "Bronx", "US"),
+               rec("0mmmmmm11", ["Ospedale San Giovanni Battista"], "Torino", "IT"),
+               rec("0nnnnnn22", ["Ospedale San Giovanni Bosco"], "Torino", "IT")]
+    index = G.build_index(records)
+    found, _ = G.match(index, "Hospital Universitario LA FE", "Valencia", "ES")
+    assert found is not None and (found.org, found.rule, found.score) == (ROR + "01ar2v535", "extended;city", 0.75)
+    assert G.match(index, "Bronx", "New York", "US")[0] is None
+    assert G.match(index, "Ospedale San Giovanni", "Torino", "IT")[0] is None

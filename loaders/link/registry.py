@@ -13,7 +13,9 @@ Pure functions over the :class:`loaders.link.registry_index.RegistryIndex` of
 2. **distinctive words**: no exact name, but the distinctive words of one segment (not "hospital",
    "university" ...) equal those of exactly one healthcare record's name in that place
    ("Centre Hospitalier Lyon Sud" -> Hôpital Lyon Sud); failing that, **contained** (every distinctive
-   word of a healthcare record's name in the segment, which has at most one more), then **typo** (a name
+   word of a healthcare record's name in the segment, which has at most one more), then **extended** (a
+   hospital's name with every word of the segment and one distinctive word more: :func:`_one_word_more`),
+   then **typo** (a name
    whose words are the segment's but one, misspelt by one letter: :func:`_one_letter_off`). A segment that
    says hospital and names a university is the university's hospital (:func:`_hospital_of_named_university`).
 3. **generic names** ("CHU", "University Hospital") never match by name; :func:`generic_unique`
@@ -202,12 +204,32 @@ def _found(index: RegistryIndex, kind: str, key: tuple[str, ...]) -> set[str]:
         return index.by_distinct.get(distinct, set()) if len(key) > 1 else set()
     if kind == "typo":
         return _one_letter_off(index, key, distinct)
+    if kind == "extended":
+        return _one_word_more(index, key, distinct)
     # "contained": every distinctive word of one of the record's names is in the segment, which has at
     # most one more ("Universitair Medisch Centrum St Radboud"; not "Albert Einstein College of Medicine")
     rarest = min(distinct, key=lambda w: len(index.by_word.get(w, ())))
     words = set(distinct)
     return {i for i in index.by_word.get(rarest, ())
             if any(set(d) <= words and len(words) - len(set(d)) <= 1 for d in index.distinct_keys.get(i, ()))}
+
+
+def _one_word_more(index: RegistryIndex, key: tuple[str, ...], distinct: tuple[str, ...]) -> set[str]:
+    """Hospitals with a name that has every word of the segment, kind words included, and one distinctive word
+    of five letters or more besides ("Hospital Universitario La Fe" is the "Hospital Universitario y Politécnico
+    de La Fe"); the segment must say what kind it is (a bare "Bronx" is no "Bronx-Lebanon Hospital Center")."""
+    words, out = set(key), set()
+    if not words - set(distinct):
+        return out
+    rarest = min(distinct, key=lambda w: len(index.by_word.get(w, ())))
+    for i in index.by_word.get(rarest, ()):
+        if not index.orgs[i].hospital:
+            continue
+        for k in index.keys.get(i, ()):
+            extra = set(k) - words
+            if words < set(k) and len(extra) == 1 and names.distinctive(tuple(extra)) and len(next(iter(extra))) >= 5:
+                out.add(i)
+    return out
 
 
 def _one_letter_off(index: RegistryIndex, key: tuple[str, ...], distinct: tuple[str, ...]) -> set[str]:
@@ -240,7 +262,8 @@ def match(index: RegistryIndex, text: str, city: str, country: str, country_word
     place = Place(index, city, country, text)
     queries = _queries(text, names.city_tokens(city) | set(country_words), city)
     seen: list[str] = []
-    for kind, score in (("name", 0.95), ("distinctive-words", 0.85), ("contained", 0.8), ("typo", 0.75)):
+    for kind, score in (("name", 0.95), ("distinctive-words", 0.85), ("contained", 0.8), ("extended", 0.75),
+                        ("typo", 0.75)):
         hits: dict[str, str] = {}
         matched: dict[str, str] = {}
         for seg, key, stripped in queries:
