@@ -227,6 +227,12 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
     ("Appendiceal Carcinoid", {"ORPHA:100079"}, "broader"),        # NET -> Orphanet's NEN of the appendix
     ("Neuroendocrine Tumors", set(), None),                        # a family term is not widened by itself
     ("entero pancreatic neuro endocrine tumours", {"ORPHA:100092"}, "broader"),  # words written in two
+    ("non functioning entero pancreatic neuro endocrine tumours", {"ORPHA:100092"}, "broader"),  # hormone activity
+    ("Non-functioning pituitary adenoma", {"ORPHA:91349"}, "label"),  # ... unless it is the entity's own name
+    ("Patients with high risk uterine LMS, FIGO stage I", {"ORPHA:213625"}, "equivalent"),  # a one-type acronym
+    (("Patients with histological or cytological confirmed squamous cell carcinomas of the oral cavity, oropharynx, "
+     "hypopharynx, larynx, T2-T3-T4, any N, M0"), {"ORPHA:502363", "ORPHA:500478", "ORPHA:494547", "ORPHA:494550"},
+     "part"),                                                       # the sites listed after a type at a site
     ("stage IVB vulvar cancer", {"ORPHA:494418"}, "equivalent"),   # sub-stage
     ("Leiomyosarcoma of the Uterus", {"ORPHA:213625"}, None),      # uterus = corpus uteri, as uterine
     ("ovarian yolk sac tumor", {"ORPHA:35807"}, "broader"),        # OncoTree's tissue "Ovary/Fallopian Tube"

@@ -85,6 +85,8 @@ from loaders.mapping import tokens
 MAX_LIST = 3
 SCORES = {"xref": 0.95, "equivalent": 0.85, "spelling": 0.75, "similar": SIMILAR_SCORE, "trial-context": 0.70,
           "broader": 0.65, "title": 0.60}
+#: rules that match a part of a text only
+_PARTIAL = frozenset({"part", "head", "containment"})
 #: rules whose match stands for the whole text (no site guard needed)
 _WHOLE = frozenset({"mesh-id", "label", "synonym", "code", "qualified", "xref", "equivalent", "spelling"})
 _SPLIT = re.compile(r"\s+(?:and|or|with|&)\s+|\s*[;/,]\s*(?:(?:and|or)\s+)?", re.IGNORECASE)
@@ -131,8 +133,15 @@ def lookup(text: str, index: ConditionIndex, rule: str) -> list[Match]:
     return out
 
 
+#: words of a tumour's hormone activity, which qualify a text's type without naming another (the sources name a
+#: functioning or non-functioning tumour only where it is its own entity, and the whole text is read first)
+_ACTIVITY = frozenset({"functioning", "functional", "nonfunctioning", "nonfunctional", "secreting", "nonsecreting"})
+
+
 def unqualified(text: str) -> str:
-    return " ".join(w for w in tokens(rephrase(text)) if w not in QUALIFIERS)
+    words = tokens(rephrase(text))
+    return " ".join(w for k, w in enumerate(words) if w not in QUALIFIERS and w not in _ACTIVITY
+                    and not (w == "non" and k + 1 < len(words) and words[k + 1] in _ACTIVITY))
 
 
 def parts(text: str, *, carry: bool = True) -> list[str]:
@@ -329,11 +338,29 @@ def named_runs(text: str, index: ConditionIndex) -> list[Match]:
         for n in range(min(8, len(words) - i), 0, -1):
             if hits := [m for m in lookup(" ".join(words[i:i + n]), index, "equivalent") if source_of(m.entity) == "ORPHA"]:
                 out += [Match(m.entity, "part", m.matched, SCORES["equivalent"] - 0.05) for m in hits]
-                i += n
+                more, i = _listed_sites(words, i, n, index)
+                out += more
                 break
         else:
             i += 1
     return _dedupe(out)
+
+
+def _listed_sites(words: list[str], i: int, n: int, index: ConditionIndex) -> tuple[list[Match], int]:
+    """After a run that names a type at a site, the sites listed right after it, each read with the run's
+    type words ("squamous cell carcinomas of the oral cavity, oropharynx, hypopharynx, larynx": the SCC of
+    each); returns those matches and where the reading goes on."""
+    run = words[i:i + n]
+    head = [w for w in run if w not in SITE_WORDS and w not in SITE_FILLERS]
+    j, out = i + n, []
+    if len(head) == len(run):
+        return out, j
+    while j < len(words) and (words[j] in SITE_WORDS or words[j] in SITE_FILLERS):
+        if words[j] in SITE_WORDS:
+            out += [Match(m.entity, "part", m.matched, SCORES["equivalent"] - 0.05)
+                    for m in lookup(" ".join([*head, words[j]]), index, "equivalent") if source_of(m.entity) == "ORPHA"]
+        j += 1
+    return out, j
 
 
 _EITHER = re.compile(r"\b([a-z]{4,})-([a-z]{4,})\b")
@@ -391,6 +418,12 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
             text = " ".join(part.strip() for part in reversed(text.split(",")))
         found += [m for m in _contained(text, index)
                   if source_of(m.entity) == "ORPHA" and _site_ok(m, term.text, index)]
+    orpha = [m for m in found if source_of(m.entity) == "ORPHA"]
+    if orpha and all(m.rule in _PARTIAL for m in orpha):
+        # a sentence matched by one of its parts: every name its word runs form ("squamous cell carcinomas of
+        # the oral cavity, oropharynx, hypopharynx, larynx" names four)
+        have = {m.entity.iri for m in found}
+        found += [m for m in named_runs(term.text, index) if m.entity.iri not in have]
     return found
 
 

@@ -15,7 +15,8 @@ such phrases in a text or an entity name, so the canonical key of
   node for the parts of the uvea); "salivary" is of the salivary glands (OncoTree's "Salivary Carcinoma" is Orphanet's malignant epithelial
   tumour of salivary glands);
 * **acronyms** of the neuroendocrine neoplasms, in upper case (NET, NEC, NEN, GEP-, SI-), which the sources
-  spell out;
+  spell out, and those of one type each (LMS, STS, UPS, DSRCT, MPM, CTCL; never a two-letter or ambiguous
+  one such as ACC or GCT);
 * **spellings**: British spellings of the sources' words (phaeo-, oesophag-, haem-, gynaecolog-), words
   written in two (neuro-endocrine, entero-pancreatic = gastroenteropancreatic); a negated
   stage or course qualifier ("non-metastatic", "non-resectable") is a qualifier like the plain one;
@@ -69,6 +70,13 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"(?-i:\bSI)(?=[- ]NETs?\b)", "small intestine"),
     (r"(?-i:\bNETs?\b)", "neuroendocrine tumor"),
     (r"(?-i:\bNECs?\b)", "neuroendocrine carcinoma"),
+    # the sarcoma, mesothelioma and lymphoma acronyms that name one type only, upper case only
+    (r"(?-i:\bLMS\b)", "leiomyosarcoma"),
+    (r"(?-i:\bSTS\b)", "soft tissue sarcoma"),
+    (r"(?-i:\bUPS\b)", "undifferentiated pleomorphic sarcoma"),
+    (r"(?-i:\bDSRCT\b)", "desmoplastic small round cell tumor"),
+    (r"(?-i:\bMPM\b)", "malignant pleural mesothelioma"),
+    (r"(?-i:\bCTCL\b)", "cutaneous T-cell lymphoma"),
     (r"(?-i:\bNENs?\b)", "neuroendocrine neoplasm"),
     (r"\bsalivary(?! glands?\b)", "salivary gland"),
 ))
