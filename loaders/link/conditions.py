@@ -114,13 +114,15 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
                          for e in named if source_of(e) == "ORPHA"]
 
 
-#: fields of a controlled vocabulary's indexing terms (MeSH), chosen by an indexer as the nearest descriptor
-_INDEXING = frozenset({"condition-mesh", "mesh-heading"})
+#: fields of indexing terms: a controlled vocabulary's (MeSH), chosen by an indexer as the nearest descriptor,
+#: and keywords (a registry's own, or a MedDRA term of the EU register), which tag a record, never override it
+_INDEXING = frozenset({"condition-mesh", "mesh-heading", "keyword"})
 
 
 def _mesh_as_conditions(terms: Sequence[Term], found: dict[Term, list[Match]], index: ConditionIndex) -> None:
-    """A MeSH term whose Orphanet entities are broader than the record's conditions' (MeSH "Astrocytoma" in a
-    glioblastoma trial: MeSH's nearest descriptor, not a second disease) stands for the conditions' entities
+    """A MeSH term or keyword whose Orphanet entities are broader than the record's conditions' (MeSH
+    "Astrocytoma" in a glioblastoma trial: MeSH's nearest descriptor, not a second disease; the keyword
+    "Liposarcoma" in a myxoid liposarcoma trial) stands for the conditions' entities
     below it (at most :data:`MAX_LIST`), rule ``trial-context``; a MeSH term with an entity of its own that no
     condition refines keeps it. ``terms`` are the record's texts that name a type (generic terms such as
     "Carcinoma" or "Thymus Neoplasms" are read in their record already)."""
