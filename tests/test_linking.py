@@ -782,3 +782,20 @@ def test_neuroendocrine_family_term_is_the_nen_node_only_when_its_record_says_no
     gep = _links_of([Term("Gastroenteropancreatic neuroendocrine tumour", "condition"),
                      Term("Neuroendocrine tumour", "keyword")], "", index)
     assert {c for c in gep["Neuroendocrine tumour"] if c.startswith("ORPHA:")} == {"ORPHA:100092"}
+
+
+def test_keyword_stands_for_the_records_one_narrower_condition_only(index: ConditionIndex) -> None:
+    """dev2 (EU register MedDRA terms): "Liposarcoma" beside a myxoid liposarcoma condition is that type; a
+    GEP-NET keyword over pancreatic and gastroenteric NET conditions names what they make up (the GEP node)."""
+    one = _links_of([Term("Myxoid liposarcoma", "condition"), Term("Liposarcoma non-metastatic", "keyword")], "", index)
+    assert {c for c in one["Liposarcoma non-metastatic"] if c.startswith("ORPHA:")} == {"ORPHA:99967"}
+    two = _links_of([Term("This trial aims to investigate metastasised and / or locally advanced neuroendocrine tumours "
+                          "(NET) in patients with pancreatic NET or non-functional gastroenteric NET.", "condition"),
+                     Term("patients with inoperable, progressive, somatostatin receptor-positive (SSTR+), neuroendocrine "
+                          "tumours of gastroenteric or pancreatic origin (GEP-NET)", "condition"),
+                     Term("Gastroenteropancreatic neuroendocrine tumour disease", "keyword")], "", index)
+    assert {c for c in two["Gastroenteropancreatic neuroendocrine tumour disease"] if c.startswith("ORPHA:")} \
+        == {"ORPHA:100092"}
+    sentence = _links_of([Term("Neuroendocrine tumour in progression after conventional therapy", "condition")], "", index)
+    assert {c for c in sentence["Neuroendocrine tumour in progression after conventional therapy"]
+            if c.startswith("ORPHA:")} == {"ORPHA:877"}

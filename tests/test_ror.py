@@ -430,7 +430,7 @@ def test_curated_ror_columns_are_what_the_matching_rule_gives(shared_data: Path,
         shutil.copy(REPO / "data" / rel, data / rel)
     listing = (REPO / "data" / ror_match.LISTING).read_text(encoding="utf-8")
     kept_section = listing.split("### Kept from the file", 1)[1].split("\n### ", 1)[0]
-    by_hand = set(re.findall(r"^- `([^`]+)`", kept_section, flags=re.M))
+    by_hand = set(re.findall(r"^- `([^`]+)`", kept_section, flags=re.MULTILINE))
     for rel in ror_match.CURATED:  # empty every ror cell not checked by hand, then let the rule fill them again
         lines = (data / rel).read_text(encoding="utf-8").split("\n")
         col = lines[0].split("\t").index("ror")

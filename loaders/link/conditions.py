@@ -42,6 +42,7 @@ from loaders.link.conditions_match import (
     source_of,
 )
 from loaders.link.conditions_names import SITE_FILLERS, SITE_WORDS, ConditionIndex, families_of, sites_of
+from loaders.link.conditions_phrases import rephrase
 from loaders.link.terms import EntityLink, Match, Term, _dedupe, link_term
 from loaders.mapping import tokens
 
@@ -123,7 +124,7 @@ def _mesh_as_conditions(terms: Sequence[Term], found: dict[Term, list[Match]], i
     """A MeSH term or keyword whose Orphanet entities are broader than the record's conditions' (MeSH
     "Astrocytoma" in a glioblastoma trial: MeSH's nearest descriptor, not a second disease; the keyword
     "Liposarcoma" in a myxoid liposarcoma trial) stands for the conditions' entities
-    below it (at most :data:`MAX_LIST`), rule ``trial-context``; a MeSH term with an entity of its own that no
+    below it (at most :data:`MAX_LIST`; a keyword for one only), rule ``trial-context``; a MeSH term with an entity of its own that no
     condition refines keeps it. ``terms`` are the record's texts that name a type (generic terms such as
     "Carcinoma" or "Thymus Neoplasms" are read in their record already)."""
     conditions = {m.entity.iri for t in terms if t.field == "condition" for m in found[t] if source_of(m.entity) == "ORPHA"}
@@ -132,12 +133,18 @@ def _mesh_as_conditions(terms: Sequence[Term], found: dict[Term, list[Match]], i
         if term.field not in _INDEXING or not mine or mine & conditions:
             continue
         below = {c for c in conditions if mine & index.ancestors(c)}
-        if below and len(below) <= MAX_LIST and all(any(i in index.ancestors(c) for c in below) for i in mine):
+        # a keyword is its author's tag: it stands for the record's one type named more broadly, while one
+        # over several conditions names what they make up together ("GEP-NET disease" over pancreatic and
+        # gastroenteric NETs)
+        most = 1 if term.field == "keyword" else MAX_LIST
+        if below and len(below) <= most and all(any(i in index.ancestors(c) for c in below) for i in mine):
             found[term] = [*(m for m in found[term] if source_of(m.entity) != "ORPHA"),
                            *(Match(index.by_iri[c], "trial-context", index.by_iri[c].label, SCORES["trial-context"])
                              for c in sorted(below))]
 
 
+#: a neuroendocrine family phrase inside a longer text
+_NET_FAMILY = re.compile(r"(?i)\bneuroendocrine (?:tumou?rs?|neoplasms?)\b")
 #: words and marks that join several names in one text
 _LISTING = re.compile(r"(?i)\s(?:and|or|&)\s|[;/]|,.*,")
 #: rules that match a part of a text only: not enough to move a text to the record's site
@@ -202,6 +209,12 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
             matches = [*matches, *_soft_tissue_type_at(term, index)]
         if fallback and not _orphanet(matches):  # a condition written as a sentence: the names in it
             matches = [*matches, *named_runs(term.text, index)]
+        if fallback and not _orphanet(matches) and (net := _NET_FAMILY.search(text := rephrase(term.text))):
+            # a text about neuroendocrine tumours that names no type by itself: what it says up to them
+            # ("Gastroenteropancreatic neuroendocrine tumour disease"), else the family's node, as for the
+            # family term alone ("Neuroendocrine tumour in progression after conventional therapy")
+            matches = [*matches, *(as_neoplasm(text[:net.end()], index, family=True)
+                                   or as_neoplasm(net.group(0), index, family=True))]
         return matches
     cancer = bool(g.sites) and not g.families and "cancer" in tokens(term.text)
     others = [(t, ms) for t, ms in specific if t != term] if cancer or not g.sites else list(specific)
