@@ -228,6 +228,12 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
     ("Neuroendocrine Tumors", set(), None),                        # a family term is not widened by itself
     ("entero pancreatic neuro endocrine tumours", {"ORPHA:100092"}, "broader"),  # words written in two
     ("non functioning entero pancreatic neuro endocrine tumours", {"ORPHA:100092"}, "broader"),  # hormone activity
+    ("Ewing's tumor recurrent", {"ORPHA:319", "ORPHA:370334"}, "equivalent"),  # Ewing's tumour = Ewing sarcoma
+    ("Extra-osseous Ewing's sarcoma non-metastatic", {"ORPHA:370334"}, "equivalent"),  # not "osseous"
+    ("type B3 thymoma", {"ORPHA:263317"}, "equivalent"),           # a WHO subtype without a node: its type
+    (("Histologically proven advanced malignant soft tissue sarcoma, excluding the following tumor types: "
+      "Ewing tumors / primitive neuroectodermal tumor (PNET) Gastro-intestinal stromal tumors (GIST)"),
+     {"ORPHA:3394"}, None),                                         # what a trial leaves out is not its type
     ("Non-functioning pituitary adenoma", {"ORPHA:91349"}, "label"),  # ... unless it is the entity's own name
     ("Patients with high risk uterine LMS, FIGO stage I", {"ORPHA:213625"}, "equivalent"),  # a one-type acronym
     (("Patients with histological or cytological confirmed squamous cell carcinomas of the oral cavity, oropharynx, "
@@ -799,3 +805,13 @@ def test_keyword_stands_for_the_records_one_narrower_condition_only(index: Condi
     sentence = _links_of([Term("Neuroendocrine tumour in progression after conventional therapy", "condition")], "", index)
     assert {c for c in sentence["Neuroendocrine tumour in progression after conventional therapy"]
             if c.startswith("ORPHA:")} == {"ORPHA:877"}
+
+
+def test_an_organs_cancer_is_the_carcinoma_also_of_a_text_naming_another_kind(index: ConditionIndex) -> None:
+    """dev2: "Thymic cancer" beside "Metastatic Thymic Carcinoma & B3-thymoma" is the thymic carcinoma (rule 2 of
+    the gold protocol: X cancer is the carcinoma of X), not the common node of the carcinoma and the thymoma."""
+    got = _links_of([Term("Metastatic Thymic Carcinoma & B3-thymoma", "condition"),
+                     Term("Thymic cancer metastatic", "keyword")], "", index)
+    assert {c for c in got["Thymic cancer metastatic"] if c.startswith("ORPHA:")} == {"ORPHA:99868"}
+    assert {c for c in got["Metastatic Thymic Carcinoma & B3-thymoma"] if c.startswith("ORPHA:")} \
+        == {"ORPHA:99868", "ORPHA:263317"}

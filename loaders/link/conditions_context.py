@@ -199,7 +199,9 @@ def _from_texts(g: Generic, own: list[Match], specific: Sequence[tuple[Term, lis
     texts = [(t, [m.entity for m in ms if _fits(m.entity, g, index)]) for t, ms in specific]
     texts = [(t, es) for t, es in texts if es]
     if cancer and any("carcinoma" in index.families(e.iri) for _, es in texts for e in es):
-        texts = [(t, es) for t, es in texts if any("carcinoma" in index.families(e.iri) for e in es)]
+        # the carcinomas, also of a text that names another kind beside one ("Thymic Carcinoma & B3-thymoma")
+        texts = [(t, carcinomas) for t, es in texts
+                 if (carcinomas := [e for e in es if "carcinoma" in index.families(e.iri)])]
     # a family word alone leaves its own match only for the title's or a condition's type
     conditions = [(t, es) for t, es in texts if t.field == "condition"]
     found = by_lca([es for _, es in conditions or ([] if own and not cancer else texts)], index)

@@ -322,14 +322,21 @@ def _benign(term: Term, index: ConditionIndex) -> list[Match]:
             and not index.families(m.entity.iri) & _MALIGNANT_FAMILIES]
 
 
+#: the words after which a sentence lists what its trial leaves out ("... sarcoma, excluding the following tumor
+#: types: GIST, ...")
+_EXCLUDED = re.compile(r"(?i)\b(?:excluding|except(?:ing)?|with the exception of|not including)\b")
+#: an acronym in parentheses after the words it stands for ("primitive neuroectodermal tumor (PNET)"): read
+#: once, by its words (PNET is also Orphanet's pancreatic NET)
+_ACRONYM_AFTER = re.compile(r"\s*\((?-i:[A-Z][A-Za-z0-9+-]{1,9})\)")
 #: a text of this many words or more is a sentence (CTIS writes its conditions so), read by its named runs
 SENTENCE_WORDS = 6
 
 
 def named_runs(text: str, index: ConditionIndex) -> list[Match]:
     """Rule ``part`` for a condition written as a sentence ("Unresectable or metastatic gastrointestinal stromal
-    tumour after imatinib failure"): the Orphanet entities that its longest word runs name, left to right."""
-    words = tokens(rephrase(text))
+    tumour after imatinib failure"): the Orphanet entities that its longest word runs name, left to right, up to
+    the words that list what the trial leaves out, acronyms in parentheses after their words set aside."""
+    words = tokens(rephrase(_ACRONYM_AFTER.sub("", _EXCLUDED.split(text, 1)[0])))
     if len(words) < SENTENCE_WORDS:
         return []
     out: list[Match] = []
@@ -390,10 +397,13 @@ def _juxtaposed(text: str, index: ConditionIndex) -> list[Match]:
 
 
 def match_term(term: Term, index: ConditionIndex) -> list[Match]:
-    """The entities one text links to by itself, by the first rule that finds any (module docstring)."""
+    """The entities one text links to by itself, by the first rule that finds any (module docstring); what a
+    text lists after "excluding" (or "except") is what its trial leaves out, and is not read."""
     code = code_of(term)
     if code and (hits := index.by_xref.get(code) or index.by_mesh.get(code)):
         return [Match(e, "xref", code, SCORES["xref"]) for e in unique(hits)]
+    if (kept := _EXCLUDED.split(term.text, 1)[0].strip(" ,;:")) and kept != term.text:
+        term = Term(kept, term.field, term.mesh_id)
     found = [m for m in link_term(Term(term.text, term.field), index) if _site_ok(m, term.text, index)]
     if not found or not {m.rule for m in found} & _WHOLE:
         found = equivalent(term.text, index) or found

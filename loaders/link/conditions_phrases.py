@@ -5,7 +5,8 @@ the sources (Orphanet product 3, the ORPHApackets, OncoTree) use today's names. 
 such phrases in a text or an entity name, so the canonical key of
 :func:`loaders.link.conditions_names.canonical_key` compares what the texts mean:
 
-* **former names** (WHO classifications): "mixed glioma" is an oligoastrocytoma; an "islet cell" tumour or
+* **former names** (WHO classifications): "mixed glioma" is an oligoastrocytoma; "Ewing's tumour" the Ewing
+  sarcoma; a B1, B2 or B3 thymoma (no node of its own) the thymoma type B; an "islet cell" tumour or
   carcinoma a pancreatic neuroendocrine one; "pigmented villonodular synovitis" and the "giant cell tumour of
   tendon sheath" the (diffuse, localised) tenosynovial giant cell tumour; "NUT carcinoma" the NUT midline carcinoma; "Hürthle cell" carcinoma is oncocytic; clear
   cell sarcoma (of soft tissue, not the kidney's) is Orphanet's "Melanoma of soft tissue";
@@ -44,6 +45,10 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\bhaem(?=[a-z]{4})", "hem"),
     (r"\bgynaecolog", "gynecolog"),
     (r"\bneuro[- ]endocrine\b", "neuroendocrine"),
+    (r"\bextra[- ](osseous|skeletal)\b", r"extra\1"),
+    # Ewing's tumour is the Ewing sarcoma; a WHO thymoma subtype without a node of its own is its type's
+    (r"\bEwing(?:'s|’s|s)? tumou?rs?\b", "Ewing sarcoma"),
+    (r"\b(?:type )?B[123][- ]thymomas?\b|\bthymomas?,? (?:type )?B[123]\b", "thymoma type B"),
     (r"\b(?:gastro[- ]?)?entero[- ]?pancreatic\b", "gastroenteropancreatic"),
     # a negated stage or course qualifier is a qualifier all the same (MedDRA's "Liposarcoma non-metastatic")
     ((r"\bnon[- ]?(?=(?:metastatic|metastasi[sz]ed|resectable|resected|operable|recurrent|refractory|advanced|"
