@@ -394,3 +394,36 @@ def test_read_gold_accepts_a_source_url_column(tmp_path):
     path.write_text("\t".join([*sc.COLUMNS, "url"]) + "\n", encoding="utf-8")
     with pytest.raises(sc.GoldFormatError, match=r"dev2.tsv:1: header must be"):
         sc.read_gold(path)
+
+
+#: the fresh development texts of trials outside ../shared (#17, eighth session)
+FRESH = pytest.mark.parametrize("name", ["conditions_dev2.tsv", "conditions_dev3.tsv"])
+
+
+@FRESH
+def test_fresh_condition_texts_are_in_canonical_order_and_outside_the_split(name):
+    rows = sc.read_gold(GOLD / name)
+    keys = [(r.registry_id, r.field, r.text) for r in rows]
+    assert keys == sorted(keys) and len(keys) == len(set(keys)), f"sort {name} by registry_id, field, text"
+    split = {line.split("\t")[0] for line in (GOLD / "trial_split.tsv").read_text().splitlines()[1:]}
+    assert not {r.registry_id for r in rows} & split, f"{name} holds a trial of the split"
+    _, table = read_tsv(GOLD / name)
+    assert all(row["source_url"].startswith("http") for row in table), "every row says where its text was read"
+
+
+def test_the_two_fresh_batches_share_no_trial():
+    ids = [{r.registry_id for r in sc.read_gold(GOLD / n)} for n in ("conditions_dev2.tsv", "conditions_dev3.tsv")]
+    assert not ids[0] & ids[1]
+
+
+@pytest.mark.shared
+@FRESH
+def test_fresh_condition_codes_exist_in_product3_with_their_labels(shared_data, name):
+    names = orphanet_names(shared_data / "orphanet" / "en_product3_202.xml")
+    _, rows = read_tsv(GOLD / name)
+    for number, row in enumerate(rows, start=2):
+        if row["expected"] == "NONE":
+            assert row["expected_label"] == "NONE", f"{name}:{number}: a NONE row has label NONE"
+            continue
+        assert all(c.removeprefix("ORPHA:") in names for c in row["expected"].split("|")), f"{name}:{number}"
+        assert row["expected_label"] == orpha_labels(row["expected"], names), f"{name}:{number}: product 3's names"
