@@ -33,6 +33,7 @@ from loaders.link.conditions_context import (
 )
 from loaders.link.conditions_match import (
     MAX_LIST,
+    PARTIAL,
     SCORES,
     as_neoplasm,
     code_of,
@@ -147,8 +148,6 @@ def _mesh_as_conditions(terms: Sequence[Term], found: dict[Term, list[Match]], i
 _NET_FAMILY = re.compile(r"(?i)\bneuroendocrine (?:tumou?rs?|neoplasms?)\b")
 #: words and marks that join several names in one text
 _LISTING = re.compile(r"(?i)\s(?:and|or|&)\s|[;/]|,.*,")
-#: rules that match a part of a text only: not enough to move a text to the record's site
-_PARTIAL = frozenset({"part", "head", "containment"})
 
 
 def _at_record_site(term: Term, own: list[Match], site: str, index: ConditionIndex) -> list[Match]:
@@ -166,7 +165,7 @@ def _at_record_site(term: Term, own: list[Match], site: str, index: ConditionInd
     there: list[Match] = []
     for name in names:  # the text, else a name of its entity ("Endodermal sinus tumor" = "Yolk sac tumor")
         there = [m for m in match_term(Term(f"{site} {name}", term.field), index)
-                 if source_of(m.entity) == "ORPHA" and index.at_site(m.entity.iri, {site}) and m.rule not in _PARTIAL]
+                 if source_of(m.entity) == "ORPHA" and index.at_site(m.entity.iri, {site}) and m.rule not in PARTIAL]
         if there:
             break
     else:

@@ -85,8 +85,9 @@ from loaders.mapping import tokens
 MAX_LIST = 3
 SCORES = {"xref": 0.95, "equivalent": 0.85, "spelling": 0.75, "similar": SIMILAR_SCORE, "trial-context": 0.70,
           "broader": 0.65, "title": 0.60}
-#: rules that match a part of a text only
-_PARTIAL = frozenset({"part", "head", "containment"})
+#: rules that match a part of a text only (not enough to move a text to its record's site, nor to stand for a
+#: sentence's every name)
+PARTIAL = frozenset({"part", "head", "containment"})
 #: rules whose match stands for the whole text (no site guard needed)
 _WHOLE = frozenset({"mesh-id", "label", "synonym", "code", "qualified", "xref", "equivalent", "spelling"})
 _SPLIT = re.compile(r"\s+(?:and|or|with|&)\s+|\s*[;/,]\s*(?:(?:and|or)\s+)?", re.IGNORECASE)
@@ -429,7 +430,7 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         found += [m for m in _contained(text, index)
                   if source_of(m.entity) == "ORPHA" and _site_ok(m, term.text, index)]
     orpha = [m for m in found if source_of(m.entity) == "ORPHA"]
-    if orpha and all(m.rule in _PARTIAL for m in orpha):
+    if orpha and all(m.rule in PARTIAL for m in orpha):
         # a sentence matched by one of its parts: every name its word runs form ("squamous cell carcinomas of
         # the oral cavity, oropharynx, hypopharynx, larynx" names four)
         have = {m.entity.iri for m in found}
