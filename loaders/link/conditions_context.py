@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kg.core.records import MappableEntity
 from loaders.link.conditions_match import (
@@ -75,6 +76,7 @@ class Generic:
 _FAMILY_WORDS = {"glial": "glioma", "carcinoid": "neuroendocrine"}
 
 
+@lru_cache(maxsize=131_072)
 def generic(text: str) -> Generic | None:
     """The family and sites of a generic term; None if the text names a tumour type.
 

@@ -70,6 +70,12 @@ NON_EPITHELIAL_FAMILIES = frozenset({"sarcoma", "germ"})
 
 
 def canonical_words(text: str, *, drop_malignant: bool = False) -> list[str]:
+    """:func:`_canonical_words` as a fresh list (memoised underneath)."""
+    return list(_canonical_words(text, drop_malignant))
+
+
+@lru_cache(maxsize=131_072)
+def _canonical_words(text: str, drop_malignant: bool) -> tuple[str, ...]:
     """The words of a name in order, with site adjectives and "cancer" in canonical form;
     "uterine"/"endometrial"/"uterus" become "corpus uteri", "gall bladder", "extra gonadal" and "non X" one word,
     abbreviations and former names the words they stand for (:data:`_EXPAND`), and "malignant" is dropped if
@@ -86,7 +92,7 @@ def canonical_words(text: str, *, drop_malignant: bool = False) -> list[str]:
             out += [w for w in _EXPAND[word] if not out or w != out[-1]]
         elif word != "malignant" or not drop_malignant:
             out.append(_CANON.get(word, word))
-    return out
+    return tuple(out)
 
 
 @lru_cache(maxsize=65_536)
@@ -123,6 +129,12 @@ def sitefree_key(text: str, drop_malignant: bool = False) -> tuple[str, ...]:
 
 
 def families_of(text: str) -> set[str]:
+    """:func:`_families_of` as a fresh set (memoised underneath)."""
+    return set(_families_of(text))
+
+
+@lru_cache(maxsize=131_072)
+def _families_of(text: str) -> frozenset[str]:
     """The families a name belongs to by its words ("Osteosarcoma" -> {"sarcoma"}; a carcinosarcoma
     is a carcinoma, not a sarcoma; a paraganglioma (paraganglial tumour) is no glioma, while a
     ganglioglioma is one; a malignant non-epithelial tumour covers sarcomas and germ cell tumours).
@@ -136,7 +148,7 @@ def families_of(text: str) -> set[str]:
             if any(word.endswith(s) for s in stems) and not (family == "sarcoma" and word.startswith("carcino")) \
                     and not (family == "glioma" and word.startswith("paragangli")):
                 out.add(family)
-    return out
+    return frozenset(out)
 
 
 def _site_parts(label: str) -> list[str]:

@@ -34,6 +34,7 @@ something else ("central" alone is no nervous system).
 
 from __future__ import annotations
 
+import functools
 import re
 
 #: (pattern, replacement), applied in order, case-insensitively
@@ -87,8 +88,10 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
 ))
 
 
+@functools.lru_cache(maxsize=131_072)
 def rephrase(text: str) -> str:
-    """The text with former names and other phrasings written as the sources write them (module docstring).
+    """The text with former names and other phrasings written as the sources write them (module docstring);
+    memoised, since every comparison of a build rewrites the same names again.
 
     >>> rephrase("Adult Mixed Glioma"), rephrase("Ewing's Family of Tumors")
     ('Adult oligoastrocytoma', 'Ewing sarcoma')
