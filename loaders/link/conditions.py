@@ -39,11 +39,11 @@ from loaders.link.conditions_match import (
     code_of,
     match_term,
     named_runs,
+    neoplasm_named_in,
     respelt,
     source_of,
 )
 from loaders.link.conditions_names import SITE_FILLERS, SITE_WORDS, ConditionIndex, families_of, sites_of
-from loaders.link.conditions_phrases import rephrase
 from loaders.link.terms import EntityLink, Match, Term, _dedupe, link_term
 from loaders.mapping import tokens
 
@@ -144,8 +144,6 @@ def _mesh_as_conditions(terms: Sequence[Term], found: dict[Term, list[Match]], i
                              for c in sorted(below))]
 
 
-#: a neuroendocrine family phrase inside a longer text
-_NET_FAMILY = re.compile(r"(?i)\bneuroendocrine (?:tumou?rs?|neoplasms?)\b")
 #: words and marks that join several names in one text
 _LISTING = re.compile(r"(?i)\s(?:and|or|&)\s|[;/]|,.*,")
 
@@ -208,12 +206,8 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
             matches = [*matches, *_soft_tissue_type_at(term, index)]
         if fallback and not _orphanet(matches):  # a condition written as a sentence: the names in it
             matches = [*matches, *named_runs(term.text, index)]
-        if fallback and not _orphanet(matches) and (net := _NET_FAMILY.search(text := rephrase(term.text))):
-            # a text about neuroendocrine tumours that names no type by itself: what it says up to them
-            # ("Gastroenteropancreatic neuroendocrine tumour disease"), else the family's node, as for the
-            # family term alone ("Neuroendocrine tumour in progression after conventional therapy")
-            matches = [*matches, *(as_neoplasm(text[:net.end()], index, family=True)
-                                   or as_neoplasm(net.group(0), index, family=True))]
+        if fallback and not _orphanet(matches):  # a text about neuroendocrine tumours naming no type
+            matches = [*matches, *neoplasm_named_in(term.text, index)]
         return matches
     cancer = bool(g.sites) and not g.families and "cancer" in tokens(term.text)
     others = [(t, ms) for t, ms in specific if t != term] if cancer or not g.sites else list(specific)

@@ -259,7 +259,19 @@ def _site_named(text: str, index: ConditionIndex) -> list[Match]:
     return [Match(cands[i][0], "equivalent", cands[i][1], SCORES["equivalent"]) for i in top] if len(top) == 1 else []
 
 
+#: a neuroendocrine family phrase inside a longer text
+_NET_FAMILY = re.compile(r"(?i)\bneuroendocrine (?:tumou?rs?|neoplasms?)\b")
 _NET = re.compile(r"(?i)\b(?:neuroendocrine tumou?rs?|carcinoids?(?: tumou?rs?)?|(?-i:NETs?))\b")
+
+
+def neoplasm_named_in(text: str, index: ConditionIndex) -> list[Match]:
+    """For a text about neuroendocrine tumours that names no type by itself: what it says up to them
+    ("Gastroenteropancreatic neuroendocrine tumour disease"), else the family's node, as for the family term
+    alone ("Neuroendocrine tumour in progression after conventional therapy"); none without such words."""
+    net = _NET_FAMILY.search(text := rephrase(text))
+    if net is None:
+        return []
+    return as_neoplasm(text[:net.end()], index, family=True) or as_neoplasm(net.group(0), index, family=True)
 
 
 def as_neoplasm(text: str, index: ConditionIndex, *, family: bool = False) -> list[Match]:
@@ -326,6 +338,15 @@ def _benign(term: Term, index: ConditionIndex) -> list[Match]:
 #: the words after which a sentence lists what its trial leaves out ("... sarcoma, excluding the following tumor
 #: types: GIST, ...")
 _EXCLUDED = re.compile(r"(?i)\b(?:excluding|except(?:ing)?|with the exception of|not including)\b")
+
+
+def included(text: str) -> str:
+    """The text without what it lists after "excluding" (or "except"): what its trial leaves out (empty when
+    the text opens with it)."""
+    head = _EXCLUDED.split(text, 1)
+    return head[0].strip(" ,;:") if len(head) > 1 else text
+
+
 #: an acronym in parentheses after the words it stands for ("primitive neuroectodermal tumor (PNET)"): read
 #: once, by its words (PNET is also Orphanet's pancreatic NET)
 _ACRONYM_AFTER = re.compile(r"\s*\((?-i:[A-Z][A-Za-z0-9+-]{1,9})\)")
@@ -337,7 +358,7 @@ def named_runs(text: str, index: ConditionIndex) -> list[Match]:
     """Rule ``part`` for a condition written as a sentence ("Unresectable or metastatic gastrointestinal stromal
     tumour after imatinib failure"): the Orphanet entities that its longest word runs name, left to right, up to
     the words that list what the trial leaves out, acronyms in parentheses after their words set aside."""
-    words = tokens(rephrase(_ACRONYM_AFTER.sub("", _EXCLUDED.split(text, 1)[0])))
+    words = tokens(rephrase(_ACRONYM_AFTER.sub("", included(text))))
     if len(words) < SENTENCE_WORDS:
         return []
     out: list[Match] = []
@@ -403,7 +424,7 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
     code = code_of(term)
     if code and (hits := index.by_xref.get(code) or index.by_mesh.get(code)):
         return [Match(e, "xref", code, SCORES["xref"]) for e in unique(hits)]
-    if (kept := _EXCLUDED.split(term.text, 1)[0].strip(" ,;:")) and kept != term.text:
+    if (kept := included(term.text)) and kept != term.text:
         term = Term(kept, term.field, term.mesh_id)
     found = [m for m in link_term(Term(term.text, term.field), index) if _site_ok(m, term.text, index)]
     if not found or not {m.rule for m in found} & _WHOLE:

@@ -246,11 +246,11 @@ class ConditionIndex(EntityIndex):
         # "Myxoid/round cell liposarcoma" its "myxoid liposarcoma"), unless that form is another entity's name
         shorter: dict[tuple[str, ...], list[tuple[MappableEntity, str]]] = defaultdict(list)
         for ent in self.entities:
+            source = ent.curie.split(":", 1)[0]
             for name in (ent.label, *ent.synonyms):
                 for form in framed_forms(name):
                     key = canonical_key(form)
                     # never an organ term ("Primary Brain Tumor" is no "brain tumor" type)
-                    source = ent.curie.split(":", 1)[0]
                     if key and sitefree_key(form) and not has_nos(form) and not any(
                             e.curie.split(":", 1)[0] == source for e, _ in self.by_canonical.get(key, ())):
                         shorter[key].append((ent, name))

@@ -335,8 +335,8 @@ def generic_unique(index: RegistryIndex, text: str, city: str, country: str) -> 
 def _is_medical_university(org: Organisation) -> bool:
     """An education record whose name says medical university or medical school."""
     return "education" in org.types and not org.hospital and any(
-        {"medical", "university"} <= set(names.normalise_name(n).split()) or "medical school" in names.normalise_name(n)
-        for n in org.names)
+        {"medical", "university"} <= set(name.split()) or "medical school" in name
+        for name in map(names.normalise_name, org.names))
 
 
 def _medical_university_in(index: RegistryIndex, place: Place) -> str | None:
