@@ -77,7 +77,8 @@ def test_fault_points_are_harmless_when_unset(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv(faults.ENV, raising=False)
     for point, _ in POINTS:
         faults.reached(point)
-        faults.during(point)
+        with faults.during(point):
+            pass
     monkeypatch.setenv(faults.ENV, "some-other-point")
     faults.reached("build-started")
 

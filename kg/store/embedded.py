@@ -277,8 +277,8 @@ class EmbeddedStore(GraphStore):
     def optimize(self) -> None:
         """Compact the on-disk store after a large build (faster queries)."""
         if self.path is not None:
-            faults.during("optimize")
-            self._store.optimize()
+            with faults.during("optimize"):
+                self._store.optimize()
 
     def flush(self) -> None:
         if self.path is not None and not self.read_only:

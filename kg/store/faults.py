@@ -23,6 +23,8 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 ENV = "RAREKG_FAULT_AT"
 
@@ -37,10 +39,17 @@ def reached(point: str) -> None:
         _die()
 
 
-def during(point: str, delay_s: float = 0.05) -> None:
-    """If ``$RAREKG_FAULT_AT`` names ``point``, kill this process ``delay_s`` seconds from now, while
-    the work that follows (a call into the engine that holds no Python hook) is running."""
-    if os.environ.get(ENV) == point:
-        timer = threading.Timer(delay_s, _die)
-        timer.daemon = True
-        timer.start()
+@contextmanager
+def during(point: str, delay_s: float = 0.05) -> Iterator[None]:
+    """Around work with no Python hook inside (a call into the engine): if ``$RAREKG_FAULT_AT`` names
+    ``point``, kill this process ``delay_s`` seconds after the work starts, and at once when it ends
+    sooner, so the process never leaves the point alive (a timer alone raced a short call and the
+    interpreter's exit)."""
+    if os.environ.get(ENV) != point:
+        yield
+        return
+    timer = threading.Timer(delay_s, _die)
+    timer.daemon = True
+    timer.start()
+    yield
+    _die()
