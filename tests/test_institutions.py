@@ -225,7 +225,7 @@ def test_integrity_check_names_both_institutions() -> None:
 
 def test_curated_files_are_in_canonical_form() -> None:
     insts = L.read_institutions(DATA / "institutions" / L.INSTITUTIONS_FILE)
-    assert len(insts) == 219  # 215 + the groups AP-HM and HCL, AMC, VUmc, Niguarda, ICO Badalona (decision 0012); Institut Curie and San Martino became EURACAN centres (#18)
+    assert len(insts) == 220  # 215 + the groups AP-HM and HCL, AMC, VUmc, Niguarda, ICO Badalona, Erasmus MC Cancer Institute (decision 0012); Institut Curie and San Martino became EURACAN centres (#18)
     assert [i.id for i in insts] == sorted(i.id for i in insts)
     assert all(i.id == slugify(i.name) for i in insts)
     assert not {i.id for i in insts} & MEMBERS
@@ -318,7 +318,7 @@ def test_institutions_never_get_a_membership(default_graph) -> None:
         GRAPH <https://w3id.org/rarekg/graph/institutions> { ?p a rkg:HealthcareProvider }
         FILTER(!STRSTARTS(STR(?p), "https://w3id.org/rarekg/centre/ow-")
                && !STRSTARTS(STR(?p), "https://w3id.org/rarekg/centre/ror-")) }""")
-    assert counts == [("219",)]  # the curated rows; the registry and open-world steps add their own nodes
+    assert counts == [("220",)]  # the curated rows; the registry and open-world steps add their own nodes
 
 
 def test_cli_lists_the_review_queue() -> None:
@@ -412,8 +412,15 @@ def test_merged_hospitals_and_cancer_institutes_keep_their_own_nodes() -> None:
                                  ("Amsterdam UMC", "Amsterdam", "amsterdam-umc"),
                                  ("Ospedale Niguarda Ca' Granda", "Milano", "asst-grande-ospedale-metropolitano-niguarda"),
                                  ("Institut Català d'Oncologia Badalona", "Badalona", "institut-catala-d-oncologia-badalona"),
-                                 ("Institut Català d'Oncologia", "L'Hospitalet de Llobregat", "hospital-duran-i-reynals")]:
-        country = {"Amsterdam": "NL", "Milano": "IT"}.get(city, "ES")
+                                 ("Institut Català d'Oncologia", "L'Hospitalet de Llobregat", "hospital-duran-i-reynals"),
+                                 # decision 0012 rules 3 and 5: the Daniel den Hoed Kliniek is Erasmus MC's cancer
+                                 # institute, not Erasmus MC; a site naming the group alone is the group
+                                 ("Daniel Den Hoed Cancer Center at Erasmus Medical Center", "Rotterdam",
+                                  "erasmus-mc-cancer-institute"),
+                                 ("Rotterdam Cancer Institute", "Rotterdam", "erasmus-mc-cancer-institute"),
+                                 ("Erasmus Medical Center", "Rotterdam", "erasmus-mc"),
+                                 ("Erasmus Medisch Centrum", "Rotterdam", "erasmus-mc")]:
+        country = {"Amsterdam": "NL", "Milano": "IT", "Rotterdam": "NL"}.get(city, "ES")
         assert R.resolve(INDEX, text, city, country).institution == expected, text
 
 

@@ -214,8 +214,11 @@ def _decide(scored: list[tuple[float, int, str, str, str]], places: dict[str, st
     if not scored or scored[0][0] < THRESHOLD:
         return None
     parts = [s for s in scored if s[0] >= THRESHOLD and s[2] not in groups]
-    if scored[0][2] in groups and parts:  # decision 0012: a hospital named with its group is the hospital
-        top = parts[0]
+    # decision 0012: a hospital named with its group is the hospital, when the site writes the hospital's
+    # name ("Erasmus Medical Center" is the group, not its "Erasmus MC Cancer Institute", whose name holds it)
+    named = [s for s in parts if s[4] in ("exact", "contained")]
+    if scored[0][2] in groups and named:
+        top = named[0]
         return Resolution("resolved", top[2], round(top[0], 3), f"name-{top[4]};{places[top[2]]};part-over-group",
                           top[3], top[2], top[0], 1.0)
     top = scored[0]
