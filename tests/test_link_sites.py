@@ -299,3 +299,23 @@ def test_a_hospitals_name_with_one_distinctive_word_more_is_that_hospital() -> N
     assert found is not None and (found.org, found.rule, found.score) == (ROR + "01ar2v535", "extended;city", 0.75)
     assert G.match(index, "Bronx", "New York", "US")[0] is None
     assert G.match(index, "Ospedale San Giovanni", "Torino", "IT")[0] is None
+
+
+def test_a_translated_name_whose_initials_are_a_hospitals_acronym_is_that_hospital() -> None:
+    """Found on the dev-half gold (#16): "Institute of Oncology and Radiology of Serbia" is the registry's
+    "Institut za onkologiju i radiologiju Srbije" (acronym IORS). Only a hospital of the site's place, only four
+    letters or more, only one record, and said to be of medium confidence."""
+    records = [rec("01ykx8d32", ["Institut za onkologiju i radiologiju Srbije"], "Belgrade", "RS", acronyms=("IORS",)),
+               rec("0ooooooo1", ["Istituto Oncologico Romagnolo Sud"], "Forli", "IT", acronyms=("IORS",)),
+               rec("0ppppppp2", ["Institut Onkologii Radiologii Slaska"], "Belgrade", "RS", ("education",),
+                   acronyms=("IORS",)),
+               rec("0qqqqqqq3", ["Centro Medico Norte"], "Madrid", "ES", acronyms=("CMN",))]
+    index = G.build_index(records)
+    found, _ = G.match(index, "Institute of Oncology and Radiology of Serbia", "Belgrade", "RS")
+    assert found is not None
+    assert (found.org, found.rule, found.score) == (ROR + "01ykx8d32", "initials;city;confidence=medium", 0.6)
+    assert G.match(index, "Institute of Oncology and Radiology of Serbia", "Novi Sad", "RS")[0] is None  # place
+    assert G.match(index, "Central Madrid Neurology", "Madrid", "ES")[0] is None  # three letters say too little
+    two = G.build_index([*records, rec("0rrrrrrr4", ["Instituto de Oncologia y Radioterapia Sur"], "Belgrade", "RS",
+                                       acronyms=("I.O.R.S.",))])
+    assert G.match(two, "Institute of Oncology and Radiology of Serbia", "Belgrade", "RS")[0] is None  # two: no guess

@@ -17,7 +17,10 @@ Pure functions over the :class:`loaders.link.registry_index.RegistryIndex` of
    hospital's name with every word of the segment and one distinctive word more: :func:`_one_word_more`),
    then **typo** (a name
    whose words are the segment's but one, misspelt by one letter: :func:`_one_letter_off`). A segment that
-   says hospital and names a university is the university's hospital (:func:`_hospital_of_named_university`).
+   says hospital and names a university is the university's hospital (:func:`_hospital_of_named_university`);
+   last, **initials** (medium confidence): a name translated from the registry's, whose initials are the
+   acronym of exactly one hospital in the place (:func:`_by_initials`: "Institute of Oncology and Radiology
+   of Serbia" = IORS).
 3. **generic names** ("CHU", "University Hospital") never match by name; :func:`generic_unique`
    resolves one only when the site's city has exactly one record of that kind, or exactly one whose
    name is that kind and nothing more (medium confidence).
@@ -300,7 +303,33 @@ def match(index: RegistryIndex, text: str, city: str, country: str, country_word
                 return RegistryMatch(found.org, rule + ";university-hospital-in-city;confidence=medium", 0.6,
                                      matched[chosen[0]]), seen
         return RegistryMatch(chu_of(index, org_id), rule, score, matched[chosen[0]]), seen
+    by_initials = _by_initials(index, place, text, providers_only)
+    if by_initials is not None:
+        return by_initials, seen
     return None, seen[:3]
+
+
+#: a shorter acronym stands for too many names to be read from a name's initials
+_INITIALS_MIN = 4
+
+
+def _by_initials(index: RegistryIndex, place: Place, text: str, providers_only: bool) -> RegistryMatch | None:
+    """A site whose name is a translation of a hospital's, read through the hospital's acronym: the initials of
+    the segment's words (articles and prepositions left out) are an acronym the record declares
+    ("Institute of Oncology and Radiology of Serbia" = IORS = "Institut za onkologiju i radiologiju Srbije").
+    Only when no name matched, for four letters or more, and for exactly one hospital in the site's place
+    (rule ``initials;<place>;confidence=medium``)."""
+    for seg in names.institution_segments(text):
+        words = [w for w in names.fold(seg).split() if w not in names.STOP]
+        if len(words) < _INITIALS_MIN or not all(w.isalpha() for w in words):
+            continue
+        found = {i: how for i in index.acronyms.get("".join(w[0] for w in words), ())
+                 if index.orgs[i].hospital and not (providers_only and "education" in index.orgs[i].types)
+                 and (how := place.agreement(index.orgs[i]))}
+        if len(found) == 1:
+            (org_id, how), = found.items()
+            return RegistryMatch(chu_of(index, org_id), f"initials;{how};confidence=medium", 0.6, seg)
+    return None
 
 
 #: kind words that qualify a kind without deciding it: tried without them when the whole kind finds

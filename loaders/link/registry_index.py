@@ -56,6 +56,8 @@ class RegistryIndex:
     keys: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     distinct_keys: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
     by_word: dict[str, set[str]] = field(default_factory=dict)
+    #: a record's acronyms (folded, letters only: "iors") -> the records that declare it
+    acronyms: dict[str, set[str]] = field(default_factory=dict)
     by_city: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     countries_of_city: dict[str, set[str]] = field(default_factory=dict)
     #: (country, canonical city) -> the mean position of the registry's records there (the city's place)
@@ -75,6 +77,12 @@ def name_key(text: str, strip: frozenset[str] | set[str]) -> tuple[str, ...]:
     inflected forms (:func:`kg.core.names.is_city_word`), umlauts written out read as umlauts
     (:func:`umlauts`)."""
     return tuple(sorted({umlauts(t) for t in names.normalise_name(text).split() if not names.is_city_word(t, strip)}))
+
+
+def acronym_letters(text: str) -> str:
+    """An acronym's letters, folded ("I.O.R.S." -> "iors"); "" when it has anything but letters and dots."""
+    folded = names.fold(text).replace(" ", "")
+    return folded if folded.isalpha() else ""
 
 
 _WRITTEN_OUT = re.compile(r"ue|ae|oe")
@@ -154,6 +162,8 @@ def build_index(records: Iterable[RorRecord], report: LoadReport | None = None,
             continue
         strip = frozenset(w for part in city_parts(r.locations[0].city) for w in names.city_tokens(part))
         for n in r.names:
+            if "acronym" in n.types and (letters := acronym_letters(n.value)):
+                index.acronyms.setdefault(letters, set()).add(target)
             stripped = name_key(n.value, strip)
             full = name_key(n.value, frozenset())
             marked = {city_marked(stripped, part) for part in city_parts(r.locations[0].city)} if full != stripped else set()
