@@ -75,7 +75,8 @@ REPORTED_UNMATCHED = 20
 #: the semapv justification of each condition rule (loaders.link.conditions, loaders.link.terms)
 JUSTIFICATIONS = {"xref": "DatabaseCrossReference", "mesh-id": "DatabaseCrossReference",
                   "spelling": "LexicalSimilarityThresholdMatching", "similar": "LexicalSimilarityThresholdMatching",
-                  "trial-context": "BackgroundKnowledgeBasedMatching", "broader": "StructuralMatching"}
+                  "trial-context": "BackgroundKnowledgeBasedMatching", "broader": "StructuralMatching",
+                  "narrower": "StructuralMatching"}
 
 
 def entity_local(iri: str) -> str:

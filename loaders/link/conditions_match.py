@@ -19,6 +19,10 @@ rule                score  what matches
 ``spelling``        0.75   as ``equivalent`` after a misspelt word is replaced by the entity-name word
                            nearest to it (rapidfuzz ratio >= :data:`SPELLING_THRESHOLD`, words sharing
                            their first two letters only)
+``narrower``        0.75   a name read inside a longer text that also names a site the name lacks: the
+                           Orphanet entity at that site, of the name's family, whose name's words the text
+                           has in another order ("Primary non-Hodgkin lymphoma in the central nervous
+                           system" -> primary CNS lymphoma; :func:`_at_named_site`)
 ``shared-name``     -0.05  the other source's entity whose label or synonym is a name of a matched entity
                            (OncoTree's "Undifferentiated Pleomorphic Sarcoma/Malignant Fibrous
                            Histiocytoma" carries the former name to Orphanet's "Undifferentiated pleomorphic
@@ -57,6 +61,7 @@ from loaders.link.conditions_names import (
     SITE_WORDS,
     ConditionIndex,
     canonical_key,
+    canonical_words,
     families_of,
     sitefree_key,
     sites_of,
@@ -83,7 +88,8 @@ from loaders.mapping import tokens
 
 #: at most this many Orphanet entities stand for an umbrella term whose entities no informative node covers
 MAX_LIST = 3
-SCORES = {"xref": 0.95, "equivalent": 0.85, "spelling": 0.75, "similar": SIMILAR_SCORE, "trial-context": 0.70,
+SCORES = {"xref": 0.95, "equivalent": 0.85, "spelling": 0.75, "narrower": 0.75, "similar": SIMILAR_SCORE,
+          "trial-context": 0.70,
           "broader": 0.65, "title": 0.60}
 #: rules that match a part of a text only (not enough to move a text to its record's site, nor to stand for a
 #: sentence's every name)
@@ -145,6 +151,10 @@ def unqualified(text: str) -> str:
                     and not (w == "non" and k + 1 < len(words) and words[k + 1] in _ACTIVITY))
 
 
+#: a word that names a tumour by itself ("medulloblastoma"): a part holding one is no mere modifier
+_TUMOUR_WORD = re.compile(r"(?:omas?|cancers?|tumou?rs?|neoplasms?|diseases?|leuka?emias?)$")
+
+
 def parts(text: str, *, carry: bool = True) -> list[str]:
     """The parts of a compound text, each with the site words the first part starts with (unless not ``carry``)."""
     parts = [p.strip() for p in _SPLIT.split(re.sub(r"\([^()]*\)", "", rephrase(text))) if p.strip()]
@@ -161,6 +171,14 @@ def parts(text: str, *, carry: bool = True) -> list[str]:
                       and w not in QUALIFIERS), len(last)):]
     bare = [all(w in SITE_WORDS or w in SITE_FILLERS or w in QUALIFIERS or w == "malignant" for w in tokens(p))
             for p in parts]
+    # "Hodgkin and non-Hodgkin lymphomas": the modifiers before the last part, none of them naming a tumour
+    # family, take the family word that the last part ends with
+    if last and families_of(last[-1]):
+        k = len(parts) - 1
+        while k > 0 and not bare[k - 1] and not families_of(parts[k - 1]) \
+                and not any(_TUMOUR_WORD.search(w) for w in tokens(parts[k - 1])):
+            k -= 1
+            parts[k] = f"{parts[k]} {last[-1]}"
     # "Sarcoma of Soft Tissue and Bone": a later part made only of site words takes the first part's head
     head = re.match(r"(?i)^(.+?\bof(?: the)?)\s", parts[0])
     return [" ".join([p, *tail]) if only_site and tail else f"{head.group(1)} {p}" if only_site and head and i
@@ -456,7 +474,33 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         # the oral cavity, oropharynx, hypopharynx, larynx" names four)
         have = {m.entity.iri for m in found}
         found += [m for m in named_runs(term.text, index) if m.entity.iri not in have]
-    return found
+    return _at_named_site(found, term.text, index)
+
+
+def _at_named_site(found: list[Match], text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``narrower``: a name read inside a longer text (rules ``head``, ``part``, ``containment``) that also
+    names a site the name does not have is the Orphanet entity at that site of the same family whose name's
+    words the text has in another order ("Primary non-Hodgkin lymphoma in the central nervous system" ->
+    "Primary central nervous system lymphoma", not non-Hodgkin lymphoma: the site-specific entity wins, as it
+    would by its name); the one with the longest such name, else the name read is kept."""
+    sites = sites_of(text)
+    if not sites:
+        return found
+    words = set(canonical_words(rephrase(text)))
+    out: list[Match] = []
+    for m in found:
+        if source_of(m.entity) != "ORPHA" or m.rule not in PARTIAL or index.at_site(m.entity.iri, sites):
+            out.append(m)
+            continue
+        fams = families_of(m.matched) or set(index.families(m.entity.iri))
+        hits: dict[str, int] = {}
+        for site in sorted(sites):
+            for iri, name_words, name_fams in index.named_at(site):
+                if name_fams & fams and name_words <= words and len(name_words) > hits.get(iri, 0):
+                    hits[iri] = len(name_words)
+        longest = [i for i, n in hits.items() if n == max(hits.values())] if hits else []
+        out.append(Match(index.by_iri[longest[0]], "narrower", m.matched, SCORES["narrower"]) if len(longest) == 1 else m)
+    return _dedupe(out)
 
 
 def unique(ents: Iterable[MappableEntity]) -> list[MappableEntity]:

@@ -279,6 +279,7 @@ class ConditionIndex(EntityIndex):
         self._families: dict[str, frozenset[str]] = {}
         self._by_family_site: dict[tuple[str, str], set[str]] | None = None
         self._squashed: dict[str, list[tuple[MappableEntity, str]]] | None = None
+        self._named_at: dict[str, list[tuple[str, frozenset[str], frozenset[str]]]] = {}
 
     @classmethod
     def from_data(cls, data_dir: Path) -> ConditionIndex:
@@ -325,6 +326,16 @@ class ConditionIndex(EntityIndex):
                     found |= {parent, *self.ancestors(parent)}
             self._ancestors[iri] = frozenset(found)
         return self._ancestors[iri]
+
+    def named_at(self, site: str) -> list[tuple[str, frozenset[str], frozenset[str]]]:
+        """(entity, words of one of its names, families of that name) for the Orphanet names that put their
+        entity at the site or a part of it ("Primary central nervous system lymphoma" at the nervous system)."""
+        if site not in self._named_at:
+            self._named_at[site] = [
+                (ent.iri, frozenset(canonical_words(name)), frozenset(families_of(name)))
+                for ent in self.entities if ent.curie.startswith("ORPHA:") and not has_nos(ent.label)
+                for name in self.names(ent) if at_any(sites_of(name), {site})]
+        return self._named_at[site]
 
     def site(self, iri: str) -> frozenset[str]:
         """The sites of an entity: of its own names, else of its OncoTree tissue, else of its nearest

@@ -5,9 +5,12 @@ the sources (Orphanet product 3, the ORPHApackets, OncoTree) use today's names. 
 such phrases in a text or an entity name, so the canonical key of
 :func:`loaders.link.conditions_names.canonical_key` compares what the texts mean:
 
-* **former names** (WHO classifications): "mixed glioma" is an oligoastrocytoma; "Ewing's tumour" the Ewing
-  sarcoma; a B1, B2 or B3 thymoma (no node of its own) the thymoma type B; an "islet cell" tumour or
-  carcinoma a pancreatic neuroendocrine one; "pigmented villonodular synovitis" and the "giant cell tumour of
+* **former names** (WHO classifications): "mixed glioma" is an oligoastrocytoma; "Hodgkin's disease" the Hodgkin
+  lymphoma; "dermatofibrosarcoma" alone the dermatofibrosarcoma protuberans (its only kind); "neurofibromatosis
+  1" the neurofibromatosis type 1; "mycoses fungoides" the mycosis fungoides; "Ewing's tumour" the Ewing
+  sarcoma; a B1, B2 or B3 thymoma (no node of its own) the thymoma type B; an "islet cell" tumour a
+  pancreatic neuroendocrine one, and its "carcinoma" the pancreatic neuroendocrine tumour (it named the malignant
+  well-differentiated tumour, not a neuroendocrine carcinoma); "pigmented villonodular synovitis" and the "giant cell tumour of
   tendon sheath" the (diffuse, localised) tenosynovial giant cell tumour; "NUT carcinoma" the NUT midline carcinoma; "Hürthle cell" carcinoma is oncocytic; clear
   cell sarcoma (of soft tissue, not the kidney's) is Orphanet's "Melanoma of soft tissue";
 * **site phrasings**: "adrenal cortex"/"adrenal cortical" is adrenocortical; "nasal cavity and paranasal
@@ -58,7 +61,13 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\bneoplasms?, (?:adipose|muscle|fibrous|vascular) tissue\b", "neoplasms, connective tissue"),
     (r"\bneoplasms?, squamous cell\b", "squamous cell carcinoma"),
     (r"\bmixed gliomas?\b", "oligoastrocytoma"),
-    (r"\bislet[- ]cell (tumou?r|carcinoma|neoplasm|cancer)s?\b", r"pancreatic neuroendocrine \1"),
+    (r"\bHodgkin disease\b", "Hodgkin lymphoma"),
+    (r"\bmycos[ie]s fungoides\b", "mycosis fungoides"),
+    (r"\bdermatofibrosarcomas?\b(?! protuberans)", "dermatofibrosarcoma protuberans"),
+    (r"\bneurofibromatosis (?=[12]\b)", "neurofibromatosis type "),
+    # an islet cell carcinoma (cancer) was the malignant well-differentiated tumour, not a neuroendocrine carcinoma
+    (r"\bislet[- ]cell (?:carcinoma|cancer)s?\b", "pancreatic neuroendocrine tumor"),
+    (r"\bislet[- ]cell (tumou?r|neoplasm)s?\b", r"pancreatic neuroendocrine \1"),
     (r"\bpigmented villonodular synovitis\b", "tenosynovial giant cell tumor"),
     (r"\bgiant[- ]cell tumou?rs? of (?:the )?tendon sheaths?\b", "tenosynovial giant cell tumor"),
     (r"\bNUT carcinoma\b", "NUT midline carcinoma"),

@@ -208,12 +208,18 @@ def _unqualified(text: str) -> str:
     return " ".join(w for w in tokens(text) if w not in QUALIFIERS)
 
 
+#: a text longer than this (parentheses left out) is a sentence: what it puts in parentheses is no name of it
+_NAME_WORDS = 8
+
+
 def _variants(text: str) -> list[str]:
-    """The term, without its parenthesis, the parenthesis alone, and with in-word hyphens closed."""
+    """The term, without its parenthesis, the parenthesis alone (in a text of at most :data:`_NAME_WORDS`
+    words besides), and with in-word hyphens closed."""
     out = [text]
     bare = _PAREN.sub("", text).strip()
     out.append(bare)
-    out.extend(m.group(1) for m in _PAREN.finditer(text))
+    if len(bare.split()) <= _NAME_WORDS:  # a name and its acronym, not a sentence mentioning others in passing
+        out.extend(m.group(1) for m in _PAREN.finditer(text))
     out.extend(re.sub(r"(?<=[a-z])-(?=[a-z])", "", v, flags=re.IGNORECASE) for v in list(out))
     return [v for i, v in enumerate(out) if v and v not in out[:i]]
 
