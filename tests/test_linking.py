@@ -259,6 +259,11 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
     # ... and of conditions_dev2.tsv / conditions_dev4.tsv:
     ("Bile Duct Cancer", {"ORPHA:70567"}, "synonym"),        # the duct's is cholangiocarcinoma (the tract's: below)
     ("Recurrent Islet Cell Carcinoma", {"ORPHA:97253"}, "equivalent"),  # the malignant PanNET, not a NEC
+    ("The diagnosis of malignant peripheral nerve sheath tumours in patients with neurofibromatosis 1",
+     {"ORPHA:3148", "ORPHA:636"}, None),                           # a sentence's names of another family too
+    ("Primary high risk leiomyosarcoma or Liposarcoma of retroperitoneal space or infra-peritoneal spaces of pelvis",
+     {"ORPHA:64720", "ORPHA:69078"}, None),                        # each part read, the second by its head
+    ("Oligodendroglioma WHO grade III", {"ORPHA:251630"}, "equivalent"),  # grade III: the anaplastic one
 ])
 def test_match_term_orphanet_rules(index: ConditionIndex, text: str, expected: set[str], rule: str | None) -> None:
     found = [m for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")]
@@ -831,3 +836,20 @@ def test_an_organs_cancer_is_the_carcinoma_also_of_a_text_naming_another_kind(in
     assert {c for c in got["Thymic cancer metastatic"] if c.startswith("ORPHA:")} == {"ORPHA:99868"}
     assert {c for c in got["Metastatic Thymic Carcinoma & B3-thymoma"] if c.startswith("ORPHA:")} \
         == {"ORPHA:99868", "ORPHA:263317"}
+
+
+def test_a_text_defining_names_is_read_by_them_and_keeps_the_most_specific(index: ConditionIndex) -> None:
+    """Found on conditions_dev2/dev3.tsv: "NAME: definition" texts name what they define, and a text linked to
+    an entity and to one of its ancestors keeps the entity only (protocol rule 1)."""
+    text = ("Osteosarcoma: a rare malignant tumor that arises from bone cells. Ewing's sarcoma: a malignant bone "
+            "tumour with a strong metastatic potential.")
+    got = _links_of([Term(text, "condition")], "", index)
+    assert {c for c in got[text] if c.startswith("ORPHA:")} == {"ORPHA:668", "ORPHA:319", "ORPHA:370334"}
+    assert "ORPHA:223727" not in got[text]  # bone sarcoma, the wider node of both
+    retro = "Retroperitoneal sarcoma: a sarcoma developed in the back of the belly, next to the kidneys."
+    got = _links_of([Term(retro, "condition"), Term("Leiomyosarcoma or Liposarcoma of retroperitoneal space",
+                                                   "condition")], "", index)
+    assert {c for c in got[retro] if c.startswith("ORPHA:")} == {"ORPHA:3394"}  # two types: their common node
+    for said, meant in [("classical and endemic Kaposi's patient with progressive disease,", "ORPHA:33276"),  # eponym
+                        ("Astrocytoma WHO grade II (gemistocytic, fibrillary and protoplasmatic)", "ORPHA:251595")]:
+        assert {c for c in _links_of([Term(said, "condition")], "", index)[said] if c.startswith("ORPHA:")} == {meant}

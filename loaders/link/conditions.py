@@ -75,6 +75,10 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
     and ``titles`` keep the answers of :func:`match_term` and :func:`title_entities` across records."""
     cache = {} if cache is None else cache
     own: dict[Term, list[Match]] = {}
+    # a text that defines what it names ("Retroperitoneal sarcoma: a sarcoma developed in ...") is read with the
+    # names it defines, each as a text of the record, their links the defining text's
+    defined = {t: [Term(name, t.field) for name in defined_names(t.text)] for t in terms}
+    given, terms = terms, list(dict.fromkeys([*terms, *(d for ds in defined.values() for d in ds)]))
     for term in terms:
         if term not in cache:
             cache[term] = match_term(term, index)
@@ -105,6 +109,12 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
                 _read(term, kinds[term], own, terms, specific, named, index, fallback=False)):
             found[term] = _read(term, kinds[term], own, terms, [*specific, *more], named, index)
     _mesh_as_conditions([t for t in terms if kinds[t] is None], found, index)
+    for term, names in defined.items():
+        found[term] = [*found[term], *(m for name in names for m in found[name])]
+    terms = given
+    for term in terms:  # the most specific entities a text names: not also a wider one of the same source
+        iris = {m.entity.iri for m in found[term]}
+        found[term] = [m for m in found[term] if not any(m.entity.iri in index.ancestors(i) for i in iris)]
     for term in terms:
         result.terms += 1
         if not found[term]:
@@ -114,6 +124,24 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
         # no text reaches Orphanet: the Orphanet types the title names, as links of the title itself
         result.links += [EntityLink(kind, subject_id, Term(title, "title"), Match(e, "title", e.label, SCORES["title"]))
                          for e in named if source_of(e) == "ORPHA"]
+
+
+#: a name a text defines: a few words at its start or after a sentence's end, then a colon and more words
+_DEFINED = re.compile(r"(?:^|[.;]\s+)([^.;:()]{3,60}?):\s+\S")
+#: at most this many words make a defined name (a longer run before a colon is a heading: "Subtypes of ...")
+_DEFINED_WORDS = 5
+
+
+def defined_names(text: str) -> list[str]:
+    """The names a condition text defines ("Osteosarcoma: a rare malignant tumor ... . Ewing's sarcoma: a
+    malignant bone tumour ..." -> "Osteosarcoma", "Ewing's sarcoma").
+
+    >>> defined_names("Retroperitoneal sarcoma: a sarcoma developed in the back of the belly")
+    ['Retroperitoneal sarcoma']
+    >>> defined_names("Subtypes of Cutaneous T cell lymphoma (CTCL): Mycosis Fungoides"), defined_names("GIST")
+    ([], [])
+    """
+    return [m.group(1).strip() for m in _DEFINED.finditer(text) if len(tokens(m.group(1))) <= _DEFINED_WORDS]
 
 
 #: fields of indexing terms: a controlled vocabulary's (MeSH), chosen by an indexer as the nearest descriptor,

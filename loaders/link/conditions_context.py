@@ -283,7 +283,7 @@ def family_at_site(text: str, index: ConditionIndex) -> list[Match]:
              and _histology(index.by_iri[i].label, fams) <= words and families_of(index.by_iri[i].label) & fams
              and not _other_kind(index.by_iri[i].label, words)}
     top = [i for i in cands if not index.ancestors(i) & cands]
-    if len(top) != 1 or not (widest := _straddled(top[0], site, next(iter(fams)) if len(fams) == 1 else "", index)):
+    if len(top) != 1 or not (widest := _straddled(top[0], site, next(iter(fams)) if len(fams) == 1 else "", index, words)):
         return []
     ent = index.by_iri[widest]
     return [Match(ent, "broader", ent.label, SCORES["broader"])]
@@ -342,7 +342,7 @@ def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
         # not the one of the oral cavity and the lip)
         alone = {i for i in cands if index.site(i) == {site}}
         top = [i for i in alone if not index.ancestors(i) & alone]
-        cands = ({_straddled(top[0], site, "carcinoma", index)} - {""} if len(top) == 1 else alone) or cands
+        cands = ({_straddled(top[0], site, "carcinoma", index, words)} - {""} if len(top) == 1 else alone) or cands
     top = [i for i in cands if not index.ancestors(i) & cands]
     if len(top) != 1:
         return []
@@ -350,13 +350,15 @@ def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
     return [Match(ent, "broader", ent.label, SCORES["broader"])]
 
 
-def _straddled(iri: str, site: str, family: str, index: ConditionIndex) -> str:
-    """The node an organ term reaches through its site's own node: that node, or when it sits under two nodes of
-    its family at the site ("biliary tract cancer": cholangiocarcinoma is under both the intrahepatic and the
-    extrahepatic carcinoma, and the biliary tract is wider than either), the informative node covering those
-    (rare hepatic and biliary tract tumor); "" when none covers them."""
+def _straddled(iri: str, site: str, family: str, index: ConditionIndex, words: set[str]) -> str:
+    """The node an organ term (of canonical ``words``) reaches through its site's own node: that node, or when it
+    sits under two nodes of its family at the site and the term says none of its names ("biliary tract cancer":
+    cholangiocarcinoma is under both the intrahepatic and the extrahepatic carcinoma, and the biliary tract is
+    wider than either; "bile duct cancer" is one of its names), the informative node covering those (rare hepatic
+    and biliary tract tumor); "" when none covers them."""
     parents = {p for p in index.by_iri[iri].parents if p in index.of_family_at(site, family)}
-    if len(parents) < 2:
+    if len(parents) < 2 or any(set(canonical_words(n, drop_malignant=True)) <= words
+                               for n in index.names(index.by_iri[iri])):
         return iri
     lca = index.lowest_common_ancestor(parents, cover=True)
     return lca if lca and index.informative(lca) else ""

@@ -449,6 +449,8 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         found = equivalent(term.text, index) or found
     if not {m.rule for m in found} & _WHOLE:  # nothing, or only a name the text ends with
         found = _juxtaposed(term.text, index) or _either(term.text, index) or found
+    elif term.field == "condition" and "." not in term.text.rstrip(".") and len(tokens(term.text)) <= _COMPOUND_WORDS:
+        found += _unread_parts(term.text, found, index)
     if not found and (spelt := respelt(term.text, index)):
         found = equivalent(spelt, index, "spelling")
     if not any(source_of(m.entity) == "ORPHA" for m in found):
@@ -474,7 +476,31 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         # the oral cavity, oropharynx, hypopharynx, larynx" names four)
         have = {m.entity.iri for m in found}
         found += [m for m in named_runs(term.text, index) if m.entity.iri not in have]
+    elif orpha and len(tokens(term.text)) >= SENTENCE_WORDS:
+        # a sentence read whole: the names of its runs of another family besides ("malignant peripheral nerve
+        # sheath tumours in patients with neurofibromatosis 1"), not a wider or a sibling name of one it has
+        fams = set().union(*(index.families(m.entity.iri) for m in orpha))
+        found += [m for m in named_runs(term.text, index) if not index.families(m.entity.iri) & fams
+                  and m.entity.iri not in {o.entity.iri for o in orpha}]
     return _at_named_site(found, term.text, index)
+
+
+#: a compound's parts are read one by one up to this many words (a longer text is prose, read by its word runs)
+_COMPOUND_WORDS = 20
+
+
+def _unread_parts(text: str, found: list[Match], index: ConditionIndex) -> list[Match]:
+    """Rule ``part``: the parts of a compound that no canonical name matched, each read by its name or the name it
+    starts with ("Primary high risk leiomyosarcoma or Liposarcoma of retroperitoneal space or ...": the
+    leiomyosarcoma by its name, the liposarcoma by the name its part starts with)."""
+    have = {m.entity.iri for m in found}
+    out: list[Match] = []
+    for part in parts(text, carry=False):
+        if not equivalent(part, index):
+            out += [Match(m.entity, "part", m.matched, m.score) for m in link_term(Term(part, "condition"), index)
+                    if m.rule in ("label", "synonym", "qualified", "head") and m.entity.iri not in have
+                    and _site_ok(m, part, index)]
+    return _dedupe(out)
 
 
 def _at_named_site(found: list[Match], text: str, index: ConditionIndex) -> list[Match]:

@@ -7,7 +7,9 @@ such phrases in a text or an entity name, so the canonical key of
 
 * **former names** (WHO classifications): "mixed glioma" is an oligoastrocytoma; "Hodgkin's disease" the Hodgkin
   lymphoma; "dermatofibrosarcoma" alone the dermatofibrosarcoma protuberans (its only kind); "neurofibromatosis
-  1" the neurofibromatosis type 1; "mycoses fungoides" the mycosis fungoides; "Ewing's tumour" the Ewing
+  1" the neurofibromatosis type 1; "mycoses fungoides" the mycosis fungoides; "Kaposi's" alone the Kaposi sarcoma;
+  an astrocytoma of WHO grade II the diffuse astrocytoma, a diffuse glioma of grade III the anaplastic one, an
+  astrocytoma of grade IV the glioblastoma (WHO 2007-2016); "Ewing's tumour" the Ewing
   sarcoma; a B1, B2 or B3 thymoma (no node of its own) the thymoma type B; an "islet cell" tumour a
   pancreatic neuroendocrine one, and its "carcinoma" the pancreatic neuroendocrine tumour (it named the malignant
   well-differentiated tumour, not a neuroendocrine carcinoma); "pigmented villonodular synovitis" and the "giant cell tumour of
@@ -62,6 +64,14 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\bneoplasms?, squamous cell\b", "squamous cell carcinoma"),
     (r"\bmixed gliomas?\b", "oligoastrocytoma"),
     (r"\bHodgkin disease\b", "Hodgkin lymphoma"),
+    # WHO grades of the diffuse gliomas (2007-2016 classification): grade II astrocytoma is the diffuse one, grade
+    # III the anaplastic one (astrocytoma, oligodendroglioma, oligoastrocytoma), grade IV astrocytoma glioblastoma
+    (r"\b(?:diffuse )?astrocytomas?,? (?:WHO )?grade (?:II|2)\b|\b(?:WHO )?grade (?:II|2) astrocytomas?\b",
+     "diffuse astrocytoma"),
+    (r"\b(astrocytoma|oligodendroglioma|oligoastrocytoma)s?,? (?:WHO )?grade (?:III|3)\b", r"anaplastic \1"),
+    (r"\b(?:WHO )?grade (?:III|3) (astrocytoma|oligodendroglioma|oligoastrocytoma)s?\b", r"anaplastic \1"),
+    (r"\bastrocytomas?,? (?:WHO )?grade (?:IV|4)\b|\b(?:WHO )?grade (?:IV|4) astrocytomas?\b", "glioblastoma"),
+    (r"\bKaposi\b(?! sarcoma)(?!\S)", "Kaposi sarcoma"),
     (r"\bmycos[ie]s fungoides\b", "mycosis fungoides"),
     (r"\bdermatofibrosarcomas?\b(?! protuberans)", "dermatofibrosarcoma protuberans"),
     (r"\bneurofibromatosis (?=[12]\b)", "neurofibromatosis type "),
