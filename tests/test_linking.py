@@ -264,6 +264,7 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
     ("Primary high risk leiomyosarcoma or Liposarcoma of retroperitoneal space or infra-peritoneal spaces of pelvis",
      {"ORPHA:64720", "ORPHA:69078"}, None),                        # each part read, the second by its head
     ("Oligodendroglioma WHO grade III", {"ORPHA:251630"}, "equivalent"),  # grade III: the anaplastic one
+    ("Non functioning entero-pancreatic tumours", {"ORPHA:100092"}, "broader"),  # a GEP tumour is the NET
 ])
 def test_match_term_orphanet_rules(index: ConditionIndex, text: str, expected: set[str], rule: str | None) -> None:
     found = [m for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")]

@@ -24,7 +24,8 @@ such phrases in a text or an entity name, so the canonical key of
   spell out, and those of one type each (LMS, STS, UPS, DSRCT, MPM, CTCL; never a two-letter or ambiguous
   one such as ACC or GCT);
 * **spellings**: British spellings of the sources' words (phaeo-, oesophag-, haem-, gynaecolog-), words
-  written in two (neuro-endocrine, entero-pancreatic = gastroenteropancreatic); a negated
+  written in two (neuro-endocrine, entero-pancreatic = gastroenteropancreatic, whose "tumour" is the
+  neuroendocrine one); a negated
   stage or course qualifier ("non-metastatic", "non-resectable") is a qualifier like the plain one;
 * **family phrasings**: "Ewing's family of tumors", "Ewing sarcoma family of tumors" name the type; MeSH's
   tissue umbrellas ("Neoplasms, Adipose Tissue", "..., Muscle Tissue", "..., Fibrous Tissue", "..., Vascular
@@ -56,6 +57,8 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\bEwing(?:'s|’s|s)? tumou?rs?\b", "Ewing sarcoma"),
     (r"\b(?:type )?B[123][- ]thymomas?\b|\bthymomas?,? (?:type )?B[123]\b", "thymoma type B"),
     (r"\b(?:gastro[- ]?)?entero[- ]?pancreatic\b", "gastroenteropancreatic"),
+    # a gastroenteropancreatic tumour is the neuroendocrine one (no other tumour is grouped so)
+    (r"\bgastroenteropancreatic (tumou?rs?|neoplasms?)\b", r"gastroenteropancreatic neuroendocrine \1"),
     # a negated stage or course qualifier is a qualifier all the same (MedDRA's "Liposarcoma non-metastatic")
     ((r"\bnon[- ]?(?=(?:metastatic|metastasi[sz]ed|resectable|resected|operable|recurrent|refractory|advanced|"
      r"progressive)\b)"), ""),
