@@ -482,7 +482,30 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         fams = set().union(*(index.families(m.entity.iri) for m in orpha))
         found += [m for m in named_runs(term.text, index) if not index.families(m.entity.iri) & fams
                   and m.entity.iri not in {o.entity.iri for o in orpha}]
-    return _at_named_site(found, term.text, index)
+    return _qualified_parent(_at_named_site(found, term.text, index), term.text, index)
+
+
+#: words of a parent's name that say nothing of which part of the entity it holds
+_PARENT_NOISE = frozenset({"rare", "malignant", "primary", "adult", "childhood", "tumor", "neoplasm", "disease",
+                           "disorder", "syndrome", "related", "associated", "induced", "familial", "hereditary",
+                           "inherited", "group", "type", "other", "unspecified"})
+
+
+def _qualified_parent(found: list[Match], text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``broader``: an entity under several parents, named with a word that only one parent's name has
+    ("hilar or extrahepatic bile duct carcinoma": cholangiocarcinoma is under the extrahepatic and the
+    intrahepatic carcinoma) is that part of it, and Orphanet has no node for it: the parent that covers it (the
+    carcinoma of gallbladder and extrahepatic biliary tract; conditions_protocol.md rule 4)."""
+    words = set(canonical_words(rephrase(text)))
+    out: list[Match] = []
+    for m in found:
+        ent = m.entity
+        parents = [p for p in ent.parents if p in index.by_iri] if source_of(ent) == "ORPHA" else []
+        own = set().union(*(canonical_words(n) for n in index.names(ent)))
+        said = [p for p in parents if len(parents) > 1 and (set().union(
+            *(canonical_words(n) for n in index.names(index.by_iri[p]))) - own - GENERIC - _PARENT_NOISE) & words]
+        out.append(Match(index.by_iri[said[0]], "broader", m.matched, SCORES["broader"]) if len(said) == 1 else m)
+    return _dedupe(out)
 
 
 #: a compound's parts are read one by one up to this many words (a longer text is prose, read by its word runs)

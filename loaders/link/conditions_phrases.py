@@ -13,7 +13,7 @@ such phrases in a text or an entity name, so the canonical key of
   sarcoma; a B1, B2 or B3 thymoma (no node of its own) the thymoma type B; an "islet cell" tumour a
   pancreatic neuroendocrine one, and its "carcinoma" the pancreatic neuroendocrine tumour (it named the malignant
   well-differentiated tumour, not a neuroendocrine carcinoma); "pigmented villonodular synovitis" and the "giant cell tumour of
-  tendon sheath" the (diffuse, localised) tenosynovial giant cell tumour; "NUT carcinoma" the NUT midline carcinoma; "Hürthle cell" carcinoma is oncocytic; clear
+  tendon sheath" the (diffuse, localised) tenosynovial giant cell tumour; "NUT carcinoma" the NUT midline carcinoma; a "pancreatic polypeptide tumour" the PPoma; "Hürthle cell" carcinoma is oncocytic; clear
   cell sarcoma (of soft tissue, not the kidney's) is Orphanet's "Melanoma of soft tissue";
 * **site phrasings**: "adrenal cortex"/"adrenal cortical" is adrenocortical; "nasal cavity and paranasal
   sinuses" is sinonasal; "gastroesophageal" is esophagogastric (the junction); "mucosal" is of the mucosa;
@@ -84,6 +84,7 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\bpigmented villonodular synovitis\b", "tenosynovial giant cell tumor"),
     (r"\bgiant[- ]cell tumou?rs? of (?:the )?tendon sheaths?\b", "tenosynovial giant cell tumor"),
     (r"\bNUT carcinoma\b", "NUT midline carcinoma"),
+    (r"\bpancreatic polypeptide(?:[- ]secreting)? tumou?rs?\b", "PPoma"),
     (r"\bh[uü]rthle[- ]cell\b", "oncocytic"),
     (r"\bclear[- ]cell sarcomas?(?! of (?:the )?kidney)\b", "melanoma of soft tissue"),
     (r"\badrenal (?:gland )?(?:cortex|cortical)\b", "adrenocortical"),
