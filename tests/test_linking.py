@@ -858,3 +858,16 @@ def test_a_text_defining_names_is_read_by_them_and_keeps_the_most_specific(index
                         ("onresectable hilar or extrahepatic bile duct carcinoma in clinical stage MO", "ORPHA:56044"),
                         ("Astrocytoma WHO grade II (gemistocytic, fibrillary and protoplasmatic)", "ORPHA:251595")]:
         assert {c for c in _links_of([Term(said, "condition")], "", index)[said] if c.startswith("ORPHA:")} == {meant}
+
+
+def test_a_title_lists_sites_after_a_type_at_a_site(index: ConditionIndex) -> None:
+    """Found on conditions_dev4.tsv (NCT00014118): a title's "Squamous Cell Carcinomas Of The Larynx Or
+    Oropharynx" names both, so the record's "Head and Neck Cancer" is their common node, as its keywords say."""
+    from loaders.link.conditions_context import title_entities
+    title = ("A Phase II Trial OF Chemoradiation For Organ Preservation In Resectable Stage III or IV Squamous Cell "
+             "Carcinomas Of The Larynx Or Oropharynx")
+    assert {e.curie for e in title_entities(title, index) if e.curie.startswith("ORPHA:")} == {"ORPHA:494550",
+                                                                                               "ORPHA:500478"}
+    got = _links_of([Term("Head and Neck Cancer", "condition"),
+                     Term("stage III squamous cell carcinoma of the larynx", "keyword")], title, index)
+    assert {c for c in got["Head and Neck Cancer"] if c.startswith("ORPHA:")} == {"ORPHA:67037"}

@@ -36,6 +36,7 @@ from loaders.link.conditions_match import (
     MAX_LIST,
     SCORES,
     by_lca,
+    listed_sites,
     lookup,
     match_term,
     parts,
@@ -127,8 +128,9 @@ def _fits(ent: MappableEntity, g: Generic, index: ConditionIndex) -> bool:
 
 
 def title_entities(title: str | None, index: ConditionIndex) -> list[MappableEntity]:
-    """The entities a title names: its longest word runs equal to an entity's canonical name, runs of
-    only family words ("Glioma", "Germ Cell Tumors") left out."""
+    """The entities a title names: its longest word runs equal to an entity's canonical name (and the sites
+    listed right after a type at a site, :func:`loaders.link.conditions_match.listed_sites`), runs of only
+    family words ("Glioma", "Germ Cell Tumors") left out."""
     words = tokens(title or "")
     out: list[MappableEntity] = []
     i = 0
@@ -140,7 +142,8 @@ def title_entities(title: str | None, index: ConditionIndex) -> list[MappableEnt
                 continue  # "Glioma", "Primary Brain Tumors" name no single type
             if found := lookup(run, index, "equivalent"):
                 out += [m.entity for m in (*found, *shared_names(found, index))]
-                i += n
+                more, i = listed_sites(words, i, n, index)  # "... Carcinomas Of The Larynx Or Oropharynx"
+                out += [m.entity for m in more]
                 break
         else:
             i += 1

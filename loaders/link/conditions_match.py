@@ -385,7 +385,7 @@ def named_runs(text: str, index: ConditionIndex) -> list[Match]:
         for n in range(min(8, len(words) - i), 0, -1):
             if hits := [m for m in lookup(" ".join(words[i:i + n]), index, "equivalent") if source_of(m.entity) == "ORPHA"]:
                 out += [Match(m.entity, "part", m.matched, SCORES["equivalent"] - 0.05) for m in hits]
-                more, i = _listed_sites(words, i, n, index)
+                more, i = listed_sites(words, i, n, index)
                 out += more
                 break
         else:
@@ -393,16 +393,16 @@ def named_runs(text: str, index: ConditionIndex) -> list[Match]:
     return _dedupe(out)
 
 
-def _listed_sites(words: list[str], i: int, n: int, index: ConditionIndex) -> tuple[list[Match], int]:
+def listed_sites(words: list[str], i: int, n: int, index: ConditionIndex) -> tuple[list[Match], int]:
     """After a run that names a type at a site, the sites listed right after it, each read with the run's
     type words ("squamous cell carcinomas of the oral cavity, oropharynx, hypopharynx, larynx": the SCC of
-    each); returns those matches and where the reading goes on."""
+    each; "or" lists as "and" does); returns those matches and where the reading goes on."""
     run = words[i:i + n]
     head = [w for w in run if w not in SITE_WORDS and w not in SITE_FILLERS]
     j, out = i + n, []
     if len(head) == len(run):
         return out, j
-    while j < len(words) and (words[j] in SITE_WORDS or words[j] in SITE_FILLERS):
+    while j < len(words) and (words[j] in SITE_WORDS or words[j] in SITE_FILLERS or words[j] == "or"):
         if words[j] in SITE_WORDS:
             out += [Match(m.entity, "part", m.matched, SCORES["equivalent"] - 0.05)
                     for m in lookup(" ".join([*head, words[j]]), index, "equivalent") if source_of(m.entity) == "ORPHA"]
