@@ -267,6 +267,8 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
     ("Non functioning entero-pancreatic tumours", {"ORPHA:100092"}, "broader"),  # a GEP tumour is the NET
     ("AIDS-related Kaposi sarcoma", {"ORPHA:33276"}, None),        # ... not one of a cause ("...-related disorder")
     ("Pancreatic Polypeptide Tumor", {"ORPHA:97278"}, "equivalent"),  # PPoma
+    ("Subtypes of Cutaneous T cell ltymphoma (CTCL): Mycosis Fungoides (MF) and Sézary Syndrome (SS)",
+     {"ORPHA:178566", "ORPHA:3162"}, "equivalent"),                # a colon lists as a comma does
 ])
 def test_match_term_orphanet_rules(index: ConditionIndex, text: str, expected: set[str], rule: str | None) -> None:
     found = [m for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")]

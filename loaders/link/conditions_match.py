@@ -96,7 +96,7 @@ SCORES = {"xref": 0.95, "equivalent": 0.85, "spelling": 0.75, "narrower": 0.75, 
 PARTIAL = frozenset({"part", "head", "containment"})
 #: rules whose match stands for the whole text (no site guard needed)
 _WHOLE = frozenset({"mesh-id", "label", "synonym", "code", "qualified", "xref", "equivalent", "spelling"})
-_SPLIT = re.compile(r"\s+(?:and|or|with|&)\s+|\s*[;/,]\s*(?:(?:and|or)\s+)?", re.IGNORECASE)
+_SPLIT = re.compile(r"\s+(?:and|or|with|&)\s+|\s*[;/,:]\s*(?:(?:and|or)\s+)?", re.IGNORECASE)
 _CODE = re.compile(r"^(MESH|NCIT|UMLS|OMIM):\S+$", re.IGNORECASE)
 
 
