@@ -286,7 +286,8 @@ def family_at_site(text: str, index: ConditionIndex) -> list[Match]:
              and _histology(index.by_iri[i].label, fams) <= words and families_of(index.by_iri[i].label) & fams
              and not _other_kind(index.by_iri[i].label, words)}
     top = [i for i in cands if not index.ancestors(i) & cands]
-    if len(top) != 1 or not (widest := _straddled(top[0], site, next(iter(fams)) if len(fams) == 1 else "", index, words)):
+    family = next(iter(fams)) if len(fams) == 1 else ""
+    if len(top) != 1 or not (widest := _straddled(top[0], site, family, index, words)):
         return []
     ent = index.by_iri[widest]
     return [Match(ent, "broader", ent.label, SCORES["broader"])]

@@ -5,16 +5,17 @@ the sources (Orphanet product 3, the ORPHApackets, OncoTree) use today's names. 
 such phrases in a text or an entity name, so the canonical key of
 :func:`loaders.link.conditions_names.canonical_key` compares what the texts mean:
 
-* **former names** (WHO classifications): "mixed glioma" is an oligoastrocytoma; "Hodgkin's disease" the Hodgkin
-  lymphoma; "dermatofibrosarcoma" alone the dermatofibrosarcoma protuberans (its only kind); "neurofibromatosis
-  1" the neurofibromatosis type 1; "mycoses fungoides" the mycosis fungoides; "Kaposi's" alone the Kaposi sarcoma;
-  an astrocytoma of WHO grade II the diffuse astrocytoma, a diffuse glioma of grade III the anaplastic one, an
-  astrocytoma of grade IV the glioblastoma (WHO 2007-2016); "Ewing's tumour" the Ewing
-  sarcoma; a B1, B2 or B3 thymoma (no node of its own) the thymoma type B; an "islet cell" tumour a
-  pancreatic neuroendocrine one, and its "carcinoma" the pancreatic neuroendocrine tumour (it named the malignant
-  well-differentiated tumour, not a neuroendocrine carcinoma); "pigmented villonodular synovitis" and the "giant cell tumour of
-  tendon sheath" the (diffuse, localised) tenosynovial giant cell tumour; "NUT carcinoma" the NUT midline carcinoma; a "pancreatic polypeptide tumour" the PPoma; "Hürthle cell" carcinoma is oncocytic; clear
-  cell sarcoma (of soft tissue, not the kidney's) is Orphanet's "Melanoma of soft tissue";
+* **former names** (WHO classifications): "mixed glioma" is an oligoastrocytoma; "Hodgkin's disease" the
+  Hodgkin lymphoma; "dermatofibrosarcoma" alone the dermatofibrosarcoma protuberans (its only kind);
+  "neurofibromatosis 1" the neurofibromatosis type 1; "mycoses fungoides" the mycosis fungoides; "Kaposi's"
+  alone the Kaposi sarcoma; an astrocytoma of WHO grade II the diffuse astrocytoma, a diffuse glioma of grade
+  III the anaplastic one, an astrocytoma of grade IV the glioblastoma (WHO 2007-2016); "Ewing's tumour" the
+  Ewing sarcoma; a B1, B2 or B3 thymoma (no node of its own) the thymoma type B; an "islet cell" tumour a
+  pancreatic neuroendocrine one, and its "carcinoma" the pancreatic neuroendocrine tumour (it named the
+  malignant well-differentiated tumour, not a neuroendocrine carcinoma); "pigmented villonodular synovitis" and
+  the "giant cell tumour of tendon sheath" the (diffuse, localised) tenosynovial giant cell tumour; "NUT
+  carcinoma" the NUT midline carcinoma; a "pancreatic polypeptide tumour" the PPoma; "Hürthle cell" carcinoma
+  is oncocytic; clear cell sarcoma (of soft tissue, not the kidney's) is Orphanet's "Melanoma of soft tissue";
 * **site phrasings**: "adrenal cortex"/"adrenal cortical" is adrenocortical; "nasal cavity and paranasal
   sinuses" is sinonasal; "gastroesophageal" is esophagogastric (the junction); "mucosal" is of the mucosa;
   the melanoma of the iris, ciliary body or choroid, or "intraocular", is a uveal melanoma (no source has a
