@@ -396,8 +396,9 @@ def test_read_gold_accepts_a_source_url_column(tmp_path):
         sc.read_gold(path)
 
 
-#: the fresh development texts of trials outside ../shared (#17, eighth session)
-FRESH = pytest.mark.parametrize("name", ["conditions_dev2.tsv", "conditions_dev3.tsv"])
+#: the fresh texts of trials outside ../shared (#17): development (eighth and ninth sessions) and held out (ninth)
+FRESH_FILES = ["conditions_dev2.tsv", "conditions_dev3.tsv", "conditions_dev4.tsv", "conditions_holdout.tsv"]
+FRESH = pytest.mark.parametrize("name", FRESH_FILES)
 
 
 @FRESH
@@ -411,9 +412,22 @@ def test_fresh_condition_texts_are_in_canonical_order_and_outside_the_split(name
     assert all(row["source_url"].startswith("http") for row in table), "every row says where its text was read"
 
 
-def test_the_two_fresh_batches_share_no_trial():
-    ids = [{r.registry_id for r in sc.read_gold(GOLD / n)} for n in ("conditions_dev2.tsv", "conditions_dev3.tsv")]
-    assert not ids[0] & ids[1]
+def test_the_fresh_batches_share_no_trial():
+    ids = [{r.registry_id for r in sc.read_gold(GOLD / n)} for n in FRESH_FILES]
+    for i, a in enumerate(ids):
+        for j, b in enumerate(ids[i + 1:], start=i + 1):
+            assert not a & b, f"{FRESH_FILES[i]} and {FRESH_FILES[j]} share {sorted(a & b)}"
+
+
+def test_the_fresh_titles_cover_the_fresh_trials_and_say_where_they_were_read():
+    from gold import score_condition_texts as sct
+    lines = (GOLD / "conditions_titles.tsv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].split("\t") == ["registry_id", "title", "title_source"]
+    rows = [line.split("\t") for line in lines[1:]]
+    assert [r[0] for r in rows] == sorted({r[0] for r in rows}), "one row per id, sorted"
+    assert {r[0] for r in rows} == set().union(*({r.registry_id for r in sc.read_gold(GOLD / n)} for n in FRESH_FILES))
+    assert all(r[2].startswith("http") if r[1] else r[2] == "not found" for r in rows)
+    assert len(sct.read_titles()) == sum(bool(r[1]) for r in rows)
 
 
 @pytest.mark.shared
