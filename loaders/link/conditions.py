@@ -31,19 +31,11 @@ from loaders.link.conditions_context import (
     title_entities,
     variant,
 )
-from loaders.link.conditions_match import (
-    MAX_LIST,
-    PARTIAL,
-    SCORES,
-    as_neoplasm,
-    code_of,
-    match_term,
-    named_runs,
-    neoplasm_named_in,
-    respelt,
-    source_of,
-)
+from loaders.link.conditions_lookup import MAX_LIST, PARTIAL, SCORES, code_of, source_of
+from loaders.link.conditions_match import as_neoplasm, match_term, neoplasm_named_in
 from loaders.link.conditions_names import SITE_FILLERS, SITE_WORDS, ConditionIndex, families_of, sites_of
+from loaders.link.conditions_prose import named_runs
+from loaders.link.conditions_tolerant import respelt
 from loaders.link.terms import EntityLink, Match, Term, _dedupe, link_term
 from loaders.mapping import tokens
 

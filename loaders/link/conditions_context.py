@@ -32,19 +32,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from kg.core.records import MappableEntity
-from loaders.link.conditions_match import (
+from loaders.link.conditions_lookup import (
     MAX_LIST,
     SCORES,
     by_lca,
-    listed_sites,
     lookup,
-    match_term,
     parts,
-    shared_names,
     source_of,
     unique,
     unqualified,
 )
+from loaders.link.conditions_match import match_term, shared_names
 from loaders.link.conditions_names import (
     _SYNDROME,
     ANY,
@@ -58,6 +56,7 @@ from loaders.link.conditions_names import (
     sites_of,
 )
 from loaders.link.conditions_phrases import rephrase
+from loaders.link.conditions_prose import listed_sites
 from loaders.link.conditions_sites import enclosing
 from loaders.link.terms import CONTRAST, QUALIFIERS, Match, Term
 from loaders.mapping import tokens
@@ -129,7 +128,7 @@ def _fits(ent: MappableEntity, g: Generic, index: ConditionIndex) -> bool:
 
 def title_entities(title: str | None, index: ConditionIndex) -> list[MappableEntity]:
     """The entities a title names: its longest word runs equal to an entity's canonical name (and the sites
-    listed right after a type at a site, :func:`loaders.link.conditions_match.listed_sites`), runs of only
+    listed right after a type at a site, :func:`loaders.link.conditions_prose.listed_sites`), runs of only
     family words ("Glioma", "Germ Cell Tumors") left out."""
     words = tokens(title or "")
     out: list[MappableEntity] = []
