@@ -269,6 +269,13 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
     ("Pancreatic Polypeptide Tumor", {"ORPHA:97278"}, "equivalent"),  # PPoma
     ("Subtypes of Cutaneous T cell ltymphoma (CTCL): Mycosis Fungoides (MF) and Sézary Syndrome (SS)",
      {"ORPHA:178566", "ORPHA:3162"}, "equivalent"),                # a colon lists as a comma does
+    # found on conditions_dev5.tsv (NCI keyword lists):
+    ("stage IV verrucous carcinoma of the larynx", {"ORPHA:494550"}, "equivalent"),  # an SCC variant: the site's SCC
+    ("cloacogenic carcinoma of the anus", {"ORPHA:424019"}, "equivalent"),
+    ("stage III lymphoepithelioma of the nasopharynx", {"ORPHA:150"}, "equivalent"),
+    ("stage II lymphoepithelioma of the oropharynx", {"ORPHA:500478"}, "equivalent"),
+    ("adult ependymoblastoma", {"ORPHA:656417"}, "equivalent"),    # its WHO 2016 name: ETMR
+    ("recurrent esthesioneuroblastoma of the paranasal sinus and nasal cavity", {"ORPHA:1957"}, None),  # olfactory
 ])
 def test_match_term_orphanet_rules(index: ConditionIndex, text: str, expected: set[str], rule: str | None) -> None:
     found = [m for m in match_term(Term(text, "condition"), index) if m.entity.curie.startswith("ORPHA:")]
@@ -858,6 +865,9 @@ def test_a_text_defining_names_is_read_by_them_and_keeps_the_most_specific(index
     for said, meant in [("classical and endemic Kaposi's patient with progressive disease,", "ORPHA:33276"),  # eponym
                         # cholangiocarcinoma's one parent that its words name (conditions_dev4.tsv)
                         ("onresectable hilar or extrahepatic bile duct carcinoma in clinical stage MO", "ORPHA:56044"),
+                        # an entity's sites read as rephrased: "... of the nasal cavity and paranasal sinuses" is
+                        # sinonasal, so the sinonasal cancer is its SCC (conditions_dev5.tsv)
+                        ("stage IV paranasal sinus and nasal cavity cancer", "ORPHA:500464"),
                         ("Astrocytoma WHO grade II (gemistocytic, fibrillary and protoplasmatic)", "ORPHA:251595")]:
         assert {c for c in _links_of([Term(said, "condition")], "", index)[said] if c.startswith("ORPHA:")} == {meant}
 

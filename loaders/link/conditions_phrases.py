@@ -9,7 +9,9 @@ such phrases in a text or an entity name, so the canonical key of
   Hodgkin lymphoma; "dermatofibrosarcoma" alone the dermatofibrosarcoma protuberans (its only kind);
   "neurofibromatosis 1" the neurofibromatosis type 1; "mycoses fungoides" the mycosis fungoides; "Kaposi's"
   alone the Kaposi sarcoma; an astrocytoma of WHO grade II the diffuse astrocytoma, a diffuse glioma of grade
-  III the anaplastic one, an astrocytoma of grade IV the glioblastoma (WHO 2007-2016); "Ewing's tumour" the
+  III the anaplastic one, an astrocytoma of grade IV the glioblastoma (WHO 2007-2016); the ependymoblastoma the
+  embryonal tumour with multilayered rosettes (WHO 2016); a verrucous, basaloid or cloacogenic carcinoma, and the
+  pharynx's lymphoepithelioma, the squamous cell carcinoma of its site (variants without a node); "Ewing's tumour" the
   Ewing sarcoma; a B1, B2 or B3 thymoma (no node of its own) the thymoma type B; an "islet cell" tumour a
   pancreatic neuroendocrine one, and its "carcinoma" the pancreatic neuroendocrine tumour (it named the
   malignant well-differentiated tumour, not a neuroendocrine carcinoma); "pigmented villonodular synovitis" and
@@ -68,6 +70,12 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\bneoplasms?, squamous cell\b", "squamous cell carcinoma"),
     (r"\bmixed gliomas?\b", "oligoastrocytoma"),
     (r"\bHodgkin disease\b", "Hodgkin lymphoma"),
+    # histological variants of the squamous cell carcinoma without a node of their own (conditions_protocol.md
+    # rule 1: "verrucous carcinoma of the larynx" is the larynx's SCC); the pharynx's lymphoepithelioma is its
+    # non-keratinising (lymphoepithelial) SCC
+    (r"\b(?:verrucous|basaloid|cloacogenic)(?: squamous(?: cell)?)? carcinomas?\b", "squamous cell carcinoma"),
+    (r"\blymphoepitheliomas?\b", "squamous cell carcinoma"),
+    (r"\bependymoblastomas?\b", "embryonal tumor with multilayered rosettes"),
     # WHO grades of the diffuse gliomas (2007-2016 classification): grade II astrocytoma is the diffuse one, grade
     # III the anaplastic one (astrocytoma, oligodendroglioma, oligoastrocytoma), grade IV astrocytoma glioblastoma
     (r"\b(?:diffuse )?astrocytomas?,? (?:WHO )?grade (?:II|2)\b|\b(?:WHO )?grade (?:II|2) astrocytomas?\b",

@@ -136,8 +136,11 @@ def qualified_parent(found: list[Match], text: str, index: ConditionIndex) -> li
     for m in found:
         ent = m.entity
         parents = [p for p in ent.parents if p in index.by_iri] if source_of(ent) == "ORPHA" else []
+        if len(parents) < 2:
+            out.append(m)
+            continue
         own = set().union(*(canonical_words(n) for n in index.names(ent)))
-        said = [p for p in parents if len(parents) > 1 and (set().union(
+        said = [p for p in parents if (set().union(
             *(canonical_words(n) for n in index.names(index.by_iri[p]))) - own - GENERIC - _PARENT_NOISE) & words]
         out.append(Match(index.by_iri[said[0]], "broader", m.matched, SCORES["broader"]) if len(said) == 1 else m)
     return _dedupe(out)

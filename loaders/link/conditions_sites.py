@@ -7,6 +7,7 @@ the matching rules.
 
 from __future__ import annotations
 
+from loaders.link.conditions_phrases import rephrase
 from loaders.mapping import tokens
 
 #: site words (as :func:`loaders.mapping.tokens` gives them) -> the site they name
@@ -35,7 +36,7 @@ SITE_WORDS: dict[str, str] = {
     "appendiceal": "appendix", "supratentorial": "nervous system", "infratentorial": "nervous system",
     "bronchial": "lung", "bronchus": "lung", "connective": "soft tissue", "cerebellar": "nervous system",
     "cerebellum": "nervous system", "cerebral": "nervous system", "intracranial": "nervous system",
-    "parotid": "salivary gland", "adrenocortical": "adrenal",
+    "parotid": "salivary gland", "adrenocortical": "adrenal", "olfactory": "sinonasal",
     "retroperitoneal": "soft tissue", "retroperitoneum": "soft tissue",
 }
 #: embryological gut segments and the sites they are made of ("midgut NET": small intestine, appendix and
@@ -70,8 +71,10 @@ SITE_FILLERS = frozenset({"system", "tissue", "gland", "tract", "uteri", "and", 
 
 
 def sites_of(text: str) -> set[str]:
-    """The sites a name's words name ("Squamous cell carcinoma of head and neck" -> {"head and neck"})."""
-    return {SITE_WORDS[w] for w in tokens(text) if w in SITE_WORDS}
+    """The sites a name's words name, read as :func:`loaders.link.conditions_phrases.rephrase` writes them
+    ("Squamous cell carcinoma of head and neck" -> {"head and neck"}; "... of the nasal cavity and paranasal
+    sinuses" -> {"sinonasal"})."""
+    return {SITE_WORDS[w] for w in tokens(rephrase(text)) if w in SITE_WORDS}
 
 
 #: the gonads; "extragonadal" names every other site (a mediastinal germ cell tumour is an extragonadal one)
