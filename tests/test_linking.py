@@ -275,6 +275,7 @@ def test_match_term_rules(index: ConditionIndex, text: str, expected: set[str], 
     ("stage III lymphoepithelioma of the nasopharynx", {"ORPHA:150"}, "equivalent"),
     ("stage II lymphoepithelioma of the oropharynx", {"ORPHA:500478"}, "equivalent"),
     ("adult ependymoblastoma", {"ORPHA:656417"}, "equivalent"),    # its WHO 2016 name: ETMR
+    ("Gestational Trophoblastic Neoplasia", {"ORPHA:59305"}, "equivalent"),  # neoplasia = neoplasm
     ("recurrent esthesioneuroblastoma of the paranasal sinus and nasal cavity", {"ORPHA:1957"}, None),  # olfactory
 ])
 def test_match_term_orphanet_rules(index: ConditionIndex, text: str, expected: set[str], rule: str | None) -> None:

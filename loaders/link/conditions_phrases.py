@@ -11,7 +11,8 @@ such phrases in a text or an entity name, so the canonical key of
   alone the Kaposi sarcoma; an astrocytoma of WHO grade II the diffuse astrocytoma, a diffuse glioma of grade
   III the anaplastic one, an astrocytoma of grade IV the glioblastoma (WHO 2007-2016); the ependymoblastoma the
   embryonal tumour with multilayered rosettes (WHO 2016); a verrucous, basaloid or cloacogenic carcinoma, and the
-  pharynx's lymphoepithelioma, the squamous cell carcinoma of its site (variants without a node); "Ewing's tumour" the
+  pharynx's lymphoepithelioma, the squamous cell carcinoma of its site (variants without a node); "neoplasia" a
+  neoplasm; "Ewing's tumour" the
   Ewing sarcoma; a B1, B2 or B3 thymoma (no node of its own) the thymoma type B; an "islet cell" tumour a
   pancreatic neuroendocrine one, and its "carcinoma" the pancreatic neuroendocrine tumour (it named the
   malignant well-differentiated tumour, not a neuroendocrine carcinoma); "pigmented villonodular synovitis" and
@@ -76,6 +77,7 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\b(?:verrucous|basaloid|cloacogenic)(?: squamous(?: cell)?)? carcinomas?\b", "squamous cell carcinoma"),
     (r"\blymphoepitheliomas?\b", "squamous cell carcinoma"),
     (r"\bependymoblastomas?\b", "embryonal tumor with multilayered rosettes"),
+    (r"\bneoplasias?\b", "neoplasm"),
     # WHO grades of the diffuse gliomas (2007-2016 classification): grade II astrocytoma is the diffuse one, grade
     # III the anaplastic one (astrocytoma, oligodendroglioma, oligoastrocytoma), grade IV astrocytoma glioblastoma
     (r"\b(?:diffuse )?astrocytomas?,? (?:WHO )?grade (?:II|2)\b|\b(?:WHO )?grade (?:II|2) astrocytomas?\b",
