@@ -56,7 +56,7 @@ from loaders.link.conditions_names import (
     sites_of,
 )
 from loaders.link.conditions_phrases import rephrase
-from loaders.link.conditions_prose import listed_sites
+from loaders.link.conditions_prose import listed_sites, negated
 from loaders.link.conditions_sites import enclosing
 from loaders.link.terms import CONTRAST, QUALIFIERS, Match, Term
 from loaders.mapping import tokens
@@ -134,7 +134,7 @@ def title_entities(title: str | None, index: ConditionIndex) -> list[MappableEnt
     out: list[MappableEntity] = []
     i = 0
     while i < len(words):
-        for n in range(min(8, len(words) - i), 0, -1):
+        for n in range(min(8, len(words) - i), 0, -1) if not negated(words, i) else ():
             run = " ".join(words[i:i + n])
             g = generic(run)
             if g is not None and not (g.families and g.sites):

@@ -71,7 +71,7 @@ def named_runs(text: str, index: ConditionIndex) -> list[Match]:
     out: list[Match] = []
     i = 0
     while i < len(words):
-        for n in range(min(8, len(words) - i), 0, -1):
+        for n in range(min(8, len(words) - i), 0, -1) if not negated(words, i) else ():
             if hits := [m for m in lookup(" ".join(words[i:i + n]), index, "equivalent") if source_of(m.entity) == "ORPHA"]:
                 out += [Match(m.entity, "part", m.matched, SCORES["equivalent"] - 0.05) for m in hits]
                 more, i = listed_sites(words, i, n, index)
@@ -80,6 +80,12 @@ def named_runs(text: str, index: ConditionIndex) -> list[Match]:
         else:
             i += 1
     return _dedupe(out)
+
+
+def negated(words: list[str], i: int) -> bool:
+    """True if the word at ``i`` is the second half of a "non X" word ("Non-small Cell Lung Carcinoma" holds
+    no small cell lung carcinoma): no name's run starts there."""
+    return i > 0 and words[i - 1] == "non"
 
 
 def listed_sites(words: list[str], i: int, n: int, index: ConditionIndex) -> tuple[list[Match], int]:

@@ -190,15 +190,16 @@ def _pick(found: list[tuple[MappableEntity, str]], rule: str) -> list[Match]:
     return out
 
 
-def _exact(text: str, index: EntityIndex, rule: str | None = None) -> list[Match]:
-    """Label matches of ``text``, and synonym matches in sources without a label match (empty if generic)."""
+def _exact(text: str, index: EntityIndex, rule: str | None = None, *, codes: bool = True) -> list[Match]:
+    """Label matches of ``text``, and synonym matches in sources without a label match (empty if generic);
+    with ``codes``, also the node whose code the text is."""
     key = normalise(text)
     if not key or set(key) <= GENERIC:
         return []
     found = _pick(index.by_label.get(key, []), rule or "label")
     done = {_source(m.entity) for m in found}
     found += _pick([(e, s) for e, s in index.by_synonym.get(key, []) if _source(e) not in done], rule or "synonym")
-    code = index.by_code.get(text.strip()) if text.strip().isupper() else None
+    code = index.by_code.get(text.strip()) if codes and text.strip().isupper() else None
     if code is not None and _source(code) not in {_source(m.entity) for m in found}:
         found.append(Match(code, "code", code.curie, SCORES["code"]))
     return found
@@ -226,7 +227,10 @@ def _variants(text: str) -> list[str]:
 
 def _whole(text: str, index: EntityIndex) -> list[Match]:
     """Rules ``label``/``synonym`` on every variant of one text (their union), else ``qualified``."""
-    found = _dedupe([m for v in _variants(text) for m in _exact(v, index)])
+    # a code in parentheses is the writer's acronym, not a node's code ("metastatic breast cancer (MBC)" is no
+    # OncoTree metaplastic breast cancer): codes are read from the text itself only
+    inner = {m.group(1) for m in _PAREN.finditer(text)} - {text}
+    found = _dedupe([m for v in _variants(text) for m in _exact(v, index, codes=v not in inner)])
     if found:
         return found
     # the qualifiers a text starts with, one at a time, before all of them: a name may itself begin with one
