@@ -12,7 +12,9 @@ such phrases in a text or an entity name, so the canonical key of
   III the anaplastic one, an astrocytoma of grade IV the glioblastoma (WHO 2007-2016); the ependymoblastoma the
   embryonal tumour with multilayered rosettes (WHO 2016); a verrucous, basaloid or cloacogenic carcinoma, and the
   pharynx's lymphoepithelioma, the squamous cell carcinoma of its site (variants without a node); "neoplasia" a
-  neoplasm; "Ewing's tumour" the
+  neoplasm; "IDH mutant", "IDH wildtype" (and "1p/19q codeleted") written after a glioma's type without a comma
+  add nothing to it; Paget disease of the
+  vulva, penis, scrotum, perineum or anus is the extramammary Paget disease; "Ewing's tumour" the
   Ewing sarcoma; a B1, B2 or B3 thymoma (no node of its own) the thymoma type B; an "islet cell" tumour a
   pancreatic neuroendocrine one, and its "carcinoma" the pancreatic neuroendocrine tumour (it named the
   malignant well-differentiated tumour, not a neuroendocrine carcinoma); "pigmented villonodular synovitis" and
@@ -26,7 +28,7 @@ such phrases in a text or an entity name, so the canonical key of
   tumour of salivary glands);
 * **acronyms** of the neuroendocrine neoplasms, in upper case (NET, NEC, NEN, GEP-, SI-), which the sources
   spell out, and those of one type each (LMS, STS, UPS, DSRCT, MPM, CTCL; never a two-letter or ambiguous
-  one such as ACC or GCT);
+  one such as ACC or GCT; HCC is the hepatocellular carcinoma);
 * **spellings**: British spellings of the sources' words (phaeo-, oesophag-, haem-, gynaecolog-), words
   written in two (neuro-endocrine, entero-pancreatic = gastroenteropancreatic, whose "tumour" is the
   neuroendocrine one); a negated
@@ -78,6 +80,12 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\blymphoepitheliomas?\b", "squamous cell carcinoma"),
     (r"\bependymoblastomas?\b", "embryonal tumor with multilayered rosettes"),
     (r"\bneoplasias?\b", "neoplasm"),
+    # the molecular half of a WHO 2016/2021 glioma name, written without its comma, says nothing its type does not
+    # ("astrocytoma IDH mutant"; the sources' own "Glioblastoma, IDH-wildtype" keeps its comma and is read whole)
+    (r"(?<=[a-z])\s+IDH[- ]?(?:1[- ]?)?(?:mutant|mutated|wild[- ]?type)\b(?:\s+(?:and\s+)?1p/19q[- ]co-?deleted\b)?", ""),
+    # Paget disease outside the breast is the extramammary one
+    (r"\bPaget(?:'s)? disease of (?:the )?(?:vulva|penis|scrotum|perineum|perianal skin|anus|axilla)\b",
+     "extramammary Paget disease"),
     # WHO grades of the diffuse gliomas (2007-2016 classification): grade II astrocytoma is the diffuse one, grade
     # III the anaplastic one (astrocytoma, oligodendroglioma, oligoastrocytoma), grade IV astrocytoma glioblastoma
     (r"\b(?:diffuse )?astrocytomas?,? (?:WHO )?grade (?:II|2)\b|\b(?:WHO )?grade (?:II|2) astrocytomas?\b",
@@ -117,6 +125,7 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"(?-i:\bDSRCT\b)", "desmoplastic small round cell tumor"),
     (r"(?-i:\bMPM\b)", "malignant pleural mesothelioma"),
     (r"(?-i:\bCTCL\b)", "cutaneous T-cell lymphoma"),
+    (r"(?-i:\bHCC\b)", "hepatocellular carcinoma"),
     (r"(?-i:\bNENs?\b)", "neuroendocrine neoplasm"),
     (r"\bsalivary(?! glands?\b)", "salivary gland"),
 ))
