@@ -28,7 +28,7 @@ such phrases in a text or an entity name, so the canonical key of
   tumour of salivary glands);
 * **acronyms** of the neuroendocrine neoplasms, in upper case (NET, NEC, NEN, GEP-, SI-), which the sources
   spell out, and those of one type each (LMS, STS, UPS, DSRCT, MPM, CTCL; never a two-letter or ambiguous
-  one such as ACC or GCT; HCC is the hepatocellular carcinoma);
+  one such as ACC or GCT);
 * **spellings**: British spellings of the sources' words (phaeo-, oesophag-, haem-, gynaecolog-), words
   written in two (neuro-endocrine, entero-pancreatic = gastroenteropancreatic, whose "tumour" is the
   neuroendocrine one); a negated
@@ -125,7 +125,6 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"(?-i:\bDSRCT\b)", "desmoplastic small round cell tumor"),
     (r"(?-i:\bMPM\b)", "malignant pleural mesothelioma"),
     (r"(?-i:\bCTCL\b)", "cutaneous T-cell lymphoma"),
-    (r"(?-i:\bHCC\b)", "hepatocellular carcinoma"),
     (r"(?-i:\bNENs?\b)", "neuroendocrine neoplasm"),
     (r"\bsalivary(?! glands?\b)", "salivary gland"),
 ))
