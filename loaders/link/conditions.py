@@ -122,6 +122,8 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
 _DEFINED = re.compile(r"(?:^|[.;]\s+)([^.;:()]{3,60}?):\s+\S")
 #: at most this many words make a defined name (a longer run before a colon is a heading: "Subtypes of ...")
 _DEFINED_WORDS = 5
+#: a defined name names a tumour ("Histology:", "Stage:", "Cohort 1:" are headings)
+_TUMOUR = re.compile(r"(?i)\w(?:omas?|cancers?|tumou?rs?|neoplasms?)\b")
 
 
 def defined_names(text: str) -> list[str]:
@@ -132,8 +134,11 @@ def defined_names(text: str) -> list[str]:
     ['Retroperitoneal sarcoma']
     >>> defined_names("Subtypes of Cutaneous T cell lymphoma (CTCL): Mycosis Fungoides"), defined_names("GIST")
     ([], [])
+    >>> defined_names("Histology: leiomyosarcoma. Stage: IV")
+    []
     """
-    return [m.group(1).strip() for m in _DEFINED.finditer(text) if len(tokens(m.group(1))) <= _DEFINED_WORDS]
+    return [name for m in _DEFINED.finditer(text) if len(tokens(name := m.group(1).strip())) <= _DEFINED_WORDS
+            and (families_of(name) or _TUMOUR.search(name))]
 
 
 #: fields of indexing terms: a controlled vocabulary's (MeSH), chosen by an indexer as the nearest descriptor,

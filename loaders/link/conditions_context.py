@@ -274,7 +274,9 @@ def family_at_site(text: str, index: ConditionIndex) -> list[Match]:
     """Rule ``broader`` for a type named at a site where Orphanet has no node for it ("salivary gland adenoid
     cystic carcinoma", "extraskeletal osteosarcoma"): Orphanet's one top entity of the type's family at that
     site (a carcinoma of the salivary glands; a soft tissue sarcoma), if it has exactly one; never a "Rare …"
-    grouping, nor a node naming another histology ("basal cell carcinoma of the lip" is no squamous one)."""
+    grouping, nor a node naming another histology ("basal cell carcinoma of the lip" is no squamous one); a
+    node under two of the family's nodes at the site is widened to the node covering them, or none
+    (:func:`_straddled`)."""
     sites, fams = sites_of(text), families_of(text)
     if len(sites) != 1 or not fams:
         return []
@@ -321,7 +323,9 @@ def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
     carcinoma of the larynx, its only carcinoma node there). Only a node naming X itself ("Paratesticular
     adenocarcinoma" is no testicular cancer) and no histology the text does not say, but squamous at the
     head and neck ("Skin Cancer" is not the cutaneous neuroendocrine carcinoma); never a "Rare …" grouping or an inherited
-    condition: a common cancer ("Breast Cancer", "Cervical Cancer") has no Orphanet node."""
+    condition: a common cancer ("Breast Cancer", "Cervical Cancer") has no Orphanet node. The site's own node,
+    when it sits under two carcinomas of the site, is widened to the node covering them (:func:`_straddled`:
+    "Biliary Tract Cancer")."""
     if g.families - {"carcinoma"} or not g.sites or not {"cancer", "carcinoma"} & set(tokens(text)):
         return []
     words = set(canonical_words(text, drop_malignant=True))

@@ -11,7 +11,8 @@ such phrases in a text or an entity name, so the canonical key of
   alone the Kaposi sarcoma; an astrocytoma of WHO grade II the diffuse astrocytoma, a diffuse glioma of grade
   III the anaplastic one, an astrocytoma of grade IV the glioblastoma (WHO 2007-2016); the ependymoblastoma the
   embryonal tumour with multilayered rosettes (WHO 2016); a verrucous, basaloid or cloacogenic carcinoma, and the
-  pharynx's lymphoepithelioma, the squamous cell carcinoma of its site (variants without a node); "neoplasia" a
+  pharynx's lymphoepithelioma, the squamous cell carcinoma of its site (variants without a node); the olfactory
+  neuroblastoma the sinonasal one; "neoplasia" a
   neoplasm; "IDH mutant", "IDH wildtype" (and "1p/19q codeleted") written after a glioma's type without a comma
   add nothing to it; Paget disease of the
   vulva, penis, scrotum, perineum or anus is the extramammary Paget disease; "Ewing's tumour" the
@@ -77,7 +78,10 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     # rule 1: "verrucous carcinoma of the larynx" is the larynx's SCC); the pharynx's lymphoepithelioma is its
     # non-keratinising (lymphoepithelial) SCC
     (r"\b(?:verrucous|basaloid|cloacogenic)(?: squamous(?: cell)?)? carcinomas?\b", "squamous cell carcinoma"),
-    (r"\blymphoepitheliomas?\b", "squamous cell carcinoma"),
+    (r"\blymphoepitheliomas?(?=(?: of)?(?: the)? (?:naso|oro|hypo)?pharyn)", "squamous cell carcinoma"),
+    (r"\b((?:naso|oro|hypo)?pharyngeal) lymphoepitheliomas?\b", r"\1 squamous cell carcinoma"),
+    # the olfactory neuroblastoma (esthesioneuroblastoma) is of the nasal cavity
+    (r"\bolfactory neuroblastomas?\b", "sinonasal neuroblastoma"),
     (r"\bependymoblastomas?\b", "embryonal tumor with multilayered rosettes"),
     (r"\bneoplasias?\b", "neoplasm"),
     # the molecular half of a WHO 2016/2021 glioma name, written without its comma, says nothing its type does not

@@ -88,16 +88,23 @@ def negated(words: list[str], i: int) -> bool:
     return i > 0 and words[i - 1] == "non"
 
 
+#: a word that names a tumour by itself: a site word before one begins a name, and a name a text defines holds one
+_NAMES_A_TUMOUR = re.compile(r"(?i)(?:omas?|cancers?|tumou?rs?|neoplasms?)$")
+
+
 def listed_sites(words: list[str], i: int, n: int, index: ConditionIndex) -> tuple[list[Match], int]:
     """After a run that names a type at a site, the sites listed right after it, each read with the run's
     type words ("squamous cell carcinomas of the oral cavity, oropharynx, hypopharynx, larynx": the SCC of
-    each; "or" lists as "and" does); returns those matches and where the reading goes on."""
+    each; "or" lists as "and" does), up to a site word that begins the next name ("... and Thymic Carcinoma");
+    none after a run without a site word; returns those matches and where the reading goes on."""
     run = words[i:i + n]
     head = [w for w in run if w not in SITE_WORDS and w not in SITE_FILLERS]
     j, out = i + n, []
-    if len(head) == len(run):
+    if not any(w in SITE_WORDS for w in run):
         return out, j
     while j < len(words) and (words[j] in SITE_WORDS or words[j] in SITE_FILLERS or words[j] == "or"):
+        if words[j] in SITE_WORDS and j + 1 < len(words) and _NAMES_A_TUMOUR.search(words[j + 1]):
+            break  # the site word begins the next name ("... of the Larynx and Thymic Carcinoma")
         if words[j] in SITE_WORDS:
             out += [Match(m.entity, "part", m.matched, SCORES["equivalent"] - 0.05)
                     for m in lookup(" ".join([*head, words[j]]), index, "equivalent") if source_of(m.entity) == "ORPHA"]
@@ -136,8 +143,9 @@ def qualified_parent(found: list[Match], text: str, index: ConditionIndex) -> li
     """Rule ``broader``: an entity under several parents, named with a word that only one parent's name has
     ("hilar or extrahepatic bile duct carcinoma": cholangiocarcinoma is under the extrahepatic and the
     intrahepatic carcinoma) is that part of it, and Orphanet has no node for it: the parent that covers it (the
-    carcinoma of gallbladder and extrahepatic biliary tract; conditions_protocol.md rule 4)."""
-    words = set(canonical_words(rephrase(text)))
+    carcinoma of gallbladder and extrahepatic biliary tract; conditions_protocol.md rule 4). Only the words of
+    the part of a compound that names the entity count."""
+    pieces = [set(canonical_words(p)) for p in (parts(text, carry=False) or [rephrase(text)])]
     out: list[Match] = []
     for m in found:
         ent = m.entity
@@ -146,6 +154,10 @@ def qualified_parent(found: list[Match], text: str, index: ConditionIndex) -> li
             out.append(m)
             continue
         own = set().union(*(canonical_words(n) for n in index.names(ent)))
+        # only the words of the part that names the entity ("Cholangiocarcinoma with liver metastases" says
+        # nothing of which cholangiocarcinoma; "hilar or extrahepatic bile duct carcinoma" does)
+        named = [p for p in pieces if p & own - GENERIC]
+        words = set().union(*named) if named else set()
         said = [p for p in parents if (set().union(
             *(canonical_words(n) for n in index.names(index.by_iri[p]))) - own - GENERIC - _PARENT_NOISE) & words]
         out.append(Match(index.by_iri[said[0]], "broader", m.matched, SCORES["broader"]) if len(said) == 1 else m)

@@ -7,6 +7,8 @@ the matching rules.
 
 from __future__ import annotations
 
+import functools
+
 from loaders.link.conditions_phrases import rephrase
 from loaders.mapping import tokens
 
@@ -36,7 +38,7 @@ SITE_WORDS: dict[str, str] = {
     "appendiceal": "appendix", "supratentorial": "nervous system", "infratentorial": "nervous system",
     "bronchial": "lung", "bronchus": "lung", "connective": "soft tissue", "cerebellar": "nervous system",
     "cerebellum": "nervous system", "cerebral": "nervous system", "intracranial": "nervous system",
-    "parotid": "salivary gland", "adrenocortical": "adrenal", "olfactory": "sinonasal",
+    "parotid": "salivary gland", "adrenocortical": "adrenal",
     "retroperitoneal": "soft tissue", "retroperitoneum": "soft tissue",
 }
 #: embryological gut segments and the sites they are made of ("midgut NET": small intestine, appendix and
@@ -73,8 +75,13 @@ SITE_FILLERS = frozenset({"system", "tissue", "gland", "tract", "uteri", "and", 
 def sites_of(text: str) -> set[str]:
     """The sites a name's words name, read as :func:`loaders.link.conditions_phrases.rephrase` writes them
     ("Squamous cell carcinoma of head and neck" -> {"head and neck"}; "... of the nasal cavity and paranasal
-    sinuses" -> {"sinonasal"})."""
-    return {SITE_WORDS[w] for w in tokens(rephrase(text)) if w in SITE_WORDS}
+    sinuses" -> {"sinonasal"}); a fresh set (memoised underneath)."""
+    return set(_sites_of(text))
+
+
+@functools.lru_cache(maxsize=131_072)
+def _sites_of(text: str) -> frozenset[str]:
+    return frozenset(SITE_WORDS[w] for w in tokens(rephrase(text)) if w in SITE_WORDS)
 
 
 #: the gonads; "extragonadal" names every other site (a mediastinal germ cell tumour is an extragonadal one)

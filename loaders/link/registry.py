@@ -328,7 +328,8 @@ def _by_initials(index: RegistryIndex, place: Place, text: str, providers_only: 
                  and (how := place.agreement(index.orgs[i]))}
         if len(found) == 1:
             (org_id, how), = found.items()
-            return RegistryMatch(chu_of(index, org_id), f"initials;{how};confidence=medium", 0.6, seg)
+            disagrees = ";country-disagrees" if place.country_disagrees else ""
+            return RegistryMatch(chu_of(index, org_id), f"initials;{how}{disagrees};confidence=medium", 0.6, seg)
     return None
 
 

@@ -80,7 +80,10 @@ def name_key(text: str, strip: frozenset[str] | set[str]) -> tuple[str, ...]:
 
 
 def acronym_letters(text: str) -> str:
-    """An acronym's letters, folded ("I.O.R.S." -> "iors"); "" when it has anything but letters and dots."""
+    """An acronym's letters, folded ("I.O.R.S." -> "iors", "AP-HM" -> "aphm"); "" for a text of several words
+    ("CHU Montpellier") or with anything but letters, dots and hyphens."""
+    if " " in text.strip():
+        return ""
     folded = names.fold(text).replace(" ", "")
     return folded if folded.isalpha() else ""
 
