@@ -122,7 +122,8 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
 _DEFINED = re.compile(r"(?:^|[.;]\s+)([^.;:()]{3,60}?):\s+\S")
 #: at most this many words make a defined name (a longer run before a colon is a heading: "Subtypes of ...")
 _DEFINED_WORDS = 5
-#: a defined name names a tumour ("Histology:", "Stage:", "Cohort 1:" are headings)
+#: a defined name names a tumour by a word that ends as one ("Histology:", "Stage:", "Cohort 1:" are headings; so are a
+#: bare "Cancer:" or "Tumour:", hence not terms.TUMOUR_HEAD, which takes the word alone)
 _TUMOUR = re.compile(r"(?i)\w(?:omas?|cancers?|tumou?rs?|neoplasms?)\b")
 
 

@@ -33,7 +33,7 @@ from loaders.link.conditions_sites import (
     at_any,
     sites_of,
 )
-from loaders.link.terms import _TUMOUR_HEAD, GENERIC, QUALIFIERS, EntityIndex, _alternatives
+from loaders.link.terms import GENERIC, QUALIFIERS, TUMOUR_HEAD, EntityIndex, _alternatives
 from loaders.mapping import has_nos, tokens
 
 #: canonical spelling of a site word inside a name key (both sides of a comparison use it)
@@ -181,7 +181,7 @@ def framed_forms(name: str) -> list[str]:
     (['Myxoid liposarcoma', 'round cell liposarcoma'], [])
     """
     forms = [f for f in (_PRIMARY.sub("", name), _VARIANTS.sub("", name)) if f != name]
-    if (pair := _MODIFIER_PAIR.match(name)) and _TUMOUR_HEAD.search(pair.group(3)) and " " in pair.group(2):
+    if (pair := _MODIFIER_PAIR.match(name)) and TUMOUR_HEAD.search(pair.group(3)) and " " in pair.group(2):
         forms += [f"{pair.group(1)} {pair.group(3)}", pair.group(2)]
     return forms
 

@@ -33,6 +33,7 @@ from loaders.link.conditions_names import (
 from loaders.link.conditions_phrases import rephrase
 from loaders.link.terms import (
     GENERIC,
+    TUMOUR_HEAD,
     Match,
     Term,
     _dedupe,
@@ -88,10 +89,6 @@ def negated(words: list[str], i: int) -> bool:
     return i > 0 and words[i - 1] == "non"
 
 
-#: a word that names a tumour by itself: a site word before one begins a name, and a name a text defines holds one
-_NAMES_A_TUMOUR = re.compile(r"(?i)(?:omas?|cancers?|tumou?rs?|neoplasms?)$")
-
-
 def listed_sites(words: list[str], i: int, n: int, index: ConditionIndex) -> tuple[list[Match], int]:
     """After a run that names a type at a site, the sites listed right after it, each read with the run's
     type words ("squamous cell carcinomas of the oral cavity, oropharynx, hypopharynx, larynx": the SCC of
@@ -103,7 +100,7 @@ def listed_sites(words: list[str], i: int, n: int, index: ConditionIndex) -> tup
     if not any(w in SITE_WORDS for w in run):
         return out, j
     while j < len(words) and (words[j] in SITE_WORDS or words[j] in SITE_FILLERS or words[j] == "or"):
-        if words[j] in SITE_WORDS and j + 1 < len(words) and _NAMES_A_TUMOUR.search(words[j + 1]):
+        if words[j] in SITE_WORDS and j + 1 < len(words) and TUMOUR_HEAD.search(words[j + 1]):
             break  # the site word begins the next name ("... of the Larynx and Thymic Carcinoma")
         if words[j] in SITE_WORDS:
             out += [Match(m.entity, "part", m.matched, SCORES["equivalent"] - 0.05)
@@ -145,7 +142,7 @@ def qualified_parent(found: list[Match], text: str, index: ConditionIndex) -> li
     intrahepatic carcinoma) is that part of it, and Orphanet has no node for it: the parent that covers it (the
     carcinoma of gallbladder and extrahepatic biliary tract; conditions_protocol.md rule 4). Only the words of
     the part of a compound that names the entity count."""
-    pieces = [set(canonical_words(p)) for p in (parts(text, carry=False) or [rephrase(text)])]
+    pieces: list[set[str]] | None = None  # the words of each part, read once and only when needed
     out: list[Match] = []
     for m in found:
         ent = m.entity
@@ -156,6 +153,8 @@ def qualified_parent(found: list[Match], text: str, index: ConditionIndex) -> li
         own = set().union(*(canonical_words(n) for n in index.names(ent)))
         # only the words of the part that names the entity ("Cholangiocarcinoma with liver metastases" says
         # nothing of which cholangiocarcinoma; "hilar or extrahepatic bile duct carcinoma" does)
+        if pieces is None:
+            pieces = [set(canonical_words(p)) for p in (parts(text, carry=False) or [rephrase(text)])]
         named = [p for p in pieces if p & own - GENERIC]
         words = set().union(*named) if named else set()
         said = [p for p in parents if (set().union(

@@ -68,7 +68,8 @@ BAD_LINK = frozenset({"of", "/", "-", "with", "in", "and", "or", "plus", "to"})
 _SPLIT = re.compile(r"\s+(?:and|or|&)\s+|\s*[;/]\s*|,\s+(?=[A-Za-z])", re.IGNORECASE)
 _HEAD = re.compile(r"\s+(?:of|in|with|for|after|involving)\s+", re.IGNORECASE)
 _PAREN = re.compile(r"\s*\(([^()]*)\)")
-_TUMOUR_HEAD = re.compile(r"(?:oma|tumou?r|cancer|neoplasm)s?$", re.IGNORECASE)
+#: a word that names a tumour by itself ("...oma", "tumour", "cancer", "neoplasm")
+TUMOUR_HEAD = re.compile(r"(?:oma|tumou?r|cancer|neoplasm)s?$", re.IGNORECASE)
 _MESH_ID = re.compile(r"^(?:MESH:)?D0*(\d{6,})$", re.IGNORECASE)
 
 SCORES = {"mesh-id": 0.95, "label": 0.95, "synonym": 0.85, "code": 0.85, "qualified": 0.80, "part": 0.80,
@@ -164,9 +165,9 @@ def _alternatives(label: str) -> list[str]:
     []
     """
     parts = [p.strip() for p in label.split("/")]
-    if len(parts) < 2 or not _TUMOUR_HEAD.search(parts[0]):
+    if len(parts) < 2 or not TUMOUR_HEAD.search(parts[0]):
         return []
-    return [p for p in parts if _TUMOUR_HEAD.search(p)]
+    return [p for p in parts if TUMOUR_HEAD.search(p)]
 
 
 def _source(ent: MappableEntity) -> str:
