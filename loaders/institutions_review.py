@@ -36,9 +36,10 @@ def review_table(data_dir: Path, store: object | None = None, extra_dirs: Sequen
     steps, links = done.steps, done.links
     if store is not None:
         links = [_stored_link(r, steps) for r in store.select(REVIEW_QUERY)]  # type: ignore[attr-defined]
-    members = {c.id: c.member for c in done.candidates}
-    best = {lk.text: (lk.resolution.best or "", members.get(lk.resolution.best or "", False)) for lk in links
-            if lk.resolution.best_score >= resolver.THRESHOLD - 0.05}
+    by_id = {c.id: c for c in done.candidates}
+    best = {(lk.text, f"{lk.city} {lk.country}".strip()): (lk.resolution.best, by_id[lk.resolution.best].member)
+            for lk in links if lk.resolution.best in by_id and lk.resolution.best_score >= resolver.THRESHOLD - 0.05
+            and resolver.place_agreement(lk.city, lk.country, by_id[lk.resolution.best])}
     return review.table(review.entries(links, record_url), steps.registry, best)  # type: ignore[arg-type]
 
 

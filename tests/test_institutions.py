@@ -335,6 +335,29 @@ def test_cli_lists_the_review_queue() -> None:
     assert any(r[4] == "Novartis Investigative Site" for r in generic) and all(r[8] == "" for r in generic)
 
 
+def test_review_never_settles_a_site_with_a_curated_institution_of_another_city() -> None:
+    """Regression: "I.R.C.C.S. Policlinico San Matteo" (Pavia) was to be settled as an alias of Genoa's
+    Ospedale Policlinico San Martino, and "Belfast City Hospital Trust" as one of Nottingham City Hospital: a
+    curator who followed the queue would have merged two hospitals of two cities."""
+    store = _StoredSites([
+        {"s": "https://w3id.org/rarekg/site/NCT00002459/3", "f": "I.R.C.C.S. Policlinico San Matteo", "c": "Pavia",
+         "k": "IT", "status": "resolved", "rule": "open-world:name;city",
+         "p": "https://w3id.org/rarekg/centre/ow-it-pavia-policlinico-san-matteo"},
+        {"s": "https://w3id.org/rarekg/site/NCT00002476/1", "f": "Belfast City Hospital Trust", "c": "Belfast",
+         "k": "GB", "status": "resolved", "rule": "open-world:name;city",
+         "p": "https://w3id.org/rarekg/centre/ow-gb-belfast-city-hospital"},
+        {"s": "https://w3id.org/rarekg/site/NCT00002476/2", "f": "Ospedale Policlinico San Martino IRCCS",
+         "c": "Genova", "k": "IT", "status": "resolved", "rule": "open-world:name;city",
+         "p": "https://w3id.org/rarekg/centre/ow-it-genoa-x"}])
+    from loaders import institutions_review
+    rows = {r[4]: r for r in (line.split("\t") for line in institutions_review.review_table(DATA, store).splitlines()[1:])}
+    assert rows["I.R.C.C.S. Policlinico San Matteo"][8] == ""
+    assert rows["Belfast City Hospital Trust"][8] == ""
+    # the same curated candidate in its own city is still offered
+    assert rows["Ospedale Policlinico San Martino IRCCS"][8:10] == [
+        "data/institutions/member_aliases.tsv: ospedale-policlinico-san-martino", "Ospedale Policlinico San Martino IRCCS"]
+
+
 class _StoredSites:
     """A store that answers the review query with fixed rows (pyoxigraph terms, as a store gives them)."""
 

@@ -174,7 +174,7 @@ def generic_reason(text: str, city: str, sponsors: Iterable[str] = ()) -> str | 
     return None
 
 
-def _place(site_city: str, site_country: str, cand: Candidate) -> str | None:
+def place_agreement(site_city: str, site_country: str, cand: Candidate) -> str | None:
     """How a site's place agrees with a candidate's: "city", "metro" or None (never on country alone)."""
     if not site_city or (site_country and cand.country != site_country):
         return None
@@ -286,7 +286,7 @@ def resolve(index: Index, text: str | None, city: str | None = None, country: st
         return Resolution("generic", rule=f"generic:{reason}", matched_text=text)
     queries = _queries(text, city, set(country_words))
     ids = index.by_country.get(country, []) if country else list(index.candidates)
-    places = {cid: p for cid in ids if (p := _place(city, country, index.candidates[cid]))}
+    places = {cid: p for cid in ids if (p := place_agreement(city, country, index.candidates[cid]))}
     scored = _score_candidates(index, queries, places)
     decided = _decide(scored, places, index.groups)
     if decided is not None:

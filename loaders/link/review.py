@@ -77,14 +77,15 @@ def settle_line(entry: Entry, registry: RegistryIndex | None, curated_best: str,
     return ""
 
 
-def table(queue: list[Entry], registry: RegistryIndex | None, best: dict[str, tuple[str, bool]]) -> str:
-    """The queue as tab-separated text (:data:`HEADER`); ``best`` maps an entry's text to its best
-    curated candidate and whether it is a EURACAN member."""
+def table(queue: list[Entry], registry: RegistryIndex | None, best: dict[tuple[str, str], tuple[str, bool]]) -> str:
+    """The queue as tab-separated text (:data:`HEADER`); ``best`` maps an entry's text and place to its
+    best curated candidate of that place and whether it is a EURACAN member (a candidate elsewhere is no
+    alias: "Policlinico San Matteo" in Pavia is not Genoa's San Martino)."""
     lines = [HEADER]
     for e in queue:
         names = ", ".join(f"{c} ({registry.orgs[c].name}, {registry.orgs[c].city})" if registry and c in registry.orgs
                           else c for c in e.candidates)
-        cid, member = best.get(e.text, ("", False))
+        cid, member = best.get((e.text, e.place), ("", False))
         sites = ", ".join(sorted(set(e.sites))[:5]) + (" ..." if len(set(e.sites)) > 5 else "")
         lines.append("\t".join([str(len(e.sites)), e.kind, e.status, e.node, e.text, e.place, sites, names,
                                 settle_line(e, registry, cid, member)]))
