@@ -266,6 +266,19 @@ def test_a_district_written_after_its_city_is_that_city_s_metro() -> None:
     assert names.city_agreement("Bochum", "Bonn") is None
 
 
+def test_a_quarter_written_as_the_city_is_a_place_not_a_name_of_the_city() -> None:
+    """Regression (#16): "San Martino", a quarter of Genoa that one record writes as its city, was a spelling of
+    Genoa, so its words were stripped from every Genoese name and "Ospedale San Martino" became a bare
+    "Ospedale" (generic). It is a place of Genoa (same-place agreement), never one of Genoa's names."""
+    from kg.core import names
+    assert names.city_agreement("San Martino", "Genoa") == "metro"
+    assert not {"san", "martino"} & names.city_tokens("Genova")
+    curated = R.build_index([R.Candidate("ospedale-policlinico-san-martino", "Ospedale Policlinico San Martino",
+                                         "Genoa", "IT", ("Ospedale Policlinico San Martino", "IRCCS San Martino"))])
+    res = SiteResolver(curated, INDEX).resolve("Ospedale San Martino", "Genova", "IT")
+    assert (res.status, res.institution) == ("resolved", "ospedale-policlinico-san-martino")
+
+
 def test_a_medical_university_without_a_linked_hospital_is_its_citys_one_university_hospital() -> None:
     """Found on the dev-half gold (#16): "Medical University of Gdansk" is the UCK, which the registry does not
     link to the university; a general university is not moved, nor one in a city of two university hospitals."""

@@ -254,7 +254,7 @@ CITY_VARIANTS: dict[str, str] = {
     "vandoeuvre": "vandoeuvre les nancy", "nantes saint herblain": "saint herblain", "st gallen": "saint gallen",
     "st john s": "saint john s", "st leonards": "saint leonards", "warszawa": "warsaw", "praha": "prague",
     "sevilla": "seville", "athina": "athens", "palma de mallorca": "palma", "geneve": "geneva",
-    "san martino": "genoa", "bernes": "bern",
+    "bernes": "bern",
 }
 #: suburbs -> the city whose hospitals they belong to (canonical names), for "same place" agreement
 METRO: dict[str, str] = {
@@ -265,6 +265,7 @@ METRO: dict[str, str] = {
     "herlev": "copenhagen", "bebington": "wirral", "yvoir": "namur", "kogarah": "sydney", "randwick": "sydney",
     "saint leonards": "sydney", "bankstown": "sydney", "kingswood": "sydney", "herston": "brisbane",
     "woolloongabba": "brisbane", "nedlands": "perth", "bedford park": "adelaide", "meldola": "forli",
+    "san martino": "genoa",  # a quarter of Genoa written as the city; "Ospedale San Martino" is named after it
 }
 
 
