@@ -279,6 +279,30 @@ def test_a_quarter_written_as_the_city_is_a_place_not_a_name_of_the_city() -> No
     assert (res.status, res.institution) == ("resolved", "ospedale-policlinico-san-martino")
 
 
+def test_a_university_department_is_a_clinic_of_its_citys_university_hospital() -> None:
+    """#16, decision 0012: a facility that names a university's department ("Katedra i Klinika Endokrynologii",
+    "Universitätsklinik für Innere Medizin I") is read as its city's university hospital, the generic name
+    it stands for; where the registry holds no university hospital, the city's one medical university, also
+    when it holds another hospital there (Innsbruck's Tirol Kliniken group). A department without a
+    university's word stays generic, and so does a university department in a city of two university hospitals."""
+    records = [rec("03pt86f80", ["Innsbruck Medical University", "Medizinische Universität Innsbruck"], "Innsbruck",
+                   "AT", ("education",)),
+               rec("028ze1052", ["Tirol Kliniken"], "Innsbruck", "AT"),
+               rec("02zbb2597", ["Poznan University of Medical Sciences"], "Poznan", "PL", ("education",)),
+               rec("0jjjjjj11", ["Medical University of Lodz"], "Lodz", "PL", ("education",)),
+               rec("0kkkkkk22", ["University Hospital No 1"], "Lodz", "PL"),
+               rec("0llllll33", ["University Hospital No 2"], "Lodz", "PL")]
+    steps = SiteResolver(R.build_index([]), G.build_index(records))
+    for text, city, want in [("Universitätsklinik für Innere Medizin I", "Innsbruck", "03pt86f80"),
+                             ("University Hospital", "Innsbruck", "03pt86f80"),
+                             ("Katedra i Klinika Endokrynologii", "Poznan", "02zbb2597")]:
+        res = steps.resolve(text, city, "PL" if city == "Poznan" else "AT")
+        assert (res.status, res.institution) == ("resolved", "ror-" + want), text
+        assert res.rule == "registry:generic-medical-university-in-city;confidence=medium"
+    assert steps.resolve("Dept of Medicine I", "Innsbruck", "AT").status == "generic"
+    assert steps.resolve("Katedra i Klinika Endokrynologii", "Lodz", "PL").status == "generic"
+
+
 def test_a_medical_university_without_a_linked_hospital_is_its_citys_one_university_hospital() -> None:
     """Found on the dev-half gold (#16): "Medical University of Gdansk" is the UCK, which the registry does not
     link to the university; a general university is not moved, nor one in a city of two university hospitals."""

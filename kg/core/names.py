@@ -183,6 +183,18 @@ def distinctive(tokens: list[str] | tuple[str, ...]) -> list[str]:
     return [t for t in tokens if t not in GENERIC and not t.isdigit() and len(t) > 1]
 
 
+#: a university's chair: a department named so is one of a university's clinics ("Katedra i Klinika ...")
+_CHAIRS = frozenset({"katedra", "cattedra"})
+
+
+def is_university_department(text: str) -> bool:
+    """True if a facility names only departments, one of them a university's ("Katedra i Klinika
+    Endokrynologii", "University Department of Oncology"): a clinic of its city's university hospital."""
+    segs = segments(text)
+    return bool(segs) and all(is_department(s) for s in segs) and any(
+        _CHAIRS & set(fold(s).split()) or "university" in normalise_name(s).split() for s in segs)
+
+
 def is_department(segment: str) -> bool:
     """True if a name segment names a department, unit or service (e.g. "Department of Oncology")."""
     words = fold(segment).split()

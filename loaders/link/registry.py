@@ -344,8 +344,9 @@ def generic_unique(index: RegistryIndex, text: str, city: str, country: str) -> 
     city is the site's city in any spelling, or a district or suburb written with or known to it
     (:func:`kg.core.names.city_agreement`: "Jerez" for "Jerez de la Frontera"), never a place near it only;
     when the whole kind finds no hospital, it is tried without :data:`_QUALIFIERS`; a university hospital
-    in a city where the registry holds no hospital at all is the city's one medical university, if any
-    (:func:`_medical_university_in`, rule ``generic-medical-university-in-city``)."""
+    in a city where the registry holds no university hospital (Graz; Innsbruck, where it holds the Tirol
+    Kliniken group) is the city's one medical university, if any (:func:`_medical_university_in`, rule
+    ``generic-medical-university-in-city``)."""
     kind = set(name_key(text, names.city_tokens(city)))
     if not kind or not city or names.distinctive(tuple(kind)):
         return None
@@ -355,7 +356,7 @@ def generic_unique(index: RegistryIndex, text: str, city: str, country: str) -> 
         found = _unique_of_kind(index, in_city, set(kind_words))
         if found is not None:
             return RegistryMatch(chu_of(index, found), "generic-unique-in-city;confidence=medium", 0.6, text)
-    if {"university", "hospital"} <= kind and not in_city:
+    if {"university", "hospital"} <= kind and not of_kind_in_city(index, "University Hospital", city, country):
         school = _medical_university_in(index, place)
         if school is not None:
             return RegistryMatch(school, "generic-medical-university-in-city;confidence=medium", 0.6, text)
@@ -371,7 +372,7 @@ def _is_medical_university(org: Organisation) -> bool:
 
 def _medical_university_in(index: RegistryIndex, place: Place) -> str | None:
     """The one medical university (an education record whose name says medical university or medical
-    school) of the site's city, when the registry holds no hospital there: its clinics are the city's
+    school) of the site's city, when the registry holds no university hospital there: its clinics are the city's
     university hospital (decision 0012; Graz, Innsbruck, like Hannover's MHH)."""
     canon = names.canonical_city(place.city)
     found = {i for i in index.by_city.get((place.country, canon), ()) if _is_medical_university(index.orgs[i])}

@@ -15,6 +15,9 @@
    an open-world node too (rule ``open-world:kind-and-named-city;confidence=low``, score
    :data:`KIND_AND_CITY_SCORE`); with several of that kind there it stays generic.
 
+A facility that names only departments, one of them a university's ("Katedra i Klinika Endokrynologii",
+"University Department of Oncology"), is read as the generic "University Hospital" of its city.
+
 Generic and anonymous facilities stay ``generic``. A site whose country has no code (a former state:
 "Former Yugoslavia") is placed in the one country where the registry has its city (rule suffix
 ``;country-from-city``); a site without a city, or whose city is in none or several countries, cannot
@@ -77,9 +80,15 @@ class SiteResolver:
         first = self.curated(text, city, country, tuple(identifiers), words)
         if first.status == "resolved":
             return replace(first, rule="curated:" + first.rule)
+        if self.registry is not None and city and country and names.is_university_department(text):
+            found = reg.generic_unique(self.registry, "University Hospital", city, country)
+            if found is not None:
+                return self._registry(found, first)
         if first.status == "generic":
             if first.rule in _KIND_REASONS and self.registry is not None and city and country:
-                found = reg.generic_unique(self.registry, text, city, country)
+                # the kind is the institution's words ("Universitätsklinik für Innere Medizin I": a university hospital)
+                kind = " ".join(names.institution_segments(text)) or text
+                found = reg.generic_unique(self.registry, kind, city, country)
                 if found is not None:
                     return self._registry(found, first)
             return first
