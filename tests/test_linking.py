@@ -920,3 +920,30 @@ def test_review_regressions_of_the_ninth_session_rules(index: ConditionIndex) ->
     # only the pharynx's lymphoepithelioma is its SCC
     assert "oncotree:LECLC" in _links_of([Term("Lymphoepithelioma-like carcinoma of the lung", "condition")], "",
                                          index)["Lymphoepithelioma-like carcinoma of the lung"]
+
+
+def test_a_former_name_at_a_site_its_own_source_does_not_give_it(index: ConditionIndex) -> None:
+    """Rule 3 of the protocol, found on dev5: "Malignant Fibrous Histiocytoma of Bone" is Orphanet's
+    undifferentiated pleomorphic sarcoma (a bone sarcoma too), reached through OncoTree's MFH, which is a soft
+    tissue type and so is not kept for a text naming bone; at a site neither has, nothing."""
+    for text in ["Adult Malignant Fibrous Histiocytoma of Bone", "childhood malignant fibrous histiocytoma of bone"]:
+        assert {c for c in _links_of([Term(text, "condition")], "", index)[text] if c.startswith("ORPHA:")} == {
+            "ORPHA:2023"}, text
+    text = "Malignant Fibrous Histiocytoma of the lung"
+    assert not {c for c in _links_of([Term(text, "condition")], "", index)[text] if c.startswith("ORPHA:")}
+
+
+def test_a_broad_tag_among_tags_of_other_types_is_no_tag_of_the_one_condition(index: ConditionIndex) -> None:
+    """Found on dev5 (an NCI sarcoma trial): beside a condition "Adult Malignant Fibrous Histiocytoma of
+    Bone", the keyword "adult malignant mesenchymoma" (soft tissue sarcoma) stood for that condition's type;
+    the record's other keywords name other sarcomas, so the keyword is one of a list of the trial's
+    diseases and keeps its own entity. Alone beside the condition it still stands for it."""
+    terms = [Term("Adult Malignant Fibrous Histiocytoma of Bone", "condition"),
+             Term("adult malignant mesenchymoma", "keyword"), Term("adult synovial sarcoma", "keyword"),
+             Term("adult liposarcoma", "keyword")]
+    got = _links_of(terms, "", index)
+    assert "ORPHA:3394" in got["adult malignant mesenchymoma"]
+    assert "ORPHA:2023" not in got["adult malignant mesenchymoma"]
+    alone = _links_of(terms[:2], "", index)
+    assert {c for c in alone["adult malignant mesenchymoma"] if c.startswith("ORPHA:")} == {"ORPHA:2023"}
+

@@ -152,7 +152,8 @@ def _mesh_as_conditions(terms: Sequence[Term], found: dict[Term, list[Match]], i
     "Astrocytoma" in a glioblastoma trial: MeSH's nearest descriptor, not a second disease; the keyword
     "Liposarcoma" in a myxoid liposarcoma trial) stands for the conditions' entities
     below it (at most :data:`MAX_LIST`; a keyword for one only), rule ``trial-context``; a MeSH term with an entity of its own that no
-    condition refines keeps it. ``terms`` are the record's texts that name a type (generic terms such as
+    condition refines keeps it, and so does one beside other tags that name other types below it (NCI's
+    keyword lists: "adult malignant mesenchymoma" among twenty sarcoma types is the soft tissue sarcoma). ``terms`` are the record's texts that name a type (generic terms such as
     "Carcinoma" or "Thymus Neoplasms" are read in their record already)."""
     conditions = {m.entity.iri for t in terms if t.field == "condition" for m in found[t] if source_of(m.entity) == "ORPHA"}
     for term in terms:
@@ -160,6 +161,9 @@ def _mesh_as_conditions(terms: Sequence[Term], found: dict[Term, list[Match]], i
         if term.field not in _INDEXING or not mine or mine & conditions:
             continue
         below = {c for c in conditions if mine & index.ancestors(c)}
+        if any(mine & index.ancestors(m.entity.iri) and m.entity.iri not in conditions for t in terms
+               if t != term and t.field in _INDEXING for m in found[t] if source_of(m.entity) == "ORPHA"):
+            continue  # other tags name other types below it: a list of the trial's diseases (NCI's keywords)
         # a keyword is its author's tag: it stands for the record's one type named more broadly, while one
         # over several conditions names what they make up together ("GEP-NET disease" over pancreatic and
         # gastroenteric NETs)

@@ -120,6 +120,14 @@ def shared_names(found: list[Match], index: ConditionIndex) -> list[Match]:
     return list(extra.values())
 
 
+def _shared_at_site(elsewhere: list[Match], text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``shared-name`` for a name matched at another site than the text's: the other source's entity
+    it names, if that one is at the text's site ("Malignant Fibrous Histiocytoma of Bone": OncoTree's MFH
+    is a soft tissue type, Orphanet's undifferentiated pleomorphic sarcoma is a bone sarcoma too)."""
+    want = sites_of(text)
+    return [m for m in shared_names(elsewhere, index) if want and index.at_site(m.entity.iri, want)]
+
+
 def _nearest_named(found: list[Match], text: str, index: ConditionIndex) -> list[Match]:
     """Rule ``broader``, across sources: for an entity of one source that the other source does not
     name, the other source's entity named by its nearest ancestor (OncoTree's testis "Embryonal
@@ -289,7 +297,8 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         return [Match(e, "xref", code, SCORES["xref"]) for e in unique(hits)]
     if (kept := included(term.text)) and kept != term.text:
         term = Term(kept, term.field, term.mesh_id)
-    found = [m for m in link_term(Term(term.text, term.field), index) if site_ok(m, term.text, index)]
+    named = link_term(Term(term.text, term.field), index)
+    found = [m for m in named if site_ok(m, term.text, index)]
     if not found or not {m.rule for m in found} & WHOLE:
         found = equivalent(term.text, index) or found
     if not {m.rule for m in found} & WHOLE:  # nothing, or only a name the text ends with
@@ -301,6 +310,8 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
     if not any(source_of(m.entity) == "ORPHA" for m in found):
         found += _cancer_as(term.text, index, {source_of(m.entity) for m in found})
     found = found + shared_names(found, index)
+    if not any(source_of(m.entity) == "ORPHA" for m in found):
+        found += _shared_at_site([m for m in named if m not in found], term.text, index)
     found += _nearest_named(found, term.text, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):
         have = {source_of(m.entity) for m in found}
