@@ -947,3 +947,18 @@ def test_a_broad_tag_among_tags_of_other_types_is_no_tag_of_the_one_condition(in
     alone = _links_of(terms[:2], "", index)
     assert {c for c in alone["adult malignant mesenchymoma"] if c.startswith("ORPHA:")} == {"ORPHA:2023"}
 
+
+
+def test_a_mesothelioma_said_nowhere_to_be_elsewhere_is_the_pleural_one(index: ConditionIndex) -> None:
+    """Found on dev4 (two trials that got no entity, labelled pleural by the protocol, as the dev half's
+    "Malignant Mesothelioma" trials are): a mesothelioma whose record says nothing of where is the pleural
+    one (rule ``usual-site``); a record naming another site, in a mesothelioma text or alone, is not read so."""
+    def orpha(terms: list[Term]) -> dict[str, set[str]]:
+        return {t: {c for c in cs if c.startswith("ORPHA:")} for t, cs in _links_of(terms, "", index).items()}
+
+    got = orpha([Term("Malignant Mesothelioma", "condition"), Term("epithelial mesothelioma", "keyword")])
+    assert got == {"Malignant Mesothelioma": {"ORPHA:50251"}, "epithelial mesothelioma": {"ORPHA:50251"}}
+    assert orpha([Term("Malignant Mesothelioma", "condition"), Term("Peritoneal", "keyword")])[
+        "Malignant Mesothelioma"] == set()
+    assert orpha([Term("Malignant Mesothelioma", "condition"), Term("peritoneal mesothelioma", "keyword")])[
+        "Malignant Mesothelioma"] == {"ORPHA:168811"}

@@ -29,6 +29,7 @@ from loaders.link.conditions_context import (
     record_family_at_site,
     site_carcinoma,
     title_entities,
+    usual_site,
     variant,
 )
 from loaders.link.conditions_lookup import MAX_LIST, PARTIAL, SCORES, code_of, source_of
@@ -238,6 +239,8 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
             matches = [*matches, *named_runs(term.text, index)]
         if fallback and not _orphanet(matches):  # a text about neuroendocrine tumours naming no type
             matches = [*matches, *neoplasm_named_in(term.text, index)]
+        if fallback and not _orphanet(matches) and (v := variant(term.text)):  # "epithelial mesothelioma"
+            matches = [*matches, *usual_site(v, terms, index)]
         return matches
     cancer = bool(g.sites) and not g.families and "cancer" in tokens(term.text)
     others = [(t, ms) for t, ms in specific if t != term] if cancer or not g.sites else list(specific)
@@ -257,6 +260,8 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
         # "Neuroendocrine Tumour" in a record that says no more: Orphanet's node of the family (and of its
         # site, if it names one), the neuroendocrine neoplasm
         matches = list(matches) + as_neoplasm(term.text, index, family=True)
+    if fallback and not _orphanet(matches):  # "Malignant Mesothelioma" and nothing said of where
+        matches = list(matches) + usual_site(g, terms, index)
     return matches
 
 

@@ -294,6 +294,24 @@ def family_at_site(text: str, index: ConditionIndex) -> list[Match]:
     return [Match(ent, "broader", ent.label, SCORES["broader"])]
 
 
+#: a family whose name without a site means the type at its usual site, by the registries' and curators'
+#: convention ("Malignant Mesothelioma" is the pleural mesothelioma, about nine in ten of them)
+USUAL_SITE = {"mesothelioma": "pleural mesothelioma"}
+
+
+def usual_site(g: Generic, terms: Sequence[Term], index: ConditionIndex) -> list[Match]:
+    """Rule ``usual-site`` for a family term of :data:`USUAL_SITE` in a record none of whose texts of that
+    family, nor a text naming only a site, names another site ("Malignant Mesothelioma", "epithelial
+    mesothelioma" and nothing else said of where)."""
+    if g.sites or len(g.families) != 1 or (name := USUAL_SITE.get(next(iter(g.families)))) is None:
+        return []
+    if any(sites_of(t.text) - {"pleura", "lung"} for t in terms if g.families & families_of(t.text)
+           or not families_of(t.text)):
+        return []  # a text of the family, or a bare site ("Peritoneal"), names another site
+    return [Match(m.entity, "usual-site", name, SCORES["usual-site"])
+            for m in lookup(name, index, "equivalent") if source_of(m.entity) == "ORPHA"]
+
+
 def record_family_at_site(g: Generic, specific: Sequence[tuple[Term, list[Match]]], index: ConditionIndex) -> list[Match]:
     """Rule ``trial-context`` for an organ term none of whose record's types is at its site, when the record's
     conditions are all of one family: Orphanet's one top node of that family at the site ("Mediastinal Cancer"
