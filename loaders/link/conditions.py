@@ -94,7 +94,7 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
     found = {t: _read(t, kinds[t], own, terms, specific, named, index) for t in terms}
     # an organ term that reached Orphanet only in its record ("laryngeal cancer" -> squamous cell carcinoma of
     # the larynx) says what the record's broader terms mean ("Head and Neck Cancer", "Laryngeal Neoplasms")
-    organs = [(t, ms) for t, ms in found.items() if kinds[t] is not None and kinds[t].sites and _orphanet(ms)
+    organs = [(t, ms) for t, ms in found.items() if (kinds[t] is None or kinds[t].sites) and _orphanet(ms)
               and not _orphanet(own[t])]
     for term in terms:  # also where the first pass had nothing but the site's own carcinoma to go by
         more = [(t, ms) for t, ms in organs if t != term]

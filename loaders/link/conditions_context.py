@@ -333,6 +333,10 @@ def record_family_at_site(g: Generic, specific: Sequence[tuple[Term, list[Match]
 #: names of groupings and inherited conditions: never what "X cancer" means ("Rare cancer of cervix uteri",
 #: "Familial prostate cancer")
 _GROUPING = re.compile(r"(?i)^(rare|familial|hereditary|inherited)\b")
+#: sites whose Orphanet "Rare … carcinoma" grouping holds every carcinoma of the organ, its common kinds too, so
+#: that it is what "X cancer" means: the thyroid's (differentiated, medullary, anaplastic thyroid carcinoma).
+#: The pancreas', stomach's and corpus uteri's groupings leave out their common adenocarcinomas; they stay out.
+_WHOLE_GROUPING = frozenset({"thyroid"})
 
 
 def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
@@ -340,7 +344,8 @@ def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
     at site X, when it has exactly one that is not under another ("laryngeal cancer" -> squamous cell
     carcinoma of the larynx, its only carcinoma node there). Only a node naming X itself ("Paratesticular
     adenocarcinoma" is no testicular cancer) and no histology the text does not say, but squamous at the
-    head and neck ("Skin Cancer" is not the cutaneous neuroendocrine carcinoma); never a "Rare …" grouping or an inherited
+    head and neck ("Skin Cancer" is not the cutaneous neuroendocrine carcinoma); never a "Rare …" grouping (but
+    at a site of :data:`_WHOLE_GROUPING`: "Thyroid Cancer" is the rare thyroid carcinoma) or an inherited
     condition: a common cancer ("Breast Cancer", "Cervical Cancer") has no Orphanet node. The site's own node,
     when it sits under two carcinomas of the site, is widened to the node covering them (:func:`_straddled`:
     "Biliary Tract Cancer")."""
@@ -361,7 +366,8 @@ def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
         if not index.carcinomas_at(site) and enclosing(site):
             site = enclosing(site)[0]  # no carcinoma node at a part of a site ("tongue cancer"): the enclosing site's
         cands = {i for i in index.carcinomas_at(site)
-                 if not _GROUPING.match(index.by_iri[i].label) and _histology(index.by_iri[i].label, {"carcinoma"}) <= words
+                 if not (_GROUPING.match(index.by_iri[i].label) and site not in _WHOLE_GROUPING)
+                 and _histology(index.by_iri[i].label, {"carcinoma"}) <= words
                  and site in set().union(*(sites_of(n) for n in (index.by_iri[i].label, *index.by_iri[i].synonyms)))}
         # a node of that site alone before one of two sites ("oral cavity cancer" is the oral cavity's carcinoma,
         # not the one of the oral cavity and the lip)
