@@ -978,3 +978,15 @@ def test_thyroid_cancer_is_the_thyroid_carcinoma_group_or_the_record_s_own_kind(
     got = orpha([Term("131I-refractory differentiated thyroid cancer (DTC)", "condition"),
                  Term("Thyroid cancer", "keyword")])
     assert got["Thyroid cancer"] == {"ORPHA:146"}
+
+
+def test_an_icd10_line_reads_as_the_cancer_it_names(index: ConditionIndex) -> None:
+    """Found on held-out 1 (a DRKS record): "C73 -  Malignant neoplasm of thyroid gland" is ICD-10's thyroid
+    cancer; its code is dropped and "malignant neoplasm of X" read as the cancer of X, never a secondary
+    one (a metastasis)."""
+    def orpha(text: str) -> set[str]:
+        return {c for c in _links_of([Term(text, "condition")], "", index)[text] if c.startswith("ORPHA:")}
+
+    assert orpha("C73 -  Malignant neoplasm of thyroid gland") == {"ORPHA:100088"}
+    assert orpha("Malignant neoplasm of thyroid gland") == {"ORPHA:100088"}
+    assert orpha("Secondary malignant neoplasm of liver") == set()

@@ -35,6 +35,7 @@ from loaders.link.conditions_context import (
 from loaders.link.conditions_lookup import MAX_LIST, PARTIAL, SCORES, code_of, source_of
 from loaders.link.conditions_match import as_neoplasm, match_term, neoplasm_named_in
 from loaders.link.conditions_names import SITE_FILLERS, SITE_WORDS, ConditionIndex, families_of, sites_of
+from loaders.link.conditions_phrases import rephrase
 from loaders.link.conditions_prose import named_runs
 from loaders.link.conditions_tolerant import respelt
 from loaders.link.terms import EntityLink, Match, Term, _dedupe, link_term
@@ -242,7 +243,7 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
         if fallback and not _orphanet(matches) and (v := variant(term.text)):  # "epithelial mesothelioma"
             matches = [*matches, *usual_site(v, terms, index)]
         return matches
-    cancer = bool(g.sites) and not g.families and "cancer" in tokens(term.text)
+    cancer = bool(g.sites) and not g.families and "cancer" in tokens(rephrase(term.text))
     others = [(t, ms) for t, ms in specific if t != term] if cancer or not g.sites else list(specific)
     mine = own[term]
     if cancer and any(g.sites & sites_of(t.text) and (fams := families_of(t.text)) and "carcinoma" not in fams

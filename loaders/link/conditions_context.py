@@ -349,7 +349,7 @@ def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
     condition: a common cancer ("Breast Cancer", "Cervical Cancer") has no Orphanet node. The site's own node,
     when it sits under two carcinomas of the site, is widened to the node covering them (:func:`_straddled`:
     "Biliary Tract Cancer")."""
-    if g.families - {"carcinoma"} or not g.sites or not {"cancer", "carcinoma"} & set(tokens(text)):
+    if g.families - {"carcinoma"} or not g.sites or not {"cancer", "carcinoma"} & set(tokens(rephrase(text))):
         return []
     words = set(canonical_words(text, drop_malignant=True))
     if any(s == "head and neck" or "head and neck" in enclosing(s) for s in g.sites):

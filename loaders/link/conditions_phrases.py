@@ -30,6 +30,8 @@ such phrases in a text or an entity name, so the canonical key of
 * **acronyms** of the neuroendocrine neoplasms, in upper case (NET, NEC, NEN, GEP-, SI-), which the sources
   spell out, and those of one type each (LMS, STS, UPS, DSRCT, MPM, CTCL; never a two-letter or ambiguous
   one such as ACC or GCT);
+* **ICD-10 lines**: a leading code ("C73 - ") is dropped, and "malignant neoplasm of X" is the cancer of X (never
+  a secondary one);
 * **spellings**: British spellings of the sources' words (phaeo-, oesophag-, haem-, gynaecolog-), words
   written in two (neuro-endocrine, entero-pancreatic = gastroenteropancreatic, whose "tumour" is the
   neuroendocrine one); a negated
@@ -58,6 +60,10 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\boesophag", "esophag"),
     (r"\bhaem(?=[a-z]{4})", "hem"),
     (r"\bgynaecolog", "gynecolog"),
+    # an ICD-10 line: its code says nothing the words do not; its "malignant neoplasm of X" is the cancer of X (a
+    # secondary one, a metastasis, is not)
+    (r"^\s*[CD]\d{2}(?:\.\d{1,2})?\s*(?:[-:–]\s*)?(?=[A-Za-z])", ""),
+    (r"(?<!secondary )\bmalignant neoplasms? of (?:the )?", "cancer of "),
     (r"\bneuro[- ]endocrine\b", "neuroendocrine"),
     (r"\bextra[- ](osseous|skeletal)\b", r"extra\1"),
     # Ewing's tumour is the Ewing sarcoma; a WHO thymoma subtype without a node of its own is its type's
