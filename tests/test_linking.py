@@ -990,3 +990,19 @@ def test_an_icd10_line_reads_as_the_cancer_it_names(index: ConditionIndex) -> No
     assert orpha("C73 -  Malignant neoplasm of thyroid gland") == {"ORPHA:100088"}
     assert orpha("Malignant neoplasm of thyroid gland") == {"ORPHA:100088"}
     assert orpha("Secondary malignant neoplasm of liver") == set()
+
+
+def test_head_and_neck_cancer_beside_squamous_carcinomas_of_several_sites_is_the_hnscc(index: ConditionIndex) -> None:
+    """Protocol rule 2, found on dev5 (NCI keyword lists): "Head and Neck Cancer" beside the squamous cell
+    carcinomas of the larynx, hypopharynx and nasopharynx is the head and neck SCC, not the ORL group that
+    their common node is (Orphanet files the nasopharyngeal carcinoma beside the HNSCC); beside types of
+    other histologies it stays their common node or list."""
+    terms = [Term("Head and Neck Cancer", "condition"),
+             Term("recurrent squamous cell carcinoma of the larynx", "keyword"),
+             Term("recurrent squamous cell carcinoma of the hypopharynx", "keyword"),
+             Term("recurrent squamous cell carcinoma of the nasopharynx", "keyword")]
+    got = _links_of(terms, "", index)
+    assert {c for c in got["Head and Neck Cancer"] if c.startswith("ORPHA:")} == {"ORPHA:67037"}
+    terms[3] = Term("Salivary Gland Cancer", "keyword")
+    got = _links_of(terms, "", index)
+    assert "ORPHA:67037" not in got["Head and Neck Cancer"]

@@ -28,6 +28,7 @@ from loaders.link.conditions_context import (
     more_specific,
     record_family_at_site,
     site_carcinoma,
+    squamous_carcinoma,
     title_entities,
     usual_site,
     variant,
@@ -250,6 +251,8 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
                       for t in terms if t != term):
         mine = []  # "Ovarian Cancer" beside "ovarian sarcoma": the record says it is no carcinoma
     matches = context(g, mine, others, named, index, cancer=cancer)
+    if cancer and (squamous := squamous_carcinoma(term.text, g, others, index)):
+        matches = [*(m for m in matches if source_of(m.entity) != "ORPHA"), *squamous]
     if fallback and (not _orphanet(matches) or cancer and len(g.sites) > 1):  # each organ of "Anal and Vulvar Cancer"
         have = {m.entity.iri for m in matches}
         matches = list(matches) + [m for m in site_carcinoma(term.text, g, index) if m.entity.iri not in have]

@@ -381,6 +381,18 @@ def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
     return [Match(ent, "broader", ent.label, SCORES["broader"])]
 
 
+def squamous_carcinoma(text: str, g: Generic, specific: Sequence[tuple[Term, list[Match]]],
+                       index: ConditionIndex) -> list[Match]:
+    """Protocol rule 2: the cancer of a site whose record names several types there, every one a squamous
+    cell carcinoma by one of its names, is the site's squamous cell carcinoma node ("Head and Neck Cancer"
+    beside the larynx's, the oropharynx's and the nasopharynx's: the head and neck SCC, not the ORL group
+    that their common node is, since Orphanet files the nasopharyngeal carcinoma beside the HNSCC)."""
+    ents = unique(m.entity for _, ms in specific for m in ms if source_of(m.entity) == "ORPHA" and _fits(m.entity, g, index))
+    if len(ents) < 2 or not all(any("squamous" in tokens(n) for n in index.names(e)) for e in ents):
+        return []
+    return [m for m in site_carcinoma(text, g, index) if "squamous" in tokens(m.entity.label)]
+
+
 def _straddled(iri: str, site: str, family: str, index: ConditionIndex, words: set[str]) -> str:
     """The node an organ term (of canonical ``words``) reaches through its site's own node: that node, or when it
     sits under two nodes of its family at the site and the term says none of its names ("biliary tract cancer":
