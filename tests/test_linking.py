@@ -1006,3 +1006,14 @@ def test_head_and_neck_cancer_beside_squamous_carcinomas_of_several_sites_is_the
     terms[3] = Term("Salivary Gland Cancer", "keyword")
     got = _links_of(terms, "", index)
     assert "ORPHA:67037" not in got["Head and Neck Cancer"]
+
+
+def test_a_receptor_status_and_an_acronym_inside_a_name_are_read_past(index: ConditionIndex) -> None:
+    """Found on held-out 1 (dev): "somatostatin receptor positive" says which patients, not which tumour, and
+    "(GEP-NET)" before the head word interrupts the name it abbreviates."""
+    def orpha(text: str) -> set[str]:
+        return {c for c in _links_of([Term(text, "condition")], "", index)[text] if c.startswith("ORPHA:")}
+
+    assert orpha("somatostatin receptor positive gastroenteropancreatic neuroendocrine tumours") == {"ORPHA:100092"}
+    assert orpha("gastroenteropancreatic neuroendocrine (GEP-NET) tumors") == {"ORPHA:100092"}
+    assert orpha("SSTR-positive neuroendocrine tumours of the pancreas") == {"ORPHA:97253"}

@@ -30,6 +30,8 @@ such phrases in a text or an entity name, so the canonical key of
 * **acronyms** of the neuroendocrine neoplasms, in upper case (NET, NEC, NEN, GEP-, SI-), which the sources
   spell out, and those of one type each (LMS, STS, UPS, DSRCT, MPM, CTCL; never a two-letter or ambiguous
   one such as ACC or GCT);
+* an **acronym in parentheses before a name's head word** is left out ("neuroendocrine (GEP-NET) tumors");
+* **receptor status** ("somatostatin receptor positive", "SSTR2-expressing") is left out: it says which patients;
 * **ICD-10 lines**: a leading code ("C73 - ") is dropped, and "malignant neoplasm of X" is the cancer of X (never
   a secondary one);
 * **spellings**: British spellings of the sources' words (phaeo-, oesophag-, haem-, gynaecolog-), words
@@ -60,6 +62,11 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\boesophag", "esophag"),
     (r"\bhaem(?=[a-z]{4})", "hem"),
     (r"\bgynaecolog", "gynecolog"),
+    # a receptor status says which patients, not which tumour ("somatostatin receptor positive GEP-NET")
+    (r"\b(?:[a-z0-9-]+ )?receptor[- ](?:positive|negative|expressing|avid)\b|\bsstr\d?[- ](?:positive|expressing|avid)\b",
+     ""),
+    # an acronym in parentheses inside a name, before its head word, interrupts it ("neuroendocrine (GEP-NET) tumors")
+    (r"\s*\([a-z][a-z0-9-]{1,9}\)(?=\s+(?:tumou?rs?|neoplasms?|carcinomas?|cancers?)\b)", ""),
     # an ICD-10 line: its code says nothing the words do not; its "malignant neoplasm of X" is the cancer of X (a
     # secondary one, a metastasis, is not)
     (r"^\s*[CD]\d{2}(?:\.\d{1,2})?\s*(?:[-:–]\s*)?(?=[A-Za-z])", ""),
