@@ -1017,3 +1017,14 @@ def test_a_receptor_status_and_an_acronym_inside_a_name_are_read_past(index: Con
     assert orpha("somatostatin receptor positive gastroenteropancreatic neuroendocrine tumours") == {"ORPHA:100092"}
     assert orpha("gastroenteropancreatic neuroendocrine (GEP-NET) tumors") == {"ORPHA:100092"}
     assert orpha("SSTR-positive neuroendocrine tumours of the pancreas") == {"ORPHA:97253"}
+
+
+def test_a_salivary_type_carcinoma_of_a_head_and_neck_mucosa_is_a_salivary_gland_one(index: ConditionIndex) -> None:
+    """Protocol rule 4, found on dev5: an adenoid cystic or mucoepidermoid carcinoma of the oral cavity arises in
+    its minor salivary glands: the salivary glands' malignant epithelial tumour; the cervix's stays its own."""
+    def orpha(text: str) -> set[str]:
+        return {c for c in _links_of([Term(text, "condition")], "", index)[text] if c.startswith("ORPHA:")}
+
+    assert orpha("recurrent adenoid cystic carcinoma of the oral cavity") == {"ORPHA:276145"}
+    assert orpha("stage IV mucoepidermoid carcinoma of the oral cavity") == {"ORPHA:276145"}
+    assert orpha("Adenoid cystic carcinoma of the cervix uteri") == {"ORPHA:213823"}
