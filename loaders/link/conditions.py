@@ -186,8 +186,15 @@ def _at_record_site(term: Term, own: list[Match], site: str, index: ConditionInd
     entities are none or all at another site, is read at the record's site ("Carcinoma, Embryonal" in a
     testicular trial is the testicular one, not Orphanet's extragonadal "Embryonal carcinoma";
     "Leiomyosarcoma" in a uterine trial is the uterine one); rule ``trial-context``."""
-    if sites_of(term.text) or any(source_of(m.entity) == "ORPHA" and (not index.site(m.entity.iri)
-                                                                      or index.at_site(m.entity.iri, {site})) for m in own):
+    if sites_of(term.text):
+        return own
+    orpha = [m for m in own if source_of(m.entity) == "ORPHA"]
+    there = [m for m in orpha if index.site(m.entity.iri) and index.at_site(m.entity.iri, {site})]
+    if there and all(index.site(m.entity.iri) for m in orpha) and len(there) < len(orpha):
+        # entities at several sites, one of them the record's ("Ewing's sarcoma" in a bone tumour trial: the
+        # skeletal one, not also the extraskeletal one)
+        return [*(m for m in own if source_of(m.entity) != "ORPHA"), *there]
+    if any(not index.site(m.entity.iri) or index.at_site(m.entity.iri, {site}) for m in orpha):
         return own
     if _LISTING.search(term.text):
         return own  # a list of names ("Neoplasms, Glandular and Epithelial"): no one name to read there
