@@ -1042,3 +1042,11 @@ def test_a_type_at_several_sites_is_the_one_at_its_record_s_only_site(index: Con
     assert got["Ewing's sarcoma metastatic"] == {"ORPHA:319"}
     assert orpha([Term("Ewing's sarcoma metastatic", "keyword")])["Ewing's sarcoma metastatic"] == {
         "ORPHA:319", "ORPHA:370334"}
+
+
+def test_a_misspelt_site_is_read_when_only_the_head_matched(index: ConditionIndex) -> None:
+    """Found on dev3 ("hypoharynx"): a text whose misspelt site word left only its head matched ("Squamous
+    Cell Carcinoma, NOS") is read respelt, as a text that matched nothing was."""
+    text = "Squamous cell carcinoma of the hypoharynx"
+    assert {c for c in _links_of([Term(text, "condition")], "", index)[text] if c.startswith("ORPHA:")} == {
+        "ORPHA:494547"}

@@ -305,8 +305,9 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         found = _juxtaposed(term.text, index) or _either(term.text, index) or found
     elif term.field == "condition":
         found += unread_parts(term.text, found, index)
-    if not found and (spelt := respelt(term.text, index)):
-        found = equivalent(spelt, index, "spelling")
+    if not {m.rule for m in found} & WHOLE and (spelt := respelt(term.text, index)):
+        # nothing, or a part only ("Squamous cell carcinoma of the hypoharynx": its head alone)
+        found = equivalent(spelt, index, "spelling") or found
     if not any(source_of(m.entity) == "ORPHA" for m in found):
         found += _cancer_as(term.text, index, {source_of(m.entity) for m in found})
     found = found + shared_names(found, index)
