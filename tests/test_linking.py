@@ -1050,3 +1050,13 @@ def test_a_misspelt_site_is_read_when_only_the_head_matched(index: ConditionInde
     text = "Squamous cell carcinoma of the hypoharynx"
     assert {c for c in _links_of([Term(text, "condition")], "", index)[text] if c.startswith("ORPHA:")} == {
         "ORPHA:494547"}
+
+
+def test_a_seminomatous_germ_cell_tumour_is_a_seminoma(index: ConditionIndex) -> None:
+    """Found on dev4: "Seminomatous Germ Cell Tumors" reached only the germ cell family node; it is a seminoma,
+    the testicular seminomatous germ cell tumour; the non-seminomatous one keeps its own node."""
+    def orpha(text: str) -> set[str]:
+        return {c for c in _links_of([Term(text, "condition")], "", index)[text] if c.startswith("ORPHA:")}
+
+    assert orpha("Stage II Seminomatous Germ Cell Tumors") == {"ORPHA:842"}
+    assert orpha("Non-seminomatous Germ Cell Tumor") == {"ORPHA:363494"}

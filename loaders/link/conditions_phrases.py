@@ -30,6 +30,7 @@ such phrases in a text or an entity name, so the canonical key of
 * **acronyms** of the neuroendocrine neoplasms, in upper case (NET, NEC, NEN, GEP-, SI-), which the sources
   spell out, and those of one type each (LMS, STS, UPS, DSRCT, MPM, CTCL; never a two-letter or ambiguous
   one such as ACC or GCT);
+* a **seminomatous germ cell tumour** is a seminoma;
 * a **salivary-type carcinoma** (adenoid cystic, mucoepidermoid, acinic cell) of a head and neck mucosa is a
   salivary gland one (its minor glands);
 * an **acronym in parentheses before a name's head word** is left out ("neuroendocrine (GEP-NET) tumors");
@@ -72,6 +73,8 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     ((r"\b(adenoid cystic|mucoepidermoid|acinic cell) carcinomas? of (?:the )?(?:oral cavity|mouth|palate|tongue|"
       r"floor of (?:the )?mouth|buccal mucosa|oropharynx|head and neck|nasal cavity|paranasal sinus(?:es)?|sinonasal tract)\b"),
      r"salivary gland \1 carcinoma"),
+    # a seminomatous germ cell tumour is a seminoma (Orphanet: "Testicular seminoma", a synonym of its node)
+    (r"(?<!non)(?<!non-)(?<!non )\bseminomatous germ[- ]cell (?:tumou?rs?|neoplasms?)\b", "seminoma"),
     # an acronym in parentheses inside a name, before its head word, interrupts it ("neuroendocrine (GEP-NET) tumors")
     (r"\s*\([a-z][a-z0-9-]{1,9}\)(?=\s+(?:tumou?rs?|neoplasms?|carcinomas?|cancers?)\b)", ""),
     # an ICD-10 line: its code says nothing the words do not; its "malignant neoplasm of X" is the cancer of X (a
