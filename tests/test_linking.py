@@ -1060,3 +1060,14 @@ def test_a_seminomatous_germ_cell_tumour_is_a_seminoma(index: ConditionIndex) ->
 
     assert orpha("Stage II Seminomatous Germ Cell Tumors") == {"ORPHA:842"}
     assert orpha("Non-seminomatous Germ Cell Tumor") == {"ORPHA:363494"}
+
+
+def test_a_shared_name_is_kept_only_at_the_site_its_text_names(index: ConditionIndex) -> None:
+    """"Extragonadal non-seminomatous germ cell tumor" contains OncoTree's NSGCT, whose Orphanet name is the
+    testis' tumour: that one is not kept for a text naming another site (the extragonadal node is reached
+    instead); a text naming no site keeps it."""
+    def orpha(text: str) -> set[str]:
+        return {c for c in _links_of([Term(text, "condition")], "", index)[text] if c.startswith("ORPHA:")}
+
+    assert "ORPHA:363494" not in orpha("Extragonadal non-seminomatous germ cell tumor")
+    assert orpha("Non-seminomatous Germ Cell Tumor") == {"ORPHA:363494"}

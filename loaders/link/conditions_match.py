@@ -310,7 +310,9 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         found = equivalent(spelt, index, "spelling") or found
     if not any(source_of(m.entity) == "ORPHA" for m in found):
         found += _cancer_as(term.text, index, {source_of(m.entity) for m in found})
-    found = found + shared_names(found, index)
+    # the other source's entity a name gives must be at the site the text names ("Extragonadal non-seminomatous
+    # germ cell tumor" contains OncoTree's NSGCT, whose Orphanet name is the testis' tumour)
+    found = found + [m for m in shared_names(found, index) if site_ok(m, term.text, index)]
     if not any(source_of(m.entity) == "ORPHA" for m in found):
         found += _shared_at_site([m for m in named if m not in found], term.text, index)
     found += _nearest_named(found, term.text, index)
