@@ -300,7 +300,16 @@ def test_a_university_department_is_a_clinic_of_its_citys_university_hospital() 
         assert (res.status, res.institution) == ("resolved", "ror-" + want), text
         assert res.rule == "registry:generic-medical-university-in-city;confidence=medium"
     assert steps.resolve("Dept of Medicine I", "Innsbruck", "AT").status == "generic"
-    assert steps.resolve("Katedra i Klinika Endokrynologii", "Lodz", "PL").status == "generic"
+    lodz = steps.resolve("Katedra i Klinika Endokrynologii", "Lodz", "PL")
+    assert (lodz.status, lodz.rule) == ("generic", "generic:university-department")  # no open-world node
+    # review: where the registry holds a university hospital, never the medical university instead (Rome)
+    records += [rec("00qvkm315", ["Saint Camillus International University of Health and Medical Sciences"], "Rome",
+                    "IT", ("education",)),
+                rec("04gqbd180", ["Campus Bio Medico University Hospital"], "Rome", "IT"),
+                rec("00rg70c39", ["Agostino Gemelli University Hospital"], "Rome", "IT")]
+    steps = SiteResolver(R.build_index([]), G.build_index(records, places={"Innsbruck", "Poznan", "Lodz"}))
+    rome = steps.resolve("University Hospital", "Rome", "IT")
+    assert rome.status == "generic"  # two of the kind; the names of a place no site asked for are read all the same
 
 
 def test_a_medical_university_without_a_linked_hospital_is_its_citys_one_university_hospital() -> None:

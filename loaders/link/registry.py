@@ -383,7 +383,13 @@ def of_kind_in_city(index: RegistryIndex, text: str, city: str, country: str) ->
     """How many registry hospitals of the site's city have every word of a generic name's kind."""
     kind = set(name_key(text, names.city_tokens(city)))
     hospitals = _hospitals_in(index, Place(index, city, country))
-    return sum(1 for i in hospitals if any(kind <= set(k) for k in index.keys.get(i, ())))
+    return sum(1 for i in hospitals if any(kind <= set(k) for k in _keys(index, i)))
+
+
+def _keys(index: RegistryIndex, org_id: str) -> list[tuple[str, ...]]:
+    """The name keys of a record: those indexed, or, for a record of a place no site asked for (its names
+    are not indexed), computed from its names."""
+    return index.keys.get(org_id) or [k for n in index.orgs[org_id].names if (k := name_key(n, frozenset()))]
 
 
 def _hospitals_in(index: RegistryIndex, place: Place) -> list[str]:
@@ -398,9 +404,9 @@ def _hospitals_in(index: RegistryIndex, place: Place) -> list[str]:
 
 
 def _unique_of_kind(index: RegistryIndex, hospitals: list[str], kind: set[str]) -> str | None:
-    found = {i for i in hospitals if any(kind <= set(k) for k in index.keys.get(i, ()))}
+    found = {i for i in hospitals if any(kind <= set(k) for k in _keys(index, i))}
     found = set(_prefer(index, dict.fromkeys(found, "city"))) if found else found
-    exact = {i for i in found if any(kind == set(k) for k in index.keys[i])}
+    exact = {i for i in found if any(kind == set(k) for k in _keys(index, i))}
     if len(found) > 1 and len(exact) == 1:  # "University Hospital" in Basel: the one named exactly so
         found = exact
     return found.pop() if len(found) == 1 else None

@@ -16,7 +16,8 @@
    :data:`KIND_AND_CITY_SCORE`); with several of that kind there it stays generic.
 
 A facility that names only departments, one of them a university's ("Katedra i Klinika Endokrynologii",
-"University Department of Oncology"), is read as the generic "University Hospital" of its city.
+"University Department of Oncology"), is read as the generic "University Hospital" of its city, and stays
+generic (rule ``generic:university-department``) when that finds none: a department makes no open-world node.
 
 Generic and anonymous facilities stay ``generic``. A site whose country has no code (a former state:
 "Former Yugoslavia") is placed in the one country where the registry has its city (rule suffix
@@ -80,10 +81,13 @@ class SiteResolver:
         first = self.curated(text, city, country, tuple(identifiers), words)
         if first.status == "resolved":
             return replace(first, rule="curated:" + first.rule)
-        if self.registry is not None and city and country and names.is_university_department(text):
-            found = reg.generic_unique(self.registry, "University Hospital", city, country)
+        if first.status != "resolved" and names.is_university_department(text):
+            # a university's department: its city's university hospital, or generic (a department is no institution)
+            found = reg.generic_unique(self.registry, "University Hospital", city, country) \
+                if self.registry is not None and city and country else None
             if found is not None:
                 return self._registry(found, first)
+            return curated.Resolution("generic", rule="generic:university-department", matched_text=text)
         if first.status == "generic":
             if first.rule in _KIND_REASONS and self.registry is not None and city and country:
                 # the kind is the institution's words ("Universitätsklinik für Innere Medizin I": a university hospital)
