@@ -963,6 +963,10 @@ def test_a_mesothelioma_said_nowhere_to_be_elsewhere_is_the_pleural_one(index: C
         "Malignant Mesothelioma"] == set()
     assert orpha([Term("Malignant Mesothelioma", "condition"), Term("peritoneal mesothelioma", "keyword")])[
         "Malignant Mesothelioma"] == {"ORPHA:168811"}
+    # review: the title says where too
+    title = "Cytoreductive Surgery and HIPEC in Patients With Peritoneal Surface Malignancies"
+    got = _links_of([Term("Malignant Mesothelioma", "condition")], title, index)["Malignant Mesothelioma"]
+    assert "ORPHA:50251" not in got
 
 
 def test_thyroid_cancer_is_the_thyroid_carcinoma_group_or_the_record_s_own_kind(index: ConditionIndex) -> None:
@@ -981,17 +985,15 @@ def test_thyroid_cancer_is_the_thyroid_carcinoma_group_or_the_record_s_own_kind(
     assert got["Thyroid cancer"] == {"ORPHA:146"}
 
 
-def test_an_icd10_line_reads_as_the_cancer_it_names(index: ConditionIndex) -> None:
-    """Found on held-out 1 (a DRKS record): "C73 -  Malignant neoplasm of thyroid gland" is ICD-10's thyroid
-    cancer; its code is dropped and "malignant neoplasm of X" read as the cancer of X, never a secondary
-    one (a metastasis)."""
+def test_an_icd10_line_is_read_without_its_code(index: ConditionIndex) -> None:
+    """Found on held-out 1 (a DRKS record): an ICD-10 line's leading code says nothing its words do not. Its
+    "Malignant neoplasm of X" is not read as the cancer of X: a compound splits "..., secondary" (a metastasis)
+    off, and the thymus' includes the thymoma (a review found both)."""
     def orpha(text: str) -> set[str]:
         return {c for c in _links_of([Term(text, "condition")], "", index)[text] if c.startswith("ORPHA:")}
 
-    assert orpha("C73 -  Malignant neoplasm of thyroid gland") == {"ORPHA:100088"}
-    assert orpha("Malignant neoplasm of thyroid gland") == {"ORPHA:100088"}
-    assert orpha("Secondary malignant neoplasm of liver") == set()
-
+    assert orpha("C45.0 Mesothelioma of pleura") == {"ORPHA:50251"}
+    assert orpha("Malignant neoplasm of liver, secondary") == set()
 
 def test_head_and_neck_cancer_beside_squamous_carcinomas_of_several_sites_is_the_hnscc(index: ConditionIndex) -> None:
     """Protocol rule 2, found on dev5 (NCI keyword lists): "Head and Neck Cancer" beside the squamous cell
@@ -1009,15 +1011,15 @@ def test_head_and_neck_cancer_beside_squamous_carcinomas_of_several_sites_is_the
     assert "ORPHA:67037" not in got["Head and Neck Cancer"]
 
 
-def test_a_receptor_status_and_an_acronym_inside_a_name_are_read_past(index: ConditionIndex) -> None:
-    """Found on held-out 1 (dev): "somatostatin receptor positive" says which patients, not which tumour, and
-    "(GEP-NET)" before the head word interrupts the name it abbreviates."""
+def test_a_receptor_status_is_read_past(index: ConditionIndex) -> None:
+    """Found on held-out 1 (dev): "somatostatin receptor positive" says which patients, not which tumour."""
     def orpha(text: str) -> set[str]:
         return {c for c in _links_of([Term(text, "condition")], "", index)[text] if c.startswith("ORPHA:")}
 
     assert orpha("somatostatin receptor positive gastroenteropancreatic neuroendocrine tumours") == {"ORPHA:100092"}
-    assert orpha("gastroenteropancreatic neuroendocrine (GEP-NET) tumors") == {"ORPHA:100092"}
     assert orpha("SSTR-positive neuroendocrine tumours of the pancreas") == {"ORPHA:97253"}
+    # a word in parentheses is left where it is ("Neuroendocrine (lung) tumors" is the bronchial NET)
+    assert orpha("Neuroendocrine (lung) tumors") == {"ORPHA:97287"}
 
 
 def test_a_salivary_type_carcinoma_of_a_head_and_neck_mucosa_is_a_salivary_gland_one(index: ConditionIndex) -> None:
@@ -1029,6 +1031,11 @@ def test_a_salivary_type_carcinoma_of_a_head_and_neck_mucosa_is_a_salivary_gland
     assert orpha("recurrent adenoid cystic carcinoma of the oral cavity") == {"ORPHA:276145"}
     assert orpha("stage IV mucoepidermoid carcinoma of the oral cavity") == {"ORPHA:276145"}
     assert orpha("Adenoid cystic carcinoma of the cervix uteri") == {"ORPHA:213823"}
+    # review: a list of sites is not rewritten (the breast's and the lung's stay), and OncoTree's type is kept
+    listed = "Adenoid cystic carcinoma of the head and neck, breast or lung"
+    assert {"oncotree:ACBC", "oncotree:LUACC"} <= _links_of([Term(listed, "condition")], "", index)[listed]
+    text = "Adenoid cystic carcinoma of the head and neck"
+    assert "oncotree:ACYC" in _links_of([Term(text, "condition")], "", index)[text]
 
 
 def test_a_type_at_several_sites_is_the_one_at_its_record_s_only_site(index: ConditionIndex) -> None:
@@ -1060,6 +1067,10 @@ def test_a_seminomatous_germ_cell_tumour_is_a_seminoma(index: ConditionIndex) ->
 
     assert orpha("Stage II Seminomatous Germ Cell Tumors") == {"ORPHA:842"}
     assert orpha("Non-seminomatous Germ Cell Tumor") == {"ORPHA:363494"}
+    # review: an extragonadal one is not the testicular seminoma; of two kinds sharing the family words the
+    # seminoma is read (the non-seminomatous one is still missed there, as the germ cell family node was before)
+    assert orpha("Extragonadal seminomatous germ cell tumor") == {"ORPHA:363579"}
+    assert "ORPHA:842" in orpha("Non-Seminomatous and Seminomatous Germ Cell Tumors")
 
 
 def test_a_shared_name_is_kept_only_at_the_site_its_text_names(index: ConditionIndex) -> None:
@@ -1071,3 +1082,6 @@ def test_a_shared_name_is_kept_only_at_the_site_its_text_names(index: ConditionI
 
     assert "ORPHA:363494" not in orpha("Extragonadal non-seminomatous germ cell tumor")
     assert orpha("Non-seminomatous Germ Cell Tumor") == {"ORPHA:363494"}
+    # an OncoTree type's tissue is a bucket, not a site: its shared name is kept (review)
+    text = "Epithelioid hemangioendothelioma of the liver"
+    assert "oncotree:EHAE" in _links_of([Term(text, "condition")], "", index)[text]

@@ -93,16 +93,17 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
     for term in terms:
         if len(where) == 1 and (kinds[term] is None or _orphanet(own[term])):
             own[term] = _at_record_site(term, own[term], next(iter(where)), index)
-    found = {t: _read(t, kinds[t], own, terms, specific, named, index) for t in terms}
-    # an organ term that reached Orphanet only in its record ("laryngeal cancer" -> squamous cell carcinoma of
-    # the larynx) says what the record's broader terms mean ("Head and Neck Cancer", "Laryngeal Neoplasms")
+    found = {t: _read(t, kinds[t], own, terms, specific, named, index, title=title) for t in terms}
+    # an organ term, or a type's text, that reached Orphanet only in its record ("laryngeal cancer" -> squamous cell
+    # carcinoma of the larynx; "131I-refractory differentiated thyroid cancer" -> differentiated thyroid carcinoma
+    # by a fallback) says what the record's broader terms mean ("Head and Neck Cancer", "Thyroid cancer")
     organs = [(t, ms) for t, ms in found.items() if (kinds[t] is None or kinds[t].sites) and _orphanet(ms)
               and not _orphanet(own[t])]
     for term in terms:  # also where the first pass had nothing but the site's own carcinoma to go by
         more = [(t, ms) for t, ms in organs if t != term]
         if more and kinds[term] is not None and not _orphanet(
                 _read(term, kinds[term], own, terms, specific, named, index, fallback=False)):
-            found[term] = _read(term, kinds[term], own, terms, [*specific, *more], named, index)
+            found[term] = _read(term, kinds[term], own, terms, [*specific, *more], named, index, title=title)
     _mesh_as_conditions([t for t in terms if kinds[t] is None], found, index)
     for term, names in defined.items():
         found[term] = [*found[term], *(m for name in names for m in found[name])]
@@ -231,9 +232,10 @@ def _orphanet(matches: Iterable[Match]) -> bool:
 
 def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Sequence[Term],
           specific: Sequence[tuple[Term, list[Match]]], named: list[MappableEntity],
-          index: ConditionIndex, *, fallback: bool = True) -> list[Match]:
+          index: ConditionIndex, *, fallback: bool = True, title: str | None = None) -> list[Match]:
     """The links of one text of a record: its own, or what its record says it means (module docstring);
-    without ``fallback``, not the family node of its site that it takes with nothing else to go by."""
+    without ``fallback``, not the family node of its site that it takes with nothing else to go by. ``title``
+    is the record's title, read for where its disease is."""
     if g is None:
         matches = own[term] or more_specific(term, own, terms, index)
         if not _orphanet(matches) and (v := variant(term.text)):
@@ -249,7 +251,7 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
         if fallback and not _orphanet(matches):  # a text about neuroendocrine tumours naming no type
             matches = [*matches, *neoplasm_named_in(term.text, index)]
         if fallback and not _orphanet(matches) and (v := variant(term.text)):  # "epithelial mesothelioma"
-            matches = [*matches, *usual_site(v, terms, index)]
+            matches = [*matches, *usual_site(v, terms, title, index)]
         return matches
     cancer = bool(g.sites) and not g.families and "cancer" in tokens(rephrase(term.text))
     others = [(t, ms) for t, ms in specific if t != term] if cancer or not g.sites else list(specific)
@@ -272,7 +274,7 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
         # site, if it names one), the neuroendocrine neoplasm
         matches = list(matches) + as_neoplasm(term.text, index, family=True)
     if fallback and not _orphanet(matches):  # "Malignant Mesothelioma" and nothing said of where
-        matches = list(matches) + usual_site(g, terms, index)
+        matches = list(matches) + usual_site(g, terms, title, index)
     return matches
 
 

@@ -299,15 +299,16 @@ def family_at_site(text: str, index: ConditionIndex) -> list[Match]:
 USUAL_SITE = {"mesothelioma": "pleural mesothelioma"}
 
 
-def usual_site(g: Generic, terms: Sequence[Term], index: ConditionIndex) -> list[Match]:
+def usual_site(g: Generic, terms: Sequence[Term], title: str | None, index: ConditionIndex) -> list[Match]:
     """Rule ``usual-site`` for a family term of :data:`USUAL_SITE` in a record none of whose texts of that
-    family, nor a text naming only a site, names another site ("Malignant Mesothelioma", "epithelial
-    mesothelioma" and nothing else said of where)."""
+    family, nor a text naming only a site, nor its title, names another site ("Malignant Mesothelioma",
+    "epithelial mesothelioma" and nothing else said of where)."""
     if g.sites or len(g.families) != 1 or (name := USUAL_SITE.get(next(iter(g.families)))) is None:
         return []
-    if any(sites_of(t.text) - {"pleura", "lung"} for t in terms if g.families & families_of(t.text)
-           or not families_of(t.text)):
-        return []  # a text of the family, or a bare site ("Peritoneal"), names another site
+    usual = sites_of(name)
+    if any(sites_of(t.text) - usual for t in terms if g.families & families_of(t.text) or not families_of(t.text)) \
+            or sites_of(title or "") - usual:
+        return []  # a text of the family, a bare site ("Peritoneal") or the title names another site
     return [Match(m.entity, "usual-site", name, SCORES["usual-site"])
             for m in lookup(name, index, "equivalent") if source_of(m.entity) == "ORPHA"]
 
@@ -366,7 +367,8 @@ def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
         if not index.carcinomas_at(site) and enclosing(site):
             site = enclosing(site)[0]  # no carcinoma node at a part of a site ("tongue cancer"): the enclosing site's
         cands = {i for i in index.carcinomas_at(site)
-                 if not (_GROUPING.match(index.by_iri[i].label) and site not in _WHOLE_GROUPING)
+                 if not (_GROUPING.match(label := index.by_iri[i].label)
+                         and not (site in _WHOLE_GROUPING and label.startswith("Rare ")))
                  and _histology(index.by_iri[i].label, {"carcinoma"}) <= words
                  and site in set().union(*(sites_of(n) for n in (index.by_iri[i].label, *index.by_iri[i].synonyms)))}
         # a node of that site alone before one of two sites ("oral cavity cancer" is the oral cavity's carcinoma,

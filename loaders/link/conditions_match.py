@@ -310,11 +310,14 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         found = equivalent(spelt, index, "spelling") or found
     if not any(source_of(m.entity) == "ORPHA" for m in found):
         found += _cancer_as(term.text, index, {source_of(m.entity) for m in found})
-    # the other source's entity a name gives must be at the site the text names ("Extragonadal non-seminomatous
-    # germ cell tumor" contains OncoTree's NSGCT, whose Orphanet name is the testis' tumour)
-    found = found + [m for m in shared_names(found, index) if site_ok(m, term.text, index)]
+    # the Orphanet entity that a name of a part gives must be at the site the text names ("Extragonadal
+    # non-seminomatous germ cell tumor" contains OncoTree's NSGCT, whose Orphanet name is the testis' tumour); an
+    # OncoTree type's tissue is a bucket, not a site ("... hemangioendothelioma of the liver": OncoTree's EHAE)
+    whole = {m.entity.iri for m in shared_names([m for m in found if m.rule in WHOLE], index)}
+    found = found + [m for m in shared_names(found, index) if m.entity.iri in whole or source_of(m.entity) != "ORPHA"
+                     or site_ok(m, term.text, index)]
     if not any(source_of(m.entity) == "ORPHA" for m in found):
-        found += _shared_at_site([m for m in named if m not in found], term.text, index)
+        found += _shared_at_site([m for m in named if not site_ok(m, term.text, index)], term.text, index)
     found += _nearest_named(found, term.text, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):
         have = {source_of(m.entity) for m in found}

@@ -31,12 +31,10 @@ such phrases in a text or an entity name, so the canonical key of
   spell out, and those of one type each (LMS, STS, UPS, DSRCT, MPM, CTCL; never a two-letter or ambiguous
   one such as ACC or GCT);
 * a **seminomatous germ cell tumour** is a seminoma;
-* a **salivary-type carcinoma** (adenoid cystic, mucoepidermoid, acinic cell) of a head and neck mucosa is a
-  salivary gland one (its minor glands);
-* an **acronym in parentheses before a name's head word** is left out ("neuroendocrine (GEP-NET) tumors");
+* a **salivary-type carcinoma** (adenoid cystic, mucoepidermoid, acinic cell) of a head and neck mucosa, a text's
+  last words, is one of the salivary glands (its minor glands);
 * **receptor status** ("somatostatin receptor positive", "SSTR2-expressing") is left out: it says which patients;
-* **ICD-10 lines**: a leading code ("C73 - ") is dropped, and "malignant neoplasm of X" is the cancer of X (never
-  a secondary one);
+* **ICD-10 lines**: a leading code ("C73 - ") is dropped;
 * **spellings**: British spellings of the sources' words (phaeo-, oesophag-, haem-, gynaecolog-), words
   written in two (neuro-endocrine, entero-pancreatic = gastroenteropancreatic, whose "tumour" is the
   neuroendocrine one); a negated
@@ -66,21 +64,21 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\bhaem(?=[a-z]{4})", "hem"),
     (r"\bgynaecolog", "gynecolog"),
     # a receptor status says which patients, not which tumour ("somatostatin receptor positive GEP-NET")
-    (r"\b(?:[a-z0-9-]+ )?receptor[- ](?:positive|negative|expressing|avid)\b|\bsstr\d?[- ](?:positive|expressing|avid)\b",
+    (r"\b(?:[a-z0-9/-]+[ -])?receptors?[- ](?:positive|negative|expressing|avid)\b|\bsstr\d?[- ](?:positive|expressing|avid)\b",
      ""),
-    # a salivary-type carcinoma of a head and neck mucosa is a tumour of its minor salivary glands (protocol rule 4:
-    # "adenoid cystic carcinoma of the head and neck" is the salivary glands' malignant epithelial tumour)
+    # a salivary-type carcinoma of a head and neck mucosa is a tumour of its minor salivary glands, the type's own
+    # site (protocol rule 4: "adenoid cystic carcinoma of the head and neck" is the salivary glands' malignant
+    # epithelial tumour): the type alone, as OncoTree and Orphanet name it there
     ((r"\b(adenoid cystic|mucoepidermoid|acinic cell) carcinomas? of (?:the )?(?:oral cavity|mouth|palate|tongue|"
-      r"floor of (?:the )?mouth|buccal mucosa|oropharynx|head and neck|nasal cavity|paranasal sinus(?:es)?|sinonasal tract)\b"),
-     r"salivary gland \1 carcinoma"),
+      r"floor of (?:the )?mouth|buccal mucosa|oropharynx|head and neck|nasal cavity|paranasal sinus(?:es)?|sinonasal tract)"
+      r"\s*$"),
+     r"\1 carcinoma"),
     # a seminomatous germ cell tumour is a seminoma (Orphanet: "Testicular seminoma", a synonym of its node)
-    (r"(?<!non)(?<!non-)(?<!non )\bseminomatous germ[- ]cell (?:tumou?rs?|neoplasms?)\b", "seminoma"),
-    # an acronym in parentheses inside a name, before its head word, interrupts it ("neuroendocrine (GEP-NET) tumors")
-    (r"\s*\([a-z][a-z0-9-]{1,9}\)(?=\s+(?:tumou?rs?|neoplasms?|carcinomas?|cancers?)\b)", ""),
-    # an ICD-10 line: its code says nothing the words do not; its "malignant neoplasm of X" is the cancer of X (a
-    # secondary one, a metastasis, is not)
+    ((r"(?<!non)(?<!non-)(?<!non )(?<!and )(?<!or )(?<!/)(?<!extragonadal )(?<!mediastinal )"
+      r"\bseminomatous germ[- ]cell (?:tumou?rs?|neoplasms?)\b"), "seminoma"),
+    # an ICD-10 line: its code says nothing the words do not (its "malignant neoplasm of X" is not read as the
+    # cancer of X: a compound splits "..., secondary" off, and the thymus' includes the thymoma)
     (r"^\s*[CD]\d{2}(?:\.\d{1,2})?\s*(?:[-:–]\s*)?(?=[A-Za-z])", ""),
-    (r"(?<!secondary )\bmalignant neoplasms? of (?:the )?", "cancer of "),
     (r"\bneuro[- ]endocrine\b", "neuroendocrine"),
     (r"\bextra[- ](osseous|skeletal)\b", r"extra\1"),
     # Ewing's tumour is the Ewing sarcoma; a WHO thymoma subtype without a node of its own is its type's
