@@ -46,7 +46,7 @@ def everything(fhir: httpx.Client, kind: str) -> list[dict]:
 def test_every_organization_and_location_validates(fhir: httpx.Client) -> None:
     orgs = everything(fhir, "Organization")
     locations = everything(fhir, "Location")
-    assert len(orgs) == len(locations) == 279  # 266 + decision 0012's 7 curated rows (Erasmus MC Cancer Institute the 7th) + 2 open-world and 1 registry institution (#16) + three more EURACAN centres on record (#18)
+    assert len(orgs) == len(locations) == 280  # 266 + decision 0012's 7 curated rows (Erasmus MC Cancer Institute the 7th) + Klinikum Klagenfurt + 2 open-world and 1 registry institution (#16) + three more EURACAN centres on record (#18)
     for resource in orgs + locations:
         valid(resource)
     clb = Organization.model_validate(fhir.get("/Organization/centre-leon-berard").json())

@@ -63,7 +63,7 @@ def test_gold_set_is_hand_labelled_from_real_records(scored) -> None:
     assert sum(r["kind"] == "site" for r in rows) == 439  # of 440 sites: "Novartis Investigative Site, Marburg" twice in one trial
     ids = {c.id for c in CANDIDATES}
     assert {r["expected"] for r in rows} <= ids | LABELS
-    assert sum(r["expected"] == "GENERIC" for r in rows) == 16
+    assert sum(r["expected"] == "GENERIC" for r in rows) == 15  # "LKH" (Klagenfurt) is the Klinikum Klagenfurt
 
 
 def test_resolver_precision_and_recall_on_resolvable_sites(scored) -> None:
@@ -225,7 +225,7 @@ def test_integrity_check_names_both_institutions() -> None:
 
 def test_curated_files_are_in_canonical_form() -> None:
     insts = L.read_institutions(DATA / "institutions" / L.INSTITUTIONS_FILE)
-    assert len(insts) == 220  # 215 + the groups AP-HM and HCL, AMC, VUmc, Niguarda, ICO Badalona, Erasmus MC Cancer Institute (decision 0012); Institut Curie and San Martino became EURACAN centres (#18)
+    assert len(insts) == 221  # 215 + the groups AP-HM and HCL, AMC, VUmc, Niguarda, ICO Badalona, Erasmus MC Cancer Institute (decision 0012), Klinikum Klagenfurt; Institut Curie and San Martino became EURACAN centres (#18)
     assert [i.id for i in insts] == sorted(i.id for i in insts)
     assert all(i.id == slugify(i.name) for i in insts)
     assert not {i.id for i in insts} & MEMBERS
@@ -256,14 +256,17 @@ def test_resolving_the_default_dataset_is_fast_and_counted() -> None:
     assert time.perf_counter() - t0 < 6.0  # 2.0 before the registry step, which reads and indexes ~3,300 records (~2.5 s in all on a quiet machine)
     sites = [lk for lk in links if lk.kind == "site"]
     counts = {s: sum(lk.resolution.status == s for lk in sites) for s in ("resolved", "generic", "unresolved")}
-    assert (len(sites), counts) == (429, {"resolved": 415, "generic": 14, "unresolved": 0})
+    assert (len(sites), counts) == (429, {"resolved": 416, "generic": 13, "unresolved": 0})
     by_step = {step: sorted((lk.text, lk.resolution.institution) for lk in sites
                             if lk.resolution.rule.startswith(step + ":")) for step in ("registry", "open-world")}
-    assert sum(lk.resolution.rule.startswith("curated:") for lk in sites) == 410
+    assert sum(lk.resolution.rule.startswith("curated:") for lk in sites) == 412  # "LKH" Klagenfurt; Würzburg's "University Medical Center" by its alias
     # generic names that are the only hospital of their kind in the registry's city (medium confidence)
     assert by_step["registry"] == [("IRCCS Azienda Ospedaliera Universitaria", "ospedale-policlinico-san-martino"),
-                                   ("University Medical Center", "ror-02d9ce178"),
-                                   ("University Medical Center", "universitatsklinikum-wurzburg")]
+                                   ("University Medical Center", "ror-02d9ce178")]
+    # ... or that a curated institution of the city lists among its names (Würzburg's, and "LKH" in Klagenfurt)
+    assert sorted((lk.text, lk.resolution.institution) for lk in sites
+                  if lk.resolution.rule == "curated:alias-of-kind;city") == [
+        ("LKH", "klinikum-klagenfurt-am-worthersee"), ("University Medical Center", "universitatsklinikum-wurzburg")]
     # the two McGill sites (Montreal), once unresolved, are open-world nodes now
     assert [t for t, _ in by_step["open-world"]] == ["McGill Cancer Centre at McGill University", "McGill University"]
     affs = [lk for lk in links if lk.kind == "affiliation"]
@@ -318,7 +321,7 @@ def test_institutions_never_get_a_membership(default_graph) -> None:
         GRAPH <https://w3id.org/rarekg/graph/institutions> { ?p a rkg:HealthcareProvider }
         FILTER(!STRSTARTS(STR(?p), "https://w3id.org/rarekg/centre/ow-")
                && !STRSTARTS(STR(?p), "https://w3id.org/rarekg/centre/ror-")) }""")
-    assert counts == [("220",)]  # the curated rows; the registry and open-world steps add their own nodes
+    assert counts == [("221",)]  # the curated rows; the registry and open-world steps add their own nodes
 
 
 def test_cli_lists_the_review_queue() -> None:
@@ -464,11 +467,11 @@ def test_stats_count_sites_by_step(default_graph) -> None:
     from kg.checks.stats import figures
     store, _ = default_graph
     got = dict(figures(store))
-    assert got["trial sites resolved by curated aliases"] == 410
-    assert got["trial sites resolved by the registry (ROR)"] == 3
+    assert got["trial sites resolved by curated aliases"] == 412
+    assert got["trial sites resolved by the registry (ROR)"] == 2
     assert got["trial sites resolved by the open world (new institutions)"] == 2
-    assert got["trial sites resolved with medium confidence (a generic name unique in its city)"] == 3
-    assert (got["trial sites generic (never guessed)"], got["trial sites unresolved"]) == (14, 0)
+    assert got["trial sites resolved with medium confidence (a generic name unique in its city)"] == 2
+    assert (got["trial sites generic (never guessed)"], got["trial sites unresolved"]) == (13, 0)
     assert (got["institutions from the registry (ROR)"], got["institutions from the open world"]) == (1, 2)
 
 

@@ -279,6 +279,22 @@ def test_a_quarter_written_as_the_city_is_a_place_not_a_name_of_the_city() -> No
     assert (res.status, res.institution) == ("resolved", "ospedale-policlinico-san-martino")
 
 
+def test_a_generic_name_a_curated_institution_of_the_city_lists_is_that_institution() -> None:
+    """#16: a generic name stays generic unless someone said what it means there: "LKH" in Klagenfurt is the
+    Klinikum Klagenfurt (formerly Landeskrankenhaus), whose curated aliases hold "LKH Klagenfurt" (rule
+    ``alias-of-kind;city``); the same word in another city, or another generic word, stays generic."""
+    curated = R.build_index([
+        R.Candidate("klinikum-klagenfurt-am-worthersee", "Klinikum Klagenfurt am Wörthersee", "Klagenfurt", "AT",
+                    ("Klinikum Klagenfurt am Wörthersee", "LKH Klagenfurt", "Landeskrankenhaus Klagenfurt")),
+        R.Candidate("lkh-universitatsklinikum-graz", "LKH-Universitätsklinikum Graz", "Graz", "AT",
+                    ("LKH-Universitätsklinikum Graz",))])
+    res = SiteResolver(curated, INDEX).resolve("LKH", "Klagenfurt", "AT")
+    assert (res.status, res.institution, res.rule) == (
+        "resolved", "klinikum-klagenfurt-am-worthersee", "curated:alias-of-kind;city")
+    assert SiteResolver(curated, INDEX).resolve("LKH", "Graz", "AT").status == "generic"
+    assert SiteResolver(curated, INDEX).resolve("Hospital", "Klagenfurt", "AT").status == "generic"
+
+
 def test_a_university_department_is_a_clinic_of_its_citys_university_hospital() -> None:
     """#16, decision 0012: a facility that names a university's department ("Katedra i Klinika Endokrynologii",
     "Universitätsklinik für Innere Medizin I") is read as its city's university hospital, the generic name

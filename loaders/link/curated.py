@@ -267,6 +267,22 @@ def _registry_error(index: Index, queries: list[tuple[int, str, tuple[str, ...]]
     return Resolution("resolved", cid, 0.9, f"name-exact;{why}", seg, cid, 0.9, 1.0)
 
 
+def _curated_kind(index: Index, text: str, city: str, country: str, country_words: Iterable[str]) -> Resolution | None:
+    """A generic name that one curated institution of the site's own city lists among its names, with or without
+    the city ("LKH" in Klagenfurt: the Klinikum Klagenfurt, formerly Landeskrankenhaus, alias "LKH Klagenfurt"):
+    a curator has said which hospital the name means there (rule ``alias-of-kind;city``). Never by a city near it."""
+    queries = _queries(text, city, set(country_words))
+    if not city or not queries:
+        return None
+    whole = queries[0][2]
+    hits = {cid for cid in index.by_country.get(country, []) if place_agreement(city, country, index.candidates[cid]) == "city"
+            and any(tuple(t for t in entry.tokens if t not in index.strip[cid]) == whole for entry in index.names[cid])}
+    if len(hits) != 1:
+        return None
+    cid = hits.pop()
+    return Resolution("resolved", cid, 0.9, "alias-of-kind;city", text, cid, 0.9, 1.0)
+
+
 def resolve(index: Index, text: str | None, city: str | None = None, country: str | None = None, *,
             sponsors: Iterable[str] = (), identifiers: Iterable[str] = (),
             country_words: Iterable[str] = ()) -> Resolution:
@@ -282,6 +298,8 @@ def resolve(index: Index, text: str | None, city: str | None = None, country: st
             cid = index.by_ror[local.strip().lower()]
             return Resolution("resolved", cid, 1.0, "ror", ident, cid, 1.0, 1.0)
     reason = generic_reason(text, city)
+    if reason == "generic-words" and (named := _curated_kind(index, text, city, country, country_words)) is not None:
+        return named
     if reason:
         return Resolution("generic", rule=f"generic:{reason}", matched_text=text)
     queries = _queries(text, city, set(country_words))
