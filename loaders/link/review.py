@@ -9,7 +9,10 @@ A curator settles an entry with one line in one file:
   cell of the institution's row in ``data/institutions/institutions.tsv``;
 * it names a registry record that should be curated: the row printed (``institutions.tsv``, with the
   record's ROR IRI), to be pasted in id order;
-* it is not an institution (a sponsor, an anonymous site): nothing to add; it stays generic.
+* it is not an institution (a sponsor, an anonymous site): nothing to add; it stays generic;
+* it is a generic name that means one hospital in its city ("LKH" in Klagenfurt): the curator adds the name with
+  its city as an alias of that hospital ("LKH Klagenfurt"; rule ``alias-of-kind;city``, decision 0012). The queue
+  never proposes this line itself: whether the name means one hospital there is the curator's knowledge.
 """
 
 from __future__ import annotations
