@@ -340,6 +340,12 @@ _GROUPING = re.compile(r"(?i)^(rare|familial|hereditary|inherited)\b")
 _WHOLE_GROUPING = frozenset({"thyroid"})
 
 
+def _a_grouping(label: str, site: str) -> bool:
+    """True if a node of that label is a grouping or inherited condition, never what "X cancer" means at ``site``
+    (the "Rare …" grouping of a site of :data:`_WHOLE_GROUPING` is no such grouping)."""
+    return bool(_GROUPING.match(label)) and not (site in _WHOLE_GROUPING and label.startswith("Rare "))
+
+
 def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
     """Rule ``broader`` for "X cancer" ("X carcinoma") with nothing else to go by: Orphanet's carcinoma
     at site X, when it has exactly one that is not under another ("laryngeal cancer" -> squamous cell
@@ -367,8 +373,7 @@ def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
         if not index.carcinomas_at(site) and enclosing(site):
             site = enclosing(site)[0]  # no carcinoma node at a part of a site ("tongue cancer"): the enclosing site's
         cands = {i for i in index.carcinomas_at(site)
-                 if not (_GROUPING.match(label := index.by_iri[i].label)
-                         and not (site in _WHOLE_GROUPING and label.startswith("Rare ")))
+                 if not _a_grouping(index.by_iri[i].label, site)
                  and _histology(index.by_iri[i].label, {"carcinoma"}) <= words
                  and site in set().union(*(sites_of(n) for n in (index.by_iri[i].label, *index.by_iri[i].synonyms)))}
         # a node of that site alone before one of two sites ("oral cavity cancer" is the oral cavity's carcinoma,

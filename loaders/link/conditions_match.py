@@ -297,8 +297,9 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         return [Match(e, "xref", code, SCORES["xref"]) for e in unique(hits)]
     if (kept := included(term.text)) and kept != term.text:
         term = Term(kept, term.field, term.mesh_id)
-    named = link_term(Term(term.text, term.field), index)
-    found = [m for m in named if site_ok(m, term.text, index)]
+    found, elsewhere = [], []  # the names matched, kept at the text's site or not
+    for m in link_term(Term(term.text, term.field), index):
+        (found if site_ok(m, term.text, index) else elsewhere).append(m)
     if not found or not {m.rule for m in found} & WHOLE:
         found = equivalent(term.text, index) or found
     if not {m.rule for m in found} & WHOLE:  # nothing, or only a name the text ends with
@@ -317,7 +318,7 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
     found = found + [m for m in shared_names(found, index) if m.entity.iri in whole or source_of(m.entity) != "ORPHA"
                      or site_ok(m, term.text, index)]
     if not any(source_of(m.entity) == "ORPHA" for m in found):
-        found += _shared_at_site([m for m in named if not site_ok(m, term.text, index)], term.text, index)
+        found += _shared_at_site(elsewhere, term.text, index)
     found += _nearest_named(found, term.text, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):
         have = {source_of(m.entity) for m in found}
