@@ -374,7 +374,11 @@ def test_type_at_a_site_without_a_node_reaches_the_family_node_there(index: Cond
     ("Testicular Cancer", set()),                     # not "Paratesticular adenocarcinoma"
     ("Breast Cancer", set()),                         # a common cancer: not "Rare malignant breast tumor"
     ("Prostate Cancer", set()),                       # not "Familial prostate cancer"
-    ("Cervical Cancer", set()),                       # not "Adenocarcinoma of the cervix uteri"
+    ("Cervical Cancer", {"ORPHA:213761"}),            # the cervix's grouping, which holds its SCC and adenocarcinoma
+    ("advanced or metastatic cervical cancer", {"ORPHA:213761"}),  # "or" is no histology: not the adenocarcinoma
+    ("Stage IB2 Cervical Cancer FIGO 2018", {"ORPHA:213761"}),     # a staging system's sub-stage and edition
+    ("Stage II Laryngeal Cancer AJCC v8", {"ORPHA:494550"}),
+    ("Clinical Stage II HPV-Mediated (p16-Positive) Oropharyngeal Carcinoma AJCC v8", {"ORPHA:500478"}),
     ("Skin Cancer", set()),                           # not "Cutaneous neuroendocrine carcinoma"
     ("Non-small Cell Lung Cancer", set()),            # not "Small cell lung cancer"
     ("Oropharyngeal Cancer", {"ORPHA:500478"}),       # not the predisposition syndrome; squamous by default here

@@ -335,9 +335,10 @@ def record_family_at_site(g: Generic, specific: Sequence[tuple[Term, list[Match]
 #: "Familial prostate cancer")
 _GROUPING = re.compile(r"(?i)^(rare|familial|hereditary|inherited)\b")
 #: sites whose Orphanet "Rare … carcinoma" grouping holds every carcinoma of the organ, its common kinds too, so
-#: that it is what "X cancer" means: the thyroid's (differentiated, medullary, anaplastic thyroid carcinoma).
-#: The pancreas', stomach's and corpus uteri's groupings leave out their common adenocarcinomas; they stay out.
-_WHOLE_GROUPING = frozenset({"thyroid"})
+#: that it is what "X cancer" means: the thyroid's (differentiated, medullary, anaplastic thyroid carcinoma) and the
+#: cervix uteri's (its squamous cell carcinoma and adenocarcinoma). The pancreas', stomach's and corpus uteri's
+#: groupings leave out their common adenocarcinomas; they stay out.
+_WHOLE_GROUPING = frozenset({"thyroid", "cervix"})
 
 
 def _a_grouping(label: str, site: str) -> bool:

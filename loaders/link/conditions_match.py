@@ -229,6 +229,8 @@ def _site_group(text: str, index: ConditionIndex) -> list[Match]:
 
 
 _CANCER = re.compile(r"(?i)\bcancers?\b")
+#: words that join a text's words, no histology ("advanced or metastatic cervical cancer")
+_JOINS = frozenset({"or", "the", "of", "and"})
 
 
 def _cancer_as(text: str, index: ConditionIndex, have: set[str]) -> list[Match]:
@@ -236,7 +238,7 @@ def _cancer_as(text: str, index: ConditionIndex, have: set[str]) -> list[Match]:
     name ("Clear Cell Ovarian Cancer" = "Clear cell adenocarcinoma of the ovary"), else its malignant tumour
     ("Rhabdoid Cancer" = "Rhabdoid tumor"); only where the text says more than a site and a family (an organ's
     cancer is read in its record), and only in a source without a match yet."""
-    if not _CANCER.search(text) or not set(tokens(text)) - SITE_WORDS.keys() - GENERIC - QUALIFIERS - SITE_FILLERS:
+    if not _CANCER.search(text) or not set(tokens(rephrase(text))) - SITE_WORDS.keys() - GENERIC - QUALIFIERS - SITE_FILLERS - _JOINS:
         return []
     for word in ("adenocarcinoma", "tumor"):
         if found := [m for m in equivalent(_CANCER.sub(word, text), index) if source_of(m.entity) not in have]:

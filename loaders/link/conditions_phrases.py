@@ -34,7 +34,8 @@ such phrases in a text or an entity name, so the canonical key of
 * a **salivary-type carcinoma** (adenoid cystic, mucoepidermoid, acinic cell) of a head and neck mucosa, a text's
   last words, is one of the salivary glands (its minor glands);
 * **receptor status** ("somatostatin receptor positive", "SSTR2-expressing") is left out: it says which patients;
-* **ICD-10 lines**: a leading code ("C73 - ") is dropped;
+* **ICD-10 lines**: a leading code ("C73 - ") is dropped; so are a staging system's edition at a text's end
+  ("... AJCC v8") and the kind of staging ("Clinical Stage II"), and "HPV-mediated" is "HPV" (a marker, a qualifier);
 * **spellings**: British spellings of the sources' words (phaeo-, oesophag-, haem-, gynaecolog-), words
   written in two (neuro-endocrine, entero-pancreatic = gastroenteropancreatic, whose "tumour" is the
   neuroendocrine one); a negated
@@ -79,6 +80,12 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     # an ICD-10 line: its code says nothing the words do not (its "malignant neoplasm of X" is not read as the
     # cancer of X: a compound splits "..., secondary" off, and the thymus' includes the thymoma)
     (r"^\s*[CD]\d{2}(?:\.\d{1,2})?\s*(?:[-:–]\s*)?(?=[A-Za-z])", ""),
+    # a staging system's edition and the kind of staging say which patients, not which tumour (NCI's "Stage II
+    # Laryngeal Cancer AJCC v8", "Clinical Stage III HPV-Mediated (p16-Positive) Oropharyngeal Carcinoma AJCC v8")
+    (r"\s*\b(?:AJCC|UICC|FIGO)(?: (?:v|version )?\d+(?:th| ed(?:ition)?)?)?(?: edition)?\s*$", ""),
+    (r"\b(?:clinical|pathologic(?:al)?|prognostic)(?= stage\b)", ""),
+    (r"\bstage\s+(?:[IV]+|[0-4])[A-C]?[1-3]?\b", "stage"),  # FIGO's sub-stages ("Stage IB2")
+    (r"\b(HPV|p16)[- ](?:mediated|associated|related|driven)\b", r"\1"),
     (r"\bneuro[- ]endocrine\b", "neuroendocrine"),
     (r"\bextra[- ](osseous|skeletal)\b", r"extra\1"),
     # Ewing's tumour is the Ewing sarcoma; a WHO thymoma subtype without a node of its own is its type's
