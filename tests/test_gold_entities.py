@@ -16,6 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from conftest import REPO
+from gold import domains_score as ds
 from gold import mappings_score as ms
 from gold import score_conditions as sc
 from gold.split import split_rows
@@ -220,11 +221,16 @@ def test_scorer_does_not_attribute_a_link_to_another_field_or_a_partial_word(tmp
 
 # ---------------------------------------------------------------- mappings
 
-def test_mappings_gold_has_its_columns_and_canonical_order():
-    columns, rows = read_tsv(GOLD / "mappings_gold.tsv")
+#: the mappings gold samples: file, the slice of the seed-17 order it was drawn from, and how many it kept
+MAPPING_SAMPLES = [("mappings_gold.tsv", 0, 95, 80), ("mappings_gold2.tsv", 95, 175, 60)]
+
+
+@pytest.mark.parametrize(("name", "start", "end", "kept"), MAPPING_SAMPLES)
+def test_mappings_gold_has_its_columns_and_canonical_order(name, start, end, kept):
+    columns, rows = read_tsv(GOLD / name)
     assert columns == MAPPING_COLUMNS
     codes = [r["oncotree_code"] for r in rows]
-    assert codes == sorted(codes) and len(codes) == len(set(codes)) == 80
+    assert codes == sorted(codes) and len(codes) == len(set(codes)) == kept
     for number, row in enumerate(rows, start=2):
         assert row["predicate"] in PREDICATES, f"line {number}: predicate {row['predicate']!r}"
         assert (row["predicate"] == "NONE") == (row["orpha"] == "NONE") == (row["orpha_label"] == "NONE"), \
@@ -233,10 +239,11 @@ def test_mappings_gold_has_its_columns_and_canonical_order():
 
 
 @pytest.mark.shared
-def test_mappings_gold_codes_exist_in_both_sources(shared_data):
+@pytest.mark.parametrize("name", [s[0] for s in MAPPING_SAMPLES])
+def test_mappings_gold_codes_exist_in_both_sources(shared_data, name):
     names = orphanet_names(shared_data / "orphanet" / "en_product3_202.xml")
     nodes = oncotree_nodes(shared_data / "oncotree" / "oncotree_2025_10_03.json")
-    _, rows = read_tsv(GOLD / "mappings_gold.tsv")
+    _, rows = read_tsv(GOLD / name)
     for number, row in enumerate(rows, start=2):
         node = nodes.get(row["oncotree_code"])
         assert node is not None, f"line {number}: {row['oncotree_code']} is not in the OncoTree JSON"
@@ -249,29 +256,31 @@ def test_mappings_gold_codes_exist_in_both_sources(shared_data):
 
 
 @pytest.mark.shared
-def test_mappings_sample_is_the_seeded_draw_its_protocol_states(shared_data):
+@pytest.mark.parametrize(("name", "start", "end", "kept"), MAPPING_SAMPLES)
+def test_mappings_sample_is_the_seeded_draw_its_protocol_states(shared_data, name, start, end, kept):
     nodes = oncotree_nodes(shared_data / "oncotree" / "oncotree_2025_10_03.json")
     frame = sorted(c for c, n in nodes.items() if n["level"] and n["level"] >= 2
                    and n["tissue"] not in ("Lymphoid", "Myeloid"))
     assert len(frame) == 639
     order = frame[:]
     random.Random(17).shuffle(order)
-    _, rows = read_tsv(GOLD / "mappings_gold.tsv")
+    _, rows = read_tsv(GOLD / name)
     sampled = {r["oncotree_code"] for r in rows}
     protocol = (GOLD / "mappings_protocol.md").read_text(encoding="utf-8")
-    skipped = {code for code in order[:95] if f"| {code} |" in protocol}
-    assert sampled | skipped == set(order[:95]) and not sampled & skipped, \
-        "the 80 rows and the skipped nodes listed in the protocol are exactly the first 95 of the seed-17 order"
+    skipped = {code for code in order[start:end] if f"| {code} |" in protocol}
+    assert sampled | skipped == set(order[start:end]) and not sampled & skipped, \
+        f"the {kept} rows and the skipped nodes listed in the protocol are exactly order[{start}:{end}] of seed 17"
 
 
 # ---------------------------------------------------------------- domains
 
-DOMAINS = GOLD / "domains_gold.tsv"
+#: the domains gold samples: file and the seed of its draw (the second draws from the frame without the first's)
+DOMAIN_SAMPLES = [("domains_gold.tsv", 17), ("domains_gold2.tsv", 18)]
 
 
-@pytest.mark.skipif(not DOMAINS.exists(), reason="domains gold not written yet")
-def test_domains_gold_has_its_columns_and_canonical_order():
-    columns, rows = read_tsv(DOMAINS)
+@pytest.mark.parametrize(("name", "seed"), DOMAIN_SAMPLES)
+def test_domains_gold_has_its_columns_and_canonical_order(name, seed):
+    columns, rows = read_tsv(GOLD / name)
     assert columns == DOMAIN_COLUMNS
     codes = [int(r["orpha"].removeprefix("ORPHA:")) for r in rows]
     assert codes == sorted(codes) and len(codes) == len(set(codes)) == 60
@@ -284,10 +293,10 @@ def test_domains_gold_has_its_columns_and_canonical_order():
 
 
 @pytest.mark.shared
-@pytest.mark.skipif(not DOMAINS.exists(), reason="domains gold not written yet")
-def test_domains_gold_codes_exist_in_product3(shared_data):
+@pytest.mark.parametrize(("name", "seed"), DOMAIN_SAMPLES)
+def test_domains_gold_codes_exist_in_product3(shared_data, name, seed):
     names = orphanet_names(shared_data / "orphanet" / "en_product3_202.xml")
-    _, rows = read_tsv(DOMAINS)
+    _, rows = read_tsv(GOLD / name)
     for number, row in enumerate(rows, start=2):
         code = row["orpha"].removeprefix("ORPHA:")
         assert code in names, f"line {number}: {row['orpha']} is not in product 3"
@@ -308,8 +317,7 @@ def orphanet_children(product3: Path) -> dict[str, set[str]]:
 
 
 @pytest.mark.shared
-@pytest.mark.skipif(not DOMAINS.exists(), reason="domains gold not written yet")
-def test_domains_sample_is_the_seeded_draw_its_protocol_states(shared_data):
+def test_domains_samples_are_the_seeded_draws_their_protocol_states(shared_data):
     children = orphanet_children(shared_data / "orphanet" / "en_product3_202.xml")
     below: set[str] = set()
     todo = ["98057"]
@@ -320,8 +328,11 @@ def test_domains_sample_is_the_seeded_draw_its_protocol_states(shared_data):
                 todo.append(child)
     frame = sorted(below, key=int)
     assert len(frame) == 948
-    _, rows = read_tsv(DOMAINS)
-    assert [r["orpha"] for r in rows] == [f"ORPHA:{c}" for c in sorted(random.Random(17).sample(frame, 60), key=int)]
+    first = [r["orpha"] for r in read_tsv(GOLD / "domains_gold.tsv")[1]]
+    assert first == [f"ORPHA:{c}" for c in sorted(random.Random(17).sample(frame, 60), key=int)]
+    rest = [c for c in frame if f"ORPHA:{c}" not in first]
+    assert [r["orpha"] for r in read_tsv(GOLD / "domains_gold2.tsv")[1]] == \
+        [f"ORPHA:{c}" for c in sorted(random.Random(18).sample(rest, 60), key=int)]
 
 
 # ---------------------------------------------------------------- the mappings scorer on a hand-made graph
@@ -363,6 +374,38 @@ def test_mappings_scorer_judges_right_implied_and_wrong_rows(tmp_path):
         "emitted": 4, "right": 1, "implied": 1, "wrong": 2, "precision": 0.25, "lenient_precision": 0.5,
         "recall": 0.333, "target_recall": 0.333}
     assert [m["oncotree_code"] for m in result["missed"]] == ["DDLS", "WDLS"]
+
+
+def test_domains_scorer_compares_each_entitys_domains_and_exclusion(tmp_path):
+    from kg.store.embedded import EmbeddedStore
+
+    orpha, rkg = "https://w3id.org/rarekg/entity/orpha/", "https://w3id.org/rarekg/ontology/"
+    in_domain, exclusion = ox.NamedNode(rkg + "inDomain"), ox.NamedNode(rkg + "domainExclusion")
+    domain = "https://w3id.org/rarekg/domain/"
+    triples = [ox.Triple(ox.NamedNode(orpha + "97279"), in_domain, ox.NamedNode(domain + "G4")),
+               ox.Triple(ox.NamedNode(orpha + "97279"), in_domain, ox.NamedNode(domain + "G5")),
+               ox.Triple(ox.NamedNode(orpha + "1501"), in_domain, ox.NamedNode(domain + "G6")),
+               ox.Triple(ox.NamedNode(orpha + "492"), exclusion, ox.Literal("benign")),
+               ox.Triple(ox.NamedNode(orpha + "654"), exclusion, ox.Literal("benign"))]
+    store = EmbeddedStore()
+    store.replace_graph(ox.NamedNode("https://example.org/graph"), triples)
+    try:
+        domains, exclusions = ds.read_domains(store)
+    finally:
+        store.close()
+    gold = tmp_path / "gold.tsv"
+    gold.write_text("\t".join(ds.COLUMNS) + "\n"
+                    "ORPHA:492\tx\tNONE\tbenign\tr\n"                     # agrees, same category
+                    "ORPHA:654\tx\tNONE\tpaediatric: ERN PaedCan\tr\n"    # agrees (no domain), other category
+                    "ORPHA:1501\tx\tG6\t\tr\n"                             # agrees
+                    "ORPHA:97279\tx\tG4\t\tr\n", encoding="utf-8")          # an extra G5: disagrees
+    result = ds.score(ds.read_gold(gold), domains, exclusions)
+    assert (result["agree"], result["agreement"], result["exact_domains"], result["same_category"]) == (3, 0.75, 1, 1)
+    assert result["disagree"] == [{"orpha": "ORPHA:97279", "label": "x", "gold": ["G4"], "graph": ["G4", "G5"]}]
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("\t".join(ds.COLUMNS) + "\nORPHA:1\tx\tG11\t\tr\n", encoding="utf-8")
+    with pytest.raises(ds.GoldFormatError, match=r"bad.tsv:2: domains 'G11'"):
+        ds.read_gold(bad)
 
 
 def test_mappings_gold_reads_with_the_scorer():
