@@ -121,8 +121,8 @@ def score(gold: list[GoldDomain], domains: dict[str, set[str]], exclusions: dict
 def report(result: dict[str, Any]) -> str:
     lines = [f"sampled entities: {result['rows']}",
              f"agreement {result['agreement']} ({result['agree']}/{result['rows']})",
-             f"gold domains held exactly: {result['exact_domains']}/{result['with_domains']}; "
-             f"exclusions with the gold's category: {result['same_category']}/{result['excluded']}"]
+             (f"gold domains held exactly: {result['exact_domains']}/{result['with_domains']}; "
+              f"exclusions with the gold's category: {result['same_category']}/{result['excluded']}")]
     if result["disagree"]:
         lines += ["", "disagreements:"]
         lines += [f"  {d['orpha']} {d['label']}: gold {'|'.join(d['gold'])}, graph {'|'.join(d['graph'])}"
