@@ -1089,3 +1089,25 @@ def test_a_shared_name_is_kept_only_at_the_site_its_text_names(index: ConditionI
     # an OncoTree type's tissue is a bucket, not a site: its shared name is kept (review)
     text = "Epithelioid hemangioendothelioma of the liver"
     assert "oncotree:EHAE" in _links_of([Term(text, "condition")], "", index)[text]
+
+
+def test_an_acronym_is_read_only_where_its_record_confirms_it(index: ConditionIndex) -> None:
+    """"ACC" is the adrenocortical carcinoma beside "Adrenal neoplasm", not beside a salivary gland cancer (where it
+    would be the adenoid cystic carcinoma); "HCC" beside a text linking the hepatocellular carcinoma is it."""
+    adrenal = _links_of([Term("diagnosis of ACC", "condition"), Term("Adrenal neoplasm", "keyword")], "", index)
+    assert "ORPHA:1501" in adrenal["diagnosis of ACC"]
+    salivary = _links_of([Term("diagnosis of ACC", "condition"), Term("Salivary gland cancer", "keyword")], "", index)
+    assert salivary["diagnosis of ACC"] == set()
+    liver = _links_of([Term("Adjuvant treatment of HCC", "condition"), Term("Hepatocellular carcinoma", "keyword")],
+                      "", index)
+    assert liver["Adjuvant treatment of HCC"] == {"ORPHA:88673"}
+    assert _links_of([Term("Adjuvant treatment of HCC", "condition")], "", index)["Adjuvant treatment of HCC"] == set()
+
+
+def test_neuroendocrine_umbrella_reads_a_neuroendocrine_type_named_without_the_word(index: ConditionIndex) -> None:
+    """A keyword "Neuroendocrine tumour (NET)" in a medullary thyroid carcinoma trial is that carcinoma (a
+    neuroendocrine neoplasm by WHO, though neither source files it under one), not the whole family."""
+    got = _links_of([Term("Medullary Thyroid Cancer", "condition"), Term("Neuroendocrine tumour (NET)", "keyword")],
+                    "Cabozantinib in Progressive, Metastatic Medullary Thyroid Cancer", index)
+    assert {c for c in got["Neuroendocrine tumour (NET)"] if c.startswith("ORPHA:")} == {"ORPHA:1332"}
+    assert index.families("https://w3id.org/rarekg/entity/orpha/1332") >= {"carcinoma", "neuroendocrine"}

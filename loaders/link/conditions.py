@@ -33,7 +33,7 @@ from loaders.link.conditions_context import (
     usual_site,
     variant,
 )
-from loaders.link.conditions_lookup import MAX_LIST, PARTIAL, SCORES, code_of, source_of
+from loaders.link.conditions_lookup import MAX_LIST, PARTIAL, SCORES, code_of, source_of, unique
 from loaders.link.conditions_match import as_neoplasm, match_term, neoplasm_named_in
 from loaders.link.conditions_names import SITE_FILLERS, SITE_WORDS, ConditionIndex, families_of, sites_of
 from loaders.link.conditions_phrases import rephrase
@@ -105,6 +105,9 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
                 _read(term, kinds[term], own, terms, specific, named, index, fallback=False)):
             found[term] = _read(term, kinds[term], own, terms, [*specific, *more], named, index, title=title)
     _mesh_as_conditions([t for t in terms if kinds[t] is None], found, index)
+    for term in terms:  # "Adjuvant treatment of HCC" beside "Hepatocellular carcinoma"
+        if not _orphanet(found[term]):
+            found[term] = [*found[term], *_acronyms_in_record(term, found, where, index)]
     for term, names in defined.items():
         found[term] = [*found[term], *(m for name in names for m in found[name])]
     terms = given
@@ -176,6 +179,33 @@ def _mesh_as_conditions(terms: Sequence[Term], found: dict[Term, list[Match]], i
             found[term] = [*(m for m in found[term] if source_of(m.entity) != "ORPHA"),
                            *(Match(index.by_iri[c], "trial-context", index.by_iri[c].label, SCORES["trial-context"])
                              for c in sorted(below))]
+
+
+#: an acronym as registries write one: three to six capitals, alone in their word ("HCC", "ACC", "GIST")
+_ACRONYM = re.compile(r"(?<![\w-])[A-Z]{3,6}(?![\w-])")
+#: the rules by which an acronym names an entity by itself
+_ACRONYM_RULES = frozenset({"label", "synonym", "code"})
+
+
+def _acronyms_in_record(term: Term, found: dict[Term, list[Match]], where: set[str],
+                        index: ConditionIndex) -> list[Match]:
+    """The Orphanet entity that an acronym of a text naming no entity otherwise stands for ("Adjuvant treatment of
+    HCC", "diagnosis of ACC"), when the acronym is a name of exactly one Orphanet entity and its record confirms it:
+    another text links to that entity (or one above or below it), or the record names the entity's site ("ACC"
+    beside "Adrenal neoplasm" is the adrenocortical carcinoma; beside "Salivary gland cancer" it is not);
+    rule ``trial-context``. An acronym is ambiguous between specialties, so its own text never suffices."""
+    linked = {m.entity.iri for t, ms in found.items() if t != term for m in ms if source_of(m.entity) == "ORPHA"}
+    out: list[Match] = []
+    for acronym in dict.fromkeys(_ACRONYM.findall(term.text)):
+        ents = unique([m.entity for m in match_term(Term(acronym, term.field), index)
+                       if source_of(m.entity) == "ORPHA" and m.rule in _ACRONYM_RULES])
+        if len(ents) != 1:
+            continue
+        ent = ents[0]
+        near = {ent.iri, *index.ancestors(ent.iri)}
+        if near & linked or any(ent.iri in index.ancestors(i) for i in linked) or (index.site(ent.iri) or set()) & where:
+            out.append(Match(ent, "trial-context", acronym, SCORES["trial-context"]))
+    return out
 
 
 #: words and marks that join several names in one text

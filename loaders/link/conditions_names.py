@@ -55,6 +55,11 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "neuroectodermal": ("neuroectodermal",), "melanoma": ("melanoma",), "lymphoma": ("lymphoma",),
     "neuroendocrine": ("neuroendocrine",), "neuroepithelial": ("neuroepithelial",),
 }
+#: the neuroendocrine neoplasms (WHO) whose names do not say so: a trial's "Neuroendocrine Tumors" may be its medullary
+#: thyroid carcinoma, paraganglioma, Merkel cell carcinoma or functioning pancreatic tumour
+NEUROENDOCRINE_TYPES = re.compile(r"(?i)\b(?:medullary thyroid|medullary carcinoma of (?:the )?thyroid|merkel cell|"
+                                  r"carcinoids?\b|pheochromocytoma|paraganglioma|insulinoma|gastrinoma|glucagonoma|"
+                                  r"vipoma|somatostatinoma)")
 #: words of a generic term that name no family and no site
 ANY = GENERIC | QUALIFIERS | frozenset({"cancer", "tumor", "neoplasm", "malignancy", "embryonal", "cell",
                                         "primary", "the", "of", "and", "or", "other", "malignant", "high"})
@@ -364,13 +369,16 @@ class ConditionIndex(EntityIndex):
         return {site} | ({"extragonadal"} if at_any({"extragonadal"}, {site}) else set())
 
     def families(self, iri: str) -> frozenset[str]:
-        """The families of an entity's names and its ancestors' names."""
+        """The families of an entity's names and its ancestors' names; the neuroendocrine neoplasms that the
+        sources name without the word (:data:`NEUROENDOCRINE_TYPES`) are of that family too."""
         if iri not in self._families:
             found: set[str] = set()
             for i in (iri, *self.ancestors(iri)):
                 ent = self.by_iri[i]
                 for name in (ent.label, *ent.synonyms):
                     found |= families_of(name)
+                    if NEUROENDOCRINE_TYPES.search(name):
+                        found.add("neuroendocrine")
             self._families[iri] = frozenset(found)
         return self._families[iri]
 
