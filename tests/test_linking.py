@@ -1111,3 +1111,15 @@ def test_neuroendocrine_umbrella_reads_a_neuroendocrine_type_named_without_the_w
                     "Cabozantinib in Progressive, Metastatic Medullary Thyroid Cancer", index)
     assert {c for c in got["Neuroendocrine tumour (NET)"] if c.startswith("ORPHA:")} == {"ORPHA:1332"}
     assert index.families("https://w3id.org/rarekg/entity/orpha/1332") >= {"carcinoma", "neuroendocrine"}
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Temozolomide in Newly Diagnosed Anaplastic Oligodendroglioma and Mixed Oligoastrocytoma", {"ORPHA:251663"}),
+    ("Immunotoxin Therapy in Treating Patients With Recurrent Malignant Glioma", {"ORPHA:251663"}),
+    ("Radiotherapy for Low-Grade and Anaplastic Gliomas", {"ORPHA:251656"}),  # both grades: its own
+    ("", {"ORPHA:251656"}),                                                   # no title: its own
+])
+def test_a_grade_less_glioma_in_a_high_grade_trial_is_the_anaplastic_form(index: ConditionIndex, title: str,
+                                                                          expected: set[str]) -> None:
+    got = _links_of([Term("Oligoastrocytoma, Mixed", "condition")], title, index)
+    assert {c for c in got["Oligoastrocytoma, Mixed"] if c.startswith("ORPHA:")} == expected

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from kg.core.records import MappableEntity
 from loaders.link.conditions_context import (
     Generic,
+    anaplastic_in_title,
     context,
     family_at_site,
     generic,
@@ -105,6 +106,8 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
                 _read(term, kinds[term], own, terms, specific, named, index, fallback=False)):
             found[term] = _read(term, kinds[term], own, terms, [*specific, *more], named, index, title=title)
     _mesh_as_conditions([t for t in terms if kinds[t] is None], found, index)
+    for term in terms:  # "adult mixed glioma" in a trial "... With Recurrent Malignant Glioma"
+        found[term] = anaplastic_in_title(term, found[term], title, index)
     for term in terms:  # "Adjuvant treatment of HCC" beside "Hepatocellular carcinoma"
         if not _orphanet(found[term]):
             found[term] = [*found[term], *_acronyms_in_record(term, found, where, index)]

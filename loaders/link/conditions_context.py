@@ -415,6 +415,28 @@ def _straddled(iri: str, site: str, family: str, index: ConditionIndex, words: s
     return lca if lca and index.informative(lca) else ""
 
 
+#: a title that restricts its trial to the high grades of the diffuse gliomas ("Anaplastic Oligodendroglioma",
+#: "Recurrent Malignant Glioma", "High-Grade Gliomas") ...
+_HIGH_GRADE = re.compile(r"(?i)\b(?:anaplastic|high[- ]grade|malignant gliomas?|grade (?:III|IV|3|4))\b")
+#: ... and words of a text or title that say a low grade (or both grades: "Low-Grade and Anaplastic Ependymoma")
+_LOW_GRADE = re.compile(r"(?i)\b(?:low[- ]grade|lower[- ]grade|grade (?:I|II|1|2)\b|diffuse astrocytomas?|pilocytic)")
+
+
+def anaplastic_in_title(term: Term, matches: list[Match], title: str | None, index: ConditionIndex) -> list[Match]:
+    """A glioma type named without a grade ("adult mixed glioma", "Oligoastrocytoma, Mixed") in a trial whose title
+    restricts it to the high grades ("... With Anaplastic Oligodendroglioma and Mixed Oligoastrocytoma") is its
+    anaplastic form, where Orphanet has one beside it ("Oligoastrocytoma" -> "Anaplastic oligoastrocytoma");
+    rule ``trial-context``. A text or title that says a low grade keeps its own."""
+    if not title or not _HIGH_GRADE.search(title) or _LOW_GRADE.search(title) or _LOW_GRADE.search(term.text) \
+            or "glioma" not in families_of(title) | families_of(rephrase(title)) and "glioblastoma" not in title.lower():
+        return matches
+    out = []
+    for m in matches:
+        ana = index.anaplastic(m.entity.iri) if "anaplastic" not in tokens(m.entity.label) else None
+        out.append(Match(ana, "trial-context", m.matched, SCORES["trial-context"]) if ana else m)
+    return out
+
+
 def more_specific(term: Term, own: dict[Term, list[Match]], terms: Sequence[Term],
                    index: ConditionIndex) -> list[Match]:
     """The entities of a condition (else keyword) of the record that says what a MeSH or keyword term

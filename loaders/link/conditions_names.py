@@ -217,6 +217,7 @@ class ConditionIndex(EntityIndex):
     def __init__(self, entities: Iterable[MappableEntity], tissues: Mapping[str, str] | None = None) -> None:
         super().__init__(entities)
         self.by_iri = {e.iri: e for e in self.entities}
+        self._anaplastic: dict[tuple[str, str], MappableEntity] | None = None
         self.tissue = dict(tissues or {})
         self.by_canonical: dict[tuple[str, ...], list[tuple[MappableEntity, str]]] = defaultdict(list)
         self.by_xref: dict[str, list[MappableEntity]] = defaultdict(list)
@@ -367,6 +368,15 @@ class ConditionIndex(EntityIndex):
     def sites_within(self, site: str) -> set[str]:
         """The site and the site names an entity at it may carry ("extragonadal" for any site but a gonad)."""
         return {site} | ({"extragonadal"} if at_any({"extragonadal"}, {site}) else set())
+
+    def anaplastic(self, iri: str) -> MappableEntity | None:
+        """The anaplastic form of a tumour type in the same source ("Oligoastrocytoma" -> "Anaplastic
+        oligoastrocytoma"), by its name; None if the source has none."""
+        if self._anaplastic is None:
+            self._anaplastic = {(e.curie.split(":", 1)[0], e.label.lower().removeprefix("anaplastic ")): e
+                                for e in self.entities if e.label.lower().startswith("anaplastic ")}
+        ent = self.by_iri[iri]
+        return self._anaplastic.get((ent.curie.split(":", 1)[0], ent.label.lower()))
 
     def families(self, iri: str) -> frozenset[str]:
         """The families of an entity's names and its ancestors' names; the neuroendocrine neoplasms that the
