@@ -442,7 +442,8 @@ def test_read_gold_accepts_a_source_url_column(tmp_path):
 #: the fresh texts of trials outside ../shared (#17): development (eighth and ninth sessions) and held out (ninth)
 FRESH_FILES = ["conditions_dev2.tsv", "conditions_dev3.tsv", "conditions_dev4.tsv", "conditions_dev5.tsv",
                "conditions_holdout.tsv", "conditions_holdout2.tsv", "conditions_holdout3.tsv",
-               "conditions_holdout4.tsv", "conditions_holdout5.tsv", "conditions_holdout7.tsv"]
+               "conditions_holdout4.tsv", "conditions_holdout5.tsv", "conditions_holdout6.tsv",
+               "conditions_holdout7.tsv"]
 FRESH = pytest.mark.parametrize("name", FRESH_FILES)
 
 
