@@ -379,6 +379,9 @@ def test_type_at_a_site_without_a_node_reaches_the_family_node_there(index: Cond
     ("Stage IB2 Cervical Cancer FIGO 2018", {"ORPHA:213761"}),     # a staging system's sub-stage and edition
     ("Stage II Laryngeal Cancer AJCC v8", {"ORPHA:494550"}),
     ("Clinical Stage II HPV-Mediated (p16-Positive) Oropharyngeal Carcinoma AJCC v8", {"ORPHA:500478"}),
+    ("early-stage, intermediate-risk cervical cancer patients", {"ORPHA:213761"}),  # a risk group; "patients"
+    ("on-metastatic sinonasal cancer", {"ORPHA:500464"}),  # a clipped "non-": "on" is no histology
+    ("tumors metastatic to brain", set()),             # a secondary tumour: "to" is no filler
     ("Skin Cancer", set()),                           # not "Cutaneous neuroendocrine carcinoma"
     ("Non-small Cell Lung Cancer", set()),            # not "Small cell lung cancer"
     ("Oropharyngeal Cancer", {"ORPHA:500478"}),       # not the predisposition syndrome; squamous by default here
@@ -1123,3 +1126,12 @@ def test_a_grade_less_glioma_in_a_high_grade_trial_is_the_anaplastic_form(index:
                                                                           expected: set[str]) -> None:
     got = _links_of([Term("Oligoastrocytoma, Mixed", "condition")], title, index)
     assert {c for c in got["Oligoastrocytoma, Mixed"] if c.startswith("ORPHA:")} == expected
+
+
+def test_a_two_site_cancer_is_the_node_of_both_sites_not_the_records_type_at_one(index: ConditionIndex) -> None:
+    """"Lip and Oral Cavity Cancer" beside "Oral Cavity Squamous Cell Carcinoma" is the SCC of oral cavity and lip."""
+    got = _links_of([Term("Locally Recurrent Oral Cavity Squamous Cell Carcinoma", "condition"),
+                     Term("Stage II Lip and Oral Cavity Cancer AJCC v8", "condition")], "", index)
+    assert {c for c in got["Stage II Lip and Oral Cavity Cancer AJCC v8"] if c.startswith("ORPHA:")} == {"ORPHA:502369"}
+    assert {c for c in got["Locally Recurrent Oral Cavity Squamous Cell Carcinoma"] if c.startswith("ORPHA:")} == \
+        {"ORPHA:502363"}

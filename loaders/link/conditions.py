@@ -296,8 +296,12 @@ def _read(term: Term, g: Generic | None, own: dict[Term, list[Match]], terms: Se
     if cancer and (squamous := squamous_carcinoma(term.text, g, others, index)):
         matches = [*(m for m in matches if source_of(m.entity) != "ORPHA"), *squamous]
     if fallback and (not _orphanet(matches) or cancer and len(g.sites) > 1):  # each organ of "Anal and Vulvar Cancer"
+        nodes = site_carcinoma(term.text, g, index)
+        if cancer and len(g.sites) > 1 and (both := {m.entity.iri for m in nodes if index.site(m.entity.iri) == g.sites}):
+            # "Lip and Oral Cavity Cancer" is the node of both sites, not the record's oral cavity carcinoma below it
+            matches = [m for m in matches if not both & index.ancestors(m.entity.iri)]
         have = {m.entity.iri for m in matches}
-        matches = list(matches) + [m for m in site_carcinoma(term.text, g, index) if m.entity.iri not in have]
+        matches = list(matches) + [m for m in nodes if m.entity.iri not in have]
     if fallback and not _orphanet(matches) and g.families and g.sites:  # "Retroperitoneal Sarcoma": a soft tissue sarcoma
         matches = list(matches) + family_at_site(term.text, index)
     if fallback and not _orphanet(matches) and g.sites and not g.families:

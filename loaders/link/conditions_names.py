@@ -62,7 +62,8 @@ NEUROENDOCRINE_TYPES = re.compile(r"(?i)\b(?:medullary thyroid|medullary carcino
                                   r"vipoma|somatostatinoma)")
 #: words of a generic term that name no family and no site
 ANY = GENERIC | QUALIFIERS | frozenset({"cancer", "tumor", "neoplasm", "malignancy", "embryonal", "cell",
-                                        "primary", "the", "of", "and", "or", "other", "malignant", "high"})
+                                        "primary", "the", "of", "and", "or", "other", "malignant", "high", "on", "at",
+                                        "for"})
 
 
 #: Orphanet's "Malignant epithelial tumor of X" is the carcinoma of X ("Salivary gland cancer")

@@ -35,7 +35,8 @@ such phrases in a text or an entity name, so the canonical key of
   last words, is one of the salivary glands (its minor glands);
 * **receptor status** ("somatostatin receptor positive", "SSTR2-expressing") is left out: it says which patients;
 * **ICD-10 lines**: a leading code ("C73 - ") is dropped; so are a staging system's edition at a text's end
-  ("... AJCC v8") and the kind of staging ("Clinical Stage II"), and "HPV-mediated" is "HPV" (a marker, a qualifier);
+  ("... AJCC v8") and the kind of staging ("Clinical Stage II"), and "HPV-mediated" is "HPV" (a marker, a qualifier); a risk group is a qualifier, and a
+  text's last word "patients" is dropped;
 * **spellings**: British spellings of the sources' words (phaeo-, oesophag-, haem-, gynaecolog-), words
   written in two (neuro-endocrine, entero-pancreatic = gastroenteropancreatic, whose "tumour" is the
   neuroendocrine one); a negated
@@ -85,6 +86,10 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\s*\b(?:AJCC|UICC|FIGO)(?: (?:v|version )?\d+(?:th| ed(?:ition)?)?)?(?: edition)?\s*$", ""),
     (r"\b(?:clinical|pathologic(?:al)?|prognostic)(?= stage\b)", ""),
     (r"\bstage\s+(?:[IV]+|[0-4])[A-C]?[1-3]?\b", "stage"),  # FIGO's sub-stages ("Stage IB2")
+    # a risk group and the word for the people who have it say which patients ("early-stage, intermediate-risk cervical
+    # cancer patients")
+    (r"\b(?:intermediate|favou?rable|unfavou?rable|poor|good)[- ]risk\b", "risk"),
+    (r"\s+patients?\s*$", ""),
     (r"\b(HPV|p16)[- ](?:mediated|associated|related|driven)\b", r"\1"),
     (r"\bneuro[- ]endocrine\b", "neuroendocrine"),
     (r"\bextra[- ](osseous|skeletal)\b", r"extra\1"),
