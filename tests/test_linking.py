@@ -1135,3 +1135,20 @@ def test_a_two_site_cancer_is_the_node_of_both_sites_not_the_records_type_at_one
     assert {c for c in got["Stage II Lip and Oral Cavity Cancer AJCC v8"] if c.startswith("ORPHA:")} == {"ORPHA:502369"}
     assert {c for c in got["Locally Recurrent Oral Cavity Squamous Cell Carcinoma"] if c.startswith("ORPHA:")} == \
         {"ORPHA:502363"}
+
+
+@pytest.mark.parametrize(("terms", "text", "expected"), [
+    # an organ's sarcoma beside the record's one sarcoma type there: that type
+    (["Recurrent Uterine Corpus Sarcoma", "Uterine Corpus Leiomyosarcoma"], "Recurrent Uterine Corpus Sarcoma",
+     {"ORPHA:213625"}),
+    (["Recurrent Uterine Corpus Sarcoma", "Uterine Carcinosarcoma"], "Recurrent Uterine Corpus Sarcoma",
+     {"ORPHA:213610"}),
+    # several types: its own node; a soft tissue sarcoma and an organ's carcinoma keep theirs
+    (["Uterine Sarcoma", "Uterine Leiomyosarcoma", "Endometrial Stromal Sarcoma"], "Uterine Sarcoma", {"ORPHA:213620"}),
+    (["Soft Tissue Sarcoma", "Angiosarcoma"], "Soft Tissue Sarcoma", {"ORPHA:3394"}),
+    (["Anal Canal Carcinoma", "Squamous Cell Carcinoma of the Anal Canal"], "Anal Canal Carcinoma", {"ORPHA:424013"}),
+])
+def test_an_organs_sarcoma_is_the_records_one_sarcoma_there(index: ConditionIndex, terms: list[str], text: str,
+                                                           expected: set[str]) -> None:
+    got = _links_of([Term(t, "condition") for t in terms], "", index)
+    assert {c for c in got[text] if c.startswith("ORPHA:")} == expected

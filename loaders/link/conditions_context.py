@@ -187,13 +187,39 @@ def context(g: Generic, own: list[Match], specific: Sequence[tuple[Term, list[Ma
     if not any(source_of(m.entity) == "ORPHA" for m in found):  # no title, or one naming no Orphanet type
         have = {source_of(m.entity) for m in found}
         found += [m for m in _from_texts(g, own, specific, index, cancer=cancer) if source_of(m.entity) not in have]
-    if own and g.sites and g.families:  # "Soft tissue sarcoma": a type of its own
-        return own
+    if own and g.sites and g.families:  # "Soft tissue sarcoma": a type of its own ...
+        return _the_records_one_type(g, own, specific, index) or own
     if g.sites and not cancer:  # an organ term with a name of its own ("Thymus Neoplasms" = "Thymic tumor")
         mine = {source_of(m.entity) for m in own}
         return own + [m for m in found if source_of(m.entity) not in mine]
     done = {source_of(m.entity) for m in found}
     return found + [m for m in own if source_of(m.entity) not in done]
+
+
+#: the sites where "sarcoma" names a kind of its own (a soft tissue sarcoma beside an angiosarcoma is the trial's
+#: soft tissue sarcoma), not an organ's umbrella over its histologies ("uterine sarcoma")
+_SARCOMA_SITES = frozenset({"soft tissue", "bone"})
+
+
+def _the_records_one_type(g: Generic, own: list[Match], specific: Sequence[tuple[Term, list[Match]]],
+                          index: ConditionIndex) -> list[Match]:
+    """... unless it is an organ's sarcoma (NCI's staging term for every sarcoma of the organ: "Uterine Sarcoma") and
+    its record's other texts name one type only at its site whose name holds the word (the trial's disease):
+    "Recurrent Uterine Corpus Sarcoma" beside "Uterine Corpus Leiomyosarcoma" is the uterine
+    leiomyosarcoma, beside "Uterine Carcinosarcoma" the carcinosarcoma (a 'uterine sarcoma' in the staging
+    systems, though Orphanet files it among the mixed tumours); beside several types it keeps its own node, and so
+    does a carcinoma of an organ beside its one histology ("Anal Canal Carcinoma" beside its SCC);
+    rule ``trial-context`` for Orphanet, the other sources' own matches kept."""
+    mine = {m.entity.iri for m in own}
+    types = unique([m.entity for _, ms in specific for m in ms if source_of(m.entity) == "ORPHA"
+                    and m.entity.iri not in mine and index.at_site(m.entity.iri, g.sites)
+                    and not any(m.entity.iri in index.ancestors(i) for i in mine)
+                    and any(stem in w for w in tokens(m.entity.label) for f in g.families for stem in FAMILIES.get(f, ()))])
+    if len(types) != 1 or not any(source_of(m.entity) == "ORPHA" for m in own) or g.families != {"sarcoma"} \
+            or g.sites & _SARCOMA_SITES:
+        return []
+    return [*(m for m in own if source_of(m.entity) != "ORPHA"),
+            Match(types[0], "trial-context", types[0].label, SCORES["trial-context"])]
 
 
 def _from_texts(g: Generic, own: list[Match], specific: Sequence[tuple[Term, list[Match]]], index: ConditionIndex,
