@@ -1152,3 +1152,24 @@ def test_an_organs_sarcoma_is_the_records_one_sarcoma_there(index: ConditionInde
                                                            expected: set[str]) -> None:
     got = _links_of([Term(t, "condition") for t in terms], "", index)
     assert {c for c in got[text] if c.startswith("ORPHA:")} == expected
+
+
+def test_site_words_are_read_as_the_tokenizer_writes_them() -> None:
+    """"pancreas" and "testes" are tokenised as "pancrea" and "teste": both must still name their site."""
+    from loaders.link.conditions_sites import sites_of
+    assert sites_of("Neuroendocrine Tumors of the Pancreas") == {"pancreas"}
+    assert sites_of("cancer of the testes") == {"testis"}
+    assert sites_of("Gastrointestinal Cancer") == {"gastrointestinal tract"}
+
+
+def test_a_title_naming_neuroendocrine_tumours_of_two_sites_gives_their_common_node(index: ConditionIndex) -> None:
+    """The title's "Neuroendocrine Tumors of the Gastrointestinal Tract and Pancreas" names OncoTree's GI NET by
+    name and Orphanet's gastroenteric NEN by the rules of a text: the record's "Neuroendocrine Tumors" is the
+    gastroenteropancreatic NEN; MEN1 and VHL keywords (syndromes) never join a tumour family's common node."""
+    got = _links_of([Term("Neuroendocrine Tumors", "condition"), Term("MEN1", "keyword"), Term("VHL", "keyword")],
+                    "Sunitinib or Everolimus in Advanced Low- or Intermediate-Grade Neuroendocrine Tumors of the "
+                    "Gastrointestinal Tract and Pancreas", index)
+    assert {c for c in got["Neuroendocrine Tumors"] if c.startswith("ORPHA:")} == {"ORPHA:100092"}
+    got = _links_of([Term("Neuroendocrine Carcinoma", "condition"), Term("MEN1", "keyword"), Term("VHL", "keyword")],
+                    "", index)
+    assert "ORPHA:140162" not in got["Neuroendocrine Carcinoma"]

@@ -120,8 +120,10 @@ def variant(text: str) -> Generic | None:
 
 def _fits(ent: MappableEntity, g: Generic, index: ConditionIndex) -> bool:
     """True if the entity is a tumour of the generic term's family and site (never a syndrome: "Carcinoid
-    Tumor" is no "Carcinoid syndrome", which a record may name beside it)."""
-    if _SYNDROME.search(ent.label) or g.families and not g.families & index.families(ent.iri):
+    Tumor" is no "Carcinoid syndrome", which a record may name beside it; nor an inherited predisposition, whatever
+    its name: "MEN1" and "VHL" beside "Neuroendocrine Carcinoma")."""
+    if _SYNDROME.search(ent.label) or index.predisposition(ent.iri) \
+            or g.families and not g.families & index.families(ent.iri):
         return False
     return not g.sites or index.at_site(ent.iri, g.sites)
 
@@ -141,6 +143,10 @@ def title_entities(title: str | None, index: ConditionIndex) -> list[MappableEnt
                 continue  # "Glioma", "Primary Brain Tumors" name no single type
             if found := lookup(run, index, "equivalent"):
                 out += [m.entity for m in (*found, *shared_names(found, index))]
+                if not any(source_of(m.entity) == "ORPHA" for m in found):  # OncoTree's name; Orphanet's node by the
+                    # rules of a text ("Neuroendocrine Tumors of the Gastrointestinal Tract": the gastroenteric NEN)
+                    out += [m.entity for m in match_term(Term(run, "title"), index)
+                            if source_of(m.entity) == "ORPHA" and m.rule in _TITLE_RULES]
                 more, i = listed_sites(words, i, n, index)  # "... Carcinomas Of The Larynx Or Oropharynx"
                 out += [m.entity for m in more]
                 break

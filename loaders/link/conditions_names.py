@@ -208,6 +208,8 @@ _UNTYPED = re.compile(r"(?i)\b(other|miscellaneous|unknown primary)\b")
 _SYNDROME = re.compile(r"(?i)\b(syndrome|predisposition)\b")
 #: Orphanet's rare-tumour root: it and its direct children are too broad to link a text to
 RARE_TUMOR = "ORPHA:98057"
+#: Orphanet's branch of the inherited cancer-predisposing syndromes
+PREDISPOSITION = "ORPHA:140162"
 #: a molecular qualifier after a comma in an OncoTree label (WHO 2021 CNS names)
 _MOLECULAR = re.compile(r",[^,]*\b(IDH|H3|mutant|wildtype|altered|codeleted)\b", re.IGNORECASE)
 
@@ -369,6 +371,12 @@ class ConditionIndex(EntityIndex):
     def sites_within(self, site: str) -> set[str]:
         """The site and the site names an entity at it may carry ("extragonadal" for any site but a gonad)."""
         return {site} | ({"extragonadal"} if at_any({"extragonadal"}, {site}) else set())
+
+    def predisposition(self, iri: str) -> bool:
+        """True for Orphanet's inherited cancer-predisposing syndromes (:data:`PREDISPOSITION` and below it): a
+        syndrome, not a tumour type."""
+        ent = self.by_iri[iri]
+        return ent.curie == PREDISPOSITION or any(self.by_iri[i].curie == PREDISPOSITION for i in self.ancestors(iri))
 
     def anaplastic(self, iri: str) -> MappableEntity | None:
         """The anaplastic form of a tumour type in the same source ("Oligoastrocytoma" -> "Anaplastic

@@ -40,7 +40,10 @@ SITE_WORDS: dict[str, str] = {
     "cerebellum": "nervous system", "cerebral": "nervous system", "intracranial": "nervous system",
     "parotid": "salivary gland", "adrenocortical": "adrenal",
     "retroperitoneal": "soft tissue", "retroperitoneum": "soft tissue",
+    "gastrointestinal": "gastrointestinal tract", "gastroenteric": "gastrointestinal tract",
 }
+# the keys as loaders.mapping.tokens writes the words it reads ("pancreas" -> "pancrea", "testes" -> "teste")
+SITE_WORDS.update({tokens(word)[0]: site for word, site in list(SITE_WORDS.items()) if tokens(word) != [word]})
 #: embryological gut segments and the sites they are made of ("midgut NET": small intestine, appendix and
 #: right colon; no source has a node per segment, so such a text reaches the node covering its sites)
 SITE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -54,6 +57,9 @@ PART_OF: dict[str, str] = {
     "oral cavity": "head and neck", "lip": "head and neck", "tongue": "oral cavity",
     "nasopharynx": "head and neck", "salivary gland": "head and neck", "sinonasal": "head and neck",
     "corpus uteri": "uterus", "cervix": "uterus",
+    "esophagus": "gastrointestinal tract", "stomach": "gastrointestinal tract", "intestine": "gastrointestinal tract",
+    "colon": "gastrointestinal tract", "rectum": "gastrointestinal tract", "anus": "gastrointestinal tract",
+    "appendix": "gastrointestinal tract",
 }
 
 
