@@ -382,6 +382,8 @@ def test_type_at_a_site_without_a_node_reaches_the_family_node_there(index: Cond
     ("early-stage, intermediate-risk cervical cancer patients", {"ORPHA:213761"}),  # a risk group; "patients"
     ("on-metastatic sinonasal cancer", {"ORPHA:500464"}),  # a clipped "non-": "on" is no histology
     ("tumors metastatic to brain", set()),             # a secondary tumour: "to" is no filler
+    ("Low Grade Ovarian Serous Adenocarcinoma", {"ORPHA:213504"}),  # a variant without a node: its parent
+    ("non-serous ovarian carcinoma", set()),           # never past a contrast word
     ("Skin Cancer", set()),                           # not "Cutaneous neuroendocrine carcinoma"
     ("Non-small Cell Lung Cancer", set()),            # not "Small cell lung cancer"
     ("Oropharyngeal Cancer", {"ORPHA:500478"}),       # not the predisposition syndrome; squamous by default here
@@ -1173,3 +1175,11 @@ def test_a_title_naming_neuroendocrine_tumours_of_two_sites_gives_their_common_n
     got = _links_of([Term("Neuroendocrine Carcinoma", "condition"), Term("MEN1", "keyword"), Term("VHL", "keyword")],
                     "", index)
     assert "ORPHA:140162" not in got["Neuroendocrine Carcinoma"]
+
+
+def test_a_gut_segment_is_no_modifier_to_drop(index: ConditionIndex) -> None:
+    """"Midgut Neuroendocrine Tumours" beside "Pancreatic Tumours" stays the gastroenteric NEN: read at the record's
+    one site it must not lose "midgut" as a histological word and become the pancreatic NET."""
+    got = _links_of([Term("Pancreatic Tumours", "condition"), Term("Midgut Neuroendocrine Tumours", "condition")], "",
+                    index)
+    assert "ORPHA:97253" not in got["Midgut Neuroendocrine Tumours"]

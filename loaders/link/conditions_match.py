@@ -93,6 +93,7 @@ from loaders.link.conditions_tolerant import (
     similar,
 )
 from loaders.link.terms import (
+    CONTRAST,
     GENERIC,
     QUALIFIERS,
     Match,
@@ -246,6 +247,25 @@ def _cancer_as(text: str, index: ConditionIndex, have: set[str]) -> list[Match]:
     return []
 
 
+def _modifier_dropped(text: str, index: ConditionIndex) -> list[Match]:
+    """Rule ``broader`` for a histological variant without a node of its own, written as a family at a site with one
+    word more ("Low Grade Ovarian Serous Adenocarcinoma"): the one Orphanet entity at that site that the text names
+    without that word ("Adenocarcinoma of ovary"; conditions_protocol.md rule 1). Only with exactly one such word,
+    never a contrast ("non", "benign"), and only where the text names both a family and a site."""
+    where = sites_of(text)
+    words = tokens(rephrase(text))
+    if not where or not families_of(text):
+        return []
+    extra = [w for w in words if w not in SITE_WORDS and w not in SITE_GROUPS and w not in SITE_FILLERS and w not in QUALIFIERS
+             and w not in GENERIC and w not in _JOINS and not families_of(w) and w not in ("tumor", "neoplasm", "cell")]
+    if len(extra) != 1 or CONTRAST & set(words):
+        return []
+    rest = " ".join(w for w in words if w != extra[0])
+    ents = unique([m.entity for m in equivalent(rest, index) if source_of(m.entity) == "ORPHA"
+                   and index.at_site(m.entity.iri, where)])
+    return [Match(ents[0], "broader", rest, SCORES["broader"])] if len(ents) == 1 else []
+
+
 #: families whose every member is malignant: a "benign" text is none of them
 _MALIGNANT_FAMILIES = frozenset({"carcinoma", "adenocarcinoma", "sarcoma", "lymphoma", "melanoma", "mesothelioma"})
 
@@ -329,6 +349,8 @@ def match_term(term: Term, index: ConditionIndex) -> list[Match]:
         found += _site_named(term.text, index) or _site_group(term.text, index) or as_neoplasm(term.text, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):
         found += _benign(term, index)
+    if not any(source_of(m.entity) == "ORPHA" for m in found):
+        found += _modifier_dropped(term.text, index)
     if not any(source_of(m.entity) == "ORPHA" for m in found):  # a variant without a node: its parent's
         text = _clean(term.text)
         if text.count(",") == 1:  # MeSH's inverted "Meningioma, Atypical" ends with its type once turned
