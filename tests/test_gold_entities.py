@@ -337,9 +337,20 @@ def test_domains_samples_are_the_seeded_draws_their_protocol_states(shared_data)
 
 # ---------------------------------------------------------------- the mappings scorer on a hand-made graph
 
+def _read_from(triples: list[ox.Triple], reader):  # type: ignore[no-untyped-def]
+    """What a scorer's ``reader`` reads from a fresh in-memory store holding ``triples``."""
+    from kg.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore()
+    store.replace_graph(ox.NamedNode("https://example.org/graph"), triples)
+    try:
+        return reader(store)
+    finally:
+        store.close()
+
+
 def test_mappings_scorer_judges_right_implied_and_wrong_rows(tmp_path):
     from kg.core.vocab import PREFIXES
-    from kg.store.embedded import EmbeddedStore
 
     onco, orpha = "https://w3id.org/rarekg/entity/oncotree/", "https://w3id.org/rarekg/entity/orpha/"
     sub = ox.NamedNode(PREFIXES["rdfs"] + "subClassOf")
@@ -356,12 +367,7 @@ def test_mappings_scorer_judges_right_implied_and_wrong_rows(tmp_path):
                     ox.Triple(m, ox.NamedNode(owl + "annotatedSource"), ox.NamedNode(onco + code)),
                     ox.Triple(m, ox.NamedNode(owl + "annotatedTarget"), ox.NamedNode(orpha + target)),
                     ox.Triple(m, ox.NamedNode(owl + "annotatedProperty"), ox.NamedNode(PREFIXES["skos"] + predicate))]
-    store = EmbeddedStore()
-    store.replace_graph(ox.NamedNode("https://example.org/graph"), triples)
-    try:
-        found, parents = ms.read_mappings(store)
-    finally:
-        store.close()
+    found, parents = _read_from(triples, ms.read_mappings)
     gold = tmp_path / "gold.tsv"
     gold.write_text("\t".join(ms.COLUMNS) + "\n"
                     "DDLS\tx\texactMatch\tORPHA:99970\tx\tr\n"
@@ -377,8 +383,6 @@ def test_mappings_scorer_judges_right_implied_and_wrong_rows(tmp_path):
 
 
 def test_domains_scorer_compares_each_entitys_domains_and_exclusion(tmp_path):
-    from kg.store.embedded import EmbeddedStore
-
     orpha, rkg = "https://w3id.org/rarekg/entity/orpha/", "https://w3id.org/rarekg/ontology/"
     in_domain, exclusion = ox.NamedNode(rkg + "inDomain"), ox.NamedNode(rkg + "domainExclusion")
     domain = "https://w3id.org/rarekg/domain/"
@@ -387,12 +391,7 @@ def test_domains_scorer_compares_each_entitys_domains_and_exclusion(tmp_path):
                ox.Triple(ox.NamedNode(orpha + "1501"), in_domain, ox.NamedNode(domain + "G6")),
                ox.Triple(ox.NamedNode(orpha + "492"), exclusion, ox.Literal("benign")),
                ox.Triple(ox.NamedNode(orpha + "654"), exclusion, ox.Literal("benign"))]
-    store = EmbeddedStore()
-    store.replace_graph(ox.NamedNode("https://example.org/graph"), triples)
-    try:
-        domains, exclusions = ds.read_domains(store)
-    finally:
-        store.close()
+    domains, exclusions = _read_from(triples, ds.read_domains)
     gold = tmp_path / "gold.tsv"
     gold.write_text("\t".join(ds.COLUMNS) + "\n"
                     "ORPHA:492\tx\tNONE\tbenign\tr\n"                     # agrees, same category

@@ -15,7 +15,6 @@ Run: ``PYTHONPATH=$PWD python tests/gold/domains_score.py --store PATH [--gold F
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
@@ -23,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 try:
-    from gold.score_conditions import ratio, run_scorer
+    from gold.score_conditions import GoldFormatError, ratio, run_scorer, tsv_rows
 except ImportError:  # run as a script: tests/gold itself is on sys.path
-    from score_conditions import ratio, run_scorer  # type: ignore[no-redef]
+    from score_conditions import GoldFormatError, ratio, run_scorer, tsv_rows  # type: ignore[no-redef]
 
 GOLD = Path(__file__).parent / "domains_gold.tsv"
 COLUMNS = ["orpha", "orpha_label", "domains", "exclusion", "reason"]
@@ -42,10 +41,6 @@ SELECT ?entity ?domain ?exclusion WHERE {
 }"""
 
 
-class GoldFormatError(ValueError):
-    """The gold file is not in the shape its protocol gives (the message names file and line)."""
-
-
 @dataclass(frozen=True)
 class GoldDomain:
     """One sampled entity: its gold domains (empty for an exclusion) and exclusion category."""
@@ -60,22 +55,16 @@ class GoldDomain:
 def read_gold(path: Path = GOLD) -> list[GoldDomain]:
     """The rows of a domains gold file. Raises GoldFormatError naming the file and line."""
     rows = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        if (header := next(reader, None)) != COLUMNS:
-            raise GoldFormatError(f"{path}:1: header must be {COLUMNS}, found {header}")
-        for number, cells in enumerate(reader, start=2):
-            if len(cells) != len(COLUMNS):
-                raise GoldFormatError(f"{path}:{number}: {len(cells)} cells, expected {len(COLUMNS)}")
-            orpha, label, domains, exclusion = cells[:4]
-            if not (orpha.startswith("ORPHA:") and orpha[6:].isdigit()):
-                raise GoldFormatError(f"{path}:{number}: orpha {orpha!r} is not ORPHA:n")
-            if (domains == "NONE") == (not exclusion):
-                raise GoldFormatError(f"{path}:{number}: exactly one of domains and exclusion is filled")
-            codes = frozenset() if domains == "NONE" else frozenset(domains.split("|"))
-            if any(not (c.startswith("G") and c[1:].isdigit() and 1 <= int(c[1:]) <= 10) for c in codes):
-                raise GoldFormatError(f"{path}:{number}: domains {domains!r} must be G1..G10 joined by '|'")
-            rows.append(GoldDomain(orpha[6:], label, codes, exclusion or None, number))
+    for number, cells in tsv_rows(path, COLUMNS):
+        orpha, label, domains, exclusion = cells[:4]
+        if not (orpha.startswith("ORPHA:") and orpha[6:].isdigit()):
+            raise GoldFormatError(f"{path}:{number}: orpha {orpha!r} is not ORPHA:n")
+        if (domains == "NONE") == (not exclusion):
+            raise GoldFormatError(f"{path}:{number}: exactly one of domains and exclusion is filled")
+        codes = frozenset() if domains == "NONE" else frozenset(domains.split("|"))
+        if any(not (c.startswith("G") and c[1:].isdigit() and 1 <= int(c[1:]) <= 10) for c in codes):
+            raise GoldFormatError(f"{path}:{number}: domains {domains!r} must be G1..G10 joined by '|'")
+        rows.append(GoldDomain(orpha[6:], label, codes, exclusion or None, number))
     return rows
 
 

@@ -25,7 +25,6 @@ Run: ``PYTHONPATH=$PWD python tests/gold/mappings_score.py --store PATH [--gold 
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
@@ -33,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 try:
-    from gold.score_conditions import ratio, run_scorer
+    from gold.score_conditions import GoldFormatError, ratio, run_scorer, tsv_rows
 except ImportError:  # run as a script: tests/gold itself is on sys.path
-    from score_conditions import ratio, run_scorer  # type: ignore[no-redef]
+    from score_conditions import GoldFormatError, ratio, run_scorer, tsv_rows  # type: ignore[no-redef]
 
 GOLD = Path(__file__).parent / "mappings_gold.tsv"
 COLUMNS = ["oncotree_code", "oncotree_name", "predicate", "orpha", "orpha_label", "reason"]
@@ -57,10 +56,6 @@ SELECT DISTINCT ?child ?parent WHERE {
 }"""
 
 
-class GoldFormatError(ValueError):
-    """The gold file is not in the shape its protocol gives (the message names file and line)."""
-
-
 @dataclass(frozen=True)
 class GoldMapping:
     """One sampled OncoTree type and its curated counterpart (``orpha`` None for NONE)."""
@@ -74,21 +69,15 @@ class GoldMapping:
 def read_gold(path: Path = GOLD) -> list[GoldMapping]:
     """The rows of a mappings gold file. Raises GoldFormatError naming the file and line."""
     rows = []
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        if (header := next(reader, None)) != COLUMNS:
-            raise GoldFormatError(f"{path}:1: header must be {COLUMNS}, found {header}")
-        for number, cells in enumerate(reader, start=2):
-            if len(cells) != len(COLUMNS):
-                raise GoldFormatError(f"{path}:{number}: {len(cells)} cells, expected {len(COLUMNS)}")
-            code, _name, predicate, orpha = cells[:4]
-            if predicate == "NONE" and orpha == "NONE":
-                rows.append(GoldMapping(code, None, None, number))
-            elif predicate in PREDICATES and orpha.startswith("ORPHA:") and orpha[6:].isdigit():
-                rows.append(GoldMapping(code, predicate, orpha[6:], number))
-            else:
-                raise GoldFormatError(f"{path}:{number}: predicate/orpha {predicate!r}/{orpha!r} must be a SKOS "
-                                      f"match and ORPHA:n, or NONE/NONE")
+    for number, cells in tsv_rows(path, COLUMNS):
+        code, _name, predicate, orpha = cells[:4]
+        if predicate == "NONE" and orpha == "NONE":
+            rows.append(GoldMapping(code, None, None, number))
+        elif predicate in PREDICATES and orpha.startswith("ORPHA:") and orpha[6:].isdigit():
+            rows.append(GoldMapping(code, predicate, orpha[6:], number))
+        else:
+            raise GoldFormatError(f"{path}:{number}: predicate/orpha {predicate!r}/{orpha!r} must be a SKOS "
+                                  f"match and ORPHA:n, or NONE/NONE")
     return rows
 
 

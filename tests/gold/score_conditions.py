@@ -45,7 +45,7 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,19 @@ SELECT DISTINCT ?id ?entity ?field ?text WHERE {
 
 class GoldFormatError(ValueError):
     """The gold file is not in the shape its protocol gives (the message names file and line)."""
+
+
+def tsv_rows(path: Path, columns: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each row of a gold TSV whose header is ``columns``. Raises GoldFormatError naming the
+    file and line for another header or a row of another width."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        if (header := next(reader, None)) != columns:
+            raise GoldFormatError(f"{path}:1: header must be {columns}, found {header}")
+        for number, cells in enumerate(reader, start=2):
+            if len(cells) != len(columns):
+                raise GoldFormatError(f"{path}:{number}: {len(cells)} cells, expected {len(columns)}")
+            yield number, cells
 
 
 @dataclass(frozen=True)
