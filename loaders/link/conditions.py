@@ -110,7 +110,7 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
         found[term] = anaplastic_in_title(term, found[term], title, index)
     for term in terms:  # "Adjuvant treatment of HCC" beside "Hepatocellular carcinoma"
         if not _orphanet(found[term]):
-            found[term] = [*found[term], *_acronyms_in_record(term, found, where, index)]
+            found[term] = [*found[term], *_acronyms_in_record(term, found, where, index, cache)]
     for term, names in defined.items():
         found[term] = [*found[term], *(m for name in names for m in found[name])]
     terms = given
@@ -190,18 +190,23 @@ _ACRONYM = re.compile(r"(?<![\w-])[A-Z]{3,6}(?![\w-])")
 _ACRONYM_RULES = frozenset({"label", "synonym", "code"})
 
 
-def _acronyms_in_record(term: Term, found: dict[Term, list[Match]], where: set[str],
-                        index: ConditionIndex) -> list[Match]:
+def _acronyms_in_record(term: Term, found: dict[Term, list[Match]], where: set[str], index: ConditionIndex,
+                        cache: dict[Term, list[Match]]) -> list[Match]:
     """The Orphanet entity that an acronym of a text naming no entity otherwise stands for ("Adjuvant treatment of
     HCC", "diagnosis of ACC"), when the acronym is a name of exactly one Orphanet entity and its record confirms it:
     another text links to that entity (or one above or below it), or the record names the entity's site ("ACC"
     beside "Adrenal neoplasm" is the adrenocortical carcinoma; beside "Salivary gland cancer" it is not);
-    rule ``trial-context``. An acronym is ambiguous between specialties, so its own text never suffices."""
+    rule ``trial-context``. An acronym is ambiguous between specialties, so its own text never suffices; a text in
+    capitals throughout has no acronyms to tell apart. ``cache`` keeps the acronyms' matches across records."""
+    if term.text.isupper():
+        return []
     linked = {m.entity.iri for t, ms in found.items() if t != term for m in ms if source_of(m.entity) == "ORPHA"}
     out: list[Match] = []
     for acronym in dict.fromkeys(_ACRONYM.findall(term.text)):
-        ents = unique([m.entity for m in match_term(Term(acronym, term.field), index)
-                       if source_of(m.entity) == "ORPHA" and m.rule in _ACRONYM_RULES])
+        key = Term(acronym, "acronym")
+        if key not in cache:
+            cache[key] = match_term(key, index)
+        ents = unique([m.entity for m in cache[key] if source_of(m.entity) == "ORPHA" and m.rule in _ACRONYM_RULES])
         if len(ents) != 1:
             continue
         ent = ents[0]

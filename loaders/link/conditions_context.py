@@ -47,6 +47,7 @@ from loaders.link.conditions_names import (
     _SYNDROME,
     ANY,
     FAMILIES,
+    NEUROENDOCRINE_TYPES,
     NON_EPITHELIAL_FAMILIES,
     SITE_FILLERS,
     SITE_WORDS,
@@ -252,7 +253,9 @@ def _from_texts(g: Generic, own: list[Match], specific: Sequence[tuple[Term, lis
 
 def _own_families(iri: str, index: ConditionIndex) -> set[str]:
     ent = index.by_iri[iri]
-    return set().union(*(families_of(n) for n in (ent.label, *ent.synonyms)))
+    names = (ent.label, *ent.synonyms)
+    neuroendocrine = {"neuroendocrine"} if any(NEUROENDOCRINE_TYPES.search(n) for n in names) else set()
+    return set().union(neuroendocrine, *(families_of(n) for n in names))
 
 
 def _of_family(found: list[Match], g: Generic, ents: list[MappableEntity], index: ConditionIndex) -> list[Match]:
@@ -454,17 +457,22 @@ _HIGH_GRADE = re.compile(r"(?i)\b(?:anaplastic|high[- ]grade|malignant gliomas?|
 _LOW_GRADE = re.compile(r"(?i)\b(?:low[- ]grade|lower[- ]grade|grade (?:I|II|1|2)\b|diffuse astrocytomas?|pilocytic)")
 
 
+#: the diffuse gliomas whose WHO grades II and III each have their node (the grade II one by the plain name)
+_DIFFUSE_GLIOMAS = frozenset({"astrocytoma", "oligodendroglioma", "oligoastrocytoma"})
+
+
 def anaplastic_in_title(term: Term, matches: list[Match], title: str | None, index: ConditionIndex) -> list[Match]:
     """A glioma type named without a grade ("adult mixed glioma", "Oligoastrocytoma, Mixed") in a trial whose title
     restricts it to the high grades ("... With Anaplastic Oligodendroglioma and Mixed Oligoastrocytoma") is its
-    anaplastic form, where Orphanet has one beside it ("Oligoastrocytoma" -> "Anaplastic oligoastrocytoma");
+    anaplastic form, where the source has one beside it ("Oligoastrocytoma" -> "Anaplastic oligoastrocytoma"; only
+    the diffuse gliomas of :data:`_DIFFUSE_GLIOMAS`: an ependymoma, a meningioma or a PXA is graded on its own);
     rule ``trial-context``. A text or title that says a low grade keeps its own."""
     if not title or not _HIGH_GRADE.search(title) or _LOW_GRADE.search(title) or _LOW_GRADE.search(term.text) \
             or "glioma" not in families_of(title) | families_of(rephrase(title)) and "glioblastoma" not in title.lower():
         return matches
     out = []
     for m in matches:
-        ana = index.anaplastic(m.entity.iri) if "anaplastic" not in tokens(m.entity.label) else None
+        ana = index.anaplastic(m.entity.iri) if m.entity.label.lower() in _DIFFUSE_GLIOMAS else None
         out.append(Match(ana, "trial-context", m.matched, SCORES["trial-context"]) if ana else m)
     return out
 

@@ -239,26 +239,34 @@ def _cancer_as(text: str, index: ConditionIndex, have: set[str]) -> list[Match]:
     name ("Clear Cell Ovarian Cancer" = "Clear cell adenocarcinoma of the ovary"), else its malignant tumour
     ("Rhabdoid Cancer" = "Rhabdoid tumor"); only where the text says more than a site and a family (an organ's
     cancer is read in its record), and only in a source without a match yet."""
-    if not _CANCER.search(text) or not set(tokens(rephrase(text))) - SITE_WORDS.keys() - GENERIC - QUALIFIERS - SITE_FILLERS - _JOINS:
-        return []
+    if not _CANCER.search(text) or not {w for w in set(tokens(rephrase(text))) - SITE_WORDS.keys() - GENERIC - QUALIFIERS
+                                        - SITE_FILLERS - _JOINS if index.known_word(w)}:
+        return []  # no word besides a site and a family that any source's name holds (a histology)
     for word in ("adenocarcinoma", "tumor"):
         if found := [m for m in equivalent(_CANCER.sub(word, text), index) if source_of(m.entity) not in have]:
             return found
     return []
 
 
+#: words that say which tumour it is (its origin or course), not its histology: never dropped as a variant's word
+_NO_HISTOLOGY = frozenset({"secondary", "metastase", "metastasis", "hereditary", "familial", "inherited", "sporadic",
+                           "syndromic", "occult", "unknown", "borderline", "benign", "premalignant", "recurrence"})
+
+
 def _modifier_dropped(text: str, index: ConditionIndex) -> list[Match]:
     """Rule ``broader`` for a histological variant without a node of its own, written as a family at a site with one
     word more ("Low Grade Ovarian Serous Adenocarcinoma"): the one Orphanet entity at that site that the text names
-    without that word ("Adenocarcinoma of ovary"; conditions_protocol.md rule 1). Only with exactly one such word,
-    never a contrast ("non", "benign"), and only where the text names both a family and a site."""
+    without that word ("Adenocarcinoma of ovary"; conditions_protocol.md rule 1). Only with exactly one such word, a
+    word some source's name holds and no word of origin or course ("Secondary Liver Carcinoma", "Hereditary Ovarian
+    Carcinoma" are no variants), never past a contrast ("non", "benign"), and only where the text names both a
+    family and a site."""
     where = sites_of(text)
     words = tokens(rephrase(text))
     if not where or not families_of(text):
         return []
     extra = [w for w in words if w not in SITE_WORDS and w not in SITE_GROUPS and w not in SITE_FILLERS and w not in QUALIFIERS
              and w not in GENERIC and w not in _JOINS and not families_of(w) and w not in ("tumor", "neoplasm", "cell")]
-    if len(extra) != 1 or CONTRAST & set(words):
+    if len(extra) != 1 or CONTRAST & set(words) or extra[0] in _NO_HISTOLOGY or not index.known_word(extra[0]):
         return []
     rest = " ".join(w for w in words if w != extra[0])
     ents = unique([m.entity for m in equivalent(rest, index) if source_of(m.entity) == "ORPHA"

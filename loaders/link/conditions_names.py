@@ -372,6 +372,10 @@ class ConditionIndex(EntityIndex):
         """The site and the site names an entity at it may carry ("extragonadal" for any site but a gonad)."""
         return {site} | ({"extragonadal"} if at_any({"extragonadal"}, {site}) else set())
 
+    def known_word(self, word: str) -> bool:
+        """True if some entity's name holds the word (of five letters or more: the shorter are not indexed)."""
+        return word in self.vocabulary.get(word[:2], ())
+
     def predisposition(self, iri: str) -> bool:
         """True for Orphanet's inherited cancer-predisposing syndromes (:data:`PREDISPOSITION` and below it): a
         syndrome, not a tumour type."""

@@ -24,7 +24,7 @@ such phrases in a text or an entity name, so the canonical key of
   is oncocytic; clear cell sarcoma (of soft tissue, not the kidney's) is Orphanet's "Melanoma of soft tissue";
 * **site phrasings**: "adrenal cortex"/"adrenal cortical" is adrenocortical; "nasal cavity and paranasal
   sinuses" is sinonasal; "gastroesophageal" is esophagogastric (the junction); "mucosal" is of the mucosa;
-  the melanoma of the iris, ciliary body or choroid, or "intraocular", is a uveal melanoma (no source has a
+  the "cervical" oesophagus is no cervix; the melanoma of the iris, ciliary body or choroid, or "intraocular", is a uveal melanoma (no source has a
   node for the parts of the uvea); "salivary" is of the salivary glands (OncoTree's "Salivary Carcinoma" is Orphanet's malignant epithelial
   tumour of salivary glands);
 * **acronyms** of the neuroendocrine neoplasms, in upper case (NET, NEC, NEN, GEP-, SI-), which the sources
@@ -34,8 +34,8 @@ such phrases in a text or an entity name, so the canonical key of
 * a **salivary-type carcinoma** (adenoid cystic, mucoepidermoid, acinic cell) of a head and neck mucosa, a text's
   last words, is one of the salivary glands (its minor glands);
 * **receptor status** ("somatostatin receptor positive", "SSTR2-expressing") is left out: it says which patients;
-* **ICD-10 lines**: a leading code ("C73 - ") is dropped; so are a staging system's edition at a text's end
-  ("... AJCC v8") and the kind of staging ("Clinical Stage II"), and "HPV-mediated" is "HPV" (a marker, a qualifier); a risk group is a qualifier, and a
+* **ICD-10 lines**: a leading code ("C73 - ") is dropped; so are a staging system and its edition ("... AJCC v8",
+  "FIGO 2018") and the kind of staging ("Clinical Stage II"), and "HPV-mediated" is "HPV" (a marker, a qualifier); a risk group is a qualifier, and a
   text's last word "patients" is dropped;
 * **spellings**: British spellings of the sources' words (phaeo-, oesophag-, haem-, gynaecolog-), words
   written in two (neuro-endocrine, entero-pancreatic = gastroenteropancreatic, whose "tumour" is the
@@ -83,9 +83,11 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"^\s*[CD]\d{2}(?:\.\d{1,2})?\s*(?:[-:–]\s*)?(?=[A-Za-z])", ""),
     # a staging system's edition and the kind of staging say which patients, not which tumour (NCI's "Stage II
     # Laryngeal Cancer AJCC v8", "Clinical Stage III HPV-Mediated (p16-Positive) Oropharyngeal Carcinoma AJCC v8")
-    (r"\s*\b(?:AJCC|UICC|FIGO)(?: (?:v|version )?\d+(?:th| ed(?:ition)?)?)?(?: edition)?\s*$", ""),
+    (r"\s*\(?\b(?:AJCC|UICC|FIGO)\b(?:\s*(?:v|version\s*)?\d{1,4}(?:th|st|nd|rd)?)?(?:\s+ed(?:ition)?\b)?\)?", ""),
     (r"\b(?:clinical|pathologic(?:al)?|prognostic)(?= stage\b)", ""),
-    (r"\bstage\s+(?:[IV]+|[0-4])[A-C]?[1-3]?\b", "stage"),  # FIGO's sub-stages ("Stage IB2")
+    (r"\bstage\s+(?:[IV]+|[0-4])[A-C]?[1-3]?[rp]?\b", "stage"),  # FIGO's sub-stages ("Stage IB2", "IIIC1r")
+    # the cervical oesophagus is the oesophagus' neck part, no cervix uteri
+    (r"\bcervical (?=o?esophag)", ""),
     # a risk group and the word for the people who have it say which patients ("early-stage, intermediate-risk cervical
     # cancer patients")
     (r"\b(?:intermediate|favou?rable|unfavou?rable|poor|good)[- ]risk\b", "risk"),

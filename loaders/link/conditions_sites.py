@@ -12,7 +12,8 @@ import functools
 from loaders.link.conditions_phrases import rephrase
 from loaders.mapping import tokens
 
-#: site words (as :func:`loaders.mapping.tokens` gives them) -> the site they name
+#: site words -> the site they name (the words as written; the forms :func:`loaders.mapping.tokens` gives them are
+#: added below)
 SITE_WORDS: dict[str, str] = {
     "pleura": "pleura", "pleural": "pleura", "peritoneum": "peritoneum", "peritoneal": "peritoneum",
     "testis": "testis", "testes": "testis", "testicular": "testis", "ovary": "ovary", "ovarian": "ovary",
@@ -40,7 +41,6 @@ SITE_WORDS: dict[str, str] = {
     "cerebellum": "nervous system", "cerebral": "nervous system", "intracranial": "nervous system",
     "parotid": "salivary gland", "adrenocortical": "adrenal",
     "retroperitoneal": "soft tissue", "retroperitoneum": "soft tissue",
-    "gastrointestinal": "gastrointestinal tract", "gastroenteric": "gastrointestinal tract",
 }
 # the keys as loaders.mapping.tokens writes the words it reads ("pancreas" -> "pancrea", "testes" -> "teste")
 SITE_WORDS.update({tokens(word)[0]: site for word, site in list(SITE_WORDS.items()) if tokens(word) != [word]})
@@ -57,9 +57,6 @@ PART_OF: dict[str, str] = {
     "oral cavity": "head and neck", "lip": "head and neck", "tongue": "oral cavity",
     "nasopharynx": "head and neck", "salivary gland": "head and neck", "sinonasal": "head and neck",
     "corpus uteri": "uterus", "cervix": "uterus",
-    "esophagus": "gastrointestinal tract", "stomach": "gastrointestinal tract", "intestine": "gastrointestinal tract",
-    "colon": "gastrointestinal tract", "rectum": "gastrointestinal tract", "anus": "gastrointestinal tract",
-    "appendix": "gastrointestinal tract",
 }
 
 
