@@ -100,9 +100,9 @@ RULES: tuple[DomainRule, ...] = (
                "borderline (673473: Kaposi sarcoma, haemangioendotheliomas) vascular tumours are vascular "
                "sarcomas; benign vascular tumours (673470) are not covered."),
     DomainRule("sarcomas-at-organ-sites", ("G1",),
-               ("104076", "206492", "213600", "213620", "213711", "213792", "213797", "457246"),
+               ("423798", "206492", "213600", "213620", "213711", "213792", "213797", "457246"),
                f"{_SARCOMA} at any site; these sarcomas are filed only under organ branches "
-               "(small-intestinal leiomyosarcoma, uterine and cervical adenosarcomas, whose malignant component "
+               "(the small intestine's mesenchymal tumours: its GIST and leiomyosarcoma; uterine and cervical adenosarcomas, whose malignant component "
                "is the stroma, vulvovaginal "
                "rhabdomyosarcoma, uterine corpus and cervix sarcomas, endometrial stromal sarcoma, "
                "clear cell sarcoma of kidney)."),
