@@ -307,17 +307,24 @@ def assign_domains(hierarchy: nx.DiGraph, rules: Iterable[DomainRule] = RULES,
             raise ValueError(f"out-of-scope rule {scope.name!r} names unknown category {scope.category!r}")
         for code in _reach(hierarchy, scope.branches, scope.name):
             vetoed.setdefault(code, scope)
-    assigned: dict[str, list[Assignment]] = {}
+    # one assignment per code and domain: the rule whose branch is nearest (the first rule on a tie), so a GIST,
+    # named by rule "gist" and also under a G1 grouping, is G1 once
+    nearest: dict[tuple[str, str], tuple[int, Assignment]] = {}
     for rule in rules:
         bad = [d for d in rule.domains if d not in DOMAINS]
         if bad:
             raise ValueError(f"domain rule {rule.name!r} names unknown domains {bad}")
         covered = _reach(hierarchy, rule.branches, rule.name)
         excluded = _reach(hierarchy, rule.excluding, rule.name)
-        for code, (_, via) in covered.items():
+        for code, (dist, via) in covered.items():
             if code in excluded or code in vetoed:
                 continue
-            assigned.setdefault(code, []).extend(Assignment(d, rule.name, via) for d in rule.domains)
+            for d in rule.domains:
+                if (code, d) not in nearest or dist < nearest[code, d][0]:
+                    nearest[code, d] = (dist, Assignment(d, rule.name, via))
+    assigned: dict[str, list[Assignment]] = {}
+    for (code, _), (_, assignment) in nearest.items():
+        assigned.setdefault(code, []).append(assignment)
     result = DomainAssignments()
     for code in sorted(hierarchy.nodes, key=int):
         found = sorted(assigned.get(code, []), key=lambda a: (DOMAINS.index(a.domain), a.rule))
