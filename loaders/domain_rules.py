@@ -102,8 +102,8 @@ RULES: tuple[DomainRule, ...] = (
     DomainRule("sarcomas-at-organ-sites", ("G1",),
                ("423798", "206492", "213600", "213620", "213711", "213792", "213797", "457246"),
                f"{_SARCOMA} at any site; these sarcomas are filed only under organ branches "
-               "(the small intestine's mesenchymal tumours: its GIST and leiomyosarcoma; uterine and cervical adenosarcomas, whose malignant component "
-               "is the stroma, vulvovaginal "
+               "(the small intestine's mesenchymal tumours: its GIST and leiomyosarcoma; uterine and cervical "
+               "adenosarcomas, whose malignant component is the stroma, vulvovaginal "
                "rhabdomyosarcoma, uterine corpus and cervix sarcomas, endometrial stromal sarcoma, "
                "clear cell sarcoma of kidney)."),
     DomainRule("gynaecological", ("G2",), ("98063",),

@@ -47,12 +47,12 @@ from loaders.link.conditions_names import (
     _SYNDROME,
     ANY,
     FAMILIES,
-    NEUROENDOCRINE_TYPES,
     NON_EPITHELIAL_FAMILIES,
     SITE_FILLERS,
     SITE_WORDS,
     ConditionIndex,
     canonical_words,
+    entity_name_families,
     families_of,
     sites_of,
 )
@@ -253,9 +253,7 @@ def _from_texts(g: Generic, own: list[Match], specific: Sequence[tuple[Term, lis
 
 def _own_families(iri: str, index: ConditionIndex) -> set[str]:
     ent = index.by_iri[iri]
-    names = (ent.label, *ent.synonyms)
-    neuroendocrine = {"neuroendocrine"} if any(NEUROENDOCRINE_TYPES.search(n) for n in names) else set()
-    return set().union(neuroendocrine, *(families_of(n) for n in names))
+    return set().union(*(entity_name_families(n) for n in (ent.label, *ent.synonyms)))
 
 
 def _of_family(found: list[Match], g: Generic, ents: list[MappableEntity], index: ConditionIndex) -> list[Match]:

@@ -60,6 +60,15 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 NEUROENDOCRINE_TYPES = re.compile(r"(?i)\b(?:medullary thyroid|medullary carcinoma of (?:the )?thyroid|merkel cell|"
                                   r"carcinoids?\b|pheochromocytoma|paraganglioma|insulinoma|gastrinoma|glucagonoma|"
                                   r"vipoma|somatostatinoma)")
+
+
+def entity_name_families(name: str) -> frozenset[str]:
+    """The families an entity's name gives it: its words' (:func:`families_of`), and the neuroendocrine family for a
+    neuroendocrine neoplasm named without the word (:data:`NEUROENDOCRINE_TYPES`)."""
+    found = _families_of(name)
+    return found | {"neuroendocrine"} if NEUROENDOCRINE_TYPES.search(name) else found
+
+
 #: words of a generic term that name no family and no site
 ANY = GENERIC | QUALIFIERS | frozenset({"cancer", "tumor", "neoplasm", "malignancy", "embryonal", "cell",
                                         "primary", "the", "of", "and", "or", "other", "malignant", "high", "on", "at",
@@ -221,6 +230,7 @@ class ConditionIndex(EntityIndex):
         super().__init__(entities)
         self.by_iri = {e.iri: e for e in self.entities}
         self._anaplastic: dict[tuple[str, str], MappableEntity] | None = None
+        self._predisposition: str | None = None  # the IRI of PREDISPOSITION, found on first use
         self.tissue = dict(tissues or {})
         self.by_canonical: dict[tuple[str, ...], list[tuple[MappableEntity, str]]] = defaultdict(list)
         self.by_xref: dict[str, list[MappableEntity]] = defaultdict(list)
@@ -379,8 +389,9 @@ class ConditionIndex(EntityIndex):
     def predisposition(self, iri: str) -> bool:
         """True for Orphanet's inherited cancer-predisposing syndromes (:data:`PREDISPOSITION` and below it): a
         syndrome, not a tumour type."""
-        ent = self.by_iri[iri]
-        return ent.curie == PREDISPOSITION or any(self.by_iri[i].curie == PREDISPOSITION for i in self.ancestors(iri))
+        if self._predisposition is None:
+            self._predisposition = next((e.iri for e in self.entities if e.curie == PREDISPOSITION), "")
+        return iri == self._predisposition or self._predisposition in self.ancestors(iri)
 
     def anaplastic(self, iri: str) -> MappableEntity | None:
         """The anaplastic form of a tumour type in the same source ("Oligoastrocytoma" -> "Anaplastic
@@ -399,9 +410,7 @@ class ConditionIndex(EntityIndex):
             for i in (iri, *self.ancestors(iri)):
                 ent = self.by_iri[i]
                 for name in (ent.label, *ent.synonyms):
-                    found |= families_of(name)
-                    if NEUROENDOCRINE_TYPES.search(name):
-                        found.add("neuroendocrine")
+                    found |= entity_name_families(name)
             self._families[iri] = frozenset(found)
         return self._families[iri]
 

@@ -24,8 +24,8 @@ such phrases in a text or an entity name, so the canonical key of
   is oncocytic; clear cell sarcoma (of soft tissue, not the kidney's) is Orphanet's "Melanoma of soft tissue";
 * **site phrasings**: "adrenal cortex"/"adrenal cortical" is adrenocortical; "nasal cavity and paranasal
   sinuses" is sinonasal; "gastroesophageal" is esophagogastric (the junction); "mucosal" is of the mucosa;
-  the "cervical" oesophagus is no cervix; the melanoma of the iris, ciliary body or choroid, or "intraocular", is a uveal melanoma (no source has a
-  node for the parts of the uvea); "salivary" is of the salivary glands (OncoTree's "Salivary Carcinoma" is Orphanet's malignant epithelial
+  the "cervical" oesophagus is no cervix; the melanoma of the iris, ciliary body or choroid, or "intraocular", is a
+  uveal melanoma (no source has a node for the parts of the uvea); "salivary" is of the salivary glands (OncoTree's "Salivary Carcinoma" is Orphanet's malignant epithelial
   tumour of salivary glands);
 * **acronyms** of the neuroendocrine neoplasms, in upper case (NET, NEC, NEN, GEP-, SI-), which the sources
   spell out, and those of one type each (LMS, STS, UPS, DSRCT, MPM, CTCL; never a two-letter or ambiguous
@@ -35,8 +35,8 @@ such phrases in a text or an entity name, so the canonical key of
   last words, is one of the salivary glands (its minor glands);
 * **receptor status** ("somatostatin receptor positive", "SSTR2-expressing") is left out: it says which patients;
 * **ICD-10 lines**: a leading code ("C73 - ") is dropped; so are a staging system and its edition ("... AJCC v8",
-  "FIGO 2018") and the kind of staging ("Clinical Stage II"), and "HPV-mediated" is "HPV" (a marker, a qualifier); a risk group is a qualifier, and a
-  text's last word "patients" is dropped;
+  "FIGO 2018") and the kind of staging ("Clinical Stage II"), and "HPV-mediated" is "HPV" (a marker, a
+  qualifier); a risk group is a qualifier, and a text's last word "patients" is dropped;
 * **spellings**: British spellings of the sources' words (phaeo-, oesophag-, haem-, gynaecolog-), words
   written in two (neuro-endocrine, entero-pancreatic = gastroenteropancreatic, whose "tumour" is the
   neuroendocrine one); a negated
