@@ -50,13 +50,17 @@ class DomainRule:
 
 @dataclass(frozen=True)
 class OutOfScope:
-    """Entities at or under ``branches`` get no domain: EURACAN does not cover them. ``category`` is
-    one of :data:`CATEGORIES` (short, shown in the graph and the API); ``reason`` says why."""
+    """Entities at or under ``branches`` (minus those at or under ``excluding``) get no domain: EURACAN
+    does not cover them; with ``codes_only`` the named codes alone, not their descendants (a common
+    cancer whose rare subtypes keep their domain). ``category`` is one of :data:`CATEGORIES` (short,
+    shown in the graph and the API); ``reason`` says why."""
 
     name: str
     branches: tuple[str, ...]
     category: str
     reason: str
+    excluding: tuple[str, ...] = ()
+    codes_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,10 +121,12 @@ RULES: tuple[DomainRule, ...] = (
                "hereditary breast cancer (227535), which is left out.",
                excluding=("227535",)),
     DomainRule("extragonadal-germ-cell", ("G3",), ("363579",),
-               "The JARC family of domain 3 includes extragonadal germ cell tumours; gestational "
-               "choriocarcinoma (99926), filed among them, is a gestational trophoblastic neoplasm "
-               "(domain 2) and is left out.",
-               excluding=("99926",)),
+               "The JARC family of domain 3 includes extragonadal germ cell tumours (mediastinal, "
+               "retroperitoneal); gestational choriocarcinoma (99926), filed among them, is a gestational "
+               "trophoblastic neoplasm (domain 2), and the germ cell tumours of the central nervous system "
+               "(251995: germinoma, teratoma, yolk sac tumour of the brain) are treated by neuro-oncology "
+               "(domain 10 through 98062); both are left out.",
+               excluding=("99926", "251995")),
     DomainRule("neuroendocrine", ("G4",), ("877",),
                "EURACAN domain 4 covers neuroendocrine tumours (Orphanet 877 'Neuroendocrine neoplasm'); "
                "chordoma (178) is listed under 877's 'Neuroendocrine tumor with other location' but is a "
@@ -132,13 +138,31 @@ RULES: tuple[DomainRule, ...] = (
                "gastric type 1 NET, GCGR-related hyperglucagonemia (pancreatic NETs per its definition) and "
                "DIPNECH ('a rare pulmonary neuroendocrine tumor' per its definition)."),
     DomainRule("digestive", ("G5",), ("98059",),
-               "EURACAN domain 5 covers the digestive tract (Orphanet 98059 'Rare digestive tumor'); "
+               "EURACAN domain 5 covers the rare digestive cancers (Orphanet 98059 'Rare digestive tumor'); "
                "salivary gland tumours (276142), filed under both the digestive and the head-and-neck "
-               "branches, belong to domain 7 and are left out.",
-               excluding=("276142",)),
+               "branches, belong to domain 7 and are left out. So are the gastroenteropancreatic "
+               "neuroendocrine neoplasms (877, and the gastric type 1 NET 464756 and the pancreatic NETs of "
+               "GCGR-related hyperglucagonemia 438274 filed only under their organs): they are the core of "
+               "domain 4, whose expert centres are the neuroendocrine tumour centres; a NEN of another site "
+               "keeps its site's domain beside G4 (thymus G8, uterus G2, middle ear G7).",
+               excluding=("276142", "877", "464756", "438274")),
+    DomainRule("goblet-cell-adenocarcinoma", ("G5",), ("329984",),
+               "Goblet cell carcinoma of the appendix is filed by Orphanet among the appendix's neuroendocrine "
+               "neoplasms, but WHO (2019) classes it as an adenocarcinoma (goblet cell adenocarcinoma): a rare "
+               "digestive cancer of domain 5 as well."),
     DomainRule("peritoneal", ("G5",), ("168803",),
                "EURACAN domain 5 lists peritoneal malignancies (pseudomyxoma peritonei, primary peritoneal "
                "carcinoma, desmoplastic small round cell tumour, peritoneal leiomyomatosis)."),
+    DomainRule("hereditary-neuroendocrine-syndromes", ("G4",), ("276161",),
+               "The multiple endocrine neoplasias are hereditary forms of rare cancers, which keep their domains "
+               "(the syndrome's cancers are its patients' cancers): MEN1 and MEN4 give pancreatic, duodenal, "
+               "thymic and bronchial neuroendocrine tumours (domain 4) beside their endocrine tumours (domain 6, "
+               "through 182130); MEN2's cancers are medullary thyroid carcinoma and pheochromocytoma (domain 6 "
+               "alone), so MEN2 (653) is left out of this rule.",
+               excluding=("653",)),
+    DomainRule("hereditary-gist-syndromes", ("G1",), ("97286", "139411"),
+               "Carney-Stratakis syndrome and Carney triad are hereditary forms of rare cancers: SDH-deficient "
+               "gastrointestinal stromal tumours (domain 1) with paragangliomas (domain 6, through 182130)."),
     DomainRule("endocrine-organs", ("G6",), ("182130",),
                "EURACAN domain 6 covers the endocrine organs (thyroid, parathyroid, adrenal, pituitary, "
                "pheochromocytoma/paraganglioma); neuroendocrine neoplasms (877), filed under the same "
@@ -197,7 +221,8 @@ PAEDIATRIC = "paediatric: ERN PaedCan"
 HAEMATOLOGICAL = "haematological: ERN EuroBloodNet"
 HORMONE = "pituitary adenoma or hormone syndrome: Endo-ERN"
 SYNDROME = "tumour risk syndrome: ERN GENTURIS"
-CATEGORIES = (BENIGN, PAEDIATRIC, HAEMATOLOGICAL, HORMONE, SYNDROME)
+COMMON = "common cancer: outside EURACAN"
+CATEGORIES = (BENIGN, PAEDIATRIC, HAEMATOLOGICAL, HORMONE, SYNDROME, COMMON)
 
 _BENIGN_DEF = ("Orphanet's definition calls it benign (or it is a nevus, hamartoma, cyst or "
                "adenoma); EURACAN covers rare adult solid cancers")
@@ -230,7 +255,9 @@ OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
                "pituitary adenomas (99408: prolactinoma, acromegaly, Cushing disease, gigantism ...), "
                "hormone-excess syndromes (familial hyperparathyroidism, hyperaldosteronism) and adrenocortical "
                "nodular diseases (649017) are benign endocrine diseases of the Endo-ERN; EURACAN domain 6 "
-               "covers endocrine cancers (pituitary carcinoma 300385 stays in G6)"),
+               "covers endocrine cancers (pituitary carcinoma 300385 stays in G6). MEN1 (652), filed under "
+               "familial hyperparathyroidism, is left out: its neuroendocrine tumours are rare cancers",
+               excluding=("652",)),
     OutOfScope("paediatric-tumours",
                ("635", "654", "790", "449", "33402", "64742", "99966", "251899", "2665", "251940", "141077",
                 "284362", "251877", "268139", "247762", "141115", "69077", "875", "2028", "2481", "2086",
@@ -247,7 +274,7 @@ OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
                ("97685", "109", "113", "122", "139", "140944", "1359", "370046", "306658", "53715", "306661",
                 "276280", "636", "363700", "638", "64754", "2874", "313936", "306498", "744", "2969", "3110",
                 "370052", "137608", "163634", "2760", "201", "805", "377", "79493", "284343", "523", "300501",
-                "319340", "100094", "493", "65748", "85182", "404560",
+                "319340", "892", "493", "65748", "85182", "404560",
                 # audits of 2026-12-07 (seeds 3117, 4117): hereditary or familial forms of common cancers
                 # (cutaneous melanoma, prostate, pancreatic ductal, gastric, differentiated thyroid carcinoma) and
                 # an inherited tumour syndrome (its definition) are predispositions of the ERN GENTURIS, not rare
@@ -257,6 +284,15 @@ OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
                SYNDROME,
                "a genetic tumour risk, overgrowth or neurocutaneous syndrome, not a cancer entity: its "
                "cancers are mapped on their own entities; the syndromes belong to the ERN GENTURIS"),
+    # von Hippel-Lindau disease (892) and Carney complex (1359), listed above, are syndromes of mostly benign
+    # tumours (haemangioblastomas, myxomas, adrenocortical nodules); the multiple endocrine neoplasias, Carney
+    # triad and Carney-Stratakis syndrome are hereditary forms of rare cancers and take their domains by the
+    # rules "hereditary-*-syndromes" and "endocrine-organs"
+    OutOfScope("common-cancers", ("217071", "319276"), COMMON,
+               "a common cancer (RARECARE: incidence above 6 per 100,000 a year): renal cell carcinoma as a whole "
+               "and its clear cell type; EURACAN covers rare cancers. Their rare subtypes (papillary, chromophobe, "
+               "translocation, clear cell papillary ...) keep domain 3",
+               codes_only=True),
 )
 
 
@@ -305,8 +341,11 @@ def assign_domains(hierarchy: nx.DiGraph, rules: Iterable[DomainRule] = RULES,
     for scope in out_of_scope:
         if scope.category not in CATEGORIES:
             raise ValueError(f"out-of-scope rule {scope.name!r} names unknown category {scope.category!r}")
-        for code in _reach(hierarchy, scope.branches, scope.name):
-            vetoed.setdefault(code, scope)
+        reached = _reach(hierarchy, scope.branches, scope.name)
+        spared = _reach(hierarchy, scope.excluding, scope.name)
+        for code in (scope.branches if scope.codes_only else reached):
+            if code not in spared:
+                vetoed.setdefault(code, scope)
     # one assignment per code and domain: the rule whose branch is nearest (the first rule on a tie), so a GIST,
     # named by rule "gist" and also under a G1 grouping, is G1 once
     nearest: dict[tuple[str, str], tuple[int, Assignment]] = {}

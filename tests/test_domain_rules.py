@@ -15,6 +15,7 @@ from loaders import orphanet
 from loaders.domain_rules import (
     BENIGN,
     CATEGORIES,
+    COMMON,
     DOMAINS,
     HAEMATOLOGICAL,
     HORMONE,
@@ -143,7 +144,7 @@ def test_gist_is_in_g1_and_g5(real: tuple[DomainAssignments, dict[str, str]]) ->
     ("178", {"G1"}),           # chordoma: not G4 although filed under a neuroendocrine branch
     ("33276", {"G1", "G9"}),   # Kaposi sarcoma
     ("276145", {"G7"}),        # malignant salivary gland tumour: not G5
-    ("100075", {"G4", "G5"}),  # neuroendocrine tumour of stomach: not G6
+    ("100075", {"G4"}),        # neuroendocrine tumour of stomach: not G6, and not G5 (twelfth session)
     ("1501", {"G6"}),          # adrenocortical carcinoma
     ("142", {"G6"}),           # anaplastic thyroid carcinoma
     ("99926", {"G2"}),         # gestational choriocarcinoma: not G3
@@ -162,6 +163,20 @@ def test_gist_is_in_g1_and_g5(real: tuple[DomainAssignments, dict[str, str]]) ->
     ("3148", {"G1"}),          # MPNST: a sarcoma of peripheral nerves, not G10 (filed under cranial/spinal nerves)
     ("252212", {"G1"}),        # malignant triton tumour (an MPNST)
     ("213792", {"G1", "G2"}),  # adenosarcoma of the cervix: its malignant component is the stroma
+    # twelfth session (decision 0014, "Twelfth session"): GEP NENs are G4 alone; CNS germ cell tumours G10 alone;
+    # the syndromes of rare cancers take their cancers' domains
+    ("97279", {"G4"}),         # insulinoma
+    ("97253", {"G4"}),         # neuroendocrine tumour of pancreas
+    ("329984", {"G4", "G5"}),  # goblet cell (adeno)carcinoma of the appendix: filed as a NEN, an adenocarcinoma
+    ("99869", {"G4", "G8"}),   # thymic neuroendocrine carcinoma keeps its site's domain
+    ("91352", {"G10"}),        # germinoma of the CNS: not G3
+    ("883", {"G3"}),           # extragonadal teratoma (mediastinal, retroperitoneal) stays G3
+    ("276161", {"G4", "G6"}),  # multiple endocrine neoplasia
+    ("652", {"G4", "G6"}),     # MEN1 (its pancreatic and duodenal NETs), although filed under hyperparathyroidism
+    ("653", {"G6"}),           # MEN2: medullary thyroid carcinoma and pheochromocytoma
+    ("97286", {"G1", "G6"}),   # Carney-Stratakis syndrome: GIST and paraganglioma
+    ("139411", {"G1", "G6"}),  # Carney triad
+    ("319308", {"G3"}),        # MiT family translocation RCC: a rare subtype under the common RCC
 ])
 def test_known_assignments(real: tuple[DomainAssignments, dict[str, str]], code: str, domains: set[str]) -> None:
     assert _domains(real[0], code) == domains
@@ -193,6 +208,9 @@ def test_known_assignments(real: tuple[DomainAssignments, dict[str, str]], code:
     ("677", PAEDIATRIC),       # pancreatoblastoma: 'most often found in children'
     ("26106", SYNDROME),       # hereditary diffuse gastric cancer: a GENTURIS predisposition, was G5
     ("618", SYNDROME),         # familial melanoma: cutaneous melanoma is common, was G9
+    ("1359", SYNDROME),        # Carney complex: mostly benign tumours (myxomas, adrenocortical nodules)
+    ("217071", COMMON),        # renal cell carcinoma as a whole (twelfth session: was G3)
+    ("319276", COMMON),        # clear cell renal carcinoma
 ])
 def test_known_exclusions(real: tuple[DomainAssignments, dict[str, str]], code: str, category: str) -> None:
     result, _ = real
@@ -210,15 +228,16 @@ def test_unassigned_entities_have_reasons(real: tuple[DomainAssignments, dict[st
     result, _ = real
     reasons = {u.code: u.reason for u in result.unassigned}
     # before #17 (scope exclusions): 642 assigned, 453 unassigned of which 253 haematological
-    assert len(result.assigned) == 420   # 447 after #17's first pass
-    assert len(reasons) == 675
+    assert len(result.assigned) == 427   # 447 after #17's first pass, 420 after its second
+    assert len(reasons) == 668
     assert len(result.assigned) + len(reasons) == 1095
     kinds = Counter(r.split(":")[0].split(";")[0] for r in reasons.values())
     assert kinds == Counter({"out of scope (haematological)": 253,
                              "no domain rule covers this entity or any of its ancestors": 156,
                              "out of scope (benign-branches)": 87, "out of scope (benign-entities)": 61,
-                             "out of scope (tumour-risk-syndromes)": 45, "out of scope (paediatric-tumours)": 35,
-                             "out of scope (pituitary-adenomas-and-hormone-syndromes)": 24,
+                             "out of scope (tumour-risk-syndromes)": 37, "out of scope (paediatric-tumours)": 35,
+                             "out of scope (pituitary-adenomas-and-hormone-syndromes)": 23,
+                             "out of scope (common-cancers)": 2,
                              "grouping above the domain branches": 14})
     assert reasons["46135"].startswith("out of scope (haematological)")  # primary CNS lymphoma
     assert reasons["213531"].startswith("no domain rule")                 # metaplastic breast carcinoma
@@ -236,24 +255,26 @@ def test_an_entity_has_each_domain_once(real: tuple[DomainAssignments, dict[str,
 def test_entities_per_domain(real: tuple[DomainAssignments, dict[str, str]]) -> None:
     result, _ = real
     per_domain = Counter(d for code in result.assigned for d in _domains(result, code))
-    assert per_domain == Counter(G5=100, G10=75, G2=75, G1=69,  # +1: 423798 (eleventh session)
-                                   G3=51, G4=50, G8=28, G7=20, G6=18, G9=13)
+    # twelfth session: the GEP NENs leave G5 (-30), the CNS germ cell tumours G3 (-7), RCC and ccRCC are common
+    # cancers (-2 G3); the MEN, Carney triad and Carney-Stratakis syndromes are in G6 (+9), G4 (+3) and G1 (+2)
+    assert per_domain == Counter(G10=75, G2=75, G1=71, G5=70, G4=53,
+                                 G3=42, G8=28, G6=27, G7=20, G9=13)
 
 
 def test_load_emits_domain_triples_and_warns_for_unassigned(repo_data: Path) -> None:
     report = LoadReport("orphanet")
     triples = set(orphanet.load(repo_data, report))
     warnings = [p for p in report.problems if p.kind == "no-domain"]
-    assert len(warnings) == 675
+    assert len(warnings) == 668
     assert {p.record for p in warnings} >= {"ORPHA:46135", "ORPHA:213531"}
     in_domain = [t for t in triples if t[1] == RKG.inDomain]
-    assert len(in_domain) == 499  # +1: the small intestine's mesenchymal tumours in G1 (eleventh session)
+    assert len(in_domain) == 474  # 499 before the twelfth session's scope changes (decision 0014)
     node = mint("domainassignment", "orpha/44890/G1/gist")
     assert (mint("entity", "orpha/44890"), RKG.domainAssignment, node) in triples
     assert (node, RKG.assignedDomain, mint("domain", "G1")) in triples
     assert (node, RKG.viaAncestor, mint("entity", "orpha/44890")) in triples
-    assert report.counts["domain_assignments"] == 499  # one per entity and domain since the eleventh session (9 were twice)
-    assert report.counts["excluded_entities"] == 505
+    assert report.counts["domain_assignments"] == 474  # one per entity and domain since the eleventh session
+    assert report.counts["excluded_entities"] == 498
     neuroblastoma = mint("entity", "orpha/635")
     assert (neuroblastoma, RKG.domainExclusion, Literal(PAEDIATRIC)) in triples
     assert not [t for t in triples if t[0] == neuroblastoma and t[1] == RKG.inDomain]

@@ -33,4 +33,5 @@ def test_coverage_counts_excluded_entities_by_reason(api: httpx.Client) -> None:
     cov = api.get(f"{V1}/coverage").json()
     counts = {x["category"]: x["entities"] for x in cov["excludedEntities"]}
     assert counts == {"benign": 148, "haematological: ERN EuroBloodNet": 253, "paediatric: ERN PaedCan": 35,
-                      "pituitary adenoma or hormone syndrome: Endo-ERN": 24, "tumour risk syndrome: ERN GENTURIS": 45}
+                      "pituitary adenoma or hormone syndrome: Endo-ERN": 23, "tumour risk syndrome: ERN GENTURIS": 37,
+                      "common cancer: outside EURACAN": 2}
