@@ -274,8 +274,8 @@ def test_mappings_sample_is_the_seeded_draw_its_protocol_states(shared_data, nam
 
 # ---------------------------------------------------------------- domains
 
-#: the domains gold samples: file and the seed of its draw (the second draws from the frame without the first's)
-DOMAIN_SAMPLES = [("domains_gold.tsv", 17), ("domains_gold2.tsv", 18)]
+#: the domains gold samples: file and the seed of its draw (each draws from the frame without the earlier samples')
+DOMAIN_SAMPLES = [("domains_gold.tsv", 17), ("domains_gold2.tsv", 18), ("domains_gold3.tsv", 19)]
 
 
 @pytest.mark.parametrize(("name", "seed"), DOMAIN_SAMPLES)
@@ -328,11 +328,13 @@ def test_domains_samples_are_the_seeded_draws_their_protocol_states(shared_data)
                 todo.append(child)
     frame = sorted(below, key=int)
     assert len(frame) == 948
-    first = [r["orpha"] for r in read_tsv(GOLD / "domains_gold.tsv")[1]]
-    assert first == [f"ORPHA:{c}" for c in sorted(random.Random(17).sample(frame, 60), key=int)]
-    rest = [c for c in frame if f"ORPHA:{c}" not in first]
-    assert [r["orpha"] for r in read_tsv(GOLD / "domains_gold2.tsv")[1]] == \
-        [f"ORPHA:{c}" for c in sorted(random.Random(18).sample(rest, 60), key=int)]
+    drawn: set[str] = set()
+    for name, seed in DOMAIN_SAMPLES:
+        rest = [c for c in frame if f"ORPHA:{c}" not in drawn]
+        sample = [r["orpha"] for r in read_tsv(GOLD / name)[1]]
+        assert sample == [f"ORPHA:{c}" for c in sorted(random.Random(seed).sample(rest, 60), key=int)], \
+            f"{name} is the seed-{seed} draw of 60 from the frame without the earlier samples ({len(rest)} codes)"
+        drawn.update(sample)
 
 
 # ---------------------------------------------------------------- the mappings scorer on a hand-made graph
