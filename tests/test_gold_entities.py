@@ -445,7 +445,8 @@ def test_read_gold_accepts_a_source_url_column(tmp_path):
 FRESH_FILES = ["conditions_dev2.tsv", "conditions_dev3.tsv", "conditions_dev4.tsv", "conditions_dev5.tsv",
                "conditions_holdout.tsv", "conditions_holdout2.tsv", "conditions_holdout3.tsv",
                "conditions_holdout4.tsv", "conditions_holdout5.tsv", "conditions_holdout6.tsv",
-               "conditions_holdout7.tsv", "conditions_holdout8.tsv", "conditions_holdout9.tsv"]
+               "conditions_holdout7.tsv", "conditions_holdout8.tsv", "conditions_holdout9.tsv",
+               "conditions_holdout10.tsv"]
 FRESH = pytest.mark.parametrize("name", FRESH_FILES)
 
 
