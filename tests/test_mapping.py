@@ -222,8 +222,8 @@ def test_real_counts_by_rule_and_predicate(real: dict[tuple[str, str], Mapping])
     # 33 containment narrow), a third of them blood cancers
     assert counts == {("label", "exactMatch"): 124, ("label", "broadMatch"): 7, ("synonym", "exactMatch"): 25,
                       ("synonym", "broadMatch"): 1, ("containment", "broadMatch"): 42, ("nos-parent", "broadMatch"): 7,
-                      ("containment", "narrowMatch"): 15, ("curated", "exactMatch"): 59,
-                      ("curated", "broadMatch"): 221, ("curated", "narrowMatch"): 18, ("curated", "closeMatch"): 5}
+                      ("containment", "narrowMatch"): 15, ("curated", "exactMatch"): 62,
+                      ("curated", "broadMatch"): 225, ("curated", "narrowMatch"): 14, ("curated", "closeMatch"): 2}
     # The ORPHApackets cross-reference only OMIM, OncoTree only NCIt and UMLS: no shared xref exists.
     assert counts[("xref", "exactMatch")] == 0
     assert len({m.confidence for m in real.values()}) >= 8, "confidences should vary with the evidence"
