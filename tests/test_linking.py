@@ -320,6 +320,19 @@ def test_mesh_term_never_overrides_a_more_specific_condition(index: ConditionInd
     assert not {"oncotree:MEL", "oncotree:SKCM"} & got["Melanoma"]
 
 
+def test_oncotree_type_reaches_orphanet_through_the_graphs_mapping(index: ConditionIndex) -> None:
+    """A text that names an OncoTree type only also gets the Orphanet entity that type maps to (rule "mapped"): the
+    same type (UCCA -> gestational choriocarcinoma) or its nearest Orphanet container (THHC -> differentiated thyroid
+    carcinoma); never through a NOS bucket, which maps by its tissue (NECNOS, filed under unknown primary)."""
+    got = _links_of([Term("Uterine Corpus Choriocarcinoma", "condition"),
+                     Term("Hurthle cell carcinoma of the thyroid", "keyword"),
+                     Term("Neuroendocrine carcinoma metastatic", "keyword")], "A trial", index)
+    assert got["Uterine Corpus Choriocarcinoma"] == {"oncotree:UCCA", "ORPHA:99926"}
+    assert got["Hurthle cell carcinoma of the thyroid"] == {"oncotree:THHC", "ORPHA:146"}
+    assert "ORPHA:631251" not in got["Neuroendocrine carcinoma metastatic"]
+    assert index.mapped["https://w3id.org/rarekg/entity/oncotree/UCCA"] == ("https://w3id.org/rarekg/entity/orpha/99926",)
+
+
 def test_organ_term_resolved_in_its_record_tells_the_broader_terms(index: ConditionIndex) -> None:
     """'laryngeal cancer' reaches Orphanet only through its record; it then says what 'Head and Neck Cancer'
     and MeSH 'Laryngeal Neoplasms' of the same record mean (two passes)."""
@@ -490,7 +503,8 @@ def test_generic_terms_read_in_their_trial(index: ConditionIndex) -> None:
     ("Ciliary Body Melanoma", {"ORPHA:39044"}),                      # a part of the uvea
     ("clear cell sarcoma of the kidney", {"ORPHA:457246"}),          # ... not the kidney's
     ("Adenoid Cystic Carcinoma", {"ORPHA:276145"}),  # OncoTree: a salivary carcinoma = Orphanet's salivary glands'
-    ("Pleomorphic Adenoma", set()),  # OncoTree files it under "Salivary Carcinoma": a benign type takes no carcinoma
+    # OncoTree files it under "Salivary Carcinoma": a benign type takes no carcinoma, only its mapping's benign container
+    ("Pleomorphic Adenoma", {"ORPHA:276148"}),
 ])
 def test_former_names_and_other_phrasings_read_as_the_sources_write_them(index: ConditionIndex, text: str,
                                                                          expected: set[str]) -> None:
@@ -514,10 +528,11 @@ def test_leading_qualifiers_dropped_one_at_a_time(index: ConditionIndex, text: s
     assert found == expected
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("Schwannoma", set()),                                   # not MPNST's "Malignant schwannoma": a benign one exists
+    ("Schwannoma", {"ORPHA:252164"}),                        # not MPNST's "Malignant schwannoma": the benign one
     ("Malignant Schwannoma", {"ORPHA:3148"}),
     ("Low-Grade Central Osteosarcoma", {"ORPHA:668"}),       # "central" alone names no nervous system
-    ("Mesenchymal Chondrosarcoma of the CNS", set()),        # a gliosarcoma is no plain sarcoma of the CNS
+    # a gliosarcoma is no plain sarcoma of the CNS; OncoTree's type maps to its container, chondrosarcoma
+    ("Mesenchymal Chondrosarcoma of the CNS", {"ORPHA:55880"}),
     # ... but a carcinoma is there: cholangiocarcinoma sits under both the intrahepatic and the extrahepatic
     # carcinoma, so the tract (gallbladder included) is their common node (conditions_protocol.md rule 4)
     ("Biliary Tract Cancer", {"ORPHA:101943"}),

@@ -111,6 +111,9 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
     for term in terms:  # "Adjuvant treatment of HCC" beside "Hepatocellular carcinoma"
         if not _orphanet(found[term]):
             found[term] = [*found[term], *_acronyms_in_record(term, found, where, index, cache)]
+    for term in terms:  # "Uterine Corpus Choriocarcinoma": OncoTree's UCCA, mapped to gestational choriocarcinoma
+        if not _orphanet(found[term]):
+            found[term] = [*found[term], *_mapped(found[term], index)]
     for term, names in defined.items():
         found[term] = [*found[term], *(m for name in names for m in found[name])]
     terms = given
@@ -262,6 +265,16 @@ def _soft_tissue_type_at(term: Term, index: ConditionIndex) -> list[Match]:
     return [m for m in link_term(Term(bare, term.field), index)
             if source_of(m.entity) == "ORPHA" and index.site(m.entity.iri) == {"soft tissue"}
             and m.rule in {"label", "synonym", "qualified"}]
+
+
+def _mapped(matches: list[Match], index: ConditionIndex) -> list[Match]:
+    """Rule ``mapped``: the Orphanet entities that a text's OncoTree types map to (the same type, or the nearest
+    Orphanet node containing it), for a text that reached OncoTree only."""
+    out: dict[str, Match] = {}
+    for m in matches:
+        for iri in index.mapped.get(m.entity.iri, ()):
+            out.setdefault(iri, Match(index.by_iri[iri], "mapped", m.entity.label, SCORES["mapped"]))
+    return list(out.values())
 
 
 def _orphanet(matches: Iterable[Match]) -> bool:

@@ -40,7 +40,7 @@ MAX_LIST = 3
 
 
 SCORES = {"xref": 0.95, "equivalent": 0.85, "spelling": 0.75, "narrower": 0.75, "similar": SIMILAR_SCORE,
-          "trial-context": 0.70, "broader": 0.65, "title": 0.60, "usual-site": 0.60}
+          "trial-context": 0.70, "broader": 0.65, "mapped": 0.65, "title": 0.60, "usual-site": 0.60}
 
 
 #: rules that match a part of a text only (not enough to move a text to its record's site, nor to stand for a

@@ -32,6 +32,10 @@ rule                score  what matches
                            Orphanet entity its nearest informative OncoTree ancestor names, at the text's
                            site (testis "Yolk Sac Tumor" -> NSGCT -> "Non-seminomatous germ cell tumor of
                            testis"); and "X cancer" with nothing else: Orphanet's only top carcinoma at X
+``mapped``         0.65   in its record (:mod:`loaders.link.conditions`), for a text that reached OncoTree only:
+                           the Orphanet entity its OncoTree type maps to by the graph's own mappings
+                           (exact, close or broad; not a NOS bucket's), "Uterine Corpus Choriocarcinoma" ->
+                           UCCA -> gestational choriocarcinoma
 ==================  =====  ===============================================================================
 
 A text that still reaches no Orphanet entity takes, in order: the Orphanet entity named like it once site

@@ -223,12 +223,20 @@ PREDISPOSITION = "ORPHA:140162"
 _MOLECULAR = re.compile(r",[^,]*\b(IDH|H3|mutant|wildtype|altered|codeleted)\b", re.IGNORECASE)
 
 
+#: the mapping predicates through which a text's OncoTree type also names an Orphanet entity: the same type, or the
+#: nearest Orphanet node that contains it (a narrowMatch target is only part of the type)
+BRIDGING = frozenset({"exactMatch", "closeMatch", "broadMatch"})
+
+
 class ConditionIndex(EntityIndex):
     """:class:`EntityIndex` plus canonical names, cross-references, hierarchy, sites and families."""
 
-    def __init__(self, entities: Iterable[MappableEntity], tissues: Mapping[str, str] | None = None) -> None:
+    def __init__(self, entities: Iterable[MappableEntity], tissues: Mapping[str, str] | None = None,
+                 mapped: Mapping[str, Iterable[str]] | None = None) -> None:
         super().__init__(entities)
         self.by_iri = {e.iri: e for e in self.entities}
+        #: OncoTree type IRI -> the Orphanet entities it maps to (exact, close or broad: the type or its container)
+        self.mapped = {k: tuple(v) for k, v in (mapped or {}).items()}
         self._anaplastic: dict[tuple[str, str], MappableEntity] | None = None
         self._predisposition: str | None = None  # the IRI of PREDISPOSITION, found on first use
         self.tissue = dict(tissues or {})
@@ -304,10 +312,14 @@ class ConditionIndex(EntityIndex):
     def from_data(cls, data_dir: Path) -> ConditionIndex:
         """Every compiled Orphanet entity and OncoTree tumour type, with OncoTree tissue names; DataError
         if a source is missing."""
-        from loaders import oncotree, orphanet
+        from loaders import mapping, oncotree, orphanet
         _, nodes = oncotree.read_compiled(data_dir)
         tissues = {oncotree.entity_iri(n.code).value: n.tissue for n in nodes if oncotree.is_tumour_type(n) and n.tissue}
-        return cls([*orphanet.mappable(data_dir), *oncotree.mappable(data_dir)], tissues)
+        mapped: dict[str, list[str]] = defaultdict(list)
+        for m in mapping.compute(data_dir):  # the graph's own mappings (reviewed rows and rules), not a second copy
+            if m.predicate in BRIDGING and not has_nos(m.subject.label):  # a NOS bucket maps by its tissue
+                mapped[m.subject.iri].append(m.object.iri)
+        return cls([*orphanet.mappable(data_dir), *oncotree.mappable(data_dir)], tissues, mapped)
 
     def names(self, ent: MappableEntity) -> list[str]:
         """Label, synonyms, the names a slash-joined label lists, and for an OncoTree node whose label
