@@ -396,6 +396,13 @@ def test_type_at_a_site_without_a_node_reaches_the_family_node_there(index: Cond
     ("on-metastatic sinonasal cancer", {"ORPHA:500464"}),  # a clipped "non-": "on" is no histology
     ("tumors metastatic to brain", set()),             # a secondary tumour: "to" is no filler
     ("Low Grade Ovarian Serous Adenocarcinoma", {"ORPHA:213504"}),  # a variant without a node: its parent
+    # twelfth session: "poorly differentiated" is no "differentiated" thyroid carcinoma; WHO's former names
+    ("Poorly Differentiated Thyroid Cancer", {"ORPHA:100088"}),  # OncoTree's THPD, mapped to its container
+    ("Insular Thyroid Cancer", {"ORPHA:100088"}),     # the poorly differentiated one (WHO 2004)
+    ("Differentiated Thyroid Cancer", {"ORPHA:146"}),
+    ("Salivary Gland Acinic Cell Tumor", {"ORPHA:276145"}),  # the acinic cell carcinoma (WHO 1991)
+    ("Salivary Gland Malignant Mixed Cell Type Tumor", {"ORPHA:276145"}),  # its carcinoma ex pleomorphic adenoma
+    ("Skin and subcutaneous conditions NEC", set()),  # MedDRA's "not elsewhere classified", no neuroendocrine carcinoma
     ("non-serous ovarian carcinoma", set()),           # never past a contrast word
     ("Secondary Liver Carcinoma", set()),              # a word of origin is no variant's word
     ("Hereditary Ovarian Carcinoma", set()),

@@ -303,6 +303,21 @@ def _other_kind(name: str, words: set[str]) -> bool:
     return any(families_of(a) & families_of(b) and a != b for a in mine for b in theirs) and not mine & theirs
 
 
+#: a grade word that negates the differentiation it names ("poorly differentiated" is no "differentiated" carcinoma)
+_POORLY = re.compile(r"(?i)\bpoorly[- ]differentiated\b")
+
+
+def _said_words(text: str) -> set[str]:
+    """The words a text asserts of its tumour, for comparison with a node's histology: its canonical words, less
+    "differentiated" where it says "poorly differentiated" (a poorly differentiated thyroid carcinoma is not
+    Orphanet's "Differentiated thyroid carcinoma")."""
+    words = set(canonical_words(text, drop_malignant=True))
+    text = rephrase(text)  # "insular thyroid carcinoma" is the poorly differentiated one
+    if _POORLY.search(text) and not re.search(r"(?i)(?<!poorly )(?<!poorly-)\bdifferentiated\b", text):
+        words.discard("differentiated")
+    return words
+
+
 def family_at_site(text: str, index: ConditionIndex) -> list[Match]:
     """Rule ``broader`` for a type named at a site where Orphanet has no node for it ("salivary gland adenoid
     cystic carcinoma", "extraskeletal osteosarcoma"): Orphanet's one top entity of the type's family at that
@@ -310,12 +325,13 @@ def family_at_site(text: str, index: ConditionIndex) -> list[Match]:
     grouping, nor a node naming another histology ("basal cell carcinoma of the lip" is no squamous one); a
     node under two of the family's nodes at the site is widened to the node covering them, or none
     (:func:`_straddled`)."""
+    text = rephrase(text)  # a former name ("acinic cell tumour") says its family as the sources write it
     sites, fams = sites_of(text), families_of(text)
     if len(sites) != 1 or not fams:
         return []
     site = next(iter(sites))
     cands = set().union(*(index.of_family_at(site, f) for f in fams))
-    words = set(canonical_words(text, drop_malignant=True))
+    words = _said_words(text)
     cands = {i for i in cands if index.informative(i) and not index.by_iri[i].label.startswith("Rare")
              and _histology(index.by_iri[i].label, fams) <= words and families_of(index.by_iri[i].label) & fams
              and not _other_kind(index.by_iri[i].label, words)}
@@ -392,7 +408,7 @@ def site_carcinoma(text: str, g: Generic, index: ConditionIndex) -> list[Match]:
     "Biliary Tract Cancer")."""
     if g.families - {"carcinoma"} or not g.sites or not {"cancer", "carcinoma"} & set(tokens(rephrase(text))):
         return []
-    words = set(canonical_words(text, drop_malignant=True))
+    words = _said_words(text)
     if any(s == "head and neck" or "head and neck" in enclosing(s) for s in g.sites):
         words.add("squamous")  # the cancer of the head and neck mucosa is its squamous cell carcinoma
     if len(g.sites) > 1:  # several sites: the one node of exactly those ("lip and oral cavity cancer"), else

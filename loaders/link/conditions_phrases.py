@@ -21,14 +21,15 @@ such phrases in a text or an entity name, so the canonical key of
   malignant well-differentiated tumour, not a neuroendocrine carcinoma); "pigmented villonodular synovitis" and
   the "giant cell tumour of tendon sheath" the (diffuse, localised) tenosynovial giant cell tumour; "NUT
   carcinoma" the NUT midline carcinoma; a "pancreatic polypeptide tumour" the PPoma; "Hürthle cell" carcinoma
-  is oncocytic; clear cell sarcoma (of soft tissue, not the kidney's) is Orphanet's "Melanoma of soft tissue";
+  is oncocytic; the insular thyroid carcinoma the poorly differentiated one; the acinic cell tumour the acinic cell
+  carcinoma; the salivary gland's malignant mixed tumour its carcinoma ex pleomorphic adenoma; clear cell sarcoma (of soft tissue, not the kidney's) is Orphanet's "Melanoma of soft tissue";
 * **site phrasings**: "adrenal cortex"/"adrenal cortical" is adrenocortical; "nasal cavity and paranasal
   sinuses" is sinonasal; "gastroesophageal" is esophagogastric (the junction); "mucosal" is of the mucosa;
   the "cervical" oesophagus is no cervix; the melanoma of the iris, ciliary body or choroid, or "intraocular", is a
   uveal melanoma (no source has a node for the parts of the uvea); "salivary" is of the salivary glands (OncoTree's "Salivary Carcinoma" is Orphanet's malignant epithelial
   tumour of salivary glands);
 * **acronyms** of the neuroendocrine neoplasms, in upper case (NET, NEC, NEN, GEP-, SI-), which the sources
-  spell out, and those of one type each (LMS, STS, UPS, DSRCT, MPM, CTCL; never a two-letter or ambiguous
+  spell out (MedDRA's "NEC" after a group word, "conditions NEC", is "not elsewhere classified"), and those of one type each (LMS, STS, UPS, DSRCT, MPM, CTCL; never a two-letter or ambiguous
   one such as ACC or GCT);
 * a **seminomatous germ cell tumour** is a seminoma;
 * a **salivary-type carcinoma** (adenoid cystic, mucoepidermoid, acinic cell) of a head and neck mucosa, a text's
@@ -144,6 +145,13 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\bNUT carcinoma\b", "NUT midline carcinoma"),
     (r"\bpancreatic polypeptide(?:[- ]secreting)? tumou?rs?\b", "PPoma"),
     (r"\bh[uü]rthle[- ]cell\b", "oncocytic"),
+    # WHO's former names: the insular thyroid carcinoma is the poorly differentiated one (WHO 2004), the acinic cell
+    # tumour the acinic cell carcinoma (WHO 1991), the salivary gland's malignant mixed tumour its carcinoma ex
+    # pleomorphic adenoma (the commonest of them, and the name OncoTree and WHO 2017 use)
+    (r"\binsular (?:thyroid )?(carcinoma|cancer)s?\b|\binsular (carcinoma|cancer)s? of (?:the )?thyroid(?: gland)?\b",
+     r"poorly differentiated thyroid \1\2"),
+    (r"\bacinic[- ]cell (?:tumou?r|neoplasm)s?\b", "acinic cell carcinoma"),
+    (r"(?<=salivary gland )malignant mixed (?:cell type )?tumou?rs?\b", "carcinoma ex pleomorphic adenoma"),
     (r"\bclear[- ]cell sarcomas?(?! of (?:the )?kidney)\b", "melanoma of soft tissue"),
     (r"\badrenal (?:gland )?(?:cortex|cortical)\b", "adrenocortical"),
     (r"\bnasal cavity and (?:the )?paranasal sinus(?:es)?\b", "sinonasal"),
@@ -156,6 +164,9 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"(?-i:\bGEP)(?=[- ])", "gastroenteropancreatic"),
     (r"(?-i:\bSI)(?=[- ]NETs?\b)", "small intestine"),
     (r"(?-i:\bNETs?\b)", "neuroendocrine tumor"),
+    # ... but MedDRA's "NEC" after its group words is "not elsewhere classified" ("Skin and subcutaneous conditions NEC")
+    (r"\b(conditions|disorders|diseases|neoplasms|malignant|benign|unspecified) (?-i:NEC\b)",
+     r"\1 not elsewhere classified"),
     (r"(?-i:\bNECs?\b)", "neuroendocrine carcinoma"),
     # the sarcoma, mesothelioma and lymphoma acronyms that name one type only, upper case only
     (r"(?-i:\bLMS\b)", "leiomyosarcoma"),
