@@ -11,8 +11,8 @@ Semantics (the pure function :func:`assign_domains`):
 * a rule covers every entity that is a branch code or a descendant of one, minus every entity
   that is an excluded code or a descendant of one (set difference, so an entity that is also
   filed under an excluded branch elsewhere in the polyhierarchy is left out too);
-* an entity gets every domain of every rule that covers it (GIST: G1 by the GIST rule and G5 by
-  the digestive rule), recorded as an :class:`Assignment` with the rule name and the nearest
+* an entity gets every domain of every rule that covers it (thymic neuroendocrine carcinoma: G4 by
+  the neuroendocrine rule and G8 by the thymic one), recorded as an :class:`Assignment` with the rule name and the nearest
   branch code it came through (``via_ancestor``);
 * an entity at or under an out-of-scope code (:data:`OUT_OF_SCOPE`) gets no domain, whatever other
   branch it is filed under, and carries the category of its exclusion (:data:`CATEGORIES`):
@@ -144,8 +144,10 @@ RULES: tuple[DomainRule, ...] = (
                "neuroendocrine neoplasms (877, and the gastric type 1 NET 464756 and the pancreatic NETs of "
                "GCGR-related hyperglucagonemia 438274 filed only under their organs): they are the core of "
                "domain 4, whose expert centres are the neuroendocrine tumour centres; a NEN of another site "
-               "keeps its site's domain beside G4 (thymus G8, uterus G2, middle ear G7).",
-               excluding=("276142", "877", "464756", "438274")),
+               "keeps its site's domain beside G4 (thymus G8, uterus G2, middle ear G7). So are the small "
+               "intestine's mesenchymal tumours (423798: GIST, leiomyosarcoma), sarcomas of domain 1, which "
+               "EURACAN lists GIST under; peritoneal sarcomas (DSRCT) keep G5 by the peritoneal rule.",
+               excluding=("276142", "877", "464756", "438274", "423798")),
     DomainRule("goblet-cell-adenocarcinoma", ("G5",), ("329984",),
                "Goblet cell carcinoma of the appendix is filed by Orphanet among the appendix's neuroendocrine "
                "neoplasms, but WHO (2019) classes it as an adenocarcinoma (goblet cell adenocarcinoma): a rare "

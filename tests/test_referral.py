@@ -170,7 +170,7 @@ def test_index_is_cached_per_store_state(query_fixture_store) -> None:
 def test_real_referral_for_gist_returns_ranked_members(default_graph) -> None:
     store, _ = default_graph
     ref = refer(store, "GIST", ReferralOptions(limit=None, today=TODAY))
-    assert ref.entity == B + "entity/orpha/44890" and ref.domains == ["G1", "G5"]
+    assert ref.entity == B + "entity/orpha/44890" and ref.domains == ["G1"]
     assert ref.centres
     for c in ref.centres:
         relation = c.membership["relation"] if c.membership else None

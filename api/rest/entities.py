@@ -38,7 +38,7 @@ EntityId = Annotated[str, "An entity id in any form: ORPHA:44890, 44890, oncotre
 
 _SEARCH_EXAMPLE = {"q": "gastrointestinal stromal", "items": [{
     "id": "ORPHA:44890", "label": "Gastrointestinal stromal tumor", "iri": "https://w3id.org/rarekg/entity/orpha/44890",
-    "disorderType": "Disease", "domains": ["G1", "G5"], "rarity": "rare", "score": 90.0,
+    "disorderType": "Disease", "domains": ["G1"], "rarity": "rare", "score": 90.0,
     "matched": {"text": "Gastrointestinal stromal tumor", "field": "label", "language": "en"}}],
     "page": {"limit": 20, "total": 1, "returned": 1, "next": None}}
 
