@@ -241,17 +241,22 @@ OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
                "fibromatosis', 300515 'Rare nail tumor' (onychomatricomas)); EURACAN covers cancers"),
     OutOfScope("benign-entities",
                ("93292", "480553", "314419", "276148", "464359", "404507", "440727", "157826", "139414",
-                "263435", "206470", "2111", "251946", "673568", "35125", "497737", "538756", "435329",
+                "263435", "206470", "2111", "673568", "35125", "497737", "538756", "435329",
                 "168632", "386", "54272", "566841", "2591", "289596", "447777", "626", "2611", "569248",
                 "97366", "321", "296", "289685", "141112", "263432", "263425", "300504", "300512", "52994",
-                "58040", "314473", "314478", "314451", "314466", "2807", "252046", "252054", "251618",
+                "58040", "314473", "314478", "314451", "314466",
                 "83468", "91414", "864", "840", "353356", "171723", "168816", "91351", "615", "206484",
-                "251992", "867", "91481", "79466", "79467", "79468", "57782", "100035", "263662", "675814",
+                "251992", "867", "91481", "79466", "79467", "79468", "57782", "100035", "675814",
                 "675822", "180237", "674968",
                 # audit of 2026-12-07 (seed 3117): benign or self-limiting by their Orphanet definitions or by
                 # WHO: proliferating trichilemmal cyst, nodular fasciitis, glomus tumour, choroidal osteoma,
                 # eruptive keratoacanthoma, adenoid ameloblastoma, central giant cell granuloma, perineuriomas
                 "492", "477742", "391651", "674965", "411777", "689430", "696078", "85102"),
+               # not listed since the twelfth session: the benign (grade 1) tumours of the brain and its coverings
+               # (choroid plexus papilloma 2807, dysembryoplastic neuroepithelial tumour 251946, meningeal
+               # melanocytoma 252046, haemangioblastoma 252054, familial multiple meningioma 263662), which are
+               # G10's as the meningioma is: CNS tumours are graded, not split into benign and malignant, and
+               # neuro-oncology treats every grade; the benign tumours of the peripheral nerves stay here
                BENIGN, _BENIGN_DEF),
     OutOfScope("pituitary-adenomas-and-hormone-syndromes", ("99408", "2207", "99879", "404", "649017"), HORMONE,
                "pituitary adenomas (99408: prolactinoma, acromegaly, Cushing disease, gigantism ...), "
@@ -267,7 +272,9 @@ OUT_OF_SCOPE: tuple[OutOfScope, ...] = (
                 # audit of 2026-12-07: undifferentiated embryonal sarcoma of the liver ('a neoplasm of childhood'),
                 # kaposiform haemangioendothelioma (infancy, Kasabach-Merritt), infant-type hemispheric glioma,
                 # pancreatoblastoma ('most often found in children'), nasopharyngeal and sacrococcygeal teratomas
-                "178315", "2122", "695136", "677", "141107", "494421"),
+                "178315", "2122", "695136", "677", "141107", "494421",
+                # subependymal giant cell astrocytoma: a tumour of children with tuberous sclerosis (was 'benign')
+                "251618"),
                PAEDIATRIC,
                "a tumour of children (Orphanet: onset in infancy or childhood, 'typically affecting the "
                "pediatric population'): neuroblastoma, nephroblastoma, retinoblastoma, hepatoblastoma, "

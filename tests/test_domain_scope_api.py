@@ -32,6 +32,6 @@ def test_entity_with_a_domain_has_no_exclusion(api: httpx.Client) -> None:
 def test_coverage_counts_excluded_entities_by_reason(api: httpx.Client) -> None:
     cov = api.get(f"{V1}/coverage").json()
     counts = {x["category"]: x["entities"] for x in cov["excludedEntities"]}
-    assert counts == {"benign": 148, "haematological: ERN EuroBloodNet": 253, "paediatric: ERN PaedCan": 35,
+    assert counts == {"benign": 142, "haematological: ERN EuroBloodNet": 253, "paediatric: ERN PaedCan": 36,
                       "pituitary adenoma or hormone syndrome: Endo-ERN": 23, "tumour risk syndrome: ERN GENTURIS": 37,
                       "common cancer: outside EURACAN": 2}
