@@ -1192,13 +1192,21 @@ def test_site_words_are_read_as_the_tokenizer_writes_them() -> None:
 
 
 def test_a_title_naming_an_oncotree_type_also_gives_the_orphanet_node_of_its_words(index: ConditionIndex) -> None:
-    """The title's "Neuroendocrine Tumors of the Gastrointestinal Tract" names OncoTree's GI NET by name and
+    """A title's "Neuroendocrine Tumors of the Gastrointestinal Tract" names OncoTree's GI NET by name and
     Orphanet's gastroenteric NEN by the rules of a text: the record's "Neuroendocrine Tumors" is that NEN, not the
-    whole family; MEN1 and VHL keywords (syndromes) never join a tumour family's common node."""
+    whole family; "... of the Gastrointestinal Tract and Pancreas" is the gastroenteropancreatic NEN (the title is
+    read with the phrasings of a text, twelfth session); MEN1 and VHL keywords (syndromes) never join a tumour
+    family's common node."""
     got = _links_of([Term("Neuroendocrine Tumors", "condition"), Term("MEN1", "keyword"), Term("VHL", "keyword")],
                     "Sunitinib or Everolimus in Advanced Low- or Intermediate-Grade Neuroendocrine Tumors of the "
                     "Gastrointestinal Tract and Pancreas", index)
+    assert {c for c in got["Neuroendocrine Tumors"] if c.startswith("ORPHA:")} == {"ORPHA:100092"}
+    got = _links_of([Term("Neuroendocrine Tumors", "condition")],
+                    "Octreotide in Advanced Neuroendocrine Tumors of the Gastrointestinal Tract", index)
     assert {c for c in got["Neuroendocrine Tumors"] if c.startswith("ORPHA:")} == {"ORPHA:481508"}
+    got = _links_of([Term("Sarcoma", "condition")],
+                    "Chemotherapy in Metastatic Ewing's Sarcoma or Primitive Neuroectodermal Tumor", index)
+    assert {c for c in got["Sarcoma"] if c.startswith("ORPHA:")} == {"ORPHA:319", "ORPHA:370334", "ORPHA:370348"}
     got = _links_of([Term("Neuroendocrine Carcinoma", "condition"), Term("MEN1", "keyword"), Term("VHL", "keyword")],
                     "", index)
     assert "ORPHA:140162" not in got["Neuroendocrine Carcinoma"]

@@ -133,7 +133,8 @@ def title_entities(title: str | None, index: ConditionIndex) -> list[MappableEnt
     """The entities a title names: its longest word runs equal to an entity's canonical name (and the sites
     listed right after a type at a site, :func:`loaders.link.conditions_prose.listed_sites`), runs of only
     family words ("Glioma", "Germ Cell Tumors") left out."""
-    words = tokens(title or "")
+    title = rephrase(title or "")  # a title is read as a text is ("... of the Gastrointestinal Tract and Pancreas")
+    words = tokens(title)
     out: list[MappableEntity] = []
     i = 0
     while i < len(words):
@@ -153,7 +154,7 @@ def title_entities(title: str | None, index: ConditionIndex) -> list[MappableEnt
                 break
         else:
             i += 1
-    return unique(out) or _title_phrases(title or "", index)
+    return unique(out) or _title_phrases(title, index)
 
 
 #: the words after which a title names its population's disease ("Octreotide LAR in Midgut Carcinoid Tumors")

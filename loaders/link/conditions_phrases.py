@@ -16,7 +16,7 @@ such phrases in a text or an entity name, so the canonical key of
   neoplasm; "IDH mutant", "IDH wildtype" (and "1p/19q codeleted") written after a glioma's type without a comma
   add nothing to it; Paget disease of the
   vulva, penis, scrotum, perineum or anus is the extramammary Paget disease; "Ewing's tumour" the
-  Ewing sarcoma; a B1, B2 or B3 thymoma (no node of its own) the thymoma type B; an "islet cell" tumour a
+  Ewing sarcoma, and a "primitive neuroectodermal tumour" named with it the peripheral one; a B1, B2 or B3 thymoma (no node of its own) the thymoma type B; an "islet cell" tumour a
   pancreatic neuroendocrine one, and its "carcinoma" the pancreatic neuroendocrine tumour (it named the
   malignant well-differentiated tumour, not a neuroendocrine carcinoma); "pigmented villonodular synovitis" and
   the "giant cell tumour of tendon sheath" the (diffuse, localised) tenosynovial giant cell tumour; "NUT
@@ -37,10 +37,11 @@ such phrases in a text or an entity name, so the canonical key of
 * **receptor status** ("somatostatin receptor positive", "SSTR2-expressing") is left out: it says which patients;
 * **ICD-10 lines**: a leading code ("C73 - ") is dropped; so are a staging system and its edition ("... AJCC v8",
   "FIGO 2018") and the kind of staging ("Clinical Stage II"), and "HPV-mediated" is "HPV" (a marker, a
-  qualifier); a risk group is a qualifier, and a text's last word "patients" is dropped;
+  qualifier); a risk group and an intermediate grade are qualifiers, and a text's last word "patients" is dropped;
 * **spellings**: British spellings of the sources' words (phaeo-, oesophag-, haem-, gynaecolog-), words
   written in two (neuro-endocrine, entero-pancreatic = gastroenteropancreatic, whose "tumour" is the
-  neuroendocrine one); a negated
+  neuroendocrine one; so are the gut and the pancreas named together, "of the gastrointestinal tract and
+  pancreas", "gastroenteric or pancreatic"); a negated
   stage or course qualifier ("non-metastatic", "non-resectable") is a qualifier like the plain one;
 * **family phrasings**: "Ewing's family of tumors", "Ewing sarcoma family of tumors" name the type; MeSH's
   tissue umbrellas ("Neoplasms, Adipose Tissue", "..., Muscle Tissue", "..., Fibrous Tissue", "..., Vascular
@@ -92,14 +93,24 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     # a risk group and the word for the people who have it say which patients ("early-stage, intermediate-risk cervical
     # cancer patients")
     (r"\b(?:intermediate|favou?rable|unfavou?rable|poor|good)[- ]risk\b", "risk"),
+    (r"\bintermediate[- ]grade\b", "grade"),  # a grade, as "low" and "high" grade are
     (r"\s+patients?\s*$", ""),
     (r"\b(HPV|p16)[- ](?:mediated|associated|related|driven)\b", r"\1"),
     (r"\bneuro[- ]endocrine\b", "neuroendocrine"),
     (r"\bextra[- ](osseous|skeletal)\b", r"extra\1"),
     # Ewing's tumour is the Ewing sarcoma; a WHO thymoma subtype without a node of its own is its type's
     (r"\bEwing(?:'s|’s|s)? tumou?rs?\b", "Ewing sarcoma"),
+    # a PNET named with the Ewing sarcoma is its family's peripheral one, not the CNS embryonal tumour
+    (r"\b(Ewing(?:'s|’s|s)? sarcomas?)(\s*(?:or|and|/|,)\s*)(?:peripheral )?primitive neuroectodermal tumou?rs?\b",
+     r"\1\2peripheral primitive neuroectodermal tumor"),
     (r"\b(?:type )?B[123][- ]thymomas?\b|\bthymomas?,? (?:type )?B[123]\b", "thymoma type B"),
     (r"\b(?:gastro[- ]?)?entero[- ]?pancreatic\b", "gastroenteropancreatic"),
+    # the gut and the pancreas named together are the gastroenteropancreatic tract ("Neuroendocrine Tumors of the
+    # Gastrointestinal Tract and Pancreas", "... of Gastroenteric or Pancreatic Origin", "GI and pancreatic NETs")
+    ((r"\b(neuroendocrine (?:tumou?rs?|neoplasms?|carcinomas?)) (?:of|from|in|arising in) (?:the )?"
+      r"(?:gastro-?intestinal(?: tract)?|gastro-?enteric|digestive(?: tract)?|GI(?: tract)?)(?: origin)?,? (?:and|or|&|and/or) "
+      r"(?:the )?pancrea(?:s|tic)(?: origin)?\b"), r"gastroenteropancreatic \1"),
+    (r"\b(?:gastro-?intestinal(?: tract)?|gastro-?enteric|GI),? (?:and|or|&|and/or) pancreatic\b", "gastroenteropancreatic"),
     # a gastroenteropancreatic tumour is the neuroendocrine one (no other tumour is grouped so)
     (r"\bgastroenteropancreatic (tumou?rs?|neoplasms?)\b", r"gastroenteropancreatic neuroendocrine \1"),
     # a negated stage or course qualifier is a qualifier all the same (MedDRA's "Liposarcoma non-metastatic")
