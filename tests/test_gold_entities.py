@@ -447,7 +447,7 @@ FRESH_FILES = ["conditions_dev2.tsv", "conditions_dev3.tsv", "conditions_dev4.ts
                "conditions_holdout.tsv", "conditions_holdout2.tsv", "conditions_holdout3.tsv",
                "conditions_holdout4.tsv", "conditions_holdout5.tsv", "conditions_holdout6.tsv",
                "conditions_holdout7.tsv", "conditions_holdout8.tsv", "conditions_holdout9.tsv",
-               "conditions_holdout10.tsv"]
+               "conditions_holdout10.tsv", "conditions_holdout11.tsv"]
 FRESH = pytest.mark.parametrize("name", FRESH_FILES)
 
 
