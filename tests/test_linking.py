@@ -20,6 +20,7 @@ from loaders.link.alterations import Vocabulary, detect
 from loaders.link.conditions import RecordLinks, link_record, match_term
 from loaders.link.conditions_names import ConditionIndex
 from loaders.link.conditions_score import read_gold, score
+from loaders.link.conditions_tolerant import similar
 from loaders.link.terms import EntityIndex, EntityLink, Match, Term, link_term, mesh_key
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -333,6 +334,22 @@ def test_oncotree_type_reaches_orphanet_through_the_graphs_mapping(index: Condit
     assert index.mapped["https://w3id.org/rarekg/entity/oncotree/UCCA"] == ("https://w3id.org/rarekg/entity/orpha/99926",)
 
 
+def test_a_numbered_type_is_never_a_near_name_of_another_number(index: ConditionIndex) -> None:
+    """Rule "similar" compares whole names a letter or two apart: "type 2" is not "type 1"."""
+    assert not [m for m in similar("neurofibromatosis type 3", index) if m.entity.curie == "ORPHA:636"]
+    assert [m.entity.curie for m in similar("Neurofibromatosiss type 1", index)] == ["ORPHA:636"]
+
+
+def test_anaplastic_thyroid_carcinoma_in_a_thyroid_record_is_not_the_grouping(index: ConditionIndex) -> None:
+    """A record listing the thyroid's kinds: NCI's "Thyroid Gland Undifferentiated (Anaplastic) Carcinoma" is the
+    anaplastic carcinoma, not the thyroid's grouping."""
+    got = _links_of([Term("Stage IVA Thyroid Gland Undifferentiated (Anaplastic) Carcinoma", "condition"),
+                     Term("Stage IVA Thyroid Gland Medullary Carcinoma", "condition"),
+                     Term("Recurrent Thyroid Gland Carcinoma", "condition")], "Pazopanib in Advanced Thyroid Cancer", index)
+    assert {c for c in got["Stage IVA Thyroid Gland Undifferentiated (Anaplastic) Carcinoma"]
+            if c.startswith("ORPHA:")} == {"ORPHA:142"}
+
+
 def test_organ_term_resolved_in_its_record_tells_the_broader_terms(index: ConditionIndex) -> None:
     """'laryngeal cancer' reaches Orphanet only through its record; it then says what 'Head and Neck Cancer'
     and MeSH 'Laryngeal Neoplasms' of the same record mean (two passes)."""
@@ -403,6 +420,9 @@ def test_type_at_a_site_without_a_node_reaches_the_family_node_there(index: Cond
     ("Salivary Gland Acinic Cell Tumor", {"ORPHA:276145"}),  # the acinic cell carcinoma (WHO 1991)
     ("Salivary Gland Malignant Mixed Cell Type Tumor", {"ORPHA:276145"}),  # its carcinoma ex pleomorphic adenoma
     ("Skin and subcutaneous conditions NEC", set()),  # MedDRA's "not elsewhere classified", no neuroendocrine carcinoma
+    ("Thyroid Gland Undifferentiated (Anaplastic) Carcinoma", {"ORPHA:142"}),  # the anaplastic one (NCI's wording)
+    ("neurofibromatosis type 2", {"ORPHA:637"}),      # Orphanet's "Full NF2-related schwannomatosis"; never type 1
+    ("Intracranial Hemangiopericytoma", {"ORPHA:2126"}),  # the solitary fibrous tumour (WHO 2016), read once rephrased
     ("non-serous ovarian carcinoma", set()),           # never past a contrast word
     ("Secondary Liver Carcinoma", set()),              # a word of origin is no variant's word
     ("Hereditary Ovarian Carcinoma", set()),

@@ -41,7 +41,7 @@ from loaders.link.conditions_phrases import rephrase
 from loaders.link.conditions_prose import named_runs
 from loaders.link.conditions_tolerant import respelt
 from loaders.link.terms import EntityLink, Match, Term, _dedupe, link_term
-from loaders.mapping import tokens
+from loaders.mapping import has_nos, tokens
 
 __all__ = ["RecordLinks", "link_record", "link_records", "match_term"]
 
@@ -81,6 +81,20 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
         own[term] = cache[term]
         if term.mesh_id and code_of(term) is None:
             result.unknown_codes.setdefault(term.mesh_id, f"{kind} {subject_id}")
+    # a text that matches nothing by itself is also read as the sources would write it, as a text of the record whose
+    # links are its own ("Intracranial Hemangiopericytoma": an intracranial solitary fibrous tumour, at the record's
+    # site); never to a NOS bucket ("Neoplasms, Squamous Cell" is no OncoTree "Squamous Cell Carcinoma, NOS")
+    rephrased: set[Term] = set()
+    for term in given:
+        if not own[term] and (said := rephrase(term.text)) != term.text:
+            again = Term(said, term.field)
+            if again not in own:
+                if again not in cache:
+                    cache[again] = match_term(again, index)
+                own[again] = cache[again]
+                terms.append(again)
+            defined[term] = [*defined[term], again]
+            rephrased.add(again)
     kinds = {t: _generic(t.text, index) for t in terms}
     # the record's types: what its specific texts and organ terms match, and a family condition's own
     # Orphanet entity ("Glioma" = glial tumour beside "Meningioma": "Brain Neoplasms" is either)
@@ -115,7 +129,8 @@ def link_record(kind: str, subject_id: str, terms: Sequence[Term], title: str | 
         if not _orphanet(found[term]):
             found[term] = [*found[term], *_mapped(found[term], index)]
     for term, names in defined.items():
-        found[term] = [*found[term], *(m for name in names for m in found[name])]
+        found[term] = [*found[term], *(m for name in names for m in found[name]
+                                       if name not in rephrased or not has_nos(m.entity.label))]
     terms = given
     for term in terms:  # the most specific entities a text names: not also a wider one of the same source
         iris = {m.entity.iri for m in found[term]}

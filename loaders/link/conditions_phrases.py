@@ -7,7 +7,8 @@ such phrases in a text or an entity name, so the canonical key of
 
 * **former names** (WHO classifications): "mixed glioma" is an oligoastrocytoma; "Hodgkin's disease" the
   Hodgkin lymphoma; "dermatofibrosarcoma" alone the dermatofibrosarcoma protuberans (its only kind);
-  "neurofibromatosis 1" the neurofibromatosis type 1; "mycoses fungoides" the mycosis fungoides; "Kaposi's"
+  "neurofibromatosis 1" the neurofibromatosis type 1, and type 2 Orphanet's "Full NF2-related schwannomatosis"; the
+  haemangiopericytoma the solitary fibrous tumour (WHO 2016); the undifferentiated thyroid carcinoma the anaplastic one; "mycoses fungoides" the mycosis fungoides; "Kaposi's"
   alone the Kaposi sarcoma; an astrocytoma of WHO grade II the diffuse astrocytoma, a diffuse glioma of grade
   III the anaplastic one, an astrocytoma of grade IV the glioblastoma (WHO 2007-2016); the ependymoblastoma the
   embryonal tumour with multilayered rosettes (WHO 2016); a verrucous, basaloid or cloacogenic carcinoma, and the
@@ -148,6 +149,13 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\bmycos[ie]s fungoides\b", "mycosis fungoides"),
     (r"\bdermatofibrosarcomas?\b(?! protuberans)", "dermatofibrosarcoma protuberans"),
     (r"\bneurofibromatosis (?=[12]\b)", "neurofibromatosis type "),
+    # Orphanet's name since 2023 for neurofibromatosis type 2; the haemangiopericytoma is the solitary fibrous tumour
+    # (WHO 2016); the undifferentiated thyroid carcinoma is the anaplastic one
+    (r"\bneurofibromatosis,? type (?:2|II)\b|(?-i:\bNF2\b)(?!-)", "full NF2-related schwannomatosis"),
+    (r"\bhemangiopericytomas?\b", "solitary fibrous tumor"),
+    (r"\bundifferentiated \(anaplastic\)", "anaplastic"),
+    (r"\b(thyroid(?: gland)?) undifferentiated\b", r"\1 anaplastic"),
+    (r"\bundifferentiated (?=thyroid\b)", "anaplastic "),
     # an islet cell carcinoma (cancer) was the malignant well-differentiated tumour, not a neuroendocrine carcinoma
     (r"\bislet[- ]cell (?:carcinoma|cancer)s?\b", "pancreatic neuroendocrine tumor"),
     (r"\bislet[- ]cell (tumou?r|neoplasm)s?\b", r"pancreatic neuroendocrine \1"),

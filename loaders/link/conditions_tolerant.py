@@ -6,6 +6,8 @@ Used by :mod:`loaders.link.conditions_match`, which tries these after the exact 
 
 from __future__ import annotations
 
+import re
+
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
@@ -51,6 +53,14 @@ def respelt(text: str, index: ConditionIndex) -> str | None:
     return " ".join(out) if changed else None
 
 
+#: a numbered type ("type 2", "type IIA"), which a near name of another number does not share
+_TYPE = re.compile(r"(?i)\btype\s*([0-9]+[a-z]?|i{1,3}[a-z]?|iv[a-z]?|v[a-z]?)\b")
+
+
+def _types(text: str) -> set[str]:
+    return {t.lower() for t in _TYPE.findall(text)}
+
+
 def similar(text: str, index: ConditionIndex, threshold: float | None = None) -> list[Match]:
     """Rule ``similar``: the entity whose whole name, run together (:func:`squash`), is nearest to the text's
     (rapidfuzz ratio >= :data:`SIMILAR_THRESHOLD`, at most :data:`SIMILAR_EDITS` letters apart), one per source, at the site the text names and at no other
@@ -70,6 +80,8 @@ def similar(text: str, index: ConditionIndex, threshold: float | None = None) ->
                     continue  # never a "Rare … tumor" grouping by a near name
                 if (_source(ent), canonical_key(name, True)) in index.benign and "malignant" not in tokens(text):
                     continue  # "Schwannoma" is no "Malignant schwannoma" where a "Benign schwannoma" exists
+                if _types(name) != _types(text):
+                    continue  # "neurofibromatosis type 2" is no "Neurofibromatosis type 1", one letter apart
                 if sites_of(name) != sites_of(text) and not (sites_of(text) and index.at_site(ent.iri, sites_of(text))
                                                             and not sites_of(name) - sites_of(text)):
                     continue  # the name must be at the text's site, and name no other
