@@ -19,6 +19,8 @@ Semantics (the pure function :func:`assign_domains`):
   haematological malignancies (ERN EuroBloodNet), benign tumours, nevi and hamartomas, pituitary
   adenomas and hormone syndromes (Endo-ERN), tumours of children (ERN PaedCan) and tumour risk
   syndromes (ERN GENTURIS); EURACAN covers rare *adult solid cancers*;
+* a grouping that no rule covers (filed above the domain branches) takes the domains of its direct members when
+  they are at most two (rule ``members``: germ cell tumour G2|G3); a wider one stays without;
 * every entity without a domain is returned in ``unassigned`` with the reason, never dropped.
 
 Known limits: benign entities filed under a cancer branch are listed one by one (from their
@@ -338,6 +340,30 @@ def _why_unassigned(code: str, hierarchy: nx.DiGraph, assigned: Mapping[str, lis
     return "no domain rule covers this entity or any of its ancestors"
 
 
+#: Orphanet's inherited cancer-predisposing syndromes: a grouping there is of syndromes, never of its members' cancers
+PREDISPOSITION = "140162"
+#: a grouping above the domain branches takes its members' domains when they are at most this many
+GROUPING_SPAN = 2
+#: the rule name of an assignment a grouping takes from its members
+MEMBERS = "members"
+
+
+def _groupings_of_members(hierarchy: nx.DiGraph, assigned: dict[str, list[Assignment]],
+                          vetoed: Mapping[str, OutOfScope]) -> None:
+    """Give a grouping that no rule covers the domains of its direct members (children first, so a grouping of
+    groupings sees theirs) when they are at most :data:`GROUPING_SPAN`: germ cell tumour (ovary G2, testis G3), EBV
+    carcinoma (nasopharynx G7, stomach G5), rare cardiac tumour (sarcoma G1, pericardial mesothelioma G8). A wider
+    grouping ("Rare tumor", "Rare virus associated tumor") says nothing of which centre treats a patient and stays
+    without; so does an excluded code and a grouping of predisposition syndromes. Mutates ``assigned``."""
+    syndromes = nx.descendants(hierarchy, PREDISPOSITION) | {PREDISPOSITION} if PREDISPOSITION in hierarchy else set()
+    for code in reversed(list(nx.topological_sort(hierarchy))):
+        if code in assigned or code in vetoed or code in syndromes:
+            continue
+        domains = {a.domain for child in hierarchy.successors(code) for a in assigned.get(child, [])}
+        if 0 < len(domains) <= GROUPING_SPAN:
+            assigned[code] = [Assignment(d, MEMBERS, code) for d in sorted(domains, key=DOMAINS.index)]
+
+
 def assign_domains(hierarchy: nx.DiGraph, rules: Iterable[DomainRule] = RULES,
                    out_of_scope: Iterable[OutOfScope] = OUT_OF_SCOPE) -> DomainAssignments:
     """The EURACAN domains of every node of ``hierarchy`` (edges parent -> child) under ``rules``.
@@ -373,6 +399,7 @@ def assign_domains(hierarchy: nx.DiGraph, rules: Iterable[DomainRule] = RULES,
     assigned: dict[str, list[Assignment]] = {}
     for (code, _), (_, assignment) in nearest.items():
         assigned.setdefault(code, []).append(assignment)
+    _groupings_of_members(hierarchy, assigned, vetoed)
     result = DomainAssignments()
     for code in sorted(hierarchy.nodes, key=int):
         found = sorted(assigned.get(code, []), key=lambda a: (DOMAINS.index(a.domain), a.rule))
