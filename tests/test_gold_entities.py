@@ -277,7 +277,7 @@ def test_mappings_sample_is_the_seeded_draw_its_protocol_states(shared_data, nam
 
 #: the domains gold samples: file and the seed of its draw (each draws from the frame without the earlier samples')
 DOMAIN_SAMPLES = [("domains_gold.tsv", 17), ("domains_gold2.tsv", 18), ("domains_gold3.tsv", 19),
-                  ("domains_gold4.tsv", 20)]
+                  ("domains_gold4.tsv", 20), ("domains_gold5.tsv", 21)]
 
 
 @pytest.mark.parametrize(("name", "seed"), DOMAIN_SAMPLES)
