@@ -340,6 +340,22 @@ def test_a_numbered_type_is_never_a_near_name_of_another_number(index: Condition
     assert [m.entity.curie for m in similar("Neurofibromatosiss type 1", index)] == ["ORPHA:636"]
 
 
+@pytest.mark.parametrize(("text", "field"), [
+    ("NF2 Gene Mutation", "keyword"), ("Mesothelioma with NF2 loss", "condition"), ("Loss of NF2", "keyword"),
+    ("BAP1/NF2 altered tumors", "condition"), ("NF2 mutation", "keyword"),
+])
+def test_the_nf2_gene_is_not_the_nf2_syndrome(index: ConditionIndex, text: str, field: str) -> None:
+    """"NF2" alone is Orphanet's full NF2-related schwannomatosis, but an alteration of the gene is a biomarker: a
+    mesothelioma "with NF2 loss" is no schwannomatosis (review of the twelfth session)."""
+    got = _links_of([Term(text, field)], "", index)
+    assert "ORPHA:637" not in got[text]
+
+
+def test_nf2_alone_is_the_syndrome(index: ConditionIndex) -> None:
+    got = _links_of([Term("NF2", "keyword"), Term("Vestibular Schwannoma", "condition")], "", index)
+    assert "ORPHA:637" in got["NF2"]
+
+
 def test_anaplastic_thyroid_carcinoma_in_a_thyroid_record_is_not_the_grouping(index: ConditionIndex) -> None:
     """A record listing the thyroid's kinds: NCI's "Thyroid Gland Undifferentiated (Anaplastic) Carcinoma" is the
     anaplastic carcinoma, not the thyroid's grouping."""
