@@ -351,6 +351,16 @@ def test_the_nf2_gene_is_not_the_nf2_syndrome(index: ConditionIndex, text: str, 
     assert "ORPHA:637" not in got[text]
 
 
+def test_the_gut_and_pancreas_are_gastroenteropancreatic_only_for_a_neuroendocrine_tumour(index: ConditionIndex) -> None:
+    """"GI and pancreatic NETs" are the GEP-NENs; "Gastrointestinal or Pancreatic Tumors" (their carcinomas) are not
+    (review of the twelfth session)."""
+    got = _links_of([Term("Gastrointestinal or pancreatic tumors", "condition"),
+                     Term("Gastrointestinal and Pancreatic Cancers", "condition")], "", index)
+    assert "ORPHA:100092" not in got["Gastrointestinal or pancreatic tumors"] | got["Gastrointestinal and Pancreatic Cancers"]
+    got = _links_of([Term("GI and pancreatic NETs", "condition")], "", index)
+    assert "ORPHA:100092" in got["GI and pancreatic NETs"]
+
+
 def test_nf2_alone_is_the_syndrome(index: ConditionIndex) -> None:
     got = _links_of([Term("NF2", "keyword"), Term("Vestibular Schwannoma", "condition")], "", index)
     assert "ORPHA:637" in got["NF2"]

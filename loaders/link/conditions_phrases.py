@@ -111,7 +111,9 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     ((r"\b(neuroendocrine (?:tumou?rs?|neoplasms?|carcinomas?)) (?:of|from|in|arising in) (?:the )?"
       r"(?:gastro-?intestinal(?: tract)?|gastro-?enteric|digestive(?: tract)?|GI(?: tract)?)(?: origin)?,? (?:and|or|&|and/or) "
       r"(?:the )?pancrea(?:s|tic)(?: origin)?\b"), r"gastroenteropancreatic \1"),
-    (r"\b(?:gastro-?intestinal(?: tract)?|gastro-?enteric|GI),? (?:and|or|&|and/or) pancreatic\b", "gastroenteropancreatic"),
+    # ... but only of a neuroendocrine tumour: "Gastrointestinal or Pancreatic Tumors" are no GEP-NENs
+    (r"\b(?:gastro-?intestinal(?: tract)?|gastro-?enteric|GI),? (?:and|or|&|and/or) pancreatic"
+     r"(?=\s+(?:neuroendocrine|NETs?|NENs?|NECs?|carcinoids?)\b)", "gastroenteropancreatic"),
     # a gastroenteropancreatic tumour is the neuroendocrine one (no other tumour is grouped so)
     (r"\bgastroenteropancreatic (tumou?rs?|neoplasms?)\b", r"gastroenteropancreatic neuroendocrine \1"),
     # a negated stage or course qualifier is a qualifier all the same (MedDRA's "Liposarcoma non-metastatic")
