@@ -361,6 +361,16 @@ def test_the_gut_and_pancreas_are_gastroenteropancreatic_only_for_a_neuroendocri
     assert "ORPHA:100092" in got["GI and pancreatic NETs"]
 
 
+def test_a_pancreatic_insular_carcinoma_is_no_thyroid_carcinoma(index: ConditionIndex) -> None:
+    """"Insular carcinoma" is WHO's former name of the poorly differentiated thyroid carcinoma, but not at the
+    pancreas, whose insular (islet) carcinoma was read as the differentiated thyroid carcinoma (review of the twelfth
+    session)."""
+    got = _links_of([Term("Pancreatic insular carcinoma", "condition")], "", index)
+    assert not {c for c in got["Pancreatic insular carcinoma"] if "THPD" in c or c in {"ORPHA:146", "ORPHA:100088"}}
+    got = _links_of([Term("Insular carcinoma of the thyroid", "condition")], "", index)
+    assert "oncotree:THPD" in got["Insular carcinoma of the thyroid"]
+
+
 def test_nf2_alone_is_the_syndrome(index: ConditionIndex) -> None:
     got = _links_of([Term("NF2", "keyword"), Term("Vestibular Schwannoma", "condition")], "", index)
     assert "ORPHA:637" in got["NF2"]

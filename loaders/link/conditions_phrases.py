@@ -175,7 +175,9 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     # WHO's former names: the insular thyroid carcinoma is the poorly differentiated one (WHO 2004), the acinic cell
     # tumour the acinic cell carcinoma (WHO 1991), the salivary gland's malignant mixed tumour its carcinoma ex
     # pleomorphic adenoma (the commonest of them, and the name OncoTree and WHO 2017 use)
-    (r"\binsular (?:thyroid )?(carcinoma|cancer)s?\b|\binsular (carcinoma|cancer)s? of (?:the )?thyroid(?: gland)?\b",
+    # (never the pancreas's: its "insular" carcinoma is of the islets)
+    (r"\binsular (carcinoma|cancer)s? of (?:the )?thyroid(?: gland)?\b|(?<!pancreatic )(?<!pancreas )(?<!islet )"
+     r"\binsular (?:thyroid )?(carcinoma|cancer)s?\b(?! of (?:the )?(?:pancreas|islets?)\b)",
      r"poorly differentiated thyroid \1\2"),
     (r"\bacinic[- ]cell (?:tumou?r|neoplasm)s?\b", "acinic cell carcinoma"),
     (r"(?<=salivary gland )malignant mixed (?:cell type )?tumou?rs?\b", "carcinoma ex pleomorphic adenoma"),
