@@ -371,6 +371,14 @@ def test_a_pancreatic_insular_carcinoma_is_no_thyroid_carcinoma(index: Condition
     assert "oncotree:THPD" in got["Insular carcinoma of the thyroid"]
 
 
+def test_a_pnet_of_the_cns_beside_ewing_sarcoma_stays_central(index: ConditionIndex) -> None:
+    """A PNET named with the Ewing sarcoma is the peripheral one, unless the text says it is of the CNS (review of the
+    twelfth session: it was read as a "peripheral PNET of the CNS" and lost the CNS embryonal tumour)."""
+    text = "Ewing's Sarcoma, Primitive Neuroectodermal Tumors of the CNS"
+    got = _links_of([Term(text, "condition")], "", index)
+    assert "ORPHA:251870" in got[text] and "ORPHA:370348" not in got[text]
+
+
 def test_nf2_alone_is_the_syndrome(index: ConditionIndex) -> None:
     got = _links_of([Term("NF2", "keyword"), Term("Vestibular Schwannoma", "condition")], "", index)
     assert "ORPHA:637" in got["NF2"]

@@ -102,7 +102,9 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     # Ewing's tumour is the Ewing sarcoma; a WHO thymoma subtype without a node of its own is its type's
     (r"\bEwing(?:'s|’s|s)? tumou?rs?\b", "Ewing sarcoma"),
     # a PNET named with the Ewing sarcoma is its family's peripheral one, not the CNS embryonal tumour
-    (r"\b(Ewing(?:'s|’s|s)? sarcomas?)(\s*(?:or|and|/|,)\s*)(?:peripheral )?primitive neuroectodermal tumou?rs?\b",
+    # (unless it is said to be of the CNS: "Ewing's Sarcoma, Primitive Neuroectodermal Tumors of the CNS")
+    (r"\b(Ewing(?:'s|’s|s)? sarcomas?)(\s*(?:or|and|/|,)\s*)(?:peripheral )?primitive neuroectodermal tumou?rs?\b"
+     r"(?!,?\s*(?:(?:of|in) (?:the )?)?(?:CNS|central nervous system|brain|supratentorial|spinal cord)\b)",
      r"\1\2peripheral primitive neuroectodermal tumor"),
     (r"\b(?:type )?B[123][- ]thymomas?\b|\bthymomas?,? (?:type )?B[123]\b", "thymoma type B"),
     (r"\b(?:gastro[- ]?)?entero[- ]?pancreatic\b", "gastroenteropancreatic"),
