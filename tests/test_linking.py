@@ -894,6 +894,11 @@ def test_condition_link_shapes_pass_good_and_fail_bad(index: ConditionIndex) -> 
     result = validate_quads([ox.Triple(*t) for t in bad])
     assert [(r.focus, r.shape) for r in result.results] == [
         (node.value, "https://w3id.org/rarekg/shapes#ConditionLink-justification")]
+    # rule "mapped" reached Orphanet by chaining the graph's mappings, not by a lexical match (review, twelfth session)
+    chained = list(links.condition_link_triples(EntityLink("trial", "NCT00002539", term,
+                                                           Match(match.entity, "mapped", "Osteosarcoma", 0.65))))
+    assert (chained[0][0], JUSTIFICATION, ox.NamedNode("https://w3id.org/semapv/vocab/MappingChaining")) in chained
+    assert validate_quads([ox.Triple(*t) for t in chained]).conforms
 
 
 def test_every_text_of_a_trial_keeps_its_own_link(default_graph) -> None:  # type: ignore[no-untyped-def]
