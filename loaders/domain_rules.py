@@ -15,10 +15,12 @@ Semantics (the pure function :func:`assign_domains`):
   the neuroendocrine rule and G8 by the thymic one), recorded as an :class:`Assignment` with the rule name and the nearest
   branch code it came through (``via_ancestor``);
 * an entity at or under an out-of-scope code (:data:`OUT_OF_SCOPE`) gets no domain, whatever other
-  branch it is filed under, and carries the category of its exclusion (:data:`CATEGORIES`):
-  haematological malignancies (ERN EuroBloodNet), benign tumours, nevi and hamartomas, pituitary
-  adenomas and hormone syndromes (Endo-ERN), tumours of children (ERN PaedCan) and tumour risk
-  syndromes (ERN GENTURIS); EURACAN covers rare *adult solid cancers*;
+  branch it is filed under, unless it is at or under one of that rule's ``excluding`` codes (MEN1 under
+  familial hyperparathyroidism); a ``codes_only`` rule vetoes its named codes alone, not their descendants
+  (renal cell carcinoma is common, its rare subtypes are not). The entity carries the category of its
+  exclusion (:data:`CATEGORIES`): haematological malignancies (ERN EuroBloodNet), benign tumours, nevi and
+  hamartomas, pituitary adenomas and hormone syndromes (Endo-ERN), tumours of children (ERN PaedCan), tumour
+  risk syndromes (ERN GENTURIS) and common cancers; EURACAN covers rare *adult solid cancers*;
 * a grouping that no rule covers (filed above the domain branches) takes the domains of its direct members when
   they are at most two (rule ``members``: germ cell tumour G2|G3); a wider one stays without;
 * every entity without a domain is returned in ``unassigned`` with the reason, never dropped.

@@ -76,7 +76,9 @@ REPORTED_UNMATCHED = 20
 JUSTIFICATIONS = {"xref": "DatabaseCrossReference", "mesh-id": "DatabaseCrossReference",
                   "spelling": "LexicalSimilarityThresholdMatching", "similar": "LexicalSimilarityThresholdMatching",
                   "trial-context": "BackgroundKnowledgeBasedMatching", "broader": "StructuralMatching",
-                  "narrower": "StructuralMatching"}
+                  "narrower": "StructuralMatching",
+                  # an OncoTree match carried to Orphanet through the graph's own OncoTree -> Orphanet mappings
+                  "mapped": "MappingChaining"}
 
 
 def entity_local(iri: str) -> str:

@@ -74,6 +74,15 @@ def test_out_of_scope_wins_over_other_branches_and_is_reported(tiny: DomainAssig
     assert {u.code: u.category for u in tiny.unassigned} == {"1": None, "8": HAEMATOLOGICAL, "9": HAEMATOLOGICAL}
 
 
+def test_out_of_scope_codes_only_and_excluding() -> None:
+    """``codes_only`` vetoes the named code, not its descendants; ``excluding`` spares a subtree of the veto."""
+    only = assign_domains(TINY, TINY_RULES, (OutOfScope("common", ("5",), COMMON, "common", codes_only=True),))
+    assert "5" not in only.assigned and {a.domain for a in only.assigned["7"]} == {"G1", "G5"}
+    spared = assign_domains(TINY, TINY_RULES, (OutOfScope("c", ("3",), COMMON, "c", excluding=("5",)),))
+    assert "6" not in spared.assigned and "9" not in spared.assigned
+    assert {a.domain for a in spared.assigned["7"]} == {"G1", "G5"}
+
+
 def test_out_of_scope_rule_with_an_unknown_category_raises() -> None:
     with pytest.raises(ValueError, match="unknown category 'adult'"):
         assign_domains(TINY, TINY_RULES, (OutOfScope("x", ("8",), "adult", "none"),))

@@ -338,6 +338,53 @@ def test_a_numbered_type_is_never_a_near_name_of_another_number(index: Condition
     """Rule "similar" compares whole names a letter or two apart: "type 2" is not "type 1"."""
     assert not [m for m in similar("neurofibromatosis type 3", index) if m.entity.curie == "ORPHA:636"]
     assert [m.entity.curie for m in similar("Neurofibromatosiss type 1", index)] == ["ORPHA:636"]
+    # ... but a roman numeral is the same number (review of the twelfth session: "type I" had lost NF1)
+    assert [m.entity.curie for m in similar("Neurofibromatosis type I", index)] == ["ORPHA:636"]
+    assert not [m for m in similar("neurofibromatosis type II", index) if m.entity.curie == "ORPHA:636"]
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ("NF2 Gene Mutation", "keyword"), ("Mesothelioma with NF2 loss", "condition"), ("Loss of NF2", "keyword"),
+    ("BAP1/NF2 altered tumors", "condition"), ("NF2 mutation", "keyword"),
+])
+def test_the_nf2_gene_is_not_the_nf2_syndrome(index: ConditionIndex, text: str, field: str) -> None:
+    """"NF2" alone is Orphanet's full NF2-related schwannomatosis, but an alteration of the gene is a biomarker: a
+    mesothelioma "with NF2 loss" is no schwannomatosis (review of the twelfth session)."""
+    got = _links_of([Term(text, field)], "", index)
+    assert "ORPHA:637" not in got[text]
+
+
+def test_the_gut_and_pancreas_are_gastroenteropancreatic_only_for_a_neuroendocrine_tumour(index: ConditionIndex) -> None:
+    """"GI and pancreatic NETs" are the GEP-NENs; "Gastrointestinal or Pancreatic Tumors" (their carcinomas) are not
+    (review of the twelfth session)."""
+    got = _links_of([Term("Gastrointestinal or pancreatic tumors", "condition"),
+                     Term("Gastrointestinal and Pancreatic Cancers", "condition")], "", index)
+    assert "ORPHA:100092" not in got["Gastrointestinal or pancreatic tumors"] | got["Gastrointestinal and Pancreatic Cancers"]
+    got = _links_of([Term("GI and pancreatic NETs", "condition")], "", index)
+    assert "ORPHA:100092" in got["GI and pancreatic NETs"]
+
+
+def test_a_pancreatic_insular_carcinoma_is_no_thyroid_carcinoma(index: ConditionIndex) -> None:
+    """"Insular carcinoma" is WHO's former name of the poorly differentiated thyroid carcinoma, but not at the
+    pancreas, whose insular (islet) carcinoma was read as the differentiated thyroid carcinoma (review of the twelfth
+    session)."""
+    got = _links_of([Term("Pancreatic insular carcinoma", "condition")], "", index)
+    assert not {c for c in got["Pancreatic insular carcinoma"] if "THPD" in c or c in {"ORPHA:146", "ORPHA:100088"}}
+    got = _links_of([Term("Insular carcinoma of the thyroid", "condition")], "", index)
+    assert "oncotree:THPD" in got["Insular carcinoma of the thyroid"]
+
+
+def test_a_pnet_of_the_cns_beside_ewing_sarcoma_stays_central(index: ConditionIndex) -> None:
+    """A PNET named with the Ewing sarcoma is the peripheral one, unless the text says it is of the CNS (review of the
+    twelfth session: it was read as a "peripheral PNET of the CNS" and lost the CNS embryonal tumour)."""
+    text = "Ewing's Sarcoma, Primitive Neuroectodermal Tumors of the CNS"
+    got = _links_of([Term(text, "condition")], "", index)
+    assert "ORPHA:251870" in got[text] and "ORPHA:370348" not in got[text]
+
+
+def test_nf2_alone_is_the_syndrome(index: ConditionIndex) -> None:
+    got = _links_of([Term("NF2", "keyword"), Term("Vestibular Schwannoma", "condition")], "", index)
+    assert "ORPHA:637" in got["NF2"]
 
 
 def test_anaplastic_thyroid_carcinoma_in_a_thyroid_record_is_not_the_grouping(index: ConditionIndex) -> None:
@@ -847,6 +894,11 @@ def test_condition_link_shapes_pass_good_and_fail_bad(index: ConditionIndex) -> 
     result = validate_quads([ox.Triple(*t) for t in bad])
     assert [(r.focus, r.shape) for r in result.results] == [
         (node.value, "https://w3id.org/rarekg/shapes#ConditionLink-justification")]
+    # rule "mapped" reached Orphanet by chaining the graph's mappings, not by a lexical match (review, twelfth session)
+    chained = list(links.condition_link_triples(EntityLink("trial", "NCT00002539", term,
+                                                           Match(match.entity, "mapped", "Osteosarcoma", 0.65))))
+    assert (chained[0][0], JUSTIFICATION, ox.NamedNode("https://w3id.org/semapv/vocab/MappingChaining")) in chained
+    assert validate_quads([ox.Triple(*t) for t in chained]).conforms
 
 
 def test_every_text_of_a_trial_keeps_its_own_link(default_graph) -> None:  # type: ignore[no-untyped-def]

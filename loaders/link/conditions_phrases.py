@@ -102,7 +102,9 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     # Ewing's tumour is the Ewing sarcoma; a WHO thymoma subtype without a node of its own is its type's
     (r"\bEwing(?:'s|’s|s)? tumou?rs?\b", "Ewing sarcoma"),
     # a PNET named with the Ewing sarcoma is its family's peripheral one, not the CNS embryonal tumour
-    (r"\b(Ewing(?:'s|’s|s)? sarcomas?)(\s*(?:or|and|/|,)\s*)(?:peripheral )?primitive neuroectodermal tumou?rs?\b",
+    # (unless it is said to be of the CNS: "Ewing's Sarcoma, Primitive Neuroectodermal Tumors of the CNS")
+    ((r"\b(Ewing(?:'s|’s|s)? sarcomas?)(\s*(?:or|and|/|,)\s*)(?:peripheral )?primitive neuroectodermal tumou?rs?\b"
+      r"(?!,?\s*(?:(?:of|in) (?:the )?)?(?:CNS|central nervous system|brain|supratentorial|spinal cord)\b)"),
      r"\1\2peripheral primitive neuroectodermal tumor"),
     (r"\b(?:type )?B[123][- ]thymomas?\b|\bthymomas?,? (?:type )?B[123]\b", "thymoma type B"),
     (r"\b(?:gastro[- ]?)?entero[- ]?pancreatic\b", "gastroenteropancreatic"),
@@ -111,7 +113,9 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     ((r"\b(neuroendocrine (?:tumou?rs?|neoplasms?|carcinomas?)) (?:of|from|in|arising in) (?:the )?"
       r"(?:gastro-?intestinal(?: tract)?|gastro-?enteric|digestive(?: tract)?|GI(?: tract)?)(?: origin)?,? (?:and|or|&|and/or) "
       r"(?:the )?pancrea(?:s|tic)(?: origin)?\b"), r"gastroenteropancreatic \1"),
-    (r"\b(?:gastro-?intestinal(?: tract)?|gastro-?enteric|GI),? (?:and|or|&|and/or) pancreatic\b", "gastroenteropancreatic"),
+    # ... but only of a neuroendocrine tumour: "Gastrointestinal or Pancreatic Tumors" are no GEP-NENs
+    ((r"\b(?:gastro-?intestinal(?: tract)?|gastro-?enteric|GI),? (?:and|or|&|and/or) pancreatic"
+      r"(?=\s+(?:neuroendocrine|NETs?|NENs?|NECs?|carcinoids?)\b)"), "gastroenteropancreatic"),
     # a gastroenteropancreatic tumour is the neuroendocrine one (no other tumour is grouped so)
     (r"\bgastroenteropancreatic (tumou?rs?|neoplasms?)\b", r"gastroenteropancreatic neuroendocrine \1"),
     # a negated stage or course qualifier is a qualifier all the same (MedDRA's "Liposarcoma non-metastatic")
@@ -151,7 +155,13 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     (r"\bneurofibromatosis (?=[12]\b)", "neurofibromatosis type "),
     # Orphanet's name since 2023 for neurofibromatosis type 2; the haemangiopericytoma is the solitary fibrous tumour
     # (WHO 2016); the undifferentiated thyroid carcinoma is the anaplastic one
-    (r"\bneurofibromatosis,? type (?:2|II)\b|(?-i:\bNF2\b)(?!-)", "full NF2-related schwannomatosis"),
+    (r"\bneurofibromatosis,? type (?:2|II)\b", "full NF2-related schwannomatosis"),
+    # ... and so is "NF2" alone, but not the gene: never an alteration of it ("NF2 mutation", "loss of NF2", "NF2-mutant")
+    # nor one of a list of genes ("BAP1, NF2, LATS2 altered"), which is a biomarker, not the syndrome
+    ((r"(?<!\bof )(?<!mutations in )(?<!mutation in )(?<![a-z0-9]\d, )(?<![a-z0-9]\d,)(?<![a-z0-9]\d/)(?-i:\bNF2\b)"
+      r"(?!-|\s*[,/]\s*(?!NF1\b)[a-z][a-z0-9]*\d\b|\s+(?:genes?|mutat\w*|mutant|loss|lost|alter\w*|inactivat\w*|delet\w*|"
+      r"defici\w*|variants?|pathway|wild[- ]?type|status|express\w*|fusions?|rearrang\w*|biallelic|null|negative|positive)\b)"),
+     "full NF2-related schwannomatosis"),
     (r"\bhemangiopericytomas?\b", "solitary fibrous tumor"),
     (r"\bundifferentiated \(anaplastic\)", "anaplastic"),
     (r"\b(thyroid(?: gland)?) undifferentiated\b", r"\1 anaplastic"),
@@ -167,7 +177,9 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     # WHO's former names: the insular thyroid carcinoma is the poorly differentiated one (WHO 2004), the acinic cell
     # tumour the acinic cell carcinoma (WHO 1991), the salivary gland's malignant mixed tumour its carcinoma ex
     # pleomorphic adenoma (the commonest of them, and the name OncoTree and WHO 2017 use)
-    (r"\binsular (?:thyroid )?(carcinoma|cancer)s?\b|\binsular (carcinoma|cancer)s? of (?:the )?thyroid(?: gland)?\b",
+    # (never the pancreas's: its "insular" carcinoma is of the islets)
+    ((r"\binsular (carcinoma|cancer)s? of (?:the )?thyroid(?: gland)?\b|(?<!pancreatic )(?<!pancreas )(?<!islet )"
+      r"\binsular (?:thyroid )?(carcinoma|cancer)s?\b(?! of (?:the )?(?:pancreas|islets?)\b)"),
      r"poorly differentiated thyroid \1\2"),
     (r"\bacinic[- ]cell (?:tumou?r|neoplasm)s?\b", "acinic cell carcinoma"),
     (r"(?<=salivary gland )malignant mixed (?:cell type )?tumou?rs?\b", "carcinoma ex pleomorphic adenoma"),

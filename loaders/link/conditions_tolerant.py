@@ -57,8 +57,20 @@ def respelt(text: str, index: ConditionIndex) -> str | None:
 _TYPE = re.compile(r"(?i)\btype\s*([0-9]+[a-z]?|i{1,3}[a-z]?|iv[a-z]?|v[a-z]?)\b")
 
 
+#: a roman type number as the arabic one ("type I" is "type 1", one name written two ways)
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
+
+
 def _types(text: str) -> set[str]:
-    return {t.lower() for t in _TYPE.findall(text)}
+    """The numbered types a name says, in arabic numerals ("type IIA" -> "2a")."""
+    out = set()
+    for t in _TYPE.findall(text):
+        t = t.lower()
+        number = t.rstrip("abcdefghjklmnopqrstuwxyz") if not t[0].isdigit() else t
+        if number in _ROMAN:
+            t = _ROMAN[number] + t[len(number):]
+        out.add(t)
+    return out
 
 
 def similar(text: str, index: ConditionIndex, threshold: float | None = None) -> list[Match]:
