@@ -156,15 +156,9 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNOR
     # Orphanet's name since 2023 for neurofibromatosis type 2; the haemangiopericytoma is the solitary fibrous tumour
     # (WHO 2016); the undifferentiated thyroid carcinoma is the anaplastic one
     (r"\bneurofibromatosis,? type (?:2|II)\b", "full NF2-related schwannomatosis"),
-    # ... and so is "NF2" alone, but not the gene: never an alteration of it ("NF2 mutation", "loss of NF2", "NF2-mutant")
-    # nor one of a list of genes ("BAP1, NF2, LATS2 altered"), which is a biomarker, not the syndrome
-    ((r"(?<!\bof )(?<!mutations in )(?<!mutation in )(?<![a-z0-9]\d, )(?<![a-z0-9]\d,)(?<![a-z0-9]\d/)(?-i:\bNF2\b)"
-      r"(?!-|\s*[,/]\s*(?!NF1\b)[a-z][a-z0-9]*\d\b|\s+(?:genes?|mutat\w*|mutant|loss|lost|alter\w*|inactivat\w*|delet\w*|"
-      r"defici\w*|variants?|pathway|wild[- ]?type|status|express\w*|fusions?|rearrang\w*|biallelic|null|negative|positive)\b)"),
-     "full NF2-related schwannomatosis"),
+    # (not "NF2" alone: a gene as often as the syndrome, and a gene of a biomarker list, "BAP1, NF2, LATS2 altered")
     (r"\bhemangiopericytomas?\b", "solitary fibrous tumor"),
-    (r"\bundifferentiated \(anaplastic\)", "anaplastic"),
-    (r"\b(thyroid(?: gland)?) undifferentiated\b", r"\1 anaplastic"),
+    (r"\b(thyroid(?: gland)?) undifferentiated(?: \(anaplastic\))?", r"\1 anaplastic"),
     (r"\bundifferentiated (?=thyroid\b)", "anaplastic "),
     # an islet cell carcinoma (cancer) was the malignant well-differentiated tumour, not a neuroendocrine carcinoma
     (r"\bislet[- ]cell (?:carcinoma|cancer)s?\b", "pancreatic neuroendocrine tumor"),
