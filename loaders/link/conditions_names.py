@@ -310,8 +310,9 @@ class ConditionIndex(EntityIndex):
 
     @classmethod
     def from_data(cls, data_dir: Path) -> ConditionIndex:
-        """Every compiled Orphanet entity and OncoTree tumour type, with OncoTree tissue names; DataError
-        if a source is missing."""
+        """Every compiled Orphanet entity and OncoTree tumour type, with OncoTree tissue names and the graph's
+        OncoTree -> Orphanet mappings (:func:`loaders.mapping.compute`, for rule ``mapped``); DataError if a
+        source is missing."""
         from loaders import mapping, oncotree, orphanet
         _, nodes = oncotree.read_compiled(data_dir)
         tissues = {oncotree.entity_iri(n.code).value: n.tissue for n in nodes if oncotree.is_tumour_type(n) and n.tissue}
