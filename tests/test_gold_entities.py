@@ -223,7 +223,8 @@ def test_scorer_does_not_attribute_a_link_to_another_field_or_a_partial_word(tmp
 
 #: the mappings gold samples: file, the slice of the seed-17 order it was drawn from, and how many it kept
 MAPPING_SAMPLES = [("mappings_gold.tsv", 0, 95, 80), ("mappings_gold2.tsv", 95, 175, 60),
-                   ("mappings_gold3.tsv", 175, 253, 60), ("mappings_gold4.tsv", 253, 328, 60)]
+                   ("mappings_gold3.tsv", 175, 253, 60), ("mappings_gold4.tsv", 253, 328, 60),
+                   ("mappings_gold5.tsv", 328, 406, 60)]
 
 
 @pytest.mark.parametrize(("name", "start", "end", "kept"), MAPPING_SAMPLES)
