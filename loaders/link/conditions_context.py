@@ -304,8 +304,10 @@ def _other_kind(name: str, words: set[str]) -> bool:
     return any(families_of(a) & families_of(b) and a != b for a in mine for b in theirs) and not mine & theirs
 
 
-#: a grade word that negates the differentiation it names ("poorly differentiated" is no "differentiated" carcinoma)
+#: a grade word that negates the differentiation it names ("poorly differentiated" is no "differentiated" carcinoma),
+#: and the word said without it
 _POORLY = re.compile(r"(?i)\bpoorly[- ]differentiated\b")
+_DIFFERENTIATED = re.compile(r"(?i)(?<!poorly )(?<!poorly-)\bdifferentiated\b")
 
 
 def _said_words(text: str) -> set[str]:
@@ -314,7 +316,7 @@ def _said_words(text: str) -> set[str]:
     Orphanet's "Differentiated thyroid carcinoma")."""
     words = set(canonical_words(text, drop_malignant=True))
     text = rephrase(text)  # "insular thyroid carcinoma" is the poorly differentiated one
-    if _POORLY.search(text) and not re.search(r"(?i)(?<!poorly )(?<!poorly-)\bdifferentiated\b", text):
+    if _POORLY.search(text) and not _DIFFERENTIATED.search(text):
         words.discard("differentiated")
     return words
 

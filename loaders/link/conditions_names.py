@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from kg.core.records import MappableEntity
+from loaders import domain_rules
 from loaders.link.conditions_phrases import rephrase
 from loaders.link.conditions_sites import (
     SITE_FILLERS,
@@ -217,8 +218,8 @@ _UNTYPED = re.compile(r"(?i)\b(other|miscellaneous|unknown primary)\b")
 _SYNDROME = re.compile(r"(?i)\b(syndrome|predisposition)\b")
 #: Orphanet's rare-tumour root: it and its direct children are too broad to link a text to
 RARE_TUMOR = "ORPHA:98057"
-#: Orphanet's branch of the inherited cancer-predisposing syndromes
-PREDISPOSITION = "ORPHA:140162"
+#: Orphanet's branch of the inherited cancer-predisposing syndromes (the code the domain rules name too)
+PREDISPOSITION = f"ORPHA:{domain_rules.PREDISPOSITION}"
 #: a molecular qualifier after a comma in an OncoTree label (WHO 2021 CNS names)
 _MOLECULAR = re.compile(r",[^,]*\b(IDH|H3|mutant|wildtype|altered|codeleted)\b", re.IGNORECASE)
 
